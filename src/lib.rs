@@ -1,0 +1,3 @@
+//! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
+
+pub mod keys;

@@ -1,0 +1,1 @@
+//! woolink's integration tests: one binary, real components.
