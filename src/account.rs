@@ -1,0 +1,102 @@
+//! What woolink knows about a linked store, apart from the secret: the account record kept
+//! in the index, and the small enums the probe decides.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a key may do on the store, as proven by the probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    Read,
+    ReadWrite,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Read => "read",
+            Access::ReadWrite => "read-write",
+        })
+    }
+}
+
+/// How the credentials travel to the store. Recorded per account because some stores only
+/// work with one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    /// HTTP Basic over HTTPS: the normal way.
+    Basic,
+    /// `consumer_key`/`consumer_secret` in the query string over HTTPS, for servers that strip
+    /// the Authorization header. The secret then appears in the store's access logs.
+    QueryString,
+    /// OAuth 1.0a one-legged signatures over plain HTTP: the secret never crosses the wire.
+    OAuth1,
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthMethod::Basic => "HTTP Basic over HTTPS",
+            AuthMethod::QueryString => "query-string credentials over HTTPS",
+            AuthMethod::OAuth1 => "OAuth 1.0a signatures over HTTP",
+        })
+    }
+}
+
+/// Where an account's secret is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretStorage {
+    /// The operating system's keychain (Keychain, Credential Manager, Secret Service).
+    Keychain,
+    /// woolink's plaintext credentials file, chosen explicitly with `--store file`.
+    PlaintextFile,
+}
+
+impl fmt::Display for SecretStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SecretStorage::Keychain => "OS keychain",
+            SecretStorage::PlaintextFile => "plaintext file",
+        })
+    }
+}
+
+/// One linked store as kept in the index. Holds no secret by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The user's name for the account, unique in the index.
+    pub name: String,
+    /// Canonical store home URL, e.g. `https://shop.example.com/sub` (no trailing slash).
+    pub store_url: String,
+    /// The REST API root, e.g. `https://shop.example.com/wp-json/` or
+    /// `https://shop.example.com/index.php?rest_route=/`.
+    pub api_root: String,
+    /// The last 7 characters of the consumer key, as WooCommerce admin shows them.
+    pub key_suffix: String,
+    pub access: Access,
+    pub auth_method: AuthMethod,
+    pub secret_storage: SecretStorage,
+    /// The site name the store reported, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
+    /// RFC 3339 UTC time the account was linked.
+    pub linked_at: String,
+    /// RFC 3339 UTC time the key was last proven against the store.
+    pub verified_at: String,
+}
+
+impl Account {
+    /// The keychain service under which this account's secret is kept.
+    pub fn keychain_service(&self) -> String {
+        keychain_service(&self.store_url)
+    }
+}
+
+/// `woolink:<canonical store URL>`: one service per store, one user per account name.
+pub fn keychain_service(store_url: &str) -> String {
+    format!("woolink:{store_url}")
+}
