@@ -1,0 +1,295 @@
+//! The HTTP transport: the only module that talks to reqwest.
+//!
+//! It never follows redirects (callers decide, so credentials can never ride a redirect to
+//! another origin), caps every body, bounds every request in time, and turns transport failures
+//! into [`TransportError`] values that name no URL (a URL may carry query credentials).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap};
+use url::Url;
+
+use crate::keys::Credentials;
+
+/// Probes and API answers larger than this are refused; a store's answers to woolink's
+/// requests are a few KB.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
+
+/// How to reach stores: trust and time limits.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// A PEM file with extra CA certificates to trust (for stores with private certificates).
+    pub extra_ca: Option<PathBuf>,
+    /// Limit for one request, connection included.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    #[error("could not read the CA certificate file {path}: {source}")]
+    ReadCa {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the CA certificate file {path} holds no PEM certificate (expected \"-----BEGIN CERTIFICATE-----\" blocks)"
+    )]
+    BadCa { path: PathBuf },
+    #[error("could not set up HTTPS: {0}")]
+    Client(String),
+}
+
+/// A request about to be sent. Credentials are attached here and nowhere else.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub method: reqwest::Method,
+    pub url: Url,
+    pub basic: Option<&'a Credentials>,
+}
+
+impl<'a> Request<'a> {
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: reqwest::Method::GET,
+            url,
+            basic: None,
+        }
+    }
+}
+
+/// What came back, with the body already read (and capped).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.header(header::CONTENT_TYPE.as_str())
+            .map(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.starts_with("application/json") || ct.contains("+json")
+            })
+            .unwrap_or(false)
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        if !self.is_json() {
+            return None;
+        }
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// Why a request got no answer. Messages name no URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("the store's host name could not be found (DNS)")]
+    Dns,
+    #[error("the connection was refused: nothing is listening on that address and port")]
+    Refused,
+    #[error("the store did not answer in time")]
+    Timeout,
+    #[error("the store's HTTPS certificate is not trusted: {0}")]
+    Tls(TlsProblem),
+    #[error("the store sent an answer larger than {} KiB", MAX_BODY / 1024)]
+    TooLarge,
+    #[error("the connection failed: {0}")]
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    UnknownIssuer,
+    Expired,
+    WrongName,
+    Other(String),
+}
+
+impl std::fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsProblem::UnknownIssuer => f.write_str(
+                "it was issued by an authority this computer does not trust (self-signed or private CA)",
+            ),
+            TlsProblem::Expired => f.write_str("it has expired (or this computer's clock is wrong)"),
+            TlsProblem::WrongName => f.write_str("it was issued for a different host name"),
+            TlsProblem::Other(detail) => f.write_str(detail),
+        }
+    }
+}
+
+/// The HTTP client used for every store request.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    request_timeout: Duration,
+}
+
+impl HttpClient {
+    pub fn new(config: &HttpConfig) -> Result<Self, HttpSetupError> {
+        // reqwest is built without a default crypto provider (ring instead of aws-lc, see the
+        // README); installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .retry(reqwest::retry::never());
+        if let Some(path) = &config.extra_ca {
+            builder = builder.tls_certs_merge(read_ca(path)?);
+        }
+        let client = builder
+            .build()
+            .map_err(|err| HttpSetupError::Client(err.without_url().to_string()))?;
+        Ok(Self {
+            client,
+            request_timeout: config.request_timeout,
+        })
+    }
+
+    pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
+        let mut builder = self.client.request(request.method, request.url);
+        if let Some(credentials) = request.basic {
+            builder = builder.basic_auth(
+                credentials.key.expose(),
+                Some(credentials.secret.expose()),
+            );
+        }
+        let work = async {
+            let mut response = builder.send().await.map_err(classify)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            if response
+                .content_length()
+                .is_some_and(|len| len > MAX_BODY as u64)
+            {
+                return Err(TransportError::TooLarge);
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(TransportError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Answer {
+                status,
+                headers,
+                body,
+            })
+        };
+        // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
+        // body that drips forever between chunks.
+        tokio::time::timeout(self.request_timeout + Duration::from_millis(100), work)
+            .await
+            .unwrap_or(Err(TransportError::Timeout))
+    }
+}
+
+fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+    let pem = std::fs::read(path).map_err(|source| HttpSetupError::ReadCa {
+        path: path.to_owned(),
+        source,
+    })?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        _ => Err(HttpSetupError::BadCa {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+/// Reads the cause out of reqwest's error chain. Only the cause: the URL is dropped.
+fn classify(err: reqwest::Error) -> TransportError {
+    if err.is_timeout() {
+        return TransportError::Timeout;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(current) = source {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return TransportError::Tls(tls_problem(tls));
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return TransportError::Refused,
+                std::io::ErrorKind::TimedOut => return TransportError::Timeout,
+                _ => {}
+            }
+        }
+        let text = current.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return TransportError::Dns;
+        }
+        source = current.source();
+    }
+    TransportError::Other(innermost_message(&err))
+}
+
+fn tls_problem(err: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match err {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+                TlsProblem::Expired
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+            other => TlsProblem::Other(format!("{other:?}")),
+        },
+        other => TlsProblem::Other(other.to_string()),
+    }
+}
+
+fn innermost_message(err: &reqwest::Error) -> String {
+    let mut message = String::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        message = current.to_string();
+        source = current.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_recognised_by_content_type_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=UTF-8".parse().unwrap(),
+        );
+        let answer = Answer {
+            status: 200,
+            headers,
+            body: b"[]".to_vec(),
+        };
+        assert!(answer.is_json());
+        assert_eq!(answer.json(), Some(serde_json::json!([])));
+
+        let html = Answer {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: b"[]".to_vec(),
+        };
+        assert_eq!(html.json(), None);
+    }
+}
