@@ -2,3 +2,4 @@
 
 pub mod account;
 pub mod keys;
+pub mod store_url;
