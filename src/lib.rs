@@ -4,3 +4,4 @@ pub mod account;
 pub mod http;
 pub mod keys;
 pub mod oauth;
+pub mod store_url;
