@@ -166,10 +166,8 @@ impl HttpClient {
     pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
         let mut builder = self.client.request(request.method, request.url);
         if let Some(credentials) = request.basic {
-            builder = builder.basic_auth(
-                credentials.key.expose(),
-                Some(credentials.secret.expose()),
-            );
+            builder =
+                builder.basic_auth(credentials.key.expose(), Some(credentials.secret.expose()));
         }
         let work = async {
             let mut response = builder.send().await.map_err(classify)?;
@@ -246,9 +244,10 @@ fn tls_problem(err: &rustls::Error) -> TlsProblem {
     match err {
         rustls::Error::InvalidCertificate(cert) => match cert {
             C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
-                TlsProblem::Expired
-            }
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => TlsProblem::Expired,
             C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
             other => TlsProblem::Other(format!("{other:?}")),
         },

@@ -1,7 +1,51 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
 pub mod account;
+pub mod cli;
+mod cmd;
+pub mod error;
 pub mod http;
+pub mod input;
 pub mod keys;
 pub mod oauth;
+pub mod output;
+pub mod probe;
 pub mod store_url;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+pub use error::Error;
+
+/// Runs one woolink command line and returns the process exit code. Errors are printed here
+/// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
+pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version on stdout and exits 0, usage errors on stderr with 2.
+            let _ = err.print();
+            return u8::try_from(err.exit_code()).unwrap_or(2);
+        }
+    };
+    let json = match &cli.command {
+        Command::Connect(args) => args.output.json,
+        Command::Accounts(_) => false,
+    };
+    let result = match cli.command {
+        Command::Connect(args) => cmd::connect::run(args).await,
+        Command::Accounts(_) => Err(Error::Usage("not yet".into())),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            output::status(&format!("error: {err}"));
+            if json {
+                let _ = output::json_error(&err);
+            }
+            err.exit_code()
+        }
+    }
+}

@@ -1,1 +1,11 @@
-fn main() {}
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // One thread is plenty: the work is waiting on the network, and the few concurrent
+    // requests are multiplexed on it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    ExitCode::from(runtime.block_on(woolink::run(std::env::args_os())))
+}

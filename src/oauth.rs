@@ -52,7 +52,10 @@ pub fn sign(method: &str, url: &Url, credentials: &Credentials, fresh: &Freshnes
             credentials.key.expose().to_owned(),
         ),
         ("oauth_nonce".to_owned(), fresh.nonce.clone()),
-        ("oauth_signature_method".to_owned(), "HMAC-SHA256".to_owned()),
+        (
+            "oauth_signature_method".to_owned(),
+            "HMAC-SHA256".to_owned(),
+        ),
         ("oauth_timestamp".to_owned(), fresh.timestamp.to_string()),
     ]);
     let signature = signature(method, url, &params, credentials);
@@ -68,7 +71,12 @@ pub fn sign(method: &str, url: &Url, credentials: &Credentials, fresh: &Freshnes
     signed
 }
 
-fn signature(method: &str, url: &Url, params: &[(String, String)], credentials: &Credentials) -> String {
+fn signature(
+    method: &str,
+    url: &Url,
+    params: &[(String, String)],
+    credentials: &Credentials,
+) -> String {
     let mut encoded: Vec<(String, String)> = params
         .iter()
         .map(|(name, value)| (encode(name), encode(value)))
@@ -123,7 +131,11 @@ mod tests {
         let url = Url::parse("http://127.0.0.1:8080/wp-json/wc/v3/products?per_page=1").unwrap();
         let signed = sign("GET", &url, &credentials(), &fixed());
         let pairs: Vec<(String, String)> = signed.query_pairs().into_owned().collect();
-        let signature = &pairs.iter().find(|(k, _)| k == "oauth_signature").unwrap().1;
+        let signature = &pairs
+            .iter()
+            .find(|(k, _)| k == "oauth_signature")
+            .unwrap()
+            .1;
         assert_eq!(signature, "mR0gWcqLB8F9fycRgup8AaO4ie9rugqXYyRd47HuOuw=");
         assert!(pairs.iter().any(|(k, v)| k == "per_page" && v == "1"));
         assert!(!signed.as_str().contains("cs_"));

@@ -1,0 +1,156 @@
+//! `woolink connect`: gather the input, prove the key against the store, keep the account.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::account::{Access, AuthMethod, SecretStorage};
+use crate::cli::{ConnectArgs, Require};
+use crate::error::Error;
+use crate::http::{HttpClient, HttpConfig};
+use crate::input::{self, ConnectInput};
+use crate::output;
+use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+
+/// Connecting takes a few ms on a healthy store; a store that accepts no connection in this
+/// time will not do better later.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn run(args: ConnectArgs) -> Result<(), Error> {
+    let interactive = input::can_prompt(args.output.no_input);
+    let input = input::gather(&args, interactive)?;
+    let quiet = args.output.json;
+    if !quiet {
+        for note in &input.url_notes {
+            output::status(&format!("Note: {note}"));
+        }
+        output::status(&format!(
+            "Checking the key {} against {} ...",
+            input.credentials.key, input.store
+        ));
+    }
+
+    let report = prove(&args, &input).await?;
+    if args.require == Require::ReadWrite && report.access == Access::Read {
+        return Err(Error::NeedsWrite {
+            key: input.credentials.key.masked(),
+            admin: probe::keys_admin_url(&report.store),
+        });
+    }
+
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| report.store.host_for_name());
+    let saved = None::<SecretStorage>;
+    if args.output.json {
+        output::json(&ConnectView::new(&name, &input, &report, saved))
+    } else {
+        output::stdout(&summary(&name, &input, &report, saved))
+    }
+}
+
+async fn prove(args: &ConnectArgs, input: &ConnectInput) -> Result<ProbeReport, Error> {
+    let total = Duration::from_secs(args.timeout);
+    let http = HttpClient::new(&HttpConfig {
+        extra_ca: args.ca_cert.clone(),
+        request_timeout: total,
+        connect_timeout: CONNECT_TIMEOUT.min(total),
+    })?;
+    let options = ProbeOptions {
+        allow_http: args.allow_http,
+    };
+    let probing = probe::probe(&http, &input.store, &input.credentials, options);
+    match tokio::time::timeout(total, probing).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ProbeError::TimedOut {
+            store: input.store.to_string(),
+        }
+        .into()),
+    }
+}
+
+fn summary(
+    name: &str,
+    input: &ConnectInput,
+    report: &ProbeReport,
+    saved: Option<SecretStorage>,
+) -> String {
+    let mut text = String::new();
+    let headline = match saved {
+        Some(_) => format!(
+            "Linked {name}: the key works with {} access.\n",
+            report.access
+        ),
+        None => format!(
+            "The key works with {} access (not saved: --no-save).\n",
+            report.access
+        ),
+    };
+    text.push_str(&headline);
+    if report.moved() {
+        text.push_str(&format!(
+            "  Note: {} is the store's canonical address (you typed {}).\n",
+            report.store, report.typed
+        ));
+    }
+    let mut row = |label: &str, value: &str| text.push_str(&format!("  {label:<10} {value}\n"));
+    if let Some(site_name) = &report.site_name {
+        row("Store:", site_name);
+    }
+    row("URL:", &report.store.to_string());
+    row("API root:", &report.api_root.to_string());
+    row("Key:", &input.credentials.key.masked());
+    row("Access:", &report.access.to_string());
+    row("Auth:", &report.auth_method.to_string());
+    if let Some(storage) = saved {
+        row("Secret:", &storage.to_string());
+    }
+    for note in &report.notes {
+        text.push_str(&format!("  Note: {note}\n"));
+    }
+    text
+}
+
+/// The `--json` document of a successful connect. It has no field that could hold a secret.
+#[derive(Serialize)]
+struct ConnectView<'a> {
+    name: &'a str,
+    saved: bool,
+    store_url: String,
+    typed_url: String,
+    moved: bool,
+    api_root: String,
+    store_name: Option<&'a str>,
+    key: String,
+    key_suffix: &'a str,
+    access: Access,
+    auth_method: AuthMethod,
+    secret_storage: Option<SecretStorage>,
+    notes: &'a [String],
+}
+
+impl<'a> ConnectView<'a> {
+    fn new(
+        name: &'a str,
+        input: &'a ConnectInput,
+        report: &'a ProbeReport,
+        saved: Option<SecretStorage>,
+    ) -> Self {
+        Self {
+            name,
+            saved: saved.is_some(),
+            store_url: report.store.to_string(),
+            typed_url: report.typed.to_string(),
+            moved: report.moved(),
+            api_root: report.api_root.to_string(),
+            store_name: report.site_name.as_deref(),
+            key: input.credentials.key.masked(),
+            key_suffix: input.credentials.key.suffix(),
+            access: report.access,
+            auth_method: report.auth_method,
+            secret_storage: saved,
+            notes: &report.notes,
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand. Each takes parsed arguments, does the work through the library
+//! and prints through `output`.
+
+pub mod connect;

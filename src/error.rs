@@ -1,0 +1,84 @@
+//! The one error type commands return, and the one place exit codes are decided.
+
+use std::path::PathBuf;
+
+use crate::http::HttpSetupError;
+use crate::keys::KeyError;
+use crate::probe::ProbeError;
+use crate::store_url::StoreUrlError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{what} is missing: {how}. (woolink only asks when it runs in a terminal.)")]
+    MissingInput {
+        what: &'static str,
+        how: &'static str,
+    },
+    #[error(
+        "woolink does not take the consumer secret as a flag value: it would be visible to other users in `ps` and kept in your shell history. Use --consumer-secret-stdin, --consumer-secret-file PATH or the WOOLINK_CONSUMER_SECRET variable. If that was a real secret, remove it from your shell history."
+    )]
+    SecretInArgv,
+    #[error("{0}")]
+    InvalidUrl(#[from] StoreUrlError),
+    #[error("Invalid {source_name}: {error}.")]
+    InvalidKey {
+        source_name: String,
+        error: KeyError,
+    },
+    #[error("could not read {what} from {path}: {source}")]
+    ReadInput {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    HttpSetup(#[from] HttpSetupError),
+    #[error("{0}")]
+    Probe(#[from] ProbeError),
+    #[error(
+        "The key {key} has read access only, and --require read-write was given. Edit the key at {admin} and set Permissions to Read/Write."
+    )]
+    NeedsWrite { key: String, admin: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("could not write to the terminal: {0}")]
+    Terminal(std::io::Error),
+}
+
+impl Error {
+    /// PRODUCT.md: 1 unexpected, 2 usage or input, 3 store, 4 credentials, 130 cancelled.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_)
+            | Error::MissingInput { .. }
+            | Error::SecretInArgv
+            | Error::InvalidUrl(_)
+            | Error::InvalidKey { .. }
+            | Error::ReadInput { .. }
+            | Error::HttpSetup(_) => 2,
+            Error::Probe(err) => err.exit_code(),
+            Error::NeedsWrite { .. } => 4,
+            Error::Cancelled => 130,
+            Error::Terminal(_) => 1,
+        }
+    }
+
+    /// A stable, machine-readable name for `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Usage(_) => "usage",
+            Error::MissingInput { .. } => "missing_input",
+            Error::SecretInArgv => "secret_in_argv",
+            Error::InvalidUrl(_) => "invalid_url",
+            Error::InvalidKey { .. } => "invalid_key",
+            Error::ReadInput { .. } => "read_input",
+            Error::HttpSetup(_) => "tls_setup",
+            Error::Probe(err) => err.kind(),
+            Error::NeedsWrite { .. } => "needs_write",
+            Error::Cancelled => "cancelled",
+            Error::Terminal(_) => "terminal",
+        }
+    }
+}

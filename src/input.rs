@@ -1,0 +1,176 @@
+//! Turns flags, environment variables, files, standard input and prompts into a validated
+//! connect input. Each value comes from exactly one place, in this order: flag (or its
+//! variable), then a prompt when a person is at a terminal; otherwise woolink stops and names
+//! the flag that would have supplied it.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::cli::ConnectArgs;
+use crate::error::Error;
+use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError};
+use crate::store_url::StoreUrl;
+
+pub const SECRET_VAR: &str = "WOOLINK_CONSUMER_SECRET";
+/// A consumer secret is 43 bytes; anything much longer is not one.
+const MAX_SECRET_INPUT: u64 = 64 * 1024;
+
+/// Whether woolink may ask questions: only with a person at a terminal.
+pub fn can_prompt(no_input: bool) -> bool {
+    !no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+pub struct ConnectInput {
+    pub store: StoreUrl,
+    /// What normalizing the typed address changed, to tell the user.
+    pub url_notes: Vec<String>,
+    pub credentials: Credentials,
+}
+
+pub fn gather(args: &ConnectArgs, interactive: bool) -> Result<ConnectInput, Error> {
+    if args.consumer_secret.is_some() {
+        return Err(Error::SecretInArgv);
+    }
+    let (store, url_notes) = match &args.url {
+        Some(url) => StoreUrl::parse_with_notes(url)?,
+        None if interactive => ask_until_valid("Store URL", |text| {
+            StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
+        })?,
+        None => {
+            return Err(Error::MissingInput {
+                what: "The store URL",
+                how: "pass --url URL or set WOOLINK_STORE_URL",
+            });
+        }
+    };
+    let key = match &args.consumer_key {
+        Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
+        None if interactive => ask_until_valid("Consumer key (ck_...)", |text| {
+            ConsumerKey::parse(text).map_err(|err| capitalized(&err))
+        })?,
+        None => {
+            return Err(Error::MissingInput {
+                what: "The consumer key",
+                how: "pass --consumer-key KEY or set WOOLINK_CONSUMER_KEY",
+            });
+        }
+    };
+    let secret = read_secret(args, interactive)?;
+    Ok(ConnectInput {
+        store,
+        url_notes,
+        credentials: Credentials { key, secret },
+    })
+}
+
+fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, Error> {
+    if args.consumer_secret_stdin {
+        let text = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
+            what: "the consumer secret",
+            path: "standard input".into(),
+            source,
+        })?;
+        return ConsumerSecret::parse(&text)
+            .map_err(|error| invalid("--consumer-secret-stdin", error));
+    }
+    if let Some(path) = &args.consumer_secret_file {
+        let text = read_file(path)?;
+        return ConsumerSecret::parse(&text)
+            .map_err(|error| invalid(&format!("consumer secret in {}", path.display()), error));
+    }
+    if let Ok(text) = std::env::var(SECRET_VAR)
+        && !text.is_empty()
+    {
+        return ConsumerSecret::parse(&text).map_err(|error| invalid(SECRET_VAR, error));
+    }
+    if interactive {
+        return ask_secret_until_valid();
+    }
+    Err(Error::MissingInput {
+        what: "The consumer secret",
+        how: "pass --consumer-secret-stdin or --consumer-secret-file PATH, or set WOOLINK_CONSUMER_SECRET",
+    })
+}
+
+fn invalid(source_name: &str, error: KeyError) -> Error {
+    Error::InvalidKey {
+        source_name: source_name.to_owned(),
+        error,
+    }
+}
+
+fn capitalized(err: &impl std::fmt::Display) -> String {
+    let text = err.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn read_file(path: &Path) -> Result<Zeroizing<String>, Error> {
+    let file = std::fs::File::open(path).map_err(|source| Error::ReadInput {
+        what: "the consumer secret",
+        path: path.to_owned(),
+        source,
+    })?;
+    read_limited(file).map_err(|source| Error::ReadInput {
+        what: "the consumer secret",
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Secrets pass through these strings, so they are zeroed when dropped.
+fn read_limited(reader: impl Read) -> std::io::Result<Zeroizing<String>> {
+    let mut text = Zeroizing::new(String::new());
+    reader.take(MAX_SECRET_INPUT).read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Asks on the terminal until `parse` accepts the answer, showing why it did not.
+fn ask_until_valid<T>(label: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, Error> {
+    loop {
+        let answer = ask_line(label)?;
+        match parse(&answer) {
+            Ok(value) => return Ok(value),
+            Err(why) => eprintln!("  {why}"),
+        }
+    }
+}
+
+fn ask_line(label: &str) -> Result<String, Error> {
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{label}: ").map_err(Error::Terminal)?;
+    stderr.flush().map_err(Error::Terminal)?;
+    let mut line = String::new();
+    let read = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(Error::Terminal)?;
+    if read == 0 {
+        // Ctrl-D: the person left.
+        return Err(Error::Cancelled);
+    }
+    Ok(line)
+}
+
+fn ask_secret_until_valid() -> Result<ConsumerSecret, Error> {
+    loop {
+        // Hidden input: nothing is echoed.
+        let answer = rpassword::prompt_password("Consumer secret (cs_..., hidden): ")
+            .map(Zeroizing::new)
+            .map_err(|err| match err.kind() {
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted => {
+                    Error::Cancelled
+                }
+                _ => Error::Terminal(err),
+            })?;
+        match ConsumerSecret::parse(&answer) {
+            Ok(secret) => return Ok(secret),
+            Err(err) => eprintln!("  {}", capitalized(&err)),
+        }
+    }
+}

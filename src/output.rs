@@ -1,0 +1,50 @@
+//! Writing to the person or the script: data on stdout, everything else on stderr. A closed
+//! stdout (`woolink accounts list | head -1`) is not an error.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// Writes `text` to stdout; a reader that went away is success.
+pub fn stdout(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Terminal(err)),
+        _ => Ok(()),
+    }
+}
+
+/// Prints one JSON document (pretty, with a final newline) on stdout.
+pub fn json(value: &impl Serialize) -> Result<(), Error> {
+    let mut text = serde_json::to_string_pretty(value).expect("views serialize");
+    text.push('\n');
+    stdout(&text)
+}
+
+/// A status line for the person, on stderr. Never data; never a secret.
+pub fn status(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
+pub fn json_error(err: &Error) -> Result<(), Error> {
+    #[derive(Serialize)]
+    struct ErrorView<'a> {
+        kind: &'a str,
+        exit_code: u8,
+        message: String,
+    }
+    #[derive(Serialize)]
+    struct Wrapper<'a> {
+        error: ErrorView<'a>,
+    }
+    json(&Wrapper {
+        error: ErrorView {
+            kind: err.kind(),
+            exit_code: err.exit_code(),
+            message: err.to_string(),
+        },
+    })
+}

@@ -1,0 +1,226 @@
+//! The store's REST API root and how requests under it are addressed and authenticated.
+
+use std::fmt;
+
+use url::Url;
+
+use crate::account::AuthMethod;
+use crate::http::Request;
+use crate::keys::Credentials;
+use crate::oauth;
+
+/// The `rel` WordPress gives the REST API root in its `Link` header.
+const API_REL: &str = "https://api.w.org/";
+
+/// A WordPress REST API root: `https://host/sub/wp-json/` with pretty permalinks or
+/// `https://host/sub/index.php?rest_route=/` with plain ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoot(Url);
+
+impl ApiRoot {
+    pub fn new(url: Url) -> Self {
+        Self(url)
+    }
+
+    /// The root a pretty-permalink store has under `store` (which ends with '/').
+    pub fn pretty_under(store: &Url) -> Self {
+        Self(store.join("wp-json/").expect("a relative path joins"))
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// Plain permalinks address routes through the `rest_route` query parameter.
+    pub fn is_plain(&self) -> bool {
+        self.0.query_pairs().any(|(name, _)| name == "rest_route")
+    }
+
+    /// The store home this root hangs under, e.g. `https://host/sub/`.
+    pub fn store_base(&self) -> Url {
+        let mut base = self.0.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        let path = base.path().to_owned();
+        let trimmed = path
+            .strip_suffix("wp-json/")
+            .or_else(|| path.strip_suffix("wp-json"))
+            .or_else(|| path.strip_suffix("index.php"))
+            .unwrap_or(&path)
+            .to_owned();
+        base.set_path(&trimmed);
+        base
+    }
+
+    /// The URL of `route` (e.g. `wc/v3/products`) under this root, with `query` added.
+    pub fn route(&self, route: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = if self.is_plain() {
+            let mut url = self.0.clone();
+            let others: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(name, _)| name != "rest_route")
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .append_pair("rest_route", &format!("/{route}"))
+                .extend_pairs(others);
+            url
+        } else {
+            let mut url = self.0.join(route).expect("a relative route joins");
+            url.set_query(None);
+            url
+        };
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+}
+
+impl fmt::Display for ApiRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// Finds the API root in `Link` header values, resolving a relative target against `base`.
+pub fn api_root_from_links<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    base: &Url,
+) -> Option<ApiRoot> {
+    values
+        .into_iter()
+        .flat_map(split_links)
+        .find(|(_, params)| has_api_rel(params))
+        .and_then(|(target, _)| base.join(target).ok())
+        .map(ApiRoot)
+}
+
+/// Splits one `Link` header value into `(target, params)` pairs. Targets are inside `<...>`,
+/// so commas in them do not split.
+fn split_links(value: &str) -> Vec<(&str, &str)> {
+    let mut links = Vec::new();
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let target = &rest[open + 1..open + close];
+        let after = &rest[open + close + 1..];
+        let end = after.find('<').unwrap_or(after.len());
+        links.push((target, &after[..end]));
+        rest = &after[end..];
+    }
+    links
+}
+
+fn has_api_rel(params: &str) -> bool {
+    params.split(';').any(|param| {
+        let Some((name, value)) = param.split_once('=') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("rel")
+            && value
+                .trim()
+                .trim_end_matches(',')
+                .trim()
+                .trim_matches('"')
+                .split_whitespace()
+                .any(|rel| rel == API_REL)
+    })
+}
+
+/// Builds a request that carries the credentials the way `method` says.
+pub fn authenticated<'a>(
+    method: reqwest::Method,
+    url: Url,
+    credentials: &'a Credentials,
+    auth: AuthMethod,
+) -> Request<'a> {
+    match auth {
+        AuthMethod::Basic => Request {
+            method,
+            url,
+            basic: Some(credentials),
+        },
+        AuthMethod::QueryString => {
+            let mut url = url;
+            url.query_pairs_mut()
+                .append_pair("consumer_key", credentials.key.expose())
+                .append_pair("consumer_secret", credentials.secret.expose());
+            Request {
+                method,
+                url,
+                basic: None,
+            }
+        }
+        AuthMethod::OAuth1 => {
+            let url = oauth::sign(method.as_str(), &url, credentials, &oauth::Freshness::now());
+            Request {
+                method,
+                url,
+                basic: None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn finds_the_api_root_among_links() {
+        let base = url("https://shop.example/");
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "<https://shop.example/wp-json/>; rel=\"https://api.w.org/\"",
+                Some("https://shop.example/wp-json/"),
+            ),
+            (
+                "<https://shop.example/?p=1>; rel=shortlink, <https://shop.example/sub/wp-json/>; rel=\"https://api.w.org/\"",
+                Some("https://shop.example/sub/wp-json/"),
+            ),
+            (
+                "<https://shop.example/index.php?rest_route=/>; rel=\"https://api.w.org/\"",
+                Some("https://shop.example/index.php?rest_route=/"),
+            ),
+            (
+                "</wp-json/>; rel=\"https://api.w.org/\"",
+                Some("https://shop.example/wp-json/"),
+            ),
+            ("<https://shop.example/?p=1>; rel=shortlink", None),
+            ("garbage", None),
+        ];
+        for (header, expected) in cases {
+            let found = api_root_from_links([*header], &base).map(|root| root.to_string());
+            assert_eq!(found.as_deref(), *expected, "header {header}");
+        }
+    }
+
+    #[test]
+    fn routes_hang_under_pretty_and_plain_roots() {
+        let pretty = ApiRoot::new(url("https://h.example/sub/wp-json/"));
+        assert_eq!(
+            pretty
+                .route("wc/v3/products", &[("per_page", "1")])
+                .as_str(),
+            "https://h.example/sub/wp-json/wc/v3/products?per_page=1"
+        );
+        assert_eq!(pretty.store_base().as_str(), "https://h.example/sub/");
+        assert!(!pretty.is_plain());
+
+        let plain = ApiRoot::new(url("https://h.example/index.php?rest_route=/"));
+        assert!(plain.is_plain());
+        assert_eq!(
+            plain.route("wc/v3/products", &[("per_page", "1")]).as_str(),
+            "https://h.example/index.php?rest_route=%2Fwc%2Fv3%2Fproducts&per_page=1"
+        );
+        assert_eq!(plain.store_base().as_str(), "https://h.example/");
+    }
+}

@@ -1,0 +1,348 @@
+//! What the store's answers mean. Pure functions over status codes, headers and the JSON
+//! `code`, never the `message` (stores translate messages). The table they implement is in
+//! `woocommerce-rest-facts.md`.
+
+use crate::account::Access;
+use crate::http::Answer;
+
+/// A firewall or CDN stood between woolink and WordPress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub status: u16,
+    /// Who seems to have answered, when a header says so.
+    pub vendor: Option<&'static str>,
+}
+
+/// Recognises a firewall/CDN answer: a challenge header, or an HTML error page where a
+/// WordPress JSON answer was expected.
+pub fn challenge(answer: &Answer) -> Option<Challenge> {
+    let vendor = if answer.header("cf-mitigated").is_some() {
+        Some("Cloudflare")
+    } else if answer.header("sg-captcha").is_some() {
+        Some("SiteGround")
+    } else {
+        None
+    };
+    let firewall_status = matches!(answer.status, 403 | 406 | 429 | 503);
+    (vendor.is_some() || (firewall_status && !answer.is_json())).then_some(Challenge {
+        status: answer.status,
+        vendor,
+    })
+}
+
+/// The `code` of a WordPress JSON error answer.
+pub fn error_code(answer: &Answer) -> Option<String> {
+    answer.json()?.get("code")?.as_str().map(ToOwned::to_owned)
+}
+
+/// The `message` of a WordPress JSON error answer: shown to the user, never branched on.
+pub fn error_message(answer: &Answer) -> Option<String> {
+    answer
+        .json()?
+        .get("message")?
+        .as_str()
+        .map(ToOwned::to_owned)
+}
+
+const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
+const CANNOT_VIEW: &str = "woocommerce_rest_cannot_view";
+const NO_ROUTE: &str = "rest_no_route";
+
+/// What an authenticated read plus a write to a route that does not exist tell together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The key authenticated. `write_unclear` holds the status when the write check got an
+    /// answer that proves nothing (then only read is claimed).
+    Granted {
+        access: Access,
+        write_unclear: Option<u16>,
+    },
+    /// The store saw no credentials: unknown or revoked key, or credentials that never
+    /// reached WordPress (header stripped, plain permalinks on an old WooCommerce, proxy).
+    /// `code` is the error code the store gave.
+    Anonymous {
+        code: String,
+    },
+    /// The key is known and the secret does not match it.
+    WrongSecret,
+    /// An OAuth 1.0a request was refused (unknown key, wrong secret, clock or nonce).
+    OAuthRejected {
+        message: Option<String>,
+    },
+    /// The key has write but no read permission.
+    WriteOnly,
+    /// The key authenticated but its WordPress user may not view the shop's data.
+    NoCapability,
+    /// WooCommerce's REST API is not there.
+    NoWooCommerce,
+    Challenge(Challenge),
+    /// The API answered with a redirect; credentials are never sent after one.
+    Redirected {
+        location: Option<String>,
+    },
+    /// Anything else: an answer that is not WooCommerce's.
+    Unexpected {
+        status: u16,
+        json: bool,
+    },
+}
+
+/// Judges the read (`GET wc/v3/products`) and write (`POST` to a route that does not exist)
+/// answers. The write answer only counts once the read proved that the key was seen: for an
+/// anonymous request it is 404 whatever the key.
+pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
+    if let Some(found) = challenge(read) {
+        return Verdict::Challenge(found);
+    }
+    if read.is_redirect() {
+        return Verdict::Redirected {
+            location: read.header("location").map(ToOwned::to_owned),
+        };
+    }
+    let read_code = error_code(read);
+    match (read.status, read_code.as_deref()) {
+        (200, _) if read.json().is_some_and(|body| body.is_array()) => granted(write),
+        (401, Some(AUTH_ERROR)) if oauth => Verdict::OAuthRejected {
+            message: error_message(read),
+        },
+        (401, Some(AUTH_ERROR)) => match (write.status, error_code(write).as_deref()) {
+            (404, Some(NO_ROUTE)) => Verdict::WriteOnly,
+            _ => Verdict::WrongSecret,
+        },
+        (401, Some(code)) => Verdict::Anonymous {
+            code: code.to_owned(),
+        },
+        (403, Some(CANNOT_VIEW)) => Verdict::NoCapability,
+        (404, Some(NO_ROUTE)) => Verdict::NoWooCommerce,
+        (status, _) => Verdict::Unexpected {
+            status,
+            json: read.is_json(),
+        },
+    }
+}
+
+fn granted(write: &Answer) -> Verdict {
+    let (access, write_unclear) = match (write.status, error_code(write).as_deref()) {
+        (404, Some(NO_ROUTE)) => (Access::ReadWrite, None),
+        (401, Some(AUTH_ERROR)) => (Access::Read, None),
+        (status, _) => (Access::Read, Some(status)),
+    };
+    Verdict::Granted {
+        access,
+        write_unclear,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    fn json(status: u16, body: &str) -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=UTF-8"),
+        );
+        Answer {
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn error(status: u16, code: &str) -> Answer {
+        json(
+            status,
+            &format!(r#"{{"code":"{code}","message":"translated","data":{{"status":{status}}}}}"#),
+        )
+    }
+
+    fn html(status: u16, header: Option<(&'static str, &'static str)>) -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        if let Some((name, value)) = header {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        Answer {
+            status,
+            headers,
+            body: b"<html>challenge</html>".to_vec(),
+        }
+    }
+
+    /// One row per line of the facts table, plus the answers no WooCommerce gives.
+    #[test]
+    fn judges_every_row_of_the_facts_table() {
+        let ok = json(200, r#"[{"id":1}]"#);
+        let no_route = error(404, NO_ROUTE);
+        let auth = error(401, AUTH_ERROR);
+        let cannot_view_401 = error(401, CANNOT_VIEW);
+        let cannot_view_403 = error(403, CANNOT_VIEW);
+        let granted = |access| Verdict::Granted {
+            access,
+            write_unclear: None,
+        };
+        let cases: Vec<(&str, Answer, Answer, bool, Verdict)> = vec![
+            (
+                "read key",
+                ok.clone(),
+                auth.clone(),
+                false,
+                granted(Access::Read),
+            ),
+            (
+                "read_write key",
+                ok.clone(),
+                no_route.clone(),
+                false,
+                granted(Access::ReadWrite),
+            ),
+            (
+                "write-only key",
+                auth.clone(),
+                no_route.clone(),
+                false,
+                Verdict::WriteOnly,
+            ),
+            (
+                "wrong secret",
+                auth.clone(),
+                auth.clone(),
+                false,
+                Verdict::WrongSecret,
+            ),
+            (
+                "unknown key: the 404 write answer must not count",
+                cannot_view_401.clone(),
+                no_route.clone(),
+                false,
+                Verdict::Anonymous {
+                    code: CANNOT_VIEW.into(),
+                },
+            ),
+            (
+                "user lacks capability",
+                cannot_view_403,
+                no_route.clone(),
+                false,
+                Verdict::NoCapability,
+            ),
+            (
+                "REST closed by a plugin, key not seen",
+                error(401, "rest_not_logged_in"),
+                no_route.clone(),
+                false,
+                Verdict::Anonymous {
+                    code: "rest_not_logged_in".into(),
+                },
+            ),
+            (
+                "WooCommerce inactive",
+                no_route.clone(),
+                no_route.clone(),
+                false,
+                Verdict::NoWooCommerce,
+            ),
+            (
+                "OAuth refused",
+                auth.clone(),
+                auth.clone(),
+                true,
+                Verdict::OAuthRejected {
+                    message: Some("translated".into()),
+                },
+            ),
+            (
+                "OAuth read key",
+                ok.clone(),
+                auth.clone(),
+                true,
+                granted(Access::Read),
+            ),
+            (
+                "Cloudflare challenge",
+                html(403, Some(("cf-mitigated", "challenge"))),
+                html(403, None),
+                false,
+                Verdict::Challenge(Challenge {
+                    status: 403,
+                    vendor: Some("Cloudflare"),
+                }),
+            ),
+            (
+                "SiteGround captcha with 202",
+                html(202, Some(("sg-captcha", "challenge"))),
+                html(202, None),
+                false,
+                Verdict::Challenge(Challenge {
+                    status: 202,
+                    vendor: Some("SiteGround"),
+                }),
+            ),
+            (
+                "HTML 200 where JSON was expected",
+                html(200, None),
+                html(200, None),
+                false,
+                Verdict::Unexpected {
+                    status: 200,
+                    json: false,
+                },
+            ),
+            (
+                "a JSON object where the product list was expected",
+                json(200, "{}"),
+                no_route.clone(),
+                false,
+                Verdict::Unexpected {
+                    status: 200,
+                    json: true,
+                },
+            ),
+            (
+                "server error",
+                error(500, "internal_server_error"),
+                no_route.clone(),
+                false,
+                Verdict::Unexpected {
+                    status: 500,
+                    json: true,
+                },
+            ),
+            (
+                "write blocked by a firewall rule",
+                ok.clone(),
+                html(405, None),
+                false,
+                Verdict::Granted {
+                    access: Access::Read,
+                    write_unclear: Some(405),
+                },
+            ),
+        ];
+        for (name, read, write, oauth, expected) in cases {
+            assert_eq!(judge(&read, &write, oauth), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn redirects_are_never_followed_with_credentials() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "location",
+            HeaderValue::from_static("https://other.example/"),
+        );
+        let redirect = Answer {
+            status: 301,
+            headers,
+            body: Vec::new(),
+        };
+        assert_eq!(
+            judge(&redirect, &redirect, false),
+            Verdict::Redirected {
+                location: Some("https://other.example/".into())
+            }
+        );
+    }
+}
