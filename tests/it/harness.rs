@@ -1,0 +1,189 @@
+//! Runs the real `woolink` binary with a scrubbed environment: a temporary HOME and config
+//! folder, no colour, and no way to reach the developer's own keychain or config.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+pub const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
+
+/// A test run of woolink, with its own home and config folder.
+pub struct Woolink {
+    home: TempDir,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    stdin: Option<String>,
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Woolink {
+    pub fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().expect("temp home"),
+            args: Vec::new(),
+            envs: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    /// The config folder the binary is pointed at (it may not exist yet).
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config")
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        self.envs.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn stdin(&mut self, text: impl Into<String>) -> &mut Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// `connect --no-save` against `store` with the key and secret given the scripted way.
+    pub fn connect_args(&mut self, url: &str, key: &str, secret: &str) -> &mut Self {
+        self.args(["connect", "--url", url, "--consumer-key", key, "--consumer-secret-stdin"])
+            .stdin(secret)
+    }
+
+    pub fn run(&mut self) -> Outcome {
+        let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_woolink"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("USERPROFILE", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("xdg-config"))
+            .env("XDG_DATA_HOME", self.home.path().join("xdg-data"))
+            .env("WOOLINK_CONFIG_DIR", self.config_dir())
+            // No session bus unless a test brings its own Secret Service.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/woolink-test-bus")
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .args(&self.args)
+            .timeout(Duration::from_secs(60));
+        for (name, value) in &self.envs {
+            command.env(name, value);
+        }
+        command.write_stdin(self.stdin.clone().unwrap_or_default());
+        let output = command.output().expect("woolink runs");
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Every file under the run's home, with its content, for secret scans.
+    pub fn files_written(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut pending = vec![self.home.path().to_owned()];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(content) = std::fs::read(&path) {
+                    files.push((path, content));
+                }
+            }
+        }
+        files
+    }
+
+    /// Asserts that the secret appears in no file the run wrote.
+    pub fn assert_secret_not_on_disk(&self, secret: &str) {
+        for (path, content) in self.files_written() {
+            let text = String::from_utf8_lossy(&content);
+            assert!(
+                !text.contains(secret),
+                "the secret was written to {}",
+                path.display()
+            );
+        }
+    }
+
+    /// Asserts that nothing at all was written under the config folder.
+    pub fn assert_nothing_written(&self) {
+        let config = self.config_dir();
+        let written: Vec<_> = self
+            .files_written()
+            .into_iter()
+            .filter(|(path, _)| path.starts_with(&config))
+            .map(|(path, _)| path)
+            .collect();
+        assert!(written.is_empty(), "files were written: {written:?}");
+    }
+}
+
+impl Outcome {
+    /// Asserts the exit code, showing everything printed when it is wrong.
+    pub fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// Neither the secret nor any long piece of it appears in what was printed.
+    pub fn assert_no_secret(&self, secret: &str) -> &Self {
+        for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            assert!(!text.contains(secret), "the secret appears on {stream}:\n{text}");
+            assert!(
+                !text.contains(&secret[3..]),
+                "part of the secret appears on {stream}:\n{text}"
+            );
+        }
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not one JSON document ({err}):\n{}", self.stdout))
+    }
+}
