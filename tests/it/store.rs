@@ -1,0 +1,472 @@
+//! A loopback HTTP(S) server that answers like a WordPress + WooCommerce store, following
+//! `woocommerce-rest-facts.md`. Each [`TestStore`] runs on its own tokio runtime, records every
+//! request it sees, and fails the test on drop if nobody ever talked to it.
+
+mod auth;
+mod certs;
+mod wp;
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// What a key may do, as chosen on the store's "Add key" screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+impl Permission {
+    fn can_read(self) -> bool {
+        matches!(self, Permission::Read | Permission::ReadWrite)
+    }
+
+    fn can_write(self) -> bool {
+        matches!(self, Permission::Write | Permission::ReadWrite)
+    }
+}
+
+/// A REST API key the store knows about.
+#[derive(Clone, Debug)]
+pub struct TestKey {
+    pub key: String,
+    pub secret: String,
+    pub permission: Permission,
+    /// False when the key's user is a Customer: authenticated, but 403 on protected routes.
+    pub user_can_view: bool,
+}
+
+impl TestKey {
+    /// A fresh random key owned by a shop manager.
+    pub fn new(permission: Permission) -> TestKey {
+        TestKey {
+            key: format!("ck_{}", random_hex()),
+            secret: format!("cs_{}", random_hex()),
+            permission,
+            user_can_view: true,
+        }
+    }
+
+    /// A fresh random key owned by a Customer, who may not list products.
+    pub fn customer(permission: Permission) -> TestKey {
+        TestKey {
+            user_can_view: false,
+            ..TestKey::new(permission)
+        }
+    }
+}
+
+fn random_hex() -> String {
+    rand::random::<[u8; 20]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permalinks {
+    Pretty,
+    /// `key_auth_works: false` is WooCommerce older than 11.1: keys are ignored under `rest_route=`.
+    Plain {
+        key_auth_works: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain http: only OAuth 1.0a authenticates.
+    None,
+    Valid,
+    Expired,
+    WrongName,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Challenge {
+    /// 403 HTML with `cf-mitigated: challenge`.
+    Cloudflare,
+    /// 202 HTML with `sg-captcha: challenge`.
+    SiteGround,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    pub tls: Tls,
+    pub keys: Vec<TestKey>,
+    pub permalinks: Permalinks,
+    /// WordPress installed in a subdirectory, e.g. `"/shop"`.
+    pub subdir: Option<String>,
+    pub strip_authorization: bool,
+    pub woocommerce_active: bool,
+    /// False: some non-WordPress site answering 200 HTML everywhere.
+    pub wordpress: bool,
+    pub rest_blocked_for_anonymous: bool,
+    pub challenge: Option<Challenge>,
+    /// Every request answers 301 to this origin, same path and query.
+    pub redirect_to: Option<String>,
+    /// Every request answers 302 to itself, toggling a trailing slash.
+    pub redirect_loop: bool,
+    /// TLS terminated in front of a WordPress that believes it is on http.
+    pub behind_tls_proxy: bool,
+    /// Slept before every answer.
+    pub latency: Duration,
+    pub site_name: String,
+}
+
+impl StoreConfig {
+    pub fn new(tls: Tls) -> Self {
+        StoreConfig {
+            tls,
+            keys: Vec::new(),
+            permalinks: Permalinks::Pretty,
+            subdir: None,
+            strip_authorization: false,
+            woocommerce_active: true,
+            wordpress: true,
+            rest_blocked_for_anonymous: false,
+            challenge: None,
+            redirect_to: None,
+            redirect_loop: false,
+            behind_tls_proxy: false,
+            latency: Duration::ZERO,
+            site_name: "Test Store".to_owned(),
+        }
+    }
+}
+
+/// One request as the server saw it on the wire (before any header stripping).
+#[derive(Clone, Debug)]
+pub struct SeenRequest {
+    pub method: String,
+    pub path_and_query: String,
+    pub authorization: Option<String>,
+    pub started: Instant,
+    /// Equal to `started` until the answer is ready.
+    pub finished: Instant,
+}
+
+impl SeenRequest {
+    /// Authorization header, `consumer_key`/`consumer_secret` or `oauth_*` in the query.
+    pub fn carries_credentials(&self) -> bool {
+        let query = self.path_and_query.split_once('?').map_or("", |(_, q)| q);
+        self.authorization.is_some()
+            || url::form_urlencoded::parse(query.as_bytes()).any(|(k, _)| {
+                k == "consumer_key" || k == "consumer_secret" || k.starts_with("oauth_")
+            })
+    }
+}
+
+/// The largest number of requests the server was handling at the same instant.
+pub fn max_concurrent_requests(reqs: &[SeenRequest]) -> usize {
+    // Ends sort before starts at the same instant: touching intervals do not overlap.
+    let mut events: Vec<(Instant, i32)> = reqs
+        .iter()
+        .flat_map(|r| [(r.started, 1), (r.finished, -1)])
+        .collect();
+    events.sort();
+    let (mut now, mut max) = (0i32, 0i32);
+    for (_, step) in events {
+        now += step;
+        max = max.max(now);
+    }
+    max as usize
+}
+
+/// State shared by the connection tasks and the test.
+struct Shared {
+    config: StoreConfig,
+    /// Where the server really is: `scheme://host:port`.
+    origin: String,
+    /// What WordPress believes its home URL is (http:// behind a TLS proxy), with the subdir.
+    wp_home: String,
+    index_routes: serde_json::Value,
+    connections: AtomicUsize,
+    state: Mutex<State>,
+}
+
+struct State {
+    keys: Vec<TestKey>,
+    revoked: HashSet<String>,
+    redirect_to: Option<String>,
+    nonces: HashMap<String, HashSet<String>>,
+    requests: Vec<SeenRequest>,
+}
+
+impl Shared {
+    fn is_ssl(&self) -> bool {
+        self.config.tls != Tls::None && !self.config.behind_tls_proxy
+    }
+
+    /// The live, unrevoked key with this consumer key.
+    fn find_key(&self, key: &str) -> Option<TestKey> {
+        let state = self.state.lock().unwrap();
+        if state.revoked.contains(key) {
+            return None;
+        }
+        state.keys.iter().find(|k| k.key == key).cloned()
+    }
+
+    /// Records the nonce; false when it was already used with this key.
+    fn use_nonce(&self, key: &str, nonce: &str) -> bool {
+        let mut state = self.state.lock().unwrap();
+        state
+            .nonces
+            .entry(key.to_owned())
+            .or_default()
+            .insert(nonce.to_owned())
+    }
+}
+
+pub struct TestStore {
+    shared: Arc<Shared>,
+    runtime: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+    ca_path: PathBuf,
+    expect_no_requests: bool,
+}
+
+impl TestStore {
+    pub fn start(config: StoreConfig) -> TestStore {
+        let dir = tempfile::tempdir().expect("temp dir for the store's CA");
+        let certs = certs::generate(config.tls);
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, &certs.ca_pem).expect("write CA certificate");
+
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        // "localhost" may resolve to ::1 first; answer there too when the port is free.
+        let listener6 = std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok();
+        let origin = match config.tls {
+            Tls::None => format!("http://127.0.0.1:{port}"),
+            _ => format!("https://localhost:{port}"),
+        };
+        let subdir = config.subdir.clone().unwrap_or_default();
+        let subdir = subdir.trim_end_matches('/').to_owned();
+        let host = origin.split_once("://").unwrap().1;
+        let wp_home = if config.behind_tls_proxy {
+            format!("http://{host}{subdir}")
+        } else {
+            format!("{origin}{subdir}")
+        };
+        let shared = Arc::new(Shared {
+            index_routes: wp::filler_routes(config.woocommerce_active),
+            origin,
+            wp_home,
+            connections: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                keys: config.keys.clone(),
+                revoked: HashSet::new(),
+                redirect_to: config.redirect_to.clone(),
+                nonces: HashMap::new(),
+                requests: Vec::new(),
+            }),
+            config: StoreConfig {
+                subdir: (!subdir.is_empty()).then_some(subdir),
+                ..config
+            },
+        });
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime for the test store");
+        let acceptor = certs.server_config.map(TlsAcceptor::from);
+        for listener in std::iter::once(listener).chain(listener6) {
+            listener.set_nonblocking(true).unwrap();
+            let _guard = runtime.enter();
+            let listener = TcpListener::from_std(listener).unwrap();
+            runtime.spawn(accept_loop(listener, acceptor.clone(), shared.clone()));
+        }
+        TestStore {
+            shared,
+            runtime: Some(runtime),
+            _dir: dir,
+            ca_path,
+            expect_no_requests: false,
+        }
+    }
+
+    /// The home URL: origin plus subdir.
+    pub fn url(&self) -> String {
+        let subdir = self.shared.config.subdir.as_deref().unwrap_or("");
+        format!("{}{subdir}", self.shared.origin)
+    }
+
+    pub fn origin(&self) -> String {
+        self.shared.origin.clone()
+    }
+
+    /// PEM of the CA that signed the server's certificate.
+    pub fn ca_cert_path(&self) -> PathBuf {
+        self.ca_path.clone()
+    }
+
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.shared.state.lock().unwrap().requests.clone()
+    }
+
+    /// The key stops working, as if deleted in the store's admin.
+    pub fn revoke(&self, key: &str) {
+        let mut state = self.shared.state.lock().unwrap();
+        state.revoked.insert(key.to_owned());
+    }
+
+    pub fn set_permission(&self, key: &str, permission: Permission) {
+        let mut state = self.shared.state.lock().unwrap();
+        let found = state.keys.iter_mut().find(|k| k.key == key);
+        found.expect("set_permission: unknown key").permission = permission;
+    }
+
+    pub fn set_redirect_to(&self, to: Option<String>) {
+        self.shared.state.lock().unwrap().redirect_to = to;
+    }
+
+    /// This test means never to reach the store; skip the drop check.
+    pub fn expect_no_requests(&mut self) {
+        self.expect_no_requests = true;
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        // A refused TLS handshake counts as contact: the client reached the store.
+        let contacted = self.shared.connections.load(Ordering::SeqCst) > 0;
+        if !contacted && !self.expect_no_requests && !std::thread::panicking() {
+            panic!(
+                "the test store at {} never received a request: the test is not testing it",
+                self.url()
+            );
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        let shared = shared.clone();
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            match acceptor {
+                None => serve(stream, shared).await,
+                Some(acceptor) => {
+                    // The client refusing the certificate ends the connection here.
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        serve(tls, shared).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: S, shared: Arc<Shared>) {
+    let service = service_fn(move |req| handle(shared.clone(), req));
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+/// A request with its body read, as the routing code sees it.
+pub(crate) struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Req {
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// Decoded query pairs, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let query = self.query.as_deref().unwrap_or("");
+        url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// The last value of a query parameter, like PHP's `$_GET`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query_pairs()
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub(crate) type Answer = Response<Full<Bytes>>;
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, Infallible> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let seen = SeenRequest {
+        method: parts.method.to_string(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_owned(), |pq| pq.to_string()),
+        authorization: parts
+            .headers
+            .get(hyper::header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        started,
+        finished: started,
+    };
+    let index = {
+        let mut state = shared.state.lock().unwrap();
+        state.requests.push(seen);
+        state.requests.len() - 1
+    };
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let req = Req {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+    };
+    if !shared.config.latency.is_zero() {
+        tokio::time::sleep(shared.config.latency).await;
+    }
+    let answer = wp::respond(&shared, &req);
+    shared.state.lock().unwrap().requests[index].finished = Instant::now();
+    Ok(answer)
+}

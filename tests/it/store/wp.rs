@@ -1,0 +1,444 @@
+//! What WordPress answers: pages with the API Link header, the REST index, the few routes a probe
+//! touches, and the edge in front of it (challenges, redirects, non-WordPress sites).
+
+use std::collections::HashSet;
+
+use http_body_util::Full;
+use hyper::Response;
+use hyper::body::Bytes;
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value, json};
+
+use super::auth::{self, Auth};
+use super::{Answer, Challenge, Permalinks, Req, Shared, TestKey};
+
+const JSON: &str = "application/json; charset=UTF-8";
+const HTML: &str = "text/html; charset=UTF-8";
+const PRODUCTS: [(u64, &str); 3] = [(11, "Hoodie"), (12, "Beanie"), (13, "Album")];
+
+fn answer(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()))
+        .unwrap()
+}
+
+fn json(status: u16, value: &Value) -> Answer {
+    answer(status, JSON, serde_json::to_vec(value).unwrap())
+}
+
+/// A WordPress REST error, answered as `{code, message, data: {status}}`.
+pub(super) struct WpError {
+    status: u16,
+    code: &'static str,
+    message: String,
+}
+
+impl WpError {
+    pub(super) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        WpError {
+            status,
+            code,
+            message,
+        }
+    }
+
+    pub(super) fn answer(&self) -> Answer {
+        let (status, code, message) = (self.status, self.code, &self.message);
+        let body = json!({ "code": code, "message": message, "data": { "status": status } });
+        json(status, &body)
+    }
+}
+
+fn error(status: u16, code: &'static str, message: &str) -> Answer {
+    WpError::new(status, code, message).answer()
+}
+
+fn no_route() -> Answer {
+    error(
+        404,
+        "rest_no_route",
+        "No route was found matching the URL and request method.",
+    )
+}
+
+fn html(status: u16, title: &str) -> Answer {
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{title}</title></head>\
+         <body><h1>{title}</h1></body></html>\n"
+    );
+    answer(status, HTML, body)
+}
+
+fn redirect(status: u16, location: String) -> Answer {
+    let mut a = html(status, "Moved");
+    a.headers_mut()
+        .insert("location", location.parse().unwrap());
+    a
+}
+
+pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
+    let cfg = &s.config;
+    if let Some(challenge) = cfg.challenge {
+        let (status, header) = match challenge {
+            Challenge::Cloudflare => (403, "cf-mitigated"),
+            Challenge::SiteGround => (202, "sg-captcha"),
+        };
+        let mut a = html(status, "Just a moment...");
+        a.headers_mut().insert(header, "challenge".parse().unwrap());
+        return a;
+    }
+    if cfg.redirect_loop {
+        let path = match r.path.strip_suffix('/') {
+            Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+            _ => format!("{}/", r.path.trim_end_matches('/')),
+        };
+        let query = r.query.as_ref().map_or(String::new(), |q| format!("?{q}"));
+        return redirect(302, format!("{}{path}{query}", s.origin));
+    }
+    let redirect_to = s.state.lock().unwrap().redirect_to.clone();
+    if let Some(to) = redirect_to {
+        let to = to.trim_end_matches('/');
+        return redirect(301, format!("{to}{}", r.path_and_query()));
+    }
+    if !cfg.wordpress {
+        if r.path == "/wp-json" || r.path.starts_with("/wp-json/") {
+            return html(404, "Not Found");
+        }
+        return html(200, "Some other site");
+    }
+
+    let subdir = cfg.subdir.as_deref().unwrap_or("");
+    let relative = match r.path.strip_prefix(subdir) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return html(404, "Not Found"),
+    };
+    if (relative == "/" || relative == "/index.php")
+        && let Some(route) = r.query_param("rest_route")
+    {
+        return rest(s, r, &route);
+    }
+    if cfg.permalinks == Permalinks::Pretty
+        && let Some(route) = relative.strip_prefix("/wp-json")
+        && (route.is_empty() || route.starts_with('/'))
+    {
+        return rest(s, r, &percent_decode_str(route).decode_utf8_lossy());
+    }
+    // Plain permalinks: nginx's try_files hands /wp-json/ to index.php, which shows the home page.
+    home_page(s)
+}
+
+/// `ROOT` + route, as WordPress's `rest_url()` builds it.
+fn rest_url(s: &Shared, route: &str) -> String {
+    match s.config.permalinks {
+        Permalinks::Pretty => format!("{}/wp-json{route}", s.wp_home),
+        Permalinks::Plain { .. } => format!("{}/index.php?rest_route={route}", s.wp_home),
+    }
+}
+
+fn home_page(s: &Shared) -> Answer {
+    let root = rest_url(s, "/");
+    let name = &s.config.site_name;
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{name}</title>\
+         <link rel=\"https://api.w.org/\" href=\"{root}\" /></head>\
+         <body><h1>{name}</h1><p>Just another WordPress site</p></body></html>\n"
+    );
+    let mut a = answer(200, HTML, body);
+    let link = format!("<{root}>; rel=\"https://api.w.org/\"");
+    a.headers_mut().insert("link", link.parse().unwrap());
+    a
+}
+
+/// A REST request: WooCommerce authentication, a blocking plugin, key permissions, then the route.
+fn rest(s: &Shared, r: &Req, route: &str) -> Answer {
+    let route = match route.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
+    let auth = if s.config.woocommerce_active && auth::is_wc_uri(s, r) {
+        auth::authenticate(s, r)
+    } else {
+        Auth::Anonymous
+    };
+    let key = match auth {
+        Auth::Failed(e) => return e.answer(),
+        Auth::Key(key) => Some(key),
+        Auth::Anonymous => None,
+    };
+    if s.config.rest_blocked_for_anonymous && key.is_none() {
+        return error(
+            401,
+            "rest_not_logged_in",
+            "You are not currently logged in.",
+        );
+    }
+    let method = auth::effective_method(r);
+    if let Some(key) = &key
+        && let Err(e) = auth::check_permissions(&method, key)
+    {
+        return e.answer();
+    }
+    dispatch(s, r, route, &method, key.as_ref())
+}
+
+fn namespaces(woocommerce: bool) -> Vec<&'static str> {
+    let mut all = vec!["oembed/1.0", "wp/v2"];
+    if woocommerce {
+        all.extend(["wc/v3", "wc/v2", "wc/v1", "wc/store/v1"]);
+    }
+    all
+}
+
+enum Route {
+    Index,
+    Namespace(&'static str),
+    Products(&'static str),
+    Product(u64),
+    UsersMe,
+}
+
+impl Route {
+    fn find(route: &str, woocommerce: bool) -> Option<Route> {
+        let route = route.to_ascii_lowercase();
+        if route == "/" {
+            return Some(Route::Index);
+        }
+        if let Some(ns) = namespaces(woocommerce)
+            .into_iter()
+            .find(|ns| route.strip_prefix('/') == Some(ns))
+        {
+            return Some(Route::Namespace(ns));
+        }
+        if route == "/wp/v2/users/me" {
+            return Some(Route::UsersMe);
+        }
+        if !woocommerce {
+            return None;
+        }
+        match route.as_str() {
+            "/wc/v3/products" => Some(Route::Products("wc/v3")),
+            "/wc/v2/products" => Some(Route::Products("wc/v2")),
+            _ => route
+                .strip_prefix("/wc/v3/products/")
+                .and_then(|id| id.parse().ok())
+                .map(Route::Product),
+        }
+    }
+
+    fn methods(&self) -> &'static [&'static str] {
+        match self {
+            Route::Products(_) => &["GET", "POST"],
+            _ => &["GET"],
+        }
+    }
+}
+
+fn dispatch(s: &Shared, r: &Req, route: &str, method: &str, key: Option<&TestKey>) -> Answer {
+    let Some(found) = Route::find(route, s.config.woocommerce_active) else {
+        return no_route();
+    };
+    let methods = found.methods();
+    if method == "OPTIONS" {
+        let mut a = json(200, &json!({ "methods": methods, "endpoints": [] }));
+        a.headers_mut()
+            .insert("allow", methods.join(", ").parse().unwrap());
+        return a;
+    }
+    let method = if method == "HEAD" { "GET" } else { method };
+    if !methods.contains(&method) {
+        return no_route();
+    }
+    let fields = fields(r);
+    match found {
+        Route::Index => index(s, fields.as_ref()),
+        Route::Namespace(ns) => json(200, &json!({ "namespace": ns, "routes": {} })),
+        Route::UsersMe => error(
+            401,
+            "rest_not_logged_in",
+            "You are not currently logged in.",
+        ),
+        Route::Products(_) if method == "POST" => match can_view(key, "create") {
+            Err(e) => e.answer(),
+            Ok(()) => json(
+                201,
+                &json!({ "id": 100, "name": "Product", "status": "draft" }),
+            ),
+        },
+        Route::Products(ns) => match can_view(key, "list") {
+            Err(e) => e.answer(),
+            Ok(()) => list_products(s, r, ns, fields.as_ref()),
+        },
+        Route::Product(id) => match can_view(key, "view") {
+            Err(e) => e.answer(),
+            Ok(()) => match PRODUCTS.iter().find(|(pid, _)| *pid == id) {
+                Some(&(id, name)) => json(200, &product(id, name, fields.as_ref())),
+                None => error(400, "woocommerce_rest_product_invalid_id", "Invalid ID."),
+            },
+        },
+    }
+}
+
+/// WooCommerce's capability checks: 401 when nobody is logged in, 403 for a Customer.
+fn can_view(key: Option<&TestKey>, action: &str) -> Result<(), WpError> {
+    let (code, message) = match action {
+        "create" => (
+            "woocommerce_rest_cannot_create",
+            "Sorry, you are not allowed to create resources.",
+        ),
+        "view" => (
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot view this resource.",
+        ),
+        _ => (
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot list resources.",
+        ),
+    };
+    match key {
+        None => Err(WpError::new(401, code, message)),
+        Some(key) if !key.user_can_view => Err(WpError::new(403, code, message)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// `_fields=a,b.c`: the top-level names asked for.
+fn fields(r: &Req) -> Option<HashSet<String>> {
+    let value = r.query_param("_fields")?;
+    let names = value
+        .split(',')
+        .map(|f| f.trim().split('.').next().unwrap_or("").to_owned())
+        .filter(|f| !f.is_empty());
+    Some(names.collect())
+}
+
+fn filter(object: Map<String, Value>, fields: Option<&HashSet<String>>) -> Value {
+    match fields {
+        None => Value::Object(object),
+        Some(fields) => object
+            .into_iter()
+            .filter(|(k, _)| fields.contains(k))
+            .collect(),
+    }
+}
+
+fn product(id: u64, name: &str, fields: Option<&HashSet<String>>) -> Value {
+    let slug = name.to_ascii_lowercase();
+    let Value::Object(object) = json!({
+        "id": id, "name": name, "slug": slug, "type": "simple", "status": "publish", "price": "18",
+    }) else {
+        unreachable!()
+    };
+    filter(object, fields)
+}
+
+fn index(s: &Shared, fields: Option<&HashSet<String>>) -> Answer {
+    let wanted = |name: &str| fields.is_none_or(|f| f.contains(name));
+    let Value::Object(mut object) = json!({
+        "name": s.config.site_name,
+        "description": "Just another WordPress site",
+        "url": s.wp_home,
+        "home": s.wp_home,
+        "gmt_offset": "0",
+        "timezone_string": "",
+        "namespaces": namespaces(s.config.woocommerce_active),
+        "authentication": {},
+        "_links": { "help": [{ "href": "https://developer.wordpress.org/rest-api/" }] },
+    }) else {
+        unreachable!()
+    };
+    // Cloning a few hundred KB only when asked for keeps `_fields` answers cheap, as on a store.
+    if wanted("routes") {
+        object.insert("routes".to_owned(), s.index_routes.clone());
+    }
+    json(200, &filter(object, fields))
+}
+
+fn list_products(s: &Shared, r: &Req, ns: &str, fields: Option<&HashSet<String>>) -> Answer {
+    let per_page = match r.query_param("per_page").map(|p| p.parse::<usize>()) {
+        None => 10,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return invalid_param("per_page"),
+    };
+    let page = match r.query_param("page").map(|p| p.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => return invalid_param("page"),
+    };
+    let total = PRODUCTS.len();
+    let pages = total.div_ceil(per_page);
+    let items: Vec<Value> = PRODUCTS
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|&(id, name)| product(id, name, fields))
+        .collect();
+    let mut a = json(200, &Value::Array(items));
+    let headers = a.headers_mut();
+    headers.insert("x-wp-total", total.into());
+    headers.insert("x-wp-totalpages", pages.into());
+    let base = rest_url(s, &format!("/{ns}/products"));
+    if page > 1 {
+        let link = format!("<{}>; rel=\"prev\"", page_link(&base, r, page - 1));
+        headers.append("link", link.parse().unwrap());
+    }
+    if page < pages {
+        let link = format!("<{}>; rel=\"next\"", page_link(&base, r, page + 1));
+        headers.append("link", link.parse().unwrap());
+    }
+    a
+}
+
+fn invalid_param(name: &str) -> Answer {
+    let message = format!("Invalid parameter(s): {name}");
+    error(400, "rest_invalid_param", &message)
+}
+
+/// WordPress's `add_query_arg(urlencode_deep($request->get_query_params()), $base)` then `page`:
+/// the whole request query is echoed, credentials included, as real stores do.
+fn page_link(base: &str, r: &Req, page: usize) -> String {
+    let encode = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let (path, base_query) = base.split_once('?').unwrap_or((base, ""));
+    let mut pairs: Vec<(String, String)> = base_query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let request = r.query_pairs().into_iter().map(|(k, v)| (k, encode(&v)));
+    for (k, v) in request.chain([("page".to_owned(), page.to_string())]) {
+        match pairs.iter_mut().find(|(pk, _)| *pk == k) {
+            Some(pair) => pair.1 = v,
+            None => pairs.push((k, v)),
+        }
+    }
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// The `routes` member of the index: big, like a real store's, so that `_fields` matters.
+pub(super) fn filler_routes(woocommerce: bool) -> Value {
+    let description = "A parameter description of the sort WordPress repeats for every \
+        argument of every endpoint, which is what makes the index weigh megabytes. "
+        .repeat(2);
+    let mut routes = Map::new();
+    for ns in namespaces(woocommerce) {
+        let count = if ns.starts_with("wc/") { 150 } else { 100 };
+        for i in 0..count {
+            let route = format!("/{ns}/filler-{i}");
+            let args = json!({
+                "context": { "description": description, "type": "string", "default": "view" },
+                "per_page": { "description": description, "type": "integer", "default": 10 },
+            });
+            let endpoint = json!({ "methods": ["GET"], "args": args });
+            routes.insert(
+                route,
+                json!({ "namespace": ns, "methods": ["GET"], "endpoints": [endpoint] }),
+            );
+        }
+    }
+    Value::Object(routes)
+}

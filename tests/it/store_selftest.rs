@@ -1,0 +1,676 @@
+//! Self-test of the loopback store: every row of `woocommerce-rest-facts.md`, checked with a plain
+//! reqwest client, so that tests of woolink can trust the store they run against.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::store::{
+    Challenge, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls,
+    max_concurrent_requests,
+};
+
+fn client(store: &TestStore) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(store.ca_cert_path()).unwrap();
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+struct Got {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Got {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or("").to_owned()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    fn is_json(&self) -> bool {
+        self.header("content-type").starts_with("application/json")
+    }
+}
+
+async fn send(request: RequestBuilder) -> Got {
+    let response = request.send().await.expect("request to the test store");
+    let got = Got {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    };
+    assert!(got.headers.get("www-authenticate").is_none());
+    got
+}
+
+/// Status and JSON code, the pair a probe branches on.
+async fn outcome(request: RequestBuilder) -> (u16, String) {
+    let got = send(request).await;
+    (got.status, got.code())
+}
+
+fn https(keys: Vec<TestKey>) -> StoreConfig {
+    StoreConfig {
+        keys,
+        ..StoreConfig::new(Tls::Valid)
+    }
+}
+
+const PRODUCTS: &str = "/wp-json/wc/v3/products?per_page=1";
+const UNUSED: &str = "/wp-json/wc/v3/woolink-probe-unused";
+const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
+const CANNOT_VIEW: &str = "woocommerce_rest_cannot_view";
+const NO_ROUTE: &str = "rest_no_route";
+
+/// GET products and POST + DELETE to a nonexistent route, with Basic credentials.
+async fn table_row(store: &TestStore, key: &str, secret: &str) -> [(u16, String); 3] {
+    let c = client(store);
+    let url = store.url();
+    let get = c.get(format!("{url}{PRODUCTS}"));
+    let post = c.post(format!("{url}{UNUSED}"));
+    let delete = c.delete(format!("{url}{UNUSED}"));
+    [
+        outcome(get.basic_auth(key, Some(secret))).await,
+        outcome(post.basic_auth(key, Some(secret))).await,
+        outcome(delete.basic_auth(key, Some(secret))).await,
+    ]
+}
+
+fn row(get: (u16, &str), write: (u16, &str)) -> [(u16, String); 3] {
+    let write = (write.0, write.1.to_owned());
+    [(get.0, get.1.to_owned()), write.clone(), write]
+}
+
+#[tokio::test]
+async fn facts_table_https_pretty() {
+    let read = TestKey::new(Permission::Read);
+    let write = TestKey::new(Permission::Write);
+    let read_write = TestKey::new(Permission::ReadWrite);
+    let customer = TestKey::customer(Permission::ReadWrite);
+    let revoked = TestKey::new(Permission::ReadWrite);
+    let keys = vec![
+        read.clone(),
+        write.clone(),
+        read_write.clone(),
+        customer.clone(),
+        revoked.clone(),
+    ];
+    let store = TestStore::start(https(keys));
+    store.revoke(&revoked.key);
+    let unknown = TestKey::new(Permission::ReadWrite);
+
+    let cases = [
+        (&read, &read.secret, row((200, ""), (401, AUTH_ERROR))),
+        (
+            &write,
+            &write.secret,
+            row((401, AUTH_ERROR), (404, NO_ROUTE)),
+        ),
+        (
+            &read_write,
+            &read_write.secret,
+            row((200, ""), (404, NO_ROUTE)),
+        ),
+        (
+            &read,
+            &write.secret,
+            row((401, AUTH_ERROR), (401, AUTH_ERROR)),
+        ),
+        (
+            &unknown,
+            &unknown.secret,
+            row((401, CANNOT_VIEW), (404, NO_ROUTE)),
+        ),
+        (
+            &revoked,
+            &revoked.secret,
+            row((401, CANNOT_VIEW), (404, NO_ROUTE)),
+        ),
+        (
+            &customer,
+            &customer.secret,
+            row((403, CANNOT_VIEW), (404, NO_ROUTE)),
+        ),
+    ];
+    for (key, secret, expected) in cases {
+        let got = table_row(&store, &key.key, secret).await;
+        assert_eq!(got, expected, "key {:?}", key.permission);
+    }
+    let wrong = send(
+        client(&store)
+            .get(format!("{}{PRODUCTS}", store.url()))
+            .basic_auth(&read.key, Some(&write.secret)),
+    )
+    .await;
+    assert_eq!(wrong.json()["message"], "Consumer secret is invalid.");
+    assert_eq!(wrong.json()["data"]["status"], 401);
+    assert!(wrong.is_json());
+
+    let anonymous = client(&store).get(format!("{}{PRODUCTS}", store.url()));
+    assert_eq!(outcome(anonymous).await, (401, CANNOT_VIEW.to_owned()));
+}
+
+#[tokio::test]
+async fn query_credentials_win_and_are_echoed_in_next_link() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(https(vec![key.clone()]));
+    let c = client(&store);
+    let url = format!(
+        "{}{PRODUCTS}&consumer_key={}&consumer_secret={}",
+        store.url(),
+        key.key,
+        key.secret
+    );
+    // Query wins over a bogus Basic header.
+    let got = send(c.get(&url).basic_auth("ck_nobody", Some("cs_nothing"))).await;
+    assert_eq!(got.status, 200);
+    let items = got.json();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(got.header("x-wp-total"), "3");
+    assert_eq!(got.header("x-wp-totalpages"), "3");
+    let link = got.header("link");
+    assert!(link.ends_with("rel=\"next\""), "{link}");
+    assert!(
+        link.contains(&format!("consumer_secret={}", key.secret)),
+        "{link}"
+    );
+    assert!(link.contains("page=2"), "{link}");
+
+    let next = link.trim_start_matches('<').split('>').next().unwrap();
+    let page2 = send(c.get(next)).await;
+    assert_eq!(page2.status, 200);
+    assert_eq!(page2.json()[0]["id"], 12);
+    assert!(page2.header("link").contains("rel=\"prev\""));
+
+    let fields = send(c.get(format!("{url}&_fields=id"))).await;
+    assert_eq!(fields.json(), serde_json::json!([{ "id": 11 }]));
+    let head = send(c.head(&url)).await;
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
+    assert!(store.requests().iter().all(|r| r.carries_credentials()));
+}
+
+#[tokio::test]
+async fn method_override_and_options_are_judged_as_their_method() {
+    let read = TestKey::new(Permission::Read);
+    let write = TestKey::new(Permission::Write);
+    let store = TestStore::start(https(vec![read.clone(), write.clone()]));
+    let c = client(&store);
+    let unused = format!("{}{UNUSED}", store.url());
+    let overridden = c.get(format!("{unused}?_method=POST"));
+    let got = outcome(overridden.basic_auth(&read.key, Some(&read.secret))).await;
+    assert_eq!(got, (401, AUTH_ERROR.to_owned()));
+    let header = c.get(&unused).header("X-HTTP-Method-Override", "DELETE");
+    let got = outcome(header.basic_auth(&read.key, Some(&read.secret))).await;
+    assert_eq!(got, (401, AUTH_ERROR.to_owned()));
+    let options = c.request(Method::OPTIONS, format!("{}{PRODUCTS}", store.url()));
+    let got = send(options.basic_auth(&write.key, Some(&write.secret))).await;
+    assert_eq!(got.status, 200);
+
+    store.set_permission(&read.key, Permission::Write);
+    let get = c.get(format!("{}{PRODUCTS}", store.url()));
+    let got = send(get.basic_auth(&read.key, Some(&read.secret))).await;
+    assert_eq!(got.code(), AUTH_ERROR);
+    assert!(got.json()["message"].as_str().unwrap().contains("read"));
+}
+
+#[tokio::test]
+async fn index_link_header_and_fields() {
+    let store = TestStore::start(https(vec![]));
+    let c = client(&store);
+    let home = send(c.get(store.url())).await;
+    assert_eq!(home.status, 200);
+    let root = format!("{}/wp-json/", store.url());
+    assert_eq!(
+        home.header("link"),
+        format!("<{root}>; rel=\"https://api.w.org/\"")
+    );
+    let index = send(c.get(&root)).await;
+    assert_eq!(
+        index.header("content-type"),
+        "application/json; charset=UTF-8"
+    );
+    assert!(index.body.len() > 200_000, "{}", index.body.len());
+    let namespaces = index.json()["namespaces"].clone();
+    assert!(namespaces.as_array().unwrap().contains(&"wc/v3".into()));
+    assert_eq!(index.json()["home"], store.url());
+
+    let small = send(c.get(format!("{root}?_fields=name,url,home,namespaces"))).await;
+    assert!(small.body.len() < 1024, "{}", small.body.len());
+    let small = small.json();
+    let mut keys: Vec<&String> = small.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["home", "name", "namespaces", "url"]);
+    assert_eq!(small["name"], "Test Store");
+    let no_slash = send(c.get(format!("{}/wp-json?_fields=name", store.url()))).await;
+    assert_eq!(no_slash.json(), serde_json::json!({ "name": "Test Store" }));
+    let elsewhere = send(c.get(format!("{}/some/page/", store.url()))).await;
+    assert!(
+        elsewhere
+            .header("link")
+            .contains("rel=\"https://api.w.org/\"")
+    );
+    assert_eq!(
+        outcome(c.get(format!("{root}wp/v2/nothing"))).await.1,
+        NO_ROUTE
+    );
+}
+
+#[tokio::test]
+async fn woocommerce_inactive_has_no_wc_routes() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = TestStore::start(StoreConfig {
+        woocommerce_active: false,
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let index = send(c.get(format!("{}/wp-json/?_fields=namespaces", store.url()))).await;
+    let namespaces = index.json()["namespaces"].to_string();
+    assert!(!namespaces.contains("wc/"), "{namespaces}");
+    let get = c.get(format!("{}{PRODUCTS}", store.url()));
+    let got = outcome(get.basic_auth(&key.key, Some(&key.secret))).await;
+    assert_eq!(got, (404, NO_ROUTE.to_owned()));
+}
+
+#[tokio::test]
+async fn rest_closed_to_anonymous_still_takes_keys() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        rest_blocked_for_anonymous: true,
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let home = send(c.get(store.url())).await;
+    assert!(home.header("link").contains("/wp-json/"));
+    let index = outcome(c.get(format!("{}/wp-json/", store.url()))).await;
+    assert_eq!(index, (401, "rest_not_logged_in".to_owned()));
+    let products = format!("{}{PRODUCTS}", store.url());
+    let ok = c.get(&products).basic_auth(&key.key, Some(&key.secret));
+    assert_eq!(send(ok).await.status, 200);
+    let unknown = c.get(&products).basic_auth("ck_unknown", Some(&key.secret));
+    assert_eq!(
+        outcome(unknown).await,
+        (401, "rest_not_logged_in".to_owned())
+    );
+    let wrong = c.get(&products).basic_auth(&key.key, Some("cs_wrong"));
+    assert_eq!(outcome(wrong).await, (401, AUTH_ERROR.to_owned()));
+}
+
+#[tokio::test]
+async fn stripped_authorization_leaves_only_query_credentials() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        strip_authorization: true,
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let products = format!("{}{PRODUCTS}", store.url());
+    let basic = c.get(&products).basic_auth(&key.key, Some(&key.secret));
+    assert_eq!(outcome(basic).await, (401, CANNOT_VIEW.to_owned()));
+    let query = format!(
+        "{products}&consumer_key={}&consumer_secret={}",
+        key.key, key.secret
+    );
+    assert_eq!(send(c.get(query)).await.status, 200);
+    let seen = store.requests();
+    assert!(
+        seen[0]
+            .authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert!(seen[1].authorization.is_none() && seen[1].carries_credentials());
+}
+
+#[tokio::test]
+async fn tls_proxy_ignores_basic_and_query_credentials() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        behind_tls_proxy: true,
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let products = format!("{}{PRODUCTS}", store.url());
+    let basic = c.get(&products).basic_auth(&key.key, Some(&key.secret));
+    assert_eq!(outcome(basic).await, (401, CANNOT_VIEW.to_owned()));
+    let query = format!(
+        "{products}&consumer_key={}&consumer_secret={}",
+        key.key, key.secret
+    );
+    assert_eq!(outcome(c.get(query)).await, (401, CANNOT_VIEW.to_owned()));
+    let index = send(c.get(format!("{}/wp-json/?_fields=home,url", store.url()))).await;
+    let home = index.json()["home"].as_str().unwrap().to_owned();
+    assert_eq!(home, store.url().replace("https://", "http://"));
+}
+
+/// RFC 3986 unreserved characters stay, everything else is percent-encoded.
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, RFC3986).to_string()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A signed OAuth 1.0a query string, built the RFC 5849 way (independently of the store's code).
+fn oauth_query(method: &str, url: &str, extra: &[(&str, &str)], key: &TestKey, ts: i64) -> String {
+    let (ts, nonce) = (ts.to_string(), format!("n{}", rand::random::<u64>()));
+    let mut params: Vec<(String, String)> = [
+        ("oauth_consumer_key", key.key.as_str()),
+        ("oauth_timestamp", &ts),
+        ("oauth_nonce", &nonce),
+        ("oauth_signature_method", "HMAC-SHA256"),
+    ]
+    .iter()
+    .chain(extra)
+    .map(|(k, v)| (enc(k), enc(v)))
+    .collect();
+    params.sort();
+    let normalized: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let normalized = normalized.join("&");
+    let base = format!("{method}&{}&{}", enc(url), enc(&normalized));
+    let mut mac = Hmac::<Sha256>::new_from_slice(format!("{}&", key.secret).as_bytes()).unwrap();
+    mac.update(base.as_bytes());
+    let signature = STANDARD.encode(mac.finalize().into_bytes());
+    format!("{normalized}&oauth_signature={}", enc(&signature))
+}
+
+#[tokio::test]
+async fn oauth_over_plain_http() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        keys: vec![key.clone()],
+        ..StoreConfig::new(Tls::None)
+    });
+    assert!(store.url().starts_with("http://127.0.0.1:"));
+    let c = client(&store);
+    let url = format!("{}/wp-json/wc/v3/products", store.url());
+    let per_page = [("per_page", "1")];
+
+    let basic = c
+        .get(format!("{url}?per_page=1"))
+        .basic_auth(&key.key, Some(&key.secret));
+    assert_eq!(outcome(basic).await, (401, CANNOT_VIEW.to_owned()));
+    let creds = format!("consumer_key={}&consumer_secret={}", key.key, key.secret);
+    let creds = c.get(format!("{url}?per_page=1&{creds}"));
+    assert_eq!(outcome(creds).await, (401, CANNOT_VIEW.to_owned()));
+    let query = oauth_query("GET", &url, &per_page, &key, now());
+    let signed = format!("{url}?{query}");
+    assert_eq!(send(c.get(&signed)).await.status, 200);
+    let replay = send(c.get(&signed)).await;
+    assert_eq!(replay.code(), AUTH_ERROR);
+    assert!(replay.json()["message"].as_str().unwrap().contains("nonce"));
+
+    let stale = oauth_query("GET", &url, &per_page, &key, now() - 16 * 60);
+    let stale = send(c.get(format!("{url}?{stale}"))).await;
+    assert_eq!(stale.json()["message"], "Invalid timestamp.");
+    let tampered =
+        oauth_query("GET", &url, &per_page, &key, now()).replace("per_page=1", "per_page=2");
+    let tampered = send(c.get(format!("{url}?{tampered}"))).await;
+    assert_eq!(
+        (tampered.status, tampered.code()),
+        (401, AUTH_ERROR.to_owned())
+    );
+    assert!(
+        tampered.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("signature")
+    );
+    let stranger = TestKey::new(Permission::Read);
+    let unknown = oauth_query("GET", &url, &per_page, &stranger, now());
+    let unknown = send(c.get(format!("{url}?{unknown}"))).await;
+    assert_eq!(unknown.json()["message"], "Consumer key is invalid.");
+    let sha1 = oauth_query("GET", &url, &per_page, &key, now()).replace("SHA256", "SHA1");
+    assert_eq!(outcome(c.get(format!("{url}?{sha1}"))).await.1, AUTH_ERROR);
+    let partial = format!("{url}?oauth_consumer_key={}", key.key);
+    let missing = (
+        401,
+        "woocommerce_rest_authentication_missing_parameter".to_owned(),
+    );
+    assert_eq!(outcome(c.get(partial)).await, missing);
+
+    let write = oauth_query(
+        "POST",
+        &format!("{}{UNUSED}", store.url()),
+        &[],
+        &key,
+        now(),
+    );
+    let write = c.post(format!("{}{UNUSED}?{write}", store.url()));
+    assert_eq!(outcome(write).await, (401, AUTH_ERROR.to_owned()));
+}
+
+#[tokio::test]
+async fn oauth_plain_permalinks_in_a_subdirectory() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = TestStore::start(StoreConfig {
+        keys: vec![key.clone()],
+        subdir: Some("/shop".into()),
+        permalinks: Permalinks::Plain {
+            key_auth_works: true,
+        },
+        ..StoreConfig::new(Tls::None)
+    });
+    let c = client(&store);
+    let url = format!("{}/index.php", store.url());
+    let extra = [("rest_route", "/wc/v3/products"), ("per_page", "2")];
+    let query = oauth_query("GET", &url, &extra, &key, now());
+    assert!(query.contains("rest_route=%2Fwc%2Fv3%2Fproducts"));
+    let got = send(c.get(format!("{url}?{query}"))).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json().as_array().unwrap().len(), 2);
+    let next = got.header("link");
+    assert!(next.starts_with(&format!("<{url}?rest_route=")), "{next}");
+}
+
+#[tokio::test]
+async fn plain_permalinks() {
+    let key = TestKey::new(Permission::Read);
+    let old = TestStore::start(StoreConfig {
+        permalinks: Permalinks::Plain {
+            key_auth_works: false,
+        },
+        ..https(vec![key.clone()])
+    });
+    let new = TestStore::start(StoreConfig {
+        permalinks: Permalinks::Plain {
+            key_auth_works: true,
+        },
+        ..https(vec![key.clone()])
+    });
+    for store in [&old, &new] {
+        let c = client(store);
+        let root = format!("{}/index.php?rest_route=/", store.url());
+        let home = send(c.get(store.url())).await;
+        assert_eq!(
+            home.header("link"),
+            format!("<{root}>; rel=\"https://api.w.org/\"")
+        );
+        let pretty = send(c.get(format!("{}/wp-json/", store.url()))).await;
+        assert_eq!(pretty.status, 200);
+        assert!(!pretty.is_json());
+        let index = send(c.get(format!("{root}&_fields=name"))).await;
+        assert_eq!(index.json()["name"], "Test Store");
+        let short = send(c.get(format!("{}/?rest_route=/", store.url()))).await;
+        assert!(short.is_json());
+    }
+    let products = "/index.php?rest_route=%2Fwc%2Fv3%2Fproducts&per_page=1";
+    let get = |store: &TestStore| {
+        let url = format!("{}{products}", store.url());
+        client(store)
+            .get(url)
+            .basic_auth(&key.key, Some(&key.secret))
+    };
+    assert_eq!(outcome(get(&old)).await, (401, CANNOT_VIEW.to_owned()));
+    assert_eq!(send(get(&new)).await.status, 200);
+}
+
+#[tokio::test]
+async fn subdirectory_install() {
+    let store = TestStore::start(StoreConfig {
+        subdir: Some("/shop".into()),
+        ..https(vec![])
+    });
+    assert_eq!(store.url(), format!("{}/shop", store.origin()));
+    let c = client(&store);
+    let outside = send(c.get(format!("{}/wp-json/", store.origin()))).await;
+    assert_eq!(outside.status, 404);
+    assert!(!outside.is_json());
+    let home = send(c.get(format!("{}/", store.url()))).await;
+    assert!(
+        home.header("link")
+            .starts_with(&format!("<{}/wp-json/>", store.url()))
+    );
+    let index = send(c.get(format!("{}/wp-json/?_fields=home", store.url()))).await;
+    assert_eq!(index.json()["home"], store.url());
+}
+
+#[tokio::test]
+async fn not_wordpress() {
+    let mut store = TestStore::start(StoreConfig {
+        wordpress: false,
+        ..https(vec![])
+    });
+    let c = client(&store);
+    let home = send(c.get(store.url())).await;
+    assert_eq!(home.status, 200);
+    assert!(home.headers.get("link").is_none());
+    assert_eq!(
+        send(c.get(format!("{}/wp-json/", store.url())))
+            .await
+            .status,
+        404
+    );
+    let rest_route = send(c.get(format!("{}/?rest_route=/", store.url()))).await;
+    assert_eq!(rest_route.status, 200);
+    assert!(!rest_route.is_json());
+    // Opting out of the drop check is harmless on a store that was used.
+    store.expect_no_requests();
+}
+
+#[tokio::test]
+async fn challenges() {
+    let cases = [
+        (Challenge::Cloudflare, 403, "cf-mitigated"),
+        (Challenge::SiteGround, 202, "sg-captcha"),
+    ];
+    for (challenge, status, header) in cases {
+        let store = TestStore::start(StoreConfig {
+            challenge: Some(challenge),
+            ..https(vec![])
+        });
+        let got = send(client(&store).get(format!("{}/wp-json/", store.url()))).await;
+        assert_eq!((got.status, got.header(header)), (status, "challenge"));
+        assert!(!got.is_json());
+    }
+}
+
+#[tokio::test]
+async fn redirects_keep_path_and_query() {
+    let target = TestStore::start(https(vec![]));
+    let store = TestStore::start(StoreConfig {
+        redirect_to: Some(target.origin()),
+        ..https(vec![])
+    });
+    let c = client(&store);
+    let got = send(c.get(format!("{}/wp-json/?_fields=name", store.url()))).await;
+    assert_eq!(got.status, 301);
+    let location = got.header("location").to_owned();
+    assert_eq!(
+        location,
+        format!("{}/wp-json/?_fields=name", target.origin())
+    );
+    assert_eq!(send(c.get(location)).await.json()["name"], "Test Store");
+    store.set_redirect_to(None);
+    assert_eq!(send(c.get(store.url())).await.status, 200);
+
+    let looping = TestStore::start(StoreConfig {
+        redirect_loop: true,
+        ..https(vec![])
+    });
+    let c = client(&looping);
+    let first = send(c.get(format!("{}/wp-json/?a=1", looping.url()))).await;
+    let expected = format!("{}/wp-json?a=1", looping.origin());
+    assert_eq!(
+        (first.status, first.header("location")),
+        (302, expected.as_str())
+    );
+    let second = send(c.get(&expected)).await;
+    assert!(second.header("location").ends_with("/wp-json/?a=1"));
+}
+
+#[tokio::test]
+async fn certificates() {
+    let valid = TestStore::start(https(vec![]));
+    assert!(valid.url().starts_with("https://localhost:"));
+    let by_ip = valid.origin().replace("localhost", "127.0.0.1");
+    assert_eq!(send(client(&valid).get(by_ip)).await.status, 200);
+    for tls in [Tls::Expired, Tls::WrongName] {
+        let store = TestStore::start(StoreConfig::new(tls));
+        let result = client(&store).get(store.url()).send().await;
+        assert!(result.is_err(), "{tls:?} accepted");
+        // The refused handshake counts as contact, so the drop check passes.
+        assert!(store.requests().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn latency_and_concurrency_are_visible() {
+    let latency = Duration::from_millis(150);
+    let store = TestStore::start(StoreConfig {
+        latency,
+        site_name: "Slow".into(),
+        ..https(vec![])
+    });
+    let c = client(&store);
+    let url = format!("{}/wp-json/?_fields=name", store.url());
+    let (a, b, d) = tokio::join!(send(c.get(&url)), send(c.get(&url)), send(c.get(&url)));
+    assert!([a, b, d].iter().all(|g| g.json()["name"] == "Slow"));
+    assert_eq!(max_concurrent_requests(&store.requests()), 3);
+    send(c.get(&url)).await;
+    let seen = store.requests();
+    assert_eq!(max_concurrent_requests(&seen[3..]), 1);
+    assert!(seen.iter().all(|r| r.finished - r.started >= latency));
+    assert!(
+        seen.iter()
+            .all(|r| r.method == "GET" && !r.carries_credentials())
+    );
+    assert_eq!(seen[3].path_and_query, "/wp-json/?_fields=name");
+}
+
+#[test]
+fn an_unused_store_fails_the_test() {
+    let unused = std::panic::catch_unwind(|| drop(TestStore::start(StoreConfig::new(Tls::None))));
+    assert!(unused.is_err());
+    let mut excused = TestStore::start(StoreConfig::new(Tls::None));
+    excused.expect_no_requests();
+}
