@@ -33,6 +33,7 @@ pub enum AuthMethod {
     /// the Authorization header. The secret then appears in the store's access logs.
     QueryString,
     /// OAuth 1.0a one-legged signatures over plain HTTP: the secret never crosses the wire.
+    #[serde(rename = "oauth1")]
     OAuth1,
 }
 

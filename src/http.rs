@@ -223,18 +223,23 @@ fn classify(err: reqwest::Error) -> TransportError {
         if let Some(tls) = current.downcast_ref::<rustls::Error>() {
             return TransportError::Tls(tls_problem(tls));
         }
+        let text = current.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return TransportError::Dns;
+        }
+        source = current.source();
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return TransportError::Refused,
                 std::io::ErrorKind::TimedOut => return TransportError::Timeout,
                 _ => {}
             }
+            // io::Error::source() skips the error it wraps, and rustls' error may be wrapped
+            // twice: descend into the wrapped error instead.
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner);
+            }
         }
-        let text = current.to_string();
-        if text.contains("dns error") || text.contains("failed to lookup address") {
-            return TransportError::Dns;
-        }
-        source = current.source();
     }
     TransportError::Other(innermost_message(&err))
 }

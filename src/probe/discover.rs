@@ -108,7 +108,7 @@ pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, Disco
         root = link_root(&answer, &url);
     }
     let root = match (root, &guess) {
-        (Some(root), _) => root,
+        (Some(root), _) => same_scheme_as_page(root, &home_url),
         // A cache or proxy may strip the Link header; a REST index where it should be is
         // proof enough.
         (None, Some((url, answer))) if matches!(index_state(answer), IndexState::Found(_)) => {
@@ -132,6 +132,20 @@ pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, Disco
             status: home_answer.status,
         })?;
     Ok(Site { store, root, index })
+}
+
+/// WordPress behind a proxy that terminates TLS may name an http:// root on a page it served
+/// over https. The API is where the page is; that WordPress does not know it is on https is
+/// judged later, from how it answers the key.
+fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
+    let url = root.url();
+    if url.scheme() != "http" || page.scheme() != "https" || url.host() != page.host() {
+        return root;
+    }
+    let mut upgraded = url.clone();
+    let _ = upgraded.set_scheme("https");
+    let _ = upgraded.set_port(page.port());
+    ApiRoot::new(upgraded)
 }
 
 fn link_root(answer: &Answer, base: &Url) -> Option<ApiRoot> {

@@ -1,12 +1,10 @@
 //! Runs the real `woolink` binary with a scrubbed environment: a temporary HOME and config
 //! folder, no colour, and no way to reach the developer's own keychain or config.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tempfile::TempDir;
-
-pub const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
 
 /// A test run of woolink, with its own home and config folder.
 pub struct Woolink {
@@ -39,10 +37,6 @@ impl Woolink {
         self.home.path().join("config")
     }
 
-    pub fn home(&self) -> &Path {
-        self.home.path()
-    }
-
     pub fn args<I, S>(&mut self, args: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,
@@ -64,8 +58,15 @@ impl Woolink {
 
     /// `connect --no-save` against `store` with the key and secret given the scripted way.
     pub fn connect_args(&mut self, url: &str, key: &str, secret: &str) -> &mut Self {
-        self.args(["connect", "--url", url, "--consumer-key", key, "--consumer-secret-stdin"])
-            .stdin(secret)
+        self.args([
+            "connect",
+            "--url",
+            url,
+            "--consumer-key",
+            key,
+            "--consumer-secret-stdin",
+        ])
+        .stdin(secret)
     }
 
     pub fn run(&mut self) -> Outcome {
@@ -79,7 +80,10 @@ impl Woolink {
             .env("XDG_DATA_HOME", self.home.path().join("xdg-data"))
             .env("WOOLINK_CONFIG_DIR", self.config_dir())
             // No session bus unless a test brings its own Secret Service.
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/woolink-test-bus")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/woolink-test-bus",
+            )
             .env("NO_COLOR", "1")
             .env("TERM", "dumb")
             .args(&self.args)
@@ -173,7 +177,10 @@ impl Outcome {
     /// Neither the secret nor any long piece of it appears in what was printed.
     pub fn assert_no_secret(&self, secret: &str) -> &Self {
         for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            assert!(!text.contains(secret), "the secret appears on {stream}:\n{text}");
+            assert!(
+                !text.contains(secret),
+                "the secret appears on {stream}:\n{text}"
+            );
             assert!(
                 !text.contains(&secret[3..]),
                 "part of the secret appears on {stream}:\n{text}"
@@ -183,7 +190,8 @@ impl Outcome {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not one JSON document ({err}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
+            panic!("stdout is not one JSON document ({err}):\n{}", self.stdout)
+        })
     }
 }

@@ -1,0 +1,480 @@
+//! `woolink connect --no-save` against the loopback store: one test per outcome in
+//! woocommerce-rest-facts.md, each checking the exit code, the message's key facts, and that
+//! the secret appears nowhere in what was printed or written.
+
+use std::time::Duration;
+
+use crate::harness::{Outcome, Woolink};
+use crate::store::{
+    Challenge, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls,
+    max_concurrent_requests,
+};
+
+/// A store with one key of `permission`, adjusted by `adjust`.
+fn store_with(tls: Tls, key: &TestKey, adjust: impl FnOnce(&mut StoreConfig)) -> TestStore {
+    let mut config = StoreConfig::new(tls);
+    config.keys = vec![key.clone()];
+    adjust(&mut config);
+    TestStore::start(config)
+}
+
+/// Runs `connect --no-save` with the store's CA trusted, the secret on stdin.
+fn connect(
+    url: &str,
+    store: &TestStore,
+    key: &str,
+    secret: &str,
+    extra: &[&str],
+) -> (Woolink, Outcome) {
+    let mut woolink = Woolink::new();
+    woolink
+        .connect_args(url, key, secret)
+        .args(["--no-save", "--ca-cert"])
+        .args([store.ca_cert_path().to_string_lossy().into_owned()])
+        .args(extra.iter().copied());
+    let outcome = woolink.run();
+    outcome.assert_no_secret(secret);
+    woolink.assert_secret_not_on_disk(secret);
+    (woolink, outcome)
+}
+
+fn connect_key(store: &TestStore, key: &TestKey, extra: &[&str]) -> Outcome {
+    connect(&store.url(), store, &key.key, &key.secret, extra).1
+}
+
+/// A failure: the given exit code, nothing written, the masked key shown where it matters.
+fn assert_failure(outcome: &Outcome, code: i32, kind: &str) {
+    outcome.assert_code(code);
+    assert!(
+        outcome.stderr.starts_with("Checking") || outcome.stderr.contains("error: "),
+        "{}",
+        outcome.stderr
+    );
+    let json_kind = outcome.json()["error"]["kind"].clone();
+    assert_eq!(json_kind, kind, "{}", outcome.stderr);
+}
+
+fn suffix(key: &TestKey) -> &str {
+    &key.key[key.key.len() - 7..]
+}
+
+#[test]
+fn read_key_is_reported_as_read() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let json = outcome.json();
+    assert_eq!(json["access"], "read");
+    assert_eq!(json["auth_method"], "basic");
+    assert_eq!(json["saved"], false);
+    assert_eq!(json["key"], format!("ck_…{}", suffix(&key)));
+    assert_eq!(json["store_url"], store.url());
+    assert_eq!(json["api_root"], format!("{}/wp-json/", store.url()));
+    assert_eq!(json["store_name"], "Test Store");
+    assert!(!outcome.stdout.contains(&key.key), "full key printed");
+}
+
+#[test]
+fn read_write_key_is_reported_as_read_write_in_human_output() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let outcome = connect_key(&store, &key, &[]);
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains("read-write access")
+        .assert_stdout_contains(&format!("ck_…{}", suffix(&key)))
+        .assert_stdout_contains("HTTP Basic over HTTPS");
+}
+
+#[test]
+fn the_probe_sends_its_independent_requests_at_once() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.latency = Duration::from_millis(300);
+    });
+    connect_key(&store, &key, &[]).assert_code(0);
+    let requests = store.requests();
+    assert!(
+        max_concurrent_requests(&requests) >= 3,
+        "discovery and the key checks should overlap: {requests:#?}"
+    );
+}
+
+#[test]
+fn require_read_write_fails_a_read_key() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--require", "read-write", "--json"]);
+    assert_failure(&outcome, 4, "needs_write");
+    outcome.assert_stderr_contains("Read/Write");
+}
+
+#[test]
+fn write_only_key_is_refused() {
+    let key = TestKey::new(Permission::Write);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 4, "write_only_key");
+    outcome
+        .assert_stderr_contains("Write permission only")
+        .assert_stderr_contains(&format!("ck_…{}", suffix(&key)));
+}
+
+#[test]
+fn wrong_secret_is_named() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let wrong = TestKey::new(Permission::Read).secret;
+    let (woolink, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    assert_failure(&outcome, 4, "wrong_secret");
+    outcome.assert_stderr_contains("secret does not match");
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn unknown_key_is_refused_and_never_reported_as_writable() {
+    let known = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &known, |_| {});
+    let stranger = TestKey::new(Permission::ReadWrite);
+    let (woolink, outcome) = connect(
+        &store.url(),
+        &store,
+        &stranger.key,
+        &stranger.secret,
+        &["--json"],
+    );
+    assert_failure(&outcome, 4, "unknown_key");
+    outcome
+        .assert_stderr_contains("does not recognise the key")
+        .assert_stderr_contains(suffix(&stranger))
+        .assert_stderr_contains("section=keys");
+    assert!(!outcome.stdout.contains("read-write"));
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn revoked_key_is_refused() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    store.revoke(&key.key);
+    assert_failure(&connect_key(&store, &key, &["--json"]), 4, "unknown_key");
+}
+
+#[test]
+fn key_of_a_customer_lacks_capability() {
+    let key = TestKey::customer(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 4, "user_lacks_capability");
+    outcome.assert_stderr_contains("Administrator or Shop Manager");
+}
+
+#[test]
+fn stripped_authorization_header_falls_back_to_query_credentials() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.strip_authorization = true);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let json = outcome.json();
+    assert_eq!(json["auth_method"], "query-string");
+    assert_eq!(json["access"], "read-write");
+    assert!(
+        json["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("Authorization header")
+    );
+}
+
+#[test]
+fn query_credentials_are_not_sent_when_the_header_works() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    connect_key(&store, &key, &[]).assert_code(0);
+    assert!(
+        store
+            .requests()
+            .iter()
+            .all(|request| !request.path_and_query.contains("consumer_secret")),
+        "the secret went into a URL although Basic worked"
+    );
+}
+
+#[test]
+fn plain_permalinks_on_old_woocommerce_are_explained() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.permalinks = Permalinks::Plain {
+            key_auth_works: false,
+        };
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "plain_permalinks");
+    outcome.assert_stderr_contains("Settings > Permalinks");
+}
+
+#[test]
+fn plain_permalinks_on_current_woocommerce_work() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.permalinks = Permalinks::Plain {
+            key_auth_works: true,
+        };
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    assert_eq!(
+        outcome.json()["api_root"],
+        format!("{}/index.php?rest_route=/", store.url())
+    );
+}
+
+#[test]
+fn wordpress_without_woocommerce_is_named() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.woocommerce_active = false);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "no_woocommerce");
+    outcome.assert_stderr_contains("WooCommerce is installed and active");
+}
+
+#[test]
+fn a_site_that_is_not_wordpress_is_named() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.wordpress = false);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "not_wordpress");
+    outcome.assert_stderr_contains("does not look like a WordPress site");
+}
+
+#[test]
+fn rest_api_closed_to_anonymous_still_works_with_a_valid_key() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.rest_blocked_for_anonymous = true
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let notes = outcome.json()["notes"].to_string();
+    assert!(notes.contains("rest_not_logged_in"), "{notes}");
+}
+
+#[test]
+fn rest_api_closed_to_anonymous_with_unknown_key_names_the_plugin() {
+    let known = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &known, |config| {
+        config.rest_blocked_for_anonymous = true
+    });
+    let stranger = TestKey::new(Permission::Read);
+    let (_, outcome) = connect(
+        &store.url(),
+        &store,
+        &stranger.key,
+        &stranger.secret,
+        &["--json"],
+    );
+    assert_failure(&outcome, 4, "unknown_key");
+    outcome.assert_stderr_contains("closed to anonymous requests by a plugin");
+}
+
+#[test]
+fn firewall_challenges_are_recognised() {
+    for (challenge, vendor) in [
+        (Challenge::Cloudflare, "Cloudflare"),
+        (Challenge::SiteGround, "SiteGround"),
+    ] {
+        let key = TestKey::new(Permission::Read);
+        let store = store_with(Tls::Valid, &key, |config| {
+            config.challenge = Some(challenge)
+        });
+        let outcome = connect_key(&store, &key, &["--json"]);
+        assert_failure(&outcome, 3, "firewall_challenge");
+        outcome.assert_stderr_contains(vendor);
+    }
+}
+
+#[test]
+fn untrusted_certificate_is_explained() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    assert_failure(&outcome, 3, "tls");
+    outcome
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("does not trust")
+        .assert_stderr_contains("--ca-cert");
+}
+
+#[test]
+fn expired_certificate_is_explained() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Expired, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "tls");
+    outcome.assert_stderr_contains("expired");
+}
+
+#[test]
+fn certificate_for_another_name_is_explained() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::WrongName, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "tls");
+    outcome.assert_stderr_contains("different host name");
+}
+
+#[test]
+fn unknown_host_is_a_dns_failure() {
+    let key = TestKey::new(Permission::Read);
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args("https://woolink-test.invalid", &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    assert_failure(&outcome, 3, "unreachable");
+    outcome
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("DNS");
+}
+
+#[test]
+fn refused_connection_is_named() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let key = TestKey::new(Permission::Read);
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args(&format!("https://127.0.0.1:{port}"), &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    assert_failure(&outcome, 3, "unreachable");
+    outcome
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("refused");
+}
+
+#[test]
+fn slow_store_times_out() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.latency = Duration::from_secs(5)
+    });
+    let outcome = connect_key(&store, &key, &["--json", "--timeout", "1"]);
+    assert_failure(&outcome, 3, "timeout");
+    outcome.assert_stderr_contains("--timeout");
+}
+
+#[test]
+fn redirect_loop_is_named() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| config.redirect_loop = true);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "redirect_loop");
+}
+
+#[test]
+fn redirect_from_https_to_http_is_refused() {
+    let key = TestKey::new(Permission::Read);
+    let plain = store_with(Tls::None, &key, |_| {});
+    let mut plain = plain;
+    plain.expect_no_requests();
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.redirect_to = Some(plain.origin())
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "https_downgrade");
+    assert!(plain.requests().is_empty(), "woolink followed a downgrade");
+}
+
+#[test]
+fn redirect_to_another_origin_gets_no_credentials() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let elsewhere = store_with(Tls::Valid, &key, |_| {});
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.redirect_to = Some(elsewhere.origin())
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "moved_elsewhere");
+    outcome.assert_stderr_contains(&elsewhere.url());
+    let leaked: Vec<_> = elsewhere
+        .requests()
+        .into_iter()
+        .filter(|request| request.carries_credentials())
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "the other origin saw credentials: {leaked:#?}"
+    );
+}
+
+#[test]
+fn plain_http_on_loopback_signs_with_oauth_and_never_sends_the_secret() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::None, &key, |_| {});
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let json = outcome.json();
+    assert_eq!(json["auth_method"], "oauth1");
+    assert_eq!(json["access"], "read-write");
+    for request in store.requests() {
+        assert!(
+            !request.path_and_query.contains(&key.secret[3..]),
+            "{request:?}"
+        );
+        assert!(request.authorization.is_none(), "{request:?}");
+    }
+}
+
+#[test]
+fn oauth_with_a_wrong_secret_is_refused() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::None, &key, |_| {});
+    let wrong = TestKey::new(Permission::Read).secret;
+    let (_, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    assert_failure(&outcome, 4, "oauth_rejected");
+}
+
+#[test]
+fn tls_terminating_proxy_is_explained() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.behind_tls_proxy = true);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "https_not_detected");
+    outcome.assert_stderr_contains("X-Forwarded-Proto");
+}
+
+#[test]
+fn subdirectory_install_keeps_its_path() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.subdir = Some("/shop".into())
+    });
+    assert!(store.url().ends_with("/shop"));
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    assert_eq!(outcome.json()["store_url"], store.url());
+    assert_eq!(
+        outcome.json()["api_root"],
+        format!("{}/wp-json/", store.url())
+    );
+}
+
+#[test]
+fn a_pasted_api_url_is_understood() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let pasted = format!(
+        "  \"{}/wp-json/wc/v3?foo=bar\"  ",
+        store.url().to_uppercase().replace("HTTPS", "https")
+    );
+    let (_, outcome) = connect(&pasted, &store, &key.key, &key.secret, &["--json"]);
+    outcome.assert_code(0);
+    assert_eq!(outcome.json()["store_url"], store.url());
+}

@@ -1,0 +1,200 @@
+//! Bad input is refused before any request, with exit code 2, a message that names what was
+//! wrong and what to do, and nothing written.
+
+use crate::harness::Woolink;
+use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+
+const SECRET: &str = "cs_89abcdef0123456789abcdef0123456789abcdef";
+const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
+
+fn refused(args: &[&str], stdin: &str, needle: &str) {
+    let mut woolink = Woolink::new();
+    let outcome = woolink.args(args.iter().copied()).stdin(stdin).run();
+    outcome
+        .assert_code(2)
+        .assert_no_secret(SECRET)
+        .assert_stderr_contains(needle);
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn missing_values_name_the_flag_or_variable_that_supplies_them() {
+    refused(&["connect"], "", "--url URL or set WOOLINK_STORE_URL");
+    refused(
+        &["connect", "--url", "shop.example"],
+        "",
+        "--consumer-key KEY",
+    );
+    refused(
+        &["connect", "--url", "shop.example", "--consumer-key", KEY],
+        "",
+        "--consumer-secret-stdin",
+    );
+}
+
+#[test]
+fn a_secret_given_as_a_flag_value_is_refused_without_repeating_it() {
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            KEY,
+            "--consumer-secret",
+            SECRET,
+        ],
+        "",
+        "shell history",
+    );
+    refused(
+        &["connect", &format!("--consumer-secret={SECRET}")],
+        "",
+        "shell history",
+    );
+}
+
+#[test]
+fn swapped_key_and_secret_are_named() {
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            SECRET,
+            "--consumer-secret-stdin",
+        ],
+        KEY,
+        "look swapped",
+    );
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            KEY,
+            "--consumer-secret-stdin",
+        ],
+        KEY,
+        "look swapped",
+    );
+}
+
+#[test]
+fn malformed_values_are_explained() {
+    let connect = ["connect", "--url", "shop.example", "--consumer-key"];
+    let with_key = |key: &'static str| {
+        let mut args = connect.to_vec();
+        args.extend([key, "--consumer-secret-stdin"]);
+        args
+    };
+    refused(&with_key("ck_…1234567"), SECRET, "shortened");
+    refused(&with_key("ck_0123"), SECRET, "has 7 characters");
+    refused(
+        &with_key("abcd EFGH 1234 ijkl MNOP 5678"),
+        SECRET,
+        "application password",
+    );
+    refused(
+        &[
+            "connect",
+            "--url",
+            "ftp://shop.example",
+            "--consumer-key",
+            KEY,
+            "--consumer-secret-stdin",
+        ],
+        SECRET,
+        "https://",
+    );
+    refused(
+        &[
+            "connect",
+            "--url",
+            SECRET,
+            "--consumer-key",
+            KEY,
+            "--consumer-secret-stdin",
+        ],
+        SECRET,
+        "consumer key or secret",
+    );
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            KEY,
+            "--consumer-secret-stdin",
+        ],
+        "cs_0123",
+        "consumer secret has 7 characters",
+    );
+}
+
+#[test]
+fn an_unreadable_secret_file_is_named() {
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            KEY,
+            "--consumer-secret-file",
+            "/nonexistent/secret",
+        ],
+        "",
+        "/nonexistent/secret",
+    );
+}
+
+#[test]
+fn environment_variables_supply_everything() {
+    let key = TestKey::new(Permission::Read);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    let store = TestStore::start(config);
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .args(["connect", "--no-save", "--json"])
+        .env("WOOLINK_STORE_URL", store.url())
+        .env("WOOLINK_CONSUMER_KEY", &key.key)
+        .env("WOOLINK_CONSUMER_SECRET", &key.secret)
+        .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy())
+        .run();
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(outcome.json()["access"], "read");
+}
+
+#[test]
+fn secret_from_a_file_is_read_and_trimmed() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    let store = TestStore::start(config);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret.txt");
+    std::fs::write(&file, format!("  {}\n", key.secret)).unwrap();
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .args([
+            "connect",
+            "--no-save",
+            "--url",
+            &store.url(),
+            "--consumer-key",
+            &key.key,
+        ])
+        .args([
+            "--consumer-secret-file",
+            &file.to_string_lossy(),
+            "--ca-cert",
+        ])
+        .args([store.ca_cert_path().to_string_lossy()])
+        .run();
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+}
