@@ -1,6 +1,7 @@
 //! woolink's integration tests: one binary, real components.
 
 mod connect;
+mod demo_store;
 mod harness;
 mod input;
 mod store;
