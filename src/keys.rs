@@ -283,7 +283,11 @@ mod tests {
             ),
         ];
         for (part, input, expected) in cases {
-            assert_eq!(check(*part, input).as_ref(), Err(expected), "input {input:?}");
+            assert_eq!(
+                check(*part, input).as_ref(),
+                Err(expected),
+                "input {input:?}"
+            );
         }
     }
 

@@ -1,4 +1,7 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
 pub mod account;
+pub mod config;
+pub mod index;
 pub mod keys;
+mod private_file;
