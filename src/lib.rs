@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod config;
+pub mod credstore;
 pub mod index;
 pub mod keys;
 mod private_file;
