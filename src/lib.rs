@@ -6,3 +6,4 @@ pub mod credstore;
 pub mod index;
 pub mod keys;
 mod private_file;
+pub mod vault;
