@@ -59,7 +59,7 @@ pub enum SaveError {
     #[error("could not save the credentials: {0}; nothing was saved")]
     Secret(#[source] CredStoreError),
     #[error("{source}; {}", undo_text(.undo))]
-    IndexWrite { source: IndexError, undo: Undo },
+    IndexWrite { source: IndexError, undo: Box<Undo> },
 }
 
 fn undo_text(undo: &Undo) -> String {
@@ -113,7 +113,10 @@ pub fn save(
             },
         }
         .unwrap_or_else(|error| Undo::Failed { id, error });
-        return Err(SaveError::IndexWrite { source, undo });
+        return Err(SaveError::IndexWrite {
+            source,
+            undo: Box::new(undo),
+        });
     }
     let old_secret = replaced
         .as_ref()

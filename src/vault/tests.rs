@@ -129,9 +129,9 @@ fn failed_index_write_removes_the_new_secret_again() {
         matches!(
             err,
             SaveError::IndexWrite {
-                undo: Undo::Removed,
+                ref undo,
                 ..
-            }
+            } if matches!(**undo, Undo::Removed)
         ),
         "{err:?}"
     );
@@ -152,9 +152,9 @@ fn failed_replace_restores_the_previous_secret() {
         matches!(
             err,
             SaveError::IndexWrite {
-                undo: Undo::Restored,
+                ref undo,
                 ..
-            }
+            } if matches!(**undo, Undo::Restored)
         ),
         "{err:?}"
     );
