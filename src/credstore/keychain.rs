@@ -163,20 +163,29 @@ fn bounded<T: Send + 'static>(
     }
 }
 
+#[cfg(target_os = "linux")]
 fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    #[cfg(target_os = "linux")]
     let store: Arc<CoreStore> = dbus_secret_service_keyring_store::Store::new()?;
-    #[cfg(target_os = "macos")]
-    let store: Arc<CoreStore> = apple_native_keyring_store::keychain::Store::new()?;
-    #[cfg(target_os = "windows")]
-    let store: Arc<CoreStore> = windows_native_keyring_store::Store::new()?;
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-    let store: Arc<CoreStore> = {
-        return Err(KeyringError::NotSupportedByStore(
-            "woolink has no OS keychain support on this system".to_owned(),
-        ));
-    };
     Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    let store: Arc<CoreStore> = apple_native_keyring_store::keychain::Store::new()?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    let store: Arc<CoreStore> = windows_native_keyring_store::Store::new()?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    Err(KeyringError::NotSupportedByStore(
+        "woolink has no OS keychain support on this system".to_owned(),
+    ))
 }
 
 /// Maps keyring-core's answer to what callers branch on (table in keychain-and-deps-notes.md).

@@ -9,6 +9,7 @@
 //! Needs `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send` and `secret-tool`
 //! (`apt-get install gnome-keyring libsecret-tools dbus-daemon`).
 
+#![cfg(target_os = "linux")] // a D-Bus Secret Service: Linux only
 #![allow(dead_code)] // shared helper: not every test binary module uses every method
 
 use std::ffi::OsStr;

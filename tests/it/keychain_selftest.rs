@@ -7,6 +7,8 @@
 //! private keychain's environment. Several steps in separate processes also prove that entries
 //! persist in the keychain, not in woolink's memory.
 
+#![cfg(target_os = "linux")] // a D-Bus Secret Service: Linux only
+
 use std::process::Command;
 
 use woolink::credstore::{CredStoreError, CredentialStore, EntryId, KeychainStore, Unavailability};
