@@ -3,14 +3,19 @@
 pub mod account;
 pub mod cli;
 mod cmd;
+pub mod config;
+pub mod credstore;
 pub mod error;
 pub mod http;
+pub mod index;
 pub mod input;
 pub mod keys;
 pub mod oauth;
 pub mod output;
+mod private_file;
 pub mod probe;
 pub mod store_url;
+pub mod vault;
 
 use std::ffi::OsString;
 

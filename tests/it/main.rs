@@ -4,5 +4,7 @@ mod connect;
 mod demo_store;
 mod harness;
 mod input;
+mod keychain;
+mod keychain_selftest;
 mod store;
 mod store_selftest;

@@ -1,0 +1,274 @@
+//! The credential-store boundary: where an account's consumer key and secret are kept.
+//!
+//! Two implementations: [`KeychainStore`], the OS keychain through keyring-core and a platform
+//! store chosen explicitly (the normal case), and [`PlaintextFileStore`], a 0600 JSON file used
+//! only when the user asks for it. No other module talks to keyring-core.
+//!
+//! The key and the secret are stored together, as one JSON value in one entry, so they can never
+//! get out of step. Error messages never contain a secret.
+
+mod file;
+mod keychain;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::account::{Account, SecretStorage, keychain_service};
+use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
+
+pub use file::{CREDENTIALS_FILE, PlaintextFileStore};
+pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
+
+/// Chooses the store with `--store` / `WOOLINK_STORE`.
+pub const STORE_ENV: &str = "WOOLINK_STORE";
+
+/// One entry in a credential store: `service` is `woolink:<store URL>`, `user` the account name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EntryId {
+    pub service: String,
+    pub user: String,
+}
+
+impl EntryId {
+    pub fn new(store_url: &str, account_name: &str) -> Self {
+        Self {
+            service: keychain_service(store_url),
+            user: account_name.to_owned(),
+        }
+    }
+
+    pub fn for_account(account: &Account) -> Self {
+        Self::new(&account.store_url, &account.name)
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "service \"{}\", user \"{}\"", self.service, self.user)
+    }
+}
+
+/// Where woolink keeps credentials. Implementations bound every call in time.
+pub trait CredentialStore: Send + Sync {
+    /// What the account record should say about where its secret lives.
+    fn storage(&self) -> SecretStorage;
+    /// Creates or replaces the entry.
+    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError>;
+    /// `Err(NotFound)` only when the store is known to work and has no such entry.
+    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError>;
+    /// `Err(NotFound)` when there was no such entry.
+    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError>;
+}
+
+/// Which store the user chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreChoice {
+    #[default]
+    Keychain,
+    PlaintextFile,
+}
+
+impl FromStr for StoreChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "keychain" => Ok(Self::Keychain),
+            "file" => Ok(Self::PlaintextFile),
+            other => Err(format!(
+                "unknown credential store \"{other}\": use \"keychain\" (the OS keychain) or \"file\" (a plaintext file)"
+            )),
+        }
+    }
+}
+
+/// Opens the chosen store. For the keychain this connects to it (bounded by [`DEFAULT_TIMEOUT`]),
+/// so an unusable keychain is reported here, before anything is asked or written.
+pub fn open(
+    kind: StoreChoice,
+    config_dir: &Path,
+) -> Result<Box<dyn CredentialStore>, CredStoreError> {
+    Ok(match kind {
+        StoreChoice::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT)?),
+        StoreChoice::PlaintextFile => Box::new(PlaintextFileStore::new(config_dir)),
+    })
+}
+
+/// Why a credential store operation failed. Callers branch on the variant; messages say which
+/// case it is and what the user can do.
+#[derive(Debug, thiserror::Error)]
+pub enum CredStoreError {
+    #[error("no saved credentials for this account in the credential store")]
+    NotFound,
+    #[error("the OS keychain cannot be used: {why}. {}", choices())]
+    Unavailable { why: Unavailability },
+    #[error(
+        "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog. {}",
+        humantime::format_duration(*.after), choices()
+    )]
+    TimedOut { after: Duration },
+    #[error("the credential store failed: {0}")]
+    Failed(String),
+    #[error(
+        "the credential store entry for this account does not hold a WooCommerce key and secret saved by woolink; link the store again with `woolink connect --force`"
+    )]
+    Corrupt,
+}
+
+/// Why the OS keychain cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailability {
+    /// No D-Bus session bus: `DBUS_SESSION_BUS_ADDRESS` unset or pointing at nothing.
+    NoSessionBus,
+    /// A session bus, but nothing on it provides `org.freedesktop.secrets`.
+    NoSecretService,
+    /// The keychain is locked (or was never unlocked) and could not be unlocked from here.
+    Locked,
+    Other(String),
+}
+
+impl fmt::Display for Unavailability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unavailability::NoSessionBus => f.write_str(
+                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or points to nothing), so no Secret Service keychain can be reached",
+            ),
+            Unavailability::NoSecretService => f.write_str(
+                "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)",
+            ),
+            Unavailability::Locked => f.write_str(
+                "the keychain is locked, or was never unlocked and has no default collection, and it could not be unlocked from here",
+            ),
+            Unavailability::Other(detail) => write!(f, "{detail}"),
+        }
+    }
+}
+
+/// The user's ways out, in one place so every keychain message offers the same ones.
+pub fn choices() -> &'static str {
+    #[cfg(target_os = "linux")]
+    {
+        "Choices: start a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside a D-Bus session, or KeePassXC with Secret Service integration enabled); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
+    }
+    #[cfg(target_os = "macos")]
+    {
+        "Choices: unlock your login keychain (Keychain Access); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
+    }
+    #[cfg(target_os = "windows")]
+    {
+        "Choices: check that Windows Credential Manager works for your account; use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    {
+        "Choices: use `--no-save` to only check the key, or `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
+    }
+}
+
+/// What one entry holds: `{"consumer_key": "ck_…", "consumer_secret": "cs_…"}`.
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    #[serde(borrow)]
+    consumer_key: Cow<'a, str>,
+    #[serde(borrow)]
+    consumer_secret: Cow<'a, str>,
+}
+
+fn encode(creds: &Credentials) -> Zeroizing<String> {
+    let stored = Stored {
+        consumer_key: Cow::Borrowed(creds.key.expose()),
+        consumer_secret: Cow::Borrowed(creds.secret.expose()),
+    };
+    Zeroizing::new(serde_json::to_string(&stored).expect("two strings serialize to JSON"))
+}
+
+/// Parses an entry; anything that is not our JSON with a well-formed key and secret is `Corrupt`.
+fn decode(text: &str) -> Result<Credentials, CredStoreError> {
+    let stored: Stored<'_> = serde_json::from_str(text).map_err(|_| CredStoreError::Corrupt)?;
+    // Valid keys are plain hex, so the strings borrow from `text`; an escaped (owned) copy would
+    // not be a valid key anyway, but is zeroized all the same.
+    let parsed = from_parts(&stored.consumer_key, &stored.consumer_secret);
+    if let Cow::Owned(owned) = stored.consumer_secret {
+        drop(Zeroizing::new(owned));
+    }
+    parsed
+}
+
+/// A stored key and secret, checked again: what we read back must be what we would accept.
+fn from_parts(key: &str, secret: &str) -> Result<Credentials, CredStoreError> {
+    match (ConsumerKey::parse(key), ConsumerSecret::parse(secret)) {
+        (Ok(key), Ok(secret)) => Ok(Credentials { key, secret }),
+        _ => Err(CredStoreError::Corrupt),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
+    pub(crate) const SECRET: &str = "cs_89abcdef0123456789abcdef0123456789abcdef";
+    pub(crate) const SECRET2: &str = "cs_fedcba9876543210fedcba9876543210fedcba98";
+
+    pub(crate) fn creds(secret: &str) -> Credentials {
+        Credentials {
+            key: ConsumerKey::parse(KEY).unwrap(),
+            secret: ConsumerSecret::parse(secret).unwrap(),
+        }
+    }
+
+    #[test]
+    fn encodes_key_and_secret_together_and_back() {
+        let text = encode(&creds(SECRET));
+        assert_eq!(
+            *text,
+            format!("{{\"consumer_key\":\"{KEY}\",\"consumer_secret\":\"{SECRET}\"}}")
+        );
+        let back = decode(&text).unwrap();
+        assert_eq!(back.key.expose(), KEY);
+        assert_eq!(back.secret.expose(), SECRET);
+    }
+
+    #[test]
+    fn anything_else_is_corrupt() {
+        for text in [
+            "",
+            "hunter2",
+            "{}",
+            "{\"consumer_key\":\"ck_1\",\"consumer_secret\":\"cs_2\"}",
+            &format!("{{\"consumer_key\":\"{SECRET}\",\"consumer_secret\":\"{KEY}\"}}"),
+        ] {
+            assert!(
+                matches!(decode(text), Err(CredStoreError::Corrupt)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn store_choice_parses_the_two_names() {
+        assert_eq!("keychain".parse(), Ok(StoreChoice::Keychain));
+        assert_eq!(" FILE ".parse(), Ok(StoreChoice::PlaintextFile));
+        assert!("plaintext".parse::<StoreChoice>().is_err());
+    }
+
+    #[test]
+    fn unavailable_messages_say_which_case_and_the_choices() {
+        for (why, needle) in [
+            (Unavailability::NoSessionBus, "no D-Bus session bus"),
+            (Unavailability::NoSecretService, "no Secret Service"),
+            (Unavailability::Locked, "locked"),
+        ] {
+            let message = CredStoreError::Unavailable { why }.to_string();
+            assert!(message.contains(needle), "{message}");
+            assert!(message.contains("--no-save"), "{message}");
+            assert!(message.contains("--store file"), "{message}");
+            assert!(message.contains("WOOLINK_STORE=file"), "{message}");
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The account index: `accounts.json` in the config folder, `{"version": 1, "accounts": [...]}`.
+//!
+//! It holds metadata only (no secret), so `accounts list` never needs the keychain. Reads take no
+//! lock and create nothing. Writes go through [`Index::lock`] / [`Index::update`]: an exclusive
+//! lock on `accounts.lock`, a fresh re-read, then an atomic replace (see `private_file`), so two
+//! `woolink connect` at once both land. A file woolink cannot understand is never overwritten.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::Account;
+use crate::private_file::{self, LockError};
+
+pub const INDEX_FILE: &str = "accounts.json";
+pub const LOCK_FILE: &str = "accounts.lock";
+/// The newest index format this woolink reads and the one it writes.
+pub const INDEX_VERSION: u32 = 1;
+
+/// What went wrong with the index; each message names the file and what woolink was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("could not read the account index {}: {source}", .path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error(
+        "the account index {} is damaged ({detail}); woolink left it untouched: repair it or move it away, then link your stores again with `woolink connect` (keychain entries are kept)",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the account index {} was written by a newer woolink (format version {found}; this woolink reads up to {INDEX_VERSION}); woolink left it untouched: upgrade woolink",
+        .path.display()
+    )]
+    TooNew { path: PathBuf, found: u64 },
+    #[error("could not create woolink's config folder {}: {source}", .path.display())]
+    CreateDir { path: PathBuf, source: io::Error },
+    #[error("could not lock the account index (lock file {}): {source}", .path.display())]
+    Lock { path: PathBuf, source: io::Error },
+    #[error(
+        "another woolink process has been changing the account index for {} (lock file {}); try again when it has finished",
+        humantime::format_duration(*.waited), .path.display()
+    )]
+    LockTimedOut { path: PathBuf, waited: Duration },
+    #[error("could not save the account index {}: {source}", .path.display())]
+    Write { path: PathBuf, source: io::Error },
+}
+
+#[derive(Serialize)]
+struct IndexFileOut<'a> {
+    version: u32,
+    accounts: &'a [Account],
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct IndexFileV1 {
+    accounts: Vec<Account>,
+}
+
+/// Namespace for the index operations.
+pub struct Index;
+
+impl Index {
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(INDEX_FILE)
+    }
+
+    /// All accounts, in file order. A missing file (or folder) is an empty index. No lock, no
+    /// writes, no folder creation.
+    pub fn load(dir: &Path) -> Result<Vec<Account>, IndexError> {
+        read(&Self::path(dir))
+    }
+
+    /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
+    /// the guard while you read-modify-write; dropping it releases the lock.
+    pub fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
+        Self::lock_waiting(dir, private_file::LOCK_WAIT)
+    }
+
+    pub fn lock_waiting(dir: &Path, wait: Duration) -> Result<LockedIndex, IndexError> {
+        private_file::create_private_dir(dir).map_err(|source| IndexError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = private_file::lock_exclusive(&lock_path, wait).map_err(|err| match err {
+            LockError::Io(source) => IndexError::Lock {
+                path: lock_path.clone(),
+                source,
+            },
+            LockError::TimedOut(waited) => IndexError::LockTimedOut {
+                path: lock_path.clone(),
+                waited,
+            },
+        })?;
+        let path = Self::path(dir);
+        let accounts = read(&path)?;
+        Ok(LockedIndex {
+            accounts,
+            path,
+            _lock: lock,
+        })
+    }
+
+    /// Locks, re-reads, applies `change` and, if it returns `Ok`, writes the result atomically.
+    /// When `change` fails nothing is written.
+    pub fn update<T, E>(
+        dir: &Path,
+        change: impl FnOnce(&mut Vec<Account>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<IndexError>,
+    {
+        let mut index = Self::lock(dir)?;
+        let value = change(&mut index.accounts)?;
+        index.write()?;
+        Ok(value)
+    }
+}
+
+/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`].
+#[derive(Debug)]
+pub struct LockedIndex {
+    pub accounts: Vec<Account>,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl LockedIndex {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
+    pub fn write(&self) -> Result<(), IndexError> {
+        let out = IndexFileOut {
+            version: INDEX_VERSION,
+            accounts: &self.accounts,
+        };
+        let mut bytes = serde_json::to_vec_pretty(&out).expect("accounts serialize to JSON");
+        bytes.push(b'\n');
+        private_file::write_atomic(&self.path, &bytes).map_err(|source| IndexError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<Account>, IndexError> {
+    let bytes = match private_file::read_optional(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(IndexError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    parse(path, &bytes)
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Account>, IndexError> {
+    let corrupt = |detail: String| IndexError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let head: VersionOnly =
+        serde_json::from_slice(bytes).map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
+    let version = match head.version {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        _ => None,
+    }
+    .ok_or_else(|| corrupt("no format version number".to_owned()))?;
+    if version > u64::from(INDEX_VERSION) {
+        return Err(IndexError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    if version != u64::from(INDEX_VERSION) {
+        return Err(corrupt(format!("unknown format version {version}")));
+    }
+    let file: IndexFileV1 =
+        serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))?;
+    Ok(file.accounts)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::account::{Access, AuthMethod, SecretStorage};
+
+    pub(crate) fn account(name: &str, store_url: &str) -> Account {
+        Account {
+            name: name.to_owned(),
+            store_url: store_url.to_owned(),
+            api_root: format!("{store_url}/wp-json/"),
+            key_suffix: "1234567".to_owned(),
+            access: Access::ReadWrite,
+            auth_method: AuthMethod::Basic,
+            secret_storage: SecretStorage::Keychain,
+            store_name: None,
+            linked_at: "2025-01-01T00:00:00Z".to_owned(),
+            verified_at: "2025-01-01T00:00:00Z".to_owned(),
+        }
+    }
+
+    fn add(dir: &Path, account: Account) -> Result<(), IndexError> {
+        Index::update(dir, |accounts| {
+            accounts.push(account);
+            Ok::<_, IndexError>(())
+        })
+    }
+
+    #[test]
+    fn missing_file_is_empty_and_load_creates_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("woolink");
+        assert!(Index::load(&dir).unwrap().is_empty());
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn update_creates_private_dir_and_file_and_round_trips() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("a/woolink");
+        add(&dir, account("shop", "https://shop.example")).unwrap();
+        add(&dir, account("other", "https://other.example")).unwrap();
+        let names: Vec<_> = Index::load(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["shop", "other"]);
+        let text = fs::read_to_string(dir.join(INDEX_FILE)).unwrap();
+        assert!(text.contains("\"version\": 1"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir), 0o700);
+            assert_eq!(mode(&dir.join(INDEX_FILE)), 0o600);
+        }
+    }
+
+    #[test]
+    fn failing_change_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let result: Result<(), IndexError> = Index::update(dir.path(), |accounts| {
+            accounts.push(account("shop", "https://shop.example"));
+            Err(IndexError::Corrupt {
+                path: PathBuf::new(),
+                detail: "test".into(),
+            })
+        });
+        assert!(result.is_err());
+        assert!(!dir.path().join(INDEX_FILE).exists());
+    }
+
+    #[test]
+    fn damaged_or_newer_index_is_reported_and_never_overwritten() {
+        let cases: &[&[u8]] = &[
+            b"{\"version\": 1, \"accounts\": [",
+            b"",
+            b"[]",
+            b"{\"accounts\": []}",
+            b"{\"version\": 0, \"accounts\": []}",
+            b"{\"version\": 1, \"accounts\": [{\"name\": 3}]}",
+            b"{\"version\": 2, \"accounts\": [], \"new\": true}",
+        ];
+        for bytes in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(INDEX_FILE);
+            fs::write(&path, bytes).unwrap();
+            let err = Index::load(dir.path()).unwrap_err();
+            let too_new = bytes.starts_with(b"{\"version\": 2");
+            match &err {
+                IndexError::TooNew { found: 2, .. } if too_new => {}
+                IndexError::Corrupt { .. } if !too_new => {}
+                other => panic!("{bytes:?}: unexpected {other:?}"),
+            }
+            let message = err.to_string();
+            assert!(message.contains(&path.display().to_string()), "{message}");
+            assert!(message.contains("untouched"), "{message}");
+            let err = add(dir.path(), account("shop", "https://shop.example")).unwrap_err();
+            assert!(matches!(
+                err,
+                IndexError::TooNew { .. } | IndexError::Corrupt { .. }
+            ));
+            assert_eq!(&fs::read(&path).unwrap(), bytes, "file was changed");
+        }
+    }
+
+    #[test]
+    fn leftover_temp_file_from_a_killed_writer_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        add(dir.path(), account("shop", "https://shop.example")).unwrap();
+        let leftover = dir.path().join(".accounts.json.Ab12Cd.tmp");
+        fs::write(&leftover, b"{\"version\": 1, \"acc").unwrap();
+        assert_eq!(Index::load(dir.path()).unwrap().len(), 1);
+        add(dir.path(), account("other", "https://other.example")).unwrap();
+        assert_eq!(Index::load(dir.path()).unwrap().len(), 2);
+        assert!(
+            leftover.exists(),
+            "woolink does not touch files it did not create"
+        );
+    }
+
+    #[test]
+    fn twenty_concurrent_updates_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().join("woolink");
+        std::thread::scope(|scope| {
+            for i in 0..20 {
+                let dir = &dir;
+                scope.spawn(move || {
+                    add(dir, account(&format!("shop{i}"), "https://shop.example")).unwrap();
+                });
+            }
+        });
+        let mut names: Vec<_> = Index::load(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        names.sort();
+        let mut expected: Vec<_> = (0..20).map(|i| format!("shop{i}")).collect();
+        expected.sort();
+        assert_eq!(names, expected);
+    }
+}

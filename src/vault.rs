@@ -1,0 +1,263 @@
+//! Saving and removing an account as one transaction over the credential store and the index.
+//! Pure of UI: it prints and asks nothing; callers decide what to say.
+//!
+//! Order of work, so that a failure at any step leaves nothing half-linked:
+//! - save: under the index lock, check the name, remember what the store held for the entry,
+//!   write the secret, then the index. If the index write fails, the entry is put back as it
+//!   was (removed, or the previous credentials restored). An entry under an old service (the
+//!   store URL changed) is deleted only after the index has landed.
+//! - remove: under the index lock, delete the secret first, then the index entry. A failure
+//!   then leaves a visible, retryable "broken" account, never an orphaned secret nobody lists.
+
+use std::path::Path;
+
+use crate::account::{Account, SecretStorage};
+use crate::credstore::{CredStoreError, CredentialStore, EntryId};
+use crate::index::{Index, IndexError};
+use crate::keys::Credentials;
+
+/// What [`save`] did.
+#[derive(Debug)]
+pub struct Saved {
+    /// The account as recorded (its `secret_storage` set from the store used).
+    pub account: Account,
+    /// The account it replaced, if any.
+    pub replaced: Option<Account>,
+    /// A previous secret that is still stored somewhere, if any.
+    pub old_secret: Option<OldSecret>,
+}
+
+/// The replaced account's secret was not removed: it lives in another store than the one used
+/// for saving (`error` is `None`; the caller may open that store and delete `id`), or deleting it
+/// failed (`error`).
+#[derive(Debug)]
+pub struct OldSecret {
+    pub storage: SecretStorage,
+    pub id: EntryId,
+    pub error: Option<CredStoreError>,
+}
+
+/// How a failed save was undone in the credential store.
+#[derive(Debug)]
+pub enum Undo {
+    /// The entry written a moment ago was deleted again.
+    Removed,
+    /// The entry holds the previous credentials again.
+    Restored,
+    /// Undoing failed: the store may still hold the new credentials under `id`.
+    Failed { id: EntryId, error: CredStoreError },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(
+        "an account named \"{name}\" already exists; choose another name with --name, or replace it with --force"
+    )]
+    NameTaken { name: String },
+    #[error("{0}; nothing was saved")]
+    Index(#[source] IndexError),
+    #[error("could not save the credentials: {0}; nothing was saved")]
+    Secret(#[source] CredStoreError),
+    #[error("{source}; {}", undo_text(.undo))]
+    IndexWrite { source: IndexError, undo: Box<Undo> },
+}
+
+fn undo_text(undo: &Undo) -> String {
+    match undo {
+        Undo::Removed => "the credentials were removed again and nothing was saved".to_owned(),
+        Undo::Restored => {
+            "the previous credentials were restored and nothing was changed".to_owned()
+        }
+        Undo::Failed { id, error } => format!(
+            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}"
+        ),
+    }
+}
+
+/// Stores `creds` and records `account` (replacing an account of the same name only when
+/// `replace`). `account.secret_storage` is set to `store.storage()`.
+pub fn save(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    mut account: Account,
+    creds: &Credentials,
+    replace: bool,
+) -> Result<Saved, SaveError> {
+    account.secret_storage = store.storage();
+    let mut index = Index::lock(dir).map_err(SaveError::Index)?;
+    let position = index.accounts.iter().position(|a| a.name == account.name);
+    if position.is_some() && !replace {
+        return Err(SaveError::NameTaken { name: account.name });
+    }
+    let id = EntryId::for_account(&account);
+    // What to put back if the index cannot be written. Something that is not ours is not kept.
+    let previous = match store.get(&id) {
+        Ok(previous) => Some(previous),
+        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
+        Err(err) => return Err(SaveError::Secret(err)),
+    };
+    store.set(&id, creds).map_err(SaveError::Secret)?;
+    let replaced = match position {
+        Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
+        None => {
+            index.accounts.push(account.clone());
+            None
+        }
+    };
+    if let Err(source) = index.write() {
+        let undo = match &previous {
+            Some(previous) => store.set(&id, previous).map(|()| Undo::Restored),
+            None => match store.delete(&id) {
+                Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
+                Err(err) => Err(err),
+            },
+        }
+        .unwrap_or_else(|error| Undo::Failed { id, error });
+        return Err(SaveError::IndexWrite {
+            source,
+            undo: Box::new(undo),
+        });
+    }
+    let old_secret = replaced
+        .as_ref()
+        .and_then(|old| remove_old_secret(store, old, &id));
+    Ok(Saved {
+        account,
+        replaced,
+        old_secret,
+    })
+}
+
+/// After a replace has landed: the old account's entry, unless the new one overwrote it.
+fn remove_old_secret(
+    store: &dyn CredentialStore,
+    old: &Account,
+    new_id: &EntryId,
+) -> Option<OldSecret> {
+    let old_id = EntryId::for_account(old);
+    let left = |error| OldSecret {
+        storage: old.secret_storage,
+        id: old_id.clone(),
+        error,
+    };
+    if old.secret_storage != store.storage() {
+        return Some(left(None));
+    }
+    if old_id == *new_id {
+        return None;
+    }
+    match store.delete(&old_id) {
+        Ok(()) | Err(CredStoreError::NotFound) => None,
+        Err(err) => Some(left(Some(err))),
+    }
+}
+
+/// What [`remove`] did.
+#[derive(Debug)]
+pub struct Removed {
+    pub account: Account,
+    pub secret: SecretRemoval,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretRemoval {
+    Deleted,
+    /// The store had no entry for the account any more.
+    AlreadyGone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error("no account named \"{name}\"; {}", names_text(.existing_names))]
+    NotFound {
+        name: String,
+        existing_names: Vec<String>,
+    },
+    #[error(
+        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to remove it (a bug in woolink); nothing was removed"
+    )]
+    WrongStore {
+        name: String,
+        account_storage: SecretStorage,
+        store_storage: SecretStorage,
+    },
+    #[error("{0}; nothing was removed")]
+    Index(#[source] IndexError),
+    #[error("could not delete the saved credentials of \"{name}\": {source}; nothing was removed")]
+    Secret {
+        name: String,
+        source: CredStoreError,
+    },
+    #[error(
+        "deleted the saved credentials of \"{name}\", but {source}; the account is still listed: run `woolink accounts remove {name}` again"
+    )]
+    IndexWrite { name: String, source: IndexError },
+}
+
+fn names_text(names: &[String]) -> String {
+    if names.is_empty() {
+        "no stores are linked".to_owned()
+    } else {
+        format!("linked accounts: {}", names.join(", "))
+    }
+}
+
+/// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
+/// then its index entry. `store` must be the store the account's `secret_storage` names.
+pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Removed, RemoveError> {
+    let mut index = Index::lock(dir).map_err(RemoveError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
+        return Err(RemoveError::NotFound {
+            name: name.to_owned(),
+            existing_names: index.accounts.iter().map(|a| a.name.clone()).collect(),
+        });
+    };
+    let account = &index.accounts[position];
+    if account.secret_storage != store.storage() {
+        return Err(RemoveError::WrongStore {
+            name: name.to_owned(),
+            account_storage: account.secret_storage,
+            store_storage: store.storage(),
+        });
+    }
+    let secret = match store.delete(&EntryId::for_account(account)) {
+        Ok(()) => SecretRemoval::Deleted,
+        Err(CredStoreError::NotFound) => SecretRemoval::AlreadyGone,
+        Err(source) => {
+            return Err(RemoveError::Secret {
+                name: name.to_owned(),
+                source,
+            });
+        }
+    };
+    let account = index.accounts.remove(position);
+    index.write().map_err(|source| RemoveError::IndexWrite {
+        name: name.to_owned(),
+        source,
+    })?;
+    Ok(Removed { account, secret })
+}
+
+/// Whether the store still holds the account's secret (for `accounts show`; `accounts list`
+/// never calls this). `Err` when the store cannot tell.
+pub fn check_secret_present(
+    store: &dyn CredentialStore,
+    account: &Account,
+) -> Result<bool, CredStoreError> {
+    match store.get(&EntryId::for_account(account)) {
+        Ok(_) => Ok(true),
+        Err(CredStoreError::NotFound) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// The account's credentials, for commands that talk to the store.
+pub fn load_credentials(
+    store: &dyn CredentialStore,
+    account: &Account,
+) -> Result<Credentials, CredStoreError> {
+    store.get(&EntryId::for_account(account))
+}
+
+#[cfg(test)]
+mod tests;

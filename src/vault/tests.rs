@@ -1,0 +1,255 @@
+//! The save/remove transactions over keyring-core's mock store, with the index write made to
+//! fail by putting a file where the config folder was (works as root too, unlike chmod).
+
+use std::fs;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use keyring_core::{CredentialStore as CoreStore, Entry, Error as KeyringError, mock};
+
+use super::*;
+use crate::credstore::KeychainStore;
+use crate::credstore::tests::{SECRET, SECRET2, creds};
+use crate::index::INDEX_FILE;
+use crate::index::tests::account;
+
+/// A mock keychain; when armed, its next successful `set` breaks the config folder, so the
+/// index write that follows fails.
+struct Harness {
+    core: Arc<CoreStore>,
+    store: KeychainStore,
+    dir: PathBuf,
+    arm: AtomicBool,
+    _root: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let core: Arc<CoreStore> = mock::Store::new().unwrap();
+        Self {
+            store: KeychainStore::with_store(core.clone()),
+            core,
+            dir: root.path().join("woolink"),
+            arm: AtomicBool::new(false),
+            _root: root,
+        }
+    }
+
+    fn moved(&self) -> PathBuf {
+        self.dir.with_extension("moved")
+    }
+
+    /// Undoes the sabotage so the test can look at the index again.
+    fn repair(&self) {
+        fs::remove_file(&self.dir).unwrap();
+        fs::rename(self.moved(), &self.dir).unwrap();
+    }
+
+    fn secret(&self, store_url: &str, name: &str) -> Option<String> {
+        self.store
+            .get(&EntryId::new(store_url, name))
+            .ok()
+            .map(|c| c.secret.expose().to_owned())
+    }
+
+    fn index_bytes(&self) -> Vec<u8> {
+        fs::read(self.dir.join(INDEX_FILE)).unwrap()
+    }
+}
+
+impl CredentialStore for Harness {
+    fn storage(&self) -> SecretStorage {
+        self.store.storage()
+    }
+    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
+        self.store.set(id, creds)?;
+        if self.arm.swap(false, Ordering::SeqCst) {
+            fs::rename(&self.dir, self.moved()).unwrap();
+            fs::write(&self.dir, b"not a folder").unwrap();
+        }
+        Ok(())
+    }
+    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+        self.store.get(id)
+    }
+    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+        self.store.delete(id)
+    }
+}
+
+const URL: &str = "https://shop.example";
+const NEW_URL: &str = "https://www.shop.example";
+
+#[test]
+fn save_stores_secret_and_records_account() {
+    let h = Harness::new();
+    let mut record = account("shop", URL);
+    record.secret_storage = SecretStorage::PlaintextFile;
+    let saved = save(&h.dir, &h, record, &creds(SECRET), false).unwrap();
+    assert_eq!(saved.account.secret_storage, SecretStorage::Keychain);
+    assert!(saved.replaced.is_none());
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(Index::load(&h.dir).unwrap(), vec![saved.account.clone()]);
+    assert!(check_secret_present(&h, &saved.account).unwrap());
+    assert_eq!(
+        load_credentials(&h, &saved.account)
+            .unwrap()
+            .secret
+            .expose(),
+        SECRET
+    );
+}
+
+#[test]
+fn name_taken_writes_nothing() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    let before = h.index_bytes();
+    let err = save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), false).unwrap_err();
+    assert!(
+        matches!(&err, SaveError::NameTaken { name } if name == "shop"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--force"));
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(NEW_URL, "shop"), None);
+}
+
+#[test]
+fn failed_index_write_removes_the_new_secret_again() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("other", URL), &creds(SECRET), false).unwrap();
+    let before = h.index_bytes();
+    h.arm.store(true, Ordering::SeqCst);
+    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET2), false).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SaveError::IndexWrite {
+                ref undo,
+                ..
+            } if matches!(**undo, Undo::Removed)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("removed again"), "{err}");
+    h.repair();
+    assert_eq!(h.secret(URL, "shop"), None);
+    assert_eq!(h.index_bytes(), before);
+}
+
+#[test]
+fn failed_replace_restores_the_previous_secret() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    let before = h.index_bytes();
+    h.arm.store(true, Ordering::SeqCst);
+    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET2), true).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SaveError::IndexWrite {
+                ref undo,
+                ..
+            } if matches!(**undo, Undo::Restored)
+        ),
+        "{err:?}"
+    );
+    h.repair();
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.index_bytes(), before);
+}
+
+#[test]
+fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_landed() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    // The index write fails: the old entry must survive, the new one must go.
+    h.arm.store(true, Ordering::SeqCst);
+    save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), true).unwrap_err();
+    h.repair();
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(NEW_URL, "shop"), None);
+    // It lands: the old entry is gone.
+    let saved = save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), true).unwrap();
+    assert_eq!(saved.replaced.unwrap().store_url, URL);
+    assert!(saved.old_secret.is_none());
+    assert_eq!(h.secret(URL, "shop"), None);
+    assert_eq!(h.secret(NEW_URL, "shop").as_deref(), Some(SECRET2));
+    assert_eq!(Index::load(&h.dir).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unusable_keychain_saves_nothing() {
+    let h = Harness::new();
+    let id = EntryId::new(URL, "shop");
+    let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
+    let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(KeyringError::NoStorageAccess("prompt dismissed".into()));
+    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap_err();
+    assert!(matches!(
+        err,
+        SaveError::Secret(CredStoreError::Unavailable { .. })
+    ));
+    assert!(Index::load(&h.dir).unwrap().is_empty());
+    assert_eq!(h.secret(URL, "shop"), None);
+}
+
+#[test]
+fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
+    let h = Harness::new();
+    fs::create_dir_all(&h.dir).unwrap();
+    fs::write(h.dir.join(INDEX_FILE), b"{\"version\": 7}").unwrap();
+    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap_err();
+    assert!(matches!(
+        err,
+        SaveError::Index(IndexError::TooNew { found: 7, .. })
+    ));
+    assert_eq!(h.index_bytes(), b"{\"version\": 7}");
+    assert_eq!(h.secret(URL, "shop"), None);
+}
+
+#[test]
+fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("a", URL), &creds(SECRET), false).unwrap();
+    save(&h.dir, &h, account("b", URL), &creds(SECRET2), false).unwrap();
+    match remove(&h.dir, &h, "nope") {
+        Err(RemoveError::NotFound {
+            name,
+            existing_names,
+        }) => {
+            assert_eq!(name, "nope");
+            assert_eq!(existing_names, ["a", "b"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let removed = remove(&h.dir, &h, "a").unwrap();
+    assert_eq!(removed.secret, SecretRemoval::Deleted);
+    assert_eq!(h.secret(URL, "a"), None);
+    h.store.delete(&EntryId::new(URL, "b")).unwrap();
+    assert!(!check_secret_present(&h, &account("b", URL)).unwrap());
+    let removed = remove(&h.dir, &h, "b").unwrap();
+    assert_eq!(removed.secret, SecretRemoval::AlreadyGone);
+    assert!(Index::load(&h.dir).unwrap().is_empty());
+}
+
+#[test]
+fn remove_keeps_the_account_when_the_keychain_fails() {
+    let h = Harness::new();
+    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    let before = h.index_bytes();
+    let id = EntryId::new(URL, "shop");
+    let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
+    let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(KeyringError::PlatformFailure(
+        "org.freedesktop.DBus.Error.ServiceUnknown".into(),
+    ));
+    let err = remove(&h.dir, &h, "shop").unwrap_err();
+    assert!(matches!(err, RemoveError::Secret { .. }), "{err:?}");
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+}

@@ -1,0 +1,224 @@
+//! A private, isolated Secret Service for tests: its own D-Bus daemon (listening on a socket in
+//! a temp dir, with no service dir, so nothing is activated behind our back) and its own
+//! gnome-keyring with a fresh, unlocked login keyring. Tests run in parallel, each with its own.
+//!
+//! The library reads `DBUS_SESSION_BUS_ADDRESS` from the process environment, so tests never
+//! point the test process at it: they run a child process (the `woolink` binary, or this test
+//! binary re-executed) with [`PrivateKeychain::env`].
+//!
+//! Needs `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send` and `secret-tool`
+//! (`apt-get install gnome-keyring libsecret-tools dbus-daemon`).
+
+#![cfg(target_os = "linux")] // a D-Bus Secret Service: Linux only
+#![allow(dead_code)] // shared helper: not every test binary module uses every method
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "woolink-test-keyring";
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running private session bus, with or without a Secret Service on it. Dropping it kills
+/// the bus (gnome-keyring exits with it) and removes the temp dir.
+pub struct PrivateKeychain {
+    dir: tempfile::TempDir,
+    bus_address: String,
+    dbus_pid: u32,
+}
+
+impl PrivateKeychain {
+    /// A bus with gnome-keyring on it and an unlocked login keyring (the default collection).
+    pub fn start() -> Self {
+        let keychain = Self::start_without_secret_service();
+        keychain.start_gnome_keyring(&["--unlock", "--components=secrets"], Some(PASSWORD));
+        keychain
+    }
+
+    /// A bus on which nothing provides `org.freedesktop.secrets`.
+    pub fn start_without_secret_service() -> Self {
+        // Unix socket paths are limited to ~100 bytes: stay out of a long $TMPDIR.
+        let dir = tempfile::Builder::new()
+            .prefix("woolink-kc.")
+            .tempdir_in(if cfg!(unix) {
+                Path::new("/tmp")
+            } else {
+                Path::new(".")
+            })
+            .expect("create a temp dir for the private keychain");
+        for sub in ["home", "data", "config", "cache", "run"] {
+            fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir.path().join("run"), fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let config = dir.path().join("bus.conf");
+        fs::write(&config, bus_config(&dir.path().join("bus"))).unwrap();
+        let output = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--fork", "--print-address=1", "--print-pid=1"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run dbus-daemon (apt-get install dbus-daemon)");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let mut lines = stdout.lines();
+        let (Some(bus_address), Some(pid)) = (lines.next(), lines.next()) else {
+            panic!(
+                "dbus-daemon did not start ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        Self {
+            bus_address: bus_address.trim().to_owned(),
+            dbus_pid: pid.trim().parse().expect("dbus-daemon prints its pid"),
+            dir,
+        }
+    }
+
+    /// A Secret Service whose keyring was never unlocked: no login keyring, no default
+    /// collection. Lookups answer "no such item", writes fail.
+    pub fn start_never_unlocked() -> Self {
+        let keychain = Self::start_without_secret_service();
+        keychain.start_gnome_keyring(&["--start", "--components=secrets"], None);
+        keychain
+    }
+
+    fn start_gnome_keyring(&self, args: &[&str], password: Option<&str>) {
+        let log = fs::File::create(self.dir.path().join("gnome-keyring.log")).unwrap();
+        let mut child = self
+            .command("gnome-keyring-daemon")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("run gnome-keyring-daemon (apt-get install gnome-keyring)");
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(password) = password {
+            stdin.write_all(password.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "gnome-keyring-daemon failed: {status}; {}",
+            self.log()
+        );
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !self.secrets_has_owner() {
+            assert!(
+                Instant::now() < deadline,
+                "org.freedesktop.secrets got no owner within {READY_TIMEOUT:?}; {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn secrets_has_owner(&self) -> bool {
+        let output = self
+            .command("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .expect("run dbus-send");
+        String::from_utf8_lossy(&output.stdout).contains("boolean true")
+    }
+
+    fn log(&self) -> String {
+        let log = fs::read_to_string(self.dir.path().join("gnome-keyring.log")).unwrap_or_default();
+        format!("gnome-keyring said: {log}")
+    }
+
+    pub fn bus_address(&self) -> &str {
+        &self.bus_address
+    }
+
+    /// A scratch folder inside the keychain's temp dir (e.g. for WOOLINK_CONFIG_DIR).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// What a process needs to use this keychain and nothing of the real user's.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let path = |sub: &str| self.dir.path().join(sub).display().to_string();
+        vec![
+            ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
+            ("HOME".into(), path("home")),
+            ("XDG_DATA_HOME".into(), path("data")),
+            ("XDG_CONFIG_HOME".into(), path("config")),
+            ("XDG_CACHE_HOME".into(), path("cache")),
+            ("XDG_RUNTIME_DIR".into(), path("run")),
+        ]
+    }
+
+    /// `program` with a scrubbed environment: PATH and [`Self::env`] only.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.env_clear().envs(self.env());
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command
+    }
+
+    /// What `secret-tool search --all service SERVICE` shows (stdout and stderr: it prints the
+    /// attributes, `attribute.service = …` and `attribute.username = …`, on stderr). Empty when
+    /// nothing matches. The dbus keyring store names its attributes `service` and `username`.
+    pub fn search(&self, service: &str) -> String {
+        let output = self
+            .command("secret-tool")
+            .args(["search", "--all", "service", service])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run secret-tool (apt-get install libsecret-tools)");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }
+}
+
+impl Drop for PrivateKeychain {
+    fn drop(&mut self) {
+        // By PID only: other tests' buses keep running.
+        let _ = Command::new("kill")
+            .arg(self.dbus_pid.to_string())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A session bus listening only on `socket`, allowing everything, activating nothing.
+fn bus_config(socket: &Path) -> String {
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+        socket.display()
+    )
+}
