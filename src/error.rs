@@ -2,10 +2,14 @@
 
 use std::path::PathBuf;
 
+use crate::config::ConfigError;
+use crate::credstore::CredStoreError;
 use crate::http::HttpSetupError;
+use crate::index::IndexError;
 use crate::keys::KeyError;
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
+use crate::vault::{RemoveError, SaveError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,6 +45,20 @@ pub enum Error {
         "The key {key} has read access only, and --require read-write was given. Edit the key at {admin} and set Permissions to Read/Write."
     )]
     NeedsWrite { key: String, admin: String },
+    #[error(
+        "\"{0}\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores"
+    )]
+    InvalidName(String),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    CredStore(#[from] CredStoreError),
+    #[error("{0}")]
+    Index(#[from] IndexError),
+    #[error("{0}")]
+    Save(#[from] SaveError),
+    #[error("{0}")]
+    Remove(#[from] RemoveError),
     #[error("cancelled")]
     Cancelled,
     #[error("could not write to the terminal: {0}")]
@@ -57,7 +75,15 @@ impl Error {
             | Error::InvalidUrl(_)
             | Error::InvalidKey { .. }
             | Error::ReadInput { .. }
-            | Error::HttpSetup(_) => 2,
+            | Error::HttpSetup(_)
+            | Error::InvalidName(_)
+            | Error::Save(SaveError::NameTaken { .. })
+            | Error::Remove(RemoveError::NotFound { .. }) => 2,
+            Error::Config(_)
+            | Error::CredStore(_)
+            | Error::Index(_)
+            | Error::Save(_)
+            | Error::Remove(_) => 1,
             Error::Probe(err) => err.exit_code(),
             Error::NeedsWrite { .. } => 4,
             Error::Cancelled => 130,
@@ -77,6 +103,14 @@ impl Error {
             Error::HttpSetup(_) => "tls_setup",
             Error::Probe(err) => err.kind(),
             Error::NeedsWrite { .. } => "needs_write",
+            Error::InvalidName(_) => "invalid_name",
+            Error::Config(_) => "config",
+            Error::CredStore(_) => "credential_store",
+            Error::Index(_) => "index",
+            Error::Save(SaveError::NameTaken { .. }) => "name_taken",
+            Error::Save(_) => "save",
+            Error::Remove(RemoveError::NotFound { .. }) => "no_such_account",
+            Error::Remove(_) => "remove",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
         }

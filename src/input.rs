@@ -141,6 +141,15 @@ fn ask_until_valid<T>(label: &str, parse: impl Fn(&str) -> Result<T, String>) ->
     }
 }
 
+/// A yes/no question; anything but yes is no.
+pub fn confirm(question: &str) -> Result<bool, Error> {
+    let answer = ask_line(&format!("{question} [y/N]"))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 fn ask_line(label: &str) -> Result<String, Error> {
     let mut stderr = std::io::stderr();
     write!(stderr, "{label}: ").map_err(Error::Terminal)?;

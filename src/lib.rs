@@ -21,7 +21,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{AccountsCommand, Cli, Command};
 pub use error::Error;
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
@@ -37,11 +37,15 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     let json = match &cli.command {
         Command::Connect(args) => args.output.json,
-        Command::Accounts(_) => false,
+        Command::Accounts(
+            AccountsCommand::List { output }
+            | AccountsCommand::Show { output, .. }
+            | AccountsCommand::Remove { output, .. },
+        ) => output.json,
     };
     let result = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await,
-        Command::Accounts(_) => Err(Error::Usage("not yet".into())),
+        Command::Accounts(command) => cmd::accounts::run(command),
     };
     match result {
         Ok(()) => 0,

@@ -4,10 +4,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::account::{Access, AuthMethod, SecretStorage};
-use crate::cli::{ConnectArgs, Require};
+use std::path::PathBuf;
+
+use crate::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::cli::{ConnectArgs, Require, StoreArg};
+use crate::config;
+use crate::credstore::{self, CredentialStore, StoreChoice};
 use crate::error::Error;
 use crate::http::{HttpClient, HttpConfig};
+use crate::index::Index;
 use crate::input::{self, ConnectInput};
 use crate::output;
 use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
@@ -18,7 +23,16 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     let interactive = input::can_prompt(args.output.no_input);
+    if let Some(name) = &args.name {
+        check_name(name)?;
+    }
     let input = input::gather(&args, interactive)?;
+    // A keychain or index that cannot be used is reported before the key is sent anywhere.
+    let target = if args.no_save {
+        None
+    } else {
+        Some(SaveTarget::open(&args, interactive)?)
+    };
     let quiet = args.output.json;
     if !quiet {
         for note in &input.url_notes {
@@ -42,12 +56,117 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
         .name
         .clone()
         .unwrap_or_else(|| report.store.host_for_name());
-    let saved = None::<SecretStorage>;
+    let saved = match target {
+        Some(target) => Some(target.save(&name, &input, &report)?),
+        None => None,
+    };
     if args.output.json {
         output::json(&ConnectView::new(&name, &input, &report, saved))
     } else {
         output::stdout(&summary(&name, &input, &report, saved))
     }
+}
+
+/// Where and how the account will be kept, prepared before the probe.
+struct SaveTarget {
+    dir: PathBuf,
+    store: Box<dyn CredentialStore>,
+    existing: Vec<Account>,
+    force: bool,
+    interactive: bool,
+}
+
+impl SaveTarget {
+    fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
+        let dir = config::config_dir()?;
+        let existing = Index::load(&dir)?;
+        if let Some(name) = &args.name
+            && !args.force
+            && !interactive
+            && existing.iter().any(|account| &account.name == name)
+        {
+            return Err(crate::vault::SaveError::NameTaken { name: name.clone() }.into());
+        }
+        let choice = match args.store {
+            StoreArg::Keychain => StoreChoice::Keychain,
+            StoreArg::File => StoreChoice::PlaintextFile,
+        };
+        let store = credstore::open(choice, &dir)?;
+        Ok(Self {
+            dir,
+            store,
+            existing,
+            force: args.force,
+            interactive,
+        })
+    }
+
+    fn save(
+        self,
+        name: &str,
+        input: &ConnectInput,
+        report: &ProbeReport,
+    ) -> Result<SecretStorage, Error> {
+        let taken = self.existing.iter().find(|account| account.name == name);
+        let replace = match taken {
+            None => false,
+            Some(_) if self.force => true,
+            Some(old) if self.interactive => {
+                let question = format!(
+                    "An account named \"{name}\" already exists ({}, key {}). Replace it?",
+                    old.store_url,
+                    crate::keys::masked_key(&old.key_suffix)
+                );
+                if !input::confirm(&question)? {
+                    return Err(Error::Cancelled);
+                }
+                true
+            }
+            Some(_) => false,
+        };
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let account = Account {
+            name: name.to_owned(),
+            store_url: report.store.to_string(),
+            api_root: report.api_root.to_string(),
+            key_suffix: input.credentials.key.suffix().to_owned(),
+            access: report.access,
+            auth_method: report.auth_method,
+            secret_storage: self.store.storage(),
+            store_name: report.site_name.clone(),
+            linked_at: now.clone(),
+            verified_at: now,
+        };
+        let saved = crate::vault::save(
+            &self.dir,
+            self.store.as_ref(),
+            account,
+            &input.credentials,
+            replace,
+        )?;
+        if saved.account.secret_storage == SecretStorage::PlaintextFile {
+            output::status(&format!(
+                "Warning: the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
+                self.dir.display()
+            ));
+        }
+        if let Some(old) = saved.old_secret {
+            output::status(&format!(
+                "Note: the replaced account's secret is still kept in the {} under {}; remove it there if you no longer need it.",
+                old.storage, old.id
+            ));
+        }
+        Ok(saved.account.secret_storage)
+    }
+}
+
+/// Account names go into keychain entries, file contents and command lines: keep them plain.
+fn check_name(name: &str) -> Result<(), Error> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if name.is_empty() || name.len() > 64 || !name.chars().all(plain) {
+        return Err(Error::InvalidName(name.to_owned()));
+    }
+    Ok(())
 }
 
 async fn prove(args: &ConnectArgs, input: &ConnectInput) -> Result<ProbeReport, Error> {
@@ -79,7 +198,7 @@ fn summary(
     let mut text = String::new();
     let headline = match saved {
         Some(_) => format!(
-            "Linked {name}: the key works with {} access.\n",
+            "Linked \"{name}\": the key works with {} access.\n",
             report.access
         ),
         None => format!(

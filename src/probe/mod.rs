@@ -56,7 +56,7 @@ impl ProbeReport {
 }
 
 /// The WooCommerce REST API keys page of a store.
-pub fn keys_admin_url(store: &StoreUrl) -> String {
+pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
     format!("{store}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys")
 }
 

@@ -122,7 +122,15 @@ impl Woolink {
 
     /// Asserts that the secret appears in no file the run wrote.
     pub fn assert_secret_not_on_disk(&self, secret: &str) {
+        self.assert_secret_only_in(secret, &[]);
+    }
+
+    /// Asserts that the secret appears in no file the run wrote but those named.
+    pub fn assert_secret_only_in(&self, secret: &str, allowed: &[PathBuf]) {
         for (path, content) in self.files_written() {
+            if allowed.contains(&path) {
+                continue;
+            }
             let text = String::from_utf8_lossy(&content);
             assert!(
                 !text.contains(secret),

@@ -1,5 +1,6 @@
 //! woolink's integration tests: one binary, real components.
 
+mod accounts;
 mod connect;
 mod demo_store;
 mod harness;

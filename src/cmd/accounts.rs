@@ -1,0 +1,245 @@
+//! `woolink accounts list | show | remove`. `list` reads the index alone and never touches the
+//! keychain; `show` also asks the credential store whether the secret is still there.
+
+use serde::Serialize;
+
+use crate::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::cli::{AccountsCommand, OutputArgs};
+use crate::config;
+use crate::credstore::{self, CredStoreError, StoreChoice};
+use crate::error::Error;
+use crate::index::Index;
+use crate::input;
+use crate::keys::masked_key;
+use crate::output;
+use crate::probe::keys_admin_url;
+use crate::vault::{self, RemoveError, SecretRemoval};
+
+pub fn run(command: AccountsCommand) -> Result<(), Error> {
+    match command {
+        AccountsCommand::List { output } => list(output),
+        AccountsCommand::Show { name, output } => show(&name, output),
+        AccountsCommand::Remove { name, yes, output } => remove(&name, yes, output),
+    }
+}
+
+/// The `--json` shape of an account. Built from the index record, which holds no secret.
+#[derive(Serialize)]
+struct AccountView<'a> {
+    name: &'a str,
+    store_url: &'a str,
+    api_root: &'a str,
+    store_name: Option<&'a str>,
+    key: String,
+    key_suffix: &'a str,
+    access: Access,
+    auth_method: AuthMethod,
+    secret_storage: SecretStorage,
+    linked_at: &'a str,
+    verified_at: &'a str,
+    /// Only from `show`: whether the credential store still holds the secret
+    /// (`null` when the store could not be asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_present: Option<Option<bool>>,
+}
+
+impl<'a> AccountView<'a> {
+    fn new(account: &'a Account) -> Self {
+        Self {
+            name: &account.name,
+            store_url: &account.store_url,
+            api_root: &account.api_root,
+            store_name: account.store_name.as_deref(),
+            key: masked_key(&account.key_suffix),
+            key_suffix: &account.key_suffix,
+            access: account.access,
+            auth_method: account.auth_method,
+            secret_storage: account.secret_storage,
+            linked_at: &account.linked_at,
+            verified_at: &account.verified_at,
+            secret_present: None,
+        }
+    }
+}
+
+fn list(output_args: OutputArgs) -> Result<(), Error> {
+    let dir = config::config_dir()?;
+    let accounts = Index::load(&dir)?;
+    if output_args.json {
+        let views: Vec<AccountView> = accounts.iter().map(AccountView::new).collect();
+        return output::json(&views);
+    }
+    if accounts.is_empty() {
+        output::status("No stores are linked yet. Link one with `woolink connect`.");
+        return Ok(());
+    }
+    output::stdout(&table(&accounts))
+}
+
+fn table(accounts: &[Account]) -> String {
+    let header = [
+        "NAME", "STORE", "KEY", "ACCESS", "AUTH", "SECRET", "LINKED", "VERIFIED",
+    ];
+    let rows: Vec<[String; 8]> = accounts
+        .iter()
+        .map(|account| {
+            [
+                account.name.clone(),
+                account.store_url.clone(),
+                masked_key(&account.key_suffix),
+                account.access.to_string(),
+                short_auth(account.auth_method).to_owned(),
+                short_storage(account.secret_storage).to_owned(),
+                account.linked_at.clone(),
+                account.verified_at.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|title| title.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+    text
+}
+
+fn short_auth(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::Basic => "basic",
+        AuthMethod::QueryString => "query-string",
+        AuthMethod::OAuth1 => "oauth1",
+    }
+}
+
+fn short_storage(storage: SecretStorage) -> &'static str {
+    match storage {
+        SecretStorage::Keychain => "keychain",
+        SecretStorage::PlaintextFile => "PLAINTEXT FILE",
+    }
+}
+
+fn find(name: &str) -> Result<(std::path::PathBuf, Account), Error> {
+    let dir = config::config_dir()?;
+    let accounts = Index::load(&dir)?;
+    match accounts.iter().find(|account| account.name == name) {
+        Some(account) => Ok((dir, account.clone())),
+        None => Err(RemoveError::NotFound {
+            name: name.to_owned(),
+            existing_names: accounts.into_iter().map(|account| account.name).collect(),
+        }
+        .into()),
+    }
+}
+
+fn store_choice(storage: SecretStorage) -> StoreChoice {
+    match storage {
+        SecretStorage::Keychain => StoreChoice::Keychain,
+        SecretStorage::PlaintextFile => StoreChoice::PlaintextFile,
+    }
+}
+
+/// Asks the account's credential store whether the secret is still there.
+fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, CredStoreError> {
+    let store = credstore::open(store_choice(account.secret_storage), dir)?;
+    vault::check_secret_present(store.as_ref(), account)
+}
+
+fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
+    let (dir, account) = find(name)?;
+    let present = secret_present(&dir, &account);
+    if output_args.json {
+        let mut view = AccountView::new(&account);
+        view.secret_present = Some(present.as_ref().ok().copied());
+        return output::json(&view);
+    }
+    let secret = match &present {
+        Ok(true) => format!("kept in the {}", account.secret_storage),
+        Ok(false) => format!(
+            "MISSING from the {}: this account is broken; link it again with `woolink connect --name {} --force`",
+            account.secret_storage, account.name
+        ),
+        Err(err) => format!("could not be checked: {err}"),
+    };
+    let mut text = String::new();
+    let mut row = |label: &str, value: &str| text.push_str(&format!("{label:<10} {value}\n"));
+    row("Name:", &account.name);
+    if let Some(store_name) = &account.store_name {
+        row("Store:", store_name);
+    }
+    row("URL:", &account.store_url);
+    row("API root:", &account.api_root);
+    row("Key:", &masked_key(&account.key_suffix));
+    row("Access:", &account.access.to_string());
+    row("Auth:", &account.auth_method.to_string());
+    row("Secret:", &secret);
+    row("Linked:", &account.linked_at);
+    row("Verified:", &account.verified_at);
+    output::stdout(&text)
+}
+
+fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
+    let (dir, account) = find(name)?;
+    if !yes {
+        if !input::can_prompt(output_args.no_input) {
+            return Err(Error::Usage(format!(
+                "removing \"{name}\" needs a confirmation: pass --yes (woolink only asks when it runs in a terminal)"
+            )));
+        }
+        let question = format!(
+            "Remove \"{name}\" ({}, key {}) from this computer?",
+            account.store_url,
+            masked_key(&account.key_suffix)
+        );
+        if !input::confirm(&question)? {
+            return Err(Error::Cancelled);
+        }
+    }
+    let store = credstore::open(store_choice(account.secret_storage), &dir)?;
+    let removed = vault::remove(&dir, store.as_ref(), name)?;
+    let revoke_at = keys_admin_url(&removed.account.store_url);
+    let key = masked_key(&removed.account.key_suffix);
+    if output_args.json {
+        #[derive(Serialize)]
+        struct RemovedView<'a> {
+            removed: &'a str,
+            secret_was_present: bool,
+            key: &'a str,
+            revoke_at: &'a str,
+        }
+        return output::json(&RemovedView {
+            removed: name,
+            secret_was_present: removed.secret == SecretRemoval::Deleted,
+            key: &key,
+            revoke_at: &revoke_at,
+        });
+    }
+    let secret = match removed.secret {
+        SecretRemoval::Deleted => format!(
+            "deleted its secret from the {}",
+            removed.account.secret_storage
+        ),
+        SecretRemoval::AlreadyGone => format!(
+            "its secret was already gone from the {}",
+            removed.account.secret_storage
+        ),
+    };
+    output::stdout(&format!(
+        "Removed \"{name}\": {secret} and its entry from the account index.\nThe key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
+        removed.account.key_suffix
+    ))
+}

@@ -1,0 +1,323 @@
+//! Keeping accounts, end to end: the real binary, the loopback store, and a real Secret Service
+//! (a private gnome-keyring), checked through the Secret Service itself with `secret-tool`.
+
+#![cfg(target_os = "linux")]
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::{Outcome, Woolink};
+use crate::keychain::PrivateKeychain;
+use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+
+fn store_with_key(permission: Permission) -> (TestStore, TestKey) {
+    let key = TestKey::new(permission);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    (TestStore::start(config), key)
+}
+
+/// A woolink run that uses `keychain` as its Secret Service.
+fn woolink_on(keychain: &PrivateKeychain) -> Woolink {
+    let mut woolink = Woolink::new();
+    woolink.env("DBUS_SESSION_BUS_ADDRESS", keychain.bus_address());
+    woolink
+}
+
+fn connect(woolink: &mut Woolink, store: &TestStore, key: &TestKey, extra: &[&str]) -> Outcome {
+    woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--ca-cert"])
+        .args([store.ca_cert_path().to_string_lossy().into_owned()])
+        .args(extra.iter().copied());
+    let outcome = woolink.run();
+    outcome.assert_no_secret(&key.secret);
+    // Only the plaintext store, chosen explicitly, may hold the secret on disk.
+    let plaintext = woolink.config_dir().join("credentials.json");
+    woolink.assert_secret_only_in(&key.secret, &[plaintext]);
+    outcome
+}
+
+/// A follow-up command in the same config folder and keychain as `first`.
+fn again(first: &Woolink, keychain: &PrivateKeychain, args: &[&str]) -> Outcome {
+    let mut woolink = woolink_on(keychain);
+    woolink
+        .env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy())
+        .args(args.iter().copied());
+    woolink.run()
+}
+
+#[test]
+fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut woolink = woolink_on(&keychain);
+    connect(&mut woolink, &store, &key, &["--name", "shop"])
+        .assert_code(0)
+        .assert_stdout_contains("Linked \"shop\"");
+
+    let service = format!("woolink:{}", store.url());
+    let found = keychain.search(&service);
+    assert!(found.contains("attribute.username = shop"), "{found}");
+    assert!(
+        found.contains(&key.secret),
+        "the keychain holds the secret: {found}"
+    );
+
+    let index = std::fs::read_to_string(woolink.config_dir().join("accounts.json")).unwrap();
+    assert!(
+        !index.contains(&key.secret[3..]) && !index.contains(&key.key),
+        "{index}"
+    );
+    let mode = std::fs::metadata(woolink.config_dir().join("accounts.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let list = again(&woolink, &keychain, &["accounts", "list"]);
+    list.assert_code(0)
+        .assert_stdout_contains("shop")
+        .assert_stdout_contains(&store.url())
+        .assert_stdout_contains(&key.key[key.key.len() - 7..])
+        .assert_stdout_contains("read-write")
+        .assert_stdout_contains("keychain")
+        .assert_no_secret(&key.secret);
+    let json = again(&woolink, &keychain, &["accounts", "list", "--json"]).json();
+    assert_eq!(json[0]["name"], "shop");
+    assert_eq!(json[0]["access"], "read-write");
+    assert_eq!(json[0]["secret_storage"], "keychain");
+
+    let show = again(&woolink, &keychain, &["accounts", "show", "shop", "--json"]);
+    assert_eq!(show.assert_code(0).json()["secret_present"], true);
+
+    let removed = again(
+        &woolink,
+        &keychain,
+        &["accounts", "remove", "shop", "--yes"],
+    );
+    removed
+        .assert_code(0)
+        .assert_stdout_contains("still exists on the store")
+        .assert_stdout_contains("section=keys");
+    assert!(
+        keychain.search(&service).trim().is_empty(),
+        "entry left behind"
+    );
+    let json = again(&woolink, &keychain, &["accounts", "list", "--json"]).json();
+    assert_eq!(json, serde_json::json!([]));
+}
+
+#[test]
+fn accounts_list_never_needs_the_keychain() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::Read);
+    let mut woolink = woolink_on(&keychain);
+    connect(&mut woolink, &store, &key, &[]).assert_code(0);
+    drop(keychain);
+    // No bus at all now: list still works from the index.
+    let mut list = Woolink::new();
+    let outcome = list
+        .env("WOOLINK_CONFIG_DIR", woolink.config_dir().to_string_lossy())
+        .args(["accounts", "list"])
+        .run();
+    outcome.assert_code(0).assert_stdout_contains("localhost");
+}
+
+#[test]
+fn without_a_secret_service_nothing_is_sent_or_written() {
+    for keychain in [None, Some(PrivateKeychain::start_without_secret_service())] {
+        let (mut store, key) = store_with_key(Permission::Read);
+        store.expect_no_requests();
+        let mut woolink = match &keychain {
+            Some(keychain) => woolink_on(keychain),
+            None => Woolink::new(),
+        };
+        let outcome = connect(&mut woolink, &store, &key, &[]);
+        outcome
+            .assert_code(1)
+            .assert_stderr_contains("--no-save")
+            .assert_stderr_contains("--store file");
+        match keychain {
+            Some(_) => outcome.assert_stderr_contains("no Secret Service is running"),
+            None => outcome.assert_stderr_contains("no D-Bus session bus"),
+        };
+        assert!(
+            store.requests().is_empty(),
+            "the key was sent before saving was possible"
+        );
+        woolink.assert_nothing_written();
+    }
+}
+
+#[test]
+fn plaintext_file_store_is_explicit_and_shown_as_such() {
+    let (store, key) = store_with_key(Permission::Read);
+    let mut woolink = Woolink::new();
+    connect(
+        &mut woolink,
+        &store,
+        &key,
+        &["--store", "file", "--name", "plain"],
+    )
+    .assert_code(0)
+    .assert_stderr_contains("Warning: the secret is kept in a plaintext file");
+    let credentials = woolink.config_dir().join("credentials.json");
+    assert!(
+        std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains(&key.secret)
+    );
+    let mode = std::fs::metadata(&credentials)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let list = again(&woolink, &PrivateKeychain::start(), &["accounts", "list"]);
+    list.assert_code(0).assert_stdout_contains("PLAINTEXT FILE");
+}
+
+#[test]
+fn an_existing_name_is_replaced_only_with_force() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+
+    let requests_before = store.requests().len();
+    let mut second = woolink_on(&keychain);
+    second.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    let outcome = connect(&mut second, &store, &key, &["--name", "shop", "--json"]);
+    outcome.assert_code(2).assert_stderr_contains("--force");
+    assert_eq!(outcome.json()["error"]["kind"], "name_taken");
+    assert_eq!(
+        store.requests().len(),
+        requests_before,
+        "probed although the name was taken"
+    );
+
+    let mut third = woolink_on(&keychain);
+    third.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    connect(&mut third, &store, &key, &["--name", "shop", "--force"]).assert_code(0);
+    let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn removing_a_missing_account_names_the_existing_ones() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::Read);
+    let mut woolink = woolink_on(&keychain);
+    connect(&mut woolink, &store, &key, &["--name", "mine"]).assert_code(0);
+    again(
+        &woolink,
+        &keychain,
+        &["accounts", "remove", "nope", "--yes"],
+    )
+    .assert_code(2)
+    .assert_stderr_contains("mine");
+}
+
+#[test]
+fn removing_without_yes_and_without_a_terminal_asks_for_yes() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::Read);
+    let mut woolink = woolink_on(&keychain);
+    connect(&mut woolink, &store, &key, &["--name", "mine"]).assert_code(0);
+    again(&woolink, &keychain, &["accounts", "remove", "mine"])
+        .assert_code(2)
+        .assert_stderr_contains("--yes");
+    assert!(
+        !keychain
+            .search(&format!("woolink:{}", store.url()))
+            .trim()
+            .is_empty()
+    );
+}
+
+#[test]
+fn an_account_whose_secret_is_gone_is_shown_as_broken() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::Read);
+    let mut woolink = woolink_on(&keychain);
+    connect(&mut woolink, &store, &key, &["--name", "mine"]).assert_code(0);
+    let service = format!("woolink:{}", store.url());
+    let cleared = keychain
+        .command("secret-tool")
+        .args(["clear", "service", &service])
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+    again(&woolink, &keychain, &["accounts", "show", "mine"])
+        .assert_code(0)
+        .assert_stdout_contains("MISSING");
+    again(&woolink, &keychain, &["accounts", "list"])
+        .assert_code(0)
+        .assert_stdout_contains("mine");
+}
+
+#[test]
+fn a_corrupt_index_is_reported_and_left_untouched() {
+    let keychain = PrivateKeychain::start();
+    let (mut store, key) = store_with_key(Permission::Read);
+    store.expect_no_requests();
+    let mut woolink = woolink_on(&keychain);
+    let index = woolink.config_dir().join("accounts.json");
+    std::fs::create_dir_all(woolink.config_dir()).unwrap();
+    std::fs::write(&index, b"{ not json").unwrap();
+    connect(&mut woolink, &store, &key, &[])
+        .assert_code(1)
+        .assert_stderr_contains(&index.display().to_string());
+    assert_eq!(std::fs::read(&index).unwrap(), b"{ not json");
+    again(&woolink, &keychain, &["accounts", "list"])
+        .assert_code(1)
+        .assert_stderr_contains("accounts.json");
+    std::fs::write(&index, br#"{"version": 99, "accounts": []}"#).unwrap();
+    again(&woolink, &keychain, &["accounts", "list"])
+        .assert_code(1)
+        .assert_stderr_contains("newer");
+    assert_eq!(
+        std::fs::read(&index).unwrap(),
+        br#"{"version": 99, "accounts": []}"#
+    );
+}
+
+#[test]
+fn twenty_concurrent_connects_all_land() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let first = woolink_on(&keychain);
+    let config = first.config_dir().to_string_lossy().into_owned();
+    let runs: Vec<_> = (0..20)
+        .map(|i| {
+            let (bus, config, url, ca) = (
+                keychain.bus_address().to_owned(),
+                config.clone(),
+                store.url(),
+                store.ca_cert_path(),
+            );
+            let key = key.clone();
+            std::thread::spawn(move || {
+                let mut woolink = Woolink::new();
+                woolink
+                    .env("DBUS_SESSION_BUS_ADDRESS", bus)
+                    .env("WOOLINK_CONFIG_DIR", config)
+                    .connect_args(&url, &key.key, &key.secret)
+                    .args(["--name", &format!("shop-{i}"), "--ca-cert"])
+                    .args([ca.to_string_lossy().into_owned()]);
+                woolink.run()
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap().assert_code(0);
+    }
+    let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
+    assert_eq!(json.as_array().unwrap().len(), 20);
+    let found = keychain.search(&format!("woolink:{}", store.url()));
+    for i in 0..20 {
+        assert!(
+            found.contains(&format!("attribute.username = shop-{i}\n")),
+            "shop-{i} missing"
+        );
+    }
+}
