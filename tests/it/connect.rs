@@ -54,6 +54,21 @@ fn assert_failure(outcome: &Outcome, code: i32, kind: &str) {
     assert_eq!(json_kind, kind, "{}", outcome.stderr);
 }
 
+/// One outcome: a key of `permission` on a store set up by `adjust` fails with `code`, the
+/// JSON `kind`, and a message containing `needle`.
+fn assert_store_fails(
+    permission: Permission,
+    tls: Tls,
+    adjust: impl FnOnce(&mut StoreConfig),
+    (code, kind, needle): (i32, &str, &str),
+) {
+    let key = TestKey::new(permission);
+    let store = store_with(tls, &key, adjust);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, code, kind);
+    outcome.assert_stderr_contains(needle);
+}
+
 fn suffix(key: &TestKey) -> &str {
     &key.key[key.key.len() - 7..]
 }
@@ -203,15 +218,16 @@ fn query_credentials_are_not_sent_when_the_header_works() {
 
 #[test]
 fn plain_permalinks_on_old_woocommerce_are_explained() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| {
-        config.permalinks = Permalinks::Plain {
-            key_auth_works: false,
-        };
-    });
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "plain_permalinks");
-    outcome.assert_stderr_contains("Settings > Permalinks");
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| {
+            config.permalinks = Permalinks::Plain {
+                key_auth_works: false,
+            };
+        },
+        (3, "plain_permalinks", "Settings > Permalinks"),
+    );
 }
 
 #[test]
@@ -232,20 +248,22 @@ fn plain_permalinks_on_current_woocommerce_work() {
 
 #[test]
 fn wordpress_without_woocommerce_is_named() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| config.woocommerce_active = false);
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "no_woocommerce");
-    outcome.assert_stderr_contains("WooCommerce is installed and active");
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| config.woocommerce_active = false,
+        (3, "no_woocommerce", "WooCommerce is installed and active"),
+    );
 }
 
 #[test]
 fn a_site_that_is_not_wordpress_is_named() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| config.wordpress = false);
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "not_wordpress");
-    outcome.assert_stderr_contains("does not look like a WordPress site");
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| config.wordpress = false,
+        (3, "not_wordpress", "does not look like a WordPress site"),
+    );
 }
 
 #[test]
@@ -312,20 +330,22 @@ fn untrusted_certificate_is_explained() {
 
 #[test]
 fn expired_certificate_is_explained() {
-    let key = TestKey::new(Permission::Read);
-    let store = store_with(Tls::Expired, &key, |_| {});
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "tls");
-    outcome.assert_stderr_contains("expired");
+    assert_store_fails(
+        Permission::Read,
+        Tls::Expired,
+        |_| {},
+        (3, "tls", "expired"),
+    );
 }
 
 #[test]
 fn certificate_for_another_name_is_explained() {
-    let key = TestKey::new(Permission::Read);
-    let store = store_with(Tls::WrongName, &key, |_| {});
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "tls");
-    outcome.assert_stderr_contains("different host name");
+    assert_store_fails(
+        Permission::Read,
+        Tls::WrongName,
+        |_| {},
+        (3, "tls", "different host name"),
+    );
 }
 
 #[test]
@@ -443,11 +463,12 @@ fn oauth_with_a_wrong_secret_is_refused() {
 
 #[test]
 fn tls_terminating_proxy_is_explained() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| config.behind_tls_proxy = true);
-    let outcome = connect_key(&store, &key, &["--json"]);
-    assert_failure(&outcome, 3, "https_not_detected");
-    outcome.assert_stderr_contains("X-Forwarded-Proto");
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| config.behind_tls_proxy = true,
+        (3, "https_not_detected", "X-Forwarded-Proto"),
+    );
 }
 
 #[test]
