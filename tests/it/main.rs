@@ -9,3 +9,4 @@ mod keychain;
 mod keychain_selftest;
 mod store;
 mod store_selftest;
+mod terminal;
