@@ -7,6 +7,7 @@ mod harness;
 mod input;
 mod keychain;
 mod keychain_selftest;
+mod scripted;
 mod store;
 mod store_selftest;
 mod terminal;
