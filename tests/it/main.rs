@@ -8,6 +8,7 @@ mod input;
 mod keychain;
 mod keychain_selftest;
 mod scripted;
+mod snapshots;
 mod store;
 mod store_selftest;
 mod terminal;
