@@ -5,14 +5,37 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "\
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0    success
   1    unexpected failure (file system, keychain)
   2    usage or invalid input (nothing was sent or written)
   3    store unreachable or not a usable WooCommerce store
   4    credentials rejected or not enough access
-  130  cancelled at a prompt";
+  130  cancelled at a prompt"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+const TOP_HELP: &str = concat!(
+    "\
+Examples:
+  woolink connect                       # link a store; asks for what it needs
+  woolink accounts list                 # the linked stores
+  woolink accounts list --json | jq -r '.[].name'
+  woolink completions bash > ~/.local/share/bash-completion/completions/woolink
+  woolink man | man -l -
+
+Every command that prints data takes --json (one JSON document on standard output) and
+--quiet (no status lines on standard error; data, warnings and errors still appear).
+woolink never prompts when standard input is not a terminal, or with --no-input.
+
+",
+    exit_codes!()
+);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,11 +43,16 @@ Exit codes:
     version,
     about = "Link WooCommerce stores: prove a REST API key against the live store and keep it in the OS keychain",
     after_help = EXIT_CODES,
+    after_long_help = TOP_HELP,
     propagate_version = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// No status lines on standard error (data, warnings and errors still appear)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,9 +61,33 @@ pub enum Command {
     #[command(after_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
     /// List, show and remove linked stores
-    #[command(subcommand)]
+    #[command(subcommand, after_help = ACCOUNTS_EXAMPLES)]
     Accounts(AccountsCommand),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output
+    #[command(after_help = "Example:\n  woolink man | man -l -")]
+    Man,
 }
+
+const ACCOUNTS_EXAMPLES: &str = "\
+Examples:
+  woolink accounts list
+  woolink accounts show shop.example.com --json
+  woolink accounts remove shop.example.com --yes";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  woolink completions bash > ~/.local/share/bash-completion/completions/woolink
+  woolink completions zsh > \"${fpath[1]}/_woolink\"
+  woolink completions fish > ~/.config/fish/completions/woolink.fish
+  woolink completions powershell >> $PROFILE
+  woolink completions elvish >> ~/.config/elvish/rc.elv";
 
 const CONNECT_EXAMPLES: &str = "\
 Examples:
@@ -45,7 +97,9 @@ Examples:
       --consumer-key ck_... --consumer-secret-stdin --json
   WOOLINK_STORE_URL=... WOOLINK_CONSUMER_KEY=... WOOLINK_CONSUMER_SECRET=... woolink connect --no-input
 
-The key is made in WordPress admin: WooCommerce > Settings > Advanced > REST API > Add key.";
+The key is made in WordPress admin: WooCommerce > Settings > Advanced > REST API > Add key.
+Run in a terminal, woolink asks for what was not given and prints (with --open, opens) the
+store's \"Add key\" page once it knows the store's address.";
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
@@ -97,6 +151,10 @@ pub struct ConnectArgs {
     /// Also trust the CA certificate(s) in this PEM file, for stores with private certificates
     #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
+
+    /// Open the store's "Add key" page in a web browser once the store's address is known
+    #[arg(long)]
+    pub open: bool,
 
     /// Give up on the store after this many seconds
     #[arg(long, env = "WOOLINK_TIMEOUT", default_value_t = 30, value_name = "SECONDS",

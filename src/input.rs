@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::ConnectArgs;
 use crate::error::Error;
+use crate::interrupt::PromptGuard;
 use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError};
 use crate::store_url::StoreUrl;
 
@@ -30,6 +31,25 @@ pub struct ConnectInput {
 }
 
 pub fn gather(args: &ConnectArgs, interactive: bool) -> Result<ConnectInput, Error> {
+    gather_with(args, interactive, |_, _| Ok(()))
+}
+
+/// Whether a person at a terminal would be asked for anything: some value has no flag,
+/// variable, file or stdin source.
+pub fn asks_for_something(args: &ConnectArgs) -> bool {
+    let secret_given = args.consumer_secret_stdin
+        || args.consumer_secret_file.is_some()
+        || std::env::var(SECRET_VAR).is_ok_and(|text| !text.is_empty());
+    args.url.is_none() || args.consumer_key.is_none() || !secret_given
+}
+
+/// [`gather`], calling `after_url` with the store and the normalization notes as soon as the
+/// store's address is known, before the key is asked for.
+pub fn gather_with(
+    args: &ConnectArgs,
+    interactive: bool,
+    after_url: impl FnOnce(&StoreUrl, &[String]) -> Result<(), Error>,
+) -> Result<ConnectInput, Error> {
     if args.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
@@ -45,6 +65,7 @@ pub fn gather(args: &ConnectArgs, interactive: bool) -> Result<ConnectInput, Err
             });
         }
     };
+    after_url(&store, &url_notes)?;
     let key = match &args.consumer_key {
         Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
         None if interactive => ask_until_valid("Consumer key (ck_...)", |text| {
@@ -151,6 +172,7 @@ pub fn confirm(question: &str) -> Result<bool, Error> {
 }
 
 fn ask_line(label: &str) -> Result<String, Error> {
+    let _ctrl_c = PromptGuard::new();
     let mut stderr = std::io::stderr();
     write!(stderr, "{label}: ").map_err(Error::Terminal)?;
     stderr.flush().map_err(Error::Terminal)?;
@@ -168,6 +190,7 @@ fn ask_line(label: &str) -> Result<String, Error> {
 
 fn ask_secret_until_valid() -> Result<ConsumerSecret, Error> {
     loop {
+        let _ctrl_c = PromptGuard::new();
         // Hidden input: nothing is echoed.
         let answer = rpassword::prompt_password("Consumer secret (cs_..., hidden): ")
             .map(Zeroizing::new)

@@ -1,6 +1,7 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
 pub mod account;
+mod browser;
 pub mod cli;
 mod cmd;
 pub mod config;
@@ -9,12 +10,14 @@ pub mod error;
 pub mod http;
 pub mod index;
 pub mod input;
+mod interrupt;
 pub mod keys;
 pub mod oauth;
 pub mod output;
 mod private_file;
 pub mod probe;
 pub mod store_url;
+pub mod term;
 pub mod vault;
 
 use std::ffi::OsString;
@@ -42,15 +45,20 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             | AccountsCommand::Show { output, .. }
             | AccountsCommand::Remove { output, .. },
         ) => output.json,
+        Command::Completions { .. } | Command::Man => false,
     };
+    output::set_quiet(cli.quiet);
     let result = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await,
         Command::Accounts(command) => cmd::accounts::run(command),
+        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Man => cmd::docs::man(),
     };
     match result {
         Ok(()) => 0,
         Err(err) => {
-            output::status(&format!("error: {err}"));
+            let paint = term::Paint::stderr();
+            output::warning(&format!("{} {err}", paint.red(&paint.bold("error:"))));
             if json {
                 let _ = output::json_error(&err);
             }

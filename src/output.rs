@@ -2,6 +2,7 @@
 //! stdout (`woolink accounts list | head -1`) is not an error.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -23,8 +24,26 @@ pub fn json(value: &impl Serialize) -> Result<(), Error> {
     stdout(&text)
 }
 
+/// Set once by `--quiet`: status lines are left out; data, warnings and errors are not.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 /// A status line for the person, on stderr. Never data; never a secret.
 pub fn status(text: &str) {
+    if !is_quiet() {
+        warning(text);
+    }
+}
+
+/// A line on stderr that `--quiet` does not silence: a warning or an error.
+pub fn warning(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 

@@ -15,7 +15,9 @@ use crate::http::{HttpClient, HttpConfig};
 use crate::index::Index;
 use crate::input::{self, ConnectInput};
 use crate::output;
-use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport, ProbeStep};
+use crate::store_url::StoreUrl;
+use crate::term::{Paint, Progress};
 
 /// Connecting takes a few ms on a healthy store; a store that accepts no connection in this
 /// time will not do better later.
@@ -26,25 +28,46 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     if let Some(name) = &args.name {
         check_name(name)?;
     }
-    let input = input::gather(&args, interactive)?;
+    let quiet = args.output.json || output::is_quiet();
+    let asks = interactive && input::asks_for_something(&args);
+    if asks && !quiet {
+        output::status(&intro(Paint::stderr()));
+    }
+    let input = input::gather_with(&args, interactive, |store, notes| {
+        if !quiet {
+            for note in notes {
+                output::status(&format!("Note: {note}"));
+            }
+        }
+        if asks || args.open {
+            keys_page(store, args.open, quiet);
+        }
+        Ok(())
+    })?;
     // A keychain or index that cannot be used is reported before the key is sent anywhere.
     let target = if args.no_save {
         None
     } else {
         Some(SaveTarget::open(&args, interactive)?)
     };
-    let quiet = args.output.json;
     if !quiet {
-        for note in &input.url_notes {
-            output::status(&format!("Note: {note}"));
-        }
         output::status(&format!(
             "Checking the key {} against {} ...",
             input.credentials.key, input.store
         ));
     }
 
-    let report = prove(&args, &input).await?;
+    let progress = Progress::new(quiet);
+    progress.start(&format!("Reaching {}", input.store));
+    let observe = |step: ProbeStep| show_step(&progress, &input, step);
+    let report = match prove(&args, &input, &observe).await {
+        Ok(report) => report,
+        Err(err) => {
+            progress.fail();
+            return Err(err);
+        }
+    };
+    progress.clear();
     if args.require == Require::ReadWrite && report.access == Access::Read {
         return Err(Error::NeedsWrite {
             key: input.credentials.key.masked(),
@@ -145,7 +168,7 @@ impl SaveTarget {
             replace,
         )?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
-            output::status(&format!(
+            output::warning(&format!(
                 "Warning: the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
                 self.dir.display()
             ));
@@ -169,7 +192,69 @@ fn check_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-async fn prove(args: &ConnectArgs, input: &ConnectInput) -> Result<ProbeReport, Error> {
+/// What a person at a terminal reads before the first question.
+fn intro(paint: Paint) -> String {
+    format!(
+        "{}\n\
+         woolink needs the store's address and a REST API key: a consumer key (ck_...) and its\n\
+         consumer secret (cs_...). Make one in WordPress admin: WooCommerce > Settings > Advanced >\n\
+         REST API > Add key, with Read or Read/Write permission. WooCommerce shows the secret only\n\
+         once, so keep that page open until woolink has checked the key.\n",
+        paint.bold("Link a WooCommerce store")
+    )
+}
+
+/// Once the store is known: where to make a key for it, and with `--open` the browser.
+fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
+    let url = probe::new_key_admin_url(store);
+    if !quiet {
+        let paint = Paint::stderr();
+        output::status(&format!(
+            "Make a key for this store here (log in as an administrator or shop manager):\n  {}",
+            paint.bold(&url)
+        ));
+    }
+    if open {
+        match crate::browser::open(&url) {
+            Ok(_) => output::status("Opened that page in your web browser."),
+            Err(why) => output::warning(&format!(
+                "Could not open a web browser ({why}); open the page above yourself."
+            )),
+        }
+    }
+}
+
+/// One probe step, as the person sees it.
+fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
+    match step {
+        ProbeStep::Reached { store, site_name } => {
+            let moved = if *store == input.store {
+                String::new()
+            } else {
+                format!(" (you typed {})", input.store)
+            };
+            match site_name {
+                Some(name) => progress.done(&format!("Reached \"{name}\" at {store}{moved}")),
+                None => progress.done(&format!("Reached {store}{moved}")),
+            }
+            progress.start(&format!("Checking the key {}", input.credentials.key));
+        }
+        ProbeStep::WooCommerceFound => progress.done("WooCommerce REST API found (wc/v3)"),
+        ProbeStep::KeyAccepted { auth_method } => {
+            progress.done(&format!("Key accepted ({auth_method})"));
+        }
+        ProbeStep::AccessDecided { access } => {
+            progress.done(&format!("Access: {access}"));
+            progress.start("");
+        }
+    }
+}
+
+async fn prove(
+    args: &ConnectArgs,
+    input: &ConnectInput,
+    observe: &dyn Fn(ProbeStep),
+) -> Result<ProbeReport, Error> {
     let total = Duration::from_secs(args.timeout);
     let http = HttpClient::new(&HttpConfig {
         extra_ca: args.ca_cert.clone(),
@@ -179,7 +264,7 @@ async fn prove(args: &ConnectArgs, input: &ConnectInput) -> Result<ProbeReport, 
     let options = ProbeOptions {
         allow_http: args.allow_http,
     };
-    let probing = probe::probe(&http, &input.store, &input.credentials, options);
+    let probing = probe::probe_observed(&http, &input.store, &input.credentials, options, observe);
     match tokio::time::timeout(total, probing).await {
         Ok(result) => Ok(result?),
         Err(_) => Err(ProbeError::TimedOut {

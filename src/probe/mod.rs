@@ -60,6 +60,28 @@ pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
     format!("{store}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys")
 }
 
+/// The page that opens WooCommerce's "Add key" form directly.
+pub fn new_key_admin_url(store: impl std::fmt::Display) -> String {
+    format!("{}&create-key=1", keys_admin_url(store))
+}
+
+/// A step the probe has passed, for showing progress as it happens. The probe itself prints
+/// nothing; [`probe_observed`] hands each step to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeStep<'a> {
+    /// The store answered and is WordPress; `store` is its canonical address.
+    Reached {
+        store: &'a StoreUrl,
+        site_name: Option<&'a str>,
+    },
+    /// WooCommerce's `wc/v3` REST API is there.
+    WooCommerceFound,
+    /// The store accepted the key, sent this way.
+    KeyAccepted { auth_method: AuthMethod },
+    /// What the key may do.
+    AccessDecided { access: Access },
+}
+
 /// Why the key could not be proven. Every message names the store, shows the key only as
 /// `ck_…last7`, and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -217,6 +239,17 @@ pub async fn probe(
     credentials: &Credentials,
     options: ProbeOptions,
 ) -> Result<ProbeReport, ProbeError> {
+    probe_observed(http, typed, credentials, options, &|_| {}).await
+}
+
+/// [`probe`], calling `observe` at each step boundary as it is passed.
+pub async fn probe_observed(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    credentials: &Credentials,
+    options: ProbeOptions,
+    observe: &dyn Fn(ProbeStep),
+) -> Result<ProbeReport, ProbeError> {
     let guess = ApiRoot::pretty_under(typed.as_url());
     let early_auth = auth_method(typed, options).ok();
     let (site, early) = tokio::join!(discover(http, typed), async {
@@ -233,10 +266,15 @@ pub async fn probe(
             canonical: store,
         });
     }
-    if let IndexState::Found(index) = &site.index
-        && !index.has_woocommerce()
-    {
-        return Err(ProbeError::NoWooCommerce { store });
+    observe(ProbeStep::Reached {
+        store: &site.store,
+        site_name: site.index.site_name(),
+    });
+    if let IndexState::Found(index) = &site.index {
+        if !index.has_woocommerce() {
+            return Err(ProbeError::NoWooCommerce { store });
+        }
+        observe(ProbeStep::WooCommerceFound);
     }
     let auth = auth_method(&site.store, options)?;
     let answers = match early {
@@ -245,7 +283,7 @@ pub async fn probe(
             .await
             .map_err(|cause| transport_error(&site.store, cause))?,
     };
-    conclude(http, typed, &site, credentials, auth, answers).await
+    conclude(http, typed, &site, credentials, auth, answers, observe).await
 }
 
 /// Whether the canonical store is the one the user named: the same host (give or take
@@ -298,6 +336,7 @@ async fn conclude(
     credentials: &Credentials,
     auth: AuthMethod,
     (read, write): (Answer, Answer),
+    observe: &dyn Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
     let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
@@ -331,6 +370,12 @@ async fn conclude(
                     "Write access could not be checked: the store answered the write check with HTTP {status} (a firewall rule may block POST requests to /wp-json/). Reporting read access only."
                 ));
             }
+            if !matches!(site.index, IndexState::Found(_)) {
+                // A closed index hid WooCommerce; the authenticated wc/v3 read just found it.
+                observe(ProbeStep::WooCommerceFound);
+            }
+            observe(ProbeStep::KeyAccepted { auth_method: auth });
+            observe(ProbeStep::AccessDecided { access });
             access
         }
         Verdict::Anonymous { code } => {

@@ -69,8 +69,10 @@ impl Woolink {
         .stdin(secret)
     }
 
-    pub fn run(&mut self) -> Outcome {
-        let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_woolink"));
+    /// The command line with the scrubbed environment and this run's args and variables,
+    /// for tests that run woolink some other way (in a pseudo-terminal, in a pipe).
+    pub fn std_command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_woolink"));
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -86,11 +88,16 @@ impl Woolink {
             )
             .env("NO_COLOR", "1")
             .env("TERM", "dumb")
-            .args(&self.args)
-            .timeout(Duration::from_secs(60));
+            .args(&self.args);
         for (name, value) in &self.envs {
             command.env(name, value);
         }
+        command
+    }
+
+    pub fn run(&mut self) -> Outcome {
+        let mut command = assert_cmd::Command::from_std(self.std_command());
+        command.timeout(Duration::from_secs(60));
         command.write_stdin(self.stdin.clone().unwrap_or_default());
         let output = command.output().expect("woolink runs");
         Outcome {

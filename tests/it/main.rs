@@ -7,5 +7,8 @@ mod harness;
 mod input;
 mod keychain;
 mod keychain_selftest;
+mod scripted;
+mod snapshots;
 mod store;
 mod store_selftest;
+mod terminal;

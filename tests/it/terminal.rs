@@ -1,0 +1,291 @@
+//! `woolink connect` as a person at a terminal sees it, driven through a pseudo-terminal:
+//! the prompts in order, re-asking on bad answers, the hidden secret, Ctrl-C, progress,
+//! colour.
+
+#![cfg(unix)]
+
+use std::os::fd::AsRawFd;
+use std::process::Command;
+
+use rexpect::process::WaitStatus;
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+use crate::harness::Woolink;
+use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+
+fn store_with(key: &TestKey) -> TestStore {
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    TestStore::start(config)
+}
+
+/// A woolink run that trusts `store`'s CA through the variable, so no flag is needed for it.
+fn woolink_for(store: &TestStore, args: &[&str]) -> Woolink {
+    let mut woolink = Woolink::new();
+    woolink
+        .env(
+            "WOOLINK_CA_CERT",
+            store.ca_cert_path().to_string_lossy().into_owned(),
+        )
+        .args(args.iter().copied());
+    woolink
+}
+
+/// How the terminal looks to woolink.
+#[derive(Clone, Copy)]
+enum Look {
+    /// `TERM=xterm`, no `NO_COLOR`: spinner and colour.
+    Colour,
+    /// `TERM=xterm`, `NO_COLOR=1`: spinner, no colour.
+    NoColour,
+    /// The harness's `TERM=dumb`, `NO_COLOR=1`: plain lines.
+    Dumb,
+}
+
+/// A session in a pseudo-terminal that keeps everything woolink printed.
+struct Terminal {
+    session: PtySession,
+    transcript: String,
+}
+
+impl Terminal {
+    /// Runs woolink in a new pseudo-terminal with echo on, as a real terminal has it (rexpect
+    /// turns echo off, which would hide an echoed secret from the test).
+    fn start(woolink: &Woolink, look: Look) -> Self {
+        let inner = woolink.std_command();
+        let mut command = Command::new("sh");
+        command
+            .env_clear()
+            .arg("-c")
+            .arg("stty echo; exec \"$0\" \"$@\"")
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                command.env(name, value);
+            }
+        }
+        match look {
+            Look::Colour => {
+                command.env_remove("NO_COLOR").env("TERM", "xterm");
+            }
+            Look::NoColour => {
+                command.env("TERM", "xterm");
+            }
+            Look::Dumb => {}
+        }
+        let options = Options::new().timeout_ms(Some(30_000));
+        let session = spawn_with_options(command, options).expect("woolink starts in a pty");
+        Self {
+            session,
+            transcript: String::new(),
+        }
+    }
+
+    /// Waits for `text`, failing with the transcript so far if it does not come.
+    fn expect(&mut self, text: &str) {
+        // rexpect reads each byte as one char; match UTF-8 text the same way.
+        let needle: String = text.bytes().map(char::from).collect();
+        match self.session.exp_string(&needle) {
+            Ok(before) => {
+                self.transcript.push_str(&utf8(&before));
+                self.transcript.push_str(text);
+            }
+            Err(err) => panic!(
+                "waiting for {text:?}: {err}\n--- transcript\n{}",
+                self.transcript
+            ),
+        }
+    }
+
+    fn answer(&mut self, line: &str) {
+        self.session.send_line(line).expect("typing into the pty");
+    }
+
+    /// Reads to the end and returns the exit code.
+    fn finish(&mut self) -> i32 {
+        let rest = self.session.exp_eof().unwrap_or_default();
+        self.transcript.push_str(&utf8(&rest));
+        match self.session.process().wait().expect("woolink ends") {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("woolink did not exit: {other:?}\n{}", self.transcript),
+        }
+    }
+
+    /// Whether the terminal echoes typed text now (after woolink has ended).
+    fn echo_is_on(&self) -> bool {
+        let master = self
+            .session
+            .process()
+            .get_file_handle()
+            .expect("pty master");
+        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: tcgetattr fills the struct when it returns 0.
+        let ok = unsafe { libc::tcgetattr(master.as_raw_fd(), termios.as_mut_ptr()) } == 0;
+        assert!(ok, "tcgetattr on the pty");
+        let termios = unsafe { termios.assume_init() };
+        termios.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// Undoes rexpect's byte-per-char reading.
+fn utf8(latin1: &str) -> String {
+    let bytes: Vec<u8> = latin1.chars().map(|c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn host_and_port(store: &TestStore) -> String {
+    store.url().trim_start_matches("https://").to_owned()
+}
+
+#[test]
+fn interactive_connect_asks_in_order_re_asks_and_never_echoes_the_secret() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let other = TestKey::new(Permission::Read);
+    let store = store_with(&key);
+    let woolink = woolink_for(&store, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+
+    term.expect("Link a WooCommerce store");
+    term.expect("WooCommerce > Settings > Advanced");
+    term.expect("Store URL: ");
+    term.answer("ftp://shop.example");
+    term.expect("is not a store address");
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(&store));
+    term.expect("assumed https://");
+    term.expect(&format!(
+        "{}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys&create-key=1",
+        store.url()
+    ));
+    term.expect("Consumer key (ck_...): ");
+    // Another key's secret where the key belongs: swapped, asked again.
+    term.answer(&other.secret);
+    term.expect("look swapped");
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.answer(&key.secret);
+    term.expect("Reached \"Test Store\"");
+    term.expect("WooCommerce REST API found");
+    term.expect("Key accepted (HTTP Basic over HTTPS)");
+    term.expect("Access: read-write");
+    term.expect("The key works with read-write access");
+    let code = term.finish();
+
+    assert_eq!(code, 0, "{}", term.transcript);
+    assert!(
+        term.transcript.contains(&other.secret),
+        "typed answers are echoed, so the test would see an echoed secret:\n{}",
+        term.transcript
+    );
+    assert!(
+        !term.transcript.contains(&key.secret[3..]),
+        "the secret was echoed:\n{}",
+        term.transcript
+    );
+    assert!(term.echo_is_on(), "echo was left off");
+    assert!(
+        !term.transcript.contains("\x1b[32m"),
+        "colour despite NO_COLOR"
+    );
+}
+
+#[test]
+fn ctrl_c_at_each_prompt_exits_130_and_writes_nothing() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut store = store_with(&key);
+    for (answers, prompt) in [
+        (&[][..], "Store URL: "),
+        (&[host_and_port(&store)][..], "Consumer key (ck_...): "),
+        (
+            &[host_and_port(&store), key.key.clone()][..],
+            "Consumer secret (cs_..., hidden): ",
+        ),
+    ] {
+        // Saving for real (to the file store) if it got that far.
+        let woolink = woolink_for(&store, &["connect", "--store", "file"]);
+        let mut term = Terminal::start(&woolink, Look::Colour);
+        for answer in answers {
+            term.expect(": ");
+            term.answer(answer);
+        }
+        term.expect(prompt);
+        term.session.send_control('c').expect("Ctrl-C");
+        term.expect("Cancelled");
+        assert_eq!(term.finish(), 130, "at {prompt:?}\n{}", term.transcript);
+        assert!(
+            term.echo_is_on(),
+            "echo left off after Ctrl-C at {prompt:?}"
+        );
+        woolink.assert_nothing_written();
+    }
+    // Nothing at all was sent: the probe starts only after the last answer.
+    assert!(store.requests().is_empty(), "{:#?}", store.requests());
+    store.expect_no_requests();
+}
+
+#[test]
+fn a_failure_in_a_terminal_marks_the_failed_step_in_colour() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(&key);
+    let mut woolink = woolink_for(
+        &store,
+        &[
+            "connect",
+            "--no-save",
+            "--url",
+            &store.url(),
+            "--consumer-key",
+            &key.key,
+        ],
+    );
+    woolink.env(
+        "WOOLINK_CONSUMER_SECRET",
+        TestKey::new(Permission::Read).secret,
+    );
+    let mut term = Terminal::start(&woolink, Look::Colour);
+    term.expect("Checking the key");
+    term.expect("\x1b[32m✓\x1b[0m Reached \"Test Store\"");
+    term.expect("\x1b[31m✗\x1b[0m Checking the key");
+    term.expect("the consumer secret does not match it");
+    assert_eq!(term.finish(), 4, "{}", term.transcript);
+}
+
+#[test]
+fn no_colour_with_no_color_or_a_dumb_terminal() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(&key);
+    for look in [Look::NoColour, Look::Dumb] {
+        let mut woolink = woolink_for(
+            &store,
+            &[
+                "connect",
+                "--no-save",
+                "--url",
+                &store.url(),
+                "--consumer-key",
+                &key.key,
+            ],
+        );
+        woolink.env("WOOLINK_CONSUMER_SECRET", key.secret.clone());
+        let mut term = Terminal::start(&woolink, look);
+        term.expect("Access: read-write");
+        assert_eq!(term.finish(), 0, "{}", term.transcript);
+        for colour in ["\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[2m"] {
+            assert!(
+                !term.transcript.contains(colour),
+                "colour {colour:?} in\n{}",
+                term.transcript
+            );
+        }
+        if let Look::Dumb = look {
+            assert!(
+                !term.transcript.contains('\x1b'),
+                "escape codes on a dumb terminal:\n{}",
+                term.transcript
+            );
+        }
+    }
+}
