@@ -1,6 +1,7 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
 pub mod account;
+pub mod api;
 pub mod cli;
 mod cmd;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod http;
 pub mod index;
 pub mod input;
 pub mod keys;
+pub mod linked;
 pub mod oauth;
 pub mod output;
 mod private_file;
@@ -40,18 +42,29 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Accounts(
             AccountsCommand::List { output }
             | AccountsCommand::Show { output, .. }
-            | AccountsCommand::Remove { output, .. },
+            | AccountsCommand::Remove { output, .. }
+            | AccountsCommand::Default { output, .. }
+            | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
         ) => output.json,
+        Command::Api(_) | Command::Run(_) => false,
     };
+    // `woolink run` ends with its command's exit code.
+    let mut exit = None;
     let result = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await,
+        Command::Accounts(AccountsCommand::Verify(args)) => cmd::verify::run(args).await,
         Command::Accounts(command) => cmd::accounts::run(command),
+        Command::Api(args) => cmd::api::run(args).await,
+        Command::Run(args) => cmd::run::run(args).map(|code| exit = Some(code)),
     };
+    if let Some(code) = exit {
+        return code;
+    }
     match result {
         Ok(()) => 0,
         Err(err) => {
             output::status(&format!("error: {err}"));
-            if json {
+            if json && !err.json_printed() {
                 let _ = output::json_error(&err);
             }
             err.exit_code()
