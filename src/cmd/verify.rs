@@ -100,6 +100,22 @@ async fn check_all(
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     for (position, account) in accounts.into_iter().enumerate() {
+        // The index holds the address connect normalized; one that no longer parses was
+        // edited by hand.
+        let Ok(store) = account.store_url.parse::<StoreUrl>() else {
+            results.push(Some(Checked {
+                message: Some(format!(
+                    "the account index holds \"{}\", which is not a store address; link the store again with `woolink connect --force`",
+                    account.store_url
+                )),
+                account,
+                status: "invalid_store_url",
+                code: 1,
+                changes: Vec::new(),
+                report: None,
+            }));
+            continue;
+        };
         let credentials = match stores.credentials(dir, &account) {
             Ok(credentials) => credentials,
             Err(failed) => {
@@ -111,7 +127,7 @@ async fn check_all(
         let (http, permits) = (http.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
-            let proven = prove(&http, &account, &credentials, timeout).await;
+            let proven = prove(&http, store, &account, &credentials, timeout).await;
             (position, judge(account, proven))
         });
     }
@@ -177,17 +193,11 @@ impl Stores {
 
 async fn prove(
     http: &HttpClient,
+    store: StoreUrl,
     account: &Account,
     credentials: &Credentials,
     timeout: Duration,
 ) -> Result<ProbeReport, ProbeError> {
-    let store: StoreUrl = account
-        .store_url
-        .parse()
-        .map_err(|_| ProbeError::NotWordPress {
-            store: account.store_url.clone(),
-            status: 0,
-        })?;
     // An account that signs with OAuth 1.0a over http was linked that way on purpose.
     let options = ProbeOptions {
         allow_http: account.auth_method == AuthMethod::OAuth1,
