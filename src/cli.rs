@@ -60,9 +60,15 @@ pub enum Command {
     /// Link a store: check a REST API key against the live store, then keep it
     #[command(after_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
-    /// List, show and remove linked stores
+    /// List, show, verify and remove linked stores
     #[command(subcommand, after_help = ACCOUNTS_EXAMPLES)]
     Accounts(AccountsCommand),
+    /// Send one authenticated request to a linked store's WooCommerce REST API (wc/v3)
+    #[command(after_help = API_EXAMPLES)]
+    Api(ApiArgs),
+    /// Run a command with a linked store's URL, key and secret in its environment
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -88,6 +94,41 @@ Examples:
   woolink completions fish > ~/.config/fish/completions/woolink.fish
   woolink completions powershell >> $PROFILE
   woolink completions elvish >> ~/.config/elvish/rc.elv";
+
+const API_EXAMPLES: &str = "\
+Examples:
+  woolink api products                              # GET {api root}/wc/v3/products
+  woolink api 'orders?status=processing' --paginate
+  woolink api --account shop -X PUT products/123 -F regular_price=19.99
+  woolink api -X POST products --input product.json
+  echo '{\"name\": \"Beanie\"}' | woolink api products --input -
+
+With fields or --input the method defaults to POST. Fields go into the JSON body for POST, PUT
+and PATCH, and into the query string for GET and DELETE.
+
+Exit codes:
+  0  the store answered 2xx (the JSON answer is on standard output)
+  2  invalid input, unknown or ambiguous account, or the store refused the request (other 4xx)
+  3  store unreachable, a redirect, a 5xx, or an answer that is not JSON
+  4  the store rejected the key, or the key lacks access (401, 403)";
+
+const RUN_HELP: &str = "\
+CMD runs with these variables added to woolink's own environment:
+  WOOCOMMERCE_URL              the store's address, e.g. https://shop.example.com
+  WOOCOMMERCE_API_ROOT         the REST API root, e.g. https://shop.example.com/wp-json/
+  WOOCOMMERCE_API_URL          the wc/v3 API, e.g. https://shop.example.com/wp-json/wc/v3/
+  WOOCOMMERCE_CONSUMER_KEY     the consumer key
+  WOOCOMMERCE_CONSUMER_SECRET  the consumer secret
+  WOOCOMMERCE_AUTH_METHOD      basic, query-string or oauth1 (how the store accepts the key)
+  WOOLINK_ACCOUNT              the account's name
+
+Standard input, output and error are CMD's own. On Unix woolink replaces itself with CMD, so its
+exit status is CMD's, including death by a signal (shells report 128+N). If CMD cannot be
+started woolink exits with 127 (not found) or 126 (not executable); account problems exit 1 or 2.
+
+Examples:
+  woolink run -- ./sync-inventory.sh
+  woolink run --account staging -- python import.py --dry-run";
 
 const CONNECT_EXAMPLES: &str = "\
 Examples:
@@ -205,6 +246,23 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Check linked stores again: each key is proven against its store, all at once
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+    /// Show or set the account used when a command is given no --account
+    #[command(
+        after_help = "Examples:\n  woolink accounts default shop.example.com\n  woolink accounts default          # shows it\n  woolink accounts default --clear"
+    )]
+    Default {
+        /// The account to make the default (omit to show the current default)
+        #[arg(conflicts_with = "clear")]
+        name: Option<String>,
+        /// Forget the default
+        #[arg(long)]
+        clear: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
@@ -215,4 +273,96 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+const VERIFY_HELP: &str = "\
+Each account is probed again with its stored key and way of authenticating, up to 8 stores at a
+time. A key that works updates the account's verified time, and its recorded access or
+authentication method when the store's answer changed them.
+
+Exit codes (the most severe problem wins, in this order):
+  0  every account checked is healthy (an access upgrade or a new auth method is only noted)
+  1  an account could not be checked: its secret is missing from the keychain, or the keychain
+     or the account index could not be used
+  4  a key was rejected (revoked, wrong secret) or lost access (read-write -> read, write-only)
+  3  a store is unreachable, moved to another address, or no longer a usable WooCommerce store
+  2  usage: an unknown account name, or an account that needs --allow-http
+
+Examples:
+  woolink accounts verify --all
+  woolink accounts verify shop staging --json";
+
+/// Options for reaching stores, shared by the commands that talk to linked ones.
+#[derive(Debug, Args, Clone)]
+pub struct NetArgs {
+    /// Also trust the CA certificate(s) in this PEM file, for stores with private certificates
+    #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Give up on a store after this many seconds
+    #[arg(long, env = "WOOLINK_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The accounts to check
+    #[arg(value_name = "NAME", required_unless_present = "all")]
+    pub names: Vec<String>,
+
+    /// Check every linked account
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// A route under wc/v3, e.g. `products`, `orders/123` or `products?status=draft`
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// The account to use (default: the default account, or the only one)
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+
+    /// The HTTP method (default: GET, or POST with fields or --input)
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// A field: numbers, true, false and null become JSON values, anything else a string
+    #[arg(short = 'F', long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+
+    /// A field whose value is always a string
+    #[arg(short = 'f', long = "raw-field", value_name = "KEY=VALUE")]
+    pub raw_fields: Vec<String>,
+
+    /// Send this file as the JSON request body (`-` for standard input); fields then go to the query
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Follow `Link: rel="next"` and print all pages' items as one JSON array
+    #[arg(long)]
+    pub paginate: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The account to use (default: the default account, or the only one)
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+
+    /// The command and its arguments
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }

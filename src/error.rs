@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use crate::api::ApiError;
 use crate::config::ConfigError;
 use crate::credstore::CredStoreError;
 use crate::http::HttpSetupError;
 use crate::index::IndexError;
 use crate::keys::KeyError;
+use crate::linked::SelectError;
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
 use crate::vault::{RemoveError, SaveError};
@@ -59,6 +61,25 @@ pub enum Error {
     Save(#[from] SaveError),
     #[error("{0}")]
     Remove(#[from] RemoveError),
+    #[error("{0}")]
+    Select(#[from] SelectError),
+    #[error(
+        "the secret of \"{name}\" is missing from the {storage}; link the store again with `woolink connect --name {name} --force`"
+    )]
+    SecretMissing { name: String, storage: String },
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("{failed} of {checked} accounts are not healthy")]
+    Unhealthy {
+        failed: usize,
+        checked: usize,
+        code: u8,
+    },
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("could not write to the terminal: {0}")]
@@ -86,9 +107,21 @@ impl Error {
             | Error::Remove(_) => 1,
             Error::Probe(err) => err.exit_code(),
             Error::NeedsWrite { .. } => 4,
+            Error::Select(_) => 2,
+            Error::SecretMissing { .. } => 1,
+            Error::Api(err) => err.exit_code(),
+            Error::Unhealthy { code, .. } => *code,
+            // As env(1) and shells do.
+            Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Spawn { .. } => 126,
             Error::Cancelled => 130,
             Error::Terminal(_) => 1,
         }
+    }
+
+    /// Whether the command already printed its own `--json` document for this failure.
+    pub fn json_printed(&self) -> bool {
+        matches!(self, Error::Unhealthy { .. })
     }
 
     /// A stable, machine-readable name for `--json` output.
@@ -111,6 +144,13 @@ impl Error {
             Error::Save(_) => "save",
             Error::Remove(RemoveError::NotFound { .. }) => "no_such_account",
             Error::Remove(_) => "remove",
+            Error::Select(SelectError::NoneLinked) => "no_accounts",
+            Error::Select(SelectError::NotFound { .. }) => "no_such_account",
+            Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
+            Error::SecretMissing { .. } => "secret_missing",
+            Error::Api(err) => err.kind(),
+            Error::Unhealthy { .. } => "unhealthy",
+            Error::Spawn { .. } => "spawn",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
         }

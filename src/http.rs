@@ -164,7 +164,21 @@ impl HttpClient {
     }
 
     pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
+        self.send_json(request, None).await
+    }
+
+    /// Sends `request` with `body`, if any, as its JSON content.
+    pub async fn send_json(
+        &self,
+        request: Request<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, TransportError> {
         let mut builder = self.client.request(request.method, request.url);
+        if let Some(body) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
         if let Some(credentials) = request.basic {
             builder =
                 builder.basic_auth(credentials.key.expose(), Some(credentials.secret.expose()));

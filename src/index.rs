@@ -1,4 +1,5 @@
-//! The account index: `accounts.json` in the config folder, `{"version": 1, "accounts": [...]}`.
+//! The account index: `accounts.json` in the config folder, `{"version": 1, "accounts": [...]}`,
+//! plus an optional `"default": NAME`, the account used when a command is given none.
 //!
 //! It holds metadata only (no secret), so `accounts list` never needs the keychain. Reads take no
 //! lock and create nothing. Writes go through [`Index::lock`] / [`Index::update`]: an exclusive
@@ -51,6 +52,8 @@ pub enum IndexError {
 #[derive(Serialize)]
 struct IndexFileOut<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<&'a str>,
     accounts: &'a [Account],
 }
 
@@ -62,6 +65,9 @@ struct VersionOnly {
 #[derive(Deserialize)]
 struct IndexFileV1 {
     accounts: Vec<Account>,
+    /// Added within version 1: older files have none.
+    #[serde(default)]
+    default: Option<String>,
 }
 
 /// Namespace for the index operations.
@@ -75,7 +81,14 @@ impl Index {
     /// All accounts, in file order. A missing file (or folder) is an empty index. No lock, no
     /// writes, no folder creation.
     pub fn load(dir: &Path) -> Result<Vec<Account>, IndexError> {
-        read(&Self::path(dir))
+        read(&Self::path(dir)).map(|file| file.accounts)
+    }
+
+    /// All accounts and the default account's name (only when it names one of them).
+    pub fn load_with_default(dir: &Path) -> Result<(Vec<Account>, Option<String>), IndexError> {
+        let file = read(&Self::path(dir))?;
+        let default = live_default(&file.accounts, file.default);
+        Ok((file.accounts, default))
     }
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
@@ -101,9 +114,10 @@ impl Index {
             },
         })?;
         let path = Self::path(dir);
-        let accounts = read(&path)?;
+        let file = read(&path)?;
         Ok(LockedIndex {
-            accounts,
+            accounts: file.accounts,
+            default: file.default,
             path,
             _lock: lock,
         })
@@ -129,6 +143,9 @@ impl Index {
 #[derive(Debug)]
 pub struct LockedIndex {
     pub accounts: Vec<Account>,
+    /// The default account's name. Written only while it names an account, so removing the
+    /// default account clears it.
+    pub default: Option<String>,
     path: PathBuf,
     _lock: File,
 }
@@ -140,8 +157,10 @@ impl LockedIndex {
 
     /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
     pub fn write(&self) -> Result<(), IndexError> {
+        let default = live_default(&self.accounts, self.default.clone());
         let out = IndexFileOut {
             version: INDEX_VERSION,
+            default: default.as_deref(),
             accounts: &self.accounts,
         };
         let mut bytes = serde_json::to_vec_pretty(&out).expect("accounts serialize to JSON");
@@ -153,10 +172,20 @@ impl LockedIndex {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<Account>, IndexError> {
+/// `default` if it names one of `accounts`.
+fn live_default(accounts: &[Account], default: Option<String>) -> Option<String> {
+    default.filter(|name| accounts.iter().any(|account| &account.name == name))
+}
+
+fn read(path: &Path) -> Result<IndexFileV1, IndexError> {
     let bytes = match private_file::read_optional(path) {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return Ok(Vec::new()),
+        Ok(None) => {
+            return Ok(IndexFileV1 {
+                accounts: Vec::new(),
+                default: None,
+            });
+        }
         Err(source) => {
             return Err(IndexError::Read {
                 path: path.to_path_buf(),
@@ -167,7 +196,7 @@ fn read(path: &Path) -> Result<Vec<Account>, IndexError> {
     parse(path, &bytes)
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Account>, IndexError> {
+fn parse(path: &Path, bytes: &[u8]) -> Result<IndexFileV1, IndexError> {
     let corrupt = |detail: String| IndexError::Corrupt {
         path: path.to_path_buf(),
         detail,
@@ -188,9 +217,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Account>, IndexError> {
     if version != u64::from(INDEX_VERSION) {
         return Err(corrupt(format!("unknown format version {version}")));
     }
-    let file: IndexFileV1 =
-        serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))?;
-    Ok(file.accounts)
+    serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))
 }
 
 #[cfg(test)]
@@ -314,6 +341,32 @@ pub(crate) mod tests {
             leftover.exists(),
             "woolink does not touch files it did not create"
         );
+    }
+
+    #[test]
+    fn default_is_optional_kept_and_cleared_with_its_account() {
+        let dir = tempfile::tempdir().unwrap();
+        add(dir.path(), account("shop", "https://shop.example")).unwrap();
+        add(dir.path(), account("other", "https://other.example")).unwrap();
+        assert_eq!(Index::load_with_default(dir.path()).unwrap().1, None);
+        let text = fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        assert!(!text.contains("default"), "{text}");
+
+        let mut index = Index::lock(dir.path()).unwrap();
+        index.default = Some("other".to_owned());
+        index.write().unwrap();
+        drop(index);
+        add(dir.path(), account("third", "https://third.example")).unwrap();
+        let (accounts, default) = Index::load_with_default(dir.path()).unwrap();
+        assert_eq!((accounts.len(), default.as_deref()), (3, Some("other")));
+
+        let mut index = Index::lock(dir.path()).unwrap();
+        index.accounts.retain(|a| a.name != "other");
+        index.write().unwrap();
+        drop(index);
+        assert_eq!(Index::load_with_default(dir.path()).unwrap().1, None);
+        let text = fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        assert!(!text.contains("default"), "{text}");
     }
 
     #[test]

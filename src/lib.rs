@@ -1,6 +1,7 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
 pub mod account;
+pub mod api;
 mod browser;
 pub mod cli;
 mod cmd;
@@ -12,6 +13,7 @@ pub mod index;
 pub mod input;
 mod interrupt;
 pub mod keys;
+pub mod linked;
 pub mod oauth;
 pub mod output;
 mod private_file;
@@ -43,23 +45,34 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Accounts(
             AccountsCommand::List { output }
             | AccountsCommand::Show { output, .. }
-            | AccountsCommand::Remove { output, .. },
+            | AccountsCommand::Remove { output, .. }
+            | AccountsCommand::Default { output, .. }
+            | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
         ) => output.json,
         Command::Completions { .. } | Command::Man => false,
+        Command::Api(_) | Command::Run(_) => false,
     };
     output::set_quiet(cli.quiet);
+    // `woolink run` ends with its command's exit code.
+    let mut exit = None;
     let result = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await,
+        Command::Accounts(AccountsCommand::Verify(args)) => cmd::verify::run(args).await,
         Command::Accounts(command) => cmd::accounts::run(command),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
+        Command::Api(args) => cmd::api::run(args).await,
+        Command::Run(args) => cmd::run::run(args).map(|code| exit = Some(code)),
     };
+    if let Some(code) = exit {
+        return code;
+    }
     match result {
         Ok(()) => 0,
         Err(err) => {
             let paint = term::Paint::stderr();
             output::warning(&format!("{} {err}", paint.red(&paint.bold("error:"))));
-            if json {
+            if json && !err.json_printed() {
                 let _ = output::json_error(&err);
             }
             err.exit_code()

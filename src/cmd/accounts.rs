@@ -20,6 +20,12 @@ pub fn run(command: AccountsCommand) -> Result<(), Error> {
         AccountsCommand::List { output } => list(output),
         AccountsCommand::Show { name, output } => show(&name, output),
         AccountsCommand::Remove { name, yes, output } => remove(&name, yes, output),
+        AccountsCommand::Default {
+            name,
+            clear,
+            output,
+        } => default(name.as_deref(), clear, output),
+        AccountsCommand::Verify(_) => unreachable!("verify is async: lib::run dispatches it"),
     }
 }
 
@@ -242,4 +248,49 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         "Removed \"{name}\": {secret} and its entry from the account index.\nThe key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
         removed.account.key_suffix
     ))
+}
+
+/// Shows, sets or clears the default account (kept in the index).
+fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(), Error> {
+    let dir = config::config_dir()?;
+    let default = if clear || name.is_some() {
+        Index::lock(&dir).and_then(|mut index| {
+            index.default = match name {
+                Some(name) if index.accounts.iter().any(|a| a.name == name) => {
+                    Some(name.to_owned())
+                }
+                Some(name) => {
+                    return Ok(Err(crate::linked::SelectError::NotFound {
+                        name: name.to_owned(),
+                        existing: index.accounts.iter().map(|a| a.name.clone()).collect(),
+                    }));
+                }
+                None => None,
+            };
+            index.write()?;
+            Ok(Ok(index.default.clone()))
+        })??
+    } else {
+        Index::load_with_default(&dir)?.1
+    };
+    if output_args.json {
+        #[derive(Serialize)]
+        struct DefaultView<'a> {
+            default: Option<&'a str>,
+        }
+        return output::json(&DefaultView {
+            default: default.as_deref(),
+        });
+    }
+    match (&default, name, clear) {
+        (Some(name), Some(_), _) => output::status(&format!(
+            "\"{name}\" is now the default account, used when a command is given no --account."
+        )),
+        (None, _, true) => output::status("No default account any more."),
+        (Some(name), None, _) => output::stdout(&format!("{name}\n"))?,
+        (None, _, _) => output::status(
+            "No default account is set; with one linked account, that one is used. Set one with `woolink accounts default NAME`.",
+        ),
+    }
+    Ok(())
 }

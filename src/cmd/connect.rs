@@ -253,7 +253,7 @@ fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
 async fn prove(
     args: &ConnectArgs,
     input: &ConnectInput,
-    observe: &dyn Fn(ProbeStep),
+    observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, Error> {
     let total = Duration::from_secs(args.timeout);
     let http = HttpClient::new(&HttpConfig {

@@ -248,7 +248,7 @@ pub async fn probe_observed(
     typed: &StoreUrl,
     credentials: &Credentials,
     options: ProbeOptions,
-    observe: &dyn Fn(ProbeStep),
+    observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
     let guess = ApiRoot::pretty_under(typed.as_url());
     let early_auth = auth_method(typed, options).ok();
@@ -336,7 +336,7 @@ async fn conclude(
     credentials: &Credentials,
     auth: AuthMethod,
     (read, write): (Answer, Answer),
-    observe: &dyn Fn(ProbeStep),
+    observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
     let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);

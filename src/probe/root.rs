@@ -99,7 +99,7 @@ pub fn api_root_from_links<'a>(
 
 /// Splits one `Link` header value into `(target, params)` pairs. Targets are inside `<...>`,
 /// so commas in them do not split.
-fn split_links(value: &str) -> Vec<(&str, &str)> {
+pub(crate) fn split_links(value: &str) -> Vec<(&str, &str)> {
     let mut links = Vec::new();
     let mut rest = value;
     while let Some(open) = rest.find('<') {

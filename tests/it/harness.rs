@@ -18,6 +18,8 @@ pub struct Woolink {
 #[derive(Debug)]
 pub struct Outcome {
     pub code: i32,
+    /// The signal that ended the process, if one did (Unix).
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -100,8 +102,13 @@ impl Woolink {
         command.timeout(Duration::from_secs(60));
         command.write_stdin(self.stdin.clone().unwrap_or_default());
         let output = command.output().expect("woolink runs");
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&output.status);
+        #[cfg(not(unix))]
+        let signal = None;
         Outcome {
             code: output.status.code().unwrap_or(-1),
+            signal,
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }

@@ -1,14 +1,18 @@
 //! woolink's integration tests: one binary, real components.
 
 mod accounts;
+mod api;
 mod connect;
 mod demo_store;
 mod harness;
 mod input;
 mod keychain;
 mod keychain_selftest;
+mod linking;
+mod run;
 mod scripted;
 mod snapshots;
 mod store;
 mod store_selftest;
 mod terminal;
+mod verify;

@@ -1,0 +1,527 @@
+//! `woolink api` decisions, kept pure: what a PATH and fields mean, which URLs may carry
+//! credentials, how a URL is shown without them, which `Link: rel="next"` may be followed, and
+//! what an HTTP answer means. The command in `cmd::api` only sends and prints.
+
+use reqwest::Method;
+use serde_json::Value;
+use url::Url;
+
+use crate::http::{Answer, TransportError};
+use crate::probe::ApiRoot;
+use crate::probe::root::split_links;
+
+/// The namespace every PATH lives under.
+pub const NAMESPACE: &str = "wc/v3";
+/// A loop guard for `--paginate`; a store with more pages than this needs a narrower query.
+pub const MAX_PAGES: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error(
+        "\"{path}\" is not a wc/v3 route: {why}. Give a route such as `products`, `orders/123` or `products?status=draft`"
+    )]
+    InvalidPath { path: String, why: &'static str },
+    #[error("\"{0}\" is not a field: write KEY=VALUE")]
+    InvalidField(String),
+    #[error(
+        "\"{0}\" is not an HTTP method woolink sends: use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+    )]
+    InvalidMethod(String),
+    #[error(
+        "\"{0}\" is a credential parameter; woolink adds the account's credentials itself, so leave it out"
+    )]
+    CredentialParam(String),
+    #[error(
+        "the account's API root \"{0}\" in the account index is not a URL; link the store again with `woolink connect --force`"
+    )]
+    BadApiRoot(String),
+    #[error("{method} {url}: {cause}")]
+    Transport {
+        method: String,
+        url: String,
+        cause: TransportError,
+    },
+    #[error(
+        "{method} {url}: the store answered with a redirect to {location}. woolink never sends credentials through a redirect; if the store moved, check it with `woolink accounts verify`"
+    )]
+    Redirected {
+        method: String,
+        url: String,
+        location: String,
+    },
+    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {c}")).unwrap_or_default(), .message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Status {
+        method: String,
+        url: String,
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+    },
+    #[error(
+        "{method} {url}: HTTP {status}, but the answer is not JSON (a firewall, cache or plugin may have answered instead of WooCommerce)"
+    )]
+    NotJson {
+        method: String,
+        url: String,
+        status: u16,
+    },
+    #[error(
+        "the store's next page is at another address ({next}); woolink sends credentials only to the account's API root, so it stopped"
+    )]
+    OffSiteNextPage { next: String },
+    #[error(
+        "stopped after {MAX_PAGES} pages; ask for fewer results (e.g. a filter or per_page=100)"
+    )]
+    TooManyPages,
+}
+
+impl ApiError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ApiError::InvalidPath { .. }
+            | ApiError::InvalidField(_)
+            | ApiError::InvalidMethod(_)
+            | ApiError::CredentialParam(_) => 2,
+            ApiError::BadApiRoot(_) => 1,
+            ApiError::Status { status, .. } => match status {
+                401 | 403 => 4,
+                400..=499 => 2,
+                _ => 3,
+            },
+            _ => 3,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiError::InvalidPath { .. } => "invalid_path",
+            ApiError::InvalidField(_) => "invalid_field",
+            ApiError::InvalidMethod(_) => "invalid_method",
+            ApiError::CredentialParam(_) => "credential_param",
+            ApiError::BadApiRoot(_) => "index",
+            ApiError::Transport { .. } => "unreachable",
+            ApiError::Redirected { .. } => "api_redirected",
+            ApiError::Status { .. } => "http_status",
+            ApiError::NotJson { .. } => "not_json",
+            ApiError::OffSiteNextPage { .. } => "off_site_next_page",
+            ApiError::TooManyPages => "too_many_pages",
+        }
+    }
+}
+
+/// Query parameters that carry credentials, in any of the three ways woolink sends them.
+pub fn is_credential_param(name: &str) -> bool {
+    name == "consumer_key" || name == "consumer_secret" || name.starts_with("oauth_")
+}
+
+/// `url` with every credential parameter removed: the only way woolink shows a URL.
+pub fn without_credentials(url: &Url) -> Url {
+    let mut clean = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !is_credential_param(name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        clean.set_query(None);
+    } else {
+        clean.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    clean.set_username("").ok();
+    clean.set_password(None).ok();
+    clean
+}
+
+/// Same as [`without_credentials`], for a URL that may not parse (shown up to its query).
+pub fn shown(location: &str) -> String {
+    match Url::parse(location) {
+        Ok(url) => without_credentials(&url).to_string(),
+        Err(_) => location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// A PATH understood: the route under the API root and its query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub route: String,
+    pub query: Vec<(String, String)>,
+}
+
+/// Reads `products`, `/orders/123`, `wc/v3/products?status=draft`.
+pub fn parse_path(path: &str) -> Result<Target, ApiError> {
+    let invalid = |why| ApiError::InvalidPath {
+        path: path.to_owned(),
+        why,
+    };
+    let text = path.trim();
+    if text.contains("://") || text.starts_with("//") {
+        return Err(invalid(
+            "woolink sends requests only to the account's store, so give a route, not a URL",
+        ));
+    }
+    if text.contains('#') {
+        return Err(invalid("it has a fragment (#)"));
+    }
+    let (route, query) = text.split_once('?').unwrap_or((text, ""));
+    let route = route.trim_start_matches('/');
+    let route = route.strip_prefix("wp-json/").unwrap_or(route);
+    let route = route
+        .strip_prefix(NAMESPACE)
+        .map(|rest| rest.trim_start_matches('/'))
+        .unwrap_or(route);
+    if route.is_empty() {
+        return Err(invalid("it names no route"));
+    }
+    if route
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return Err(invalid("it has a `.` or `..` segment"));
+    }
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if let Some((name, _)) = query.iter().find(|(name, _)| is_credential_param(name)) {
+        return Err(ApiError::CredentialParam(name.clone()));
+    }
+    Ok(Target {
+        route: format!("{NAMESPACE}/{route}"),
+        query,
+    })
+}
+
+/// `KEY=VALUE`; `typed` turns numbers, `true`, `false` and `null` into JSON values.
+pub fn parse_field(field: &str, typed: bool) -> Result<(String, Value), ApiError> {
+    let Some((key, value)) = field.split_once('=') else {
+        return Err(ApiError::InvalidField(field.to_owned()));
+    };
+    if key.is_empty() {
+        return Err(ApiError::InvalidField(field.to_owned()));
+    }
+    if is_credential_param(key) {
+        return Err(ApiError::CredentialParam(key.to_owned()));
+    }
+    let value = match value {
+        _ if !typed => Value::String(value.to_owned()),
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "null" => Value::Null,
+        number => match number.parse::<serde_json::Number>() {
+            Ok(n) if !number.starts_with('+') => Value::Number(n),
+            _ => Value::String(number.to_owned()),
+        },
+    };
+    Ok((key.to_owned(), value))
+}
+
+/// `-X`, or GET, or POST when there is something to send.
+pub fn method(given: Option<&str>, has_body: bool) -> Result<Method, ApiError> {
+    let Some(given) = given else {
+        return Ok(if has_body { Method::POST } else { Method::GET });
+    };
+    let upper = given.trim().to_ascii_uppercase();
+    match upper.as_str() {
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => {
+            Ok(Method::from_bytes(upper.as_bytes()).expect("a standard method"))
+        }
+        _ => Err(ApiError::InvalidMethod(given.to_owned())),
+    }
+}
+
+/// Whether fields travel in a JSON body (rather than in the query) with this method.
+pub fn fields_in_body(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
+/// Whether `url` may receive the account's credentials: the API root's origin only.
+pub fn same_origin(root: &ApiRoot, url: &Url) -> bool {
+    root.url().origin() == url.origin()
+}
+
+/// The `rel="next"` target of an answer, if any, resolved against `current`.
+pub fn next_link(answer: &Answer, current: &Url) -> Option<Url> {
+    answer
+        .headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(split_links)
+        .find(|(_, params)| {
+            params.split(';').any(|param| {
+                param.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("rel")
+                        && value
+                            .trim()
+                            .trim_end_matches(',')
+                            .trim()
+                            .trim_matches('"')
+                            .split_whitespace()
+                            .any(|rel| rel.eq_ignore_ascii_case("next"))
+                })
+            })
+        })
+        .and_then(|(target, _)| current.join(target).ok())
+}
+
+/// The next page to ask for: a same-origin `rel="next"` rebuilt from its non-credential
+/// parameters (stores echo query credentials there), ready to be authenticated again.
+pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Option<Url>, ApiError> {
+    let Some(next) = next_link(answer, current) else {
+        return Ok(None);
+    };
+    let next = without_credentials(&next);
+    if !same_origin(root, &next) {
+        return Err(ApiError::OffSiteNextPage {
+            next: next.to_string(),
+        });
+    }
+    Ok(Some(next))
+}
+
+/// What a non-2xx answer means. `None` for 2xx.
+pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
+    let (method, url) = (method.to_string(), without_credentials(url).to_string());
+    if answer.is_redirect() {
+        let location = answer
+            .header("location")
+            .map(shown)
+            .unwrap_or_else(|| "another address".to_owned());
+        return Some(ApiError::Redirected {
+            method,
+            url,
+            location,
+        });
+    }
+    if (200..300).contains(&answer.status) {
+        return None;
+    }
+    let body = answer.json();
+    if body.is_none() && answer.status != 401 && answer.status != 403 {
+        return Some(ApiError::NotJson {
+            method,
+            url,
+            status: answer.status,
+        });
+    }
+    let text = |name: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Some(ApiError::Status {
+        method,
+        url,
+        status: answer.status,
+        code: text("code"),
+        message: text("message"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        Answer {
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn paths_become_wc_v3_routes() {
+        let ok = [
+            ("products", "wc/v3/products", vec![]),
+            ("/orders/123", "wc/v3/orders/123", vec![]),
+            ("wc/v3/products", "wc/v3/products", vec![]),
+            ("/wp-json/wc/v3/products", "wc/v3/products", vec![]),
+            (
+                "products?status=draft&per_page=5",
+                "wc/v3/products",
+                vec![("status", "draft"), ("per_page", "5")],
+            ),
+        ];
+        for (path, route, query) in ok {
+            let target = parse_path(path).unwrap();
+            assert_eq!(target.route, route, "{path}");
+            let query: Vec<(String, String)> = query
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            assert_eq!(target.query, query, "{path}");
+        }
+        for bad in [
+            "",
+            "/",
+            "https://evil.example/wp-json/wc/v3/products",
+            "//evil.example/x",
+            "products/../../wp/v2/users",
+            "products#x",
+        ] {
+            assert!(
+                matches!(parse_path(bad), Err(ApiError::InvalidPath { .. })),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_path("products?consumer_secret=x"),
+            Err(ApiError::CredentialParam("consumer_secret".to_owned()))
+        );
+    }
+
+    #[test]
+    fn fields_are_typed_only_when_asked() {
+        let cases = [
+            ("n=5", true, serde_json::json!(5)),
+            ("n=19.99", true, serde_json::json!(19.99)),
+            ("n=19.99", false, serde_json::json!("19.99")),
+            ("b=true", true, serde_json::json!(true)),
+            ("z=null", true, serde_json::json!(null)),
+            ("s=hello=world", true, serde_json::json!("hello=world")),
+            ("s=+1", true, serde_json::json!("+1")),
+            ("e=", true, serde_json::json!("")),
+        ];
+        for (field, typed, value) in cases {
+            assert_eq!(parse_field(field, typed).unwrap().1, value, "{field}");
+        }
+        assert!(parse_field("novalue", true).is_err());
+        assert!(parse_field("=v", true).is_err());
+        assert!(matches!(
+            parse_field("oauth_signature=x", false),
+            Err(ApiError::CredentialParam(_))
+        ));
+    }
+
+    #[test]
+    fn shown_urls_carry_no_credentials() {
+        let cases = [
+            (
+                "https://s.example/wp-json/wc/v3/products?consumer_key=ck_1&consumer_secret=cs_2&page=2",
+                "https://s.example/wp-json/wc/v3/products?page=2",
+            ),
+            (
+                "http://127.0.0.1:8080/wp-json/wc/v3/x?oauth_consumer_key=ck&oauth_signature=abc&oauth_nonce=n",
+                "http://127.0.0.1:8080/wp-json/wc/v3/x",
+            ),
+            (
+                "https://ck_1:cs_2@s.example/wp-json/",
+                "https://s.example/wp-json/",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(without_credentials(&url(input)).as_str(), expected);
+            assert_eq!(shown(input), expected);
+        }
+        assert_eq!(shown("not a url?consumer_secret=cs_2"), "not a url");
+    }
+
+    #[test]
+    fn next_pages_are_rebuilt_and_stay_on_the_api_origin() {
+        let root = ApiRoot::new(url("https://s.example/wp-json/"));
+        let current = url("https://s.example/wp-json/wc/v3/products?page=1");
+        let echoed = answer(
+            200,
+            &[
+                (
+                    "link",
+                    "<https://s.example/wp-json/wc/v3/products?page=1>; rel=\"prev\"",
+                ),
+                (
+                    "link",
+                    "<https://s.example/wp-json/wc/v3/products?consumer_key=ck_1&consumer_secret=cs_2&page=3>; rel=\"next\"",
+                ),
+            ],
+            "[]",
+        );
+        assert_eq!(
+            next_page(&root, &echoed, &current)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://s.example/wp-json/wc/v3/products?page=3"
+        );
+        let none = answer(
+            200,
+            &[("link", "<https://s.example/x>; rel=\"prev\"")],
+            "[]",
+        );
+        assert_eq!(next_page(&root, &none, &current).unwrap(), None);
+        let relative = answer(
+            200,
+            &[("link", "</wp-json/wc/v3/products?page=2>; rel=next")],
+            "[]",
+        );
+        assert_eq!(
+            next_page(&root, &relative, &current)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://s.example/wp-json/wc/v3/products?page=2"
+        );
+        for elsewhere in [
+            "<https://evil.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
+            "<http://s.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
+            "<https://s.example:8443/wp-json/wc/v3/products?page=2>; rel=\"next\"",
+        ] {
+            let off = answer(200, &[("link", elsewhere)], "[]");
+            assert!(
+                matches!(
+                    next_page(&root, &off, &current),
+                    Err(ApiError::OffSiteNextPage { .. })
+                ),
+                "{elsewhere}"
+            );
+        }
+    }
+
+    #[test]
+    fn answers_are_judged_by_status_and_content_type() {
+        let json = [("content-type", "application/json")];
+        let get = Method::GET;
+        let u = url("https://s.example/wp-json/wc/v3/products?consumer_secret=cs_2");
+        assert_eq!(judge(&get, &u, &answer(200, &json, "[]")), None);
+        let cases = [
+            (
+                answer(401, &json, r#"{"code":"woocommerce_rest_cannot_view"}"#),
+                4,
+            ),
+            (answer(403, &json, r#"{"code":"x"}"#), 4),
+            (answer(404, &json, r#"{"code":"rest_no_route"}"#), 2),
+            (answer(400, &json, r#"{"code":"rest_invalid_param"}"#), 2),
+            (answer(500, &json, r#"{"code":"internal"}"#), 3),
+            (answer(503, &[("content-type", "text/html")], "<html>"), 3),
+            (
+                answer(
+                    301,
+                    &[("location", "https://t.example/?consumer_secret=cs_2")],
+                    "",
+                ),
+                3,
+            ),
+        ];
+        for (answer, code) in cases {
+            let err = judge(&get, &u, &answer).unwrap();
+            assert_eq!(err.exit_code(), code, "{err}");
+            assert!(!err.to_string().contains("cs_2"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! `woolink run -- CMD`: CMD with the account in its environment. The child's environment is
+//! the one place the secret goes; woolink prints it nowhere and writes it nowhere.
+//!
+//! On Unix woolink execs CMD, so stdin/stdout/stderr, the terminal, signals and the exit
+//! status are CMD's own with nothing in between. Elsewhere it waits for CMD and exits with its
+//! code.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use crate::account::{Account, AuthMethod};
+use crate::api::NAMESPACE;
+use crate::cli::RunArgs;
+use crate::error::Error;
+use crate::keys::Credentials;
+use crate::linked;
+
+/// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
+pub fn run(args: RunArgs) -> Result<u8, Error> {
+    let (account, credentials) = super::chosen_account(args.account.as_deref())?;
+    let mut parts = args.command.into_iter();
+    let program = parts.next().expect("clap requires CMD");
+    let mut command = Command::new(&program);
+    command.args(parts);
+    for (name, value) in environment(&account, &credentials) {
+        command.env(name, value);
+    }
+    let spawn_error = |source| Error::Spawn {
+        program: program.to_string_lossy().into_owned(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Only returns when CMD could not be started.
+        Err(spawn_error(command.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status().map_err(spawn_error)?;
+        Ok(status
+            .code()
+            .map_or(1, |code| u8::try_from(code & 0xff).unwrap_or(1)))
+    }
+}
+
+/// The variables CMD gets, added to woolink's own environment.
+fn environment(account: &Account, credentials: &Credentials) -> Vec<(&'static str, OsString)> {
+    let api_url = linked::api_root(account)
+        .map(|root| root.route(&format!("{NAMESPACE}/"), &[]).to_string())
+        .unwrap_or_default();
+    let auth = match account.auth_method {
+        AuthMethod::Basic => "basic",
+        AuthMethod::QueryString => "query-string",
+        AuthMethod::OAuth1 => "oauth1",
+    };
+    vec![
+        ("WOOCOMMERCE_URL", account.store_url.clone().into()),
+        ("WOOCOMMERCE_API_ROOT", account.api_root.clone().into()),
+        ("WOOCOMMERCE_API_URL", api_url.into()),
+        (
+            "WOOCOMMERCE_CONSUMER_KEY",
+            credentials.key.expose().to_owned().into(),
+        ),
+        (
+            "WOOCOMMERCE_CONSUMER_SECRET",
+            credentials.secret.expose().to_owned().into(),
+        ),
+        ("WOOCOMMERCE_AUTH_METHOD", auth.into()),
+        ("WOOLINK_ACCOUNT", account.name.clone().into()),
+    ]
+}

@@ -1,0 +1,463 @@
+//! `woolink accounts verify`: each account's key proven again against its store, up to
+//! [`CONCURRENCY`] at once, with what changed since it was linked written back to the index.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::cli::VerifyArgs;
+use crate::config;
+use crate::credstore::{CredStoreError, CredentialStore};
+use crate::error::Error;
+use crate::http::HttpClient;
+use crate::index::{Index, IndexError};
+use crate::keys::{Credentials, masked_key};
+use crate::linked::{self, SelectError};
+use crate::output;
+use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+use crate::store_url::StoreUrl;
+use crate::vault;
+
+/// Stores probed at the same time: enough that a typical set (20 stores) costs about as long
+/// as the slowest one; a bound all the same, so a list of hundreds does not open hundreds of
+/// connections at once.
+pub const CONCURRENCY: usize = 32;
+
+/// Most severe first: woolink could not check (1), a key is rejected or lost access (4), a
+/// store cannot be used (3), usage (2).
+const SEVERITY: [u8; 4] = [1, 4, 3, 2];
+
+/// One account's result.
+#[derive(Debug)]
+struct Checked {
+    account: Account,
+    /// Machine-readable: `ok`, `access_lost`, `moved`, `secret_missing`, or the probe's kind.
+    status: &'static str,
+    code: u8,
+    /// Why it is not healthy, in full.
+    message: Option<String>,
+    /// What changed and was recorded (or, for `moved`, where the store is now).
+    changes: Vec<String>,
+    /// The proof, when the key worked where the account says the store is.
+    report: Option<ProbeReport>,
+}
+
+pub async fn run(args: VerifyArgs) -> Result<(), Error> {
+    let dir = config::config_dir()?;
+    let accounts = Index::load(&dir)?;
+    let chosen = choose(&accounts, &args)?;
+    if chosen.is_empty() {
+        if !args.output.json {
+            output::status("No stores are linked yet. Link one with `woolink connect`.");
+        }
+        return finish(&[], args.output.json);
+    }
+    let http = super::http_client(&args.net)?;
+    if !args.output.json {
+        output::status(&format!(
+            "Checking {} account{} ...",
+            chosen.len(),
+            if chosen.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let timeout = Duration::from_secs(args.net.timeout);
+    let mut results = check_all(&dir, chosen, &http, timeout).await;
+    record(&dir, &mut results)?;
+    finish(&results, args.output.json)
+}
+
+/// The named accounts (each once, in the order given) or all of them.
+fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error> {
+    if args.all {
+        return Ok(accounts.to_vec());
+    }
+    if accounts.is_empty() {
+        return Err(SelectError::NoneLinked.into());
+    }
+    let mut chosen: Vec<Account> = Vec::new();
+    for name in &args.names {
+        let account = linked::select(accounts, None, Some(name))?;
+        if !chosen.iter().any(|a| a.name == *name) {
+            chosen.push(account.clone());
+        }
+    }
+    Ok(chosen)
+}
+
+/// Loads every secret (the credential store is asked one at a time), then probes the stores
+/// concurrently, at most [`CONCURRENCY`] at once. Results keep the accounts' order.
+async fn check_all(
+    dir: &std::path::Path,
+    accounts: Vec<Account>,
+    http: &HttpClient,
+    timeout: Duration,
+) -> Vec<Checked> {
+    let mut stores = Stores::default();
+    let mut results: Vec<Option<Checked>> = Vec::new();
+    let mut tasks = JoinSet::new();
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    for (position, account) in accounts.into_iter().enumerate() {
+        // The index holds the address connect normalized; one that no longer parses was
+        // edited by hand.
+        let Ok(store) = account.store_url.parse::<StoreUrl>() else {
+            results.push(Some(Checked {
+                message: Some(format!(
+                    "the account index holds \"{}\", which is not a store address; link the store again with `woolink connect --force`",
+                    account.store_url
+                )),
+                account,
+                status: "invalid_store_url",
+                code: 1,
+                changes: Vec::new(),
+                report: None,
+            }));
+            continue;
+        };
+        let credentials = match stores.credentials(dir, &account) {
+            Ok(credentials) => credentials,
+            Err(failed) => {
+                results.push(Some(*failed));
+                continue;
+            }
+        };
+        results.push(None);
+        let (http, permits) = (http.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
+            let proven = prove(&http, store, &account, &credentials, timeout).await;
+            (position, judge(account, proven))
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (position, checked) = joined.expect("a probe task does not panic");
+        results[position] = Some(checked);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every account checked"))
+        .collect()
+}
+
+/// Each credential store opened at most once.
+#[derive(Default)]
+struct Stores {
+    keychain: Option<Result<Box<dyn CredentialStore>, String>>,
+    file: Option<Result<Box<dyn CredentialStore>, String>>,
+}
+
+impl Stores {
+    fn credentials(
+        &mut self,
+        dir: &std::path::Path,
+        account: &Account,
+    ) -> Result<Credentials, Box<Checked>> {
+        let slot = match account.secret_storage {
+            SecretStorage::Keychain => &mut self.keychain,
+            SecretStorage::PlaintextFile => &mut self.file,
+        };
+        let store = slot.get_or_insert_with(|| {
+            linked::open_store(account.secret_storage, dir).map_err(|err| err.to_string())
+        });
+        let failed = |status, message: String| {
+            Box::new(Checked {
+                account: account.clone(),
+                status,
+                code: 1,
+                message: Some(message),
+                changes: Vec::new(),
+                report: None,
+            })
+        };
+        let store = store.as_ref().map_err(|err| {
+            failed(
+                "credential_store",
+                format!("could not open the {}: {err}", account.secret_storage),
+            )
+        })?;
+        match vault::load_credentials(store.as_ref(), account) {
+            Ok(credentials) => Ok(credentials),
+            Err(CredStoreError::NotFound) => Err(failed(
+                "secret_missing",
+                format!(
+                    "its secret is missing from the {}; link the store again with `woolink connect --name {} --force`",
+                    account.secret_storage, account.name
+                ),
+            )),
+            Err(err) => Err(failed("credential_store", err.to_string())),
+        }
+    }
+}
+
+async fn prove(
+    http: &HttpClient,
+    store: StoreUrl,
+    account: &Account,
+    credentials: &Credentials,
+    timeout: Duration,
+) -> Result<ProbeReport, ProbeError> {
+    // An account that signs with OAuth 1.0a over http was linked that way on purpose.
+    let options = ProbeOptions {
+        allow_http: account.auth_method == AuthMethod::OAuth1,
+    };
+    match tokio::time::timeout(timeout, probe::probe(http, &store, credentials, options)).await {
+        Ok(result) => result,
+        Err(_) => Err(ProbeError::TimedOut {
+            store: account.store_url.clone(),
+        }),
+    }
+}
+
+/// Compares what the probe found with what the account says.
+fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
+    let mut checked = Checked {
+        account,
+        status: "ok",
+        code: 0,
+        message: None,
+        changes: Vec::new(),
+        report: None,
+    };
+    let report = match proven {
+        Ok(report) => report,
+        Err(ProbeError::MovedElsewhere { canonical, .. }) => {
+            return moved(checked, canonical);
+        }
+        Err(err) => {
+            checked.status = err.kind();
+            checked.code = err.exit_code();
+            checked.message = Some(err.to_string());
+            return checked;
+        }
+    };
+    let account = &checked.account;
+    if report.moved() || report.store.to_string() != account.store_url {
+        return moved(checked, report.store.to_string());
+    }
+    if report.access != account.access {
+        checked
+            .changes
+            .push(format!("{} → {}", account.access, report.access));
+        if report.access == Access::Read {
+            checked.status = "access_lost";
+            checked.code = 4;
+            checked.message = Some(format!(
+                "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
+                masked_key(&account.key_suffix),
+                probe::keys_admin_url(&account.store_url)
+            ));
+        }
+    }
+    if report.auth_method != account.auth_method {
+        checked.changes.push(format!(
+            "auth: {} → {}",
+            account.auth_method, report.auth_method
+        ));
+    }
+    if report.api_root.to_string() != account.api_root {
+        checked.changes.push(format!(
+            "API root: {} → {}",
+            account.api_root, report.api_root
+        ));
+    }
+    checked.report = Some(report);
+    checked
+}
+
+fn moved(mut checked: Checked, to: String) -> Checked {
+    checked.status = "moved";
+    checked.code = 3;
+    checked.message = Some(format!(
+        "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, link it again: woolink connect --url {to} --name {} --force",
+        checked.account.store_url, checked.account.name
+    ));
+    checked.changes.push(format!("moved to {to}"));
+    checked
+}
+
+/// Writes what was proven back to the index, under its lock and re-read, by name (and only
+/// while the account is still the one that was checked, so a concurrent relink wins).
+fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    for checked in results.iter_mut() {
+        if let Some(report) = &checked.report {
+            let account = &mut checked.account;
+            account.verified_at = now.clone();
+            account.access = report.access;
+            account.auth_method = report.auth_method;
+            account.api_root = report.api_root.to_string();
+            if report.site_name.is_some() {
+                account.store_name = report.site_name.clone();
+            }
+        }
+    }
+    if results.iter().all(|checked| checked.report.is_none()) {
+        return Ok(());
+    }
+    Index::update(dir, |accounts| {
+        for checked in results.iter().filter(|c| c.report.is_some()) {
+            let new = &checked.account;
+            if let Some(old) = accounts.iter_mut().find(|a| {
+                a.name == new.name && a.store_url == new.store_url && a.key_suffix == new.key_suffix
+            }) {
+                *old = Account {
+                    linked_at: old.linked_at.clone(),
+                    secret_storage: old.secret_storage,
+                    ..new.clone()
+                };
+            }
+        }
+        Ok::<_, IndexError>(())
+    })?;
+    Ok(())
+}
+
+/// The worst exit code among the results, by [`SEVERITY`].
+fn worst(results: &[Checked]) -> u8 {
+    SEVERITY
+        .into_iter()
+        .find(|code| results.iter().any(|c| c.code == *code))
+        .unwrap_or(0)
+}
+
+fn finish(results: &[Checked], json: bool) -> Result<(), Error> {
+    let code = worst(results);
+    if json {
+        output::json(&ReportView {
+            healthy: code == 0,
+            exit_code: code,
+            accounts: results.iter().map(CheckedView::new).collect(),
+        })?;
+    } else if !results.is_empty() {
+        output::stdout(&human(results))?;
+    }
+    let failed = results.iter().filter(|c| c.code != 0).count();
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Error::Unhealthy {
+        failed,
+        checked: results.len(),
+        code,
+    })
+}
+
+fn human(results: &[Checked]) -> String {
+    let header = ["NAME", "STORE", "STATUS", "ACCESS", "CHANGES"];
+    let rows: Vec<[String; 5]> = results
+        .iter()
+        .map(|c| {
+            [
+                c.account.name.clone(),
+                c.account.store_url.clone(),
+                c.status.replace('_', " "),
+                c.account.access.to_string(),
+                c.changes.join("; "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+    for checked in results {
+        if let Some(message) = &checked.message {
+            text.push_str(&format!("\n{}: {message}\n", checked.account.name));
+        }
+    }
+    text
+}
+
+#[derive(Serialize)]
+struct ReportView<'a> {
+    healthy: bool,
+    exit_code: u8,
+    accounts: Vec<CheckedView<'a>>,
+}
+
+/// One account in `--json`; built from the index record and the probe, which hold no secret.
+#[derive(Serialize)]
+struct CheckedView<'a> {
+    name: &'a str,
+    store_url: &'a str,
+    healthy: bool,
+    status: &'a str,
+    exit_code: u8,
+    message: Option<&'a str>,
+    changes: &'a [String],
+    key: String,
+    access: Access,
+    auth_method: AuthMethod,
+    verified_at: &'a str,
+}
+
+impl<'a> CheckedView<'a> {
+    fn new(checked: &'a Checked) -> Self {
+        let account = &checked.account;
+        Self {
+            name: &account.name,
+            store_url: &account.store_url,
+            healthy: checked.code == 0,
+            status: checked.status,
+            exit_code: checked.code,
+            message: checked.message.as_deref(),
+            changes: &checked.changes,
+            key: masked_key(&account.key_suffix),
+            access: account.access,
+            auth_method: account.auth_method,
+            verified_at: &account.verified_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::tests::account;
+
+    fn with_code(code: u8) -> Checked {
+        Checked {
+            account: account("a", "https://a.example"),
+            status: "x",
+            code,
+            message: None,
+            changes: Vec::new(),
+            report: None,
+        }
+    }
+
+    #[test]
+    fn the_most_severe_code_wins() {
+        let cases: &[(&[u8], u8)] = &[
+            (&[], 0),
+            (&[0, 0], 0),
+            (&[0, 2], 2),
+            (&[2, 3], 3),
+            (&[3, 4, 2], 4),
+            (&[4, 1, 3], 1),
+        ];
+        for (codes, expected) in cases {
+            let results: Vec<Checked> = codes.iter().map(|c| with_code(*c)).collect();
+            assert_eq!(worst(&results), *expected, "{codes:?}");
+        }
+    }
+}
