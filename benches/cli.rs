@@ -89,6 +89,11 @@ struct Settings {
 impl Settings {
     fn from_env() -> Harness<Settings> {
         let cargo_bench = std::env::args().any(|arg| arg == "--bench");
+        if !cargo_bench {
+            eprintln!(
+                "smoke run (no --bench argument): one run, L = 20 ms; the figures mean nothing"
+            );
+        }
         let quick = std::env::var_os("WOOLINK_BENCH_QUICK").is_some_and(|v| v != "0");
         let (mut runs, latency) = match (cargo_bench, quick) {
             (false, _) => (1, Duration::from_millis(20)),
@@ -348,22 +353,22 @@ fn sample_account(i: usize) -> Account {
         api_root: format!("{store_url}/wp-json/"),
         store_url,
         key_suffix: format!("{:07x}", i * 7919),
-        access: if i % 3 == 0 {
+        access: if i.is_multiple_of(3) {
             Access::Read
         } else {
             Access::ReadWrite
         },
-        auth_method: if i % 10 == 0 {
+        auth_method: if i.is_multiple_of(10) {
             AuthMethod::QueryString
         } else {
             AuthMethod::Basic
         },
-        secret_storage: if i % 50 == 0 {
+        secret_storage: if i.is_multiple_of(50) {
             SecretStorage::PlaintextFile
         } else {
             SecretStorage::Keychain
         },
-        store_name: (i % 2 == 0).then(|| format!("Shop number {i}")),
+        store_name: i.is_multiple_of(2).then(|| format!("Shop number {i}")),
         linked_at: "2025-01-01T00:00:00Z".to_owned(),
         verified_at: "2025-06-01T12:00:00Z".to_owned(),
     }
@@ -435,7 +440,17 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
     // Every store was made by the same test CA.
     sandbox.env("WOOLINK_CA_CERT", stores[0].ca_cert_path());
     let args: Vec<OsString> = ["accounts", "verify", "--all"].map(OsString::from).into();
-    measure(settings, &name, &sandbox, &args, goal)
+    let mut row = measure(settings, &name, &sandbox, &args, goal)?;
+    // A store nobody asked would panic on drop; here it is a finding, not a crash.
+    let silent = stores.iter().filter(|s| s.requests().is_empty()).count();
+    if silent > 0 {
+        eprintln!("  {silent} of {VERIFY_STORES} stores never received a request");
+        if let Outcome::Measured { failed, .. } = &mut row.outcome {
+            failed.get_or_insert(format!("FAILED ({silent} stores not verified)"));
+        }
+    }
+    stores.iter_mut().for_each(TestStore::expect_no_requests);
+    Ok(row)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -444,7 +459,7 @@ fn ms(d: Duration) -> f64 {
 
 fn median(sorted: &[Duration]) -> Duration {
     let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 0 {
+    if sorted.len().is_multiple_of(2) {
         (sorted[mid - 1] + sorted[mid]) / 2
     } else {
         sorted[mid]
