@@ -1,0 +1,540 @@
+//! `cargo bench --bench cli`: woolink's speed and memory goals, measured on the real (release)
+//! binary with a scrubbed environment, against the loopback store the integration tests use.
+//!
+//! These are benchmarks, not timed tests: a missed goal is printed as MISSED and the process
+//! still exits 0. It exits non-zero only when the harness itself cannot do its work.
+//!
+//! Settings (environment):
+//! - `WOOLINK_BENCH_RUNS`: timed runs per benchmark (default 10);
+//! - `WOOLINK_BENCH_QUICK=1`: 3 runs and a store latency L of 50 ms instead of 200 ms.
+//!
+//! Without cargo's `--bench` argument (`cargo test --all-targets` runs this binary too) it does
+//! one short smoke pass, so the harness is checked without making the test suite slow.
+//!
+//! Peak memory comes from GNU time (`/usr/bin/time -f %M`, the child's `ru_maxrss` as `wait4`
+//! reports it). std cannot read a child's rusage and `libc` is not a dependency, so where GNU
+//! time is missing the column says "n/a". That run is separate from the timed ones (time's own
+//! fork and exec would be counted in millisecond-sized figures) and doubles as the warm-up.
+
+/// The integration tests' loopback store. A plain `#[path = "../tests/it/store.rs"] mod store;`
+/// does not compile: a file loaded through `#[path]` counts as a `mod.rs`, so its children
+/// (`mod auth;`) would be looked for in `tests/it/`. Naming the folder on an inline module and
+/// declaring `store` inside it loads `store.rs` the ordinary way, children from `tests/it/store/`.
+#[path = "../tests/it"]
+mod it {
+    #[allow(dead_code)]
+    pub mod store;
+}
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use woolink::account::{Access, Account, AuthMethod, SecretStorage};
+use woolink::credstore::PlaintextFileStore;
+use woolink::index::{INDEX_FILE, INDEX_VERSION};
+use woolink::keys::{ConsumerKey, ConsumerSecret, Credentials};
+
+use it::store::{self, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests};
+
+const WOOLINK: &str = env!("CARGO_BIN_EXE_woolink");
+const GNU_TIME: &str = "/usr/bin/time";
+const LIST_ACCOUNTS: usize = 1_000;
+const VERIFY_STORES: usize = 20;
+
+type Harness<T> = Result<T, String>;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bench harness error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Harness<()> {
+    let settings = Settings::from_env()?;
+    eprintln!(
+        "woolink cli benchmarks: {} runs each, store latency L = {} ms, binary {WOOLINK}",
+        settings.runs,
+        settings.latency.as_millis()
+    );
+    let mut rows = Vec::new();
+    rows.push(bench_connect(&settings)?);
+    rows.extend(bench_list(&settings)?);
+    rows.push(bench_verify_all(&settings)?);
+    rows.push(measure(
+        &settings,
+        "`--version` (start-up)",
+        &Sandbox::new()?,
+        &["--version".into()],
+        Goal::None,
+    )?);
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+struct Settings {
+    runs: usize,
+    latency: Duration,
+    memory: bool,
+}
+
+impl Settings {
+    fn from_env() -> Harness<Settings> {
+        let cargo_bench = std::env::args().any(|arg| arg == "--bench");
+        if !cargo_bench {
+            eprintln!(
+                "smoke run (no --bench argument): one run, L = 20 ms; the figures mean nothing"
+            );
+        }
+        let quick = std::env::var_os("WOOLINK_BENCH_QUICK").is_some_and(|v| v != "0");
+        let (mut runs, latency) = match (cargo_bench, quick) {
+            (false, _) => (1, Duration::from_millis(20)),
+            (true, true) => (3, Duration::from_millis(50)),
+            (true, false) => (10, Duration::from_millis(200)),
+        };
+        if let Some(value) = std::env::var_os("WOOLINK_BENCH_RUNS") {
+            runs = value
+                .to_str()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n| n > 0)
+                .ok_or_else(|| {
+                    format!("WOOLINK_BENCH_RUNS must be a whole number above 0, not {value:?}")
+                })?;
+        }
+        Ok(Settings {
+            runs,
+            latency,
+            memory: Path::new(GNU_TIME).exists(),
+        })
+    }
+}
+
+/// A home and config folder of its own; no way to reach the developer's keychain or config.
+struct Sandbox {
+    home: TempDir,
+    envs: Vec<(String, OsString)>,
+}
+
+impl Sandbox {
+    fn new() -> Harness<Sandbox> {
+        let home = tempfile::tempdir().map_err(|err| format!("temp home: {err}"))?;
+        Ok(Sandbox {
+            home,
+            envs: Vec::new(),
+        })
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config")
+    }
+
+    fn env(&mut self, name: &str, value: impl Into<OsString>) {
+        self.envs.push((name.to_owned(), value.into()));
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let home = self.home.path();
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+            .env("XDG_DATA_HOME", home.join("xdg-data"))
+            .env("WOOLINK_CONFIG_DIR", self.config_dir())
+            // A bus that does not exist: any keychain access fails at once instead of unlocking.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/woolink-bench-bus",
+            )
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        command
+    }
+}
+
+/// One run: wall time from spawn to exit, and how it ended.
+struct Sample {
+    wall: Duration,
+    code: Option<i32>,
+    stderr: String,
+}
+
+fn run_once(sandbox: &Sandbox, args: &[OsString]) -> Harness<Sample> {
+    let mut command = sandbox.command(WOOLINK);
+    command.args(args);
+    let start = Instant::now();
+    let output = command
+        .output()
+        .map_err(|err| format!("could not run {WOOLINK}: {err}"))?;
+    Ok(Sample {
+        wall: start.elapsed(),
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// Peak resident set size in KiB, from GNU time; `None` when it is missing or says nothing.
+fn peak_rss_kib(sandbox: &Sandbox, args: &[OsString]) -> Harness<Option<u64>> {
+    let report = sandbox.home.path().join("time-report");
+    let mut command = sandbox.command(GNU_TIME);
+    command
+        .args(["-f", "%M", "-o"])
+        .arg(&report)
+        .arg(WOOLINK)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+        .status()
+        .map_err(|err| format!("could not run {GNU_TIME}: {err}"))?;
+    // On a non-zero exit GNU time writes "Command exited with non-zero status N" first.
+    let text = fs::read_to_string(&report).unwrap_or_default();
+    Ok(text.lines().last().and_then(|l| l.trim().parse().ok()))
+}
+
+#[derive(Clone, Copy)]
+enum Goal {
+    None,
+    Under(Duration),
+    /// Under this many times the store latency L.
+    UnderLatency(f64, Duration),
+}
+
+enum Outcome {
+    Measured {
+        samples: Vec<Duration>,
+        failed: Option<String>,
+        rss_kib: Option<u64>,
+    },
+    Skipped(String),
+}
+
+struct Row {
+    name: String,
+    runs: usize,
+    goal: Goal,
+    outcome: Outcome,
+}
+
+/// A memory run (which is also the warm-up), then `settings.runs` timed runs.
+fn measure(
+    settings: &Settings,
+    name: &str,
+    sandbox: &Sandbox,
+    args: &[OsString],
+    goal: Goal,
+) -> Harness<Row> {
+    eprintln!("running {name} ...");
+    let rss_kib = if settings.memory {
+        peak_rss_kib(sandbox, args)?
+    } else {
+        run_once(sandbox, args)?;
+        None
+    };
+    let mut samples = Vec::with_capacity(settings.runs);
+    let mut failed = None;
+    for _ in 0..settings.runs {
+        let sample = run_once(sandbox, args)?;
+        if sample.code != Some(0) && failed.is_none() {
+            let code = sample.code.map_or("a signal".to_owned(), |c| c.to_string());
+            eprintln!("  {name} exited with {code}:\n{}", sample.stderr.trim_end());
+            failed = Some(format!("FAILED (exit {code})"));
+        }
+        samples.push(sample.wall);
+    }
+    Ok(Row {
+        name: name.to_owned(),
+        runs: settings.runs,
+        goal,
+        outcome: Outcome::Measured {
+            samples,
+            failed,
+            rss_kib,
+        },
+    })
+}
+
+/// (a) `connect --no-save` over TLS against a store whose every answer takes L.
+fn bench_connect(settings: &Settings) -> Harness<Row> {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.latency = settings.latency;
+    let store = TestStore::start(config);
+
+    let sandbox = Sandbox::new()?;
+    let secret_file = sandbox.home.path().join("secret");
+    fs::write(&secret_file, &key.secret).map_err(|err| format!("write secret file: {err}"))?;
+    let args: Vec<OsString> = vec![
+        "connect".into(),
+        "--url".into(),
+        store.url().into(),
+        "--consumer-key".into(),
+        key.key.clone().into(),
+        "--consumer-secret-file".into(),
+        secret_file.into(),
+        "--no-save".into(),
+        "--no-input".into(),
+        "--ca-cert".into(),
+        store.ca_cert_path().into(),
+    ];
+    let name = "`connect --no-save` (TLS, read-write key)";
+    let goal = Goal::UnderLatency(1.5, settings.latency);
+    let row = measure(settings, name, &sandbox, &args, goal)?;
+    // One more run, only to show where the time goes.
+    let first = store.requests().len();
+    let sample = run_once(&sandbox, &args)?;
+    eprint!("{}", timeline(&store.requests()[first..], sample.wall));
+    Ok(row)
+}
+
+/// The requests of one connect, as offsets from the first request's arrival.
+fn timeline(requests: &[store::SeenRequest], wall: Duration) -> String {
+    let mut text = format!(
+        "  one connect run: wall {:.1} ms, {} requests, at most {} at once:\n",
+        ms(wall),
+        requests.len(),
+        max_concurrent_requests(requests)
+    );
+    let Some(zero) = requests.iter().map(|r| r.started).min() else {
+        return text;
+    };
+    for r in requests {
+        let _ = writeln!(
+            text,
+            "    {:>7.1} -> {:>7.1} ms  {} {}",
+            ms(r.started - zero),
+            ms(r.finished - zero),
+            r.method,
+            r.path_and_query
+        );
+    }
+    text
+}
+
+/// (b) `accounts list` and `accounts list --json` over an index of 1,000 accounts.
+fn bench_list(settings: &Settings) -> Harness<Vec<Row>> {
+    let sandbox = Sandbox::new()?;
+    let accounts: Vec<Account> = (0..LIST_ACCOUNTS).map(sample_account).collect();
+    write_index(&sandbox.config_dir(), &accounts)?;
+    let goal = Goal::Under(Duration::from_millis(10));
+    let mut rows = Vec::new();
+    for (name, args) in [
+        (
+            "`accounts list` (1,000 accounts)",
+            &["accounts", "list"][..],
+        ),
+        (
+            "`accounts list --json` (1,000 accounts)",
+            &["accounts", "list", "--json"][..],
+        ),
+    ] {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        rows.push(measure(settings, name, &sandbox, &args, goal)?);
+    }
+    Ok(rows)
+}
+
+fn sample_account(i: usize) -> Account {
+    let store_url = format!("https://shop{i:04}.example.com");
+    Account {
+        name: format!("shop{i:04}.example.com"),
+        api_root: format!("{store_url}/wp-json/"),
+        store_url,
+        key_suffix: format!("{:07x}", i * 7919),
+        access: if i.is_multiple_of(3) {
+            Access::Read
+        } else {
+            Access::ReadWrite
+        },
+        auth_method: if i.is_multiple_of(10) {
+            AuthMethod::QueryString
+        } else {
+            AuthMethod::Basic
+        },
+        secret_storage: if i.is_multiple_of(50) {
+            SecretStorage::PlaintextFile
+        } else {
+            SecretStorage::Keychain
+        },
+        store_name: i.is_multiple_of(2).then(|| format!("Shop number {i}")),
+        linked_at: "2025-01-01T00:00:00Z".to_owned(),
+        verified_at: "2025-06-01T12:00:00Z".to_owned(),
+    }
+}
+
+/// Writes `accounts.json` the way woolink does: a 0700 folder, a 0600 file, pretty JSON.
+fn write_index(dir: &Path, accounts: &[Account]) -> Harness<()> {
+    let document = serde_json::json!({ "version": INDEX_VERSION, "accounts": accounts });
+    let mut bytes = serde_json::to_vec_pretty(&document).map_err(|err| err.to_string())?;
+    bytes.push(b'\n');
+    let path = dir.join(INDEX_FILE);
+    fs::create_dir_all(dir)
+        .and_then(|()| fs::write(&path, bytes))
+        .map_err(|err| format!("write {}: {err}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o600));
+    }
+    Ok(())
+}
+
+/// (c) SLOT, not built yet: `accounts verify --all` over 20 stores of latency L (goal < 2 L).
+/// Skipped with a printed line until `woolink accounts verify --help` exits 0. The set-up links
+/// the stores through the library (plaintext file store, since the sandbox has no keychain) and
+/// trusts the test CA through `WOOLINK_CA_CERT`; check both when the command lands.
+fn bench_verify_all(settings: &Settings) -> Harness<Row> {
+    let name = format!("`accounts verify --all` ({VERIFY_STORES} stores)");
+    let goal = Goal::UnderLatency(2.0, settings.latency);
+    let probe = run_once(
+        &Sandbox::new()?,
+        &["accounts".into(), "verify".into(), "--help".into()],
+    )?;
+    if probe.code != Some(0) {
+        eprintln!("{name}: not built yet (`woolink accounts verify --help` fails); skipped");
+        return Ok(Row {
+            name,
+            runs: 0,
+            goal,
+            outcome: Outcome::Skipped("not built yet".into()),
+        });
+    }
+
+    let mut sandbox = Sandbox::new()?;
+    let dir = sandbox.config_dir();
+    let secrets = PlaintextFileStore::new(&dir);
+    let mut stores = Vec::with_capacity(VERIFY_STORES);
+    for i in 0..VERIFY_STORES {
+        let key = TestKey::new(Permission::ReadWrite);
+        let mut config = StoreConfig::new(Tls::Valid);
+        config.keys = vec![key.clone()];
+        config.latency = settings.latency;
+        let store = TestStore::start(config);
+        let account = Account {
+            store_url: store.url(),
+            api_root: format!("{}/wp-json/", store.url()),
+            key_suffix: key.key[key.key.len() - 7..].to_owned(),
+            ..sample_account(i)
+        };
+        let creds = Credentials {
+            key: ConsumerKey::parse(&key.key).map_err(|err| err.to_string())?,
+            secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
+        };
+        woolink::vault::save(&dir, &secrets, account, &creds, false)
+            .map_err(|err| format!("link test store {i}: {err}"))?;
+        stores.push(store);
+    }
+    // Every store was made by the same test CA.
+    sandbox.env("WOOLINK_CA_CERT", stores[0].ca_cert_path());
+    let args: Vec<OsString> = ["accounts", "verify", "--all"].map(OsString::from).into();
+    let mut row = measure(settings, &name, &sandbox, &args, goal)?;
+    // A store nobody asked would panic on drop; here it is a finding, not a crash.
+    let silent = stores.iter().filter(|s| s.requests().is_empty()).count();
+    if silent > 0 {
+        eprintln!("  {silent} of {VERIFY_STORES} stores never received a request");
+        if let Outcome::Measured { failed, .. } = &mut row.outcome {
+            failed.get_or_insert(format!("FAILED ({silent} stores not verified)"));
+        }
+    }
+    stores.iter_mut().for_each(TestStore::expect_no_requests);
+    Ok(row)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    let mid = sorted.len() / 2;
+    if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2
+    } else {
+        sorted[mid]
+    }
+}
+
+fn format_time(d: Duration, goal: Goal) -> String {
+    let text = if d < Duration::from_millis(100) {
+        format!("{:.2} ms", ms(d))
+    } else {
+        format!("{:.0} ms", ms(d))
+    };
+    match goal {
+        Goal::UnderLatency(_, latency) => {
+            format!("{text} ({:.2} L)", d.as_secs_f64() / latency.as_secs_f64())
+        }
+        _ => text,
+    }
+}
+
+/// The goal, and whether `median` (if measured) met it.
+fn format_goal(goal: Goal, median: Option<Duration>) -> String {
+    let (wanted, limit) = match goal {
+        Goal::None => return "—".to_owned(),
+        Goal::Under(limit) => (format!("< {:.0} ms", ms(limit)), limit),
+        Goal::UnderLatency(factor, latency) => (format!("< {factor} L"), latency.mul_f64(factor)),
+    };
+    match median {
+        None => wanted,
+        Some(median) if median < limit => format!("{wanted}: ok"),
+        Some(_) => format!("{wanted}: MISSED"),
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut text = String::from(
+        "\n| benchmark | runs | median | min | goal | peak RSS |\n|---|---:|---:|---:|---|---:|\n",
+    );
+    for row in rows {
+        let cells = match &row.outcome {
+            Outcome::Skipped(why) => [
+                why.clone(),
+                "—".into(),
+                format!("{} (not measured)", format_goal(row.goal, None)),
+                "—".into(),
+            ],
+            Outcome::Measured {
+                samples,
+                failed,
+                rss_kib,
+            } => {
+                let mut sorted = samples.clone();
+                sorted.sort();
+                let median = median(&sorted);
+                let goal = match failed {
+                    Some(failed) => failed.clone(),
+                    None => format_goal(row.goal, Some(median)),
+                };
+                let rss = rss_kib.map_or("n/a".to_owned(), |kib| {
+                    format!("{:.1} MiB", kib as f64 / 1024.0)
+                });
+                [
+                    format_time(median, row.goal),
+                    format_time(sorted[0], row.goal),
+                    goal,
+                    rss,
+                ]
+            }
+        };
+        let [median, min, goal, rss] = cells;
+        let _ = writeln!(
+            text,
+            "| {} | {} | {median} | {min} | {goal} | {rss} |",
+            row.name, row.runs
+        );
+    }
+    text
+}
