@@ -276,7 +276,7 @@ pub enum AccountsCommand {
 }
 
 const VERIFY_HELP: &str = "\
-Each account is probed again with its stored key and way of authenticating, up to 8 stores at a
+Each account is probed again with its stored key and way of authenticating, up to 32 stores at a
 time. A key that works updates the account's verified time, and its recorded access or
 authentication method when the store's answer changed them.
 
