@@ -249,7 +249,10 @@ fn the_man_page_is_roff_and_renders() {
     ] {
         assert!(page.contains(needle), "the man page lacks {needle:?}");
     }
-    // Rendered by man itself where it is installed (CI installs man-db).
+    // Rendered by man itself on Linux, where CI installs man-db (other systems' man differ).
+    if !cfg!(target_os = "linux") {
+        return;
+    }
     let man = std::process::Command::new("man")
         .args(["-l", "-"])
         .env("MANPAGER", "cat")
