@@ -110,6 +110,10 @@ pub enum TransportError {
     Tls(TlsProblem),
     #[error("the store sent an answer larger than {} KiB", MAX_BODY / 1024)]
     TooLarge,
+    #[error("the store sent more headers than woolink reads (hundreds of KiB)")]
+    HeadersTooLarge,
+    #[error("the store closed the connection before its answer was complete")]
+    Cut,
     #[error("the connection failed: {0}")]
     Other(String),
 }
@@ -193,7 +197,12 @@ impl HttpClient {
                 return Err(TransportError::TooLarge);
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            // The status and headers came; whatever stops the body now cut the answer short.
+            let cut = |err| match classify(err) {
+                TransportError::Timeout => TransportError::Timeout,
+                _ => TransportError::Cut,
+            };
+            while let Some(chunk) = response.chunk().await.map_err(cut)? {
                 if body.len() + chunk.len() > MAX_BODY {
                     return Err(TransportError::TooLarge);
                 }
@@ -326,6 +335,13 @@ fn classify(err: reqwest::Error) -> TransportError {
         let text = current.to_string();
         if text.contains("dns error") || text.contains("failed to lookup address") {
             return TransportError::Dns;
+        }
+        // hyper's words for a response head over its limit (about 400 KiB or 100 headers).
+        if text.contains("message head is too large") || text.contains("too many headers") {
+            return TransportError::HeadersTooLarge;
+        }
+        if text.contains("connection closed before message completed") {
+            return TransportError::Cut;
         }
         source = current.source();
         if let Some(io) = current.downcast_ref::<std::io::Error>() {

@@ -4,6 +4,7 @@ mod accounts;
 mod connect;
 mod demo_store;
 mod harness;
+mod hostile;
 mod input;
 mod keychain;
 mod keychain_selftest;
