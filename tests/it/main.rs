@@ -5,6 +5,7 @@ mod connect;
 mod demo_store;
 mod harness;
 mod hostile;
+mod hygiene;
 mod input;
 mod keychain;
 mod keychain_selftest;
