@@ -9,5 +9,6 @@ mod hygiene;
 mod input;
 mod keychain;
 mod keychain_selftest;
+mod state;
 mod store;
 mod store_selftest;
