@@ -4,8 +4,10 @@
 //! another origin), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
 use url::Url;
@@ -108,6 +110,10 @@ pub enum TransportError {
     Tls(TlsProblem),
     #[error("the store sent an answer larger than {} KiB", MAX_BODY / 1024)]
     TooLarge,
+    #[error("the store sent more headers than woolink reads (hundreds of KiB)")]
+    HeadersTooLarge,
+    #[error("the store closed the connection before its answer was complete")]
+    Cut,
     #[error("the connection failed: {0}")]
     Other(String),
 }
@@ -173,6 +179,17 @@ impl HttpClient {
         request: Request<'_>,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
+        let started = Instant::now();
+        let shown = debug_enabled().then(|| {
+            let line = format!("{} {}", request.method, redacted_url(&request.url));
+            let auth = if request.basic.is_some() {
+                " (Authorization: Basic REDACTED)"
+            } else {
+                ""
+            };
+            debug(&format!("request {line}{auth}"));
+            line
+        });
         let mut builder = self.client.request(request.method, request.url);
         if let Some(body) = body {
             builder = builder
@@ -194,7 +211,12 @@ impl HttpClient {
                 return Err(TransportError::TooLarge);
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            // The status and headers came; whatever stops the body now cut the answer short.
+            let cut = |err| match classify(err) {
+                TransportError::Timeout => TransportError::Timeout,
+                _ => TransportError::Cut,
+            };
+            while let Some(chunk) = response.chunk().await.map_err(cut)? {
                 if body.len() + chunk.len() > MAX_BODY {
                     return Err(TransportError::TooLarge);
                 }
@@ -208,10 +230,97 @@ impl HttpClient {
         };
         // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
         // body that drips forever between chunks.
-        tokio::time::timeout(self.request_timeout + Duration::from_millis(100), work)
+        let result = tokio::time::timeout(self.request_timeout + Duration::from_millis(100), work)
             .await
-            .unwrap_or(Err(TransportError::Timeout))
+            .unwrap_or(Err(TransportError::Timeout));
+        if let Some(line) = shown {
+            let elapsed = started.elapsed().as_millis();
+            match &result {
+                Ok(answer) => debug(&format!(
+                    "answer {} to {line}: {} bytes in {elapsed} ms",
+                    answer.status,
+                    answer.body.len()
+                )),
+                Err(err) => debug(&format!("no answer to {line} after {elapsed} ms: {err}")),
+            }
+        }
+        result
     }
+}
+
+/// Whether debug lines go to stderr: `WOOLINK_DEBUG` set to anything but empty or `0`, or
+/// `RUST_LOG` enabling debug or trace for woolink (`debug`, `trace`, `woolink`,
+/// `woolink=debug`, `info,woolink=trace`, ...). Read once per process.
+pub fn debug_enabled() -> bool {
+    static ENABLED: LazyLock<bool> = LazyLock::new(|| {
+        debug_wanted(
+            std::env::var("WOOLINK_DEBUG").ok().as_deref(),
+            std::env::var("RUST_LOG").ok().as_deref(),
+        )
+    });
+    *ENABLED
+}
+
+/// The decision behind [`debug_enabled`], pure for tests.
+pub fn debug_wanted(woolink_debug: Option<&str>, rust_log: Option<&str>) -> bool {
+    if woolink_debug.is_some_and(|value| !matches!(value.trim(), "" | "0" | "false" | "off")) {
+        return true;
+    }
+    let verbose = |level: &str| {
+        matches!(
+            level.trim().to_ascii_lowercase().as_str(),
+            "debug" | "trace"
+        )
+    };
+    rust_log.unwrap_or_default().split(',').any(|directive| {
+        let directive = directive.trim();
+        match directive.split_once('=') {
+            Some((target, level)) => {
+                let target = target.trim();
+                (target == "woolink" || target.starts_with("woolink::")) && verbose(level)
+            }
+            None => directive == "woolink" || verbose(directive),
+        }
+    })
+}
+
+fn debug(line: &str) {
+    let _ = writeln!(std::io::stderr(), "woolink debug: {line}");
+}
+
+/// Query parameters whose values are credentials (or, for the OAuth key, the full key).
+const CREDENTIAL_PARAMS: [&str; 4] = [
+    "consumer_key",
+    "consumer_secret",
+    "oauth_signature",
+    "oauth_consumer_key",
+];
+
+/// `url` as debug lines show it: credential values in the query and any user name or password
+/// replaced by `REDACTED`, the rest kept so a request can still be recognised.
+pub fn redacted_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    if !shown.username().is_empty() {
+        let _ = shown.set_username("REDACTED");
+    }
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("REDACTED"));
+    }
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let secret = CREDENTIAL_PARAMS
+                    .iter()
+                    .any(|p| name.eq_ignore_ascii_case(p));
+                let value = if secret { "REDACTED".into() } else { value };
+                (name.into_owned(), value.into_owned())
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
@@ -240,6 +349,13 @@ fn classify(err: reqwest::Error) -> TransportError {
         let text = current.to_string();
         if text.contains("dns error") || text.contains("failed to lookup address") {
             return TransportError::Dns;
+        }
+        // hyper's words for a response head over its limit (about 400 KiB or 100 headers).
+        if text.contains("message head is too large") || text.contains("too many headers") {
+            return TransportError::HeadersTooLarge;
+        }
+        if text.contains("connection closed before message completed") {
+            return TransportError::Cut;
         }
         source = current.source();
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
@@ -287,6 +403,50 @@ fn innermost_message(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_is_opt_in() {
+        let cases: &[(Option<&str>, Option<&str>, bool)] = &[
+            (None, None, false),
+            (Some(""), None, false),
+            (Some("0"), None, false),
+            (Some("1"), None, true),
+            (None, Some("debug"), true),
+            (None, Some("TRACE"), true),
+            (None, Some("info"), false),
+            (None, Some("woolink"), true),
+            (None, Some("woolink=debug"), true),
+            (None, Some("warn, woolink=trace"), true),
+            (None, Some("woolink=info"), false),
+            (None, Some("hyper=debug"), false),
+        ];
+        for (woolink, rust_log, expected) in cases {
+            assert_eq!(
+                debug_wanted(*woolink, *rust_log),
+                *expected,
+                "{woolink:?} {rust_log:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_urls_hide_every_credential() {
+        let url = Url::parse(
+            "https://u:pw@s.example/wp-json/wc/v3/products?per_page=1&consumer_key=ck_abc&Consumer_Secret=cs_def&oauth_consumer_key=ck_ghi&oauth_signature=c2ln%3D&oauth_nonce=n1#frag",
+        )
+        .unwrap();
+        let shown = redacted_url(&url);
+        for secret in ["pw", "ck_abc", "cs_def", "ck_ghi", "c2ln", "frag"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("per_page=1"), "{shown}");
+        assert!(shown.contains("oauth_nonce=n1"), "{shown}");
+        assert!(shown.contains("consumer_key=REDACTED"), "{shown}");
+        assert!(
+            shown.starts_with("https://REDACTED:REDACTED@s.example/"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn json_is_recognised_by_content_type_only() {

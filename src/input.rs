@@ -101,7 +101,8 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         return ConsumerSecret::parse(&text)
             .map_err(|error| invalid(&format!("consumer secret in {}", path.display()), error));
     }
-    if let Ok(text) = std::env::var(SECRET_VAR)
+    // The variable's value is copied out of the environment; that copy is zeroed too.
+    if let Ok(text) = std::env::var(SECRET_VAR).map(Zeroizing::new)
         && !text.is_empty()
     {
         return ConsumerSecret::parse(&text).map_err(|error| invalid(SECRET_VAR, error));

@@ -216,6 +216,65 @@ pub struct Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn hex40() -> impl Strategy<Value = String> {
+        "[0-9a-f]{40}"
+    }
+
+    proptest! {
+        #[test]
+        fn checks_never_panic(input in "\\PC{0,80}") {
+            let _ = check(Part::Key, &input);
+            let _ = check(Part::Secret, &input);
+            if let Ok(key) = ConsumerKey::parse(&input) {
+                prop_assert_eq!(key.suffix().len(), KEY_SUFFIX_LEN);
+            }
+        }
+
+        #[test]
+        fn every_well_formed_key_and_secret_is_accepted_whatever_surrounds_it(
+            key in hex40(),
+            secret in hex40(),
+            wrap in prop::sample::select(vec![("", ""), ("  ", "\n"), ("\"", "\""), ("'", "'"), ("<", ">"), ("`", "`")]),
+        ) {
+            let key = format!("ck_{key}");
+            let secret = format!("cs_{secret}");
+            let parsed = ConsumerKey::parse(&format!("{}{key}{}", wrap.0, wrap.1)).unwrap();
+            prop_assert_eq!(parsed.expose(), key.as_str());
+            prop_assert_eq!(parsed.suffix(), &key[key.len() - 7..]);
+            let shown = format!("{parsed} {parsed:?}");
+            prop_assert!(!shown.contains(&key[3..]));
+            let parsed = ConsumerSecret::parse(&format!("{}{secret}{}", wrap.0, wrap.1)).unwrap();
+            prop_assert_eq!(parsed.expose(), secret.as_str());
+            let shown = format!("{parsed:?}");
+            prop_assert!(!shown.contains(&secret[3..]));
+            // Swapped parts are named as swapped, never accepted.
+            prop_assert_eq!(check(Part::Key, &secret), Err(KeyError::Swapped(Part::Key)));
+            prop_assert_eq!(check(Part::Secret, &key), Err(KeyError::Swapped(Part::Secret)));
+        }
+
+        #[test]
+        fn a_damaged_secret_is_refused_and_never_repeated(
+            secret in hex40(),
+            at in 0usize..40,
+            with in "[^0-9a-f]",
+            cut in 1usize..40,
+        ) {
+            let good = format!("cs_{secret}");
+            let mut chars: Vec<char> = secret.chars().collect();
+            chars[at] = with.chars().next().unwrap();
+            let replaced: String = chars.into_iter().collect();
+            for bad in [format!("cs_{replaced}"), good[..good.len() - cut].to_owned(), format!("{good}{}", &secret[..cut])] {
+                let err = ConsumerSecret::parse(&bad).unwrap_err();
+                let message = err.to_string();
+                // No 8-character piece of the secret appears in the message.
+                for i in 0..=secret.len() - 8 {
+                    prop_assert!(!message.contains(&secret[i..i + 8]), "{}", message);
+                }
+            }
+        }
+    }
 
     const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
     const SECRET: &str = "cs_89abcdef0123456789abcdef0123456789abcdef";

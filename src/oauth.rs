@@ -98,7 +98,7 @@ fn signature(
         encode(&normalized)
     );
 
-    let signing_key = format!("{}&", credentials.secret.expose());
+    let signing_key = zeroize::Zeroizing::new(format!("{}&", credentials.secret.expose()));
     let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes())
         .expect("HMAC accepts keys of any length");
     mac.update(base_string.as_bytes());

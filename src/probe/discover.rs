@@ -187,6 +187,8 @@ fn index_state(answer: &Answer) -> IndexState {
                     .collect(),
             })
         }
+        // A 200 that is not an index is no sign of a plugin closing the API: just unusable.
+        _ if answer.status == 200 => IndexState::Unavailable,
         _ => IndexState::Closed {
             status: answer.status,
             code: error_code(answer),

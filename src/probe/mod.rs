@@ -92,6 +92,13 @@ pub enum ProbeError {
         cause: TransportError,
     },
     #[error(
+        "{store} sent an answer woolink cannot use: {cause}. Something between woolink and WordPress (a proxy, CDN, security plugin, or a PHP error) is damaging answers; the web server's error log may say why."
+    )]
+    BrokenAnswer {
+        store: String,
+        cause: TransportError,
+    },
+    #[error(
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
@@ -197,6 +204,7 @@ impl ProbeError {
     pub fn kind(&self) -> &'static str {
         match self {
             ProbeError::Unreachable { .. } => "unreachable",
+            ProbeError::BrokenAnswer { .. } => "broken_answer",
             ProbeError::TimedOut { .. } => "timeout",
             ProbeError::Tls { .. } => "tls",
             ProbeError::RedirectLoop { .. } => "redirect_loop",
@@ -471,6 +479,12 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
     let store_text = store.to_string();
     match cause {
         TransportError::Timeout => ProbeError::TimedOut { store: store_text },
+        cause @ (TransportError::TooLarge
+        | TransportError::HeadersTooLarge
+        | TransportError::Cut) => ProbeError::BrokenAnswer {
+            store: store_text,
+            cause,
+        },
         TransportError::Tls(problem) => {
             let advice = match problem {
                 TlsProblem::UnknownIssuer => {

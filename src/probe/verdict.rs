@@ -114,9 +114,10 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
         },
         (403, Some(CANNOT_VIEW)) => Verdict::NoCapability,
         (404, Some(NO_ROUTE)) => Verdict::NoWooCommerce,
+        // Labelled JSON but not parseable counts as not JSON: that is what the user must hear.
         (status, _) => Verdict::Unexpected {
             status,
-            json: read.is_json(),
+            json: read.json().is_some(),
         },
     }
 }

@@ -4,18 +4,23 @@
 
 mod auth;
 mod certs;
+mod hostile;
 mod wp;
+
+pub use hostile::{Hostile, HostileScope};
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Bytes, Frame, Incoming, SizeHint};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -126,6 +131,8 @@ pub struct StoreConfig {
     /// Slept before every answer.
     pub latency: Duration,
     pub site_name: String,
+    /// A misbehaving store: how, and on which answers.
+    pub hostile: Option<(Hostile, HostileScope)>,
 }
 
 impl StoreConfig {
@@ -145,6 +152,7 @@ impl StoreConfig {
             behind_tls_proxy: false,
             latency: Duration::ZERO,
             site_name: "Test Store".to_owned(),
+            hostile: None,
         }
     }
 }
@@ -430,7 +438,59 @@ impl Req {
 
 pub(crate) type Answer = Response<Full<Bytes>>;
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, Infallible> {
+/// What goes on the wire: a whole body, or pieces from a channel (for hostile modes), where an
+/// `Err` piece makes hyper drop the connection.
+pub(crate) struct StoreBody(BodyKind);
+
+enum BodyKind {
+    Full(Option<Bytes>),
+    Stream(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>),
+}
+
+impl StoreBody {
+    pub(crate) fn full(bytes: Bytes) -> Self {
+        StoreBody(BodyKind::Full(Some(bytes)))
+    }
+
+    pub(crate) fn stream(pieces: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> Self {
+        StoreBody(BodyKind::Stream(pieces))
+    }
+}
+
+impl hyper::body::Body for StoreBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match &mut self.get_mut().0 {
+            BodyKind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            BodyKind::Stream(pieces) => pieces
+                .poll_recv(cx)
+                .map(|piece| piece.map(|piece| piece.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(&self.0, BodyKind::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            BodyKind::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            BodyKind::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<StoreBody>, Infallible> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let seen = SeenRequest {
@@ -467,6 +527,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Answer, I
         tokio::time::sleep(shared.config.latency).await;
     }
     let answer = wp::respond(&shared, &req);
+    let answer = hostile::apply(shared.config.hostile, &req, answer).await;
     shared.state.lock().unwrap().requests[index].finished = Instant::now();
     Ok(answer)
 }
