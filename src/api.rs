@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::http::{Answer, TransportError};
 use crate::probe::ApiRoot;
-use crate::probe::root::split_links;
+use crate::probe::root::{has_rel, split_links};
 
 /// The namespace every PATH lives under.
 pub const NAMESPACE: &str = "wc/v3";
@@ -250,20 +250,7 @@ pub fn next_link(answer: &Answer, current: &Url) -> Option<Url> {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(split_links)
-        .find(|(_, params)| {
-            params.split(';').any(|param| {
-                param.split_once('=').is_some_and(|(name, value)| {
-                    name.trim().eq_ignore_ascii_case("rel")
-                        && value
-                            .trim()
-                            .trim_end_matches(',')
-                            .trim()
-                            .trim_matches('"')
-                            .split_whitespace()
-                            .any(|rel| rel.eq_ignore_ascii_case("next"))
-                })
-            })
-        })
+        .find(|(_, params)| has_rel(params, |rel| rel.eq_ignore_ascii_case("next")))
         .and_then(|(target, _)| current.join(target).ok())
 }
 

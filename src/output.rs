@@ -47,6 +47,31 @@ pub fn warning(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 
+/// Lays out rows under a header in left-aligned columns, two spaces apart.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|title| title.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    };
+    line(header);
+    for row in rows {
+        line(row.each_ref().map(String::as_str));
+    }
+    text
+}
+
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
 pub fn json_error(err: &Error) -> Result<(), Error> {
     #[derive(Serialize)]

@@ -116,6 +116,11 @@ pub(crate) fn split_links(value: &str) -> Vec<(&str, &str)> {
 }
 
 fn has_api_rel(params: &str) -> bool {
+    has_rel(params, |rel| rel == API_REL)
+}
+
+/// Whether a link's parameters (`; rel="a b"; type=...`) hold a `rel` that `wanted` accepts.
+pub(crate) fn has_rel(params: &str, wanted: impl Fn(&str) -> bool) -> bool {
     params.split(';').any(|param| {
         let Some((name, value)) = param.split_once('=') else {
             return false;
@@ -127,7 +132,7 @@ fn has_api_rel(params: &str) -> bool {
                 .trim()
                 .trim_matches('"')
                 .split_whitespace()
-                .any(|rel| rel == API_REL)
+                .any(&wanted)
     })
 }
 
