@@ -19,6 +19,7 @@ pub struct Woolink {
 pub struct Outcome {
     pub code: i32,
     /// The signal that ended the process, if one did (Unix).
+    #[cfg_attr(not(unix), allow(dead_code))] // signals exist on Unix only
     pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
