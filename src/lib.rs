@@ -32,12 +32,21 @@ pub use error::Error;
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help and version on stdout and exits 0, usage errors on stderr with 2.
             let _ = err.print();
-            return u8::try_from(err.exit_code()).unwrap_or(2);
+            let code = u8::try_from(err.exit_code()).unwrap_or(2);
+            // A script that asked for JSON gets its one document even when the command line
+            // itself is wrong.
+            if code == 2 && args.iter().any(|arg| arg == "--json") {
+                let message = err.kind().as_str().unwrap_or("invalid command line");
+                let _ =
+                    output::json_error(&Error::Usage(format!("{message}; see `woolink --help`")));
+            }
+            return code;
         }
     };
     let json = match &cli.command {

@@ -198,3 +198,14 @@ fn secret_from_a_file_is_read_and_trimmed() {
         .run();
     outcome.assert_code(0).assert_no_secret(&key.secret);
 }
+
+#[test]
+fn a_wrong_command_line_with_json_still_prints_one_json_document() {
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .args(["connect", "--json", "--require", "everything"])
+        .run();
+    outcome.assert_code(2);
+    assert_eq!(outcome.json()["error"]["kind"], "usage");
+    assert_eq!(outcome.json()["error"]["exit_code"], 2);
+}
