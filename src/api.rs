@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn next_pages_are_rebuilt_and_stay_on_the_api_origin() {
-        let root = ApiRoot::new(url("https://s.example/wp-json/"));
+        let root = ApiRoot::new(url("https://s.example/wp-json/")).unwrap();
         let current = url("https://s.example/wp-json/wc/v3/products?page=1");
         let echoed = answer(
             200,

@@ -69,7 +69,7 @@ pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, CredSto
 /// The account's REST API root. The index holds what the probe found, so a value that does
 /// not parse means the index was edited by hand.
 pub fn api_root(account: &Account) -> Option<ApiRoot> {
-    Url::parse(&account.api_root).ok().map(ApiRoot::new)
+    Url::parse(&account.api_root).ok().and_then(ApiRoot::new)
 }
 
 #[cfg(test)]

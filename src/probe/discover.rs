@@ -107,16 +107,22 @@ pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, Disco
         }
         root = link_root(&answer, &url);
     }
-    let root = match (root, &guess) {
-        (Some(root), _) => same_scheme_as_page(root, &home_url),
-        // A cache or proxy may strip the Link header; a REST index where it should be is
-        // proof enough.
-        (None, Some((url, answer))) if matches!(index_state(answer), IndexState::Found(_)) => {
+    // A cache or proxy may strip the Link header; a REST index where it should be is proof
+    // enough.
+    let index_root = || match &guess {
+        Some((url, answer)) if matches!(index_state(answer), IndexState::Found(_)) => {
             let mut root = url.clone();
             root.set_query(None);
             ApiRoot::new(root)
         }
-        (None, _) => {
+        _ => None,
+    };
+    let root = match root
+        .map(|root| same_scheme_as_page(root, &home_url))
+        .or_else(index_root)
+    {
+        Some(root) => root,
+        None => {
             return Err(DiscoveryError::NotWordPress {
                 status: home_answer.status,
             });
@@ -145,7 +151,7 @@ fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
     let mut upgraded = url.clone();
     let _ = upgraded.set_scheme("https");
     let _ = upgraded.set_port(page.port());
-    ApiRoot::new(upgraded)
+    ApiRoot::new(upgraded).unwrap_or(root)
 }
 
 fn link_root(answer: &Answer, base: &Url) -> Option<ApiRoot> {

@@ -18,8 +18,13 @@ const API_REL: &str = "https://api.w.org/";
 pub struct ApiRoot(Url);
 
 impl ApiRoot {
-    pub fn new(url: Url) -> Self {
-        Self(url)
+    /// Accepts only what can be an API root: an http(s) URL that routes can hang under. A
+    /// `Link` header or an index file could name anything else (`mailto:`, `data:`).
+    pub fn new(url: Url) -> Option<Self> {
+        let usable = matches!(url.scheme(), "http" | "https")
+            && !url.cannot_be_a_base()
+            && url.host().is_some();
+        usable.then_some(Self(url))
     }
 
     /// The root a pretty-permalink store has under `store` (which ends with '/').
@@ -94,7 +99,7 @@ pub fn api_root_from_links<'a>(
         .flat_map(split_links)
         .find(|(_, params)| has_api_rel(params))
         .and_then(|(target, _)| base.join(target).ok())
-        .map(ApiRoot)
+        .and_then(ApiRoot::new)
 }
 
 /// Splits one `Link` header value into `(target, params)` pairs. Targets are inside `<...>`,
@@ -201,6 +206,12 @@ mod tests {
             ),
             ("<https://shop.example/?p=1>; rel=shortlink", None),
             ("garbage", None),
+            ("<mailto:a@b.example>; rel=\"https://api.w.org/\"", None),
+            ("<data:text/plain,x>; rel=\"https://api.w.org/\"", None),
+            (
+                "<ftp://shop.example/wp-json/>; rel=\"https://api.w.org/\"",
+                None,
+            ),
         ];
         for (header, expected) in cases {
             let found = api_root_from_links([*header], &base).map(|root| root.to_string());
@@ -210,7 +221,7 @@ mod tests {
 
     #[test]
     fn routes_hang_under_pretty_and_plain_roots() {
-        let pretty = ApiRoot::new(url("https://h.example/sub/wp-json/"));
+        let pretty = ApiRoot::new(url("https://h.example/sub/wp-json/")).unwrap();
         assert_eq!(
             pretty
                 .route("wc/v3/products", &[("per_page", "1")])
@@ -220,7 +231,7 @@ mod tests {
         assert_eq!(pretty.store_base().as_str(), "https://h.example/sub/");
         assert!(!pretty.is_plain());
 
-        let plain = ApiRoot::new(url("https://h.example/index.php?rest_route=/"));
+        let plain = ApiRoot::new(url("https://h.example/index.php?rest_route=/")).unwrap();
         assert!(plain.is_plain());
         assert_eq!(
             plain.route("wc/v3/products", &[("per_page", "1")]).as_str(),
