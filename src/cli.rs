@@ -149,7 +149,12 @@ pub struct ConnectArgs {
     pub url: Option<String>,
 
     /// The consumer key (ck_ and 40 hex digits)
-    #[arg(long, env = "WOOLINK_CONSUMER_KEY", value_name = "KEY")]
+    #[arg(
+        long,
+        env = "WOOLINK_CONSUMER_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
     pub consumer_key: Option<String>,
 
     /// Read the consumer secret from standard input

@@ -46,11 +46,33 @@ pub enum HttpSetupError {
 }
 
 /// A request about to be sent. Credentials are attached here and nowhere else.
-#[derive(Debug)]
 pub struct Request<'a> {
     pub method: reqwest::Method,
     pub url: Url,
     pub basic: Option<&'a Credentials>,
+}
+
+/// Debug output shows the URL with credential values redacted, never the credentials.
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &redacted_url(&self.url))
+            .field("basic", &self.basic.map(|c| c.key.masked()))
+            .finish()
+    }
+}
+
+/// Debug output names the headers but not their values: stores echo query credentials in
+/// `Link` headers.
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl<'a> Request<'a> {
@@ -64,7 +86,7 @@ impl<'a> Request<'a> {
 }
 
 /// What came back, with the body already read (and capped).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
@@ -106,7 +128,7 @@ pub enum TransportError {
     Refused,
     #[error("the store did not answer in time")]
     Timeout,
-    #[error("the store's HTTPS certificate is not trusted: {0}")]
+    #[error("{0}")]
     Tls(TlsProblem),
     #[error("the store sent an answer larger than {} KiB", MAX_BODY / 1024)]
     TooLarge,
@@ -130,11 +152,15 @@ impl std::fmt::Display for TlsProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TlsProblem::UnknownIssuer => f.write_str(
-                "it was issued by an authority this computer does not trust (self-signed or private CA)",
+                "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)",
             ),
-            TlsProblem::Expired => f.write_str("it has expired (or this computer's clock is wrong)"),
-            TlsProblem::WrongName => f.write_str("it was issued for a different host name"),
-            TlsProblem::Other(detail) => f.write_str(detail),
+            TlsProblem::Expired => f.write_str(
+                "its HTTPS certificate has expired (or this computer's clock is wrong)",
+            ),
+            TlsProblem::WrongName => {
+                f.write_str("its HTTPS certificate was issued for a different host name")
+            }
+            TlsProblem::Other(detail) => write!(f, "the secure connection failed ({detail})"),
         }
     }
 }
@@ -371,7 +397,7 @@ fn classify(err: reqwest::Error) -> TransportError {
             }
         }
     }
-    TransportError::Other(innermost_message(&err))
+    TransportError::Other(innermost_message(err))
 }
 
 fn tls_problem(err: &rustls::Error) -> TlsProblem {
@@ -384,15 +410,18 @@ fn tls_problem(err: &rustls::Error) -> TlsProblem {
             | C::NotValidYet
             | C::NotValidYetContext { .. } => TlsProblem::Expired,
             C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
-            other => TlsProblem::Other(format!("{other:?}")),
+            other => TlsProblem::Other(format!("certificate problem: {other}")),
         },
         other => TlsProblem::Other(other.to_string()),
     }
 }
 
-fn innermost_message(err: &reqwest::Error) -> String {
-    let mut message = String::new();
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+/// The deepest cause's text. reqwest's own Display names the URL, which may carry query
+/// credentials, so the URL is dropped first.
+fn innermost_message(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
     while let Some(current) = source {
         message = current.to_string();
         source = current.source();

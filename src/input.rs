@@ -88,6 +88,10 @@ pub fn gather_with(
 
 fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, Error> {
     if args.consumer_secret_stdin {
+        // Typed at a terminal, standard input would echo the secret: ask without echo instead.
+        if std::io::stdin().is_terminal() {
+            return ask_secret_until_valid();
+        }
         let text = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
             what: "the consumer secret",
             path: "standard input".into(),

@@ -102,9 +102,7 @@ pub enum ProbeError {
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
-    #[error(
-        "Could not connect securely to {store}: its HTTPS certificate is not trusted: {problem}. {advice}"
-    )]
+    #[error("Could not connect securely to {store}: {problem}. {advice}")]
     Tls {
         store: String,
         problem: TlsProblem,
@@ -141,9 +139,14 @@ pub enum ProbeError {
     )]
     NoWooCommerce { store: String },
     #[error(
-        "{store} uses \"Plain\" permalinks, and its WooCommerce ignores API keys that way (WooCommerce before 11.1). In WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again."
+        "{store} uses \"Plain\" permalinks and did not accept the key {key}. Most likely its WooCommerce is older than 11.1, which ignores API keys with Plain permalinks: in WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again. If the store runs WooCommerce 11.1 or later, the key is unknown or revoked: look for a key ending in {suffix} at {admin}."
     )]
-    PlainPermalinks { store: String },
+    PlainPermalinks {
+        store: String,
+        key: String,
+        suffix: String,
+        admin: String,
+    },
     #[error(
         "{store} ignored the key: WordPress believes it is served over plain http (it reports http:// addresses), as happens behind a proxy or load balancer that handles HTTPS. Make the server tell WordPress about HTTPS (for example in wp-config.php: if X-Forwarded-Proto is https, set $_SERVER['HTTPS'] = 'on'), then try again."
     )]
@@ -356,11 +359,15 @@ async fn conclude(
             .await
             .map_err(|cause| transport_error(&site.store, cause))?;
         let retried = judge(&answers.0, &answers.1, false);
-        if matches!(retried, Verdict::Granted { .. }) {
+        // Any answer but "anonymous" proves the key reached WooCommerce this way, so it is the
+        // one to judge: a wrong secret or a write-only key is named as such.
+        if !matches!(retried, Verdict::Anonymous { .. }) {
             auth = AuthMethod::QueryString;
-            notes.push(
-                "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.".to_owned(),
-            );
+            if matches!(retried, Verdict::Granted { .. }) {
+                notes.push(
+                    "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.".to_owned(),
+                );
+            }
             verdict = retried;
         }
     }
@@ -440,7 +447,12 @@ async fn conclude(
 fn anonymous_error(site: &Site, key: &crate::keys::ConsumerKey, code: &str) -> ProbeError {
     let store = site.store.to_string();
     if site.root.is_plain() {
-        return ProbeError::PlainPermalinks { store };
+        return ProbeError::PlainPermalinks {
+            store,
+            key: key.masked(),
+            suffix: key.suffix().to_owned(),
+            admin: keys_admin_url(&site.store),
+        };
     }
     if let IndexState::Found(index) = &site.index
         && site.store.is_https()
@@ -496,7 +508,9 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
                 TlsProblem::WrongName => {
                     "Use the address the certificate was issued for, or install a certificate for this one."
                 }
-                TlsProblem::Other(_) => "Check the server's HTTPS set-up.",
+                TlsProblem::Other(_) => {
+                    "Check the server's HTTPS set-up (for example with an online SSL checker)."
+                }
             };
             ProbeError::Tls {
                 store: store_text,

@@ -102,13 +102,14 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
     let read_code = error_code(read);
     match (read.status, read_code.as_deref()) {
         (200, _) if read.json().is_some_and(|body| body.is_array()) => granted(write),
+        // A write that reached the route check proves the key authenticated (over OAuth too:
+        // a refused signature is refused for every route), so the read was refused for lack
+        // of read permission.
+        (401, Some(AUTH_ERROR)) if is_no_route(write) => Verdict::WriteOnly,
         (401, Some(AUTH_ERROR)) if oauth => Verdict::OAuthRejected {
             message: error_message(read),
         },
-        (401, Some(AUTH_ERROR)) => match (write.status, error_code(write).as_deref()) {
-            (404, Some(NO_ROUTE)) => Verdict::WriteOnly,
-            _ => Verdict::WrongSecret,
-        },
+        (401, Some(AUTH_ERROR)) => Verdict::WrongSecret,
         (401, Some(code)) => Verdict::Anonymous {
             code: code.to_owned(),
         },
@@ -120,6 +121,10 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
             json: read.json().is_some(),
         },
     }
+}
+
+fn is_no_route(answer: &Answer) -> bool {
+    answer.status == 404 && error_code(answer).as_deref() == Some(NO_ROUTE)
 }
 
 fn granted(write: &Answer) -> Verdict {
@@ -260,6 +265,13 @@ mod tests {
                 auth.clone(),
                 true,
                 granted(Access::Read),
+            ),
+            (
+                "OAuth write-only key",
+                auth.clone(),
+                no_route.clone(),
+                true,
+                Verdict::WriteOnly,
             ),
             (
                 "Cloudflare challenge",

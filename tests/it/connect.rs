@@ -499,3 +499,55 @@ fn a_pasted_api_url_is_understood() {
     outcome.assert_code(0);
     assert_eq!(outcome.json()["store_url"], store.url());
 }
+
+#[test]
+fn wrong_secret_behind_a_server_that_strips_the_header_is_named_as_such() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.strip_authorization = true);
+    let wrong = TestKey::new(Permission::Read).secret;
+    let (_, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    assert_failure(&outcome, 4, "wrong_secret");
+}
+
+#[test]
+fn write_only_key_behind_a_server_that_strips_the_header_is_named_as_such() {
+    assert_store_fails(
+        Permission::Write,
+        Tls::Valid,
+        |config| config.strip_authorization = true,
+        (4, "write_only_key", "Write permission only"),
+    );
+}
+
+#[test]
+fn write_only_key_over_oauth_is_named_as_such() {
+    assert_store_fails(
+        Permission::Write,
+        Tls::None,
+        |_| {},
+        (4, "write_only_key", "Write permission only"),
+    );
+}
+
+#[test]
+fn unknown_key_with_plain_permalinks_names_both_possible_causes() {
+    let known = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &known, |config| {
+        config.permalinks = Permalinks::Plain {
+            key_auth_works: true,
+        };
+    });
+    let stranger = TestKey::new(Permission::Read);
+    let (_, outcome) = connect(
+        &store.url(),
+        &store,
+        &stranger.key,
+        &stranger.secret,
+        &["--json"],
+    );
+    assert_failure(&outcome, 3, "plain_permalinks");
+    outcome
+        .assert_stderr_contains("Settings > Permalinks")
+        .assert_stderr_contains("unknown or revoked")
+        .assert_stderr_contains(suffix(&stranger));
+}

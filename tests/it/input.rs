@@ -209,3 +209,15 @@ fn a_wrong_command_line_with_json_still_prints_one_json_document() {
     assert_eq!(outcome.json()["error"]["kind"], "usage");
     assert_eq!(outcome.json()["error"]["exit_code"], 2);
 }
+
+#[test]
+fn help_never_shows_the_consumer_key_from_the_environment() {
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .args(["connect", "--help"])
+        .env("WOOLINK_CONSUMER_KEY", KEY)
+        .run();
+    outcome.assert_code(0);
+    assert!(!outcome.stdout.contains(KEY), "{}", outcome.stdout);
+    assert!(!outcome.stdout.contains(&KEY[3..20]), "{}", outcome.stdout);
+}
