@@ -1,8 +1,9 @@
 //! State safety: the index survives a writer killed at any moment, 50 writers at once, a full
 //! disk and a read-only config folder, and is never touched when a newer woolink wrote it.
 //!
-//! The disk tests mount a small tmpfs (tests and CI run as root). Where mounting is not
-//! permitted they say so on stderr and pass without checking anything.
+//! The disk tests mount a small tmpfs, which needs root: as root (as `.ci/run` runs) a failed
+//! mount fails the test; without root they say so on stderr and check nothing (the GitHub
+//! workflow runs them again under sudo).
 
 #![cfg(target_os = "linux")]
 
@@ -195,16 +196,15 @@ impl Tmpfs {
         match output {
             Ok(output) if output.status.success() => Some(Tmpfs { dir }),
             Ok(output) => {
+                let why = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+                // As root (as in .ci/run) the mount must work: a skip there would hide the test.
+                assert!(!running_as_root(), "root cannot mount a tmpfs: {why}");
                 eprintln!(
-                    "SKIPPED: cannot mount a tmpfs here ({}); this test needs root, as in CI",
-                    String::from_utf8_lossy(&output.stderr).trim()
+                    "SKIPPED: cannot mount a tmpfs without root ({why}); .ci/run runs it as root"
                 );
                 None
             }
-            Err(err) => {
-                eprintln!("SKIPPED: cannot run mount ({err})");
-                None
-            }
+            Err(err) => panic!("cannot run mount: {err}"),
         }
     }
 
@@ -334,4 +334,9 @@ fn an_index_from_a_newer_woolink_is_refused_and_untouched() {
         .assert_stderr_contains("upgrade woolink");
     assert_eq!(std::fs::read(config.join("accounts.json")).unwrap(), newer);
     assert!(!config.join("credentials.json").exists());
+}
+
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
 }
