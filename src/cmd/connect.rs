@@ -30,6 +30,13 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     }
     let quiet = args.output.json || output::is_quiet();
     let asks = interactive && input::asks_for_something(&args);
+    // A keychain or index that cannot be used, or a name already taken, is reported before
+    // the key is sent anywhere, and before a person types anything (a script's flags are
+    // checked first: they cost nothing).
+    let mut target = None;
+    if !args.no_save && interactive {
+        target = Some(SaveTarget::open(&args, interactive)?);
+    }
     if asks && !quiet {
         output::status(&intro(Paint::stderr()));
     }
@@ -44,12 +51,9 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
         }
         Ok(())
     })?;
-    // A keychain or index that cannot be used is reported before the key is sent anywhere.
-    let target = if args.no_save {
-        None
-    } else {
-        Some(SaveTarget::open(&args, interactive)?)
-    };
+    if !args.no_save && target.is_none() {
+        target = Some(SaveTarget::open(&args, interactive)?);
+    }
     if !quiet {
         output::status(&format!(
             "Checking the key {} against {} ...",

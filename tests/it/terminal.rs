@@ -289,3 +289,22 @@ fn no_colour_with_no_color_or_a_dumb_terminal() {
         }
     }
 }
+
+#[test]
+fn without_a_keychain_the_person_is_told_before_typing_anything() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut store = store_with(&key);
+    store.expect_no_requests();
+    // The harness points D-Bus at nothing: no keychain can be reached.
+    let woolink = woolink_for(&store, &["connect"]);
+    let mut term = Terminal::start(&woolink, Look::Dumb);
+    term.expect("the OS keychain cannot be used");
+    term.expect("--store file");
+    assert_eq!(term.finish(), 1, "{}", term.transcript);
+    assert!(
+        !term.transcript.contains("Store URL:"),
+        "asked before saying the keychain cannot be used:\n{}",
+        term.transcript
+    );
+    assert!(woolink.files_written().is_empty());
+}
