@@ -7,6 +7,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::http::{Answer, TransportError};
+use crate::keys::Credentials;
+use crate::linked::BadApiRoot;
 use crate::probe::ApiRoot;
 use crate::probe::root::{has_rel, split_links};
 
@@ -31,10 +33,8 @@ pub enum ApiError {
         "\"{0}\" is a credential parameter; woolink adds the account's credentials itself, so leave it out"
     )]
     CredentialParam(String),
-    #[error(
-        "the account's API root \"{0}\" in the account index is not a URL; link the store again with `woolink connect --force`"
-    )]
-    BadApiRoot(String),
+    #[error(transparent)]
+    BadApiRoot(#[from] BadApiRoot),
     #[error("{method} {url}: {cause}")]
     Transport {
         method: String,
@@ -89,6 +89,26 @@ impl ApiError {
                 _ => 3,
             },
             _ => 3,
+        }
+    }
+
+    /// The error with what the store said in it passed through [`redact`].
+    pub fn redacted(self, credentials: &Credentials) -> Self {
+        match self {
+            ApiError::Status {
+                method,
+                url,
+                status,
+                code,
+                message,
+            } => ApiError::Status {
+                method,
+                url,
+                status,
+                code: code.map(|c| redact(&c, credentials)),
+                message: message.map(|m| redact(&m, credentials)),
+            },
+            other => other,
         }
     }
 
@@ -176,11 +196,13 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     if route.is_empty() {
         return Err(invalid("it names no route"));
     }
-    if route
-        .split('/')
-        .any(|segment| segment == ".." || segment == ".")
-    {
-        return Err(invalid("it has a `.` or `..` segment"));
+    if route.contains('\\') {
+        return Err(invalid("it has a backslash, which URLs read as `/`"));
+    }
+    if has_dot_segment(route) {
+        return Err(invalid(
+            "it has a `.` or `..` segment (perhaps percent-encoded, like %2e%2e)",
+        ));
     }
     let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -188,10 +210,85 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     if let Some((name, _)) = query.iter().find(|(name, _)| is_credential_param(name)) {
         return Err(ApiError::CredentialParam(name.clone()));
     }
+    if query.iter().any(|(name, _)| name == "rest_route") {
+        return Err(invalid(
+            "`rest_route` would choose another route than PATH; give the route as PATH instead",
+        ));
+    }
     Ok(Target {
         route: format!("{NAMESPACE}/{route}"),
         query,
     })
+}
+
+/// How often a route is percent-decoded while looking for dot segments: more layers than any
+/// server decodes, fewer than would let a crafted PATH cost anything.
+const DECODE_ROUNDS: usize = 4;
+
+/// Whether `text` holds a `.` or `..` segment once percent-decoded, however often it was
+/// encoded: the URL parser resolves `%2e%2e` as `..`, and a server may decode again. `/` and
+/// `\` both separate segments (`%2f` too, once decoded). Text that is still encoded after
+/// [`DECODE_ROUNDS`] counts as one: no honest route is.
+fn has_dot_segment(text: &str) -> bool {
+    let mut text = text.to_owned();
+    for _ in 0..DECODE_ROUNDS {
+        if text
+            .split(['/', '\\'])
+            .any(|part| part == "." || part == "..")
+        {
+            return true;
+        }
+        let decoded = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == text {
+            return false;
+        }
+        text = decoded;
+    }
+    true
+}
+
+/// Why `url` may not carry the account's credentials, if it may not: they go only to wc/v3
+/// routes under `root`, on its origin. The last check before a request is sent, whatever PATH
+/// or a store's `Link` header said, so a trick [`parse_path`] missed still stops here.
+pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
+    if !same_origin(root, url) {
+        return Some("it leads away from the account's store");
+    }
+    let under = |route: &str| {
+        let rest = if route == NAMESPACE {
+            ""
+        } else if let Some(rest) = route.strip_prefix(&format!("{NAMESPACE}/")) {
+            rest
+        } else {
+            return false;
+        };
+        !has_dot_segment(rest)
+    };
+    let routes: Vec<String> = url
+        .query_pairs()
+        .filter(|(name, _)| name == "rest_route")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    let inside = if root.is_plain() {
+        url.path() == root.url().path()
+            && matches!(routes.as_slice(), [route] if route.strip_prefix('/').is_some_and(under))
+    } else {
+        // Where routes hang, as `ApiRoot::route` joins them; and WordPress lets a
+        // `rest_route` query parameter override the pretty path.
+        let base = root.url().join(".").map(|u| u.path().to_owned());
+        routes.is_empty()
+            && base.is_ok_and(|base| url.path().strip_prefix(&base).is_some_and(under))
+    };
+    (!inside).then_some("it leads outside the store's wc/v3 API")
+}
+
+/// `text` from the store with the account's secret and full consumer key taken out (the key
+/// shown as `ck_…last7`), for everything `woolink api` prints: a store may echo either.
+pub fn redact(text: &str, credentials: &Credentials) -> String {
+    text.replace(credentials.secret.expose(), "[redacted]")
+        .replace(credentials.key.expose(), &credentials.key.masked())
 }
 
 /// `KEY=VALUE`; `typed` turns numbers, `true`, `false` and `null` into JSON values.
@@ -261,7 +358,7 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
         return Ok(None);
     };
     let next = without_credentials(&next);
-    if !same_origin(root, &next) {
+    if outside_namespace(root, &next).is_some() {
         return Err(ApiError::OffSiteNextPage {
             next: next.to_string(),
         });
@@ -363,6 +460,16 @@ mod tests {
             "//evil.example/x",
             "products/../../wp/v2/users",
             "products#x",
+            "products/%2e%2e/%2e%2e/%2e%2e/wp/v2/users",
+            "products/%2E%2E/%2e%2E/wp/v2/users",
+            "products/.%2e/.%2E/wp/v2/users",
+            "%2e%2e/wp/v2/users",
+            "products/%2e",
+            "products%2f..%2f..%2fwp/v2/users",
+            "products/%252e%252e/%252e%252e/wp/v2/users",
+            "products\\..\\..\\wp\\v2\\users",
+            "\\\\other.host\\x",
+            "products?rest_route=/wp/v2/users",
         ] {
             assert!(
                 matches!(parse_path(bad), Err(ApiError::InvalidPath { .. })),
@@ -510,5 +617,95 @@ mod tests {
             assert_eq!(err.exit_code(), code, "{err}");
             assert!(!err.to_string().contains("cs_2"), "{err}");
         }
+    }
+
+    #[test]
+    fn only_wc_v3_routes_under_the_root_may_carry_credentials() {
+        let pretty = ApiRoot::new(url("https://s.example/sub/wp-json/")).unwrap();
+        let plain = ApiRoot::new(url("https://s.example/index.php?rest_route=/")).unwrap();
+        let inside = [
+            (&pretty, "https://s.example/sub/wp-json/wc/v3"),
+            (
+                &pretty,
+                "https://s.example/sub/wp-json/wc/v3/products?page=2",
+            ),
+            (
+                &plain,
+                "https://s.example/index.php?rest_route=/wc/v3/products&page=2",
+            ),
+            (&plain, "https://s.example/index.php?rest_route=%2Fwc%2Fv3"),
+        ];
+        for (root, u) in inside {
+            assert_eq!(outside_namespace(root, &url(u)), None, "{u}");
+        }
+        let outside = [
+            (&pretty, "https://s.example/sub/wp-json/wp/v2/users"),
+            (&pretty, "https://s.example/sub/wp-json/wc/v3products"),
+            (&pretty, "https://s.example/wp-json/wc/v3/products"),
+            (
+                &pretty,
+                "https://s.example/sub/wp-json/wc/v3/%252e%252e/%252e%252e/wp/v2/users",
+            ),
+            (
+                &pretty,
+                "https://s.example/sub/wp-json/wc/v3/products?rest_route=/wp/v2/users",
+            ),
+            (&pretty, "https://other.example/sub/wp-json/wc/v3/products"),
+            (&pretty, "http://s.example/sub/wp-json/wc/v3/products"),
+            (
+                &plain,
+                "https://s.example/index.php?rest_route=/wp/v2/users",
+            ),
+            (
+                &plain,
+                "https://s.example/index.php?rest_route=/wc/v3/../../wp/v2/users",
+            ),
+            (
+                &plain,
+                "https://s.example/index.php?rest_route=/wc/v3/x&rest_route=/wp/v2/users",
+            ),
+            (
+                &plain,
+                "https://s.example/other.php?rest_route=/wc/v3/products",
+            ),
+            (&plain, "https://s.example/index.php"),
+        ];
+        for (root, u) in outside {
+            assert!(outside_namespace(root, &url(u)).is_some(), "{u}");
+        }
+        // What `route` builds from a PATH that slipped past `parse_path` is still stopped.
+        let escaped = pretty.route("wc/v3/products/%2e%2e/%2e%2e/%2e%2e/wp/v2/users", &[]);
+        assert_eq!(escaped.path(), "/sub/wp-json/wp/v2/users");
+        assert!(outside_namespace(&pretty, &escaped).is_some());
+    }
+
+    #[test]
+    fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
+        let key = format!("ck_{}", "a1".repeat(20));
+        let secret = format!("cs_{}", "b2".repeat(20));
+        let credentials = Credentials {
+            key: crate::keys::ConsumerKey::parse(&key).unwrap(),
+            secret: crate::keys::ConsumerSecret::parse(&secret).unwrap(),
+        };
+        let echoed = format!(
+            r#"{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}","key":"{key}"}}"#
+        );
+        let shown = redact(&echoed, &credentials);
+        assert!(
+            !shown.contains(&key) && !shown.contains(&secret[3..]),
+            "{shown}"
+        );
+        assert!(shown.contains("consumer_key=ck_…1a1a1a1"), "{shown}");
+        assert!(shown.contains("consumer_secret=[redacted]"), "{shown}");
+        let err = ApiError::Status {
+            method: "GET".to_owned(),
+            url: "https://s.example/wp-json/wc/v3/x".to_owned(),
+            status: 401,
+            code: Some("bad".to_owned()),
+            message: Some(format!("Consumer key {key} is invalid")),
+        }
+        .redacted(&credentials);
+        assert!(!err.to_string().contains(&key), "{err}");
+        assert!(err.to_string().contains("ck_…1a1a1a1"), "{err}");
     }
 }

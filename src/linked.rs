@@ -5,7 +5,7 @@ use std::path::Path;
 
 use url::Url;
 
-use crate::account::{Account, SecretStorage};
+use crate::account::{Account, AuthMethod, SecretStorage};
 use crate::credstore::{self, CredStoreError, CredentialStore, StoreChoice};
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
@@ -66,10 +66,47 @@ pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, CredSto
     crate::vault::load_credentials(store.as_ref(), account)
 }
 
-/// The account's REST API root. The index holds what the probe found, so a value that does
-/// not parse means the index was edited by hand.
-pub fn api_root(account: &Account) -> Option<ApiRoot> {
-    Url::parse(&account.api_root).ok().and_then(ApiRoot::new)
+/// Why an account's recorded API root cannot receive its credentials. The index holds what
+/// the probe found, so any of these means the index was edited by hand (or by something else).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the account index {index} gives \"{name}\" the API root \"{api_root}\", which {why}; woolink sent nothing. Link the store again with `woolink connect --name {name} --force`"
+)]
+pub struct BadApiRoot {
+    pub index: String,
+    pub name: String,
+    pub api_root: String,
+    pub why: &'static str,
+}
+
+/// The account's REST API root, once it is shown fit to receive the account's credentials: an
+/// http(s) base URL on the store's own origin, and https unless the account signs with OAuth
+/// 1.0a (the one way whose secret never crosses the wire). `index` names the file in errors.
+pub fn api_root(account: &Account, index: &Path) -> Result<ApiRoot, BadApiRoot> {
+    let bad = |why| BadApiRoot {
+        index: index.display().to_string(),
+        name: account.name.clone(),
+        api_root: account.api_root.clone(),
+        why,
+    };
+    let url = Url::parse(&account.api_root).map_err(|_| bad("is not a URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("carries a user name or password"));
+    }
+    let root = ApiRoot::new(url).ok_or_else(|| bad("is not an http(s) address"))?;
+    let store = Url::parse(&account.store_url)
+        .map_err(|_| bad("cannot be checked against its store address, which is not a URL"))?;
+    if root.url().origin() != store.origin() {
+        return Err(bad(
+            "is not on the store's own address (scheme, host and port must match its store URL)",
+        ));
+    }
+    if root.url().scheme() != "https" && account.auth_method != AuthMethod::OAuth1 {
+        return Err(bad(
+            "is plain http while the account sends its key and secret as they are: they would cross the wire in clear",
+        ));
+    }
+    Ok(root)
 }
 
 #[cfg(test)]
@@ -104,5 +141,95 @@ mod tests {
             Err(SelectError::NotFound { .. })
         ));
         assert_eq!(chosen(&[], None, None), Err(SelectError::NoneLinked));
+    }
+
+    #[test]
+    fn an_api_root_must_be_https_on_the_stores_own_origin() {
+        let index = Path::new("/config/accounts.json");
+        let with = |store: &str, root: &str, auth| Account {
+            api_root: root.to_owned(),
+            auth_method: auth,
+            ..account("shop", store)
+        };
+        let ok = [
+            (
+                "https://s.example",
+                "https://s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example/sub",
+                "https://s.example/sub/wp-json/",
+                AuthMethod::QueryString,
+            ),
+            (
+                "https://s.example",
+                "https://s.example:443/index.php?rest_route=/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+            (
+                "https://s.example",
+                "https://s.example/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+        ];
+        for (store, root, auth) in ok {
+            let found = api_root(&with(store, root, auth), index);
+            assert_eq!(
+                found.map(|r| r.to_string()),
+                Ok(root.replace(":443", "")),
+                "{root}"
+            );
+        }
+        let bad = [
+            ("https://s.example", "mailto:x@y", AuthMethod::Basic),
+            ("https://s.example", "not a url", AuthMethod::Basic),
+            ("https://s.example", "data:text/plain,x", AuthMethod::OAuth1),
+            (
+                "https://s.example",
+                "https://evil.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example",
+                "https://s.example:8443/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+            (
+                "https://s.example",
+                "https://u:p@s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::QueryString,
+            ),
+            ("not a url", "https://s.example/wp-json/", AuthMethod::Basic),
+        ];
+        for (store, root, auth) in bad {
+            let err = api_root(&with(store, root, auth), index).unwrap_err();
+            let message = err.to_string();
+            assert!(message.contains("/config/accounts.json"), "{message}");
+            assert!(
+                message.contains("woolink connect --name shop --force"),
+                "{message}"
+            );
+        }
     }
 }

@@ -8,7 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::api::{self, ApiError};
 use crate::cli::ApiArgs;
+use crate::config;
 use crate::error::Error;
+use crate::index::Index;
+use crate::keys::Credentials;
 use crate::linked;
 use crate::output;
 use crate::probe::root;
@@ -47,22 +50,21 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
     };
 
     let (account, credentials) = super::chosen_account(args.account.as_deref())?;
-    let root =
-        linked::api_root(&account).ok_or_else(|| ApiError::BadApiRoot(account.api_root.clone()))?;
+    let index = Index::path(&config::config_dir()?);
+    let root = linked::api_root(&account, &index).map_err(ApiError::from)?;
     let http = super::http_client(&args.net)?;
     let pairs: Vec<(&str, &str)> = query
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
     let mut url = root.route(&target.route, &pairs);
-    if !api::same_origin(&root, &url) {
+    if let Some(why) = api::outside_namespace(&root, &url) {
         return Err(ApiError::InvalidPath {
             path: args.path.clone(),
-            why: "it leads away from the account's API root",
+            why,
         }
         .into());
     }
-    let secret = credentials.secret.expose();
     let mut items = Vec::new();
     let mut pages = 0;
     loop {
@@ -83,9 +85,9 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         if let Some(err) = api::judge(&method, &url, &answer) {
             // The store's own error document is data too: scripts may want its `code`.
             if let Some(document) = answer.json() {
-                print(&document, secret)?;
+                print(&document, &credentials)?;
             }
-            return Err(err.into());
+            return Err(err.redacted(&credentials).into());
         }
         let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
             None
@@ -98,7 +100,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         };
         match document {
             Some(Value::Array(page)) if args.paginate => items.extend(page),
-            Some(document) => return print(&document, secret),
+            Some(document) => return print(&document, &credentials),
             None if args.paginate => {}
             None => return Ok(()),
         }
@@ -109,7 +111,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
             None => break,
         }
     }
-    print(&Value::Array(items), secret)
+    print(&Value::Array(items), &credentials)
 }
 
 fn query_pair((name, value): (String, Value)) -> (String, String) {
@@ -143,17 +145,15 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
 }
 
 /// One JSON document on stdout: pretty for a person, compact for a pipe. A store that echoes
-/// the secret back never gets it printed.
-fn print(document: &Value, secret: &str) -> Result<(), Error> {
-    let mut text = if std::io::stdout().is_terminal() {
+/// the key or secret back never gets either printed.
+fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
+    let text = if std::io::stdout().is_terminal() {
         serde_json::to_string_pretty(document)
     } else {
         serde_json::to_string(document)
     }
     .expect("JSON values serialize");
-    if text.contains(secret) {
-        text = text.replace(secret, "[redacted]");
-    }
+    let mut text = api::redact(&text, credentials);
     text.push('\n');
     output::stdout(&text)
 }

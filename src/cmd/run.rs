@@ -9,20 +9,30 @@ use std::ffi::OsString;
 use std::process::Command;
 
 use crate::account::{Account, AuthMethod};
-use crate::api::NAMESPACE;
+use crate::api::{ApiError, NAMESPACE};
 use crate::cli::RunArgs;
+use crate::config;
 use crate::error::Error;
+use crate::index::Index;
 use crate::keys::Credentials;
 use crate::linked;
+use crate::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
 pub fn run(args: RunArgs) -> Result<u8, Error> {
     let (account, credentials) = super::chosen_account(args.account.as_deref())?;
+    let index = Index::path(&config::config_dir()?);
+    let root = linked::api_root(&account, &index).map_err(ApiError::from)?;
     let mut parts = args.command.into_iter();
     let program = parts.next().expect("clap requires CMD");
     let mut command = Command::new(&program);
     command.args(parts);
-    for (name, value) in environment(&account, &credentials) {
+    // woolink's own input variables may name another store's key and secret; the child
+    // gets the account's, as WOOCOMMERCE_*, and nothing else.
+    for name in SCRUBBED {
+        command.env_remove(name);
+    }
+    for (name, value) in environment(&account, &root, &credentials) {
         command.env(name, value);
     }
     let spawn_error = |source| Error::Spawn {
@@ -38,17 +48,29 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     #[cfg(not(unix))]
     {
         let status = command.status().map_err(spawn_error)?;
+        // Windows codes are 32 bits: one that does not fit (256, an NTSTATUS) must not
+        // become 0 by truncation.
         Ok(status
             .code()
-            .map_or(1, |code| u8::try_from(code & 0xff).unwrap_or(1)))
+            .map_or(1, |code| u8::try_from(code).unwrap_or(1)))
     }
 }
 
+/// Variables of woolink's environment CMD does not inherit: `connect`'s inputs, which may be
+/// another store's.
+const SCRUBBED: [&str; 3] = [
+    "WOOLINK_CONSUMER_SECRET",
+    "WOOLINK_CONSUMER_KEY",
+    "WOOLINK_STORE_URL",
+];
+
 /// The variables CMD gets, added to woolink's own environment.
-fn environment(account: &Account, credentials: &Credentials) -> Vec<(&'static str, OsString)> {
-    let api_url = linked::api_root(account)
-        .map(|root| root.route(&format!("{NAMESPACE}/"), &[]).to_string())
-        .unwrap_or_default();
+fn environment(
+    account: &Account,
+    root: &ApiRoot,
+    credentials: &Credentials,
+) -> Vec<(&'static str, OsString)> {
+    let api_url = root.route(&format!("{NAMESPACE}/"), &[]).to_string();
     let auth = match account.auth_method {
         AuthMethod::Basic => "basic",
         AuthMethod::QueryString => "query-string",
@@ -56,7 +78,7 @@ fn environment(account: &Account, credentials: &Credentials) -> Vec<(&'static st
     };
     vec![
         ("WOOCOMMERCE_URL", account.store_url.clone().into()),
-        ("WOOCOMMERCE_API_ROOT", account.api_root.clone().into()),
+        ("WOOCOMMERCE_API_ROOT", root.to_string().into()),
         ("WOOCOMMERCE_API_URL", api_url.into()),
         (
             "WOOCOMMERCE_CONSUMER_KEY",

@@ -96,7 +96,7 @@ async fn check_all(
     http: &HttpClient,
     timeout: Duration,
 ) -> Vec<Checked> {
-    let mut stores = Stores::default();
+    let mut stores = Stores::new(dir);
     let mut results: Vec<Option<Checked>> = Vec::new();
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
@@ -117,7 +117,7 @@ async fn check_all(
             }));
             continue;
         };
-        let credentials = match stores.credentials(dir, &account) {
+        let credentials = match stores.credentials(&account) {
             Ok(credentials) => credentials,
             Err(failed) => {
                 results.push(Some(*failed));
@@ -142,25 +142,42 @@ async fn check_all(
         .collect()
 }
 
-/// Each credential store opened at most once.
-#[derive(Default)]
+/// Opens the credential store an account's secret lives in (a fake one in tests).
+type Opener =
+    Box<dyn Fn(SecretStorage) -> Result<Box<dyn CredentialStore>, CredStoreError> + Send + Sync>;
+
+/// Each credential store opened at most once, and given up on at its first time-out or
+/// unavailability: a locked keychain would otherwise cost its full time limit per account.
 struct Stores {
+    open: Opener,
+    /// `Err` holds the message every account of a store that failed is reported with.
     keychain: Option<Result<Box<dyn CredentialStore>, String>>,
     file: Option<Result<Box<dyn CredentialStore>, String>>,
 }
 
 impl Stores {
-    fn credentials(
-        &mut self,
-        dir: &std::path::Path,
-        account: &Account,
-    ) -> Result<Credentials, Box<Checked>> {
+    fn new(dir: &std::path::Path) -> Self {
+        let dir = dir.to_owned();
+        Self::with_opener(Box::new(move |storage| linked::open_store(storage, &dir)))
+    }
+
+    fn with_opener(open: Opener) -> Self {
+        Self {
+            open,
+            keychain: None,
+            file: None,
+        }
+    }
+
+    fn credentials(&mut self, account: &Account) -> Result<Credentials, Box<Checked>> {
         let slot = match account.secret_storage {
             SecretStorage::Keychain => &mut self.keychain,
             SecretStorage::PlaintextFile => &mut self.file,
         };
+        let open = &self.open;
         let store = slot.get_or_insert_with(|| {
-            linked::open_store(account.secret_storage, dir).map_err(|err| err.to_string())
+            open(account.secret_storage)
+                .map_err(|err| format!("could not open the {}: {err}", account.secret_storage))
         });
         let failed = |status, message: String| {
             Box::new(Checked {
@@ -172,12 +189,10 @@ impl Stores {
                 report: None,
             })
         };
-        let store = store.as_ref().map_err(|err| {
-            failed(
-                "credential_store",
-                format!("could not open the {}: {err}", account.secret_storage),
-            )
-        })?;
+        let store = match store {
+            Ok(store) => store,
+            Err(message) => return Err(failed("credential_store", message.clone())),
+        };
         match vault::load_credentials(store.as_ref(), account) {
             Ok(credentials) => Ok(credentials),
             Err(CredStoreError::NotFound) => Err(failed(
@@ -187,6 +202,13 @@ impl Stores {
                     account.secret_storage, account.name
                 ),
             )),
+            // The whole store is out of reach, not this entry: its other accounts would only
+            // wait for the same answer.
+            Err(err @ (CredStoreError::TimedOut { .. } | CredStoreError::Unavailable { .. })) => {
+                let message = err.to_string();
+                *slot = Some(Err(message.clone()));
+                Err(failed("credential_store", message))
+            }
             Err(err) => Err(failed("credential_store", err.to_string())),
         }
     }
@@ -440,5 +462,107 @@ mod tests {
             let results: Vec<Checked> = codes.iter().map(|c| with_code(*c)).collect();
             assert_eq!(worst(&results), *expected, "{codes:?}");
         }
+    }
+
+    /// A credential store that answers every `get` the same way and counts the calls.
+    struct Fake {
+        gets: Arc<std::sync::atomic::AtomicUsize>,
+        answer: fn() -> CredStoreError,
+    }
+
+    impl CredentialStore for Fake {
+        fn storage(&self) -> SecretStorage {
+            SecretStorage::Keychain
+        }
+        fn set(
+            &self,
+            _: &crate::credstore::EntryId,
+            _: &Credentials,
+        ) -> Result<(), CredStoreError> {
+            Ok(())
+        }
+        fn get(&self, _: &crate::credstore::EntryId) -> Result<Credentials, CredStoreError> {
+            self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err((self.answer)())
+        }
+        fn delete(&self, _: &crate::credstore::EntryId) -> Result<(), CredStoreError> {
+            Ok(())
+        }
+    }
+
+    /// Five accounts, three in the keychain (which answers `keychain`) and two in the file
+    /// (whose entries are missing): the statuses, and how often each store was asked.
+    fn load_all(keychain: fn() -> CredStoreError) -> (Vec<Checked>, usize, usize) {
+        let keychain_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let file_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (k, f) = (keychain_gets.clone(), file_gets.clone());
+        let mut stores = Stores::with_opener(Box::new(move |storage| {
+            let (gets, answer): (_, fn() -> CredStoreError) = match storage {
+                SecretStorage::Keychain => (k.clone(), keychain),
+                SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
+            };
+            Ok(Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>)
+        }));
+        let storages = [
+            SecretStorage::Keychain,
+            SecretStorage::PlaintextFile,
+            SecretStorage::Keychain,
+            SecretStorage::PlaintextFile,
+            SecretStorage::Keychain,
+        ];
+        let results = storages
+            .into_iter()
+            .enumerate()
+            .map(|(i, secret_storage)| {
+                let account = Account {
+                    secret_storage,
+                    ..account(&format!("s{i}"), &format!("https://s{i}.example"))
+                };
+                *stores
+                    .credentials(&account)
+                    .expect_err("no store has credentials")
+            })
+            .collect();
+        let count =
+            |gets: &std::sync::atomic::AtomicUsize| gets.load(std::sync::atomic::Ordering::SeqCst);
+        (results, count(&keychain_gets), count(&file_gets))
+    }
+
+    #[test]
+    fn a_keychain_that_times_out_is_asked_once_for_all_its_accounts() {
+        let unreachable: [fn() -> CredStoreError; 2] = [
+            || CredStoreError::TimedOut {
+                after: Duration::from_secs(10),
+            },
+            || CredStoreError::Unavailable {
+                why: crate::credstore::Unavailability::Locked,
+            },
+        ];
+        for answer in unreachable {
+            let (results, keychain_gets, file_gets) = load_all(answer);
+            assert_eq!(keychain_gets, 1, "the keychain was asked again");
+            assert_eq!(file_gets, 2, "the file store is another store");
+            let expected = answer().to_string();
+            for checked in results.iter().step_by(2) {
+                assert_eq!(checked.status, "credential_store");
+                assert_eq!(checked.code, 1);
+                assert_eq!(checked.message.as_deref(), Some(expected.as_str()));
+            }
+            for checked in results.iter().skip(1).step_by(2) {
+                assert_eq!(checked.status, "secret_missing");
+            }
+        }
+    }
+
+    #[test]
+    fn a_keychain_error_about_one_entry_does_not_stop_the_others() {
+        let (results, keychain_gets, _) = load_all(|| CredStoreError::Corrupt);
+        assert_eq!(keychain_gets, 3);
+        assert!(
+            results
+                .iter()
+                .step_by(2)
+                .all(|c| c.status == "credential_store")
+        );
     }
 }

@@ -131,6 +131,10 @@ fn pagination_rebuilds_echoed_query_credentials_and_signs_each_page() {
     let before = store.requests().len();
     let outcome = api(&home, &store, &["products?per_page=1", "--paginate"]);
     outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert!(
+        !outcome.stdout.contains(&key.key) && !outcome.stderr.contains(&key.key),
+        "the full consumer key was printed"
+    );
     assert_eq!(names(&outcome.json()), ["Hoodie", "Beanie", "Album"]);
     let pages = &store.requests()[before..];
     assert_eq!(pages.len(), 3, "{pages:?}");
@@ -206,4 +210,99 @@ fn the_default_account_is_used_when_none_is_named() {
     let shown = again(&home, &store, &["accounts", "default", "--json"]).json();
     assert_eq!(shown["default"], serde_json::Value::Null);
     api(&home, &store, &["products"]).assert_code(0);
+}
+
+/// Changes account `name` in `home`'s index the way a hand edit would.
+pub fn edit_account(home: &Woolink, name: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = home.config_dir().join("accounts.json");
+    let mut index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(index["version"], 1);
+    let account = index["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a["name"] == name)
+        .unwrap();
+    edit(account);
+    std::fs::write(&path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+}
+
+/// Hand edits an index must not be trusted with: an API root for "shop" (linked over https
+/// with Basic) that is no http(s) URL or is on another store, and "plain" (linked over
+/// loopback http with OAuth 1.0a) switched to sending its key and secret as they are.
+pub fn hostile_api_roots(
+    elsewhere: &TestStore,
+) -> Vec<(&'static str, String, Option<&'static str>)> {
+    vec![
+        ("shop", "mailto:x@y".to_owned(), None),
+        ("shop", "not a url".to_owned(), None),
+        ("shop", format!("{}/wp-json/", elsewhere.url()), None),
+        // The http store's own root, but with credentials sent as they are.
+        ("plain", String::new(), Some("basic")),
+        ("plain", String::new(), Some("query-string")),
+    ]
+}
+
+#[test]
+fn an_api_root_from_a_hand_edited_index_is_refused_before_anything_is_sent() {
+    let (store, key, home) = linked(Tls::Valid, Permission::Read);
+    let (http_store, http_key) = store_with_key(Tls::None, Permission::Read);
+    link(&home, &http_store, &http_key, "plain");
+    let (mut elsewhere, _) = store_with_key(Tls::Valid, Permission::Read);
+    elsewhere.expect_no_requests();
+    let seen = || store.requests().len() + http_store.requests().len();
+    for (name, api_root, auth) in hostile_api_roots(&elsewhere) {
+        let before = seen();
+        let original = std::fs::read(home.config_dir().join("accounts.json")).unwrap();
+        edit_account(&home, name, |account| {
+            if !api_root.is_empty() {
+                account["api_root"] = api_root.clone().into();
+            }
+            if let Some(auth) = auth {
+                account["auth_method"] = auth.into();
+            }
+        });
+        let outcome = api(&home, &store, &["products", "--account", name]);
+        outcome
+            .assert_code(1)
+            .assert_stderr_contains("accounts.json")
+            .assert_stderr_contains(&format!("woolink connect --name {name} --force"))
+            .assert_no_secret(&key.secret)
+            .assert_no_secret(&http_key.secret);
+        assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+        assert_eq!(
+            seen(),
+            before,
+            "a request was sent for {name} {api_root} {auth:?}"
+        );
+        std::fs::write(home.config_dir().join("accounts.json"), original).unwrap();
+    }
+    assert!(elsewhere.requests().is_empty());
+}
+
+#[test]
+fn the_path_cannot_leave_wc_v3() {
+    let (store, key, home) = linked(Tls::Valid, Permission::Read);
+    api(&home, &store, &["products"]).assert_code(0);
+    let before = store.requests().len();
+    for trick in [
+        "products/%2e%2e/%2e%2e/%2e%2e/wp/v2/users",
+        "products/%2E%2E/%2E%2E/%2E%2E/wp/v2/users",
+        "products/.%2e/.%2e/.%2e/wp/v2/users",
+        "%2e%2e/wp/v2/users",
+        "products%2f..%2f..%2f..%2fwp/v2/users",
+        "products/%252e%252e/%252e%252e/%252e%252e/wp/v2/users",
+        "//other.host/x",
+        "/wp-json///other.host/x/../../../wp/v2/users",
+        "products\\..\\..\\..\\wp\\v2\\users",
+        "\\\\other.host\\x",
+        "products?rest_route=/wp/v2/users",
+    ] {
+        api(&home, &store, &[trick])
+            .assert_code(2)
+            .assert_stderr_contains("not a wc/v3 route")
+            .assert_no_secret(&key.secret);
+    }
+    assert_eq!(store.requests().len(), before, "a trick reached the store");
 }

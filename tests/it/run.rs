@@ -3,6 +3,7 @@
 
 #![cfg(unix)] // the child commands are sh scripts
 
+use crate::api::{edit_account, hostile_api_roots};
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{assert_secret_only_in_credentials_file, follow, link, store_with_key};
 use crate::store::{Permission, TestKey, TestStore, Tls};
@@ -112,4 +113,68 @@ fn failures_to_start_or_choose_an_account_are_reported() {
         .run()
         .assert_code(2)
         .assert_stderr_contains("woolink connect");
+}
+
+#[test]
+fn the_parents_woolink_inputs_do_not_reach_the_child() {
+    let (store, key, home) = linked();
+    let other = TestKey::new(Permission::ReadWrite);
+    let script = r#"
+        for name in WOOLINK_CONSUMER_SECRET WOOLINK_CONSUMER_KEY WOOLINK_STORE_URL; do
+            eval "[ -z \"\${$name+set}\" ]" && echo "$name=unset"
+        done
+        [ "$WOOCOMMERCE_CONSUMER_SECRET" = "$EXPECTED_SECRET" ] && echo secret=match
+    "#;
+    let outcome = run_sh(&home, &store, script, |w| {
+        w.env("WOOLINK_CONSUMER_SECRET", &other.secret)
+            .env("WOOLINK_CONSUMER_KEY", &other.key)
+            .env("WOOLINK_STORE_URL", "https://other.example")
+            .env("EXPECTED_SECRET", &key.secret);
+    });
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains("WOOLINK_CONSUMER_SECRET=unset\n")
+        .assert_stdout_contains("WOOLINK_CONSUMER_KEY=unset\n")
+        .assert_stdout_contains("WOOLINK_STORE_URL=unset\n")
+        .assert_stdout_contains("secret=match\n")
+        .assert_no_secret(&key.secret)
+        .assert_no_secret(&other.secret);
+}
+
+#[test]
+fn an_api_root_from_a_hand_edited_index_is_refused_before_the_child_starts() {
+    let (store, key, home) = linked();
+    let (http_store, http_key) = store_with_key(Tls::None, Permission::Read);
+    link(&home, &http_store, &http_key, "plain");
+    let (mut elsewhere, _) = store_with_key(Tls::Valid, Permission::Read);
+    elsewhere.expect_no_requests();
+    let marker = home.config_dir().join("child-ran");
+    for (name, api_root, auth) in hostile_api_roots(&elsewhere) {
+        let original = std::fs::read(home.config_dir().join("accounts.json")).unwrap();
+        edit_account(&home, name, |account| {
+            if !api_root.is_empty() {
+                account["api_root"] = api_root.clone().into();
+            }
+            if let Some(auth) = auth {
+                account["auth_method"] = auth.into();
+            }
+        });
+        let mut woolink = follow(&home, &store);
+        let outcome = woolink
+            .args(["run", "--account", name, "--", "touch"])
+            .args([marker.to_string_lossy()])
+            .run();
+        outcome
+            .assert_code(1)
+            .assert_stderr_contains("accounts.json")
+            .assert_stderr_contains(&format!("woolink connect --name {name} --force"))
+            .assert_no_secret(&key.secret)
+            .assert_no_secret(&http_key.secret);
+        assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+        assert!(
+            !marker.exists(),
+            "the child ran for {name} {api_root} {auth:?}"
+        );
+        std::fs::write(home.config_dir().join("accounts.json"), original).unwrap();
+    }
 }
