@@ -8,11 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::api::{self, ApiError};
 use crate::cli::ApiArgs;
-use crate::config;
 use crate::error::Error;
-use crate::index::Index;
 use crate::keys::Credentials;
-use crate::linked;
 use crate::output;
 use crate::probe::root;
 
@@ -49,9 +46,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         }
     };
 
-    let (account, credentials) = super::chosen_account(args.account.as_deref())?;
-    let index = Index::path(&config::config_dir()?);
-    let root = linked::api_root(&account, &index).map_err(ApiError::from)?;
+    let (account, root, credentials) = super::chosen_account(args.account.as_deref())?;
     let http = super::http_client(&args.net)?;
     let pairs: Vec<(&str, &str)> = query
         .iter()

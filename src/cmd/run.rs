@@ -9,20 +9,15 @@ use std::ffi::OsString;
 use std::process::Command;
 
 use crate::account::{Account, AuthMethod};
-use crate::api::{ApiError, NAMESPACE};
+use crate::api::NAMESPACE;
 use crate::cli::RunArgs;
-use crate::config;
 use crate::error::Error;
-use crate::index::Index;
 use crate::keys::Credentials;
-use crate::linked;
 use crate::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
 pub fn run(args: RunArgs) -> Result<u8, Error> {
-    let (account, credentials) = super::chosen_account(args.account.as_deref())?;
-    let index = Index::path(&config::config_dir()?);
-    let root = linked::api_root(&account, &index).map_err(ApiError::from)?;
+    let (account, root, credentials) = super::chosen_account(args.account.as_deref())?;
     let mut parts = args.command.into_iter();
     let program = parts.next().expect("clap requires CMD");
     let mut command = Command::new(&program);
