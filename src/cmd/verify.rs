@@ -248,6 +248,19 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         Err(ProbeError::MovedElsewhere { canonical, .. }) => {
             return moved(checked, canonical);
         }
+        // The key once worked through this very Plain-permalinks root, so the store's
+        // WooCommerce does accept keys that way: the key itself is no longer known.
+        Err(ProbeError::PlainPermalinks { key, suffix, .. })
+            if checked.account.api_root.contains("rest_route=") =>
+        {
+            checked.status = "unknown_key";
+            checked.code = 4;
+            checked.message = Some(format!(
+                "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or link the store again with a new key.",
+                probe::keys_admin_url(&checked.account.store_url)
+            ));
+            return checked;
+        }
         Err(err) => {
             checked.status = err.kind();
             checked.code = err.exit_code();

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{again, assert_secret_only_in_credentials_file, link, store_with_key};
-use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests};
+use crate::store::{
+    Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests,
+};
 
 fn verify(home: &Woolink, store: &TestStore, extra: &[&str]) -> Outcome {
     let mut args = vec!["accounts", "verify"];
@@ -94,6 +96,26 @@ fn a_revoked_key_is_reported_with_exit_4() {
         "a failed check is not a verification"
     );
     assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn a_revoked_key_on_a_plain_permalinks_store_is_reported_as_revoked() {
+    let key = TestKey::new(Permission::Read);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.permalinks = Permalinks::Plain {
+        key_auth_works: true,
+    };
+    let store = TestStore::start(config);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    store.revoke(&key.key);
+    let report = verify(&home, &store, &["shop", "--json"]);
+    report.assert_code(4).assert_no_secret(&key.secret);
+    assert_eq!(
+        account_json(&report.json(), "shop")["status"],
+        "unknown_key"
+    );
 }
 
 #[test]
