@@ -53,6 +53,11 @@ pub struct Cli {
     /// No status lines on standard error (data, warnings and errors still appear)
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Debug lines on standard error for every request, with credentials redacted (also
+    /// WOOLINK_DEBUG=1 or RUST_LOG=woolink=debug)
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

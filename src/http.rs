@@ -284,7 +284,14 @@ pub fn debug_enabled() -> bool {
             std::env::var("RUST_LOG").ok().as_deref(),
         )
     });
-    *ENABLED
+    *ENABLED || VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `--verbose`: debug lines whatever the environment says.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_verbose(verbose: bool) {
+    VERBOSE.store(verbose, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The decision behind [`debug_enabled`], pure for tests.

@@ -62,6 +62,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Api(_) | Command::Run(_) => false,
     };
     output::set_quiet(cli.quiet);
+    http::set_verbose(cli.verbose);
     // `woolink run` ends with its command's exit code.
     let mut exit = None;
     let result = match cli.command {

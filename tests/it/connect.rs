@@ -551,3 +551,16 @@ fn unknown_key_with_plain_permalinks_names_both_possible_causes() {
         .assert_stderr_contains("unknown or revoked")
         .assert_stderr_contains(suffix(&stranger));
 }
+
+#[test]
+fn verbose_shows_every_request_with_credentials_redacted() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| config.strip_authorization = true);
+    let outcome = connect_key(&store, &key, &["--verbose"]);
+    outcome
+        .assert_code(0)
+        .assert_stderr_contains("woolink debug: request GET")
+        .assert_stderr_contains("Authorization: Basic REDACTED")
+        .assert_stderr_contains("consumer_secret=REDACTED");
+    assert!(!outcome.stderr.contains(&key.key), "{}", outcome.stderr);
+}

@@ -54,8 +54,8 @@ fn rows() -> Vec<Row> {
             0,
         ),
         row(
-            "connect --no-save --json",
-            connect!("--no-save --json"),
+            "connect --no-save --json --verbose",
+            connect!("--no-save --json --verbose"),
             "{secret}",
             0,
         ),
