@@ -69,6 +69,17 @@ fn assert_store_fails(
     outcome.assert_stderr_contains(needle);
 }
 
+/// A known read/write key sent with another key's secret.
+fn connect_with_wrong_secret(
+    tls: Tls,
+    adjust: impl FnOnce(&mut StoreConfig),
+) -> (Woolink, Outcome) {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(tls, &key, adjust);
+    let wrong = TestKey::new(Permission::Read).secret;
+    connect(&store.url(), &store, &key.key, &wrong, &["--json"])
+}
+
 fn suffix(key: &TestKey) -> &str {
     &key.key[key.key.len() - 7..]
 }
@@ -138,10 +149,7 @@ fn write_only_key_is_refused() {
 
 #[test]
 fn wrong_secret_is_named() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |_| {});
-    let wrong = TestKey::new(Permission::Read).secret;
-    let (woolink, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    let (woolink, outcome) = connect_with_wrong_secret(Tls::Valid, |_| {});
     assert_failure(&outcome, 4, "wrong_secret");
     outcome.assert_stderr_contains("secret does not match");
     woolink.assert_nothing_written();
@@ -454,10 +462,7 @@ fn plain_http_on_loopback_signs_with_oauth_and_never_sends_the_secret() {
 
 #[test]
 fn oauth_with_a_wrong_secret_is_refused() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::None, &key, |_| {});
-    let wrong = TestKey::new(Permission::Read).secret;
-    let (_, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    let (_, outcome) = connect_with_wrong_secret(Tls::None, |_| {});
     assert_failure(&outcome, 4, "oauth_rejected");
 }
 
@@ -502,10 +507,8 @@ fn a_pasted_api_url_is_understood() {
 
 #[test]
 fn wrong_secret_behind_a_server_that_strips_the_header_is_named_as_such() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| config.strip_authorization = true);
-    let wrong = TestKey::new(Permission::Read).secret;
-    let (_, outcome) = connect(&store.url(), &store, &key.key, &wrong, &["--json"]);
+    let (_, outcome) =
+        connect_with_wrong_secret(Tls::Valid, |config| config.strip_authorization = true);
     assert_failure(&outcome, 4, "wrong_secret");
 }
 
