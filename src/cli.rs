@@ -199,18 +199,12 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub allow_http: bool,
 
-    /// Also trust the CA certificate(s) in this PEM file, for stores with private certificates
-    #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
-
     /// Open the store's "Add key" page in a web browser once the store's address is known
     #[arg(long)]
     pub open: bool,
 
-    /// Give up on the store after this many seconds
-    #[arg(long, env = "WOOLINK_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
-          value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub net: NetArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

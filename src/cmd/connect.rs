@@ -11,17 +11,12 @@ use crate::cli::{ConnectArgs, Require, StoreArg};
 use crate::config;
 use crate::credstore::{self, CredentialStore, StoreChoice};
 use crate::error::Error;
-use crate::http::{HttpClient, HttpConfig};
 use crate::index::Index;
 use crate::input::{self, ConnectInput};
 use crate::output;
-use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport, ProbeStep};
+use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep};
 use crate::store_url::StoreUrl;
 use crate::term::{Paint, Progress};
-
-/// Connecting takes a few ms on a healthy store; a store that accepts no connection in this
-/// time will not do better later.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     let interactive = input::can_prompt(args.output.no_input);
@@ -259,23 +254,12 @@ async fn prove(
     input: &ConnectInput,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, Error> {
-    let total = Duration::from_secs(args.timeout);
-    let http = HttpClient::new(&HttpConfig {
-        extra_ca: args.ca_cert.clone(),
-        request_timeout: total,
-        connect_timeout: CONNECT_TIMEOUT.min(total),
-    })?;
+    let http = super::http_client(&args.net)?;
     let options = ProbeOptions {
         allow_http: args.allow_http,
+        time_limit: Duration::from_secs(args.net.timeout),
     };
-    let probing = probe::probe_observed(&http, &input.store, &input.credentials, options, observe);
-    match tokio::time::timeout(total, probing).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(ProbeError::TimedOut {
-            store: input.store.to_string(),
-        }
-        .into()),
-    }
+    Ok(probe::probe_observed(&http, &input.store, &input.credentials, options, observe).await?)
 }
 
 fn summary(

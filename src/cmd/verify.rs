@@ -224,13 +224,9 @@ async fn prove(
     // An account that signs with OAuth 1.0a over http was linked that way on purpose.
     let options = ProbeOptions {
         allow_http: account.auth_method == AuthMethod::OAuth1,
+        time_limit: timeout,
     };
-    match tokio::time::timeout(timeout, probe::probe(http, &store, credentials, options)).await {
-        Ok(result) => result,
-        Err(_) => Err(ProbeError::TimedOut {
-            store: account.store_url.clone(),
-        }),
-    }
+    probe::probe(http, &store, credentials, options).await
 }
 
 /// Compares what the probe found with what the account says.

@@ -29,10 +29,12 @@ const READ_ROUTE: &str = "wc/v3/products";
 /// store; the key's write permission is judged before WordPress looks for the route.
 const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ProbeOptions {
     /// Allow plain http to a host that is not loopback (OAuth 1.0a signatures only).
     pub allow_http: bool,
+    /// The whole probe, every request included, ends with [`ProbeError::TimedOut`] after this.
+    pub time_limit: std::time::Duration,
 }
 
 /// What the probe proved.
@@ -255,6 +257,23 @@ pub async fn probe(
 
 /// [`probe`], calling `observe` at each step boundary as it is passed.
 pub async fn probe_observed(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    credentials: &Credentials,
+    options: ProbeOptions,
+    observe: &impl Fn(ProbeStep),
+) -> Result<ProbeReport, ProbeError> {
+    let probing = probe_unbounded(http, typed, credentials, options, observe);
+    tokio::time::timeout(options.time_limit, probing)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ProbeError::TimedOut {
+                store: typed.to_string(),
+            })
+        })
+}
+
+async fn probe_unbounded(
     http: &HttpClient,
     typed: &StoreUrl,
     credentials: &Credentials,
