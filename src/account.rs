@@ -37,6 +37,17 @@ pub enum AuthMethod {
     OAuth1,
 }
 
+impl AuthMethod {
+    /// The short name scripts see: the same as in the index and in `--json` output.
+    pub fn id(self) -> &'static str {
+        match self {
+            AuthMethod::Basic => "basic",
+            AuthMethod::QueryString => "query-string",
+            AuthMethod::OAuth1 => "oauth1",
+        }
+    }
+}
+
 impl fmt::Display for AuthMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -100,4 +111,20 @@ impl Account {
 /// `woolink:<canonical store URL>`: one service per store, one user per account name.
 pub fn keychain_service(store_url: &str) -> String {
     format!("woolink:{store_url}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_auth_names_are_the_serialized_ones() {
+        for method in [
+            AuthMethod::Basic,
+            AuthMethod::QueryString,
+            AuthMethod::OAuth1,
+        ] {
+            assert_eq!(serde_json::to_value(method).unwrap(), method.id());
+        }
+    }
 }

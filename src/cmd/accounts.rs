@@ -6,11 +6,12 @@ use serde::Serialize;
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
-use crate::credstore::{self, CredStoreError, StoreChoice};
+use crate::credstore::CredStoreError;
 use crate::error::Error;
 use crate::index::Index;
 use crate::input;
 use crate::keys::masked_key;
+use crate::linked;
 use crate::output;
 use crate::probe::keys_admin_url;
 use crate::vault::{self, RemoveError, SecretRemoval};
@@ -94,7 +95,7 @@ fn table(accounts: &[Account]) -> String {
                 account.store_url.clone(),
                 masked_key(&account.key_suffix),
                 account.access.to_string(),
-                short_auth(account.auth_method).to_owned(),
+                account.auth_method.id().to_owned(),
                 short_storage(account.secret_storage).to_owned(),
                 account.linked_at.clone(),
                 account.verified_at.clone(),
@@ -102,14 +103,6 @@ fn table(accounts: &[Account]) -> String {
         })
         .collect();
     output::table(header, &rows)
-}
-
-fn short_auth(method: AuthMethod) -> &'static str {
-    match method {
-        AuthMethod::Basic => "basic",
-        AuthMethod::QueryString => "query-string",
-        AuthMethod::OAuth1 => "oauth1",
-    }
 }
 
 fn short_storage(storage: SecretStorage) -> &'static str {
@@ -132,16 +125,9 @@ fn find(name: &str) -> Result<(std::path::PathBuf, Account), Error> {
     }
 }
 
-fn store_choice(storage: SecretStorage) -> StoreChoice {
-    match storage {
-        SecretStorage::Keychain => StoreChoice::Keychain,
-        SecretStorage::PlaintextFile => StoreChoice::PlaintextFile,
-    }
-}
-
 /// Asks the account's credential store whether the secret is still there.
 fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, CredStoreError> {
-    let store = credstore::open(store_choice(account.secret_storage), dir)?;
+    let store = linked::open_store(account.secret_storage, dir)?;
     vault::check_secret_present(store.as_ref(), account)
 }
 
@@ -195,7 +181,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             return Err(Error::Cancelled);
         }
     }
-    let store = credstore::open(store_choice(account.secret_storage), &dir)?;
+    let store = linked::open_store(account.secret_storage, &dir)?;
     let removed = vault::remove(&dir, store.as_ref(), name)?;
     let revoke_at = keys_admin_url(&removed.account.store_url);
     let key = masked_key(&removed.account.key_suffix);

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use crate::account::{Account, AuthMethod};
+use crate::account::Account;
 use crate::api::NAMESPACE;
 use crate::cli::RunArgs;
 use crate::error::Error;
@@ -66,11 +66,7 @@ fn environment(
     credentials: &Credentials,
 ) -> Vec<(&'static str, OsString)> {
     let api_url = root.route(&format!("{NAMESPACE}/"), &[]).to_string();
-    let auth = match account.auth_method {
-        AuthMethod::Basic => "basic",
-        AuthMethod::QueryString => "query-string",
-        AuthMethod::OAuth1 => "oauth1",
-    };
+    let auth = account.auth_method.id();
     vec![
         ("WOOCOMMERCE_URL", account.store_url.clone().into()),
         ("WOOCOMMERCE_API_ROOT", root.to_string().into()),
