@@ -108,6 +108,11 @@ impl Account {
     }
 }
 
+/// Now, as `linked_at` and `verified_at` record it: RFC 3339 UTC, whole seconds.
+pub fn timestamp_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 /// `woolink:<canonical store URL>`: one service per store, one user per account name.
 pub fn keychain_service(store_url: &str) -> String {
     format!("woolink:{store_url}")

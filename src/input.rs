@@ -25,13 +25,7 @@ pub fn can_prompt(no_input: bool) -> bool {
 
 pub struct ConnectInput {
     pub store: StoreUrl,
-    /// What normalizing the typed address changed, to tell the user.
-    pub url_notes: Vec<String>,
     pub credentials: Credentials,
-}
-
-pub fn gather(args: &ConnectArgs, interactive: bool) -> Result<ConnectInput, Error> {
-    gather_with(args, interactive, |_, _| Ok(()))
 }
 
 /// Whether a person at a terminal would be asked for anything: some value has no flag,
@@ -43,9 +37,10 @@ pub fn asks_for_something(args: &ConnectArgs) -> bool {
     args.url.is_none() || args.consumer_key.is_none() || !secret_given
 }
 
-/// [`gather`], calling `after_url` with the store and the normalization notes as soon as the
-/// store's address is known, before the key is asked for.
-pub fn gather_with(
+/// The store, key and secret, from wherever each is given. `after_url` gets the store and
+/// what normalizing the typed address changed as soon as the address is known, before the key
+/// is asked for.
+pub fn gather(
     args: &ConnectArgs,
     interactive: bool,
     after_url: impl FnOnce(&StoreUrl, &[String]) -> Result<(), Error>,
@@ -81,7 +76,6 @@ pub fn gather_with(
     let secret = read_secret(args, interactive)?;
     Ok(ConnectInput {
         store,
-        url_notes,
         credentials: Credentials { key, secret },
     })
 }

@@ -1,10 +1,9 @@
 //! `woolink connect`: gather the input, prove the key against the store, keep the account.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
-
-use std::path::PathBuf;
 
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{ConnectArgs, Require, StoreArg};
@@ -35,7 +34,7 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     if asks && !quiet {
         output::status(&intro(Paint::stderr()));
     }
-    let input = input::gather_with(&args, interactive, |store, notes| {
+    let input = input::gather(&args, interactive, |store, notes| {
         if !quiet {
             for note in notes {
                 output::status(&format!("Note: {note}"));
@@ -146,7 +145,7 @@ impl SaveTarget {
             }
             Some(_) => false,
         };
-        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let now = crate::account::timestamp_now();
         let account = Account {
             name: name.to_owned(),
             store_url: report.store.to_string(),

@@ -312,7 +312,7 @@ fn moved(mut checked: Checked, to: String) -> Checked {
 /// Writes what was proven back to the index, under its lock and re-read, by name (and only
 /// while the account is still the one that was checked, so a concurrent relink wins).
 fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let now = crate::account::timestamp_now();
     for checked in results.iter_mut() {
         if let Some(report) = &checked.report {
             let account = &mut checked.account;
