@@ -122,11 +122,6 @@ impl StoreUrl {
         &self.url
     }
 
-    /// `scheme://host[:port]`, the unit credentials must never leave.
-    pub fn origin_string(&self) -> String {
-        self.url.origin().ascii_serialization()
-    }
-
     pub fn is_https(&self) -> bool {
         self.url.scheme() == "https"
     }
