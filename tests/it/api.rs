@@ -244,6 +244,18 @@ pub fn hostile_api_roots(
     ]
 }
 
+/// Applies one of [`hostile_api_roots`] to `home`'s index.
+pub fn apply_hostile_edit(home: &Woolink, name: &str, api_root: &str, auth: Option<&str>) {
+    edit_account(home, name, |account| {
+        if !api_root.is_empty() {
+            account["api_root"] = api_root.into();
+        }
+        if let Some(auth) = auth {
+            account["auth_method"] = auth.into();
+        }
+    });
+}
+
 #[test]
 fn an_api_root_from_a_hand_edited_index_is_refused_before_anything_is_sent() {
     let (store, key, home) = linked(Tls::Valid, Permission::Read);
@@ -255,14 +267,7 @@ fn an_api_root_from_a_hand_edited_index_is_refused_before_anything_is_sent() {
     for (name, api_root, auth) in hostile_api_roots(&elsewhere) {
         let before = seen();
         let original = std::fs::read(home.config_dir().join("accounts.json")).unwrap();
-        edit_account(&home, name, |account| {
-            if !api_root.is_empty() {
-                account["api_root"] = api_root.clone().into();
-            }
-            if let Some(auth) = auth {
-                account["auth_method"] = auth.into();
-            }
-        });
+        apply_hostile_edit(&home, name, &api_root, auth);
         let outcome = api(&home, &store, &["products", "--account", name]);
         outcome
             .assert_code(1)

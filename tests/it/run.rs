@@ -3,7 +3,7 @@
 
 #![cfg(unix)] // the child commands are sh scripts
 
-use crate::api::{edit_account, hostile_api_roots};
+use crate::api::{apply_hostile_edit, hostile_api_roots};
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{assert_secret_only_in_credentials_file, follow, link, store_with_key};
 use crate::store::{Permission, TestKey, TestStore, Tls};
@@ -151,14 +151,7 @@ fn an_api_root_from_a_hand_edited_index_is_refused_before_the_child_starts() {
     let marker = home.config_dir().join("child-ran");
     for (name, api_root, auth) in hostile_api_roots(&elsewhere) {
         let original = std::fs::read(home.config_dir().join("accounts.json")).unwrap();
-        edit_account(&home, name, |account| {
-            if !api_root.is_empty() {
-                account["api_root"] = api_root.clone().into();
-            }
-            if let Some(auth) = auth {
-                account["auth_method"] = auth.into();
-            }
-        });
+        apply_hostile_edit(&home, name, &api_root, auth);
         let mut woolink = follow(&home, &store);
         let outcome = woolink
             .args(["run", "--account", name, "--", "touch"])
