@@ -113,7 +113,20 @@ impl Terminal {
         }
     }
 
-    /// Whether the terminal echoes typed text now (after woolink has ended).
+    /// Waits until the program has turned the terminal's echo off (a hidden prompt).
+    fn wait_for_echo_off(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.echo_is_on() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "echo never went off:\n{}",
+                self.transcript
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Whether the terminal echoes typed text now.
     fn echo_is_on(&self) -> bool {
         let master = self
             .session
@@ -166,6 +179,9 @@ fn interactive_connect_asks_in_order_re_asks_and_never_echoes_the_secret() {
     term.expect("Consumer key (ck_...): ");
     term.answer(&key.key);
     term.expect("Consumer secret (cs_..., hidden): ");
+    // rpassword prints the prompt, then turns echo off: type only once it has, as a person
+    // does (text typed ahead of any password prompt is echoed by the terminal itself).
+    term.wait_for_echo_off();
     term.answer(&key.secret);
     term.expect("Reached \"Test Store\"");
     term.expect("WooCommerce REST API found");
@@ -212,6 +228,10 @@ fn ctrl_c_at_each_prompt_exits_130_and_writes_nothing() {
             term.answer(answer);
         }
         term.expect(prompt);
+        if prompt.contains("hidden") {
+            // Interrupt the hidden prompt itself, echo off, so the restore is what is tested.
+            term.wait_for_echo_off();
+        }
         term.session.send_control('c').expect("Ctrl-C");
         term.expect("Cancelled");
         assert_eq!(term.finish(), 130, "at {prompt:?}\n{}", term.transcript);
