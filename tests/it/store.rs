@@ -109,6 +109,55 @@ pub enum Challenge {
     SiteGround,
 }
 
+/// Text a store prints before the JSON of every answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Junk {
+    /// A PHP deprecation notice, shown because `WP_DEBUG_DISPLAY` is on.
+    PhpNotice,
+    /// A UTF-8 byte-order mark from a plugin file saved with one.
+    ByteOrderMark,
+}
+
+impl Junk {
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Junk::PhpNotice => {
+                b"<br />\n<b>Deprecated</b>:  Function create_function() is deprecated in <b>/var/www/html/wp-content/plugins/old-plugin/old.php</b> on line <b>12</b><br />\n"
+            }
+            Junk::ByteOrderMark => b"\xEF\xBB\xBF",
+        }
+    }
+}
+
+/// Front pages that hide a working REST API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontPage {
+    Normal,
+    /// A performance or security plugin removed the api.w.org `Link` header and tag from
+    /// pages; REST answers still carry it.
+    NoDiscoveryHints,
+    /// A private-site plugin: pages 302 to the login page without a Link header, the REST API
+    /// answers 401 `rest_unauthorized` to anonymous requests; keys still work.
+    PrivateSite,
+    /// A coming-soon or maintenance plugin: pages answer 503 HTML; the REST API is open.
+    ComingSoon,
+    /// A page builder's front page of several MB.
+    Huge,
+    /// An uncached shop front that takes this long.
+    Slow(Duration),
+    /// A cache that refuses HEAD with 405.
+    HeadRefused,
+}
+
+/// A store that is down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Down {
+    /// WordPress maintenance mode (during updates): 503 with `Retry-After: 600` everywhere.
+    Maintenance,
+    /// A PHP fatal error: 500 `internal_server_error` on REST routes, "critical error" pages.
+    Fatal,
+}
+
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
     pub tls: Tls,
@@ -126,10 +175,25 @@ pub struct StoreConfig {
     pub redirect_to: Option<String>,
     /// Every request answers 302 to itself, toggling a trailing slash.
     pub redirect_loop: bool,
-    /// TLS terminated in front of a WordPress that believes it is on http.
+    /// TLS terminated in front of a WordPress that believes it is on http (`is_ssl()` false)
+    /// although its home and site URLs are https: keys are judged by OAuth 1.0a only, signed
+    /// for the http:// form of the URL, and the login page redirects to itself.
     pub behind_tls_proxy: bool,
+    /// Printed before every answer's body, as PHP notices or a byte-order mark are.
+    pub junk: Option<Junk>,
+    /// The web server's own password in front of the whole site: `(user, password, realm)`.
+    pub site_password: Option<(String, String, String)>,
+    /// The REST prefix (`rest_url_prefix`), `wp-json` unless a filter changed it.
+    pub rest_prefix: String,
+    /// What the front page (and other pages) look like.
+    pub front_page: FrontPage,
+    /// The whole store is down: maintenance mode or a PHP fatal error.
+    pub down: Option<Down>,
     /// Slept before every answer.
     pub latency: Duration,
+    /// PHP-FPM: this many workers, each answer costing this much CPU time on one of them.
+    /// Requests beyond the pool wait for a worker, as on real hosting.
+    pub workers: Option<(usize, Duration)>,
     pub site_name: String,
     /// A misbehaving store: how, and on which answers.
     pub hostile: Option<(Hostile, HostileScope)>,
@@ -150,7 +214,13 @@ impl StoreConfig {
             redirect_to: None,
             redirect_loop: false,
             behind_tls_proxy: false,
+            junk: None,
+            site_password: None,
+            rest_prefix: "wp-json".to_owned(),
+            front_page: FrontPage::Normal,
+            down: None,
             latency: Duration::ZERO,
+            workers: None,
             site_name: "Test Store".to_owned(),
             hostile: None,
         }
@@ -200,8 +270,10 @@ struct Shared {
     config: StoreConfig,
     /// Where the server really is: `scheme://host:port`.
     origin: String,
-    /// What WordPress believes its home URL is (http:// behind a TLS proxy), with the subdir.
+    /// WordPress's home URL (the `home` option), with the subdir.
     wp_home: String,
+    /// PHP-FPM's workers, when the store models them.
+    workers: Option<Arc<tokio::sync::Semaphore>>,
     index_routes: serde_json::Value,
     connections: AtomicUsize,
     state: Mutex<State>,
@@ -218,6 +290,15 @@ struct State {
 impl Shared {
     fn is_ssl(&self) -> bool {
         self.config.tls != Tls::None && !self.config.behind_tls_proxy
+    }
+
+    /// `get_home_url(null, $path, is_ssl() ? 'https' : 'http')`: the home URL with the scheme
+    /// WordPress believes the request came in with.
+    fn home_as_seen(&self) -> String {
+        match self.wp_home.split_once("://") {
+            Some((_, rest)) if !self.is_ssl() => format!("http://{rest}"),
+            _ => self.wp_home.clone(),
+        }
     }
 
     /// The live, unrevoked key with this consumer key.
@@ -265,13 +346,11 @@ impl TestStore {
         };
         let subdir = config.subdir.clone().unwrap_or_default();
         let subdir = subdir.trim_end_matches('/').to_owned();
-        let host = origin.split_once("://").unwrap().1;
-        let wp_home = if config.behind_tls_proxy {
-            format!("http://{host}{subdir}")
-        } else {
-            format!("{origin}{subdir}")
-        };
+        let wp_home = format!("{origin}{subdir}");
         let shared = Arc::new(Shared {
+            workers: config
+                .workers
+                .map(|(count, _)| Arc::new(tokio::sync::Semaphore::new(count))),
             index_routes: wp::filler_routes(config.woocommerce_active),
             origin,
             wp_home,
@@ -526,8 +605,66 @@ async fn handle(
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
-    let answer = wp::respond(&shared, &req);
+    if let FrontPage::Slow(delay) = shared.config.front_page
+        && !wp::is_rest(&shared, &req)
+    {
+        tokio::time::sleep(delay).await;
+    }
+    let (req, answer) = match (&shared.workers, shared.config.workers) {
+        (Some(pool), Some((_, cost))) => {
+            // Wait for a free worker, then spend its CPU time, as PHP-FPM does.
+            let _worker = pool.acquire().await.expect("worker pool open");
+            let shared = shared.clone();
+            tokio::task::spawn_blocking(move || {
+                burn_cpu(cost);
+                let answer = wp::respond(&shared, &req);
+                (req, answer)
+            })
+            .await
+            .expect("worker thread")
+        }
+        _ => {
+            let answer = wp::respond(&shared, &req);
+            (req, answer)
+        }
+    };
+    let answer = with_junk(shared.config.junk, answer);
     let answer = hostile::apply(shared.config.hostile, &req, answer).await;
     shared.state.lock().unwrap().requests[index].finished = Instant::now();
     Ok(answer)
+}
+
+/// Keeps one core busy for `cost`: PHP's time is CPU time, not a sleep.
+fn burn_cpu(cost: Duration) {
+    let started = Instant::now();
+    let mut x: u64 = 1;
+    while started.elapsed() < cost {
+        for _ in 0..10_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+}
+
+/// The answer with the store's junk printed before its body; status and headers unchanged.
+fn with_junk(junk: Option<Junk>, answer: Answer) -> Answer {
+    let Some(junk) = junk else {
+        return answer;
+    };
+    let (parts, body) = answer.into_parts();
+    let body = futures_body(body);
+    let mut bytes = junk.bytes().to_vec();
+    bytes.extend_from_slice(&body);
+    Response::from_parts(parts, Full::new(Bytes::from(bytes)))
+}
+
+/// The bytes of a whole `Full` body.
+fn futures_body(body: Full<Bytes>) -> Bytes {
+    use hyper::body::Body as _;
+    let mut body = std::pin::pin!(body);
+    let waker = std::task::Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    match body.as_mut().poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    }
 }

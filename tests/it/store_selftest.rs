@@ -13,8 +13,8 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::store::{
-    Challenge, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls,
-    max_concurrent_requests,
+    Challenge, Down, FrontPage, Junk, Permalinks, Permission, StoreConfig, TestKey, TestStore,
+    Tls, max_concurrent_requests,
 };
 
 fn client(store: &TestStore) -> reqwest::Client {
@@ -58,7 +58,8 @@ async fn send(request: RequestBuilder) -> Got {
         headers: response.headers().clone(),
         body: response.text().await.unwrap(),
     };
-    assert!(got.headers.get("www-authenticate").is_none());
+    // WooCommerce never asks for credentials with WWW-Authenticate; only a web server does.
+    assert!(!got.is_json() || got.headers.get("www-authenticate").is_none());
     got
 }
 
@@ -342,7 +343,7 @@ async fn stripped_authorization_leaves_only_query_credentials() {
 }
 
 #[tokio::test]
-async fn tls_proxy_ignores_basic_and_query_credentials() {
+async fn tls_proxy_hides_https_from_wordpress() {
     let key = TestKey::new(Permission::Read);
     let store = TestStore::start(StoreConfig {
         behind_tls_proxy: true,
@@ -357,9 +358,177 @@ async fn tls_proxy_ignores_basic_and_query_credentials() {
         key.key, key.secret
     );
     assert_eq!(outcome(c.get(query)).await, (401, CANNOT_VIEW.to_owned()));
+    // The index shows the https addresses of the options, not http://.
     let index = send(c.get(format!("{}/wp-json/?_fields=home,url", store.url()))).await;
-    let home = index.json()["home"].as_str().unwrap().to_owned();
-    assert_eq!(home, store.url().replace("https://", "http://"));
+    assert_eq!(index.json()["home"], store.url());
+    // OAuth 1.0a is judged against the http:// form of the URL.
+    let url = format!("{}/wp-json/wc/v3/products", store.url());
+    let as_http = url.replacen("https://", "http://", 1);
+    let signed = |signed_for: &str, key: &TestKey| {
+        let query = oauth_query("GET", signed_for, &[("per_page", "1")], key, now());
+        c.get(format!("{url}?per_page=1&{query}"))
+    };
+    assert_eq!(send(signed(&as_http, &key)).await.status, 200);
+    assert_eq!(
+        outcome(signed(&url, &key)).await,
+        (401, AUTH_ERROR.to_owned())
+    );
+    let unknown = TestKey::new(Permission::Read);
+    assert_eq!(
+        outcome(signed(&as_http, &unknown)).await,
+        (401, AUTH_ERROR.to_owned())
+    );
+    // The login page redirects to itself.
+    let login = format!("{}/wp-login.php", store.url());
+    let got = send(c.get(&login)).await;
+    assert_eq!((got.status, got.header("location")), (302, login.as_str()));
+}
+
+#[tokio::test]
+async fn junk_comes_before_the_json_of_every_answer() {
+    for junk in [Junk::PhpNotice, Junk::ByteOrderMark] {
+        let key = TestKey::new(Permission::Read);
+        let store = TestStore::start(StoreConfig {
+            junk: Some(junk),
+            ..https(vec![key.clone()])
+        });
+        let c = client(&store);
+        let got = send(
+            c.get(format!("{}{PRODUCTS}", store.url()))
+                .basic_auth(&key.key, Some(&key.secret)),
+        )
+        .await;
+        assert_eq!(got.status, 200);
+        assert!(got.is_json());
+        let body = got.body.as_bytes();
+        assert!(body.starts_with(junk.bytes()), "{junk:?}");
+        let json: Value = serde_json::from_slice(&body[junk.bytes().len()..]).unwrap();
+        assert!(json.is_array());
+    }
+}
+
+#[tokio::test]
+async fn the_site_password_comes_before_wordpress() {
+    let key = TestKey::new(Permission::Read);
+    let login = ("stage".to_owned(), "pw-site-1".to_owned(), "Staging".to_owned());
+    let store = TestStore::start(StoreConfig {
+        site_password: Some(login.clone()),
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let products = format!("{}{PRODUCTS}", store.url());
+    let refused = c.get(&products).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.headers()["www-authenticate"].to_str().unwrap();
+    assert_eq!(challenge, "Basic realm=\"Staging\"");
+    assert!(!refused.headers()["content-type"].to_str().unwrap().contains("json"));
+    // The site user is no WooCommerce key; the key then works in the query string only.
+    let site = c.get(&products).basic_auth(&login.0, Some(&login.1));
+    assert_eq!(outcome(site).await, (401, CANNOT_VIEW.to_owned()));
+    let query = format!(
+        "{products}&consumer_key={}&consumer_secret={}",
+        key.key, key.secret
+    );
+    let both = c.get(query).basic_auth(&login.0, Some(&login.1));
+    assert_eq!(send(both).await.status, 200);
+}
+
+#[tokio::test]
+async fn another_rest_prefix_moves_the_api() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        rest_prefix: "api".to_owned(),
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let old = send(c.get(format!("{}/wp-json/", store.url()))).await;
+    assert_eq!(old.status, 404);
+    assert!(!old.is_json());
+    let root = format!("{}/api/", store.url());
+    assert_eq!(old.header("link"), format!("<{root}>; rel=\"https://api.w.org/\""));
+    let index = send(c.get(format!("{root}?_fields=home"))).await;
+    assert_eq!(index.json()["home"], store.url());
+    let products = c
+        .get(format!("{root}wc/v3/products"))
+        .basic_auth(&key.key, Some(&key.secret));
+    assert_eq!(send(products).await.status, 200);
+}
+
+#[tokio::test]
+async fn front_pages_that_hide_the_api() {
+    let key = TestKey::new(Permission::Read);
+    let start = |front_page| {
+        TestStore::start(StoreConfig {
+            front_page,
+            ..https(vec![key.clone()])
+        })
+    };
+    let products = |store: &TestStore| {
+        client(store)
+            .get(format!("{}{PRODUCTS}", store.url()))
+            .basic_auth(&key.key, Some(&key.secret))
+    };
+    let hints = start(FrontPage::NoDiscoveryHints);
+    let home = send(client(&hints).get(hints.url())).await;
+    assert_eq!((home.status, home.header("link")), (200, ""));
+    let rest = send(products(&hints)).await;
+    let links = rest.headers.get_all("link").iter();
+    assert!(links.map(|l| l.to_str().unwrap()).any(|l| l.contains("api.w.org")));
+
+    let private = start(FrontPage::PrivateSite);
+    let c = client(&private);
+    let home = send(c.get(private.url())).await;
+    assert_eq!(home.status, 302);
+    assert!(home.header("location").contains("wp-login.php"));
+    let index = outcome(c.get(format!("{}/wp-json/", private.url()))).await;
+    assert_eq!(index, (401, "rest_unauthorized".to_owned()));
+    assert_eq!(send(products(&private)).await.status, 200);
+
+    let soon = start(FrontPage::ComingSoon);
+    assert_eq!(send(client(&soon).get(soon.url())).await.status, 503);
+    assert_eq!(send(products(&soon)).await.status, 200);
+
+    let huge = start(FrontPage::Huge);
+    assert!(send(client(&huge).get(huge.url())).await.body.len() > 2_000_000);
+
+    let head = start(FrontPage::HeadRefused);
+    assert_eq!(send(client(&head).head(head.url())).await.status, 405);
+}
+
+#[tokio::test]
+async fn a_store_that_is_down() {
+    let key = TestKey::new(Permission::Read);
+    let start = |down| {
+        TestStore::start(StoreConfig {
+            down: Some(down),
+            ..https(vec![key.clone()])
+        })
+    };
+    let maintenance = start(Down::Maintenance);
+    let got = send(client(&maintenance).get(format!("{}{PRODUCTS}", maintenance.url()))).await;
+    assert_eq!((got.status, got.header("retry-after")), (503, "600"));
+    assert!(!got.is_json());
+    let fatal = start(Down::Fatal);
+    let rest = outcome(client(&fatal).get(format!("{}{PRODUCTS}", fatal.url()))).await;
+    assert_eq!(rest, (500, "internal_server_error".to_owned()));
+    let page = send(client(&fatal).get(fatal.url())).await;
+    assert!(page.status == 500 && page.body.contains("critical error"));
+}
+
+#[tokio::test]
+async fn workers_queue_requests_beyond_the_pool() {
+    let key = TestKey::new(Permission::Read);
+    let store = TestStore::start(StoreConfig {
+        workers: Some((2, Duration::from_millis(100))),
+        ..https(vec![key.clone()])
+    });
+    let c = client(&store);
+    let started = std::time::Instant::now();
+    let one = || send(c.get(format!("{}/wp-json/", store.url())));
+    tokio::join!(one(), one(), one(), one());
+    let four = started.elapsed();
+    // Four requests on two workers take two turns of 100 ms each.
+    assert!(four >= Duration::from_millis(200), "{four:?}");
 }
 
 /// RFC 3986 unreserved characters stay, everything else is percent-encoded.

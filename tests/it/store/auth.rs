@@ -38,7 +38,8 @@ fn auth_error(message: &str) -> WpError {
 /// Whether WooCommerce's key authentication looks at this request at all.
 pub(super) fn is_wc_uri(s: &Shared, r: &Req) -> bool {
     let uri = r.path_and_query();
-    if uri.contains("wp-json/wc/") || uri.contains("wp-json/wc-") {
+    let prefix = &s.config.rest_prefix;
+    if uri.contains(&format!("{prefix}/wc/")) || uri.contains(&format!("{prefix}/wc-")) {
         return true;
     }
     // WooCommerce 11.1 learned to recognise `rest_route=`; pretty-permalink stores are taken as current.
@@ -94,6 +95,11 @@ fn basic_header(s: &Shared, r: &Req) -> Option<(String, String)> {
     if s.config.strip_authorization {
         return None;
     }
+    basic_login(r)
+}
+
+/// The user and password of an `Authorization: Basic` header, both non-empty.
+pub(super) fn basic_login(r: &Req) -> Option<(String, String)> {
     let value = r.header("authorization")?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -189,10 +195,11 @@ fn string_to_sign(
     let wp_base = format!("{}/", s.config.subdir.as_deref().unwrap_or(""));
     let relative = path.strip_prefix(&wp_base).unwrap_or(path);
     // get_home_url(null, $path, scheme) appends '/' . ltrim($path, '/') only for a non-empty path.
+    let home = s.home_as_seen();
     let url = if relative.is_empty() {
-        s.wp_home.clone()
+        home
     } else {
-        format!("{}/{}", s.wp_home, relative.trim_start_matches('/'))
+        format!("{home}/{}", relative.trim_start_matches('/'))
     };
     let joined: Vec<String> = params
         .iter()

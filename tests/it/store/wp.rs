@@ -10,7 +10,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use super::auth::{self, Auth};
-use super::{Answer, Challenge, Permalinks, Req, Shared, TestKey};
+use super::{Answer, Challenge, Down, FrontPage, Permalinks, Req, Shared, TestKey};
 
 const JSON: &str = "application/json; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
@@ -103,58 +103,162 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
         let to = to.trim_end_matches('/');
         return redirect(301, format!("{to}{}", r.path_and_query()));
     }
+    // The web server asks for its own password before WordPress runs.
+    if let Some((user, password, realm)) = &cfg.site_password
+        && auth::basic_login(r) != Some((user.clone(), password.clone()))
+    {
+        let mut a = html(401, "401 Authorization Required");
+        let challenge = format!("Basic realm=\"{realm}\"");
+        a.headers_mut()
+            .insert("www-authenticate", challenge.parse().unwrap());
+        return a;
+    }
     if !cfg.wordpress {
         if r.path == "/wp-json" || r.path.starts_with("/wp-json/") {
             return html(404, "Not Found");
         }
         return html(200, "Some other site");
     }
-
+    let rest_route = rest_route(s, r);
+    match cfg.down {
+        Some(Down::Maintenance) => {
+            // wp_maintenance(): the same page for every request, REST included.
+            let mut a = html(503, "Maintenance");
+            a.headers_mut()
+                .insert("retry-after", "600".parse().unwrap());
+            return a;
+        }
+        Some(Down::Fatal) if rest_route.is_some() => {
+            return error(
+                500,
+                "internal_server_error",
+                "There has been a critical error on this website.",
+            );
+        }
+        Some(Down::Fatal) => return html(500, "There has been a critical error on this website."),
+        None => {}
+    }
+    if let Some(route) = rest_route {
+        return rest(s, r, &route);
+    }
     let subdir = cfg.subdir.as_deref().unwrap_or("");
     let relative = match r.path.strip_prefix(subdir) {
         Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => return html(404, "Not Found"),
     };
-    if (relative == "/" || relative == "/index.php")
+    if relative == "/wp-login.php" || relative.starts_with("/wp-admin") {
+        if cfg.behind_tls_proxy {
+            // FORCE_SSL_ADMIN (siteurl is https) with is_ssl() false: a redirect to the https
+            // URL, which is where the request already was.
+            return redirect(302, format!("{}{}", s.origin, r.path_and_query()));
+        }
+        return html(200, "Log In");
+    }
+    let home = matches!(relative, "/" | "/index.php");
+    if cfg.permalinks == Permalinks::Pretty && !home {
+        // Any other pretty URL, /wp-json/ under another REST prefix included: WordPress's 404.
+        return page(s, r, 404);
+    }
+    // The home page; with Plain permalinks nginx's try_files hands /wp-json/ to index.php too.
+    page(s, r, 200)
+}
+
+/// The REST route a request is for, if WordPress serves it from the REST API.
+fn rest_route(s: &Shared, r: &Req) -> Option<String> {
+    let subdir = s.config.subdir.as_deref().unwrap_or("");
+    let relative = match r.path.strip_prefix(subdir) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return None,
+    };
+    if matches!(relative, "/" | "/index.php")
         && let Some(route) = r.query_param("rest_route")
     {
-        return rest(s, r, &route);
+        return Some(route);
     }
-    if cfg.permalinks == Permalinks::Pretty
-        && let Some(route) = relative.strip_prefix("/wp-json")
+    let prefix = format!("/{}", s.config.rest_prefix);
+    if s.config.permalinks == Permalinks::Pretty
+        && let Some(route) = relative.strip_prefix(&prefix)
         && (route.is_empty() || route.starts_with('/'))
     {
-        return rest(s, r, &percent_decode_str(route).decode_utf8_lossy());
+        return Some(percent_decode_str(route).decode_utf8_lossy().into_owned());
     }
-    // Plain permalinks: nginx's try_files hands /wp-json/ to index.php, which shows the home page.
-    home_page(s)
+    None
+}
+
+/// Whether the request goes to the REST API rather than to a page.
+pub(super) fn is_rest(s: &Shared, r: &Req) -> bool {
+    rest_route(s, r).is_some()
 }
 
 /// `ROOT` + route, as WordPress's `rest_url()` builds it.
 fn rest_url(s: &Shared, route: &str) -> String {
     match s.config.permalinks {
-        Permalinks::Pretty => format!("{}/wp-json{route}", s.wp_home),
+        Permalinks::Pretty => format!("{}/{}{route}", s.wp_home, s.config.rest_prefix),
         Permalinks::Plain { .. } => format!("{}/index.php?rest_route={route}", s.wp_home),
     }
 }
 
-fn home_page(s: &Shared) -> Answer {
-    let root = rest_url(s, "/");
+/// The `Link` header WordPress sends with pages and REST answers.
+fn api_link(s: &Shared) -> String {
+    format!("<{}>; rel=\"https://api.w.org/\"", rest_url(s, "/"))
+}
+
+/// A theme page (the home page, or WordPress's 404 page), as front-page plugins shape it.
+fn page(s: &Shared, r: &Req, status: u16) -> Answer {
+    let hints = match s.config.front_page {
+        FrontPage::NoDiscoveryHints => false,
+        FrontPage::PrivateSite => {
+            let login = format!("{}/wp-login.php?redirect_to=%2F", s.wp_home);
+            return redirect(302, login);
+        }
+        FrontPage::ComingSoon => {
+            let mut a = html(503, "Coming soon");
+            a.headers_mut()
+                .insert("retry-after", "3600".parse().unwrap());
+            return a;
+        }
+        FrontPage::HeadRefused if r.method == "HEAD" => return html(405, "Method Not Allowed"),
+        _ => true,
+    };
     let name = &s.config.site_name;
+    let tag = if hints {
+        format!(
+            "<link rel=\"https://api.w.org/\" href=\"{}\" />",
+            rest_url(s, "/")
+        )
+    } else {
+        String::new()
+    };
+    let filler = match s.config.front_page {
+        // A page builder's markup: megabytes of it.
+        FrontPage::Huge => {
+            "<div class=\"builder-section\"><span>Shop now</span></div>\n".repeat(80_000)
+        }
+        _ => String::new(),
+    };
     let body = format!(
-        "<!DOCTYPE html>\n<html><head><title>{name}</title>\
-         <link rel=\"https://api.w.org/\" href=\"{root}\" /></head>\
-         <body><h1>{name}</h1><p>Just another WordPress site</p></body></html>\n"
+        "<!DOCTYPE html>\n<html><head><title>{name}</title>{tag}</head>\
+         <body><h1>{name}</h1><p>Just another WordPress site</p>{filler}</body></html>\n"
     );
-    let mut a = answer(200, HTML, body);
-    let link = format!("<{root}>; rel=\"https://api.w.org/\"");
-    a.headers_mut().insert("link", link.parse().unwrap());
+    let mut a = answer(status, HTML, body);
+    if hints {
+        a.headers_mut()
+            .insert("link", api_link(s).parse().unwrap());
+    }
     a
 }
 
 /// A REST request: WooCommerce authentication, a blocking plugin, key permissions, then the route.
 fn rest(s: &Shared, r: &Req, route: &str) -> Answer {
+    let mut a = rest_answer(s, r, route);
+    a.headers_mut()
+        .append("link", api_link(s).parse().unwrap());
+    a
+}
+
+fn rest_answer(s: &Shared, r: &Req, route: &str) -> Answer {
     let route = match route.trim_end_matches('/') {
         "" => "/",
         trimmed => trimmed,
@@ -174,6 +278,13 @@ fn rest(s: &Shared, r: &Req, route: &str) -> Answer {
             401,
             "rest_not_logged_in",
             "You are not currently logged in.",
+        );
+    }
+    if s.config.front_page == FrontPage::PrivateSite && key.is_none() {
+        return error(
+            401,
+            "rest_unauthorized",
+            "Only authenticated users can access the REST API.",
         );
     }
     let method = auth::effective_method(r);
