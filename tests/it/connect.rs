@@ -11,7 +11,7 @@ use crate::store::{
 };
 
 /// A store with one key of `permission`, adjusted by `adjust`.
-fn store_with(tls: Tls, key: &TestKey, adjust: impl FnOnce(&mut StoreConfig)) -> TestStore {
+pub(crate) fn store_with(tls: Tls, key: &TestKey, adjust: impl FnOnce(&mut StoreConfig)) -> TestStore {
     let mut config = StoreConfig::new(tls);
     config.keys = vec![key.clone()];
     adjust(&mut config);
@@ -19,7 +19,7 @@ fn store_with(tls: Tls, key: &TestKey, adjust: impl FnOnce(&mut StoreConfig)) ->
 }
 
 /// Runs `connect --no-save` with the store's CA trusted, the secret on stdin.
-fn connect(
+pub(crate) fn connect(
     url: &str,
     store: &TestStore,
     key: &str,
@@ -38,12 +38,12 @@ fn connect(
     (woolink, outcome)
 }
 
-fn connect_key(store: &TestStore, key: &TestKey, extra: &[&str]) -> Outcome {
+pub(crate) fn connect_key(store: &TestStore, key: &TestKey, extra: &[&str]) -> Outcome {
     connect(&store.url(), store, &key.key, &key.secret, extra).1
 }
 
 /// A failure: the given exit code, nothing written, the masked key shown where it matters.
-fn assert_failure(outcome: &Outcome, code: i32, kind: &str) {
+pub(crate) fn assert_failure(outcome: &Outcome, code: i32, kind: &str) {
     outcome.assert_code(code);
     assert!(
         outcome.stderr.starts_with("Checking") || outcome.stderr.contains("error: "),
@@ -56,7 +56,7 @@ fn assert_failure(outcome: &Outcome, code: i32, kind: &str) {
 
 /// One outcome: a key of `permission` on a store set up by `adjust` fails with `code`, the
 /// JSON `kind`, and a message containing `needle`.
-fn assert_store_fails(
+pub(crate) fn assert_store_fails(
     permission: Permission,
     tls: Tls,
     adjust: impl FnOnce(&mut StoreConfig),
@@ -80,7 +80,7 @@ fn connect_with_wrong_secret(
     connect(&store.url(), &store, &key.key, &wrong, &["--json"])
 }
 
-fn suffix(key: &TestKey) -> &str {
+pub(crate) fn suffix(key: &TestKey) -> &str {
     &key.key[key.key.len() - 7..]
 }
 

@@ -19,3 +19,4 @@ mod store;
 mod store_selftest;
 mod terminal;
 mod verify;
+mod wild;

@@ -1,0 +1,178 @@
+//! `woolink connect` against stores configured the way shops out there are: each
+//! configuration of the test store's real-world modes gets the right verdict, and a healthy
+//! store costs the probe one round of two requests.
+
+use std::time::Duration;
+
+use crate::connect::{assert_failure, assert_store_fails, connect, connect_key, store_with};
+use crate::store::{
+    Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls,
+    max_concurrent_requests,
+};
+
+/// The requests that went to a page rather than to the REST API.
+fn page_requests(store: &TestStore) -> Vec<String> {
+    store
+        .requests()
+        .into_iter()
+        .map(|r| r.path_and_query)
+        .filter(|path| !path.contains("/wp-json") && !path.contains("rest_route"))
+        .collect()
+}
+
+#[test]
+fn a_healthy_store_costs_one_round_of_two_requests() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.latency = Duration::from_millis(200);
+    });
+    connect_key(&store, &key, &[]).assert_code(0);
+    let requests = store.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(max_concurrent_requests(&requests), 2, "{requests:#?}");
+}
+
+#[test]
+fn tls_proxy_with_a_working_key_names_the_cause_not_the_key() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| config.behind_tls_proxy = true);
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "https_not_detected");
+    outcome
+        .assert_stderr_contains("the key itself works")
+        .assert_stderr_contains("X-Forwarded-Proto");
+    assert!(!outcome.stderr.contains("does not recognise"), "{}", outcome.stderr);
+}
+
+#[test]
+fn tls_proxy_with_an_unknown_key_is_not_called_unknown() {
+    let known = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &known, |config| config.behind_tls_proxy = true);
+    let stranger = TestKey::new(Permission::ReadWrite);
+    let (woolink, outcome) = connect(
+        &store.url(),
+        &store,
+        &stranger.key,
+        &stranger.secret,
+        &["--json"],
+    );
+    assert_failure(&outcome, 3, "https_not_detected");
+    outcome.assert_stderr_contains("could not be checked");
+    assert!(!outcome.stderr.contains("revoked"), "{}", outcome.stderr);
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn junk_before_the_json_is_read_past_and_named() {
+    let cases = [
+        (
+            Junk::PhpNotice,
+            "Deprecated: Function create_function() is deprecated",
+            "WP_DEBUG_DISPLAY",
+        ),
+        (Junk::ByteOrderMark, "byte-order mark", "without a BOM"),
+    ];
+    for (junk, shown, advice) in cases {
+        let key = TestKey::new(Permission::ReadWrite);
+        let store = store_with(Tls::Valid, &key, |config| config.junk = Some(junk));
+        let outcome = connect_key(&store, &key, &["--json"]);
+        outcome.assert_code(0);
+        let json = outcome.json();
+        assert_eq!(json["access"], "read-write", "{junk:?}");
+        let notes = json["notes"].to_string();
+        assert!(notes.contains(shown) && notes.contains(advice), "{junk:?}: {notes}");
+        // Human output carries the same note.
+        let human = connect_key(&store, &key, &[]);
+        human.assert_code(0).assert_stdout_contains(shown);
+    }
+}
+
+#[test]
+fn the_site_password_is_named_with_its_realm() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.site_password = Some(("stage".into(), "pw-site-1".into(), "Staging".into()));
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    assert_failure(&outcome, 3, "site_password_required");
+    outcome
+        .assert_stderr_contains("\"Staging\"")
+        .assert_stderr_contains("--site-user")
+        .assert_stderr_contains("WOOLINK_SITE_PASSWORD");
+}
+
+#[test]
+fn another_rest_prefix_keeps_the_store_url_at_home() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| config.rest_prefix = "api".into());
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let json = outcome.json();
+    assert_eq!(json["store_url"], store.url());
+    assert_eq!(json["api_root"], format!("{}/api/", store.url()));
+    assert_eq!(json["access"], "read");
+}
+
+#[test]
+fn front_pages_that_hide_a_working_api_are_never_asked() {
+    let pages = [
+        FrontPage::NoDiscoveryHints,
+        FrontPage::PrivateSite,
+        FrontPage::ComingSoon,
+        FrontPage::Huge,
+        FrontPage::HeadRefused,
+        FrontPage::Slow(Duration::from_secs(5)),
+    ];
+    for front_page in pages {
+        let key = TestKey::new(Permission::ReadWrite);
+        let store = store_with(Tls::Valid, &key, |config| config.front_page = front_page);
+        let outcome = connect_key(&store, &key, &["--json"]);
+        outcome.assert_code(0);
+        assert_eq!(outcome.json()["access"], "read-write", "{front_page:?}");
+        let pages = page_requests(&store);
+        assert!(pages.is_empty(), "{front_page:?}: asked {pages:?}");
+    }
+}
+
+#[test]
+fn a_store_found_only_through_its_front_page_is_found() {
+    // The user typed the domain; WordPress lives in /shop and says so in the home page's Link.
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.rest_prefix = "api".into();
+        config.front_page = FrontPage::HeadRefused;
+    });
+    let outcome = connect(&store.url(), &store, &key.key, &key.secret, &["--json"]).1;
+    outcome.assert_code(0);
+    assert_eq!(outcome.json()["api_root"], format!("{}/api/", store.url()));
+}
+
+#[test]
+fn a_store_in_maintenance_mode_is_temporarily_unavailable() {
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| config.down = Some(Down::Maintenance),
+        (3, "store_unavailable", "try again in 10 minutes"),
+    );
+}
+
+#[test]
+fn a_php_fatal_error_is_an_internal_error_of_the_store() {
+    assert_store_fails(
+        Permission::ReadWrite,
+        Tls::Valid,
+        |config| config.down = Some(Down::Fatal),
+        (3, "store_error", "internal error"),
+    );
+}
+
+#[test]
+fn a_worker_bound_store_still_links() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.workers = Some((2, Duration::from_millis(60)));
+    let store = TestStore::start(config);
+    connect_key(&store, &key, &[]).assert_code(0);
+}
