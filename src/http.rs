@@ -111,11 +111,22 @@ impl Answer {
         matches!(self.status, 301 | 302 | 303 | 307 | 308)
     }
 
+    /// The JSON document of an answer labelled JSON, read past anything the store printed
+    /// before it (see [`crate::store_json`]).
     pub fn json(&self) -> Option<serde_json::Value> {
+        self.json_with_junk().map(|(value, _)| value)
+    }
+
+    /// What the store printed before the JSON of this answer, if anything.
+    pub fn junk(&self) -> Option<crate::store_json::Junk> {
+        self.json_with_junk().and_then(|(_, junk)| junk)
+    }
+
+    fn json_with_junk(&self) -> Option<(serde_json::Value, Option<crate::store_json::Junk>)> {
         if !self.is_json() {
             return None;
         }
-        serde_json::from_slice(&self.body).ok()
+        crate::store_json::parse(&self.body)
     }
 }
 

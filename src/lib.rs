@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod output;
 mod private_file;
 pub mod probe;
+pub mod store_json;
 pub mod store_url;
 pub mod term;
 pub mod vault;

@@ -7,6 +7,7 @@
 //! is sent again to the canonical root. The probe prints nothing and prompts for nothing.
 
 mod discover;
+mod error;
 pub mod root;
 pub mod verdict;
 
@@ -15,8 +16,9 @@ use url::Url;
 
 use discover::{DiscoveryError, discover};
 pub use discover::{IndexState, Site, SiteIndex};
+pub use error::ProbeError;
 pub use root::ApiRoot;
-use verdict::{Challenge, Verdict, judge};
+use verdict::{Verdict, judge};
 
 use crate::account::{Access, AuthMethod};
 use crate::http::{Answer, HttpClient, TlsProblem, TransportError};
@@ -82,167 +84,6 @@ pub enum ProbeStep<'a> {
     KeyAccepted { auth_method: AuthMethod },
     /// What the key may do.
     AccessDecided { access: Access },
-}
-
-/// Why the key could not be proven. Every message names the store, shows the key only as
-/// `ck_…last7`, and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProbeError {
-    #[error("Could not reach {store}: {cause}. Check the address, and that the store is online.")]
-    Unreachable {
-        store: String,
-        cause: TransportError,
-    },
-    #[error(
-        "{store} sent an answer woolink cannot use: {cause}. Something between woolink and WordPress (a proxy, CDN, security plugin, or a PHP error) is damaging answers; the web server's error log may say why."
-    )]
-    BrokenAnswer {
-        store: String,
-        cause: TransportError,
-    },
-    #[error(
-        "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
-    )]
-    TimedOut { store: String },
-    #[error("Could not connect securely to {store}: {problem}. {advice}")]
-    Tls {
-        store: String,
-        problem: TlsProblem,
-        advice: &'static str,
-    },
-    #[error(
-        "{store} redirects in a loop. Check WordPress Address and Site Address in Settings > General, and the web server's redirect rules."
-    )]
-    RedirectLoop { store: String },
-    #[error(
-        "{store} redirects from https to plain http ({to}). woolink does not send credentials over plain http. Set WordPress Address and Site Address to https:// in Settings > General, or fix the web server's redirect."
-    )]
-    Downgrade { store: String, to: String },
-    #[error(
-        "{typed} sends visitors to {canonical}, another address. woolink sends credentials only to the store you name. If {canonical} is your store, run again with that address."
-    )]
-    MovedElsewhere { typed: String, canonical: String },
-    #[error(
-        "{store} is served over plain http, which would show your key and your shop's data to anyone on the network. Turn on HTTPS for the store (recommended), or pass --allow-http to sign requests with OAuth 1.0a (the secret is never sent, but everything else travels unencrypted)."
-    )]
-    PlainHttpRefused { store: String },
-    #[error(
-        "{store} answered with {} (HTTP {}) instead of WordPress. Allow requests to /wp-json/ in the firewall or CDN settings (for example a rule that skips the challenge for /wp-json/wc/), then try again.",
-        .challenge.vendor.map(|v| format!("a {v} challenge page")).unwrap_or_else(|| "a firewall page".to_owned()),
-        .challenge.status
-    )]
-    Challenge { store: String, challenge: Challenge },
-    #[error(
-        "{store} does not look like a WordPress site: its pages carry no REST API link and it has no REST index (HTTP {status}). Check the address: it should be the store's home page."
-    )]
-    NotWordPress { store: String, status: u16 },
-    #[error(
-        "{store} runs WordPress, but WooCommerce's REST API (wc/v3) is not there. Check in WordPress admin > Plugins that WooCommerce is installed and active."
-    )]
-    NoWooCommerce { store: String },
-    #[error(
-        "{store} uses \"Plain\" permalinks and did not accept the key {key}. Most likely its WooCommerce is older than 11.1, which ignores API keys with Plain permalinks: in WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again. If the store runs WooCommerce 11.1 or later, the key is unknown or revoked: look for a key ending in {suffix} at {admin}."
-    )]
-    PlainPermalinks {
-        store: String,
-        key: String,
-        suffix: String,
-        admin: String,
-    },
-    #[error(
-        "{store} ignored the key: WordPress believes it is served over plain http (it reports http:// addresses), as happens behind a proxy or load balancer that handles HTTPS. Make the server tell WordPress about HTTPS (for example in wp-config.php: if X-Forwarded-Proto is https, set $_SERVER['HTTPS'] = 'on'), then try again."
-    )]
-    BehindProxy { store: String },
-    #[error(
-        "{store} does not recognise the key {key}: it may have been revoked or deleted, or belong to another store.{plugin} Look for a key ending in {suffix} at {admin}, or create a new one there."
-    )]
-    UnknownKey {
-        store: String,
-        key: String,
-        suffix: String,
-        admin: String,
-        plugin: String,
-    },
-    #[error(
-        "{store} knows the key {key}, but the consumer secret does not match it. Copy the secret again; if it is lost (WooCommerce shows it only once), revoke the key and create a new one at {admin}."
-    )]
-    WrongSecret {
-        store: String,
-        key: String,
-        admin: String,
-    },
-    #[error(
-        "{store} refused the signed request for the key {key}: the key is unknown or revoked, the secret is wrong, or this computer's clock is more than 15 minutes off. The store said: \"{message}\". Check the key at {admin}."
-    )]
-    OAuthRejected {
-        store: String,
-        key: String,
-        admin: String,
-        message: String,
-    },
-    #[error(
-        "The key {key} has Write permission only; woolink needs Read or Read/Write. Edit the key at {admin} and set Permissions to Read or Read/Write."
-    )]
-    WriteOnly { key: String, admin: String },
-    #[error(
-        "The key {key} is valid, but the WordPress user it belongs to may not view the shop's data (for example a Customer). Edit the key at {admin} and choose a user who is an Administrator or Shop Manager."
-    )]
-    NoCapability { key: String, admin: String },
-    #[error(
-        "{store} redirected the API request to {location}. woolink never sends credentials through a redirect. Use the store's canonical address, and check the web server's redirect rules for /wp-json/."
-    )]
-    ApiRedirected { store: String, location: String },
-    #[error(
-        "{store} gave an answer WooCommerce never gives: HTTP {status}{}. {}",
-        if *.json { "" } else { " and not JSON" },
-        if *.status >= 500 { "The store had an internal error; its PHP error log says why." } else { "A plugin, cache or security rule may be changing answers under /wp-json/." }
-    )]
-    Unexpected {
-        store: String,
-        status: u16,
-        json: bool,
-    },
-}
-
-impl ProbeError {
-    /// A stable, machine-readable name for `--json` output.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ProbeError::Unreachable { .. } => "unreachable",
-            ProbeError::BrokenAnswer { .. } => "broken_answer",
-            ProbeError::TimedOut { .. } => "timeout",
-            ProbeError::Tls { .. } => "tls",
-            ProbeError::RedirectLoop { .. } => "redirect_loop",
-            ProbeError::Downgrade { .. } => "https_downgrade",
-            ProbeError::MovedElsewhere { .. } => "moved_elsewhere",
-            ProbeError::PlainHttpRefused { .. } => "plain_http_refused",
-            ProbeError::Challenge { .. } => "firewall_challenge",
-            ProbeError::NotWordPress { .. } => "not_wordpress",
-            ProbeError::NoWooCommerce { .. } => "no_woocommerce",
-            ProbeError::PlainPermalinks { .. } => "plain_permalinks",
-            ProbeError::BehindProxy { .. } => "https_not_detected",
-            ProbeError::UnknownKey { .. } => "unknown_key",
-            ProbeError::WrongSecret { .. } => "wrong_secret",
-            ProbeError::OAuthRejected { .. } => "oauth_rejected",
-            ProbeError::WriteOnly { .. } => "write_only_key",
-            ProbeError::NoCapability { .. } => "user_lacks_capability",
-            ProbeError::ApiRedirected { .. } => "api_redirected",
-            ProbeError::Unexpected { .. } => "unexpected_answer",
-        }
-    }
-
-    /// PRODUCT.md's exit codes: 2 input, 3 store not usable, 4 credentials or access.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ProbeError::PlainHttpRefused { .. } => 2,
-            ProbeError::UnknownKey { .. }
-            | ProbeError::WrongSecret { .. }
-            | ProbeError::OAuthRejected { .. }
-            | ProbeError::WriteOnly { .. }
-            | ProbeError::NoCapability { .. } => 4,
-            _ => 3,
-        }
-    }
 }
 
 /// Proves `credentials` against the store at `typed`.
