@@ -210,11 +210,26 @@ impl HttpClient {
         self.send_json(request, None).await
     }
 
+    /// Sends `request` and reads only the status and headers: the body is never downloaded
+    /// (a front page can be megabytes), and `body` of the answer is empty.
+    pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
+        self.exchange(request, None, false).await
+    }
+
     /// Sends `request` with `body`, if any, as its JSON content.
     pub async fn send_json(
         &self,
         request: Request<'_>,
         body: Option<Vec<u8>>,
+    ) -> Result<Answer, TransportError> {
+        self.exchange(request, body, true).await
+    }
+
+    async fn exchange(
+        &self,
+        request: Request<'_>,
+        body: Option<Vec<u8>>,
+        read_body: bool,
     ) -> Result<Answer, TransportError> {
         let started = Instant::now();
         let shown = debug_enabled().then(|| {
@@ -241,6 +256,13 @@ impl HttpClient {
             let mut response = builder.send().await.map_err(classify)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
+            if !read_body {
+                return Ok(Answer {
+                    status,
+                    headers,
+                    body: Vec::new(),
+                });
+            }
             if response
                 .content_length()
                 .is_some_and(|len| len > MAX_BODY as u64)

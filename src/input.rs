@@ -37,30 +37,26 @@ pub fn asks_for_something(args: &ConnectArgs) -> bool {
     args.url.is_none() || args.consumer_key.is_none() || !secret_given
 }
 
-/// The store, key and secret, from wherever each is given. `after_url` gets the store and
-/// what normalizing the typed address changed as soon as the address is known, before the key
-/// is asked for.
-pub fn gather(
-    args: &ConnectArgs,
-    interactive: bool,
-    after_url: impl FnOnce(&StoreUrl, &[String]) -> Result<(), Error>,
-) -> Result<ConnectInput, Error> {
+/// The store, from `--url` (or its variable) or a prompt, with what normalizing the typed
+/// address changed.
+pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<String>), Error> {
     if args.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
-    let (store, url_notes) = match &args.url {
-        Some(url) => StoreUrl::parse_with_notes(url)?,
+    match &args.url {
+        Some(url) => Ok(StoreUrl::parse_with_notes(url)?),
         None if interactive => ask_until_valid("Store URL", |text| {
             StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
-        })?,
-        None => {
-            return Err(Error::MissingInput {
-                what: "The store URL",
-                how: "pass --url URL or set WOOLINK_STORE_URL",
-            });
-        }
-    };
-    after_url(&store, &url_notes)?;
+        }),
+        None => Err(Error::MissingInput {
+            what: "The store URL",
+            how: "pass --url URL or set WOOLINK_STORE_URL",
+        }),
+    }
+}
+
+/// The key and secret, from wherever each is given.
+pub fn credentials(args: &ConnectArgs, interactive: bool) -> Result<Credentials, Error> {
     let key = match &args.consumer_key {
         Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
         None if interactive => ask_until_valid("Consumer key (ck_...)", |text| {
@@ -74,10 +70,16 @@ pub fn gather(
         }
     };
     let secret = read_secret(args, interactive)?;
-    Ok(ConnectInput {
-        store,
-        credentials: Credentials { key, secret },
-    })
+    Ok(Credentials { key, secret })
+}
+
+/// A yes/no question whose answer is yes unless the person says no.
+pub fn confirm_yes(question: &str) -> Result<bool, Error> {
+    let answer = ask_line(&format!("{question} [Y/n]"))?;
+    Ok(!matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "n" | "no"
+    ))
 }
 
 fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, Error> {

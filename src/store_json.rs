@@ -118,7 +118,12 @@ mod tests {
 
     #[test]
     fn no_json_is_no_json() {
-        for body in [&b"<html>hi</html>"[..], b"", b"\xEF\xBB\xBF", b"Notice: x [1"] {
+        for body in [
+            &b"<html>hi</html>"[..],
+            b"",
+            b"\xEF\xBB\xBF",
+            b"Notice: x [1",
+        ] {
             assert_eq!(parse(body), None);
         }
     }

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::index::Index;
 use crate::input::{self, ConnectInput};
 use crate::output;
-use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep};
+use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
 use crate::store_url::StoreUrl;
 use crate::term::{Paint, Progress};
 
@@ -34,17 +34,28 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     if asks && !quiet {
         output::status(&intro(Paint::stderr()));
     }
-    let input = input::gather(&args, interactive, |store, notes| {
-        if !quiet {
-            for note in notes {
-                output::status(&format!("Note: {note}"));
-            }
+    let (mut store, url_notes) = input::store(&args, interactive)?;
+    if !quiet {
+        for note in url_notes {
+            output::status(&format!("Note: {note}"));
         }
-        if asks || args.open {
-            keys_page(store, args.open, quiet);
-        }
-        Ok(())
-    })?;
+    }
+    let http = super::http_client(&args.net)?;
+    let options = ProbeOptions {
+        allow_http: args.allow_http,
+        time_limit: Duration::from_secs(args.net.timeout),
+    };
+    // A person about to make a key learns first whether the store is there and where.
+    let found = if asks {
+        Some(look_up(&http, &mut store, options, quiet).await?)
+    } else {
+        None
+    };
+    if asks || args.open {
+        keys_page(&store, args.open, quiet);
+    }
+    let credentials = input::credentials(&args, interactive)?;
+    let input = ConnectInput { store, credentials };
     if !args.no_save && target.is_none() {
         target = Some(SaveTarget::open(&args, interactive)?);
     }
@@ -58,11 +69,19 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     let progress = Progress::new(quiet);
     progress.start(&format!("Reaching {}", input.store));
     let observe = |step: ProbeStep| show_step(&progress, &input, step);
-    let report = match prove(&args, &input, &observe).await {
+    let proving = probe::probe_observed(
+        &http,
+        &input.store,
+        &input.credentials,
+        options,
+        found.as_ref(),
+        &observe,
+    );
+    let report = match proving.await {
         Ok(report) => report,
         Err(err) => {
             progress.fail();
-            return Err(err);
+            return Err(err.into());
         }
     };
     progress.clear();
@@ -248,17 +267,44 @@ fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
     }
 }
 
-async fn prove(
-    args: &ConnectArgs,
-    input: &ConnectInput,
-    observe: &impl Fn(ProbeStep),
-) -> Result<ProbeReport, Error> {
-    let http = super::http_client(&args.net)?;
-    let options = ProbeOptions {
-        allow_http: args.allow_http,
-        time_limit: Duration::from_secs(args.net.timeout),
+/// Finds the store before anything secret is typed, says what was found, and asks before
+/// going on with a store at another address (then `store` becomes that address).
+async fn look_up(
+    http: &crate::http::HttpClient,
+    store: &mut StoreUrl,
+    options: ProbeOptions,
+    quiet: bool,
+) -> Result<Site, Error> {
+    let progress = Progress::new(quiet);
+    progress.start(&format!("Looking up {store}"));
+    let site = match probe::look_up(http, store, options.time_limit).await {
+        Ok(site) => site,
+        Err(err) => {
+            progress.fail();
+            return Err(err.into());
+        }
     };
-    Ok(probe::probe_observed(&http, &input.store, &input.credentials, options, observe).await?)
+    let what = match site.index.site_name() {
+        Some(name) => format!("WooCommerce store \"{name}\""),
+        None => "WooCommerce store".to_owned(),
+    };
+    progress.done(&format!("Found {what} at {}", site.store));
+    progress.clear();
+    if !probe::same_site(store, &site.store) {
+        let question = format!(
+            "{store} sends visitors to {}, another address. Use {} instead?",
+            site.store, site.store
+        );
+        if !input::confirm_yes(&question)? {
+            return Err(probe::ProbeError::MovedElsewhere {
+                typed: store.to_string(),
+                canonical: site.store.to_string(),
+            }
+            .into());
+        }
+    }
+    *store = site.store.clone();
+    Ok(site)
 }
 
 fn summary(

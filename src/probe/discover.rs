@@ -1,14 +1,18 @@
-//! Finding the store: its canonical address and REST API root, without sending any credential.
+//! Finding the store when the API is not where it usually is: its canonical address and REST
+//! API root, without sending any credential.
 //!
-//! The home page's `Link rel="https://api.w.org/"` header names the API root (it is there even
-//! when WooCommerce is inactive or the REST index is closed); the REST index, asked for with
-//! `_fields` so it stays small, says whether WooCommerce is active. Both are asked at once.
+//! The REST API is asked first: its index (with `_fields`, so it stays small) says where the
+//! API is, whether WooCommerce is active and where the store's home is. Where it is not at
+//! `/wp-json/`, the answer there (WordPress's 404 page, or the home page under Plain
+//! permalinks) names the root in its `Link rel="https://api.w.org/"` header. Only when neither
+//! does is the front page asked, and only its headers are read: front pages can be megabytes,
+//! slow, or replaced by private-site and coming-soon plugins.
 
 use reqwest::Method;
 use url::Url;
 
 use super::root::{ApiRoot, api_root_from_links};
-use super::verdict::{Challenge, challenge, error_code};
+use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::http::{Answer, HttpClient, Request, TransportError};
 use crate::store_url::StoreUrl;
 
@@ -17,17 +21,30 @@ const MAX_REDIRECTS: usize = 10;
 /// The index is 1.5 MB on a plain store; these fields are under 1 KB.
 const INDEX_FIELDS: &str = "name,description,url,home,namespaces";
 
-/// A store found, before any credential was sent.
+/// A store found: where its API is and what is known of it.
 #[derive(Debug, Clone)]
 pub struct Site {
-    /// Canonical store address: where the API root hangs.
+    /// The store's address: its home, where admin pages hang.
     pub store: StoreUrl,
     pub root: ApiRoot,
     pub index: IndexState,
 }
 
+impl Site {
+    /// Where the API of a store at `typed` usually is; nothing asked yet.
+    pub fn guessed(typed: &StoreUrl) -> Site {
+        Site {
+            store: typed.clone(),
+            root: ApiRoot::pretty_under(typed.as_url()),
+            index: IndexState::NotAsked,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexState {
+    /// The probe went straight to the API and did not need the index.
+    NotAsked,
     Found(SiteIndex),
     /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
     /// closes the REST API to anonymous requests.
@@ -51,15 +68,6 @@ impl SiteIndex {
     pub fn has_woocommerce(&self) -> bool {
         self.namespaces.iter().any(|ns| ns == "wc/v3")
     }
-
-    /// WordPress reports http:// addresses while answering over https: it does not know it is
-    /// behind a TLS-terminating proxy, and then ignores keys sent over https.
-    pub fn believes_plain_http(&self) -> bool {
-        [&self.url, &self.home]
-            .into_iter()
-            .flatten()
-            .any(|url| url.starts_with("http://"))
-    }
 }
 
 impl IndexState {
@@ -79,70 +87,78 @@ pub enum DiscoveryError {
     RedirectLoop,
     #[error("redirect from https to http")]
     Downgrade { to: String },
-    #[error("firewall challenge")]
-    Challenge(Challenge),
+    /// Something in front of WordPress answered instead: a firewall, the web server's
+    /// password, maintenance mode, a server error.
+    #[error("the store cannot be used")]
+    Trouble(StoreTrouble),
     #[error("not WordPress")]
     NotWordPress { status: u16 },
 }
 
-/// Finds the canonical store and its API root. Sends no credentials.
+/// Finds the store's API root, home and index. Sends no credentials.
 pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, DiscoveryError> {
-    let guessed_index = index_url(&ApiRoot::pretty_under(typed.as_url()));
-    let (home, guess) = tokio::join!(
-        follow(http, Method::HEAD, typed.as_url().clone()),
-        follow(http, Method::GET, guessed_index),
-    );
-    let (home_url, home_answer) = home?;
-    if let Some(found) = challenge(&home_answer) {
-        return Err(DiscoveryError::Challenge(found));
-    }
-    let guess = guess.ok();
-
-    let mut root = link_root(&home_answer, &home_url);
-    if root.is_none() {
-        // Some servers refuse HEAD or drop headers on it: ask once more with GET.
-        let (url, answer) = follow(http, Method::GET, home_url.clone()).await?;
-        if let Some(found) = challenge(&answer) {
-            return Err(DiscoveryError::Challenge(found));
-        }
-        root = link_root(&answer, &url);
-    }
-    // A cache or proxy may strip the Link header; a REST index where it should be is proof
-    // enough.
-    let index_root = || match &guess {
-        Some((url, answer)) if matches!(index_state(answer), IndexState::Found(_)) => {
-            let mut root = url.clone();
-            root.set_query(None);
-            ApiRoot::new(root)
-        }
-        _ => None,
+    let guess = ApiRoot::pretty_under(typed.as_url());
+    let (url, answer) = follow(http, Method::GET, index_url(&guess), Read::Whole).await?;
+    let mut index = index_state(&answer);
+    let root = if matches!(index, IndexState::Found(_) | IndexState::Closed { .. }) {
+        // A REST index (or a REST error) where it should be is proof enough.
+        let mut root = url.clone();
+        root.set_query(None);
+        ApiRoot::new(root)
+    } else {
+        index = IndexState::Unavailable;
+        link_root(&answer, &url)
     };
-    let root = match root
-        .map(|root| same_scheme_as_page(root, &home_url))
-        .or_else(index_root)
-    {
+    let root = match root {
         Some(root) => root,
         None => {
-            return Err(DiscoveryError::NotWordPress {
-                status: home_answer.status,
-            });
+            if let Some(trouble) = store_trouble(&answer) {
+                return Err(DiscoveryError::Trouble(trouble));
+            }
+            front_page_root(http, typed).await?
         }
     };
-
-    let index = match guess {
-        Some((url, answer)) if url == index_url(&root) => index_state(&answer),
-        _ => fetch_index(http, &root).await,
-    };
-    let store =
-        StoreUrl::from_url(&root.store_base()).map_err(|_| DiscoveryError::NotWordPress {
-            status: home_answer.status,
-        })?;
+    if index == IndexState::Unavailable {
+        index = fetch_index(http, &root).await;
+    }
+    let store = home(&index, &root).ok_or(DiscoveryError::NotWordPress {
+        status: answer.status,
+    })?;
     Ok(Site { store, root, index })
 }
 
+/// The store's address: the index's `home` when it is on the API's own origin (where the key
+/// goes), else the folder the root hangs under.
+fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
+    let from_index = match index {
+        IndexState::Found(SiteIndex {
+            home: Some(home), ..
+        }) => Url::parse(home)
+            .ok()
+            .filter(|home| home.origin() == root.url().origin())
+            .and_then(|home| StoreUrl::from_url(&home).ok()),
+        _ => None,
+    };
+    from_index.or_else(|| StoreUrl::from_url(&root.store_base()).ok())
+}
+
+/// The API root named in the front page's headers; its body is never read.
+async fn front_page_root(http: &HttpClient, typed: &StoreUrl) -> Result<ApiRoot, DiscoveryError> {
+    let (url, answer) = follow(http, Method::GET, typed.as_url().clone(), Read::Headers).await?;
+    if let Some(root) = link_root(&answer, &url) {
+        return Ok(same_scheme_as_page(root, &url));
+    }
+    Err(match store_trouble(&answer) {
+        Some(trouble) => DiscoveryError::Trouble(trouble),
+        None => DiscoveryError::NotWordPress {
+            status: answer.status,
+        },
+    })
+}
+
 /// WordPress behind a proxy that terminates TLS may name an http:// root on a page it served
-/// over https. The API is where the page is; that WordPress does not know it is on https is
-/// judged later, from how it answers the key.
+/// over https. The API is where the page is; whether WordPress knows it is on https is judged
+/// later, from how it answers the key.
 fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
     let url = root.url();
     if url.scheme() != "http" || page.scheme() != "https" || url.host() != page.host() {
@@ -170,7 +186,7 @@ fn index_url(root: &ApiRoot) -> Url {
 }
 
 async fn fetch_index(http: &HttpClient, root: &ApiRoot) -> IndexState {
-    match follow(http, Method::GET, index_url(root)).await {
+    match follow(http, Method::GET, index_url(root), Read::Whole).await {
         Ok((_, answer)) => index_state(&answer),
         Err(_) => IndexState::Unavailable,
     }
@@ -195,11 +211,21 @@ fn index_state(answer: &Answer) -> IndexState {
         }
         // A 200 that is not an index is no sign of a plugin closing the API: just unusable.
         _ if answer.status == 200 => IndexState::Unavailable,
-        _ => IndexState::Closed {
+        // A REST error from WordPress (a plugin closing the API); a server error is not that.
+        _ if answer.status < 500 && error_code(answer).is_some() => IndexState::Closed {
             status: answer.status,
             code: error_code(answer),
         },
+        _ => IndexState::Unavailable,
     }
+}
+
+/// How much of an answer to read.
+#[derive(Clone, Copy)]
+enum Read {
+    Whole,
+    /// Status and headers only: the body is never downloaded.
+    Headers,
 }
 
 /// Follows redirects by hand (no credentials ride on these requests) so that loops and a
@@ -208,16 +234,20 @@ async fn follow(
     http: &HttpClient,
     method: Method,
     start: Url,
+    read: Read,
 ) -> Result<(Url, Answer), DiscoveryError> {
     let mut url = start;
     let mut visited: Vec<Url> = Vec::new();
     for _ in 0..=MAX_REDIRECTS {
-        let answer = http.send(Request {
+        let request = Request {
             method: method.clone(),
             url: url.clone(),
             basic: None,
-        });
-        let answer = answer.await?;
+        };
+        let answer = match read {
+            Read::Whole => http.send(request).await?,
+            Read::Headers => http.send_for_headers(request).await?,
+        };
         let location = answer.header("location").filter(|_| answer.is_redirect());
         let Some(next) = location.and_then(|location| url.join(location).ok()) else {
             return Ok((url, answer));

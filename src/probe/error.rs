@@ -1,7 +1,7 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
 //! reads, a stable `kind` for `--json`, and its exit code.
 
-use super::verdict::Challenge;
+use super::verdict::{Challenge, StoreTrouble};
 use crate::http::{TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
@@ -70,9 +70,26 @@ pub enum ProbeError {
         admin: String,
     },
     #[error(
-        "{store} ignored the key: WordPress believes it is served over plain http (it reports http:// addresses), as happens behind a proxy or load balancer that handles HTTPS. Make the server tell WordPress about HTTPS (for example in wp-config.php: if X-Forwarded-Proto is https, set $_SERVER['HTTPS'] = 'on'), then try again."
+        "{store} believes it is served over plain http, so WooCommerce ignores keys sent over HTTPS. This happens behind a proxy, load balancer or CDN that handles HTTPS without telling WordPress (for example Cloudflare's \"Flexible\" SSL). {}. Make WordPress see HTTPS: in wp-config.php, set $_SERVER['HTTPS'] = 'on' when the proxy's X-Forwarded-Proto header ($_SERVER['HTTP_X_FORWARDED_PROTO']) is 'https' (or use the CDN's \"Full\" TLS mode); then try again.",
+        if *.key_works { "The key itself works (the store accepted it in a request signed for http://), but WordPress must see HTTPS before woolink links the store" } else { "The key could not be checked until this is fixed: WordPress's login page redirects to itself, the sign of this set-up, and the store accepted the key by no method" }
     )]
-    BehindProxy { store: String },
+    HttpsNotDetected { store: String, key_works: bool },
+    #[error(
+        "{store} asks for the web server's own password{} before WordPress answers (a staging site's protection, not the WooCommerce key). Give its user name with --site-user NAME (or WOOLINK_SITE_USER) and its password in WOOLINK_SITE_PASSWORD or at the prompt.",
+        .realm.as_ref().map(|realm| format!(" (\"{realm}\")")).unwrap_or_default()
+    )]
+    SitePassword {
+        store: String,
+        realm: Option<String>,
+    },
+    #[error(
+        "{store} is temporarily unavailable (HTTP 503, for example WordPress's maintenance mode during an update); try again {when}."
+    )]
+    Unavailable { store: String, when: String },
+    #[error(
+        "{store} has an internal error (HTTP {status}): WordPress or a plugin failed before it could answer. The store's PHP error log says why (WordPress also emails the site admin about a critical error); try again once it is fixed."
+    )]
+    StoreError { store: String, status: u16 },
     #[error(
         "{store} does not recognise the key {key}: it may have been revoked or deleted, or belong to another store.{plugin} Look for a key ending in {suffix} at {admin}, or create a new one there."
     )]
@@ -140,7 +157,10 @@ impl ProbeError {
             ProbeError::NotWordPress { .. } => "not_wordpress",
             ProbeError::NoWooCommerce { .. } => "no_woocommerce",
             ProbeError::PlainPermalinks { .. } => "plain_permalinks",
-            ProbeError::BehindProxy { .. } => "https_not_detected",
+            ProbeError::HttpsNotDetected { .. } => "https_not_detected",
+            ProbeError::SitePassword { .. } => "site_password_required",
+            ProbeError::Unavailable { .. } => "store_unavailable",
+            ProbeError::StoreError { .. } => "store_error",
             ProbeError::UnknownKey { .. } => "unknown_key",
             ProbeError::WrongSecret { .. } => "wrong_secret",
             ProbeError::OAuthRejected { .. } => "oauth_rejected",
@@ -165,3 +185,57 @@ impl ProbeError {
     }
 }
 
+impl ProbeError {
+    /// The error for a store that answered with `trouble` instead of WordPress.
+    pub(super) fn from_trouble(store: String, trouble: StoreTrouble) -> ProbeError {
+        match trouble {
+            StoreTrouble::Challenge(challenge) => ProbeError::Challenge { store, challenge },
+            StoreTrouble::SitePassword { realm } => ProbeError::SitePassword { store, realm },
+            StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
+                store,
+                when: retry_after
+                    .as_deref()
+                    .map_or_else(|| "in a few minutes".to_owned(), retry_when),
+            },
+            StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
+        }
+    }
+}
+
+/// `Retry-After` in words: seconds ("in 10 minutes") or an HTTP date ("after <date>").
+fn retry_when(value: &str) -> String {
+    let Ok(seconds) = value.trim().parse::<u64>() else {
+        // A date, as a store sent it; a hostile store gets no more than a line.
+        let date: String = value.trim().chars().take(40).collect();
+        return format!("after {date}");
+    };
+    let (count, unit) = match seconds {
+        0..60 => (seconds.max(1), "second"),
+        60..3600 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("in {count} {unit}{plural}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_words() {
+        let cases = [
+            ("600", "in 10 minutes"),
+            ("1", "in 1 second"),
+            ("90", "in 2 minutes"),
+            ("7200", "in 2 hours"),
+            (
+                "Wed, 21 Oct 2026 07:28:00 GMT",
+                "after Wed, 21 Oct 2026 07:28:00 GMT",
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(retry_when(value), expected);
+        }
+    }
+}

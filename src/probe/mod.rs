@@ -1,10 +1,14 @@
 //! The probe: proves against the live store that a key authenticates and what it may do.
 //!
-//! Order of events on a well-configured HTTPS store, all in one round trip: the home page
-//! (for the API root), the REST index (for WooCommerce), an authenticated read and a write to
-//! a route that does not exist are sent at once. The credentialed pair goes only to the origin
-//! the user named and never follows a redirect; if discovery finds the API elsewhere, the pair
-//! is sent again to the canonical root. The probe prints nothing and prompts for nothing.
+//! It costs one round of two requests on a well-configured store: an authenticated read and a
+//! write to a route that does not exist, sent at once to where the API usually is, at the
+//! address the user named. PHP workers are few on real hosting, so nothing else is asked when
+//! these answers are conclusive. Only when they are not (the API is elsewhere, a redirect,
+//! a page where JSON was expected) is the store found without credentials (REST index first,
+//! front page headers last), and the pair sent to the API found, on the same site only.
+//! Where the key was not seen at all, other ways of sending it are tried, and the evidence
+//! decides between an unknown key and a store that hides the key from WooCommerce.
+//! The probe prints nothing and prompts for nothing.
 
 mod discover;
 mod error;
@@ -93,18 +97,50 @@ pub async fn probe(
     credentials: &Credentials,
     options: ProbeOptions,
 ) -> Result<ProbeReport, ProbeError> {
-    probe_observed(http, typed, credentials, options, &|_| {}).await
+    probe_observed(http, typed, credentials, options, None, &|_| {}).await
 }
 
-/// [`probe`], calling `observe` at each step boundary as it is passed.
+/// Finds the store at `typed` without sending any credential: where its API is, its home and
+/// name. For a person at a terminal, before the key is typed. The site found may be at
+/// another address ([`same_site`] tells); nothing is sent there until the person agrees.
+pub async fn look_up(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    time_limit: std::time::Duration,
+) -> Result<Site, ProbeError> {
+    let finding = async {
+        let site = discover(http, typed)
+            .await
+            .map_err(|err| discovery_error(typed, err))?;
+        match &site.index {
+            IndexState::Found(index) if !index.has_woocommerce() => {
+                Err(ProbeError::NoWooCommerce {
+                    store: site.store.to_string(),
+                })
+            }
+            _ => Ok(site),
+        }
+    };
+    tokio::time::timeout(time_limit, finding)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ProbeError::TimedOut {
+                store: typed.to_string(),
+            })
+        })
+}
+
+/// [`probe`], calling `observe` at each step boundary as it is passed. `found` is the store
+/// as [`look_up`] found it, if it was looked up (at `typed`, which the person agreed to).
 pub async fn probe_observed(
     http: &HttpClient,
     typed: &StoreUrl,
     credentials: &Credentials,
     options: ProbeOptions,
+    found: Option<&Site>,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
-    let probing = probe_unbounded(http, typed, credentials, options, observe);
+    let probing = probe_unbounded(http, typed, credentials, options, found, observe);
     tokio::time::timeout(options.time_limit, probing)
         .await
         .unwrap_or_else(|_| {
@@ -119,37 +155,51 @@ async fn probe_unbounded(
     typed: &StoreUrl,
     credentials: &Credentials,
     options: ProbeOptions,
+    found: Option<&Site>,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
-    let guess = ApiRoot::pretty_under(typed.as_url());
-    let early_auth = auth_method(typed, options).ok();
-    let (site, early) = tokio::join!(discover(http, typed), async {
-        match early_auth {
-            Some(auth) => Some(check(http, &guess, credentials, auth).await),
-            None => None,
+    if let Some(site) = found {
+        let auth = auth_method(&site.store, options)?;
+        let answers = check(http, &site.root, credentials, auth)
+            .await
+            .map_err(|cause| transport_error(&site.store, cause))?;
+        return conclude(http, typed, site, credentials, auth, answers, observe).await;
+    }
+    // Round one: the key goes straight to where the API usually is, at the address typed.
+    let guessed = Site::guessed(typed);
+    let mut first = None;
+    if let Ok(auth) = auth_method(typed, options) {
+        let answers = check(http, &guessed.root, credentials, auth)
+            .await
+            .map_err(|cause| transport_error(typed, cause))?;
+        let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
+        if !verdict.needs_discovery() {
+            return conclude(http, typed, &guessed, credentials, auth, answers, observe).await;
         }
-    });
-    let site = site.map_err(|err| discovery_error(typed, err))?;
-    let store = site.store.to_string();
+        first = Some((auth, answers));
+    }
+
+    // The API is not where it usually is: find the store, without credentials.
+    let site = discover(http, typed)
+        .await
+        .map_err(|err| discovery_error(typed, err))?;
     if !same_site(typed, &site.store) {
         return Err(ProbeError::MovedElsewhere {
             typed: typed.to_string(),
-            canonical: store,
+            canonical: site.store.to_string(),
         });
     }
-    observe(ProbeStep::Reached {
-        store: &site.store,
-        site_name: site.index.site_name(),
-    });
-    if let IndexState::Found(index) = &site.index {
-        if !index.has_woocommerce() {
-            return Err(ProbeError::NoWooCommerce { store });
-        }
-        observe(ProbeStep::WooCommerceFound);
+    if let IndexState::Found(index) = &site.index
+        && !index.has_woocommerce()
+    {
+        return Err(ProbeError::NoWooCommerce {
+            store: site.store.to_string(),
+        });
     }
     let auth = auth_method(&site.store, options)?;
-    let answers = match early {
-        Some(Ok(answers)) if site.root == guess && early_auth == Some(auth) => answers,
+    let answers = match first {
+        // Discovery found the API where the key already went: its answers stand.
+        Some((first_auth, answers)) if site.root == guessed.root && first_auth == auth => answers,
         _ => check(http, &site.root, credentials, auth)
             .await
             .map_err(|cause| transport_error(&site.store, cause))?,
@@ -160,7 +210,7 @@ async fn probe_unbounded(
 /// Whether the canonical store is the one the user named: the same host (give or take
 /// "www."), with http upgraded to https at most. Anything else could hand the key to a
 /// stranger, so it needs the user's explicit word.
-fn same_site(typed: &StoreUrl, canonical: &StoreUrl) -> bool {
+pub fn same_site(typed: &StoreUrl, canonical: &StoreUrl) -> bool {
     let (typed, canonical) = (typed.as_url(), canonical.as_url());
     let host = |url: &Url| {
         let host = url.host_str().unwrap_or_default();
@@ -211,7 +261,12 @@ async fn conclude(
 ) -> Result<ProbeReport, ProbeError> {
     let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = read
+        .junk()
+        .or_else(|| write.junk())
+        .map(|junk| junk.note())
+        .into_iter()
+        .collect();
     if matches!(verdict, Verdict::Anonymous { .. }) && auth == AuthMethod::Basic {
         // Some servers drop the Authorization header before PHP sees it; the same
         // credentials in the query string then work. Only then are they sent that way.
@@ -232,6 +287,19 @@ async fn conclude(
         }
     }
 
+    // WooCommerce itself answered: the store was reached, whatever it says of the key.
+    if !matches!(
+        verdict,
+        Verdict::Trouble(_) | Verdict::Redirected { .. } | Verdict::Unexpected { .. }
+    ) {
+        observe(ProbeStep::Reached {
+            store: &site.store,
+            site_name: site.index.site_name(),
+        });
+        if verdict != Verdict::NoWooCommerce {
+            observe(ProbeStep::WooCommerceFound);
+        }
+    }
     let store = site.store.to_string();
     let key = credentials.key.masked();
     let admin = keys_admin_url(&site.store);
@@ -245,16 +313,12 @@ async fn conclude(
                     "Write access could not be checked: the store answered the write check with HTTP {status} (a firewall rule may block POST requests to /wp-json/). Reporting read access only."
                 ));
             }
-            if !matches!(site.index, IndexState::Found(_)) {
-                // A closed index hid WooCommerce; the authenticated wc/v3 read just found it.
-                observe(ProbeStep::WooCommerceFound);
-            }
             observe(ProbeStep::KeyAccepted { auth_method: auth });
             observe(ProbeStep::AccessDecided { access });
             access
         }
         Verdict::Anonymous { code } => {
-            return Err(anonymous_error(site, &credentials.key, &code));
+            return Err(anonymous_error(http, site, credentials, &code).await);
         }
         Verdict::WrongSecret => return Err(ProbeError::WrongSecret { store, key, admin }),
         Verdict::OAuthRejected { message } => {
@@ -268,7 +332,7 @@ async fn conclude(
         Verdict::WriteOnly => return Err(ProbeError::WriteOnly { key, admin }),
         Verdict::NoCapability => return Err(ProbeError::NoCapability { key, admin }),
         Verdict::NoWooCommerce => return Err(ProbeError::NoWooCommerce { store }),
-        Verdict::Challenge(challenge) => return Err(ProbeError::Challenge { store, challenge }),
+        Verdict::Trouble(trouble) => return Err(ProbeError::from_trouble(store, trouble)),
         Verdict::Redirected { location } => {
             return Err(ProbeError::ApiRedirected {
                 store,
@@ -302,10 +366,16 @@ async fn conclude(
     })
 }
 
-/// The store treated the request as anonymous with every way of sending the key: the key is
-/// unknown, or something on the way hides it from WooCommerce.
-fn anonymous_error(site: &Site, key: &crate::keys::ConsumerKey, code: &str) -> ProbeError {
+/// The store treated the key as absent with every way of sending it: the key is unknown, or
+/// something on the way hides it from WooCommerce. Only evidence decides which.
+async fn anonymous_error(
+    http: &HttpClient,
+    site: &Site,
+    credentials: &Credentials,
+    code: &str,
+) -> ProbeError {
     let store = site.store.to_string();
+    let key = &credentials.key;
     if site.root.is_plain() {
         return ProbeError::PlainPermalinks {
             store,
@@ -314,11 +384,14 @@ fn anonymous_error(site: &Site, key: &crate::keys::ConsumerKey, code: &str) -> P
             admin: keys_admin_url(&site.store),
         };
     }
-    if let IndexState::Found(index) = &site.index
-        && site.store.is_https()
-        && index.believes_plain_http()
-    {
-        return ProbeError::BehindProxy { store };
+    if site.root.url().scheme() == "https" {
+        let evidence = https_evidence(http, site, credentials).await;
+        if evidence.key_works || evidence.login_loops {
+            return ProbeError::HttpsNotDetected {
+                store,
+                key_works: evidence.key_works,
+            };
+        }
     }
     let plugin = if code == "woocommerce_rest_cannot_view" {
         String::new()
@@ -336,13 +409,61 @@ fn anonymous_error(site: &Site, key: &crate::keys::ConsumerKey, code: &str) -> P
     }
 }
 
+/// What tells a store that hides HTTPS from WordPress (behind a TLS-terminating proxy) from
+/// one that does not know the key. WordPress with `is_ssl()` false ignores Basic and query
+/// keys exactly as it ignores an unknown key, but judges OAuth 1.0a signatures against the
+/// http:// form of the URL, and its login page redirects to itself (siteurl is https).
+struct HttpsEvidence {
+    /// A read signed for the http:// URL was accepted: the key works.
+    key_works: bool,
+    /// `wp-login.php` redirects to its own address.
+    login_loops: bool,
+}
+
+async fn https_evidence(
+    http: &HttpClient,
+    site: &Site,
+    credentials: &Credentials,
+) -> HttpsEvidence {
+    let read = site
+        .root
+        .route(READ_ROUTE, &[("per_page", "1"), ("_fields", "id")]);
+    let signed = root::signed_for_plain_http(Method::GET, read, credentials);
+    let login = site
+        .store
+        .as_url()
+        .join("wp-login.php")
+        .expect("a relative path joins");
+    let login_request = crate::http::Request {
+        method: Method::GET,
+        url: login.clone(),
+        basic: None,
+    };
+    let (read, login_answer) =
+        tokio::join!(http.send(signed), http.send_for_headers(login_request));
+    let key_works = read.is_ok_and(|answer| {
+        answer.status == 200 && answer.json().is_some_and(|body| body.is_array())
+    });
+    let login_loops = login_answer.is_ok_and(|answer| {
+        answer.is_redirect()
+            && answer
+                .header("location")
+                .and_then(|location| login.join(location).ok())
+                .is_some_and(|target| target == login)
+    });
+    HttpsEvidence {
+        key_works,
+        login_loops,
+    }
+}
+
 fn discovery_error(typed: &StoreUrl, err: DiscoveryError) -> ProbeError {
     let store = typed.to_string();
     match err {
         DiscoveryError::Transport(cause) => transport_error(typed, cause),
         DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
         DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
-        DiscoveryError::Challenge(challenge) => ProbeError::Challenge { store, challenge },
+        DiscoveryError::Trouble(trouble) => ProbeError::from_trouble(store, trouble),
         DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
     }
 }

@@ -1,6 +1,6 @@
 //! What the store's answers mean. Pure functions over status codes, headers and the JSON
 //! `code`, never the `message` (stores translate messages). The table they implement is in
-//! `woocommerce-rest-facts.md`.
+//! `docs/woocommerce.md`.
 
 use crate::account::Access;
 use crate::http::Answer;
@@ -11,6 +11,72 @@ pub struct Challenge {
     pub status: u16,
     /// Who seems to have answered, when a header says so.
     pub vendor: Option<&'static str>,
+}
+
+/// Something in front of WooCommerce answered, or the store as a whole cannot answer now.
+/// Such answers say nothing about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreTrouble {
+    Challenge(Challenge),
+    /// The web server asks for its own password (HTTP Basic) before WordPress runs.
+    SitePassword {
+        realm: Option<String>,
+    },
+    /// 503 with `Retry-After`: WordPress maintenance mode, or a host's own.
+    Unavailable {
+        retry_after: Option<String>,
+    },
+    /// A server error: a PHP fatal error answers 500 `internal_server_error`.
+    ServerError {
+        status: u16,
+    },
+}
+
+/// Recognises an answer that did not come from a working WordPress, whatever was asked.
+pub fn store_trouble(answer: &Answer) -> Option<StoreTrouble> {
+    if answer.status == 401
+        && error_code(answer).is_none()
+        && let Some(realm) = basic_realm(answer)
+    {
+        return Some(StoreTrouble::SitePassword { realm });
+    }
+    let vendor_challenge = challenge(answer).filter(|found| found.vendor.is_some());
+    if let Some(found) = vendor_challenge {
+        return Some(StoreTrouble::Challenge(found));
+    }
+    let retry_after = answer.header("retry-after").map(str::to_owned);
+    if answer.status == 503 && retry_after.is_some() {
+        return Some(StoreTrouble::Unavailable { retry_after });
+    }
+    if let Some(found) = challenge(answer) {
+        return Some(StoreTrouble::Challenge(found));
+    }
+    (answer.status >= 500).then_some(StoreTrouble::ServerError {
+        status: answer.status,
+    })
+}
+
+/// The realm of a `WWW-Authenticate: Basic realm="..."` header: `Some(None)` for Basic
+/// without a realm, `None` when the answer does not ask for Basic at all.
+fn basic_realm(answer: &Answer) -> Option<Option<String>> {
+    answer
+        .headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| {
+            value
+                .trim_start()
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic"))
+        })
+        .map(|value| {
+            let lower = value.to_ascii_lowercase();
+            let start = lower.find("realm=")? + "realm=".len();
+            let realm = value[start..].trim_start_matches('"');
+            let end = realm.find('"').unwrap_or(realm.len());
+            Some(realm[..end].to_owned()).filter(|realm| !realm.is_empty())
+        })
 }
 
 /// Recognises a firewall/CDN answer: a challenge header, or an HTML error page where a
@@ -60,39 +126,31 @@ pub enum Verdict {
     /// The store saw no credentials: unknown or revoked key, or credentials that never
     /// reached WordPress (header stripped, plain permalinks on an old WooCommerce, proxy).
     /// `code` is the error code the store gave.
-    Anonymous {
-        code: String,
-    },
+    Anonymous { code: String },
     /// The key is known and the secret does not match it.
     WrongSecret,
     /// An OAuth 1.0a request was refused (unknown key, wrong secret, clock or nonce).
-    OAuthRejected {
-        message: Option<String>,
-    },
+    OAuthRejected { message: Option<String> },
     /// The key has write but no read permission.
     WriteOnly,
     /// The key authenticated but its WordPress user may not view the shop's data.
     NoCapability,
     /// WooCommerce's REST API is not there.
     NoWooCommerce,
-    Challenge(Challenge),
+    /// Something in front of WooCommerce answered instead.
+    Trouble(StoreTrouble),
     /// The API answered with a redirect; credentials are never sent after one.
-    Redirected {
-        location: Option<String>,
-    },
+    Redirected { location: Option<String> },
     /// Anything else: an answer that is not WooCommerce's.
-    Unexpected {
-        status: u16,
-        json: bool,
-    },
+    Unexpected { status: u16, json: bool },
 }
 
 /// Judges the read (`GET wc/v3/products`) and write (`POST` to a route that does not exist)
 /// answers. The write answer only counts once the read proved that the key was seen: for an
 /// anonymous request it is 404 whatever the key.
 pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
-    if let Some(found) = challenge(read) {
-        return Verdict::Challenge(found);
+    if let Some(trouble) = store_trouble(read) {
+        return Verdict::Trouble(trouble);
     }
     if read.is_redirect() {
         return Verdict::Redirected {
@@ -120,6 +178,18 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
             status,
             json: read.json().is_some(),
         },
+    }
+}
+
+impl Verdict {
+    /// Whether the answers came from somewhere that may not be the store's API at all (a page,
+    /// a redirect, WordPress without WooCommerce at that address): then the store must be
+    /// found before anything is concluded.
+    pub fn needs_discovery(&self) -> bool {
+        matches!(
+            self,
+            Verdict::NoWooCommerce | Verdict::Redirected { .. } | Verdict::Unexpected { .. }
+        )
     }
 }
 
@@ -175,6 +245,11 @@ mod tests {
             headers,
             body: b"<html>challenge</html>".to_vec(),
         }
+    }
+
+    fn with_header(mut answer: Answer, name: &'static str, value: &'static str) -> Answer {
+        answer.headers.insert(name, HeaderValue::from_static(value));
+        answer
     }
 
     /// One row per line of the facts table, plus the answers no WooCommerce gives.
@@ -278,20 +353,20 @@ mod tests {
                 html(403, Some(("cf-mitigated", "challenge"))),
                 html(403, None),
                 false,
-                Verdict::Challenge(Challenge {
+                Verdict::Trouble(StoreTrouble::Challenge(Challenge {
                     status: 403,
                     vendor: Some("Cloudflare"),
-                }),
+                })),
             ),
             (
                 "SiteGround captcha with 202",
                 html(202, Some(("sg-captcha", "challenge"))),
                 html(202, None),
                 false,
-                Verdict::Challenge(Challenge {
+                Verdict::Trouble(StoreTrouble::Challenge(Challenge {
                     status: 202,
                     vendor: Some("SiteGround"),
-                }),
+                })),
             ),
             (
                 "HTML 200 where JSON was expected",
@@ -314,14 +389,33 @@ mod tests {
                 },
             ),
             (
-                "server error",
+                "PHP fatal error",
                 error(500, "internal_server_error"),
                 no_route.clone(),
                 false,
-                Verdict::Unexpected {
-                    status: 500,
-                    json: true,
-                },
+                Verdict::Trouble(StoreTrouble::ServerError { status: 500 }),
+            ),
+            (
+                "maintenance mode",
+                with_header(html(503, None), "retry-after", "600"),
+                html(503, None),
+                false,
+                Verdict::Trouble(StoreTrouble::Unavailable {
+                    retry_after: Some("600".into()),
+                }),
+            ),
+            (
+                "the web server's own password",
+                with_header(
+                    html(401, None),
+                    "www-authenticate",
+                    "Basic realm=\"Staging area\"",
+                ),
+                html(401, None),
+                false,
+                Verdict::Trouble(StoreTrouble::SitePassword {
+                    realm: Some("Staging area".into()),
+                }),
             ),
             (
                 "write blocked by a firewall rule",

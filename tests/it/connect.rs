@@ -5,13 +5,14 @@
 use std::time::Duration;
 
 use crate::harness::{Outcome, Woolink};
-use crate::store::{
-    Challenge, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls,
-    max_concurrent_requests,
-};
+use crate::store::{Challenge, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls};
 
 /// A store with one key of `permission`, adjusted by `adjust`.
-pub(crate) fn store_with(tls: Tls, key: &TestKey, adjust: impl FnOnce(&mut StoreConfig)) -> TestStore {
+pub(crate) fn store_with(
+    tls: Tls,
+    key: &TestKey,
+    adjust: impl FnOnce(&mut StoreConfig),
+) -> TestStore {
     let mut config = StoreConfig::new(tls);
     config.keys = vec![key.clone()];
     adjust(&mut config);
@@ -97,7 +98,8 @@ fn read_key_is_reported_as_read() {
     assert_eq!(json["key"], format!("ck_…{}", suffix(&key)));
     assert_eq!(json["store_url"], store.url());
     assert_eq!(json["api_root"], format!("{}/wp-json/", store.url()));
-    assert_eq!(json["store_name"], "Test Store");
+    // A script's connect asks the store nothing beyond the key checks, so no site title.
+    assert!(json["store_name"].is_null(), "{json}");
     assert!(!outcome.stdout.contains(&key.key), "full key printed");
 }
 
@@ -111,20 +113,6 @@ fn read_write_key_is_reported_as_read_write_in_human_output() {
         .assert_stdout_contains("read-write access")
         .assert_stdout_contains(&format!("ck_…{}", suffix(&key)))
         .assert_stdout_contains("HTTP Basic over HTTPS");
-}
-
-#[test]
-fn the_probe_sends_its_independent_requests_at_once() {
-    let key = TestKey::new(Permission::ReadWrite);
-    let store = store_with(Tls::Valid, &key, |config| {
-        config.latency = Duration::from_millis(300);
-    });
-    connect_key(&store, &key, &[]).assert_code(0);
-    let requests = store.requests();
-    assert!(
-        max_concurrent_requests(&requests) >= 3,
-        "discovery and the key checks should overlap: {requests:#?}"
-    );
 }
 
 #[test]
@@ -282,8 +270,7 @@ fn rest_api_closed_to_anonymous_still_works_with_a_valid_key() {
     });
     let outcome = connect_key(&store, &key, &["--json"]);
     outcome.assert_code(0);
-    let notes = outcome.json()["notes"].to_string();
-    assert!(notes.contains("rest_not_logged_in"), "{notes}");
+    assert_eq!(outcome.json()["access"], "read");
 }
 
 #[test]

@@ -13,8 +13,8 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::store::{
-    Challenge, Down, FrontPage, Junk, Permalinks, Permission, StoreConfig, TestKey, TestStore,
-    Tls, max_concurrent_requests,
+    Challenge, Down, FrontPage, Junk, Permalinks, Permission, StoreConfig, TestKey, TestStore, Tls,
+    max_concurrent_requests,
 };
 
 fn client(store: &TestStore) -> reqwest::Client {
@@ -410,7 +410,11 @@ async fn junk_comes_before_the_json_of_every_answer() {
 #[tokio::test]
 async fn the_site_password_comes_before_wordpress() {
     let key = TestKey::new(Permission::Read);
-    let login = ("stage".to_owned(), "pw-site-1".to_owned(), "Staging".to_owned());
+    let login = (
+        "stage".to_owned(),
+        "pw-site-1".to_owned(),
+        "Staging".to_owned(),
+    );
     let store = TestStore::start(StoreConfig {
         site_password: Some(login.clone()),
         ..https(vec![key.clone()])
@@ -421,7 +425,12 @@ async fn the_site_password_comes_before_wordpress() {
     assert_eq!(refused.status(), 401);
     let challenge = refused.headers()["www-authenticate"].to_str().unwrap();
     assert_eq!(challenge, "Basic realm=\"Staging\"");
-    assert!(!refused.headers()["content-type"].to_str().unwrap().contains("json"));
+    assert!(
+        !refused.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("json")
+    );
     // The site user is no WooCommerce key; the key then works in the query string only.
     let site = c.get(&products).basic_auth(&login.0, Some(&login.1));
     assert_eq!(outcome(site).await, (401, CANNOT_VIEW.to_owned()));
@@ -445,7 +454,10 @@ async fn another_rest_prefix_moves_the_api() {
     assert_eq!(old.status, 404);
     assert!(!old.is_json());
     let root = format!("{}/api/", store.url());
-    assert_eq!(old.header("link"), format!("<{root}>; rel=\"https://api.w.org/\""));
+    assert_eq!(
+        old.header("link"),
+        format!("<{root}>; rel=\"https://api.w.org/\"")
+    );
     let index = send(c.get(format!("{root}?_fields=home"))).await;
     assert_eq!(index.json()["home"], store.url());
     let products = c
@@ -473,7 +485,11 @@ async fn front_pages_that_hide_the_api() {
     assert_eq!((home.status, home.header("link")), (200, ""));
     let rest = send(products(&hints)).await;
     let links = rest.headers.get_all("link").iter();
-    assert!(links.map(|l| l.to_str().unwrap()).any(|l| l.contains("api.w.org")));
+    assert!(
+        links
+            .map(|l| l.to_str().unwrap())
+            .any(|l| l.contains("api.w.org"))
+    );
 
     let private = start(FrontPage::PrivateSite);
     let c = client(&private);

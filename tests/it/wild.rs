@@ -39,9 +39,13 @@ fn tls_proxy_with_a_working_key_names_the_cause_not_the_key() {
     let outcome = connect_key(&store, &key, &["--json"]);
     assert_failure(&outcome, 3, "https_not_detected");
     outcome
-        .assert_stderr_contains("the key itself works")
+        .assert_stderr_contains("The key itself works")
         .assert_stderr_contains("X-Forwarded-Proto");
-    assert!(!outcome.stderr.contains("does not recognise"), "{}", outcome.stderr);
+    assert!(
+        !outcome.stderr.contains("does not recognise"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -80,7 +84,10 @@ fn junk_before_the_json_is_read_past_and_named() {
         let json = outcome.json();
         assert_eq!(json["access"], "read-write", "{junk:?}");
         let notes = json["notes"].to_string();
-        assert!(notes.contains(shown) && notes.contains(advice), "{junk:?}: {notes}");
+        assert!(
+            notes.contains(shown) && notes.contains(advice),
+            "{junk:?}: {notes}"
+        );
         // Human output carries the same note.
         let human = connect_key(&store, &key, &[]);
         human.assert_code(0).assert_stdout_contains(shown);

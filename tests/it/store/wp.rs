@@ -244,8 +244,7 @@ fn page(s: &Shared, r: &Req, status: u16) -> Answer {
     );
     let mut a = answer(status, HTML, body);
     if hints {
-        a.headers_mut()
-            .insert("link", api_link(s).parse().unwrap());
+        a.headers_mut().insert("link", api_link(s).parse().unwrap());
     }
     a
 }
@@ -253,8 +252,7 @@ fn page(s: &Shared, r: &Req, status: u16) -> Answer {
 /// A REST request: WooCommerce authentication, a blocking plugin, key permissions, then the route.
 fn rest(s: &Shared, r: &Req, route: &str) -> Answer {
     let mut a = rest_answer(s, r, route);
-    a.headers_mut()
-        .append("link", api_link(s).parse().unwrap());
+    a.headers_mut().append("link", api_link(s).parse().unwrap());
     a
 }
 
