@@ -4,12 +4,16 @@
 //! another origin), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
+mod trust;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use url::Url;
 
 use crate::keys::Credentials;
@@ -23,7 +27,7 @@ const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
 /// How to reach stores: trust and time limits.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// A PEM file with extra CA certificates to trust (for stores with private certificates).
+    /// A PEM file with extra certificates to trust: private CAs, or a store's own certificate.
     pub extra_ca: Option<PathBuf>,
     /// Limit for one request, connection included.
     pub request_timeout: Duration,
@@ -143,8 +147,11 @@ pub enum TransportError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsProblem {
     UnknownIssuer,
+    /// A certificate that issued itself, which nobody vouched for with --ca-cert.
+    SelfSigned,
     Expired,
     WrongName,
+    /// Anything else, already in words.
     Other(String),
 }
 
@@ -154,13 +161,39 @@ impl std::fmt::Display for TlsProblem {
             TlsProblem::UnknownIssuer => f.write_str(
                 "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)",
             ),
+            TlsProblem::SelfSigned => f.write_str(
+                "its HTTPS certificate is self-signed, so nothing vouches for it",
+            ),
             TlsProblem::Expired => f.write_str(
                 "its HTTPS certificate has expired (or this computer's clock is wrong)",
             ),
             TlsProblem::WrongName => {
                 f.write_str("its HTTPS certificate was issued for a different host name")
             }
-            TlsProblem::Other(detail) => write!(f, "the secure connection failed ({detail})"),
+            TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
+        }
+    }
+}
+
+impl TlsProblem {
+    /// What the user can do about it, as a sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            TlsProblem::UnknownIssuer => {
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if you trust this store's private CA, pass its certificate with --ca-cert PATH."
+            }
+            TlsProblem::SelfSigned => {
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if this is your own server, pass its certificate with --ca-cert PATH (a PEM file holding the server's certificate; its host name and dates are still checked)."
+            }
+            TlsProblem::Expired => {
+                "Renew the certificate on the server (or correct this computer's clock)."
+            }
+            TlsProblem::WrongName => {
+                "Use the address the certificate was issued for, or install a certificate for this one."
+            }
+            TlsProblem::Other(_) => {
+                "Check the server's HTTPS set-up (for example with an online SSL checker)."
+            }
         }
     }
 }
@@ -177,15 +210,24 @@ impl HttpClient {
         // reqwest is built without a default crypto provider (ring instead of aws-lc, see the
         // README); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
+        let extra = match &config.extra_ca {
+            Some(path) => read_ca(path)?,
+            None => Vec::new(),
+        };
+        // Errors here are the system's (no root certificates found, say): read_ca checked ours.
+        let tls = trust::client_config(extra).map_err(|err| {
+            HttpSetupError::Client(match tls_problem(&err) {
+                TlsProblem::Other(words) => words,
+                problem => problem.to_string(),
+            })
+        })?;
+        let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .retry(reqwest::retry::never());
-        if let Some(path) = &config.extra_ca {
-            builder = builder.tls_certs_merge(read_ca(path)?);
-        }
         let client = builder
             .build()
             .map_err(|err| HttpSetupError::Client(err.without_url().to_string()))?;
@@ -356,13 +398,21 @@ pub fn redacted_url(url: &Url) -> String {
     shown.to_string()
 }
 
-fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
     let pem = std::fs::read(path).map_err(|source| HttpSetupError::ReadCa {
         path: path.to_owned(),
         source,
     })?;
-    match reqwest::Certificate::from_pem_bundle(&pem) {
-        Ok(certs) if !certs.is_empty() => Ok(certs),
+    match CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>() {
+        // Each must also do as a root, which is what the platform verifier makes of them.
+        Ok(certs)
+            if !certs.is_empty()
+                && certs
+                    .iter()
+                    .all(|cert| webpki::anchor_from_trusted_cert(cert).is_ok()) =>
+        {
+            Ok(certs)
+        }
         _ => Err(HttpSetupError::BadCa {
             path: path.to_owned(),
         }),
@@ -409,18 +459,77 @@ fn classify(err: reqwest::Error) -> TransportError {
 
 fn tls_problem(err: &rustls::Error) -> TlsProblem {
     use rustls::CertificateError as C;
-    match err {
+    let words = match err {
         rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
+            C::UnknownIssuer | C::BadSignature => return TlsProblem::UnknownIssuer,
             C::Expired
             | C::ExpiredContext { .. }
             | C::NotValidYet
-            | C::NotValidYetContext { .. } => TlsProblem::Expired,
-            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
-            other => TlsProblem::Other(format!("certificate problem: {other}")),
+            | C::NotValidYetContext { .. } => return TlsProblem::Expired,
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                return TlsProblem::WrongName;
+            }
+            C::Other(other) if other.0.downcast_ref::<trust::SelfSigned>().is_some() => {
+                return TlsProblem::SelfSigned;
+            }
+            C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+                Some(webpki::Error::CaUsedAsEndEntity) => {
+                    "the server presented a CA certificate instead of its own".to_owned()
+                }
+                // The platform verifiers' own errors are sentences; webpki's are identifiers.
+                Some(other) => format!("its certificate was refused ({})", identifier_words(other)),
+                None => format!("its certificate was refused: {other}"),
+            },
+            C::BadEncoding => "its certificate is malformed".to_owned(),
+            C::Revoked => "its certificate has been revoked".to_owned(),
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                "its certificate is not meant for web servers".to_owned()
+            }
+            other => format!("its certificate was refused ({})", identifier_words(other)),
         },
-        other => TlsProblem::Other(other.to_string()),
+        rustls::Error::AlertReceived(alert) => format!(
+            "the server ended the handshake ({})",
+            identifier_words(alert)
+        ),
+        rustls::Error::PeerIncompatible(why) => format!(
+            "the server's TLS settings do not match woolink's ({})",
+            identifier_words(why)
+        ),
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            "the server did not speak TLS as expected (is it serving plain http on this port?)"
+                .to_owned()
+        }
+        rustls::Error::PeerMisbehaved(why) => format!(
+            "the server broke the TLS protocol ({})",
+            identifier_words(why)
+        ),
+        rustls::Error::NoCertificatesPresented => "the server presented no certificate".to_owned(),
+        // These carry text meant for people.
+        rustls::Error::General(text) => text.clone(),
+        rustls::Error::Other(other) => other.to_string(),
+        other => identifier_words(other),
+    };
+    TlsProblem::Other(words)
+}
+
+/// rustls and webpki describe many errors only by their variant's name; this turns a name such
+/// as `HandshakeFailure` into "handshake failure". Anything with fields is not shown at all:
+/// `Debug` text like `Other(OtherError(..))` means nothing to a user.
+fn identifier_words(value: &impl std::fmt::Debug) -> String {
+    let name = format!("{value:?}");
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return "an unexpected TLS error".to_owned();
     }
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words
 }
 
 /// The deepest cause's text. reqwest's own Display names the URL, which may carry query
@@ -481,6 +590,51 @@ mod tests {
         assert!(
             shown.starts_with("https://REDACTED:REDACTED@s.example/"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn tls_failures_are_told_in_words() {
+        use rustls::{AlertDescription, CertificateError, OtherError, PeerIncompatible};
+        use std::sync::Arc;
+        let other = |err: webpki::Error| {
+            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(err))))
+        };
+        let cases = [
+            (other(webpki::Error::CaUsedAsEndEntity), "a CA certificate"),
+            (
+                other(webpki::Error::PathLenConstraintViolated),
+                "path len constraint violated",
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+                "handshake failure",
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::Unknown(250)),
+                "unexpected",
+            ),
+            (
+                rustls::Error::PeerIncompatible(PeerIncompatible::Tls12NotOffered),
+                "tls12 not offered",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnhandledCriticalExtension),
+                "unhandled critical extension",
+            ),
+            (rustls::Error::DecryptError, "decrypt error"),
+        ];
+        for (err, needle) in cases {
+            let shown = TransportError::Tls(tls_problem(&err)).to_string();
+            assert!(shown.contains(needle), "{err:?}: {shown}");
+            assert!(!shown.contains('(') || !shown.contains("Error"), "{shown}");
+            assert!(!shown.contains("Other"), "{shown}");
+        }
+        assert_eq!(
+            tls_problem(&rustls::Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(trust::SelfSigned))
+            ))),
+            TlsProblem::SelfSigned
         );
     }
 
