@@ -4,11 +4,14 @@
 //! another origin), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
+mod proxy;
 mod trust;
+
+pub use proxy::{Proxies, ProxySetting};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
@@ -47,6 +50,15 @@ pub enum HttpSetupError {
     BadCa { path: PathBuf },
     #[error("could not set up HTTPS: {0}")]
     Client(String),
+    #[error(
+        "{variable} is set to \"{value}\", which is not a proxy woolink can use: {why}. Fix or unset {variable}."
+    )]
+    BadProxy {
+        variable: &'static str,
+        /// With any user name and password replaced.
+        value: String,
+        why: &'static str,
+    },
 }
 
 /// A request about to be sent. Credentials are attached here and nowhere else.
@@ -142,6 +154,70 @@ pub enum TransportError {
     Cut,
     #[error("the connection failed: {0}")]
     Other(String),
+    #[error("{0}")]
+    Proxy(ProxyFailure),
+}
+
+/// A proxy that failed the request before the store was reached. Names the proxy as
+/// `scheme://host:port`, never with its credentials, and the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyFailure {
+    pub proxy: String,
+    pub variable: &'static str,
+    pub problem: ProxyProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyProblem {
+    Refused,
+    Dns,
+    /// A SOCKS proxy could not be connected to; reqwest does not say why.
+    Unreachable,
+    /// HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
+    NeedsCredentials {
+        given: bool,
+    },
+    /// An HTTP proxy answered the CONNECT request with something other than 200.
+    TunnelRefused,
+    /// A SOCKS proxy's reply, e.g. "host unreachable": it could not reach the store.
+    SocksReply(String),
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl std::fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ProxyFailure {
+            proxy,
+            variable,
+            problem,
+        } = self;
+        let unreached = format!("could not reach the proxy {proxy} (from {variable})");
+        let reached = format!("the proxy {proxy} (from {variable})");
+        match problem {
+            ProxyProblem::Refused => write!(f, "{unreached}: the connection was refused"),
+            ProxyProblem::Dns => write!(f, "{unreached}: its host name could not be found (DNS)"),
+            ProxyProblem::Unreachable => write!(f, "{unreached}: no connection could be made"),
+            ProxyProblem::NeedsCredentials { given: false } => write!(
+                f,
+                "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
+            ),
+            ProxyProblem::NeedsCredentials { given: true } => {
+                write!(
+                    f,
+                    "{reached} did not accept the user name and password in {variable}"
+                )
+            }
+            ProxyProblem::TunnelRefused => write!(
+                f,
+                "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
+            ),
+            ProxyProblem::SocksReply(reply) => {
+                write!(f, "{reached} could not connect to the store: {reply}")
+            }
+            ProxyProblem::Other(words) => write!(f, "{reached} failed: {words}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +279,7 @@ impl TlsProblem {
 pub struct HttpClient {
     client: reqwest::Client,
     request_timeout: Duration,
+    proxies: Arc<Proxies>,
 }
 
 impl HttpClient {
@@ -221,19 +298,30 @@ impl HttpClient {
                 problem => problem.to_string(),
             })
         })?;
-        let builder = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .retry(reqwest::retry::never());
+            .retry(reqwest::retry::never())
+            // reqwest would read the proxy variables itself, and ignore malformed ones.
+            .no_proxy();
+        let proxies = Arc::new(Proxies::from_env()?);
+        if !proxies.is_empty() {
+            // reqwest asks the same function that later names the proxy in a failure.
+            let decide = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+                decide.for_url(url).map(|proxy| proxy.url().clone())
+            }));
+        }
         let client = builder
             .build()
             .map_err(|err| HttpSetupError::Client(err.without_url().to_string()))?;
         Ok(Self {
             client,
             request_timeout: config.request_timeout,
+            proxies,
         })
     }
 
@@ -248,8 +336,12 @@ impl HttpClient {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
         let started = Instant::now();
+        let proxy = self.proxies.for_url(&request.url).cloned();
         let shown = debug_enabled().then(|| {
-            let line = format!("{} {}", request.method, redacted_url(&request.url));
+            let mut line = format!("{} {}", request.method, redacted_url(&request.url));
+            if let Some(proxy) = &proxy {
+                line.push_str(&format!(" via {proxy:?}"));
+            }
             let auth = if request.basic.is_some() {
                 " (Authorization: Basic REDACTED)"
             } else {
@@ -269,7 +361,10 @@ impl HttpClient {
                 builder.basic_auth(credentials.key.expose(), Some(credentials.secret.expose()));
         }
         let work = async {
-            let mut response = builder.send().await.map_err(classify)?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|err| classify(err, proxy.as_ref()))?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if response
@@ -280,7 +375,7 @@ impl HttpClient {
             }
             let mut body = Vec::new();
             // The status and headers came; whatever stops the body now cut the answer short.
-            let cut = |err| match classify(err) {
+            let cut = |err| match classify(err, None) {
                 TransportError::Timeout => TransportError::Timeout,
                 _ => TransportError::Cut,
             };
@@ -419,8 +514,17 @@ fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> 
     }
 }
 
-/// Reads the cause out of reqwest's error chain. Only the cause: the URL is dropped.
-fn classify(err: reqwest::Error) -> TransportError {
+/// Reads the cause out of reqwest's error chain. Only the cause: the URL is dropped. `proxy` is
+/// the proxy the request went through, if any.
+fn classify(err: reqwest::Error, proxy: Option<&ProxySetting>) -> TransportError {
+    match proxy {
+        // Connecting includes the proxy's part; what fails after that is the store's.
+        Some(proxy) if err.is_connect() => proxy_failure(err, proxy),
+        _ => classify_direct(err),
+    }
+}
+
+fn classify_direct(err: reqwest::Error) -> TransportError {
     if err.is_timeout() {
         return TransportError::Timeout;
     }
@@ -455,6 +559,88 @@ fn classify(err: reqwest::Error) -> TransportError {
         }
     }
     TransportError::Other(innermost_message(err))
+}
+
+/// A failure to connect through `proxy`: the proxy's, unless it got as far as the store.
+fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
+    // hyper-util's and reqwest's words for each stage; their error types are private.
+    let texts: Vec<String> = error_texts(&err)
+        .into_iter()
+        .map(|text| match text.strip_prefix("tunnel error: ") {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        })
+        .collect();
+    let said = |words: &str| texts.iter().any(|text| text == words);
+    // An HTTP proxy's CONNECT fails with this around the cause when the proxy is not reached.
+    let proxy_unreached = said("failed to create underlying connection");
+    let failure = |problem| {
+        TransportError::Proxy(ProxyFailure {
+            proxy: proxy.shown(),
+            variable: proxy.variable,
+            problem,
+        })
+    };
+    let socks = texts
+        .iter()
+        .find_map(|text| text.strip_prefix("SOCKS error: "));
+    let direct = classify_direct(err);
+    match direct {
+        // The tunnel stands and the store's certificate failed; or an https proxy's did.
+        TransportError::Tls(problem) if proxy_unreached => failure(ProxyProblem::Other(format!(
+            "the secure connection to the proxy failed: {problem}"
+        ))),
+        TransportError::Tls(_) | TransportError::Timeout => direct,
+        // socks5:// resolves the store's name here, before asking the proxy.
+        TransportError::Dns if said("error resolving for socks proxy") => direct,
+        TransportError::Dns => failure(ProxyProblem::Dns),
+        TransportError::Refused => failure(ProxyProblem::Refused),
+        _ if said("proxy authorization required") => failure(ProxyProblem::NeedsCredentials {
+            given: proxy.has_credentials(),
+        }),
+        _ if said("unsuccessful") => failure(ProxyProblem::TunnelRefused),
+        _ => match socks {
+            Some("failed to create underlying connection") => failure(ProxyProblem::Unreachable),
+            Some(
+                "credentials not accepted" | "server does not support user/pass authentication",
+            ) => failure(ProxyProblem::NeedsCredentials {
+                given: proxy.has_credentials(),
+            }),
+            Some(
+                reply @ ("general server failure"
+                | "connection not allowed"
+                | "network unreachable"
+                | "host unreachable"
+                | "connection refused"
+                | "ttl expired"),
+            ) => failure(ProxyProblem::SocksReply(reply.to_owned())),
+            Some(other) => failure(ProxyProblem::Other(other.to_owned())),
+            None => match direct {
+                TransportError::Other(words) => failure(ProxyProblem::Other(words)),
+                TransportError::Cut => {
+                    failure(ProxyProblem::Other("it closed the connection".to_owned()))
+                }
+                other => other,
+            },
+        },
+    }
+}
+
+/// The text of each error in the chain below reqwest's own (whose text names the URL).
+fn error_texts(err: &reqwest::Error) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(current) = source {
+        texts.push(current.to_string());
+        source = current.source();
+        if let Some(inner) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            source = Some(inner);
+        }
+    }
+    texts
 }
 
 fn tls_problem(err: &rustls::Error) -> TlsProblem {
