@@ -140,7 +140,7 @@ fn check_dates(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::E
     Ok(())
 }
 
-/// What the verifier reads from a certificate itself (RFC 5280, 4.1): the raw issuer and subject
+/// What the verifier reads from an X.509 certificate itself: the raw issuer and subject
 /// names, and the validity dates as Unix seconds. webpki keeps these private.
 #[derive(Debug, PartialEq, Eq)]
 struct CertFields<'a> {
@@ -198,7 +198,7 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 }
 
 /// A UTCTime (`YYMMDDHHMMSSZ`, 1950 to 2049) or GeneralizedTime (`YYYYMMDDHHMMSSZ`), the only
-/// forms RFC 5280 allows, as Unix seconds; and what follows it.
+/// forms X.509 allows, as Unix seconds; and what follows it.
 fn der_time(input: &[u8]) -> Option<(u64, &[u8])> {
     let (year, rest_of_time, after) = match input.first()? {
         0x17 => {
@@ -233,7 +233,7 @@ fn digits(text: &[u8]) -> Option<i64> {
     })
 }
 
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+/// Days from 1970-01-01 to a proleptic Gregorian date (the usual era arithmetic).
 fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn validity_dates_are_read_in_both_time_forms() {
-        // rcgen writes UTCTime before 2050 and GeneralizedTime from 2050 on, as RFC 5280 says.
+        // rcgen writes UTCTime before 2050 and GeneralizedTime from 2050 on, as X.509 requires.
         let (der, _) = cert((2020, 1, 1), (2060, 3, 1));
         let fields = cert_fields(&der).expect("parses");
         assert_eq!(fields.not_before, 1_577_836_800);

@@ -130,7 +130,7 @@ async fn connect(
     Ok(())
 }
 
-/// RFC 1928: no authentication, CONNECT only.
+/// SOCKS version 5: no authentication, CONNECT only.
 async fn socks5(mut client: TcpStream, seen: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
     let [version, methods] = [client.read_u8().await?, client.read_u8().await?];
     let mut offered = vec![0; usize::from(methods)];
