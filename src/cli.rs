@@ -299,7 +299,8 @@ Examples:
 /// Options for reaching stores, shared by the commands that talk to linked ones.
 #[derive(Debug, Args, Clone)]
 pub struct NetArgs {
-    /// Also trust the CA certificate(s) in this PEM file, for stores with private certificates
+    /// Also trust the certificate(s) in this PEM file: a private CA, or the store's own
+    /// self-signed certificate
     #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
 

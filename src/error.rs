@@ -133,6 +133,7 @@ impl Error {
             Error::InvalidUrl(_) => "invalid_url",
             Error::InvalidKey { .. } => "invalid_key",
             Error::ReadInput { .. } => "read_input",
+            Error::HttpSetup(HttpSetupError::BadProxy { .. }) => "proxy_setup",
             Error::HttpSetup(_) => "tls_setup",
             Error::Probe(err) => err.kind(),
             Error::NeedsWrite { .. } => "needs_write",

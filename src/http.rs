@@ -4,12 +4,19 @@
 //! another origin), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
+mod proxy;
+mod trust;
+
+pub use proxy::{Proxies, ProxySetting};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use url::Url;
 
 use crate::keys::Credentials;
@@ -23,7 +30,7 @@ const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
 /// How to reach stores: trust and time limits.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// A PEM file with extra CA certificates to trust (for stores with private certificates).
+    /// A PEM file with extra certificates to trust: private CAs, or a store's own certificate.
     pub extra_ca: Option<PathBuf>,
     /// Limit for one request, connection included.
     pub request_timeout: Duration,
@@ -43,6 +50,15 @@ pub enum HttpSetupError {
     BadCa { path: PathBuf },
     #[error("could not set up HTTPS: {0}")]
     Client(String),
+    #[error(
+        "{variable} is set to \"{value}\", which is not a proxy woolink can use: {why}. Fix or unset {variable}."
+    )]
+    BadProxy {
+        variable: &'static str,
+        /// With any user name and password replaced.
+        value: String,
+        why: &'static str,
+    },
 }
 
 /// A request about to be sent. Credentials are attached here and nowhere else.
@@ -149,13 +165,80 @@ pub enum TransportError {
     Cut,
     #[error("the connection failed: {0}")]
     Other(String),
+    #[error("{0}")]
+    Proxy(ProxyFailure),
+}
+
+/// A proxy that failed the request before the store was reached. Names the proxy as
+/// `scheme://host:port`, never with its credentials, and the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyFailure {
+    pub proxy: String,
+    pub variable: &'static str,
+    pub problem: ProxyProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyProblem {
+    Refused,
+    Dns,
+    /// A SOCKS proxy could not be connected to; reqwest does not say why.
+    Unreachable,
+    /// HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
+    NeedsCredentials {
+        given: bool,
+    },
+    /// An HTTP proxy answered the CONNECT request with something other than 200.
+    TunnelRefused,
+    /// A SOCKS proxy's reply, e.g. "host unreachable": it could not reach the store.
+    SocksReply(String),
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl std::fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ProxyFailure {
+            proxy,
+            variable,
+            problem,
+        } = self;
+        let unreached = format!("could not reach the proxy {proxy} (from {variable})");
+        let reached = format!("the proxy {proxy} (from {variable})");
+        match problem {
+            ProxyProblem::Refused => write!(f, "{unreached}: the connection was refused"),
+            ProxyProblem::Dns => write!(f, "{unreached}: its host name could not be found (DNS)"),
+            ProxyProblem::Unreachable => write!(f, "{unreached}: no connection could be made"),
+            ProxyProblem::NeedsCredentials { given: false } => write!(
+                f,
+                "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
+            ),
+            ProxyProblem::NeedsCredentials { given: true } => {
+                write!(
+                    f,
+                    "{reached} did not accept the user name and password in {variable}"
+                )
+            }
+            ProxyProblem::TunnelRefused => write!(
+                f,
+                "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
+            ),
+            ProxyProblem::SocksReply(reply) => {
+                write!(f, "{reached} could not connect to the store: {reply}")
+            }
+            ProxyProblem::Other(words) => write!(f, "{reached} failed: {words}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsProblem {
     UnknownIssuer,
+    /// A certificate that issued itself, which nobody vouched for with --ca-cert.
+    SelfSigned,
     Expired,
     WrongName,
+    /// Anything else, already in words.
     Other(String),
 }
 
@@ -165,13 +248,39 @@ impl std::fmt::Display for TlsProblem {
             TlsProblem::UnknownIssuer => f.write_str(
                 "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)",
             ),
+            TlsProblem::SelfSigned => f.write_str(
+                "its HTTPS certificate is self-signed, so nothing vouches for it",
+            ),
             TlsProblem::Expired => f.write_str(
                 "its HTTPS certificate has expired (or this computer's clock is wrong)",
             ),
             TlsProblem::WrongName => {
                 f.write_str("its HTTPS certificate was issued for a different host name")
             }
-            TlsProblem::Other(detail) => write!(f, "the secure connection failed ({detail})"),
+            TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
+        }
+    }
+}
+
+impl TlsProblem {
+    /// What the user can do about it, as a sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            TlsProblem::UnknownIssuer => {
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if you trust this store's private CA, pass its certificate with --ca-cert PATH."
+            }
+            TlsProblem::SelfSigned => {
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if this is your own server, pass its certificate with --ca-cert PATH (a PEM file holding the server's certificate; its host name and dates are still checked)."
+            }
+            TlsProblem::Expired => {
+                "Renew the certificate on the server (or correct this computer's clock)."
+            }
+            TlsProblem::WrongName => {
+                "Use the address the certificate was issued for, or install a certificate for this one."
+            }
+            TlsProblem::Other(_) => {
+                "Check the server's HTTPS set-up (for example with an online SSL checker)."
+            }
         }
     }
 }
@@ -181,6 +290,7 @@ impl std::fmt::Display for TlsProblem {
 pub struct HttpClient {
     client: reqwest::Client,
     request_timeout: Duration,
+    proxies: Arc<Proxies>,
 }
 
 impl HttpClient {
@@ -188,14 +298,33 @@ impl HttpClient {
         // reqwest is built without a default crypto provider (ring instead of aws-lc, see the
         // README); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let extra = match &config.extra_ca {
+            Some(path) => read_ca(path)?,
+            None => Vec::new(),
+        };
+        // Errors here are the system's (no root certificates found, say): read_ca checked ours.
+        let tls = trust::client_config(extra).map_err(|err| {
+            HttpSetupError::Client(match tls_problem(&err) {
+                TlsProblem::Other(words) => words,
+                problem => problem.to_string(),
+            })
+        })?;
         let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .retry(reqwest::retry::never());
-        if let Some(path) = &config.extra_ca {
-            builder = builder.tls_certs_merge(read_ca(path)?);
+            .retry(reqwest::retry::never())
+            // reqwest would read the proxy variables itself, and ignore malformed ones.
+            .no_proxy();
+        let proxies = Arc::new(Proxies::from_env()?);
+        if !proxies.is_empty() {
+            // reqwest asks the same function that later names the proxy in a failure.
+            let decide = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+                decide.for_url(url).map(|proxy| proxy.url().clone())
+            }));
         }
         let client = builder
             .build()
@@ -203,6 +332,7 @@ impl HttpClient {
         Ok(Self {
             client,
             request_timeout: config.request_timeout,
+            proxies,
         })
     }
 
@@ -232,8 +362,12 @@ impl HttpClient {
         read_body: bool,
     ) -> Result<Answer, TransportError> {
         let started = Instant::now();
+        let proxy = self.proxies.for_url(&request.url).cloned();
         let shown = debug_enabled().then(|| {
-            let line = format!("{} {}", request.method, redacted_url(&request.url));
+            let mut line = format!("{} {}", request.method, redacted_url(&request.url));
+            if let Some(proxy) = &proxy {
+                line.push_str(&format!(" via {proxy:?}"));
+            }
             let auth = if request.basic.is_some() {
                 " (Authorization: Basic REDACTED)"
             } else {
@@ -253,7 +387,10 @@ impl HttpClient {
                 builder.basic_auth(credentials.key.expose(), Some(credentials.secret.expose()));
         }
         let work = async {
-            let mut response = builder.send().await.map_err(classify)?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|err| classify(err, proxy.as_ref()))?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if !read_body {
@@ -271,7 +408,7 @@ impl HttpClient {
             }
             let mut body = Vec::new();
             // The status and headers came; whatever stops the body now cut the answer short.
-            let cut = |err| match classify(err) {
+            let cut = |err| match classify(err, None) {
                 TransportError::Timeout => TransportError::Timeout,
                 _ => TransportError::Cut,
             };
@@ -389,21 +526,38 @@ pub fn redacted_url(url: &Url) -> String {
     shown.to_string()
 }
 
-fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
     let pem = std::fs::read(path).map_err(|source| HttpSetupError::ReadCa {
         path: path.to_owned(),
         source,
     })?;
-    match reqwest::Certificate::from_pem_bundle(&pem) {
-        Ok(certs) if !certs.is_empty() => Ok(certs),
+    match CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>() {
+        // Each must also do as a root, which is what the platform verifier makes of them.
+        Ok(certs)
+            if !certs.is_empty()
+                && certs
+                    .iter()
+                    .all(|cert| webpki::anchor_from_trusted_cert(cert).is_ok()) =>
+        {
+            Ok(certs)
+        }
         _ => Err(HttpSetupError::BadCa {
             path: path.to_owned(),
         }),
     }
 }
 
-/// Reads the cause out of reqwest's error chain. Only the cause: the URL is dropped.
-fn classify(err: reqwest::Error) -> TransportError {
+/// Reads the cause out of reqwest's error chain. Only the cause: the URL is dropped. `proxy` is
+/// the proxy the request went through, if any.
+fn classify(err: reqwest::Error, proxy: Option<&ProxySetting>) -> TransportError {
+    match proxy {
+        // Connecting includes the proxy's part; what fails after that is the store's.
+        Some(proxy) if err.is_connect() => proxy_failure(err, proxy),
+        _ => classify_direct(err),
+    }
+}
+
+fn classify_direct(err: reqwest::Error) -> TransportError {
     if err.is_timeout() {
         return TransportError::Timeout;
     }
@@ -440,20 +594,161 @@ fn classify(err: reqwest::Error) -> TransportError {
     TransportError::Other(innermost_message(err))
 }
 
+/// A failure to connect through `proxy`: the proxy's, unless it got as far as the store.
+fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
+    // hyper-util's and reqwest's words for each stage; their error types are private.
+    let texts: Vec<String> = error_texts(&err)
+        .into_iter()
+        .map(|text| match text.strip_prefix("tunnel error: ") {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        })
+        .collect();
+    let said = |words: &str| texts.iter().any(|text| text == words);
+    // An HTTP proxy's CONNECT fails with this around the cause when the proxy is not reached.
+    let proxy_unreached = said("failed to create underlying connection");
+    let failure = |problem| {
+        TransportError::Proxy(ProxyFailure {
+            proxy: proxy.shown(),
+            variable: proxy.variable,
+            problem,
+        })
+    };
+    let socks = texts
+        .iter()
+        .find_map(|text| text.strip_prefix("SOCKS error: "));
+    let direct = classify_direct(err);
+    match direct {
+        // The tunnel stands and the store's certificate failed; or an https proxy's did.
+        TransportError::Tls(problem) if proxy_unreached => failure(ProxyProblem::Other(format!(
+            "the secure connection to the proxy failed: {problem}"
+        ))),
+        TransportError::Tls(_) | TransportError::Timeout => direct,
+        // socks5:// resolves the store's name here, before asking the proxy.
+        TransportError::Dns if said("error resolving for socks proxy") => direct,
+        TransportError::Dns => failure(ProxyProblem::Dns),
+        TransportError::Refused => failure(ProxyProblem::Refused),
+        _ if said("proxy authorization required") => failure(ProxyProblem::NeedsCredentials {
+            given: proxy.has_credentials(),
+        }),
+        _ if said("unsuccessful") => failure(ProxyProblem::TunnelRefused),
+        _ => match socks {
+            Some("failed to create underlying connection") => failure(ProxyProblem::Unreachable),
+            Some(
+                "credentials not accepted" | "server does not support user/pass authentication",
+            ) => failure(ProxyProblem::NeedsCredentials {
+                given: proxy.has_credentials(),
+            }),
+            Some(
+                reply @ ("general server failure"
+                | "connection not allowed"
+                | "network unreachable"
+                | "host unreachable"
+                | "connection refused"
+                | "ttl expired"),
+            ) => failure(ProxyProblem::SocksReply(reply.to_owned())),
+            Some(other) => failure(ProxyProblem::Other(other.to_owned())),
+            None => match direct {
+                TransportError::Other(words) => failure(ProxyProblem::Other(words)),
+                TransportError::Cut => {
+                    failure(ProxyProblem::Other("it closed the connection".to_owned()))
+                }
+                other => other,
+            },
+        },
+    }
+}
+
+/// The text of each error in the chain below reqwest's own (whose text names the URL).
+fn error_texts(err: &reqwest::Error) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(current) = source {
+        texts.push(current.to_string());
+        source = current.source();
+        if let Some(inner) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            source = Some(inner);
+        }
+    }
+    texts
+}
+
 fn tls_problem(err: &rustls::Error) -> TlsProblem {
     use rustls::CertificateError as C;
-    match err {
+    let words = match err {
         rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
+            C::UnknownIssuer | C::BadSignature => return TlsProblem::UnknownIssuer,
             C::Expired
             | C::ExpiredContext { .. }
             | C::NotValidYet
-            | C::NotValidYetContext { .. } => TlsProblem::Expired,
-            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
-            other => TlsProblem::Other(format!("certificate problem: {other}")),
+            | C::NotValidYetContext { .. } => return TlsProblem::Expired,
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                return TlsProblem::WrongName;
+            }
+            C::Other(other) if other.0.downcast_ref::<trust::SelfSigned>().is_some() => {
+                return TlsProblem::SelfSigned;
+            }
+            C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+                Some(webpki::Error::CaUsedAsEndEntity) => {
+                    "the server presented a CA certificate instead of its own".to_owned()
+                }
+                // The platform verifiers' own errors are sentences; webpki's are identifiers.
+                Some(other) => format!("its certificate was refused ({})", identifier_words(other)),
+                None => format!("its certificate was refused: {other}"),
+            },
+            C::BadEncoding => "its certificate is malformed".to_owned(),
+            C::Revoked => "its certificate has been revoked".to_owned(),
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                "its certificate is not meant for web servers".to_owned()
+            }
+            other => format!("its certificate was refused ({})", identifier_words(other)),
         },
-        other => TlsProblem::Other(other.to_string()),
+        rustls::Error::AlertReceived(alert) => format!(
+            "the server ended the handshake ({})",
+            identifier_words(alert)
+        ),
+        rustls::Error::PeerIncompatible(why) => format!(
+            "the server's TLS settings do not match woolink's ({})",
+            identifier_words(why)
+        ),
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            "the server did not speak TLS as expected (is it serving plain http on this port?)"
+                .to_owned()
+        }
+        rustls::Error::PeerMisbehaved(why) => format!(
+            "the server broke the TLS protocol ({})",
+            identifier_words(why)
+        ),
+        rustls::Error::NoCertificatesPresented => "the server presented no certificate".to_owned(),
+        // These carry text meant for people.
+        rustls::Error::General(text) => text.clone(),
+        rustls::Error::Other(other) => other.to_string(),
+        other => identifier_words(other),
+    };
+    TlsProblem::Other(words)
+}
+
+/// rustls and webpki describe many errors only by their variant's name; this turns a name such
+/// as `HandshakeFailure` into "handshake failure". Anything with fields is not shown at all:
+/// `Debug` text like `Other(OtherError(..))` means nothing to a user.
+fn identifier_words(value: &impl std::fmt::Debug) -> String {
+    let name = format!("{value:?}");
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return "an unexpected TLS error".to_owned();
     }
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words
 }
 
 /// The deepest cause's text. reqwest's own Display names the URL, which may carry query
@@ -514,6 +809,51 @@ mod tests {
         assert!(
             shown.starts_with("https://REDACTED:REDACTED@s.example/"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn tls_failures_are_told_in_words() {
+        use rustls::{AlertDescription, CertificateError, OtherError, PeerIncompatible};
+        use std::sync::Arc;
+        let other = |err: webpki::Error| {
+            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(err))))
+        };
+        let cases = [
+            (other(webpki::Error::CaUsedAsEndEntity), "a CA certificate"),
+            (
+                other(webpki::Error::PathLenConstraintViolated),
+                "path len constraint violated",
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+                "handshake failure",
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::Unknown(250)),
+                "unexpected",
+            ),
+            (
+                rustls::Error::PeerIncompatible(PeerIncompatible::Tls12NotOffered),
+                "tls12 not offered",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnhandledCriticalExtension),
+                "unhandled critical extension",
+            ),
+            (rustls::Error::DecryptError, "decrypt error"),
+        ];
+        for (err, needle) in cases {
+            let shown = TransportError::Tls(tls_problem(&err)).to_string();
+            assert!(shown.contains(needle), "{err:?}: {shown}");
+            assert!(!shown.contains('(') || !shown.contains("Error"), "{shown}");
+            assert!(!shown.contains("Other"), "{shown}");
+        }
+        assert_eq!(
+            tls_problem(&rustls::Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(trust::SelfSigned))
+            ))),
+            TlsProblem::SelfSigned
         );
     }
 

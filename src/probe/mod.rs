@@ -479,20 +479,7 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
             cause,
         },
         TransportError::Tls(problem) => {
-            let advice = match problem {
-                TlsProblem::UnknownIssuer => {
-                    "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if you trust this store's private CA, pass its certificate with --ca-cert PATH."
-                }
-                TlsProblem::Expired => {
-                    "Renew the certificate on the server (or correct this computer's clock)."
-                }
-                TlsProblem::WrongName => {
-                    "Use the address the certificate was issued for, or install a certificate for this one."
-                }
-                TlsProblem::Other(_) => {
-                    "Check the server's HTTPS set-up (for example with an online SSL checker)."
-                }
-            };
+            let advice = problem.advice();
             ProbeError::Tls {
                 store: store_text,
                 problem,

@@ -343,6 +343,73 @@ fn certificate_for_another_name_is_explained() {
     );
 }
 
+/// No message shows Rust debug text for a TLS failure.
+fn assert_tls_words(outcome: &Outcome) {
+    for debug in ["Other(", "OtherError", "CaUsedAsEndEntity"] {
+        assert!(!outcome.stderr.contains(debug), "{}", outcome.stderr);
+    }
+}
+
+#[test]
+fn self_signed_certificate_is_explained() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::SelfSigned, &key, |_| {});
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    assert_failure(&outcome, 3, "tls");
+    assert_tls_words(&outcome);
+    outcome
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("self-signed")
+        .assert_stderr_contains("--ca-cert PATH");
+}
+
+#[test]
+fn self_signed_certificate_given_with_ca_cert_is_trusted() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::SelfSigned, &key, |_| {});
+    // connect() passes --ca-cert with the store's own (CA:TRUE) certificate.
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    assert_eq!(outcome.json()["access"], "read", "{}", outcome.stdout);
+}
+
+#[test]
+fn server_certificate_given_with_ca_cert_is_trusted() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--no-save", "--json", "--ca-cert"])
+        .args([store.server_cert_path().to_string_lossy().into_owned()])
+        .run();
+    outcome.assert_no_secret(&key.secret).assert_code(0);
+}
+
+#[test]
+fn a_trusted_self_signed_certificate_must_still_name_the_host() {
+    assert_store_fails(
+        Permission::Read,
+        Tls::SelfSignedWrongName,
+        |_| {},
+        (3, "tls", "different host name"),
+    );
+}
+
+#[test]
+fn a_trusted_self_signed_certificate_must_still_be_current() {
+    assert_store_fails(
+        Permission::Read,
+        Tls::SelfSignedExpired,
+        |_| {},
+        (3, "tls", "expired"),
+    );
+}
+
 #[test]
 fn unknown_host_is_a_dns_failure() {
     let key = TestKey::new(Permission::Read);

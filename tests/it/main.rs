@@ -11,6 +11,8 @@ mod input;
 mod keychain;
 mod keychain_selftest;
 mod linking;
+mod proxy;
+mod proxy_server;
 mod run;
 mod scripted;
 mod snapshots;

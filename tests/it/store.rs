@@ -99,6 +99,13 @@ pub enum Tls {
     Valid,
     Expired,
     WrongName,
+    /// One self-signed certificate (CA:TRUE, as `openssl req -x509` makes) for localhost and
+    /// 127.0.0.1; [`TestStore::ca_cert_path`] is that certificate.
+    SelfSigned,
+    /// The same, for wrong.example.
+    SelfSignedWrongName,
+    /// The same, expired in 2021.
+    SelfSignedExpired,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,6 +333,7 @@ pub struct TestStore {
     runtime: Option<tokio::runtime::Runtime>,
     _dir: tempfile::TempDir,
     ca_path: PathBuf,
+    server_cert_path: PathBuf,
     expect_no_requests: bool,
 }
 
@@ -335,6 +343,10 @@ impl TestStore {
         let certs = certs::generate(config.tls);
         let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, &certs.ca_pem).expect("write CA certificate");
+        let server_cert_path = dir.path().join("server.pem");
+        if let Some(pem) = &certs.server_pem {
+            std::fs::write(&server_cert_path, pem).expect("write server certificate");
+        }
 
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
         let port = listener.local_addr().unwrap().port();
@@ -385,6 +397,7 @@ impl TestStore {
             runtime: Some(runtime),
             _dir: dir,
             ca_path,
+            server_cert_path,
             expect_no_requests: false,
         }
     }
@@ -399,9 +412,15 @@ impl TestStore {
         self.shared.origin.clone()
     }
 
-    /// PEM of the CA that signed the server's certificate.
+    /// PEM of the CA that signed the server's certificate (the certificate itself when it is
+    /// self-signed).
     pub fn ca_cert_path(&self) -> PathBuf {
         self.ca_path.clone()
+    }
+
+    /// PEM of the certificate the server presents (https only).
+    pub fn server_cert_path(&self) -> PathBuf {
+        self.server_cert_path.clone()
     }
 
     pub fn requests(&self) -> Vec<SeenRequest> {
