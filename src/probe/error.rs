@@ -2,7 +2,7 @@
 //! reads, a stable `kind` for `--json`, and its exit code.
 
 use super::verdict::{Challenge, StoreTrouble};
-use crate::http::{TlsProblem, TransportError};
+use crate::http::{ProxyFailure, TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
 /// `ck_…last7`, and says what to do.
@@ -19,6 +19,14 @@ pub enum ProbeError {
     BrokenAnswer {
         store: String,
         cause: TransportError,
+    },
+    #[error(
+        "Could not reach {store}: {failure}. Check the proxy, or the {} variable; to reach the store without it, add its host to NO_PROXY.",
+        .failure.variable
+    )]
+    Proxy {
+        store: String,
+        failure: ProxyFailure,
     },
     #[error(
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
@@ -146,6 +154,7 @@ impl ProbeError {
     pub fn kind(&self) -> &'static str {
         match self {
             ProbeError::Unreachable { .. } => "unreachable",
+            ProbeError::Proxy { .. } => "proxy",
             ProbeError::BrokenAnswer { .. } => "broken_answer",
             ProbeError::TimedOut { .. } => "timeout",
             ProbeError::Tls { .. } => "tls",

@@ -25,7 +25,7 @@ pub use root::ApiRoot;
 use verdict::{Verdict, judge};
 
 use crate::account::{Access, AuthMethod};
-use crate::http::{Answer, HttpClient, TlsProblem, TransportError};
+use crate::http::{Answer, HttpClient, TransportError};
 use crate::keys::Credentials;
 use crate::store_url::StoreUrl;
 
@@ -486,6 +486,10 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
                 advice,
             }
         }
+        TransportError::Proxy(failure) => ProbeError::Proxy {
+            store: store_text,
+            failure,
+        },
         cause => ProbeError::Unreachable {
             store: store_text,
             cause,

@@ -120,7 +120,7 @@ fn wrong_proxy_credentials_are_named_as_such() {
     });
     let url = format!("http://woo:{PASSWORD}@127.0.0.1:{}", proxy.port());
     let outcome = connect_via(&store, &key, &[("https_proxy", url)]);
-    assert_kind(&outcome, 3, "unreachable");
+    assert_kind(&outcome, 3, "proxy");
     outcome
         .assert_stderr_contains(&format!("proxy {} (from https_proxy)", proxy.url("http")))
         .assert_stderr_contains("did not accept the user name and password");
@@ -135,7 +135,7 @@ fn a_proxy_that_wants_credentials_says_so() {
         credentials: Some("woo:secret"),
     });
     let outcome = connect_via(&store, &key, &[("HTTPS_PROXY", proxy.url("http"))]);
-    assert_kind(&outcome, 3, "unreachable");
+    assert_kind(&outcome, 3, "proxy");
     outcome.assert_stderr_contains("wants a user name and password (HTTP 407)");
 }
 
@@ -146,7 +146,7 @@ fn a_proxy_that_refuses_the_tunnel_is_named() {
     store.expect_no_requests();
     let proxy = TestProxy::start(Kind::ConnectForbidden);
     let outcome = connect_via(&store, &key, &[("HTTPS_PROXY", proxy.url("http"))]);
-    assert_kind(&outcome, 3, "unreachable");
+    assert_kind(&outcome, 3, "proxy");
     outcome.assert_stderr_contains(&format!(
         "the proxy {} (from HTTPS_PROXY) refused to open a connection",
         proxy.url("http")
@@ -162,15 +162,17 @@ fn a_dead_proxy_is_named_not_the_store() {
         let proxy = format!("{scheme}://127.0.0.1:{}", closed_port());
         let with_password = proxy.replace("://", &format!("://woo:{PASSWORD}@"));
         let outcome = connect_via(&store, &key, &[(variable, with_password)]);
-        assert_kind(&outcome, 3, "unreachable");
+        assert_kind(&outcome, 3, "proxy");
         outcome.assert_stderr_contains(&format!(
             "could not reach the proxy {proxy} (from {variable})"
         ));
         assert!(
-            !outcome.stderr.contains("nothing is listening"),
+            !outcome.stderr.contains("nothing is listening")
+                && !outcome.stderr.contains("that the store is online"),
             "{}",
             outcome.stderr
         );
+        outcome.assert_stderr_contains("NO_PROXY");
     }
 }
 
