@@ -77,6 +77,12 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
                 url: api::without_credentials(&url).to_string(),
                 cause,
             })?;
+        if pages == 0
+            && let Some(junk) = answer.junk()
+        {
+            // The JSON printed is clean; the user should still know what the store prints.
+            output::status(&format!("Note: {}", junk.note()));
+        }
         if let Some(err) = api::judge(&method, &url, &answer) {
             // The store's own error document is data too: scripts may want its `code`.
             if let Some(document) = answer.json() {

@@ -18,7 +18,7 @@ use crate::index::{Index, IndexError};
 use crate::keys::{Credentials, masked_key};
 use crate::linked::{self, SelectError};
 use crate::output;
-use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport, Site};
 use crate::store_url::StoreUrl;
 use crate::vault;
 
@@ -88,6 +88,12 @@ fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error
     Ok(chosen)
 }
 
+impl Checked {
+    fn notes(&self) -> &[String] {
+        self.report.as_ref().map_or(&[], |report| &report.notes)
+    }
+}
+
 /// Loads every secret (the credential store is asked one at a time), then probes the stores
 /// concurrently, at most [`CONCURRENCY`] at once. Results keep the accounts' order.
 async fn check_all(
@@ -125,10 +131,15 @@ async fn check_all(
             }
         };
         results.push(None);
+        // The key goes first where the account says the API is (a root the index cannot have
+        // pointed elsewhere: it must be on the store's own address), found again if it moved.
+        let start = linked::api_root(&account, &Index::path(dir))
+            .ok()
+            .map(|root| Site::known(store.clone(), root));
         let (http, permits) = (http.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
-            let proven = prove(&http, store, &account, &credentials, timeout).await;
+            let proven = prove(&http, store, start, &account, &credentials, timeout).await;
             (position, judge(account, proven))
         });
     }
@@ -217,6 +228,7 @@ impl Stores {
 async fn prove(
     http: &HttpClient,
     store: StoreUrl,
+    start: Option<Site>,
     account: &Account,
     credentials: &Credentials,
     timeout: Duration,
@@ -226,7 +238,7 @@ async fn prove(
         allow_http: account.auth_method == AuthMethod::OAuth1,
         time_limit: timeout,
     };
-    probe::probe(http, &store, credentials, options).await
+    probe::probe(http, &store, credentials, options, start.as_ref()).await
 }
 
 /// Compares what the probe found with what the account says.
@@ -395,6 +407,9 @@ fn human(results: &[Checked]) -> String {
         if let Some(message) = &checked.message {
             text.push_str(&format!("\n{}: {message}\n", checked.account.name));
         }
+        for note in checked.notes() {
+            text.push_str(&format!("\n{}: Note: {note}\n", checked.account.name));
+        }
     }
     text
 }
@@ -416,6 +431,9 @@ struct CheckedView<'a> {
     exit_code: u8,
     message: Option<&'a str>,
     changes: &'a [String],
+    /// What the user should know although the key works (e.g. what the store prints
+    /// before its JSON).
+    notes: &'a [String],
     key: String,
     access: Access,
     auth_method: AuthMethod,
@@ -433,6 +451,7 @@ impl<'a> CheckedView<'a> {
             exit_code: checked.code,
             message: checked.message.as_deref(),
             changes: &checked.changes,
+            notes: checked.notes(),
             key: masked_key(&account.key_suffix),
             access: account.access,
             auth_method: account.auth_method,

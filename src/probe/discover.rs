@@ -31,6 +31,15 @@ pub struct Site {
 }
 
 impl Site {
+    /// A store whose API root is known (kept with an account); nothing asked yet.
+    pub fn known(store: StoreUrl, root: ApiRoot) -> Site {
+        Site {
+            store,
+            root,
+            index: IndexState::NotAsked,
+        }
+    }
+
     /// Where the API of a store at `typed` usually is; nothing asked yet.
     pub fn guessed(typed: &StoreUrl) -> Site {
         Site {

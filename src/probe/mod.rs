@@ -90,14 +90,15 @@ pub enum ProbeStep<'a> {
     AccessDecided { access: Access },
 }
 
-/// Proves `credentials` against the store at `typed`.
+/// Proves `credentials` against the store at `typed`, whose API is at `found` if known.
 pub async fn probe(
     http: &HttpClient,
     typed: &StoreUrl,
     credentials: &Credentials,
     options: ProbeOptions,
+    found: Option<&Site>,
 ) -> Result<ProbeReport, ProbeError> {
-    probe_observed(http, typed, credentials, options, None, &|_| {}).await
+    probe_observed(http, typed, credentials, options, found, &|_| {}).await
 }
 
 /// Finds the store at `typed` without sending any credential: where its API is, its home and
@@ -130,8 +131,10 @@ pub async fn look_up(
         })
 }
 
-/// [`probe`], calling `observe` at each step boundary as it is passed. `found` is the store
-/// as [`look_up`] found it, if it was looked up (at `typed`, which the person agreed to).
+/// [`probe`], calling `observe` at each step boundary as it is passed. `found` is where the
+/// store's API is already known to be: as [`look_up`] found it (at an address the person
+/// agreed to) or as an account keeps it. Should it no longer answer there, the store is found
+/// again.
 pub async fn probe_observed(
     http: &HttpClient,
     typed: &StoreUrl,
@@ -158,23 +161,17 @@ async fn probe_unbounded(
     found: Option<&Site>,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
-    if let Some(site) = found {
-        let auth = auth_method(&site.store, options)?;
-        let answers = check(http, &site.root, credentials, auth)
-            .await
-            .map_err(|cause| transport_error(&site.store, cause))?;
-        return conclude(http, typed, site, credentials, auth, answers, observe).await;
-    }
-    // Round one: the key goes straight to where the API usually is, at the address typed.
-    let guessed = Site::guessed(typed);
+    // Round one: the key goes straight to where the API is known to be (looked up, or kept
+    // with the account) or usually is, at the address the user named.
+    let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
     let mut first = None;
-    if let Ok(auth) = auth_method(typed, options) {
-        let answers = check(http, &guessed.root, credentials, auth)
+    if let Ok(auth) = auth_method(&start.store, options) {
+        let answers = check(http, &start.root, credentials, auth)
             .await
-            .map_err(|cause| transport_error(typed, cause))?;
+            .map_err(|cause| transport_error(&start.store, cause))?;
         let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
         if !verdict.needs_discovery() {
-            return conclude(http, typed, &guessed, credentials, auth, answers, observe).await;
+            return conclude(http, typed, &start, credentials, auth, answers, observe).await;
         }
         first = Some((auth, answers));
     }
@@ -199,7 +196,7 @@ async fn probe_unbounded(
     let auth = auth_method(&site.store, options)?;
     let answers = match first {
         // Discovery found the API where the key already went: its answers stand.
-        Some((first_auth, answers)) if site.root == guessed.root && first_auth == auth => answers,
+        Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
         _ => check(http, &site.root, credentials, auth)
             .await
             .map_err(|cause| transport_error(&site.store, cause))?,

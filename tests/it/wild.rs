@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use crate::connect::{assert_failure, assert_store_fails, connect, connect_key, store_with};
+use crate::harness::Woolink;
+use crate::linking::{again, link};
 use crate::store::{
     Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls,
     max_concurrent_requests,
@@ -182,4 +184,76 @@ fn a_worker_bound_store_still_links() {
     config.workers = Some((2, Duration::from_millis(60)));
     let store = TestStore::start(config);
     connect_key(&store, &key, &[]).assert_code(0);
+}
+
+/// A store of `adjust`'s kind with one read/write key, linked as "shop" (secret in the file).
+fn linked(adjust: impl FnOnce(&mut StoreConfig)) -> (TestStore, TestKey, Woolink) {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, adjust);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    (store, key, home)
+}
+
+#[test]
+fn verify_and_api_read_past_junk_and_say_what_the_store_prints() {
+    let (store, key, home) = linked(|config| config.junk = Some(Junk::PhpNotice));
+    let verified = again(&home, &store, &["accounts", "verify", "shop", "--json"]);
+    verified.assert_code(0).assert_no_secret(&key.secret);
+    let notes = verified.json()["accounts"][0]["notes"].to_string();
+    assert!(notes.contains("WP_DEBUG_DISPLAY"), "{notes}");
+
+    let api = again(&home, &store, &["api", "products"]);
+    api.assert_code(0)
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("Deprecated: Function create_function()");
+    // stdout is the store's JSON alone, clean.
+    let products: serde_json::Value = serde_json::from_str(&api.stdout).expect("clean JSON");
+    assert!(products.is_array(), "{}", api.stdout);
+    assert!(!api.stdout.contains("Deprecated"));
+}
+
+#[test]
+fn verify_goes_straight_to_the_api_root_the_account_keeps() {
+    let (store, key, home) = linked(|config| config.rest_prefix = "api".into());
+    let before = store.requests().len();
+    let verified = again(&home, &store, &["accounts", "verify", "shop", "--json"]);
+    verified.assert_code(0).assert_no_secret(&key.secret);
+    let requests = &store.requests()[before..];
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path_and_query.starts_with("/api/"))
+    );
+}
+
+#[test]
+fn verify_names_a_store_that_is_down() {
+    let (store, key, home) = linked(|_| {});
+    drop(store);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.down = Some(Down::Maintenance)
+    });
+    // The account was linked at another port; point it (and its secret) at the store that
+    // is now down.
+    let index = home.config_dir().join("accounts.json");
+    let text = std::fs::read_to_string(&index).unwrap();
+    let linked: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let old_origin = linked["accounts"][0]["store_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for file in ["accounts.json", "credentials.json"] {
+        let path = home.config_dir().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace(&old_origin, &store.url())).unwrap();
+    }
+    let verified = again(&home, &store, &["accounts", "verify", "shop", "--json"]);
+    verified.assert_code(3).assert_no_secret(&key.secret);
+    assert_eq!(
+        verified.json()["accounts"][0]["status"],
+        "store_unavailable"
+    );
+    home.assert_secret_only_in(&key.secret, &[home.config_dir().join("credentials.json")]);
 }
