@@ -432,6 +432,7 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
         let creds = Credentials {
             key: ConsumerKey::parse(&key.key).map_err(|err| err.to_string())?,
             secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
+            site: None,
         };
         woolink::vault::save(&dir, &secrets, account, &creds, false)
             .map_err(|err| format!("link test store {i}: {err}"))?;

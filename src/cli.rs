@@ -174,6 +174,15 @@ pub struct ConnectArgs {
     #[arg(long, hide = true, value_name = "SECRET")]
     pub consumer_secret: Option<String>,
 
+    /// The user name of the web server's own password in front of the site (a staging
+    /// site's HTTP Basic login); its password comes from WOOLINK_SITE_PASSWORD or a prompt
+    #[arg(long, env = "WOOLINK_SITE_USER", value_name = "NAME")]
+    pub site_user: Option<String>,
+
+    /// Refused: a password given as a flag value shows in `ps` and shell history
+    #[arg(long, hide = true, value_name = "PASSWORD")]
+    pub site_password: Option<String>,
+
     /// The account's name (default: derived from the store's host)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,

@@ -26,6 +26,12 @@ pub enum Error {
         "woolink does not take the consumer secret as a flag value: it would be visible to other users in `ps` and kept in your shell history. Use --consumer-secret-stdin, --consumer-secret-file PATH or the WOOLINK_CONSUMER_SECRET variable. If that was a real secret, remove it from your shell history."
     )]
     SecretInArgv,
+    #[error(
+        "woolink does not take the site password as a flag value: it would be visible to other users in `ps` and kept in your shell history. Set WOOLINK_SITE_PASSWORD, or answer the prompt at a terminal. If that was a real password, remove it from your shell history."
+    )]
+    SitePasswordInArgv,
+    #[error("Invalid site login: {0}.")]
+    InvalidSiteLogin(String),
     #[error("{0}")]
     InvalidUrl(#[from] StoreUrlError),
     #[error("Invalid {source_name}: {error}.")]
@@ -93,6 +99,8 @@ impl Error {
             Error::Usage(_)
             | Error::MissingInput { .. }
             | Error::SecretInArgv
+            | Error::SitePasswordInArgv
+            | Error::InvalidSiteLogin(_)
             | Error::InvalidUrl(_)
             | Error::InvalidKey { .. }
             | Error::ReadInput { .. }
@@ -130,6 +138,8 @@ impl Error {
             Error::Usage(_) => "usage",
             Error::MissingInput { .. } => "missing_input",
             Error::SecretInArgv => "secret_in_argv",
+            Error::SitePasswordInArgv => "secret_in_argv",
+            Error::InvalidSiteLogin(_) => "invalid_site_login",
             Error::InvalidUrl(_) => "invalid_url",
             Error::InvalidKey { .. } => "invalid_key",
             Error::ReadInput { .. } => "read_input",

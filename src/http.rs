@@ -19,7 +19,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use url::Url;
 
-use crate::keys::Credentials;
+use crate::keys::{Credentials, SiteLogin};
 
 /// Probes and API answers larger than this are refused; a store's answers to woolink's
 /// requests are a few KB.
@@ -65,16 +65,37 @@ pub enum HttpSetupError {
 pub struct Request<'a> {
     pub method: reqwest::Method,
     pub url: Url,
-    pub basic: Option<&'a Credentials>,
+    pub basic: Option<BasicLogin<'a>>,
+}
+
+/// What travels as HTTP Basic: the WooCommerce key itself, or the web server's own login in
+/// front of the site (then the key, if any, is in the query string).
+#[derive(Clone, Copy)]
+pub enum BasicLogin<'a> {
+    Key(&'a Credentials),
+    Site(&'a SiteLogin),
+}
+
+impl<'a> BasicLogin<'a> {
+    fn user_and_password(self) -> (&'a str, &'a str) {
+        match self {
+            BasicLogin::Key(credentials) => (credentials.key.expose(), credentials.secret.expose()),
+            BasicLogin::Site(site) => (site.user(), site.expose_password()),
+        }
+    }
 }
 
 /// Debug output shows the URL with credential values redacted, never the credentials.
 impl std::fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let basic = self.basic.map(|login| match login {
+            BasicLogin::Key(credentials) => credentials.key.masked(),
+            BasicLogin::Site(site) => format!("site user {}", site.user()),
+        });
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &redacted_url(&self.url))
-            .field("basic", &self.basic.map(|c| c.key.masked()))
+            .field("basic", &basic)
             .finish()
     }
 }
@@ -382,9 +403,9 @@ impl HttpClient {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        if let Some(credentials) = request.basic {
-            builder =
-                builder.basic_auth(credentials.key.expose(), Some(credentials.secret.expose()));
+        if let Some(login) = request.basic {
+            let (user, password) = login.user_and_password();
+            builder = builder.basic_auth(user, Some(password));
         }
         let work = async {
             let mut response = builder

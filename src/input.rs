@@ -11,10 +11,11 @@ use zeroize::Zeroizing;
 use crate::cli::ConnectArgs;
 use crate::error::Error;
 use crate::interrupt::PromptGuard;
-use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError};
+use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError, SiteLogin};
 use crate::store_url::StoreUrl;
 
 pub const SECRET_VAR: &str = "WOOLINK_CONSUMER_SECRET";
+pub const SITE_PASSWORD_VAR: &str = "WOOLINK_SITE_PASSWORD";
 /// A consumer secret is 43 bytes; anything much longer is not one.
 const MAX_SECRET_INPUT: u64 = 64 * 1024;
 
@@ -43,6 +44,9 @@ pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<Str
     if args.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
+    if args.site_password.is_some() {
+        return Err(Error::SitePasswordInArgv);
+    }
     match &args.url {
         Some(url) => Ok(StoreUrl::parse_with_notes(url)?),
         None if interactive => ask_until_valid("Store URL", |text| {
@@ -55,8 +59,55 @@ pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<Str
     }
 }
 
-/// The key and secret, from wherever each is given.
-pub fn credentials(args: &ConnectArgs, interactive: bool) -> Result<Credentials, Error> {
+/// The web server's own login in front of the site, when `--site-user` (or its variable)
+/// names a user: the password from WOOLINK_SITE_PASSWORD, else a hidden prompt.
+pub fn site_login(args: &ConnectArgs, interactive: bool) -> Result<Option<SiteLogin>, Error> {
+    match &args.site_user {
+        Some(user) => site_login_for(user, interactive).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The site login of `user`, its password from WOOLINK_SITE_PASSWORD or a hidden prompt.
+pub fn site_login_for(user: &str, interactive: bool) -> Result<SiteLogin, Error> {
+    if let Ok(password) = std::env::var(SITE_PASSWORD_VAR).map(Zeroizing::new)
+        && !password.is_empty()
+    {
+        return SiteLogin::new(user, &password).map_err(Error::InvalidSiteLogin);
+    }
+    if !interactive {
+        return Err(Error::MissingInput {
+            what: "The site password",
+            how: "set WOOLINK_SITE_PASSWORD",
+        });
+    }
+    loop {
+        let password = ask_hidden(&format!("Site password for {user} (hidden): "))?;
+        match SiteLogin::new(user, &password) {
+            Ok(login) => return Ok(login),
+            Err(why) => eprintln!("  {}", capitalized(&why)),
+        }
+    }
+}
+
+/// Asks for the site user name, then its password: for a person at a terminal whose store
+/// turned out to have one.
+pub fn ask_site_login() -> Result<SiteLogin, Error> {
+    let user = ask_until_valid("Site user name", |text| {
+        let user = text.trim();
+        SiteLogin::new(user, "-")
+            .map(|_| user.to_owned())
+            .map_err(|why| capitalized(&why))
+    })?;
+    site_login_for(&user, true)
+}
+
+/// The key and secret, from wherever each is given, with the site login if there is one.
+pub fn credentials(
+    args: &ConnectArgs,
+    interactive: bool,
+    site: Option<SiteLogin>,
+) -> Result<Credentials, Error> {
     let key = match &args.consumer_key {
         Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
         None if interactive => ask_until_valid("Consumer key (ck_...)", |text| {
@@ -70,7 +121,7 @@ pub fn credentials(args: &ConnectArgs, interactive: bool) -> Result<Credentials,
         }
     };
     let secret = read_secret(args, interactive)?;
-    Ok(Credentials { key, secret })
+    Ok(Credentials { key, secret, site })
 }
 
 /// A yes/no question whose answer is yes unless the person says no.
@@ -189,18 +240,20 @@ fn ask_line(label: &str) -> Result<String, Error> {
     Ok(line)
 }
 
+/// A hidden prompt: nothing typed is echoed.
+fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, Error> {
+    let _ctrl_c = PromptGuard::new();
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|err| match err.kind() {
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted => Error::Cancelled,
+            _ => Error::Terminal(err),
+        })
+}
+
 fn ask_secret_until_valid() -> Result<ConsumerSecret, Error> {
     loop {
-        let _ctrl_c = PromptGuard::new();
-        // Hidden input: nothing is echoed.
-        let answer = rpassword::prompt_password("Consumer secret (cs_..., hidden): ")
-            .map(Zeroizing::new)
-            .map_err(|err| match err.kind() {
-                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted => {
-                    Error::Cancelled
-                }
-                _ => Error::Terminal(err),
-            })?;
+        let answer = ask_hidden("Consumer secret (cs_..., hidden): ")?;
         match ConsumerSecret::parse(&answer) {
             Ok(secret) => return Ok(secret),
             Err(err) => eprintln!("  {}", capitalized(&err)),

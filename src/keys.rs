@@ -206,11 +206,56 @@ impl fmt::Debug for ConsumerSecret {
     }
 }
 
-/// A key and its secret, which are only ever stored and sent together.
+/// A key and its secret, which are only ever stored and sent together, with the web server's
+/// own login where the site has one.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub key: ConsumerKey,
     pub secret: ConsumerSecret,
+    pub site: Option<SiteLogin>,
+}
+
+/// The web server's own password in front of a whole site (HTTP Basic, as nginx `auth_basic`
+/// or Apache `.htpasswd` ask for it on staging sites). Not a WooCommerce credential, but a
+/// secret all the same: no `Display`, a redacted `Debug`, zeroed on drop.
+#[derive(Clone)]
+pub struct SiteLogin {
+    user: String,
+    password: SecretString,
+}
+
+impl SiteLogin {
+    /// A user name HTTP Basic can carry (no `:`, no control character) and a password.
+    pub fn new(user: &str, password: &str) -> Result<Self, String> {
+        if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
+            return Err(
+                "the site user name must be non-empty, without \":\" or control characters"
+                    .to_owned(),
+            );
+        }
+        if password.is_empty() {
+            return Err("the site password is empty".to_owned());
+        }
+        Ok(Self {
+            user: user.to_owned(),
+            password: SecretString::from(password),
+        })
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The password, for the wire and the credential store only.
+    pub fn expose_password(&self) -> &str {
+        self.password.expose_secret()
+    }
+}
+
+impl fmt::Debug for SiteLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SiteLogin({}, <redacted>)", self.user)
+    }
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ mod tests {
         Credentials {
             key: ConsumerKey::parse("ck_0123456789abcdef0123456789abcdef01234567").unwrap(),
             secret: ConsumerSecret::parse("cs_89abcdef0123456789abcdef0123456789abcdef").unwrap(),
+            site: None,
         }
     }
 

@@ -278,6 +278,7 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     let credentials = Credentials {
         key: crate::keys::ConsumerKey::parse(&key).unwrap(),
         secret: crate::keys::ConsumerSecret::parse(&secret).unwrap(),
+        site: None,
     };
     let echoed = format!(
         r#"{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}","key":"{key}"}}"#

@@ -12,6 +12,7 @@ use crate::credstore::{self, CredentialStore, StoreChoice};
 use crate::error::Error;
 use crate::index::Index;
 use crate::input::{self, ConnectInput};
+use crate::keys::SiteLogin;
 use crate::output;
 use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
 use crate::store_url::StoreUrl;
@@ -40,6 +41,7 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
             output::status(&format!("Note: {note}"));
         }
     }
+    let mut site_login = input::site_login(&args, interactive)?;
     let http = super::http_client(&args.net)?;
     let options = ProbeOptions {
         allow_http: args.allow_http,
@@ -47,14 +49,14 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     };
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
-        Some(look_up(&http, &mut store, options, quiet).await?)
+        Some(look_up(&http, &mut store, &mut site_login, options, quiet).await?)
     } else {
         None
     };
     if asks || args.open {
         keys_page(&store, args.open, quiet);
     }
-    let credentials = input::credentials(&args, interactive)?;
+    let credentials = input::credentials(&args, interactive, site_login)?;
     let input = ConnectInput { store, credentials };
     if !args.no_save && target.is_none() {
         target = Some(SaveTarget::open(&args, interactive)?);
@@ -272,18 +274,44 @@ fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
 async fn look_up(
     http: &crate::http::HttpClient,
     store: &mut StoreUrl,
+    site_login: &mut Option<SiteLogin>,
     options: ProbeOptions,
     quiet: bool,
 ) -> Result<Site, Error> {
-    let progress = Progress::new(quiet);
-    progress.start(&format!("Looking up {store}"));
-    let site = match probe::look_up(http, store, options.time_limit).await {
-        Ok(site) => site,
-        Err(err) => {
-            progress.fail();
-            return Err(err.into());
+    let mut tries = 0;
+    let site = loop {
+        let progress = Progress::new(quiet);
+        progress.start(&format!("Looking up {store}"));
+        let looked = probe::look_up(http, store, site_login.as_ref(), options.time_limit).await;
+        match looked {
+            Ok(site) => break site,
+            // The web server's own password: ask for it (again), as sudo does, three times.
+            Err(
+                probe::ProbeError::SitePassword { realm, .. }
+                | probe::ProbeError::SitePasswordRejected { realm, .. },
+            ) if tries < 3 => {
+                progress.clear();
+                tries += 1;
+                let realm = realm
+                    .map(|realm| format!(" (\"{realm}\")"))
+                    .unwrap_or_default();
+                let why = if site_login.is_some() {
+                    "did not accept that site user name and password"
+                } else {
+                    "asks for the web server's own password"
+                };
+                output::status(&format!(
+                    "{store} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key."
+                ));
+                *site_login = Some(input::ask_site_login()?);
+            }
+            Err(err) => {
+                progress.fail();
+                return Err(err.into());
+            }
         }
     };
+    let progress = Progress::new(quiet);
     let what = match site.index.site_name() {
         Some(name) => format!("WooCommerce store \"{name}\""),
         None => "WooCommerce store".to_owned(),
@@ -340,6 +368,12 @@ fn summary(
     row("Key:", &input.credentials.key.masked());
     row("Access:", &report.access.to_string());
     row("Auth:", &report.auth_method.to_string());
+    if let Some(site) = &input.credentials.site {
+        row(
+            "Site user:",
+            &format!("{} (kept with the secret)", site.user()),
+        );
+    }
     if let Some(storage) = saved {
         row("Secret:", &storage.to_string());
     }
@@ -363,6 +397,8 @@ struct ConnectView<'a> {
     key_suffix: &'a str,
     access: Access,
     auth_method: AuthMethod,
+    /// The user name of the web server's own login, if the site has one (never its password).
+    site_user: Option<&'a str>,
     secret_storage: Option<SecretStorage>,
     notes: &'a [String],
 }
@@ -386,6 +422,7 @@ impl<'a> ConnectView<'a> {
             key_suffix: input.credentials.key.suffix(),
             access: report.access,
             auth_method: report.auth_method,
+            site_user: input.credentials.site.as_ref().map(SiteLogin::user),
             secret_storage: saved,
             notes: &report.notes,
         }

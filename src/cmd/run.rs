@@ -53,10 +53,14 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
 
 /// Variables of woolink's environment CMD does not inherit: `connect`'s inputs, which may be
 /// another store's.
-const SCRUBBED: [&str; 3] = [
+const SCRUBBED: [&str; 7] = [
     "WOOLINK_CONSUMER_SECRET",
     "WOOLINK_CONSUMER_KEY",
     "WOOLINK_STORE_URL",
+    "WOOLINK_SITE_USER",
+    "WOOLINK_SITE_PASSWORD",
+    "WOOCOMMERCE_SITE_USER",
+    "WOOCOMMERCE_SITE_PASSWORD",
 ];
 
 /// The variables CMD gets, added to woolink's own environment.
@@ -67,7 +71,7 @@ fn environment(
 ) -> Vec<(&'static str, OsString)> {
     let api_url = root.route(&format!("{NAMESPACE}/"), &[]).to_string();
     let auth = account.auth_method.id();
-    vec![
+    let mut variables = vec![
         ("WOOCOMMERCE_URL", account.store_url.clone().into()),
         ("WOOCOMMERCE_API_ROOT", root.to_string().into()),
         ("WOOCOMMERCE_API_URL", api_url.into()),
@@ -81,5 +85,15 @@ fn environment(
         ),
         ("WOOCOMMERCE_AUTH_METHOD", auth.into()),
         ("WOOLINK_ACCOUNT", account.name.clone().into()),
-    ]
+    ];
+    // The web server's own login, for a site behind one: sent as HTTP Basic, the key then
+    // in the query string (WOOCOMMERCE_AUTH_METHOD says so).
+    if let Some(site) = &credentials.site {
+        variables.push(("WOOCOMMERCE_SITE_USER", site.user().to_owned().into()));
+        variables.push((
+            "WOOCOMMERCE_SITE_PASSWORD",
+            site.expose_password().to_owned().into(),
+        ));
+    }
+    variables
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use super::{CredStoreError, CredentialStore, EntryId, from_parts};
+use super::{CredStoreError, CredentialStore, EntryId, Stored};
 use crate::account::SecretStorage;
 use crate::keys::Credentials;
 use crate::private_file::{self, LockError};
@@ -21,19 +21,7 @@ const VERSION: u64 = 1;
 #[derive(Serialize, Deserialize, Default)]
 struct CredentialsFile {
     version: u64,
-    entries: BTreeMap<String, FileEntry>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct FileEntry {
-    consumer_key: String,
-    consumer_secret: String,
-}
-
-impl Drop for FileEntry {
-    fn drop(&mut self) {
-        self.consumer_secret.zeroize();
-    }
+    entries: BTreeMap<String, Stored>,
 }
 
 /// Credentials in `credentials.json` in the config folder.
@@ -131,13 +119,7 @@ impl CredentialStore for PlaintextFileStore {
 
     fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
         self.update(|file| {
-            file.entries.insert(
-                key(id),
-                FileEntry {
-                    consumer_key: creds.key.expose().to_owned(),
-                    consumer_secret: creds.secret.expose().to_owned(),
-                },
-            );
+            file.entries.insert(key(id), Stored::new(creds));
             Ok(())
         })
     }
@@ -145,7 +127,7 @@ impl CredentialStore for PlaintextFileStore {
     fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
         let file = self.read()?;
         let entry = file.entries.get(&key(id)).ok_or(CredStoreError::NotFound)?;
-        from_parts(&entry.consumer_key, &entry.consumer_secret)
+        entry.credentials()
     }
 
     fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {

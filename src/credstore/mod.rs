@@ -10,17 +10,16 @@
 mod file;
 mod keychain;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::account::{Account, SecretStorage, keychain_service};
-use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, SiteLogin};
 
 pub use file::{CREDENTIALS_FILE, PlaintextFileStore};
 pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
@@ -170,41 +169,69 @@ pub fn choices() -> &'static str {
     }
 }
 
-/// What one entry holds: `{"consumer_key": "ck_…", "consumer_secret": "cs_…"}`.
+/// What one entry holds: `{"consumer_key": "ck_…", "consumer_secret": "cs_…"}`, plus
+/// `site_user` and `site_password` for a site behind the web server's own password. The
+/// plaintext file store keeps entries of the same shape.
 #[derive(Serialize, Deserialize)]
-struct Stored<'a> {
-    #[serde(borrow)]
-    consumer_key: Cow<'a, str>,
-    #[serde(borrow)]
-    consumer_secret: Cow<'a, str>,
+pub(crate) struct Stored {
+    consumer_key: String,
+    consumer_secret: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    site_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    site_password: Option<String>,
+}
+
+impl Drop for Stored {
+    fn drop(&mut self) {
+        self.consumer_secret.zeroize();
+        if let Some(password) = &mut self.site_password {
+            password.zeroize();
+        }
+    }
+}
+
+impl Stored {
+    pub(crate) fn new(creds: &Credentials) -> Stored {
+        Stored {
+            consumer_key: creds.key.expose().to_owned(),
+            consumer_secret: creds.secret.expose().to_owned(),
+            site_user: creds.site.as_ref().map(|site| site.user().to_owned()),
+            site_password: creds
+                .site
+                .as_ref()
+                .map(|site| site.expose_password().to_owned()),
+        }
+    }
+
+    /// The stored credentials, checked again: what is read back must be what woolink would
+    /// accept; anything else is `Corrupt`.
+    pub(crate) fn credentials(&self) -> Result<Credentials, CredStoreError> {
+        let site = match (&self.site_user, &self.site_password) {
+            (None, None) => None,
+            (Some(user), Some(password)) => {
+                Some(SiteLogin::new(user, password).map_err(|_| CredStoreError::Corrupt)?)
+            }
+            _ => return Err(CredStoreError::Corrupt),
+        };
+        match (
+            ConsumerKey::parse(&self.consumer_key),
+            ConsumerSecret::parse(&self.consumer_secret),
+        ) {
+            (Ok(key), Ok(secret)) => Ok(Credentials { key, secret, site }),
+            _ => Err(CredStoreError::Corrupt),
+        }
+    }
 }
 
 fn encode(creds: &Credentials) -> Zeroizing<String> {
-    let stored = Stored {
-        consumer_key: Cow::Borrowed(creds.key.expose()),
-        consumer_secret: Cow::Borrowed(creds.secret.expose()),
-    };
-    Zeroizing::new(serde_json::to_string(&stored).expect("two strings serialize to JSON"))
+    Zeroizing::new(serde_json::to_string(&Stored::new(creds)).expect("strings serialize to JSON"))
 }
 
-/// Parses an entry; anything that is not our JSON with a well-formed key and secret is `Corrupt`.
+/// Parses an entry; anything that is not our JSON with well-formed credentials is `Corrupt`.
 fn decode(text: &str) -> Result<Credentials, CredStoreError> {
-    let stored: Stored<'_> = serde_json::from_str(text).map_err(|_| CredStoreError::Corrupt)?;
-    // Valid keys are plain hex, so the strings borrow from `text`; an escaped (owned) copy would
-    // not be a valid key anyway, but is zeroized all the same.
-    let parsed = from_parts(&stored.consumer_key, &stored.consumer_secret);
-    if let Cow::Owned(owned) = stored.consumer_secret {
-        drop(Zeroizing::new(owned));
-    }
-    parsed
-}
-
-/// A stored key and secret, checked again: what we read back must be what we would accept.
-fn from_parts(key: &str, secret: &str) -> Result<Credentials, CredStoreError> {
-    match (ConsumerKey::parse(key), ConsumerSecret::parse(secret)) {
-        (Ok(key), Ok(secret)) => Ok(Credentials { key, secret }),
-        _ => Err(CredStoreError::Corrupt),
-    }
+    let stored: Stored = serde_json::from_str(text).map_err(|_| CredStoreError::Corrupt)?;
+    stored.credentials()
 }
 
 #[cfg(test)]
@@ -219,6 +246,7 @@ pub(crate) mod tests {
         Credentials {
             key: ConsumerKey::parse(KEY).unwrap(),
             secret: ConsumerSecret::parse(secret).unwrap(),
+            site: None,
         }
     }
 

@@ -13,7 +13,8 @@ use url::Url;
 
 use super::root::{ApiRoot, api_root_from_links};
 use super::verdict::{StoreTrouble, error_code, store_trouble};
-use crate::http::{Answer, HttpClient, Request, TransportError};
+use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
+use crate::keys::SiteLogin;
 use crate::store_url::StoreUrl;
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
@@ -105,9 +106,19 @@ pub enum DiscoveryError {
 }
 
 /// Finds the store's API root, home and index. Sends no credentials.
-pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, DiscoveryError> {
+/// `site_login` is the web server's own login, sent only where [`site_login_for`] allows.
+pub async fn discover(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    site_login: Option<&SiteLogin>,
+) -> Result<Site, DiscoveryError> {
+    let ask = Asker {
+        http,
+        start: typed.as_url(),
+        site_login,
+    };
     let guess = ApiRoot::pretty_under(typed.as_url());
-    let (url, answer) = follow(http, Method::GET, index_url(&guess), Read::Whole).await?;
+    let (url, answer) = ask.follow(index_url(&guess), Read::Whole).await?;
     let mut index = index_state(&answer);
     let root = if matches!(index, IndexState::Found(_) | IndexState::Closed { .. }) {
         // A REST index (or a REST error) where it should be is proof enough.
@@ -124,11 +135,11 @@ pub async fn discover(http: &HttpClient, typed: &StoreUrl) -> Result<Site, Disco
             if let Some(trouble) = store_trouble(&answer) {
                 return Err(DiscoveryError::Trouble(trouble));
             }
-            front_page_root(http, typed).await?
+            front_page_root(&ask).await?
         }
     };
     if index == IndexState::Unavailable {
-        index = fetch_index(http, &root).await;
+        index = fetch_index(&ask, &root).await;
     }
     let store = home(&index, &root).ok_or(DiscoveryError::NotWordPress {
         status: answer.status,
@@ -152,8 +163,8 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
 }
 
 /// The API root named in the front page's headers; its body is never read.
-async fn front_page_root(http: &HttpClient, typed: &StoreUrl) -> Result<ApiRoot, DiscoveryError> {
-    let (url, answer) = follow(http, Method::GET, typed.as_url().clone(), Read::Headers).await?;
+async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, DiscoveryError> {
+    let (url, answer) = ask.follow(ask.start.clone(), Read::Headers).await?;
     if let Some(root) = link_root(&answer, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }
@@ -194,8 +205,8 @@ fn index_url(root: &ApiRoot) -> Url {
     url
 }
 
-async fn fetch_index(http: &HttpClient, root: &ApiRoot) -> IndexState {
-    match follow(http, Method::GET, index_url(root), Read::Whole).await {
+async fn fetch_index(ask: &Asker<'_>, root: &ApiRoot) -> IndexState {
+    match ask.follow(index_url(root), Read::Whole).await {
         Ok((_, answer)) => index_state(&answer),
         Err(_) => IndexState::Unavailable,
     }
@@ -237,41 +248,65 @@ enum Read {
     Headers,
 }
 
-/// Follows redirects by hand (no credentials ride on these requests) so that loops and a
-/// downgrade to plain http are caught and named.
-async fn follow(
-    http: &HttpClient,
-    method: Method,
-    start: Url,
-    read: Read,
-) -> Result<(Url, Answer), DiscoveryError> {
-    let mut url = start;
-    let mut visited: Vec<Url> = Vec::new();
-    for _ in 0..=MAX_REDIRECTS {
-        let request = Request {
-            method: method.clone(),
-            url: url.clone(),
-            basic: None,
-        };
-        let answer = match read {
-            Read::Whole => http.send(request).await?,
-            Read::Headers => http.send_for_headers(request).await?,
-        };
-        let location = answer.header("location").filter(|_| answer.is_redirect());
-        let Some(next) = location.and_then(|location| url.join(location).ok()) else {
-            return Ok((url, answer));
-        };
-        if url.scheme() == "https" && next.scheme() == "http" {
-            let mut shown = next.clone();
-            shown.set_query(None);
-            return Err(DiscoveryError::Downgrade {
-                to: shown.to_string(),
-            });
+/// Asks the store without WooCommerce credentials; the web server's own login, if given,
+/// goes only to the host the user named, over https (or to this computer).
+struct Asker<'a> {
+    http: &'a HttpClient,
+    start: &'a Url,
+    site_login: Option<&'a SiteLogin>,
+}
+
+impl Asker<'_> {
+    /// GETs `start`, following redirects by hand so that loops and a downgrade to plain http
+    /// are caught and named.
+    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), DiscoveryError> {
+        let mut url = start;
+        let mut visited: Vec<Url> = Vec::new();
+        for _ in 0..=MAX_REDIRECTS {
+            let request = Request {
+                method: Method::GET,
+                basic: site_login_for(&url, self.start, self.site_login).map(BasicLogin::Site),
+                url: url.clone(),
+            };
+            let answer = match read {
+                Read::Whole => self.http.send(request).await?,
+                Read::Headers => self.http.send_for_headers(request).await?,
+            };
+            let location = answer.header("location").filter(|_| answer.is_redirect());
+            let Some(next) = location.and_then(|location| url.join(location).ok()) else {
+                return Ok((url, answer));
+            };
+            if url.scheme() == "https" && next.scheme() == "http" {
+                let mut shown = next.clone();
+                shown.set_query(None);
+                return Err(DiscoveryError::Downgrade {
+                    to: shown.to_string(),
+                });
+            }
+            if visited.contains(&next) || next == url {
+                return Err(DiscoveryError::RedirectLoop);
+            }
+            visited.push(std::mem::replace(&mut url, next));
         }
-        if visited.contains(&next) || next == url {
-            return Err(DiscoveryError::RedirectLoop);
-        }
-        visited.push(std::mem::replace(&mut url, next));
+        Err(DiscoveryError::RedirectLoop)
     }
-    Err(DiscoveryError::RedirectLoop)
+}
+
+/// The site login for a request to `url` when the user named `start`: only the same host
+/// (same port, or http upgraded to https on default ports), and only where it cannot be read
+/// on the way: https, or this computer.
+fn site_login_for<'a>(
+    url: &Url,
+    start: &Url,
+    login: Option<&'a SiteLogin>,
+) -> Option<&'a SiteLogin> {
+    let same_host = url.host() == start.host()
+        && (url.port_or_known_default() == start.port_or_known_default()
+            || (start.scheme() == "http"
+                && url.scheme() == "https"
+                && start.port().is_none()
+                && url.port().is_none()));
+    let private =
+        url.scheme() == "https" || StoreUrl::from_url(url).is_ok_and(|store| store.is_loopback());
+    login.filter(|_| same_host && private)
 }

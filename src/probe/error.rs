@@ -91,6 +91,14 @@ pub enum ProbeError {
         realm: Option<String>,
     },
     #[error(
+        "{store} did not accept the site user name and password{} (the web server's own login, asked before WordPress). Check them with whoever runs the site (WOOLINK_SITE_USER / --site-user and WOOLINK_SITE_PASSWORD).",
+        .realm.as_ref().map(|realm| format!(" for \"{realm}\"")).unwrap_or_default()
+    )]
+    SitePasswordRejected {
+        store: String,
+        realm: Option<String>,
+    },
+    #[error(
         "{store} is temporarily unavailable (HTTP 503, for example WordPress's maintenance mode during an update); try again {when}."
     )]
     Unavailable { store: String, when: String },
@@ -168,6 +176,7 @@ impl ProbeError {
             ProbeError::PlainPermalinks { .. } => "plain_permalinks",
             ProbeError::HttpsNotDetected { .. } => "https_not_detected",
             ProbeError::SitePassword { .. } => "site_password_required",
+            ProbeError::SitePasswordRejected { .. } => "site_password_rejected",
             ProbeError::Unavailable { .. } => "store_unavailable",
             ProbeError::StoreError { .. } => "store_error",
             ProbeError::UnknownKey { .. } => "unknown_key",
@@ -186,6 +195,7 @@ impl ProbeError {
             ProbeError::PlainHttpRefused { .. } => 2,
             ProbeError::UnknownKey { .. }
             | ProbeError::WrongSecret { .. }
+            | ProbeError::SitePasswordRejected { .. }
             | ProbeError::OAuthRejected { .. }
             | ProbeError::WriteOnly { .. }
             | ProbeError::NoCapability { .. } => 4,
@@ -196,9 +206,17 @@ impl ProbeError {
 
 impl ProbeError {
     /// The error for a store that answered with `trouble` instead of WordPress.
-    pub(super) fn from_trouble(store: String, trouble: StoreTrouble) -> ProbeError {
+    /// `site_login_given`: the web server's own login was sent (and so refused, if asked for).
+    pub(super) fn from_trouble(
+        store: String,
+        trouble: StoreTrouble,
+        site_login_given: bool,
+    ) -> ProbeError {
         match trouble {
             StoreTrouble::Challenge(challenge) => ProbeError::Challenge { store, challenge },
+            StoreTrouble::SitePassword { realm } if site_login_given => {
+                ProbeError::SitePasswordRejected { store, realm }
+            }
             StoreTrouble::SitePassword { realm } => ProbeError::SitePassword { store, realm },
             StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
                 store,

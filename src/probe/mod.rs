@@ -25,8 +25,9 @@ pub use root::ApiRoot;
 use verdict::{Verdict, judge};
 
 use crate::account::{Access, AuthMethod};
+use crate::http::BasicLogin;
 use crate::http::{Answer, HttpClient, TransportError};
-use crate::keys::Credentials;
+use crate::keys::{Credentials, SiteLogin};
 use crate::store_url::StoreUrl;
 
 /// The read check: the cheapest request that needs read permission and shop capability.
@@ -107,12 +108,13 @@ pub async fn probe(
 pub async fn look_up(
     http: &HttpClient,
     typed: &StoreUrl,
+    site_login: Option<&SiteLogin>,
     time_limit: std::time::Duration,
 ) -> Result<Site, ProbeError> {
     let finding = async {
-        let site = discover(http, typed)
+        let site = discover(http, typed, site_login)
             .await
-            .map_err(|err| discovery_error(typed, err))?;
+            .map_err(|err| discovery_error(typed, err, site_login.is_some()))?;
         match &site.index {
             IndexState::Found(index) if !index.has_woocommerce() => {
                 Err(ProbeError::NoWooCommerce {
@@ -165,7 +167,7 @@ async fn probe_unbounded(
     // with the account) or usually is, at the address the user named.
     let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
     let mut first = None;
-    if let Ok(auth) = auth_method(&start.store, options) {
+    if let Ok(auth) = auth_method(&start.store, options, credentials) {
         let answers = check(http, &start.root, credentials, auth)
             .await
             .map_err(|cause| transport_error(&start.store, cause))?;
@@ -177,9 +179,9 @@ async fn probe_unbounded(
     }
 
     // The API is not where it usually is: find the store, without credentials.
-    let site = discover(http, typed)
+    let site = discover(http, typed, credentials.site.as_ref())
         .await
-        .map_err(|err| discovery_error(typed, err))?;
+        .map_err(|err| discovery_error(typed, err, credentials.site.is_some()))?;
     if !same_site(typed, &site.store) {
         return Err(ProbeError::MovedElsewhere {
             typed: typed.to_string(),
@@ -193,7 +195,7 @@ async fn probe_unbounded(
             store: site.store.to_string(),
         });
     }
-    let auth = auth_method(&site.store, options)?;
+    let auth = auth_method(&site.store, options, credentials)?;
     let answers = match first {
         // Discovery found the API where the key already went: its answers stand.
         Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
@@ -219,9 +221,16 @@ pub fn same_site(typed: &StoreUrl, canonical: &StoreUrl) -> bool {
     host(typed) == host(canonical) && same_port && upgraded
 }
 
-/// Basic over https; OAuth 1.0a over http, where it is allowed at all.
-fn auth_method(store: &StoreUrl, options: ProbeOptions) -> Result<AuthMethod, ProbeError> {
-    if store.is_https() {
+/// Basic over https (the query string when Basic carries the web server's own password);
+/// OAuth 1.0a over http, where it is allowed at all.
+fn auth_method(
+    store: &StoreUrl,
+    options: ProbeOptions,
+    credentials: &Credentials,
+) -> Result<AuthMethod, ProbeError> {
+    if store.is_https() && credentials.site.is_some() {
+        Ok(AuthMethod::QueryString)
+    } else if store.is_https() {
         Ok(AuthMethod::Basic)
     } else if store.is_loopback() || options.allow_http {
         Ok(AuthMethod::OAuth1)
@@ -329,7 +338,13 @@ async fn conclude(
         Verdict::WriteOnly => return Err(ProbeError::WriteOnly { key, admin }),
         Verdict::NoCapability => return Err(ProbeError::NoCapability { key, admin }),
         Verdict::NoWooCommerce => return Err(ProbeError::NoWooCommerce { store }),
-        Verdict::Trouble(trouble) => return Err(ProbeError::from_trouble(store, trouble)),
+        Verdict::Trouble(trouble) => {
+            return Err(ProbeError::from_trouble(
+                store,
+                trouble,
+                credentials.site.is_some(),
+            ));
+        }
         Verdict::Redirected { location } => {
             return Err(ProbeError::ApiRedirected {
                 store,
@@ -434,7 +449,7 @@ async fn https_evidence(
     let login_request = crate::http::Request {
         method: Method::GET,
         url: login.clone(),
-        basic: None,
+        basic: credentials.site.as_ref().map(BasicLogin::Site),
     };
     let (read, login_answer) =
         tokio::join!(http.send(signed), http.send_for_headers(login_request));
@@ -454,13 +469,15 @@ async fn https_evidence(
     }
 }
 
-fn discovery_error(typed: &StoreUrl, err: DiscoveryError) -> ProbeError {
+fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
     let store = typed.to_string();
     match err {
         DiscoveryError::Transport(cause) => transport_error(typed, cause),
         DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
         DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
-        DiscoveryError::Trouble(trouble) => ProbeError::from_trouble(store, trouble),
+        DiscoveryError::Trouble(trouble) => {
+            ProbeError::from_trouble(store, trouble, site_login_given)
+        }
         DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
     }
 }

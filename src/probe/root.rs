@@ -5,7 +5,7 @@ use std::fmt;
 use url::Url;
 
 use crate::account::AuthMethod;
-use crate::http::Request;
+use crate::http::{BasicLogin, Request};
 use crate::keys::Credentials;
 use crate::oauth;
 
@@ -152,7 +152,7 @@ pub fn authenticated<'a>(
         AuthMethod::Basic => Request {
             method,
             url,
-            basic: Some(credentials),
+            basic: Some(BasicLogin::Key(credentials)),
         },
         AuthMethod::QueryString => {
             let mut url = url;
@@ -162,7 +162,7 @@ pub fn authenticated<'a>(
             Request {
                 method,
                 url,
-                basic: None,
+                basic: site_login(credentials),
             }
         }
         AuthMethod::OAuth1 => {
@@ -170,10 +170,16 @@ pub fn authenticated<'a>(
             Request {
                 method,
                 url,
-                basic: None,
+                basic: site_login(credentials),
             }
         }
     }
+}
+
+/// The web server's own login, where the site has one: it rides as HTTP Basic beside a key in
+/// the query string or an OAuth signature.
+fn site_login(credentials: &Credentials) -> Option<BasicLogin<'_>> {
+    credentials.site.as_ref().map(BasicLogin::Site)
 }
 
 /// A read signed with OAuth 1.0a for the http:// form of `url`, sent to `url` itself: what
@@ -181,7 +187,7 @@ pub fn authenticated<'a>(
 pub fn signed_for_plain_http<'a>(
     method: reqwest::Method,
     url: Url,
-    credentials: &Credentials,
+    credentials: &'a Credentials,
 ) -> Request<'a> {
     let mut as_http = url.clone();
     let _ = as_http.set_scheme("http");
@@ -196,7 +202,7 @@ pub fn signed_for_plain_http<'a>(
     Request {
         method,
         url: signed,
-        basic: None,
+        basic: site_login(credentials),
     }
 }
 

@@ -92,6 +92,54 @@ fn rows() -> Vec<Row> {
                 0,
             )
         },
+        Row {
+            env: &[("WOOLINK_SITE_PASSWORD", "{site_password}")],
+            ..row(
+                "connect behind the web server's own password, kept in the plaintext file",
+                "connect --url {site_url} --consumer-key {key} --consumer-secret-stdin --ca-cert {site_ca} --site-user stage --store file --name staging --verbose",
+                "{secret}",
+                0,
+            )
+        },
+        Row {
+            env: &[("WOOLINK_SITE_PASSWORD", "{wrong_site_password}")],
+            ..row(
+                "connect with a wrong site password",
+                "connect --url {site_url} --consumer-key {key} --consumer-secret-stdin --ca-cert {site_ca} --site-user stage --no-save --verbose",
+                "{secret}",
+                4,
+            )
+        },
+        row(
+            "connect, site password as a flag value (refused)",
+            "connect --url {site_url} --site-user stage --site-password {site_password} --no-save",
+            "",
+            2,
+        ),
+        row(
+            "connect, site password missing without a terminal",
+            "connect --url {site_url} --consumer-key {key} --consumer-secret-stdin --ca-cert {site_ca} --site-user stage --no-save",
+            "{secret}",
+            2,
+        ),
+        row(
+            "accounts verify behind the site password",
+            "accounts verify staging --json --ca-cert {site_ca}",
+            "",
+            0,
+        ),
+        row(
+            "api behind the site password",
+            "api products --account staging --paginate --ca-cert {site_ca} --verbose",
+            "",
+            0,
+        ),
+        row(
+            "run behind the site password",
+            "run --account staging -- true",
+            "",
+            0,
+        ),
         row(
             "connect, name taken",
             connect!("--store file --name shop --no-input"),
@@ -300,6 +348,14 @@ impl Fixture {
         let nowc = start(Tls::Valid, vec![key.clone()], |c| {
             c.woocommerce_active = false
         });
+        let site_password = format!("sp_{}", &TestKey::new(Permission::Read).secret[3..]);
+        let wrong_site_password = format!("sp_{}", &TestKey::new(Permission::Read).secret[3..]);
+        let site = {
+            let mut config = StoreConfig::new(Tls::Valid);
+            config.keys = vec![key.clone()];
+            config.site_password = Some(("stage".into(), site_password.clone(), "Staging".into()));
+            TestStore::start(config)
+        };
         let refused_port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -334,15 +390,22 @@ impl Fixture {
             ("stranger_key", stranger.key.clone()),
             ("stranger_secret", stranger.secret.clone()),
             ("secret_file", path(secret_file)),
+            ("site_url", site.url()),
+            ("site_ca", path(site.ca_cert_path())),
+            ("site_password", site_password.clone()),
+            ("wrong_site_password", wrong_site_password.clone()),
         ]);
         let all = [&key, &write, &read, &customer, &stranger];
         let mut secrets: Vec<String> = all.iter().map(|k| k.secret.clone()).collect();
         secrets.push(wrong_secret);
+        // The web server's own passwords are secrets too.
+        secrets.push(site_password);
+        secrets.push(wrong_site_password);
         Fixture {
             values,
             secrets,
             keys: all.iter().map(|k| k.key.clone()).collect(),
-            _stores: vec![main, stripped, http, nowc],
+            _stores: vec![main, stripped, http, nowc, site],
             _dir: dir,
         }
     }

@@ -107,6 +107,7 @@ fn creds() -> Credentials {
     Credentials {
         key: ConsumerKey::parse(KEY).unwrap(),
         secret: ConsumerSecret::parse(SECRET).unwrap(),
+        site: None,
     }
 }
 

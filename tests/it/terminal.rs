@@ -335,3 +335,67 @@ fn without_a_keychain_the_person_is_told_before_typing_anything() {
     );
     assert!(woolink.files_written().is_empty());
 }
+
+#[test]
+fn a_store_behind_the_site_password_is_looked_up_and_the_login_asked_hidden() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let site_password = "pw-staging-7f3a";
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.site_password = Some(("stage".into(), site_password.into(), "Staging".into()));
+    let store = TestStore::start(config);
+    let woolink = woolink_for(&store, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(&store));
+    term.expect("asks for the web server's own password (\"Staging\")");
+    term.expect("Site user name: ");
+    term.answer("stage");
+    term.expect("Site password for stage (hidden): ");
+    term.wait_for_echo_off();
+    term.answer(site_password);
+    term.expect("Found WooCommerce store \"Test Store\"");
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+    term.expect("Key accepted (query-string");
+    term.expect("Site user:");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert!(
+        !term.transcript.contains(site_password) && !term.transcript.contains(&key.secret[3..]),
+        "a secret was echoed:\n{}",
+        term.transcript
+    );
+}
+
+#[test]
+fn a_store_at_another_address_is_offered_and_used() {
+    let key = TestKey::new(Permission::Read);
+    let real = store_with(&key);
+    let mut typed = store_with(&key);
+    typed.set_redirect_to(Some(real.url()));
+    let woolink = woolink_for(&real, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(&typed));
+    term.expect(&format!(
+        "Found WooCommerce store \"Test Store\" at {}",
+        real.url()
+    ));
+    term.expect(&format!("Use {} instead? [Y/n]", real.url()));
+    term.answer("");
+    // The "Add key" link points at the store found.
+    term.expect(&format!("{}/wp-admin/admin.php", real.url()));
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+    term.expect("The key works with read access");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    // The key went only to the store the person agreed to.
+    assert!(typed.requests().iter().all(|r| !r.carries_credentials()));
+    typed.expect_no_requests();
+}

@@ -257,3 +257,107 @@ fn verify_names_a_store_that_is_down() {
     );
     home.assert_secret_only_in(&key.secret, &[home.config_dir().join("credentials.json")]);
 }
+
+const SITE_PASSWORD: &str = "pw-site-5c1e9b";
+
+fn behind_site_password(config: &mut StoreConfig) {
+    config.site_password = Some(("stage".into(), SITE_PASSWORD.into(), "Staging".into()));
+}
+
+#[test]
+fn a_site_behind_the_web_servers_password_links_through_it() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, behind_site_password);
+    let mut woolink = Woolink::new();
+    woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args([
+            "--site-user",
+            "stage",
+            "--store",
+            "file",
+            "--name",
+            "staging",
+            "--json",
+        ])
+        .args(["--ca-cert", &store.ca_cert_path().to_string_lossy()])
+        .env("WOOLINK_SITE_PASSWORD", SITE_PASSWORD);
+    let outcome = woolink.run();
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    let json = outcome.json();
+    assert_eq!(json["auth_method"], "query-string", "{json}");
+    assert_eq!(json["site_user"], "stage");
+    assert!(!outcome.stdout.contains(SITE_PASSWORD) && !outcome.stderr.contains(SITE_PASSWORD));
+    // Both secrets live in the account's one entry, and only there.
+    let credentials = woolink.config_dir().join("credentials.json");
+    let kept = std::fs::read_to_string(&credentials).unwrap();
+    assert!(kept.contains(SITE_PASSWORD) && kept.contains(&key.secret));
+    woolink.assert_secret_only_in(SITE_PASSWORD, std::slice::from_ref(&credentials));
+    woolink.assert_secret_only_in(&key.secret, &[credentials]);
+
+    // The commands that use the account send the site login too.
+    let verified = again(&woolink, &store, &["accounts", "verify", "staging"]);
+    verified.assert_code(0);
+    let api = again(
+        &woolink,
+        &store,
+        &["api", "products", "--account", "staging"],
+    );
+    api.assert_code(0);
+    let script =
+        "test \"$WOOCOMMERCE_SITE_USER\" = stage && test -n \"$WOOCOMMERCE_SITE_PASSWORD\"";
+    let ran = again(
+        &woolink,
+        &store,
+        &["run", "--account", "staging", "--", "sh", "-c", script],
+    );
+    ran.assert_code(0);
+    for outcome in [&verified, &api, &ran] {
+        outcome.assert_no_secret(&key.secret);
+        assert!(!outcome.stdout.contains(SITE_PASSWORD) && !outcome.stderr.contains(SITE_PASSWORD));
+    }
+}
+
+#[test]
+fn a_wrong_site_password_is_named_as_such() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(Tls::Valid, &key, behind_site_password);
+    let mut woolink = Woolink::new();
+    woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--site-user", "stage", "--no-save", "--json"])
+        .args(["--ca-cert", &store.ca_cert_path().to_string_lossy()])
+        .env("WOOLINK_SITE_PASSWORD", "not-the-password");
+    let outcome = woolink.run();
+    assert_failure(&outcome, 4, "site_password_rejected");
+    outcome
+        .assert_no_secret(&key.secret)
+        .assert_stderr_contains("\"Staging\"");
+    assert!(!outcome.stderr.contains("not-the-password"));
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn the_site_password_is_never_a_flag_value_and_never_asked_without_a_terminal() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut store = store_with(Tls::Valid, &key, behind_site_password);
+    store.expect_no_requests();
+    let as_flag = Woolink::new()
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args([
+            "--site-user",
+            "stage",
+            "--site-password",
+            SITE_PASSWORD,
+            "--json",
+        ])
+        .run();
+    assert_failure(&as_flag, 2, "secret_in_argv");
+    assert!(!as_flag.stderr.contains(SITE_PASSWORD) && !as_flag.stdout.contains(SITE_PASSWORD));
+    let missing = Woolink::new()
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--site-user", "stage", "--json"])
+        .run();
+    assert_failure(&missing, 2, "missing_input");
+    missing.assert_stderr_contains("WOOLINK_SITE_PASSWORD");
+}
