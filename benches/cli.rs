@@ -67,6 +67,7 @@ fn run() -> Harness<()> {
     );
     let mut rows = Vec::new();
     rows.push(bench_connect(&settings)?);
+    rows.extend(bench_worker_store(&settings)?);
     rows.extend(bench_list(&settings)?);
     rows.push(bench_verify_all(&settings)?);
     rows.push(measure(
@@ -209,6 +210,8 @@ enum Goal {
     Under(Duration),
     /// Under this many times the store latency L.
     UnderLatency(f64, Duration),
+    /// Under this many times G, one authenticated GET against the same store.
+    UnderGet(f64, Duration),
 }
 
 enum Outcome {
@@ -297,6 +300,88 @@ fn bench_connect(settings: &Settings) -> Harness<Row> {
     let sample = run_once(&sandbox, &args)?;
     eprint!("{}", timeline(&store.requests()[first..], sample.wall));
     Ok(row)
+}
+
+/// PHP time per request on the worker-bound store: 100 ms as measured on real hosting (60 ms
+/// in quick mode, 20 ms in a smoke run).
+fn php_cost(settings: &Settings) -> Duration {
+    match settings.latency.as_millis() {
+        200 => Duration::from_millis(100),
+        50 => Duration::from_millis(60),
+        _ => Duration::from_millis(20),
+    }
+}
+
+/// (d) Entry hosting: a store with 2 PHP workers, each answer costing CPU time on one of them
+/// (requests beyond two wait), and a 2 s uncached front page. G is one authenticated GET
+/// (`woolink api`, the same process start and TLS set-up as connect) against that store;
+/// `connect --no-save` is measured against G.
+fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.workers = Some((2, php_cost(settings)));
+    config.front_page = store::FrontPage::Slow(Duration::from_secs(2));
+    let store = TestStore::start(config);
+
+    let mut sandbox = Sandbox::new()?;
+    sandbox.env("WOOLINK_CA_CERT", store.ca_cert_path());
+    let dir = sandbox.config_dir();
+    let account = Account {
+        store_url: store.url(),
+        api_root: format!("{}/wp-json/", store.url()),
+        key_suffix: key.key[key.key.len() - 7..].to_owned(),
+        auth_method: AuthMethod::Basic,
+        secret_storage: SecretStorage::PlaintextFile,
+        ..sample_account(0)
+    };
+    let creds = Credentials {
+        key: ConsumerKey::parse(&key.key).map_err(|err| err.to_string())?,
+        secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
+        site: None,
+    };
+    woolink::vault::save(&dir, &PlaintextFileStore::new(&dir), account, &creds, false)
+        .map_err(|err| format!("link the worker-bound store: {err}"))?;
+    let cost = php_cost(settings).as_millis();
+    let get_args: Vec<OsString> = ["api", "products?per_page=1&_fields=id", "--account"]
+        .map(OsString::from)
+        .into_iter()
+        .chain([OsString::from(sample_account(0).name)])
+        .collect();
+    let get_name = format!("G: one authenticated GET (`api`), 2 PHP workers x {cost} ms");
+    let get = measure(settings, &get_name, &sandbox, &get_args, Goal::None)?;
+    let Outcome::Measured { samples, .. } = &get.outcome else {
+        return Err("the GET baseline was not measured".into());
+    };
+    let mut sorted = samples.clone();
+    sorted.sort();
+    let baseline = median(&sorted);
+
+    let secret_file = sandbox.home.path().join("secret");
+    fs::write(&secret_file, &key.secret).map_err(|err| format!("write secret file: {err}"))?;
+    let connect_args: Vec<OsString> = vec![
+        "connect".into(),
+        "--url".into(),
+        store.url().into(),
+        "--consumer-key".into(),
+        key.key.clone().into(),
+        "--consumer-secret-file".into(),
+        secret_file.into(),
+        "--no-save".into(),
+        "--no-input".into(),
+    ];
+    let name = format!("`connect --no-save`, 2 PHP workers x {cost} ms, 2 s front page");
+    let connect = measure(
+        settings,
+        &name,
+        &sandbox,
+        &connect_args,
+        Goal::UnderGet(1.3, baseline),
+    )?;
+    let first = store.requests().len();
+    let sample = run_once(&sandbox, &connect_args)?;
+    eprint!("{}", timeline(&store.requests()[first..], sample.wall));
+    Ok(vec![get, connect])
 }
 
 /// The requests of one connect, as offsets from the first request's arrival.
@@ -477,6 +562,9 @@ fn format_time(d: Duration, goal: Goal) -> String {
         Goal::UnderLatency(_, latency) => {
             format!("{text} ({:.2} L)", d.as_secs_f64() / latency.as_secs_f64())
         }
+        Goal::UnderGet(_, get) => {
+            format!("{text} ({:.2} G)", d.as_secs_f64() / get.as_secs_f64())
+        }
         _ => text,
     }
 }
@@ -487,6 +575,7 @@ fn format_goal(goal: Goal, median: Option<Duration>) -> String {
         Goal::None => return "—".to_owned(),
         Goal::Under(limit) => (format!("< {:.0} ms", ms(limit)), limit),
         Goal::UnderLatency(factor, latency) => (format!("< {factor} L"), latency.mul_f64(factor)),
+        Goal::UnderGet(factor, get) => (format!("< {factor} G"), get.mul_f64(factor)),
     };
     match median {
         None => wanted,
