@@ -93,7 +93,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// PRODUCT.md: 1 unexpected, 2 usage or input, 3 store, 4 credentials, 130 cancelled.
+    /// docs/exit-codes.md: 1 unexpected, 2 usage or input, 3 store, 4 credentials, 130 cancelled.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_)

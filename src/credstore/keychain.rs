@@ -188,7 +188,7 @@ fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
     ))
 }
 
-/// Maps keyring-core's answer to what callers branch on (table in keychain-and-deps-notes.md).
+/// Maps keyring-core's answer to what callers branch on (table in docs/keychain.md).
 /// Never carries secret bytes: encoding errors hold the raw entry, which is wiped here.
 fn map_error(err: KeyringError) -> CredStoreError {
     match err {

@@ -1,5 +1,5 @@
 //! `woolink connect --no-save` against the loopback store: one test per outcome in
-//! woocommerce-rest-facts.md, each checking the exit code, the message's key facts, and that
+//! docs/woocommerce.md, each checking the exit code, the message's key facts, and that
 //! the secret appears nowhere in what was printed or written.
 
 use std::time::Duration;

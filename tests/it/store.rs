@@ -1,5 +1,5 @@
 //! A loopback HTTP(S) server that answers like a WordPress + WooCommerce store, following
-//! `woocommerce-rest-facts.md`. Each [`TestStore`] runs on its own tokio runtime, records every
+//! `docs/woocommerce.md`. Each [`TestStore`] runs on its own tokio runtime, records every
 //! request it sees, and fails the test on drop if nobody ever talked to it.
 
 mod auth;

@@ -1,4 +1,4 @@
-//! Self-test of the loopback store: every row of `woocommerce-rest-facts.md`, checked with a plain
+//! Self-test of the loopback store: every row of `docs/woocommerce.md`, checked with a plain
 //! reqwest client, so that tests of woolink can trust the store they run against.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
