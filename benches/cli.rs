@@ -277,9 +277,23 @@ fn bench_connect(settings: &Settings) -> Harness<Row> {
     let store = TestStore::start(config);
 
     let sandbox = Sandbox::new()?;
+    let mut args = connect_args(&sandbox, &store, &key)?;
+    args.extend(["--ca-cert".into(), store.ca_cert_path().into()]);
+    let name = "`connect --no-save` (TLS, read-write key)";
+    let goal = Goal::UnderLatency(1.5, settings.latency);
+    let row = measure(settings, name, &sandbox, &args, goal)?;
+    // One more run, only to show where the time goes.
+    let first = store.requests().len();
+    let sample = run_once(&sandbox, &args)?;
+    eprint!("{}", timeline(&store.requests()[first..], sample.wall));
+    Ok(row)
+}
+
+/// `connect --no-save --no-input` of `key` at `store`, the secret in a file in the sandbox.
+fn connect_args(sandbox: &Sandbox, store: &TestStore, key: &TestKey) -> Harness<Vec<OsString>> {
     let secret_file = sandbox.home.path().join("secret");
     fs::write(&secret_file, &key.secret).map_err(|err| format!("write secret file: {err}"))?;
-    let args: Vec<OsString> = vec![
+    Ok(vec![
         "connect".into(),
         "--url".into(),
         store.url().into(),
@@ -289,17 +303,7 @@ fn bench_connect(settings: &Settings) -> Harness<Row> {
         secret_file.into(),
         "--no-save".into(),
         "--no-input".into(),
-        "--ca-cert".into(),
-        store.ca_cert_path().into(),
-    ];
-    let name = "`connect --no-save` (TLS, read-write key)";
-    let goal = Goal::UnderLatency(1.5, settings.latency);
-    let row = measure(settings, name, &sandbox, &args, goal)?;
-    // One more run, only to show where the time goes.
-    let first = store.requests().len();
-    let sample = run_once(&sandbox, &args)?;
-    eprint!("{}", timeline(&store.requests()[first..], sample.wall));
-    Ok(row)
+    ])
 }
 
 /// PHP time per request on the worker-bound store: 100 ms as measured on real hosting (60 ms
@@ -357,19 +361,7 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
     sorted.sort();
     let baseline = median(&sorted);
 
-    let secret_file = sandbox.home.path().join("secret");
-    fs::write(&secret_file, &key.secret).map_err(|err| format!("write secret file: {err}"))?;
-    let connect_args: Vec<OsString> = vec![
-        "connect".into(),
-        "--url".into(),
-        store.url().into(),
-        "--consumer-key".into(),
-        key.key.clone().into(),
-        "--consumer-secret-file".into(),
-        secret_file.into(),
-        "--no-save".into(),
-        "--no-input".into(),
-    ];
+    let connect_args = connect_args(&sandbox, &store, &key)?;
     let name = format!("`connect --no-save`, 2 PHP workers x {cost} ms, 2 s front page");
     let connect = measure(
         settings,

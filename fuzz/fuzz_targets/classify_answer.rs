@@ -1,19 +1,22 @@
 //! The response classifier on any pair of answers: status, headers and body from fuzz bytes.
-//! `judge`, `challenge` and the error-code readers must never panic.
+//! `judge`, `store_trouble`, `challenge`, the error-code readers and the JSON reader that
+//! skips what stores print before their JSON must never panic.
 #![no_main]
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use woolink::http::Answer;
-use woolink::probe::verdict::{challenge, error_code, error_message, judge};
+use woolink::probe::verdict::{challenge, error_code, error_message, judge, store_trouble};
 
 /// Interesting header names, so the fuzzer does not have to guess them byte by byte.
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 8] = [
     "content-type",
     "location",
     "cf-mitigated",
     "sg-captcha",
     "link",
+    "retry-after",
+    "www-authenticate",
     "x-other",
 ];
 
@@ -64,4 +67,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = challenge(&read);
     let _ = error_code(&write);
     let _ = error_message(&read);
+    let _ = store_trouble(&write);
+    let _ = read.junk().map(|junk| junk.note());
+    let _ = woolink::store_json::parse(data);
 });

@@ -18,7 +18,10 @@ fn demo_store() {
     let mut config = StoreConfig::new(Tls::Valid);
     config.keys = vec![read_write.clone(), read.clone()];
     config.site_name = "Demo Store".to_owned();
-    match std::env::var("WOOLINK_DEMO_MODE").unwrap_or_default().as_str() {
+    match std::env::var("WOOLINK_DEMO_MODE")
+        .unwrap_or_default()
+        .as_str()
+    {
         "" => {}
         "tls-proxy" => config.behind_tls_proxy = true,
         "php-notice" => config.junk = Some(Junk::PhpNotice),
