@@ -99,6 +99,10 @@ pub enum ProbeError {
         realm: Option<String>,
     },
     #[error(
+        "{store} answered the key check from a cache ({header}), so the answer was made for an earlier request and says nothing about this key. The REST API must not be cached: exclude /wp-json/ (or the store's REST prefix) in the CDN or caching plugin, then try again."
+    )]
+    CachedAnswer { store: String, header: String },
+    #[error(
         "{store} is temporarily unavailable (HTTP 503, for example WordPress's maintenance mode during an update); try again {when}."
     )]
     Unavailable { store: String, when: String },
@@ -179,6 +183,7 @@ impl ProbeError {
             ProbeError::SitePasswordRejected { .. } => "site_password_rejected",
             ProbeError::Unavailable { .. } => "store_unavailable",
             ProbeError::StoreError { .. } => "store_error",
+            ProbeError::CachedAnswer { .. } => "cached_answer",
             ProbeError::UnknownKey { .. } => "unknown_key",
             ProbeError::WrongSecret { .. } => "wrong_secret",
             ProbeError::OAuthRejected { .. } => "oauth_rejected",
@@ -225,6 +230,7 @@ impl ProbeError {
                     .map_or_else(|| "in a few minutes".to_owned(), retry_when),
             },
             StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
+            StoreTrouble::Cached { header } => ProbeError::CachedAnswer { store, header },
         }
     }
 }

@@ -32,6 +32,18 @@ use crate::store_url::StoreUrl;
 
 /// The read check: the cheapest request that needs read permission and shop capability.
 const READ_ROUTE: &str = "wc/v3/products";
+/// The read check's query: one product, its id only, and a value no other request has, so that
+/// no cache in front can answer it with a copy made for someone else (WordPress ignores
+/// parameters a route does not know).
+fn read_query(unique: &str) -> [(&'static str, &str); 3] {
+    [("per_page", "1"), ("_fields", "id"), ("woolink", unique)]
+}
+
+/// 64 random bits in hex.
+fn unique() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
 /// The write check: a write method to a route that does not exist changes nothing on the
 /// store; the key's write permission is judged before WordPress looks for the route.
 const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
@@ -248,7 +260,7 @@ async fn check(
     credentials: &Credentials,
     auth: AuthMethod,
 ) -> Result<(Answer, Answer), TransportError> {
-    let read_url = root.route(READ_ROUTE, &[("per_page", "1"), ("_fields", "id")]);
+    let read_url = root.route(READ_ROUTE, &read_query(&unique()));
     let write_url = root.route(WRITE_ROUTE, &[]);
     let read = root::authenticated(Method::GET, read_url, credentials, auth);
     let write = root::authenticated(Method::POST, write_url, credentials, auth);

@@ -30,6 +30,11 @@ pub enum StoreTrouble {
     ServerError {
         status: u16,
     },
+    /// A cache answered in WooCommerce's place (the header that says so): the answer was made
+    /// for some earlier request, not for this key.
+    Cached {
+        header: String,
+    },
 }
 
 /// Recognises an answer that did not come from a working WordPress, whatever was asked.
@@ -53,6 +58,29 @@ pub fn store_trouble(answer: &Answer) -> Option<StoreTrouble> {
     }
     (answer.status >= 500).then_some(StoreTrouble::ServerError {
         status: answer.status,
+    })
+}
+
+/// Whether a cache served `answer` rather than the store: `Age` above 0, or a cache-status
+/// header (`X-Cache`, `CF-Cache-Status`, `X-LiteSpeed-Cache`, ...) saying HIT. Returns the
+/// header as it came, for the message.
+pub fn cache_hit(answer: &Answer) -> Option<String> {
+    answer.headers.iter().find_map(|(name, value)| {
+        let value = value.to_str().ok()?.trim();
+        let hit = match name.as_str() {
+            "age" => value.parse::<u64>().is_ok_and(|age| age > 0),
+            "cache-control" => false,
+            other => {
+                other.contains("cache")
+                    && value
+                        .get(..3)
+                        .is_some_and(|v| v.eq_ignore_ascii_case("hit"))
+            }
+        };
+        hit.then(|| {
+            let shown: String = value.chars().take(40).collect();
+            format!("{}: {shown}", name.as_str())
+        })
     })
 }
 
@@ -151,6 +179,11 @@ pub enum Verdict {
 pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
     if let Some(trouble) = store_trouble(read) {
         return Verdict::Trouble(trouble);
+    }
+    // The read is unique to this probe, so a copy from a cache (one that ignores the query
+    // string) belongs to someone else's request and proves nothing about this key.
+    if let Some(header) = cache_hit(read) {
+        return Verdict::Trouble(StoreTrouble::Cached { header });
     }
     if read.is_redirect() {
         return Verdict::Redirected {
@@ -403,6 +436,31 @@ mod tests {
                 Verdict::Trouble(StoreTrouble::Unavailable {
                     retry_after: Some("600".into()),
                 }),
+            ),
+            (
+                "a cached product list (a CDN that ignores the query string)",
+                with_header(ok.clone(), "cf-cache-status", "HIT"),
+                no_route.clone(),
+                false,
+                Verdict::Trouble(StoreTrouble::Cached {
+                    header: "cf-cache-status: HIT".into(),
+                }),
+            ),
+            (
+                "an old copy by its age",
+                with_header(cannot_view_401.clone(), "age", "120"),
+                no_route.clone(),
+                false,
+                Verdict::Trouble(StoreTrouble::Cached {
+                    header: "age: 120".into(),
+                }),
+            ),
+            (
+                "a fresh answer that merely mentions caching",
+                with_header(ok.clone(), "cache-control", "no-cache, must-revalidate"),
+                no_route.clone(),
+                false,
+                granted(Access::ReadWrite),
             ),
             (
                 "the web server's own password",

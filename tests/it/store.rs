@@ -156,6 +156,15 @@ pub enum FrontPage {
     HeadRefused,
 }
 
+/// What a cache in front keys its copies by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// Path and query.
+    ByUrl,
+    /// Path alone ("ignore query string" caching).
+    IgnoringQuery,
+}
+
 /// A store that is down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Down {
@@ -196,6 +205,9 @@ pub struct StoreConfig {
     pub front_page: FrontPage,
     /// The whole store is down: maintenance mode or a PHP fatal error.
     pub down: Option<Down>,
+    /// A CDN or page cache in front that keeps 200 answers to GETs under the REST API, whoever
+    /// asks (credentials in headers ignored), and serves them again with `X-Cache: HIT`.
+    pub cache: Option<Cache>,
     /// Slept before every answer.
     pub latency: Duration,
     /// PHP-FPM: this many workers, each answer costing this much CPU time on one of them.
@@ -226,6 +238,7 @@ impl StoreConfig {
             rest_prefix: "wp-json".to_owned(),
             front_page: FrontPage::Normal,
             down: None,
+            cache: None,
             latency: Duration::ZERO,
             workers: None,
             site_name: "Test Store".to_owned(),
@@ -292,6 +305,8 @@ struct State {
     redirect_to: Option<String>,
     nonces: HashMap<String, HashSet<String>>,
     requests: Vec<SeenRequest>,
+    /// What the cache in front keeps, by path and query.
+    cache: HashMap<String, (hyper::http::response::Parts, Bytes)>,
 }
 
 impl Shared {
@@ -373,6 +388,7 @@ impl TestStore {
                 redirect_to: config.redirect_to.clone(),
                 nonces: HashMap::new(),
                 requests: Vec::new(),
+                cache: HashMap::new(),
             }),
             config: StoreConfig {
                 subdir: (!subdir.is_empty()).then_some(subdir),
@@ -629,6 +645,22 @@ async fn handle(
     {
         tokio::time::sleep(delay).await;
     }
+    let cache_key = match shared.config.cache {
+        Some(cache) if req.method == "GET" && wp::is_rest(&shared, &req) => Some(match cache {
+            Cache::ByUrl => req.path_and_query(),
+            Cache::IgnoringQuery => req.path.clone(),
+        }),
+        _ => None,
+    };
+    let cached = cache_key
+        .as_ref()
+        .and_then(|key| shared.state.lock().unwrap().cache.get(key).cloned());
+    if let Some((mut parts, body)) = cached {
+        parts.headers.insert("x-cache", "HIT".parse().unwrap());
+        shared.state.lock().unwrap().requests[index].finished = Instant::now();
+        let answer = Response::from_parts(parts, Full::new(body));
+        return Ok(hostile::apply(shared.config.hostile, &req, answer).await);
+    }
     let (req, answer) = match (&shared.workers, shared.config.workers) {
         (Some(pool), Some((_, cost))) => {
             // Wait for a free worker, then spend its CPU time, as PHP-FPM does.
@@ -648,6 +680,16 @@ async fn handle(
         }
     };
     let answer = with_junk(shared.config.junk, answer);
+    let answer = match cache_key {
+        Some(key) if answer.status() == 200 => {
+            let (parts, body) = answer.into_parts();
+            let body = futures_body(body);
+            let kept = (parts.clone(), body.clone());
+            shared.state.lock().unwrap().cache.insert(key, kept);
+            Response::from_parts(parts, Full::new(body))
+        }
+        _ => answer,
+    };
     let answer = hostile::apply(shared.config.hostile, &req, answer).await;
     shared.state.lock().unwrap().requests[index].finished = Instant::now();
     Ok(answer)

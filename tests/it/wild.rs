@@ -8,7 +8,7 @@ use crate::connect::{assert_failure, assert_store_fails, connect, connect_key, s
 use crate::harness::Woolink;
 use crate::linking::{again, link};
 use crate::store::{
-    Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls,
+    Cache, Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls,
     max_concurrent_requests,
 };
 
@@ -360,4 +360,29 @@ fn the_site_password_is_never_a_flag_value_and_never_asked_without_a_terminal() 
         .run();
     assert_failure(&missing, 2, "missing_input");
     missing.assert_stderr_contains("WOOLINK_SITE_PASSWORD");
+}
+
+#[test]
+fn a_cache_in_front_cannot_vouch_for_a_key() {
+    // A CDN that keeps REST GET answers whoever asks has the product list a valid key got; a
+    // stranger's key must not be judged by that copy.
+    for (cache, code, kind) in [
+        (Cache::ByUrl, 4, "unknown_key"),
+        (Cache::IgnoringQuery, 3, "cached_answer"),
+    ] {
+        let known = TestKey::new(Permission::ReadWrite);
+        let store = store_with(Tls::Valid, &known, |config| config.cache = Some(cache));
+        connect_key(&store, &known, &[]).assert_code(0);
+        let stranger = TestKey::new(Permission::ReadWrite);
+        let (woolink, outcome) = connect(
+            &store.url(),
+            &store,
+            &stranger.key,
+            &stranger.secret,
+            &["--json"],
+        );
+        assert_failure(&outcome, code, kind);
+        assert!(!outcome.stdout.contains("read-write"), "{}", outcome.stdout);
+        woolink.assert_nothing_written();
+    }
 }
