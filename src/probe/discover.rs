@@ -20,7 +20,7 @@ use crate::store_url::StoreUrl;
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
 /// The index is 1.5 MB on a plain store; these fields are under 1 KB.
-const INDEX_FIELDS: &str = "name,description,url,home,namespaces";
+const INDEX_FIELDS: &str = "name,home,namespaces";
 
 /// A store found: where its API is and what is known of it.
 #[derive(Debug, Clone)]
@@ -69,7 +69,6 @@ pub enum IndexState {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SiteIndex {
     pub name: Option<String>,
-    pub url: Option<String>,
     pub home: Option<String>,
     pub namespaces: Vec<String>,
 }
@@ -221,7 +220,6 @@ fn index_state(answer: &Answer) -> IndexState {
             let text = |field: &str| json.get(field).and_then(|v| v.as_str()).map(str::to_owned);
             IndexState::Found(SiteIndex {
                 name: text("name"),
-                url: text("url"),
                 home: text("home"),
                 namespaces: namespaces
                     .iter()

@@ -25,13 +25,16 @@ pub use root::ApiRoot;
 use verdict::{Verdict, judge};
 
 use crate::account::{Access, AuthMethod};
-use crate::http::BasicLogin;
-use crate::http::{Answer, HttpClient, TransportError};
+use crate::http::{Answer, BasicLogin, HttpClient, TransportError};
 use crate::keys::{Credentials, SiteLogin};
 use crate::store_url::StoreUrl;
 
 /// The read check: the cheapest request that needs read permission and shop capability.
 const READ_ROUTE: &str = "wc/v3/products";
+/// The write check: a write method to a route that does not exist changes nothing on the
+/// store; the key's write permission is judged before WordPress looks for the route.
+const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
+
 /// The read check's query: one product, its id only, and a value no other request has, so that
 /// no cache in front can answer it with a copy made for someone else (WordPress ignores
 /// parameters a route does not know).
@@ -43,10 +46,6 @@ fn read_query(unique: &str) -> [(&'static str, &str); 3] {
 fn unique() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
-
-/// The write check: a write method to a route that does not exist changes nothing on the
-/// store; the key's write permission is judged before WordPress looks for the route.
-const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
 
 #[derive(Debug, Clone, Copy)]
 pub struct ProbeOptions {
@@ -449,9 +448,7 @@ async fn https_evidence(
     site: &Site,
     credentials: &Credentials,
 ) -> HttpsEvidence {
-    let read = site
-        .root
-        .route(READ_ROUTE, &[("per_page", "1"), ("_fields", "id")]);
+    let read = site.root.route(READ_ROUTE, &read_query(&unique()));
     let signed = root::signed_for_plain_http(Method::GET, read, credentials);
     let login = site
         .store
@@ -466,7 +463,9 @@ async fn https_evidence(
     let (read, login_answer) =
         tokio::join!(http.send(signed), http.send_for_headers(login_request));
     let key_works = read.is_ok_and(|answer| {
-        answer.status == 200 && answer.json().is_some_and(|body| body.is_array())
+        answer.status == 200
+            && answer.json().is_some_and(|body| body.is_array())
+            && verdict::cache_hit(&answer).is_none()
     });
     let login_loops = login_answer.is_ok_and(|answer| {
         answer.is_redirect()
