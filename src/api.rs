@@ -49,7 +49,7 @@ pub enum ApiError {
         url: String,
         location: String,
     },
-    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {c}")).unwrap_or_default(), .message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::output::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::output::visible_line(m))).unwrap_or_default())]
     Status {
         method: String,
         url: String,

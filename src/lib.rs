@@ -82,7 +82,13 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(()) => 0,
         Err(err) => {
             let paint = term::Paint::stderr();
-            output::warning(&format!("{} {err}", paint.red(&paint.bold("error:"))));
+            // Errors may quote what a store or the index said: shown, never obeyed.
+            let message = err.to_string();
+            output::warning(&format!(
+                "{} {}",
+                paint.red(&paint.bold("error:")),
+                output::visible(&message)
+            ));
             if json && !err.json_printed() {
                 let _ = output::json_error(&err);
             }

@@ -117,7 +117,8 @@ impl Progress {
 
     /// A step begins: the spinner names it.
     pub fn start(&self, step: &str) {
-        *self.current.borrow_mut() = step.to_owned();
+        let step = output::visible_line(step);
+        *self.current.borrow_mut() = step.clone().into_owned();
         if let Mode::Spinner(bar) = &self.mode {
             bar.set_message(format!("{step} …"));
             bar.enable_steady_tick(Duration::from_millis(80));
@@ -126,7 +127,7 @@ impl Progress {
 
     /// A step passed.
     pub fn done(&self, text: &str) {
-        let line = format!("{} {text}", self.paint.green("✓"));
+        let line = format!("{} {}", self.paint.green("✓"), output::visible_line(text));
         self.line(&line);
     }
 

@@ -148,7 +148,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
         Err(err) => format!("could not be checked: {err}"),
     };
     let mut text = String::new();
-    let mut row = |label: &str, value: &str| text.push_str(&format!("{label:<10} {value}\n"));
+    let mut row = |label: &str, value: &str| output::push_row(&mut text, "", label, value);
     row("Name:", &account.name);
     if let Some(store_name) = &account.store_name {
         row("Store:", store_name);

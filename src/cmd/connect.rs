@@ -359,7 +359,7 @@ fn summary(
             report.store, report.typed
         ));
     }
-    let mut row = |label: &str, value: &str| text.push_str(&format!("  {label:<10} {value}\n"));
+    let mut row = |label: &str, value: &str| output::push_row(&mut text, "  ", label, value);
     if let Some(site_name) = &report.site_name {
         row("Store:", site_name);
     }

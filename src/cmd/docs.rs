@@ -11,7 +11,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "woolink", &mut script);
-    output::stdout(&String::from_utf8_lossy(&script))
+    output::document(&String::from_utf8_lossy(&script))
 }
 
 /// One manual page: the top-level command, then a section per subcommand with its synopsis,
@@ -37,7 +37,7 @@ pub fn man() -> Result<(), Error> {
             format!("\n{}", String::from_utf8_lossy(&section)).replace("\n.SH ", "\n.SS ");
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
-    output::stdout(&String::from_utf8_lossy(&page))
+    output::document(&String::from_utf8_lossy(&page))
 }
 
 /// Every command without subcommands, with its full name ("woolink accounts list").

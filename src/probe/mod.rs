@@ -343,7 +343,7 @@ async fn conclude(
                 store,
                 key,
                 admin,
-                message: message.unwrap_or_default(),
+                message: crate::output::visible_line(&message.unwrap_or_default()).into_owned(),
             });
         }
         Verdict::WriteOnly => return Err(ProbeError::WriteOnly { key, admin }),
@@ -419,6 +419,7 @@ async fn anonymous_error(
     let plugin = if code == "woocommerce_rest_cannot_view" {
         String::new()
     } else {
+        let code = crate::output::visible_line(code);
         format!(
             " (The store's REST API is also closed to anonymous requests by a plugin, which answered \"{code}\".)"
         )

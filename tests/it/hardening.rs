@@ -1,0 +1,76 @@
+//! What a hostile store, a hand-edited index or an unlucky machine throws at woolink: each
+//! case through the real binary, with no secret anywhere in what it printed or wrote.
+
+use crate::api::edit_account;
+use crate::connect::{connect_key, store_with};
+use crate::linking::{again, assert_secret_only_in_credentials_file, link, store_with_key};
+use crate::store::{Permission, TestKey, Tls};
+
+/// Escape sequences that would clear the screen, retitle the window and write the clipboard.
+const HOSTILE: &str =
+    "Shop\u{1b}[2J\u{1b}]0;pwned\u{7}\u{1b}]52;c;QUFBQQ==\u{7}\u{9b}31m\nFake line";
+
+fn assert_no_raw_control(text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+}
+
+#[test]
+fn a_site_title_with_escape_sequences_is_shown_not_obeyed() {
+    let key = TestKey::new(Permission::ReadWrite);
+    // Another REST prefix makes connect read the index, and with it the title.
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.rest_prefix = "api".into();
+        config.site_name = HOSTILE.into();
+    });
+    let human = connect_key(&store, &key, &[]);
+    human.assert_code(0);
+    assert_no_raw_control(&human.stdout);
+    assert_no_raw_control(&human.stderr);
+    human
+        .assert_stdout_contains("Store:     Shop\\x1b[2J\\x1b]0;pwned\\x07")
+        .assert_stdout_contains("\\x9b31m\\x0aFake line");
+    // JSON keeps the title exactly, as JSON escapes it.
+    let json = connect_key(&store, &key, &["--json"]);
+    json.assert_code(0);
+    assert_eq!(json.json()["store_name"], HOSTILE);
+}
+
+#[test]
+fn index_fields_with_escape_sequences_and_huge_lengths_neither_drive_the_terminal_nor_panic() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    let home = crate::harness::Woolink::new();
+    link(&home, &store, &key, "shop");
+    let huge = "x".repeat(70_000);
+    edit_account(&home, "shop", |account| {
+        account["store_name"] = HOSTILE.into();
+        account["linked_at"] = huge.clone().into();
+    });
+    for args in [
+        &["accounts", "list"][..],
+        &["accounts", "show", "shop"],
+        &["accounts", "verify", "shop"],
+    ] {
+        let outcome = again(&home, &store, args);
+        assert!(
+            outcome.code == 0 || outcome.code == 3 || outcome.code == 4,
+            "{args:?} exited {}:\n{}",
+            outcome.code,
+            outcome.stderr
+        );
+        assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+        assert_no_raw_control(&outcome.stdout);
+        assert_no_raw_control(&outcome.stderr);
+        outcome.assert_no_secret(&key.secret);
+    }
+    let listed = again(&home, &store, &["accounts", "list"]);
+    listed.assert_code(0);
+    let shown = again(&home, &store, &["accounts", "show", "shop"]);
+    shown.assert_stdout_contains("Shop\\x1b[2J");
+    let json = again(&home, &store, &["accounts", "list", "--json"]);
+    assert_eq!(json.json()[0]["store_name"], HOSTILE);
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
