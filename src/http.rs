@@ -552,7 +552,7 @@ fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> 
         path: path.to_owned(),
         source,
     })?;
-    match CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>() {
+    match CertificateDer::pem_slice_iter(crate::bom::strip(&pem)).collect::<Result<Vec<_>, _>>() {
         // Each must also do as a root, which is what the platform verifier makes of them.
         Ok(certs)
             if !certs.is_empty()

@@ -135,8 +135,15 @@ pub fn confirm_yes(question: &str) -> Result<bool, Error> {
 
 fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, Error> {
     if args.consumer_secret_stdin {
-        // Typed at a terminal, standard input would echo the secret: ask without echo instead.
+        // Typed at a terminal, standard input would echo the secret: ask without echo instead,
+        // where asking is allowed at all.
         if std::io::stdin().is_terminal() {
+            if !interactive {
+                return Err(Error::MissingInput {
+                    what: "The consumer secret",
+                    how: "with --no-input it must be piped into --consumer-secret-stdin (standard input is a terminal here), e.g. `woolink connect ... --consumer-secret-stdin < secret.txt`",
+                });
+            }
             return ask_secret_until_valid();
         }
         let text = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {

@@ -1,13 +1,18 @@
-//! Ctrl-C at a prompt. By default SIGINT kills woolink, the shell sees a signal instead of
-//! exit code 130, and a hidden-input prompt can leave the terminal without echo. While a
-//! [`PromptGuard`] lives, SIGINT instead restores the terminal as it was before the prompt,
-//! says so, and exits with 130. Nothing has been written at that point: prompts all come
-//! before the account is saved.
+//! Ctrl-C (or `timeout`, a supervisor, a closed SSH session) at a prompt. By default such a
+//! signal kills woolink at once, and a hidden-input prompt then leaves the terminal without
+//! echo. While a [`PromptGuard`] lives, SIGINT, SIGTERM and SIGHUP instead restore the terminal
+//! as it was before the prompt, say so, and exit with 128 + the signal's number (130 for
+//! Ctrl-C). Nothing has been written at that point: prompts all come before the account is
+//! saved.
 
-/// Catches Ctrl-C for as long as it lives.
+/// The signals a person or a supervisor ends a prompt with.
+#[cfg(unix)]
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// Catches the terminating signals for as long as it lives.
 pub struct PromptGuard {
     #[cfg(unix)]
-    previous: libc::sighandler_t,
+    previous: [libc::sighandler_t; 3],
 }
 
 #[cfg(unix)]
@@ -17,7 +22,7 @@ mod unix {
     /// The terminal settings before the first prompt (echo on).
     pub static SAVED: OnceLock<libc::termios> = OnceLock::new();
 
-    pub extern "C" fn on_interrupt(_signal: libc::c_int) {
+    pub extern "C" fn on_interrupt(signal: libc::c_int) {
         const MESSAGE: &[u8] = b"\nCancelled; nothing was saved.\n";
         // Only async-signal-safe calls here: tcsetattr, write, _exit.
         // SAFETY: `SAVED` is fully initialised before this handler is installed, and the
@@ -27,7 +32,7 @@ mod unix {
                 libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
             }
             libc::write(libc::STDERR_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len());
-            libc::_exit(130);
+            libc::_exit(128 + signal);
         }
     }
 }
@@ -44,7 +49,8 @@ impl PromptGuard {
         }
         let handler = unix::on_interrupt as extern "C" fn(libc::c_int);
         // SAFETY: the handler only makes async-signal-safe calls.
-        let previous = unsafe { libc::signal(libc::SIGINT, handler as libc::sighandler_t) };
+        let previous =
+            SIGNALS.map(|signal| unsafe { libc::signal(signal, handler as libc::sighandler_t) });
         Self { previous }
     }
 
@@ -57,9 +63,11 @@ impl PromptGuard {
 impl Drop for PromptGuard {
     fn drop(&mut self) {
         #[cfg(unix)]
-        // SAFETY: puts back the disposition that was there before.
-        unsafe {
-            libc::signal(libc::SIGINT, self.previous);
+        for (signal, previous) in SIGNALS.into_iter().zip(self.previous) {
+            // SAFETY: puts back the disposition that was there before.
+            unsafe {
+                libc::signal(signal, previous);
+            }
         }
     }
 }

@@ -84,7 +84,8 @@ impl Part {
 
 /// Strips what copying commonly adds around a value: white space and a pair of quotes.
 pub fn trim_pasted(input: &str) -> &str {
-    let trimmed = input.trim();
+    // A byte-order mark from a file saved by Notepad or PowerShell 5 is not part of the value.
+    let trimmed = crate::bom::strip_str(input.trim_start()).trim();
     for (open, close) in [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>')] {
         if let Some(inner) = trimmed
             .strip_prefix(open)

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api;
+mod bom;
 mod browser;
 pub mod cli;
 mod cmd;

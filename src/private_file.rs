@@ -59,10 +59,16 @@ pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockEr
     }
 }
 
-/// The file's bytes, or `None` when it does not exist.
+/// The file's bytes, or `None` when it does not exist. A leading byte-order mark (a hand edit
+/// in Notepad) is dropped in place, so no copy of the bytes is left behind.
 pub(crate) fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
     match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
+        Ok(mut bytes) => {
+            if crate::bom::starts(&bytes) {
+                bytes.drain(..3);
+            }
+            Ok(Some(bytes))
+        }
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(err),
     }

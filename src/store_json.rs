@@ -38,8 +38,8 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
     if let Ok(value) = serde_json::from_slice(body) {
         return Some((value, None));
     }
-    let bom = body.starts_with(b"\xEF\xBB\xBF");
-    let rest = if bom { &body[3..] } else { body };
+    let bom = crate::bom::starts(body);
+    let rest = crate::bom::strip(body);
     let starts = rest
         .iter()
         .enumerate()

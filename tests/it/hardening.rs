@@ -74,3 +74,43 @@ fn index_fields_with_escape_sequences_and_huge_lengths_neither_drive_the_termina
     assert_eq!(json.json()[0]["store_name"], HOSTILE);
     assert_secret_only_in_credentials_file(&home, &key.secret);
 }
+
+#[test]
+fn a_byte_order_mark_is_ignored_in_every_file_woolink_reads() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::ReadWrite);
+    let home = crate::harness::Woolink::new();
+    let dir = tempfile::tempdir().unwrap();
+    let with_bom = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let secret_file = with_bom("secret.txt", &format!("{}\r\n", key.secret));
+    let ca = with_bom(
+        "ca.pem",
+        &std::fs::read_to_string(store.ca_cert_path()).unwrap(),
+    );
+    let mut woolink = crate::harness::Woolink::new();
+    woolink
+        .env("WOOLINK_CONFIG_DIR", home.config_dir().to_string_lossy())
+        .args(["connect", "--url", &store.url(), "--consumer-key", &key.key])
+        .args(["--consumer-secret-file", &secret_file, "--ca-cert", &ca])
+        .args(["--store", "file", "--name", "shop"]);
+    woolink.run().assert_code(0).assert_no_secret(&key.secret);
+
+    // The secret piped with a byte-order mark (PowerShell 5 does that).
+    let piped = crate::harness::Woolink::new()
+        .connect_args(&store.url(), &key.key, &format!("\u{feff}{}", key.secret))
+        .args(["--no-save", "--ca-cert", &ca])
+        .run();
+    piped.assert_code(0).assert_no_secret(&key.secret);
+
+    // An index saved again by Notepad, with a byte-order mark.
+    let index = home.config_dir().join("accounts.json");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, format!("\u{feff}{text}")).unwrap();
+    let listed = again(&home, &store, &["accounts", "list", "--json"]);
+    listed.assert_code(0);
+    assert_eq!(listed.json()[0]["name"], "shop");
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}

@@ -399,3 +399,60 @@ fn a_store_at_another_address_is_offered_and_used() {
     assert!(typed.requests().iter().all(|r| !r.carries_credentials()));
     typed.expect_no_requests();
 }
+
+#[test]
+fn no_input_never_prompts_even_for_a_secret_on_a_terminal_stdin() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut store = store_with(&key);
+    store.expect_no_requests();
+    let url = store.url();
+    let woolink = woolink_for(
+        &store,
+        &[
+            "connect",
+            "--url",
+            &url,
+            "--consumer-key",
+            &key.key,
+            "--consumer-secret-stdin",
+            "--no-input",
+            "--no-save",
+        ],
+    );
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("must be piped");
+    assert_eq!(term.finish(), 2, "{}", term.transcript);
+    assert!(!term.transcript.contains("hidden"), "{}", term.transcript);
+    assert!(store.requests().is_empty());
+}
+
+#[test]
+fn sigterm_or_sighup_at_the_hidden_prompt_restores_echo() {
+    use rexpect::process::Signal;
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut store = store_with(&key);
+    store.expect_no_requests();
+    let url = store.url();
+    for (signal, code) in [(Signal::SIGTERM, 128 + 15), (Signal::SIGHUP, 128 + 1)] {
+        let woolink = woolink_for(
+            &store,
+            &[
+                "connect",
+                "--url",
+                &url,
+                "--consumer-key",
+                &key.key,
+                "--no-save",
+            ],
+        );
+        let mut term = Terminal::start(&woolink, Look::NoColour);
+        term.expect("Consumer secret (cs_..., hidden): ");
+        term.wait_for_echo_off();
+        term.session
+            .process_mut()
+            .signal(signal)
+            .expect("signal woolink");
+        assert_eq!(term.finish(), code, "{signal:?}\n{}", term.transcript);
+        assert!(term.echo_is_on(), "echo left off after {signal:?}");
+    }
+}
