@@ -183,6 +183,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     }
     let store = linked::open_store(account.secret_storage, &dir)?;
     let removed = vault::remove(&dir, store.as_ref(), name)?;
+    let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
     let revoke_at = keys_admin_url(&removed.account.store_url);
     let key = masked_key(&removed.account.key_suffix);
     if output_args.json {
@@ -190,12 +191,15 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         struct RemovedView<'a> {
             removed: &'a str,
             secret_was_present: bool,
+            /// A plaintext copy left by an earlier `--store file` link was deleted too.
+            plaintext_copy_removed: bool,
             key: &'a str,
             revoke_at: &'a str,
         }
         return output::json(&RemovedView {
             removed: name,
             secret_was_present: removed.secret == SecretRemoval::Deleted,
+            plaintext_copy_removed: plaintext_copy,
             key: &key,
             revoke_at: &revoke_at,
         });
@@ -210,10 +214,33 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             removed.account.secret_storage
         ),
     };
+    let secret = if plaintext_copy {
+        format!("{secret} (and a plaintext copy from credentials.json)")
+    } else {
+        secret
+    };
     output::stdout(&format!(
         "Removed \"{name}\": {secret} and its entry from the account index.\nThe key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
         removed.account.key_suffix
     ))
+}
+
+/// An account kept in the keychain may have a plaintext copy of its secret from an earlier
+/// `--store file` link: removing the account removes that too, so no secret is left that no
+/// command lists. Whether one was deleted.
+fn remove_plaintext_copy(dir: &std::path::Path, account: &crate::account::Account) -> bool {
+    if account.secret_storage == SecretStorage::PlaintextFile {
+        return false;
+    }
+    let file = crate::credstore::PlaintextFileStore::new(dir);
+    if !file.path().exists() {
+        return false;
+    }
+    crate::credstore::CredentialStore::delete(
+        &file,
+        &crate::credstore::EntryId::for_account(account),
+    )
+    .is_ok()
 }
 
 /// Shows, sets or clears the default account (kept in the index).

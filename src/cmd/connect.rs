@@ -150,9 +150,11 @@ impl SaveTarget {
         report: &ProbeReport,
     ) -> Result<SecretStorage, Error> {
         let taken = self.existing.iter().find(|account| account.name == name);
+        // With --force the name is replaced whoever took it, even a connect running at the
+        // same time: the index is decided under its lock, not from this earlier read.
         let replace = match taken {
+            _ if self.force => true,
             None => false,
-            Some(_) if self.force => true,
             Some(old) if self.interactive => {
                 let question = format!(
                     "An account named \"{name}\" already exists ({}, key {}). Replace it?",
@@ -193,12 +195,34 @@ impl SaveTarget {
             ));
         }
         if let Some(old) = saved.old_secret {
-            output::status(&format!(
-                "Note: the replaced account's secret is still kept in the {} under {}; remove it there if you no longer need it.",
-                old.storage, old.id
-            ));
+            remove_old_secret(&self.dir, &old);
         }
         Ok(saved.account.secret_storage)
+    }
+}
+
+/// The replaced account's secret in another store (moving from `--store file` to the keychain,
+/// or back): deleted now that the new entry has landed, so no copy outlives the move; what
+/// cannot be deleted is said whatever `--quiet` says.
+fn remove_old_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
+    let deleted = match &old.error {
+        Some(err) => Err(err.to_string()),
+        None => crate::linked::open_store(old.storage, dir)
+            .and_then(|store| match store.delete(&old.id) {
+                Ok(()) | Err(crate::credstore::CredStoreError::NotFound) => Ok(()),
+                Err(err) => Err(err),
+            })
+            .map_err(|err| err.to_string()),
+    };
+    match deleted {
+        Ok(()) => output::status(&format!(
+            "Removed the replaced account's secret from the {}.",
+            old.storage
+        )),
+        Err(why) => output::warning(&format!(
+            "Warning: the replaced account's secret is still kept in the {} under {} ({why}). `woolink accounts remove` cannot reach it there; delete it with the {}'s own tools.",
+            old.storage, old.id, old.storage
+        )),
     }
 }
 

@@ -321,3 +321,120 @@ fn twenty_concurrent_connects_all_land() {
         );
     }
 }
+
+#[test]
+fn five_forced_connects_at_once_all_land_on_one_account() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let first = woolink_on(&keychain);
+    let config = first.config_dir().to_string_lossy().into_owned();
+    let runs: Vec<_> = (0..5)
+        .map(|_| {
+            let (bus, config, url, ca) = (
+                keychain.bus_address().to_owned(),
+                config.clone(),
+                store.url(),
+                store.ca_cert_path(),
+            );
+            let key = key.clone();
+            std::thread::spawn(move || {
+                let mut woolink = Woolink::new();
+                woolink
+                    .env("DBUS_SESSION_BUS_ADDRESS", bus)
+                    .env("WOOLINK_CONFIG_DIR", config)
+                    .connect_args(&url, &key.key, &key.secret)
+                    .args(["--name", "x", "--force", "--ca-cert"])
+                    .args([ca.to_string_lossy().into_owned()]);
+                woolink.run()
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join()
+            .unwrap()
+            .assert_code(0)
+            .assert_no_secret(&key.secret);
+    }
+    let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
+    let found = keychain.search(&format!("woolink:{}", store.url()));
+    assert_eq!(
+        found.matches("attribute.username = x\n").count(),
+        1,
+        "{found}"
+    );
+}
+
+#[test]
+fn a_plaintext_secret_does_not_outlive_its_move_to_the_keychain() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(
+        &mut first,
+        &store,
+        &key,
+        &["--name", "shop", "--store", "file"],
+    )
+    .assert_code(0);
+    let plaintext = first.config_dir().join("credentials.json");
+    assert!(
+        std::fs::read_to_string(&plaintext)
+            .unwrap()
+            .contains(&key.secret)
+    );
+
+    // Linked again, into the keychain: the plaintext copy goes, even with --quiet.
+    let mut again_linked = woolink_on(&keychain);
+    again_linked.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    let moved = connect(
+        &mut again_linked,
+        &store,
+        &key,
+        &["--name", "shop", "--force", "-q"],
+    );
+    moved.assert_code(0);
+    assert!(
+        !std::fs::read_to_string(&plaintext)
+            .unwrap()
+            .contains(&key.secret)
+    );
+    first.assert_secret_not_on_disk(&key.secret);
+    let shown = again(&first, &keychain, &["accounts", "show", "shop", "--json"]).json();
+    assert_eq!(shown["secret_storage"], "keychain");
+    assert_eq!(shown["secret_present"], true);
+}
+
+#[test]
+fn removing_an_account_removes_a_plaintext_copy_left_behind() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    // A plaintext copy under the same entry, as an older woolink left one.
+    let mut file_copy = Woolink::new();
+    file_copy.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    connect(
+        &mut file_copy,
+        &store,
+        &key,
+        &["--name", "shop-copy", "--store", "file"],
+    )
+    .assert_code(0);
+    let plaintext = first.config_dir().join("credentials.json");
+    let text = std::fs::read_to_string(&plaintext).unwrap();
+    // Entries are keyed "<service>\n<user>", the line break escaped in the JSON.
+    std::fs::write(&plaintext, text.replace("\\nshop-copy\"", "\\nshop\"")).unwrap();
+    let removed = again(
+        &first,
+        &keychain,
+        &["accounts", "remove", "shop", "--yes", "--json"],
+    );
+    removed.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(removed.json()["plaintext_copy_removed"], true);
+    let left = std::fs::read_to_string(&plaintext).unwrap();
+    assert!(
+        !left.contains("\\nshop\"") && !left.contains(&key.secret),
+        "{left}"
+    );
+}
