@@ -16,10 +16,12 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
-/// `$WOOLINK_CONFIG_DIR` if set and non-empty, else the platform config folder + `woolink`
-/// (`~/.config/woolink` on Linux). Creates nothing.
+/// `$WOOLINK_CONFIG_DIR` if set and non-empty (a relative path is taken from the current
+/// folder, so that messages name where woolink really looked), else the platform config folder
+/// + `woolink` (`~/.config/woolink` on Linux). Creates nothing.
 pub fn config_dir() -> Result<PathBuf, ConfigError> {
-    resolve(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())
+    let dir = resolve(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())?;
+    Ok(std::path::absolute(&dir).unwrap_or(dir))
 }
 
 fn resolve(from_env: Option<OsString>, platform: Option<PathBuf>) -> Result<PathBuf, ConfigError> {

@@ -70,9 +70,7 @@ pub fn site_login(args: &ConnectArgs, interactive: bool) -> Result<Option<SiteLo
 
 /// The site login of `user`, its password from WOOLINK_SITE_PASSWORD or a hidden prompt.
 pub fn site_login_for(user: &str, interactive: bool) -> Result<SiteLogin, Error> {
-    if let Ok(password) = std::env::var(SITE_PASSWORD_VAR).map(Zeroizing::new)
-        && !password.is_empty()
-    {
+    if let Some(password) = secret_var(SITE_PASSWORD_VAR)? {
         return SiteLogin::new(user, &password).map_err(Error::InvalidSiteLogin);
     }
     if !interactive {
@@ -159,10 +157,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         return ConsumerSecret::parse(&text)
             .map_err(|error| invalid(&format!("consumer secret in {}", path.display()), error));
     }
-    // The variable's value is copied out of the environment; that copy is zeroed too.
-    if let Ok(text) = std::env::var(SECRET_VAR).map(Zeroizing::new)
-        && !text.is_empty()
-    {
+    if let Some(text) = secret_var(SECRET_VAR)? {
         return ConsumerSecret::parse(&text).map_err(|error| invalid(SECRET_VAR, error));
     }
     if interactive {
@@ -172,6 +167,21 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         what: "The consumer secret",
         how: "pass --consumer-secret-stdin or --consumer-secret-file PATH, or set WOOLINK_CONSUMER_SECRET",
     })
+}
+
+/// A secret from the environment: `None` when unset or empty. The value is copied out of the
+/// environment; that copy is zeroed when dropped.
+fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
+    match std::env::var(name) {
+        Ok(text) if !text.is_empty() => Ok(Some(Zeroizing::new(text))),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(bytes)) => {
+            drop(Zeroizing::new(bytes.into_encoded_bytes()));
+            Err(Error::Usage(format!(
+                "{name} is set, but not to valid UTF-8 text (it is not shown here); set it again to the value as WordPress shows it"
+            )))
+        }
+    }
 }
 
 fn invalid(source_name: &str, error: KeyError) -> Error {

@@ -18,6 +18,9 @@ use crate::keys::trim_pasted;
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
 const SHOWN_MAX: usize = 80;
+/// Longer than any store's home page address (browsers and servers stop near 2,000-8,000);
+/// a longer text is pasted by mistake, and would fill every message that names the store.
+const MAX_LEN: usize = 2048;
 /// Path segments that are WordPress internals rather than part of the store's home address. The
 /// path is cut at the first of them (matched case-insensitively), with the note's description.
 const CUT_SEGMENTS: &[(&str, &str)] = &[
@@ -52,6 +55,7 @@ pub enum StoreUrlErrorKind {
     SingleLabelHost,
     InvalidPort,
     Malformed,
+    TooLong,
 }
 
 /// Why an address cannot be a store address. The message is a full sentence safe to print.
@@ -264,6 +268,17 @@ fn normalize(
     single_label_ok: bool,
     notes: &mut Vec<String>,
 ) -> Result<StoreUrl, StoreUrlError> {
+    if url.as_str().len() > MAX_LEN {
+        let reason = format!(
+            "it is {} characters long, and a store's address is at most {MAX_LEN}",
+            url.as_str().len()
+        );
+        return Err(StoreUrlError::new(
+            StoreUrlErrorKind::TooLong,
+            shown,
+            &reason,
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         let reason = "woolink needs an http:// or https:// address";
         return Err(StoreUrlError::new(

@@ -77,7 +77,10 @@ fn list(output_args: OutputArgs) -> Result<(), Error> {
         return output::json(&views);
     }
     if accounts.is_empty() {
-        output::status("No stores are linked yet. Link one with `woolink connect`.");
+        output::status(&format!(
+            "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
+            Index::path(&dir).display()
+        ));
         return Ok(());
     }
     output::stdout(&table(&accounts))

@@ -52,7 +52,10 @@ pub async fn run(args: VerifyArgs) -> Result<(), Error> {
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            output::status("No stores are linked yet. Link one with `woolink connect`.");
+            output::status(&format!(
+                "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
+                Index::path(&dir).display()
+            ));
         }
         return finish(&[], args.output.json);
     }

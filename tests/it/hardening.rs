@@ -114,3 +114,66 @@ fn a_byte_order_mark_is_ignored_in_every_file_woolink_reads() {
     assert_eq!(listed.json()[0]["name"], "shop");
     assert_secret_only_in_credentials_file(&home, &key.secret);
 }
+
+#[test]
+fn a_relative_config_folder_is_resolved_and_named() {
+    let woolink = crate::harness::Woolink::new();
+    let mut command = woolink.std_command();
+    let cwd = tempfile::tempdir().unwrap();
+    command
+        .current_dir(cwd.path())
+        .env("WOOLINK_CONFIG_DIR", "relative-config")
+        .args(["accounts", "list"]);
+    let output = command.output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected =
+        std::path::absolute(cwd.path().join("relative-config").join("accounts.json")).unwrap();
+    assert!(stderr.contains(&expected.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn a_huge_url_is_refused_and_not_echoed_whole() {
+    let key = TestKey::new(Permission::Read);
+    let huge = format!("https://shop.example/{}", "path/".repeat(20_000));
+    let outcome = crate::harness::Woolink::new()
+        .connect_args(&huge, &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    outcome.assert_code(2).assert_no_secret(&key.secret);
+    assert_eq!(outcome.json()["error"]["kind"], "invalid_url");
+    assert!(
+        outcome.stderr.len() < 1_000,
+        "{} bytes",
+        outcome.stderr.len()
+    );
+    outcome.assert_stderr_contains("characters long");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_variable_that_is_not_utf8_is_named_not_called_missing() {
+    use std::os::unix::ffi::OsStrExt;
+    let key = TestKey::new(Permission::Read);
+    let woolink = crate::harness::Woolink::new();
+    let mut command = woolink.std_command();
+    command
+        .args([
+            "connect",
+            "--url",
+            "https://shop.example",
+            "--consumer-key",
+            &key.key,
+        ])
+        .args(["--no-save", "--no-input"])
+        .env(
+            "WOOLINK_CONSUMER_SECRET",
+            std::ffi::OsStr::from_bytes(b"cs_\xff\xfe0123"),
+        )
+        .stdin(std::process::Stdio::null());
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not to valid UTF-8"), "{stderr}");
+    assert!(!stderr.contains("missing"), "{stderr}");
+}
