@@ -259,6 +259,9 @@ pub enum TlsProblem {
     SelfSigned,
     Expired,
     WrongName,
+    /// The server refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with
+    /// authenticated encryption): it offers only outdated ones, such as TLS 1.0 or CBC ciphers.
+    Outdated,
     /// Anything else, already in words.
     Other(String),
 }
@@ -278,6 +281,9 @@ impl std::fmt::Display for TlsProblem {
             TlsProblem::WrongName => {
                 f.write_str("its HTTPS certificate was issued for a different host name")
             }
+            TlsProblem::Outdated => f.write_str(
+                "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers",
+            ),
             TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
         }
     }
@@ -298,6 +304,9 @@ impl TlsProblem {
             }
             TlsProblem::WrongName => {
                 "Use the address the certificate was issued for, or install a certificate for this one."
+            }
+            TlsProblem::Outdated => {
+                "Ask the host to enable TLS 1.2 or 1.3 with current ciphers (ECDHE with AES-GCM or ChaCha20-Poly1305); browsers are dropping the old ones too."
             }
             TlsProblem::Other(_) => {
                 "Check the server's HTTPS set-up (for example with an online SSL checker)."
@@ -727,6 +736,13 @@ fn tls_problem(err: &rustls::Error) -> TlsProblem {
             }
             other => format!("its certificate was refused ({})", identifier_words(other)),
         },
+        // A server that knows none of TLS 1.2/1.3 answers "protocol version"; one whose ciphers
+        // are all outdated (CBC, RC4, 3DES) answers "handshake failure".
+        rustls::Error::AlertReceived(
+            rustls::AlertDescription::ProtocolVersion
+            | rustls::AlertDescription::HandshakeFailure
+            | rustls::AlertDescription::InsufficientSecurity,
+        ) => return TlsProblem::Outdated,
         rustls::Error::AlertReceived(alert) => format!(
             "the server ended the handshake ({})",
             identifier_words(alert)
@@ -848,7 +864,11 @@ mod tests {
             ),
             (
                 rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
-                "handshake failure",
+                "outdated",
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::ProtocolVersion),
+                "such as TLS 1.0",
             ),
             (
                 rustls::Error::AlertReceived(AlertDescription::Unknown(250)),

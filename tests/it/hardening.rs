@@ -177,3 +177,92 @@ fn a_secret_variable_that_is_not_utf8_is_named_not_called_missing() {
     assert!(stderr.contains("not to valid UTF-8"), "{stderr}");
     assert!(!stderr.contains("missing"), "{stderr}");
 }
+
+/// `openssl s_server` offering only what an outdated host offers, on a free loopback port
+/// (Linux, where `.ci/run` installs OpenSSL; other systems ship other TLS command lines).
+#[cfg(target_os = "linux")]
+struct OldTlsServer {
+    child: std::process::Child,
+    port: u16,
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(target_os = "linux")]
+impl OldTlsServer {
+    fn start(protocol: &str, ciphers: &str) -> OldTlsServer {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept", &port.to_string()])
+            .arg("-cert")
+            .arg(&cert_path)
+            .arg("-key")
+            .arg(&key_path)
+            .args([protocol, "-cipher", ciphers])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run openssl (apt-get install openssl)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "openssl s_server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        OldTlsServer {
+            child,
+            port,
+            ca: cert_path,
+            _dir: dir,
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for OldTlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_store_that_offers_only_outdated_tls_is_told_so() {
+    let key = TestKey::new(Permission::Read);
+    for (protocol, ciphers) in [
+        ("-tls1", "DEFAULT:@SECLEVEL=0"),
+        ("-tls1_2", "AES128-SHA:@SECLEVEL=0"),
+    ] {
+        let server = OldTlsServer::start(protocol, ciphers);
+        let url = format!("https://localhost:{}", server.port);
+        let outcome = crate::harness::Woolink::new()
+            .connect_args(&url, &key.key, &key.secret)
+            .args([
+                "--no-save",
+                "--json",
+                "--ca-cert",
+                &server.ca.to_string_lossy(),
+            ])
+            .run();
+        outcome.assert_code(3).assert_no_secret(&key.secret);
+        assert_eq!(outcome.json()["error"]["kind"], "tls", "{protocol}");
+        outcome
+            .assert_stderr_contains("outdated")
+            .assert_stderr_contains("TLS 1.2 or 1.3");
+    }
+}
