@@ -14,6 +14,15 @@ pub enum ConfigError {
         "cannot find a configuration folder for woolink: this system reports none for the current user (is HOME set?); set {CONFIG_DIR_ENV} to the folder woolink should use"
     )]
     NoConfigDir,
+    #[error(
+        "woolink will not use the config folder {}: {why}. Anyone who can change it can change the accounts woolink reads and uses. {fix}",
+        .path.display()
+    )]
+    Unsafe {
+        path: PathBuf,
+        why: String,
+        fix: String,
+    },
 }
 
 /// `$WOOLINK_CONFIG_DIR` if set and non-empty (a relative path is taken from the current
@@ -21,7 +30,47 @@ pub enum ConfigError {
 /// + `woolink` (`~/.config/woolink` on Linux). Creates nothing.
 pub fn config_dir() -> Result<PathBuf, ConfigError> {
     let dir = resolve(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())?;
-    Ok(std::path::absolute(&dir).unwrap_or(dir))
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    check_private(&dir)?;
+    Ok(dir)
+}
+
+/// As ssh does with its key files: a folder another user owns, or that other users may write
+/// to, is refused (a folder not made yet is fine: woolink makes it 0700).
+#[cfg(unix)]
+fn check_private(dir: &std::path::Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let unsafe_dir = |why: String, fix: String| {
+        Err(ConfigError::Unsafe {
+            path: dir.to_owned(),
+            why,
+            fix,
+        })
+    };
+    if meta.uid() != me && meta.uid() != 0 {
+        return unsafe_dir(
+            format!("it belongs to another user (uid {})", meta.uid()),
+            format!("Use a folder of your own: set {CONFIG_DIR_ENV}, or unset it."),
+        );
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return unsafe_dir(
+            format!("other users may write to it (mode {mode:o})"),
+            format!("Fix it with: chmod go-w '{}'", dir.display()),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_dir: &std::path::Path) -> Result<(), ConfigError> {
+    Ok(())
 }
 
 fn resolve(from_env: Option<OsString>, platform: Option<PathBuf>) -> Result<PathBuf, ConfigError> {

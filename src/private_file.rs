@@ -37,13 +37,15 @@ pub(crate) enum LockError {
 /// An exclusive lock on `path` (created if missing), held until the `File` is dropped.
 /// Polls instead of blocking so that a stuck writer cannot hang this one forever.
 pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
-    let file = private_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(LockError::Io)?;
+    let mut options = private_options();
+    options.read(true).write(true).create(true).truncate(false);
+    // A lock file that is a symbolic link is not followed: it could point anywhere.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(path).map_err(LockError::Io)?;
     let deadline = Instant::now() + wait;
     let mut pause = Duration::from_millis(2);
     loop {

@@ -266,3 +266,56 @@ fn a_store_that_offers_only_outdated_tls_is_told_so() {
             .assert_stderr_contains("TLS 1.2 or 1.3");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_config_folder_others_can_change_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let woolink = crate::harness::Woolink::new();
+    let config = woolink.config_dir();
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut list = crate::harness::Woolink::new();
+    list.env("WOOLINK_CONFIG_DIR", config.to_string_lossy())
+        .args(["accounts", "list", "--json"]);
+    let outcome = list.run();
+    outcome
+        .assert_code(1)
+        .assert_stderr_contains("other users may write to it (mode 777)")
+        .assert_stderr_contains("chmod go-w");
+    assert_eq!(outcome.json()["error"]["kind"], "config");
+
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root can hand the folder to another user, as a shared machine might have it.
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&config, Some(4242), Some(4242)).unwrap();
+        let outcome = list.run();
+        outcome
+            .assert_code(1)
+            .assert_stderr_contains("belongs to another user (uid 4242)");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_lock_file_that_is_a_symbolic_link_is_not_followed() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    let home = crate::harness::Woolink::new();
+    std::fs::create_dir_all(home.config_dir()).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("planted");
+    std::os::unix::fs::symlink(&target, home.config_dir().join("accounts.lock")).unwrap();
+    let mut woolink = crate::harness::Woolink::new();
+    woolink
+        .env("WOOLINK_CONFIG_DIR", home.config_dir().to_string_lossy())
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--store", "file", "--name", "shop", "--ca-cert"])
+        .args([store.ca_cert_path().to_string_lossy().into_owned()]);
+    let outcome = woolink.run();
+    outcome.assert_no_secret(&key.secret);
+    assert_ne!(outcome.code, 0, "{}", outcome.stderr);
+    outcome.assert_stderr_contains("lock");
+    assert!(!target.exists(), "the symbolic link was followed");
+    home.assert_secret_only_in(&key.secret, &[home.config_dir().join("credentials.json")]);
+}
