@@ -217,20 +217,30 @@ impl ProbeError {
         trouble: StoreTrouble,
         site_login_given: bool,
     ) -> ProbeError {
+        // Header values quoted from the store, shown as one line of visible text.
+        let shown = |text: &str| crate::output::visible_line(text).into_owned();
         match trouble {
             StoreTrouble::Challenge(challenge) => ProbeError::Challenge { store, challenge },
-            StoreTrouble::SitePassword { realm } if site_login_given => {
-                ProbeError::SitePasswordRejected { store, realm }
+            StoreTrouble::SitePassword { realm } => {
+                let realm = realm.as_deref().map(shown);
+                if site_login_given {
+                    ProbeError::SitePasswordRejected { store, realm }
+                } else {
+                    ProbeError::SitePassword { store, realm }
+                }
             }
-            StoreTrouble::SitePassword { realm } => ProbeError::SitePassword { store, realm },
             StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
                 store,
-                when: retry_after
-                    .as_deref()
-                    .map_or_else(|| "in a few minutes".to_owned(), retry_when),
+                when: retry_after.as_deref().map_or_else(
+                    || "in a few minutes".to_owned(),
+                    |value| shown(&retry_when(value)),
+                ),
             },
             StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
-            StoreTrouble::Cached { header } => ProbeError::CachedAnswer { store, header },
+            StoreTrouble::Cached { header } => ProbeError::CachedAnswer {
+                store,
+                header: shown(&header),
+            },
         }
     }
 }

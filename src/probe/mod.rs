@@ -317,65 +317,27 @@ async fn conclude(
             observe(ProbeStep::WooCommerceFound);
         }
     }
-    let store = site.store.to_string();
-    let key = credentials.key.masked();
-    let admin = keys_admin_url(&site.store);
-    let access = match verdict {
+    let (access, write_unclear) = match verdict {
         Verdict::Granted {
             access,
             write_unclear,
-        } => {
-            if let Some(status) = write_unclear {
-                notes.push(format!(
-                    "Write access could not be checked: the store answered the write check with HTTP {status} (a firewall rule may block POST requests to /wp-json/). Reporting read access only."
-                ));
-            }
-            observe(ProbeStep::KeyAccepted { auth_method: auth });
-            observe(ProbeStep::AccessDecided { access });
-            access
-        }
+        } => (access, write_unclear),
         Verdict::Anonymous { code } => {
             return Err(anonymous_error(http, site, credentials, &code).await);
         }
-        Verdict::WrongSecret => return Err(ProbeError::WrongSecret { store, key, admin }),
-        Verdict::OAuthRejected { message } => {
-            return Err(ProbeError::OAuthRejected {
-                store,
-                key,
-                admin,
-                message: crate::output::visible_line(&message.unwrap_or_default()).into_owned(),
-            });
-        }
-        Verdict::WriteOnly => return Err(ProbeError::WriteOnly { key, admin }),
-        Verdict::NoCapability => return Err(ProbeError::NoCapability { key, admin }),
-        Verdict::NoWooCommerce => return Err(ProbeError::NoWooCommerce { store }),
-        Verdict::Trouble(trouble) => {
-            return Err(ProbeError::from_trouble(
-                store,
-                trouble,
-                credentials.site.is_some(),
-            ));
-        }
-        Verdict::Redirected { location } => {
-            return Err(ProbeError::ApiRedirected {
-                store,
-                location: location
-                    .map(|location| without_query(&location))
-                    .unwrap_or_else(|| "another address".to_owned()),
-            });
-        }
-        Verdict::Unexpected { status, json } => {
-            return Err(ProbeError::Unexpected {
-                store,
-                status,
-                json,
-            });
-        }
+        refused => return Err(refusal(site, credentials, refused)),
     };
+    if let Some(status) = write_unclear {
+        notes.push(format!(
+            "Write access could not be checked: the store answered the write check with HTTP {status} (a firewall rule may block POST requests to /wp-json/). Reporting read access only."
+        ));
+    }
+    observe(ProbeStep::KeyAccepted { auth_method: auth });
+    observe(ProbeStep::AccessDecided { access });
     if let IndexState::Closed { code, .. } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
-            code.as_deref().unwrap_or("no code")
+            crate::output::visible_line(code.as_deref().unwrap_or("no code"))
         ));
     }
     Ok(ProbeReport {
@@ -387,6 +349,43 @@ async fn conclude(
         auth_method: auth,
         notes,
     })
+}
+
+/// What a verdict that neither grants access nor shows the key unseen tells the user. Pure;
+/// whatever the store said is quoted as one line of visible text.
+fn refusal(site: &Site, credentials: &Credentials, verdict: Verdict) -> ProbeError {
+    let store = site.store.to_string();
+    let key = credentials.key.masked();
+    let admin = keys_admin_url(&site.store);
+    match verdict {
+        Verdict::WrongSecret => ProbeError::WrongSecret { store, key, admin },
+        Verdict::OAuthRejected { message } => ProbeError::OAuthRejected {
+            store,
+            key,
+            admin,
+            message: crate::output::visible_line(&message.unwrap_or_default()).into_owned(),
+        },
+        Verdict::WriteOnly => ProbeError::WriteOnly { key, admin },
+        Verdict::NoCapability => ProbeError::NoCapability { key, admin },
+        Verdict::NoWooCommerce => ProbeError::NoWooCommerce { store },
+        Verdict::Trouble(trouble) => {
+            ProbeError::from_trouble(store, trouble, credentials.site.is_some())
+        }
+        Verdict::Redirected { location } => ProbeError::ApiRedirected {
+            store,
+            location: location
+                .map(|location| crate::output::visible_line(&without_query(&location)).into_owned())
+                .unwrap_or_else(|| "another address".to_owned()),
+        },
+        Verdict::Unexpected { status, json } => ProbeError::Unexpected {
+            store,
+            status,
+            json,
+        },
+        Verdict::Granted { .. } | Verdict::Anonymous { .. } => {
+            unreachable!("grants and unseen keys are concluded by the caller")
+        }
+    }
 }
 
 /// The store treated the key as absent with every way of sending it: the key is unknown, or
@@ -540,6 +539,87 @@ fn without_query(location: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn credentials() -> Credentials {
+        Credentials {
+            key: crate::keys::ConsumerKey::parse("ck_0123456789abcdef0123456789abcdef01234567")
+                .unwrap(),
+            secret: crate::keys::ConsumerSecret::parse(
+                "cs_89abcdef0123456789abcdef0123456789abcdef",
+            )
+            .unwrap(),
+            site: None,
+        }
+    }
+
+    /// An answer a hostile store could send: a status, some of the headers the probe reads,
+    /// and a body that is often JSON with text full of control characters.
+    fn answer() -> impl Strategy<Value = Answer> {
+        let names = prop::sample::select(vec![
+            "content-type",
+            "location",
+            "retry-after",
+            "www-authenticate",
+            "cf-mitigated",
+            "x-cache",
+            "age",
+            "link",
+        ]);
+        let header = (names, "[ -~\t]{0,40}");
+        let text = "\\PC{0,20}|[\x00-\x1f\x7f\u{80}-\u{9f}a-z]{0,20}";
+        let body = prop_oneof![
+            (text, text).prop_map(|(code, message)| {
+                serde_json::json!({ "code": code, "message": message, "data": { "status": 401 } })
+                    .to_string()
+                    .into_bytes()
+            }),
+            proptest::collection::vec(any::<u8>(), 0..200),
+            (text).prop_map(|junk| format!("{junk}[{{\"id\":1}}]").into_bytes()),
+        ];
+        (
+            prop::sample::select(vec![
+                200u16, 201, 202, 301, 302, 401, 403, 404, 405, 429, 500, 502, 503,
+            ]),
+            proptest::collection::vec(header, 0..4),
+            body,
+        )
+            .prop_map(|(status, headers, body)| {
+                let mut map = HeaderMap::new();
+                map.insert("content-type", HeaderValue::from_static("application/json"));
+                for (name, value) in headers {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        map.append(HeaderName::from_static(name), value);
+                    }
+                }
+                Answer {
+                    status,
+                    headers: map,
+                    body,
+                }
+            })
+    }
+
+    proptest! {
+        /// Whatever the store answers, what woolink says of it names no control character
+        /// that could drive the terminal, and any note about junk is one clean line.
+        #[test]
+        fn no_answer_puts_a_control_character_in_a_message(read in answer(), write in answer(), oauth in any::<bool>()) {
+            let site = Site::guessed(&"https://shop.example".parse().unwrap());
+            let verdict = judge(&read, &write, oauth);
+            let message = match verdict {
+                Verdict::Granted { .. } => String::new(),
+                Verdict::Anonymous { code } => crate::output::visible_line(&code).into_owned(),
+                refused => refusal(&site, &credentials(), refused).to_string(),
+            };
+            prop_assert!(!message.chars().any(char::is_control), "{message:?}");
+            if let Some(junk) = read.junk() {
+                let note = junk.note();
+                prop_assert!(!note.chars().any(char::is_control), "{note:?}");
+            }
+        }
+    }
 
     #[test]
     fn credentials_go_only_to_the_site_the_user_named() {
