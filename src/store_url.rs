@@ -460,6 +460,32 @@ impl FromStr for StoreUrl {
 }
 
 /// `https://example.com/shop`: the path without its trailing slash, as people write it.
+impl StoreUrl {
+    /// The address as a person reads it: an internationalized host in its Unicode form
+    /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
+    /// is the account's identity (`https://xn--bcher-kva.example`). For messages only.
+    pub fn shown(&self) -> String {
+        shown_address(&self.to_string())
+    }
+}
+
+/// `address` (a URL) with an internationalized host in its Unicode form; anything else as it is.
+pub fn shown_address(address: &str) -> String {
+    let Ok(url) = Url::parse(address) else {
+        return address.to_owned();
+    };
+    match url.host_str() {
+        Some(host) if host.split('.').any(|label| label.starts_with("xn--")) => {
+            let (unicode, result) = idna::domain_to_unicode(host);
+            if result.is_err() {
+                return address.to_owned();
+            }
+            address.replacen(host, &unicode, 1)
+        }
+        _ => address.to_owned(),
+    }
+}
+
 impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.url.as_str();

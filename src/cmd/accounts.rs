@@ -95,7 +95,7 @@ fn table(accounts: &[Account]) -> String {
         .map(|account| {
             [
                 account.name.clone(),
-                account.store_url.clone(),
+                crate::store_url::shown_address(&account.store_url),
                 masked_key(&account.key_suffix),
                 account.access.to_string(),
                 account.auth_method.id().to_owned(),
@@ -156,7 +156,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     if let Some(store_name) = &account.store_name {
         row("Store:", store_name);
     }
-    row("URL:", &account.store_url);
+    row("URL:", &crate::store_url::shown_address(&account.store_url));
     row("API root:", &account.api_root);
     row("Key:", &masked_key(&account.key_suffix));
     row("Access:", &account.access.to_string());
@@ -177,7 +177,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         }
         let question = format!(
             "Remove \"{name}\" ({}, key {}) from this computer?",
-            account.store_url,
+            crate::store_url::shown_address(&account.store_url),
             masked_key(&account.key_suffix)
         );
         if !input::confirm(&question)? {

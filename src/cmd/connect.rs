@@ -64,12 +64,13 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
     if !quiet {
         output::status(&format!(
             "Checking the key {} against {} ...",
-            input.credentials.key, input.store
+            input.credentials.key,
+            input.store.shown()
         ));
     }
 
     let progress = Progress::new(quiet);
-    progress.start(&format!("Reaching {}", input.store));
+    progress.start(&format!("Reaching {}", input.store.shown()));
     let observe = |step: ProbeStep| show_step(&progress, &input, step);
     let proving = probe::probe_observed(
         &http,
@@ -271,14 +272,15 @@ fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
 fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
     match step {
         ProbeStep::Reached { store, site_name } => {
+            let shown = store.shown();
             let moved = if *store == input.store {
                 String::new()
             } else {
-                format!(" (you typed {})", input.store)
+                format!(" (you typed {})", input.store.shown())
             };
             match site_name {
-                Some(name) => progress.done(&format!("Reached \"{name}\" at {store}{moved}")),
-                None => progress.done(&format!("Reached {store}{moved}")),
+                Some(name) => progress.done(&format!("Reached \"{name}\" at {shown}{moved}")),
+                None => progress.done(&format!("Reached {shown}{moved}")),
             }
             progress.start(&format!("Checking the key {}", input.credentials.key));
         }
@@ -305,7 +307,7 @@ async fn look_up(
     let mut tries = 0;
     let site = loop {
         let progress = Progress::new(quiet);
-        progress.start(&format!("Looking up {store}"));
+        progress.start(&format!("Looking up {}", store.shown()));
         let looked = probe::look_up(http, store, site_login.as_ref(), options.time_limit).await;
         match looked {
             Ok(site) => break site,
@@ -325,7 +327,8 @@ async fn look_up(
                     "asks for the web server's own password"
                 };
                 output::status(&format!(
-                    "{store} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key."
+                    "{} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key.",
+                    store.shown()
                 ));
                 *site_login = Some(input::ask_site_login()?);
             }
@@ -340,17 +343,19 @@ async fn look_up(
         Some(name) => format!("WooCommerce store \"{name}\""),
         None => "WooCommerce store".to_owned(),
     };
-    progress.done(&format!("Found {what} at {}", site.store));
+    progress.done(&format!("Found {what} at {}", site.store.shown()));
     progress.clear();
     if !probe::same_site(store, &site.store) {
         let question = format!(
-            "{store} sends visitors to {}, another address. Use {} instead?",
-            site.store, site.store
+            "{} sends visitors to {}, another address. Use {} instead?",
+            store.shown(),
+            site.store.shown(),
+            site.store.shown()
         );
         if !input::confirm_yes(&question)? {
             return Err(probe::ProbeError::MovedElsewhere {
-                typed: store.to_string(),
-                canonical: site.store.to_string(),
+                typed: store.shown(),
+                canonical: site.store.shown(),
             }
             .into());
         }
@@ -380,14 +385,15 @@ fn summary(
     if report.moved() {
         text.push_str(&format!(
             "  Note: {} is the store's canonical address (you typed {}).\n",
-            report.store, report.typed
+            report.store.shown(),
+            report.typed.shown()
         ));
     }
     let mut row = |label: &str, value: &str| output::push_row(&mut text, "  ", label, value);
     if let Some(site_name) = &report.site_name {
         row("Store:", site_name);
     }
-    row("URL:", &report.store.to_string());
+    row("URL:", &report.store.shown());
     row("API root:", &report.api_root.to_string());
     row("Key:", &input.credentials.key.masked());
     row("Access:", &report.access.to_string());

@@ -318,7 +318,8 @@ fn moved(mut checked: Checked, to: String) -> Checked {
     checked.code = 3;
     checked.message = Some(format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, link it again: woolink connect --url {to} --name {} --force",
-        checked.account.store_url, checked.account.name
+        crate::store_url::shown_address(&checked.account.store_url),
+        checked.account.name
     ));
     checked.changes.push(format!("moved to {to}"));
     checked
@@ -398,7 +399,7 @@ fn human(results: &[Checked]) -> String {
         .map(|c| {
             [
                 c.account.name.clone(),
-                c.account.store_url.clone(),
+                crate::store_url::shown_address(&c.account.store_url),
                 c.status.replace('_', " "),
                 c.account.access.to_string(),
                 c.changes.join("; "),

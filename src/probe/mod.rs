@@ -129,7 +129,7 @@ pub async fn look_up(
         match &site.index {
             IndexState::Found(index) if !index.has_woocommerce() => {
                 Err(ProbeError::NoWooCommerce {
-                    store: site.store.to_string(),
+                    store: site.store.shown(),
                 })
             }
             _ => Ok(site),
@@ -139,7 +139,7 @@ pub async fn look_up(
         .await
         .unwrap_or_else(|_| {
             Err(ProbeError::TimedOut {
-                store: typed.to_string(),
+                store: typed.shown(),
             })
         })
 }
@@ -161,7 +161,7 @@ pub async fn probe_observed(
         .await
         .unwrap_or_else(|_| {
             Err(ProbeError::TimedOut {
-                store: typed.to_string(),
+                store: typed.shown(),
             })
         })
 }
@@ -195,15 +195,15 @@ async fn probe_unbounded(
         .map_err(|err| discovery_error(typed, err, credentials.site.is_some()))?;
     if !same_site(typed, &site.store) {
         return Err(ProbeError::MovedElsewhere {
-            typed: typed.to_string(),
-            canonical: site.store.to_string(),
+            typed: typed.shown(),
+            canonical: site.store.shown(),
         });
     }
     if let IndexState::Found(index) = &site.index
         && !index.has_woocommerce()
     {
         return Err(ProbeError::NoWooCommerce {
-            store: site.store.to_string(),
+            store: site.store.shown(),
         });
     }
     let auth = auth_method(&site.store, options, credentials)?;
@@ -247,7 +247,7 @@ fn auth_method(
         Ok(AuthMethod::OAuth1)
     } else {
         Err(ProbeError::PlainHttpRefused {
-            store: store.to_string(),
+            store: store.shown(),
         })
     }
 }
@@ -354,7 +354,7 @@ async fn conclude(
 /// What a verdict that neither grants access nor shows the key unseen tells the user. Pure;
 /// whatever the store said is quoted as one line of visible text.
 fn refusal(site: &Site, credentials: &Credentials, verdict: Verdict) -> ProbeError {
-    let store = site.store.to_string();
+    let store = site.store.shown();
     let key = credentials.key.masked();
     let admin = keys_admin_url(&site.store);
     match verdict {
@@ -396,7 +396,7 @@ async fn anonymous_error(
     credentials: &Credentials,
     code: &str,
 ) -> ProbeError {
-    let store = site.store.to_string();
+    let store = site.store.shown();
     let key = &credentials.key;
     if site.root.is_plain() {
         return ProbeError::PlainPermalinks {
@@ -481,7 +481,7 @@ async fn https_evidence(
 }
 
 fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
-    let store = typed.to_string();
+    let store = typed.shown();
     match err {
         DiscoveryError::Transport(cause) => transport_error(typed, cause),
         DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
@@ -494,7 +494,7 @@ fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool
 }
 
 fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
-    let store_text = store.to_string();
+    let store_text = store.shown();
     match cause {
         TransportError::Timeout => ProbeError::TimedOut { store: store_text },
         cause @ (TransportError::TooLarge

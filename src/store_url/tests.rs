@@ -298,3 +298,20 @@ proptest! {
         prop_assert!(again.as_url().path().ends_with('/'));
     }
 }
+
+#[test]
+fn internationalized_hosts_are_shown_in_unicode_and_kept_in_ascii() {
+    let store: StoreUrl = "https://Bücher.example/shop".parse().unwrap();
+    assert_eq!(store.to_string(), "https://xn--bcher-kva.example/shop");
+    assert_eq!(store.shown(), "https://bücher.example/shop");
+    let cases = [
+        ("https://xn--bcher-kva.example", "https://bücher.example"),
+        ("https://shop.xn--p1ai:8443/x", "https://shop.рф:8443/x"),
+        ("https://shop.example", "https://shop.example"),
+        ("not a url", "not a url"),
+        ("https://xn--.example", "https://xn--.example"),
+    ];
+    for (address, shown) in cases {
+        assert_eq!(shown_address(address), shown, "{address}");
+    }
+}

@@ -319,3 +319,30 @@ fn a_lock_file_that_is_a_symbolic_link_is_not_followed() {
     assert!(!target.exists(), "the symbolic link was followed");
     home.assert_secret_only_in(&key.secret, &[home.config_dir().join("credentials.json")]);
 }
+
+#[test]
+fn internationalized_store_addresses_are_shown_in_unicode() {
+    let key = TestKey::new(Permission::Read);
+    // Nothing answers there: the failure names the store the way its owner writes it.
+    let outcome = crate::harness::Woolink::new()
+        .connect_args("https://bücher.invalid", &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    outcome.assert_code(3).assert_no_secret(&key.secret);
+    outcome.assert_stderr_contains("https://bücher.invalid");
+    assert!(!outcome.stderr.contains("xn--"), "{}", outcome.stderr);
+
+    // An account of such a store: Unicode in the list, ASCII (its identity) in JSON.
+    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    let home = crate::harness::Woolink::new();
+    link(&home, &store, &key, "shop");
+    edit_account(&home, "shop", |account| {
+        account["store_url"] = "https://xn--bcher-kva.example".into();
+    });
+    let listed = again(&home, &store, &["accounts", "list"]);
+    listed
+        .assert_code(0)
+        .assert_stdout_contains("https://bücher.example");
+    let json = again(&home, &store, &["accounts", "list", "--json"]);
+    assert_eq!(json.json()[0]["store_url"], "https://xn--bcher-kva.example");
+}
