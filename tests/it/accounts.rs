@@ -281,35 +281,41 @@ fn a_corrupt_index_is_reported_and_left_untouched() {
     );
 }
 
+/// One `connect --name NAME` per name, all at once, in `first`'s config folder and keychain.
+fn connect_at_once(
+    keychain: &PrivateKeychain,
+    first: &Woolink,
+    store: &TestStore,
+    key: &TestKey,
+    names: &[String],
+    extra: &[&str],
+) -> Vec<Outcome> {
+    let config = first.config_dir().to_string_lossy().into_owned();
+    let runs: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let mut woolink = Woolink::new();
+            woolink
+                .env("DBUS_SESSION_BUS_ADDRESS", keychain.bus_address())
+                .env("WOOLINK_CONFIG_DIR", config.clone())
+                .connect_args(&store.url(), &key.key, &key.secret)
+                .args(["--name", name, "--ca-cert"])
+                .args([store.ca_cert_path().to_string_lossy().into_owned()])
+                .args(extra.iter().copied());
+            std::thread::spawn(move || woolink.run())
+        })
+        .collect();
+    runs.into_iter().map(|run| run.join().unwrap()).collect()
+}
+
 #[test]
 fn twenty_concurrent_connects_all_land() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
     let first = woolink_on(&keychain);
-    let config = first.config_dir().to_string_lossy().into_owned();
-    let runs: Vec<_> = (0..20)
-        .map(|i| {
-            let (bus, config, url, ca) = (
-                keychain.bus_address().to_owned(),
-                config.clone(),
-                store.url(),
-                store.ca_cert_path(),
-            );
-            let key = key.clone();
-            std::thread::spawn(move || {
-                let mut woolink = Woolink::new();
-                woolink
-                    .env("DBUS_SESSION_BUS_ADDRESS", bus)
-                    .env("WOOLINK_CONFIG_DIR", config)
-                    .connect_args(&url, &key.key, &key.secret)
-                    .args(["--name", &format!("shop-{i}"), "--ca-cert"])
-                    .args([ca.to_string_lossy().into_owned()]);
-                woolink.run()
-            })
-        })
-        .collect();
-    for run in runs {
-        run.join().unwrap().assert_code(0);
+    let names: Vec<String> = (0..20).map(|i| format!("shop-{i}")).collect();
+    for outcome in connect_at_once(&keychain, &first, &store, &key, &names, &[]) {
+        outcome.assert_code(0);
     }
     let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 20);
@@ -327,33 +333,9 @@ fn five_forced_connects_at_once_all_land_on_one_account() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
     let first = woolink_on(&keychain);
-    let config = first.config_dir().to_string_lossy().into_owned();
-    let runs: Vec<_> = (0..5)
-        .map(|_| {
-            let (bus, config, url, ca) = (
-                keychain.bus_address().to_owned(),
-                config.clone(),
-                store.url(),
-                store.ca_cert_path(),
-            );
-            let key = key.clone();
-            std::thread::spawn(move || {
-                let mut woolink = Woolink::new();
-                woolink
-                    .env("DBUS_SESSION_BUS_ADDRESS", bus)
-                    .env("WOOLINK_CONFIG_DIR", config)
-                    .connect_args(&url, &key.key, &key.secret)
-                    .args(["--name", "x", "--force", "--ca-cert"])
-                    .args([ca.to_string_lossy().into_owned()]);
-                woolink.run()
-            })
-        })
-        .collect();
-    for run in runs {
-        run.join()
-            .unwrap()
-            .assert_code(0)
-            .assert_no_secret(&key.secret);
+    let names = vec!["x".to_owned(); 5];
+    for outcome in connect_at_once(&keychain, &first, &store, &key, &names, &["--force"]) {
+        outcome.assert_code(0).assert_no_secret(&key.secret);
     }
     let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
