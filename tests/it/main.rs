@@ -15,6 +15,7 @@ mod linking;
 mod proxy;
 mod proxy_server;
 mod run;
+mod schemas;
 mod scripted;
 mod snapshots;
 mod state;
