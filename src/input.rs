@@ -171,7 +171,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
 
 /// A secret from the environment: `None` when unset or empty. The value is copied out of the
 /// environment; that copy is zeroed when dropped.
-fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
+pub(crate) fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
     match std::env::var(name) {
         Ok(text) if !text.is_empty() => Ok(Some(Zeroizing::new(text))),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),

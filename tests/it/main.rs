@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod connect;
 mod demo_store;
+mod env_creds;
 mod hardening;
 mod harness;
 mod hostile;
