@@ -183,6 +183,15 @@ pub struct ConnectArgs {
     #[arg(long, hide = true, value_name = "SECRET")]
     pub consumer_secret: Option<String>,
 
+    /// Read the store URL, key and secret from a dotenv file (WOOLINK_*, WOOCOMMERCE_* or WC_*
+    /// names); flags and their variables win over it. The file is never changed
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// The secret `--env-file` gave, with the variable it came under; not a flag.
+    #[arg(skip)]
+    pub env_file_secret: Option<(&'static str, crate::keys::ConsumerSecret)>,
+
     /// The user name of the web server's own password in front of the site (a staging
     /// site's HTTP Basic login); its password comes from WOOLINK_SITE_PASSWORD or a prompt
     #[arg(long, env = "WOOLINK_SITE_USER", value_name = "NAME")]

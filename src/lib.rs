@@ -9,6 +9,7 @@ mod cmd;
 pub mod config;
 pub mod credstore;
 mod env_creds;
+pub mod env_file;
 pub mod error;
 pub mod http;
 pub mod index;

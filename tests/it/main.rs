@@ -5,6 +5,7 @@ mod api;
 mod connect;
 mod demo_store;
 mod env_creds;
+mod env_file;
 mod hardening;
 mod harness;
 mod hostile;
