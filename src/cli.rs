@@ -398,7 +398,7 @@ pub struct RunArgs {
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
 
-    /// Used only to find the store of credentials from the environment
+    // Used only to find the store of credentials from the environment.
     #[command(flatten)]
     pub net: NetArgs,
 }
