@@ -108,6 +108,10 @@ Examples:
   woolink api -X POST products --input product.json
   echo '{\"name\": \"Beanie\"}' | woolink api products --input -
 
+The store is the account --account names; else, when WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and
+WOOLINK_CONSUMER_SECRET are all set, those (nothing is read from the index or the keychain, and
+nothing is written); else the default account. --verbose says which.
+
 With fields or --input the method defaults to POST. Fields go into the JSON body for POST, PUT
 and PATCH, and into the query string for GET and DELETE.
 
@@ -125,7 +129,12 @@ CMD runs with these variables added to woolink's own environment:
   WOOCOMMERCE_CONSUMER_KEY     the consumer key
   WOOCOMMERCE_CONSUMER_SECRET  the consumer secret
   WOOCOMMERCE_AUTH_METHOD      basic, query-string or oauth1 (how the store accepts the key)
-  WOOLINK_ACCOUNT              the account's name
+  WOOLINK_ACCOUNT              the account's name (unset with credentials from the environment)
+
+The store is the account --account names; else, when WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and
+WOOLINK_CONSUMER_SECRET are all set, those (nothing is read from the index or the keychain, and
+nothing is written); else the default account. CMD never inherits woolink's own WOOLINK_*
+inputs.
 
 Standard input, output and error are CMD's own. On Unix woolink replaces itself with CMD, so its
 exit status is CMD's, including death by a signal (shells report 128+N). If CMD cannot be
@@ -173,6 +182,15 @@ pub struct ConnectArgs {
     /// Refused: a secret given as a flag value shows in `ps` and shell history
     #[arg(long, hide = true, value_name = "SECRET")]
     pub consumer_secret: Option<String>,
+
+    /// Read the store URL, key and secret from a dotenv file (WOOLINK_*, WOOCOMMERCE_* or WC_*
+    /// names); flags and their variables win over it. The file is never changed
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// The secret `--env-file` gave, with the variable it came under; not a flag.
+    #[arg(skip)]
+    pub env_file_secret: Option<(&'static str, crate::keys::ConsumerSecret)>,
 
     /// The user name of the web server's own password in front of the site (a staging
     /// site's HTTP Basic login); its password comes from WOOLINK_SITE_PASSWORD or a prompt
@@ -379,4 +397,8 @@ pub struct RunArgs {
     /// The command and its arguments
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+
+    // Used only to find the store of credentials from the environment.
+    #[command(flatten)]
+    pub net: NetArgs,
 }

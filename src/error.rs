@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::api::ApiError;
 use crate::config::ConfigError;
 use crate::credstore::CredStoreError;
+use crate::env_file::EnvFileError;
 use crate::http::HttpSetupError;
 use crate::index::IndexError;
 use crate::keys::KeyError;
@@ -47,6 +48,8 @@ pub enum Error {
     },
     #[error("{0}")]
     HttpSetup(#[from] HttpSetupError),
+    #[error("{0}")]
+    EnvFile(#[from] EnvFileError),
     #[error("{0}")]
     Probe(#[from] ProbeError),
     #[error(
@@ -105,6 +108,7 @@ impl Error {
             | Error::InvalidKey { .. }
             | Error::ReadInput { .. }
             | Error::HttpSetup(_)
+            | Error::EnvFile(_)
             | Error::InvalidName(_)
             | Error::Save(SaveError::NameTaken { .. })
             | Error::Remove(RemoveError::NotFound { .. }) => 2,
@@ -145,6 +149,7 @@ impl Error {
             Error::ReadInput { .. } => "read_input",
             Error::HttpSetup(HttpSetupError::BadProxy { .. }) => "proxy_setup",
             Error::HttpSetup(_) => "tls_setup",
+            Error::EnvFile(_) => "env_file",
             Error::Probe(err) => err.kind(),
             Error::NeedsWrite { .. } => "needs_write",
             Error::InvalidName(_) => "invalid_name",

@@ -517,6 +517,13 @@ pub fn debug_wanted(woolink_debug: Option<&str>, rust_log: Option<&str>) -> bool
     })
 }
 
+/// One `--verbose` line on stderr, when debug lines are on.
+pub fn debug_line(line: &str) {
+    if debug_enabled() {
+        debug(line);
+    }
+}
+
 fn debug(line: &str) {
     let _ = writeln!(std::io::stderr(), "woolink debug: {line}");
 }

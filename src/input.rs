@@ -1,7 +1,7 @@
 //! Turns flags, environment variables, files, standard input and prompts into a validated
 //! connect input. Each value comes from exactly one place, in this order: flag (or its
-//! variable), then a prompt when a person is at a terminal; otherwise woolink stops and names
-//! the flag that would have supplied it.
+//! variable), then `--env-file`, then a prompt when a person is at a terminal; otherwise
+//! woolink stops and names the flag that would have supplied it.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
@@ -34,6 +34,7 @@ pub struct ConnectInput {
 pub fn asks_for_something(args: &ConnectArgs) -> bool {
     let secret_given = args.consumer_secret_stdin
         || args.consumer_secret_file.is_some()
+        || args.env_file_secret.is_some()
         || std::env::var(SECRET_VAR).is_ok_and(|text| !text.is_empty());
     args.url.is_none() || args.consumer_key.is_none() || !secret_given
 }
@@ -160,6 +161,10 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
     if let Some(text) = secret_var(SECRET_VAR)? {
         return ConsumerSecret::parse(&text).map_err(|error| invalid(SECRET_VAR, error));
     }
+    // Checked when the file was read; everything above outranks the file.
+    if let Some((_, secret)) = &args.env_file_secret {
+        return Ok(secret.clone());
+    }
     if interactive {
         return ask_secret_until_valid();
     }
@@ -171,7 +176,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
 
 /// A secret from the environment: `None` when unset or empty. The value is copied out of the
 /// environment; that copy is zeroed when dropped.
-fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
+pub(crate) fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
     match std::env::var(name) {
         Ok(text) if !text.is_empty() => Ok(Some(Zeroizing::new(text))),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),

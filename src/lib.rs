@@ -8,6 +8,8 @@ pub mod cli;
 mod cmd;
 pub mod config;
 pub mod credstore;
+mod env_creds;
+pub mod env_file;
 pub mod error;
 pub mod http;
 pub mod index;
@@ -74,7 +76,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
         Command::Api(args) => cmd::api::run(args).await,
-        Command::Run(args) => cmd::run::run(args).map(|code| exit = Some(code)),
+        Command::Run(args) => cmd::run::run(args).await.map(|code| exit = Some(code)),
     };
     if let Some(code) = exit {
         return code;

@@ -79,32 +79,43 @@ pub struct BadApiRoot {
     pub why: &'static str,
 }
 
-/// The account's REST API root, once it is shown fit to receive the account's credentials: an
-/// http(s) base URL on the store's own origin, and https unless the account signs with OAuth
-/// 1.0a (the one way whose secret never crosses the wire). `index` names the file in errors.
+/// The account's REST API root, once it is shown fit to receive the account's credentials
+/// (see [`checked_api_root`]). `index` names the file in errors.
 pub fn api_root(account: &Account, index: &Path) -> Result<ApiRoot, BadApiRoot> {
-    let bad = |why| BadApiRoot {
-        index: index.display().to_string(),
-        name: account.name.clone(),
-        api_root: account.api_root.clone(),
-        why,
-    };
-    let url = Url::parse(&account.api_root).map_err(|_| bad("is not a URL"))?;
+    checked_api_root(&account.api_root, &account.store_url, account.auth_method).map_err(|why| {
+        BadApiRoot {
+            index: index.display().to_string(),
+            name: account.name.clone(),
+            api_root: account.api_root.clone(),
+            why,
+        }
+    })
+}
+
+/// `api_root` once it is shown fit to receive credentials sent by `auth`: an http(s) base URL
+/// on the store's own origin, and https unless they are signed with OAuth 1.0a (the one way
+/// whose secret never crosses the wire). The error says why not, to follow "which".
+pub fn checked_api_root(
+    api_root: &str,
+    store_url: &str,
+    auth: AuthMethod,
+) -> Result<ApiRoot, &'static str> {
+    let url = Url::parse(api_root).map_err(|_| "is not a URL")?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("carries a user name or password"));
+        return Err("carries a user name or password");
     }
-    let root = ApiRoot::new(url).ok_or_else(|| bad("is not an http(s) address"))?;
-    let store = Url::parse(&account.store_url)
-        .map_err(|_| bad("cannot be checked against its store address, which is not a URL"))?;
+    let root = ApiRoot::new(url).ok_or("is not an http(s) address")?;
+    let store = Url::parse(store_url)
+        .map_err(|_| "cannot be checked against its store address, which is not a URL")?;
     if root.url().origin() != store.origin() {
-        return Err(bad(
+        return Err(
             "is not on the store's own address (scheme, host and port must match its store URL)",
-        ));
+        );
     }
-    if root.url().scheme() != "https" && account.auth_method != AuthMethod::OAuth1 {
-        return Err(bad(
-            "is plain http while the account sends its key and secret as they are: they would cross the wire in clear",
-        ));
+    if root.url().scheme() != "https" && auth != AuthMethod::OAuth1 {
+        return Err(
+            "is plain http while the key and secret would be sent as they are: they would cross the wire in clear",
+        );
     }
     Ok(root)
 }

@@ -46,7 +46,8 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         }
     };
 
-    let (account, root, credentials) = super::chosen_account(args.account.as_deref())?;
+    let (account, root, credentials) =
+        super::chosen_account(args.account.as_deref(), &args.net).await?;
     let http = super::http_client(&args.net)?;
     let pairs: Vec<(&str, &str)> = query
         .iter()

@@ -1,6 +1,6 @@
 //! `woolink connect`: gather the input, prove the key against the store, keep the account.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -9,6 +9,7 @@ use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{ConnectArgs, Require, StoreArg};
 use crate::config;
 use crate::credstore::{self, CredentialStore, StoreChoice};
+use crate::env_file::{EnvFile, SecretLine};
 use crate::error::Error;
 use crate::index::Index;
 use crate::input::{self, ConnectInput};
@@ -18,7 +19,12 @@ use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
 use crate::store_url::StoreUrl;
 use crate::term::{Paint, Progress};
 
-pub async fn run(args: ConnectArgs) -> Result<(), Error> {
+pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
+    // A file that cannot be used stops connect before anything is asked, sent or written.
+    let env_file = match args.env_file.clone() {
+        Some(path) => Some(apply_env_file(&mut args, &path)?),
+        None => None,
+    };
     let interactive = input::can_prompt(args.output.no_input);
     if let Some(name) = &args.name {
         check_name(name)?;
@@ -103,11 +109,59 @@ pub async fn run(args: ConnectArgs) -> Result<(), Error> {
         Some(target) => Some(target.save(&name, &input, &report)?),
         None => None,
     };
+    // Only once the secret is kept elsewhere can its lines in the file go.
+    let leftover = match (&env_file, saved) {
+        (Some(file), Some(_)) => Some(file.secret_lines(input.credentials.secret.expose())),
+        _ => None,
+    };
     if args.output.json {
-        output::json(&ConnectView::new(&name, &input, &report, saved))
+        output::json(&ConnectView::new(
+            &name,
+            &input,
+            &report,
+            saved,
+            leftover.as_deref(),
+        ))
     } else {
-        output::stdout(&summary(&name, &input, &report, saved))
+        let mut text = summary(&name, &input, &report, saved);
+        if let (Some(file), Some(lines), Some(storage)) = (&env_file, &leftover, saved) {
+            text.push_str(&leftover_note(&file.path, lines, storage));
+        }
+        output::stdout(&text)
     }
+}
+
+/// Fills what flags and their variables left unset from the dotenv file at `path`.
+fn apply_env_file(args: &mut ConnectArgs, path: &Path) -> Result<EnvFile, Error> {
+    let file = EnvFile::read(path)?;
+    if args.url.is_none() {
+        args.url = file.url.as_ref().map(|(_, url)| url.clone());
+    }
+    if args.consumer_key.is_none() {
+        args.consumer_key = file.key.as_ref().map(|(_, key)| key.expose().to_owned());
+    }
+    args.env_file_secret = file.secret.clone();
+    Ok(file)
+}
+
+/// Which lines of the dotenv file still hold the saved secret: numbers and names, no value.
+fn leftover_note(path: &Path, lines: &[SecretLine], storage: SecretStorage) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "  The secret is now kept in the {storage}. These lines of {} still hold it and can be deleted (woolink does not change the file):\n",
+        path.display()
+    );
+    for line in lines {
+        let what = line.name.as_deref().unwrap_or("a comment or other text");
+        text.push_str(&format!(
+            "    line {}: {}\n",
+            line.line,
+            output::visible_line(what)
+        ));
+    }
+    text
 }
 
 /// Where and how the account will be kept, prepared before the probe.
@@ -431,6 +485,9 @@ struct ConnectView<'a> {
     site_user: Option<&'a str>,
     secret_storage: Option<SecretStorage>,
     notes: &'a [String],
+    /// With --env-file, once saved: the file's lines that still hold the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env_file_secret_lines: Option<&'a [SecretLine]>,
 }
 
 impl<'a> ConnectView<'a> {
@@ -439,6 +496,7 @@ impl<'a> ConnectView<'a> {
         input: &'a ConnectInput,
         report: &'a ProbeReport,
         saved: Option<SecretStorage>,
+        env_file_secret_lines: Option<&'a [SecretLine]>,
     ) -> Self {
         Self {
             name,
@@ -455,6 +513,7 @@ impl<'a> ConnectView<'a> {
             site_user: input.credentials.site.as_ref().map(SiteLogin::user),
             secret_storage: saved,
             notes: &report.notes,
+            env_file_secret_lines,
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use crate::account::Account;
+use super::Chosen;
 use crate::api::NAMESPACE;
 use crate::cli::RunArgs;
 use crate::error::Error;
@@ -16,8 +16,9 @@ use crate::keys::Credentials;
 use crate::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
-pub fn run(args: RunArgs) -> Result<u8, Error> {
-    let (account, root, credentials) = super::chosen_account(args.account.as_deref())?;
+pub async fn run(args: RunArgs) -> Result<u8, Error> {
+    let (account, root, credentials) =
+        super::chosen_account(args.account.as_deref(), &args.net).await?;
     let mut parts = args.command.into_iter();
     let program = parts.next().expect("clap requires CMD");
     let mut command = Command::new(&program);
@@ -27,6 +28,8 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     for name in SCRUBBED {
         command.env_remove(name);
     }
+    // With credentials from the environment there is no account to name.
+    command.env_remove("WOOLINK_ACCOUNT");
     for (name, value) in environment(&account, &root, &credentials) {
         command.env(name, value);
     }
@@ -51,9 +54,10 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     }
 }
 
-/// Variables of woolink's environment CMD does not inherit: `connect`'s inputs, which may be
-/// another store's.
-const SCRUBBED: [&str; 7] = [
+/// Variables of woolink's environment CMD does not inherit: `connect`'s inputs and the
+/// environment credentials, which may be another store's than the one chosen.
+const SCRUBBED: [&str; 8] = [
+    "WOOLINK_API_ROOT",
     "WOOLINK_CONSUMER_SECRET",
     "WOOLINK_CONSUMER_KEY",
     "WOOLINK_STORE_URL",
@@ -65,7 +69,7 @@ const SCRUBBED: [&str; 7] = [
 
 /// The variables CMD gets, added to woolink's own environment.
 fn environment(
-    account: &Account,
+    account: &Chosen,
     root: &ApiRoot,
     credentials: &Credentials,
 ) -> Vec<(&'static str, OsString)> {
@@ -84,8 +88,10 @@ fn environment(
             credentials.secret.expose().to_owned().into(),
         ),
         ("WOOCOMMERCE_AUTH_METHOD", auth.into()),
-        ("WOOLINK_ACCOUNT", account.name.clone().into()),
     ];
+    if let Some(name) = account.name() {
+        variables.push(("WOOLINK_ACCOUNT", name.to_owned().into()));
+    }
     // The web server's own login, for a site behind one: sent as HTTP Basic, the key then
     // in the query string (WOOCOMMERCE_AUTH_METHOD says so).
     if let Some(site) = &credentials.site {

@@ -233,8 +233,9 @@ pub fn same_site(typed: &StoreUrl, canonical: &StoreUrl) -> bool {
 }
 
 /// Basic over https (the query string when Basic carries the web server's own password);
-/// OAuth 1.0a over http, where it is allowed at all.
-fn auth_method(
+/// OAuth 1.0a over http, where it is allowed at all. Also how credentials from the environment
+/// are sent, which are never probed.
+pub fn auth_method(
     store: &StoreUrl,
     options: ProbeOptions,
     credentials: &Credentials,

@@ -4,6 +4,8 @@ mod accounts;
 mod api;
 mod connect;
 mod demo_store;
+mod env_creds;
+mod env_file;
 mod hardening;
 mod harness;
 mod hostile;

@@ -125,18 +125,22 @@ fn the_parents_woolink_inputs_do_not_reach_the_child() {
         done
         [ "$WOOCOMMERCE_CONSUMER_SECRET" = "$EXPECTED_SECRET" ] && echo secret=match
     "#;
-    let outcome = run_sh(&home, &store, script, |w| {
-        w.env("WOOLINK_CONSUMER_SECRET", &other.secret)
-            .env("WOOLINK_CONSUMER_KEY", &other.key)
-            .env("WOOLINK_STORE_URL", "https://other.example")
-            .env("EXPECTED_SECRET", &key.secret);
-    });
+    // All three make credentials from the environment, which --account outranks.
+    let script = format!("{script}\n[ \"$WOOLINK_ACCOUNT\" = shop ] && echo account=shop");
+    let outcome = follow(&home, &store)
+        .env("WOOLINK_CONSUMER_SECRET", &other.secret)
+        .env("WOOLINK_CONSUMER_KEY", &other.key)
+        .env("WOOLINK_STORE_URL", "https://other.example")
+        .env("EXPECTED_SECRET", &key.secret)
+        .args(["run", "--account", "shop", "--", "sh", "-c", &script])
+        .run();
     outcome
         .assert_code(0)
         .assert_stdout_contains("WOOLINK_CONSUMER_SECRET=unset\n")
         .assert_stdout_contains("WOOLINK_CONSUMER_KEY=unset\n")
         .assert_stdout_contains("WOOLINK_STORE_URL=unset\n")
         .assert_stdout_contains("secret=match\n")
+        .assert_stdout_contains("account=shop\n")
         .assert_no_secret(&key.secret)
         .assert_no_secret(&other.secret);
 }
