@@ -366,6 +366,10 @@ pub struct ApiArgs {
     #[arg(long)]
     pub paginate: bool,
 
+    /// Print the answer's status line and headers before its body
+    #[arg(short = 'i', long)]
+    pub include: bool,
+
     #[command(flatten)]
     pub net: NetArgs,
 }
