@@ -568,3 +568,14 @@ fn include_prints_status_and_headers_without_echoed_credentials() {
     assert_eq!(names(&body), ["Hoodie"]);
     assert_secret_only_in_credentials_file(&home, &key.secret);
 }
+
+#[test]
+fn help_states_the_limit_the_method_rule_and_exit_5() {
+    let outcome = Woolink::new().args(["api", "--help"]).run();
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains("64 MiB")
+        .assert_stdout_contains("fields never")
+        .assert_stdout_contains("  5  the store answered 2xx")
+        .assert_stdout_contains("--include");
+}
