@@ -1,6 +1,9 @@
 //! `woolink api` decisions, kept pure: what a PATH and fields mean, which URLs may carry
-//! credentials, how a URL is shown without them, which `Link: rel="next"` may be followed, and
-//! what an HTTP answer means. The command in `cmd::api` only sends and prints.
+//! credentials, how a URL is shown without them, which `Link: rel="next"` may be followed, what
+//! an HTTP answer means, when a busy store is asked again, and how a secret is kept out of what
+//! is printed. The command in `cmd::api` only sends and prints.
+
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -12,15 +15,23 @@ use crate::linked::BadApiRoot;
 use crate::probe::ApiRoot;
 use crate::probe::root::{has_rel, split_links};
 
-/// The namespace every PATH lives under.
+/// The namespace a PATH without a leading `/` lives under.
 pub const NAMESPACE: &str = "wc/v3";
 /// A loop guard for `--paginate`; a store with more pages than this needs a narrower query.
 pub const MAX_PAGES: usize = 1000;
+/// The most of one answer `woolink api` reads, decompressed: a page of 100 real products is
+/// several MB, and a store's gzip must not unpack into all of memory. The probe keeps
+/// [`crate::http::MAX_BODY`].
+pub const MAX_ANSWER: usize = 64 * 1024 * 1024;
+/// How often a busy store (429, 503 with `Retry-After`) is asked again.
+pub const MAX_RETRIES: u32 = 3;
+/// The longest `Retry-After` woolink waits for; a store asking for longer is reported at once.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     #[error(
-        "\"{path}\" is not a wc/v3 route: {why}. Give a route such as `products`, `orders/123` or `products?status=draft`"
+        "\"{path}\" is not a WooCommerce API route: {why}. Give a wc/v3 route such as `products`, `orders/123` or `products?status=draft`, or a route from the API root such as `/wc/store/v1/cart` or `/wc-analytics/reports`"
     )]
     InvalidPath { path: String, why: &'static str },
     #[error("\"{0}\" is not a field: write KEY=VALUE")]
@@ -73,6 +84,61 @@ pub enum ApiError {
         "stopped after {MAX_PAGES} pages; ask for fewer results (e.g. a filter or per_page=100)"
     )]
     TooManyPages,
+    /// The store answered, but its body could not be read whole or printed: the status is
+    /// still the truth about the request (a 201 means the product exists).
+    #[error("{method} {url}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.method, *.status))]
+    Unprinted {
+        method: String,
+        url: String,
+        status: u16,
+        /// Boxed: it would make every `Result<_, Error>` larger.
+        cause: Box<TransportError>,
+        /// Streamed output stopped part way: what stdout holds is incomplete.
+        partly_printed: bool,
+    },
+    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again after {}", crate::output::visible_line(r))).unwrap_or_default())]
+    Busy {
+        method: String,
+        url: String,
+        status: u16,
+        retry_after: Option<String>,
+    },
+}
+
+/// `201 Created`: a status as people read it.
+pub fn status_text(status: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason());
+    match reason {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+fn unread_words(cause: &TransportError, partly_printed: bool) -> String {
+    let what = match cause {
+        TransportError::TooLarge { limit } => format!(
+            "its answer was larger than {}",
+            crate::http::size_in_words(*limit)
+        ),
+        TransportError::Timeout => "its answer did not finish in time".to_owned(),
+        TransportError::Cut => "the connection closed before its answer was complete".to_owned(),
+        other => format!("its answer could not be read ({other})"),
+    };
+    if partly_printed {
+        format!("{what}; the output printed is incomplete")
+    } else {
+        format!("{what} and was not printed")
+    }
+}
+
+fn applied_words(method: &str, status: u16) -> &'static str {
+    if (200..300).contains(&status) && !matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        ". The request was carried out: check the store before sending it again"
+    } else {
+        ""
+    }
 }
 
 impl ApiError {
@@ -83,11 +149,15 @@ impl ApiError {
             | ApiError::InvalidMethod(_)
             | ApiError::CredentialParam(_) => 2,
             ApiError::BadApiRoot(_) => 1,
-            ApiError::Status { status, .. } => match status {
-                401 | 403 => 4,
-                400..=499 => 2,
-                _ => 3,
-            },
+            ApiError::Status { status, .. } | ApiError::Unprinted { status, .. } => {
+                match status {
+                    // The store did what was asked; only its answer was lost.
+                    200..=299 => 5,
+                    401 | 403 => 4,
+                    400..=499 => 2,
+                    _ => 3,
+                }
+            }
             _ => 3,
         }
     }
@@ -125,6 +195,8 @@ impl ApiError {
             ApiError::NotJson { .. } => "not_json",
             ApiError::OffSiteNextPage { .. } => "off_site_next_page",
             ApiError::TooManyPages => "too_many_pages",
+            ApiError::Unprinted { .. } => "answer_unprinted",
+            ApiError::Busy { .. } => "store_busy",
         }
     }
 }
@@ -171,7 +243,17 @@ pub struct Target {
     pub query: Vec<(String, String)>,
 }
 
-/// Reads `products`, `/orders/123`, `wc/v3/products?status=draft`.
+/// Whether `route` (no leading `/`) is in one of WooCommerce's namespaces: `wc/...` (`wc/v3`,
+/// `wc/v2`, `wc/store/v1`) or `wc-...` (`wc-analytics`, `wc-admin`). WooCommerce's key
+/// authentication looks at these only, so the key is sent nowhere else.
+pub fn in_woocommerce_namespace(route: &str) -> bool {
+    let first = route.split('/').next().unwrap_or("");
+    (first == "wc" && route.len() > 3) || (first.starts_with("wc-") && first.len() > 3)
+}
+
+/// Reads `products`, `wc/v3/products?status=draft` (both under wc/v3) and `/wc/v2/orders`,
+/// `/wc/store/v1/cart`, `/wc-analytics/reports` (a route from the API root, in any
+/// WooCommerce namespace).
 pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     let invalid = |why| ApiError::InvalidPath {
         path: path.to_owned(),
@@ -187,19 +269,25 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
         return Err(invalid("it has a fragment (#)"));
     }
     let (route, query) = text.split_once('?').unwrap_or((text, ""));
+    let from_root = route.starts_with('/');
     let route = route.trim_start_matches('/');
     let route = route.strip_prefix("wp-json/").unwrap_or(route);
-    let route = route
-        .strip_prefix(NAMESPACE)
-        .map(|rest| rest.trim_start_matches('/'))
-        .unwrap_or(route);
     if route.is_empty() {
         return Err(invalid("it names no route"));
     }
+    let route = if in_woocommerce_namespace(route) {
+        route.to_owned()
+    } else if from_root {
+        return Err(invalid(
+            "a PATH starting with `/` is a route from the API root, and this one is in no WooCommerce namespace (wc/..., wc-...)",
+        ));
+    } else {
+        format!("{NAMESPACE}/{route}")
+    };
     if route.contains('\\') {
         return Err(invalid("it has a backslash, which URLs read as `/`"));
     }
-    if has_dot_segment(route) {
+    if has_dot_segment(&route) {
         return Err(invalid(
             "it has a `.` or `..` segment (perhaps percent-encoded, like %2e%2e)",
         ));
@@ -215,10 +303,7 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
             "`rest_route` would choose another route than PATH; give the route as PATH instead",
         ));
     }
-    Ok(Target {
-        route: format!("{NAMESPACE}/{route}"),
-        query,
-    })
+    Ok(Target { route, query })
 }
 
 /// How often a route is percent-decoded while looking for dot segments: more layers than any
@@ -249,23 +334,14 @@ fn has_dot_segment(text: &str) -> bool {
     true
 }
 
-/// Why `url` may not carry the account's credentials, if it may not: they go only to wc/v3
-/// routes under `root`, on its origin. The last check before a request is sent, whatever PATH
+/// Why `url` may not carry the account's credentials, if it may not: they go only to routes in
+/// WooCommerce's namespaces under `root`, on its origin. The last check before a request is sent, whatever PATH
 /// or a store's `Link` header said, so a trick [`parse_path`] missed still stops here.
 pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
     if !same_origin(root, url) {
         return Some("it leads away from the account's store");
     }
-    let under = |route: &str| {
-        let rest = if route == NAMESPACE {
-            ""
-        } else if let Some(rest) = route.strip_prefix(&format!("{NAMESPACE}/")) {
-            rest
-        } else {
-            return false;
-        };
-        !has_dot_segment(rest)
-    };
+    let under = |route: &str| in_woocommerce_namespace(route) && !has_dot_segment(route);
     let routes: Vec<String> = url
         .query_pairs()
         .filter(|(name, _)| name == "rest_route")
@@ -281,7 +357,7 @@ pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
         routes.is_empty()
             && base.is_ok_and(|base| url.path().strip_prefix(&base).is_some_and(under))
     };
-    (!inside).then_some("it leads outside the store's wc/v3 API")
+    (!inside).then_some("it leads outside the store's WooCommerce API")
 }
 
 /// `text` from the store with the account's secret and full consumer key taken out (the key
@@ -315,10 +391,11 @@ pub fn parse_field(field: &str, typed: bool) -> Result<(String, Value), ApiError
     Ok((key.to_owned(), value))
 }
 
-/// `-X`, or GET, or POST when there is something to send.
-pub fn method(given: Option<&str>, has_body: bool) -> Result<Method, ApiError> {
+/// `-X`, or GET, or POST when a body is sent with `--input`. Fields never choose the method:
+/// `woolink api products -F per_page=2` is a read, and a write always says so.
+pub fn method(given: Option<&str>, has_input: bool) -> Result<Method, ApiError> {
     let Some(given) = given else {
-        return Ok(if has_body { Method::POST } else { Method::GET });
+        return Ok(if has_input { Method::POST } else { Method::GET });
     };
     let upper = given.trim().to_ascii_uppercase();
     match upper.as_str() {
@@ -384,6 +461,14 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
         return None;
     }
     let body = answer.json();
+    if body.is_none() && matches!(answer.status, 429 | 503) {
+        return Some(ApiError::Busy {
+            method,
+            url,
+            status: answer.status,
+            retry_after: answer.header("retry-after").map(str::to_owned),
+        });
+    }
     if body.is_none() && answer.status != 401 && answer.status != 403 {
         return Some(ApiError::NotJson {
             method,
@@ -404,6 +489,145 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
         code: text("code"),
         message: text("message"),
     })
+}
+
+/// How long to wait before asking a busy store again, if it should be asked again: a 429, or
+/// a 503, with `Retry-After` in seconds up to [`MAX_RETRY_WAIT`] and `timeout`, at most
+/// [`MAX_RETRIES`] times. A write is retried only on 429: hosts and WordPress rate limits
+/// answer 429 before any PHP runs, so nothing was done; a 503 may come from a proxy that gave
+/// up on a store still working on the request, and a second POST would create a duplicate.
+pub fn retry_wait(
+    method: &Method,
+    status: u16,
+    retry_after: Option<&str>,
+    retries_so_far: u32,
+    timeout: Duration,
+) -> Option<Duration> {
+    let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let retryable = status == 429 || (status == 503 && idempotent);
+    if !retryable || retries_so_far >= MAX_RETRIES {
+        return None;
+    }
+    // An HTTP date is not honoured: the store's clock and ours may disagree by more than it.
+    let seconds: u64 = retry_after?.trim().parse().ok()?;
+    let wait = Duration::from_secs(seconds);
+    (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
+}
+
+/// "page 1 of 3, 30 items; use --paginate for all": what a first page's headers say about the
+/// rest of a list, when there is more.
+pub fn more_pages(answer_headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let number = |name: &str| -> Option<u64> {
+        answer_headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    };
+    let pages = number("x-wp-totalpages")?;
+    if pages < 2 {
+        return None;
+    }
+    let items = number("x-wp-total")
+        .map(|total| format!(", {total} items"))
+        .unwrap_or_default();
+    Some(format!("page 1 of {pages}{items}; use --paginate for all"))
+}
+
+/// The status line and headers as `-i` prints them, each header on one visible line and the
+/// account's key and secret taken out (stores echo query credentials in `Link`).
+pub fn head_text(
+    version: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    credentials: &Credentials,
+) -> String {
+    let mut text = format!("{version} {}\n", status_text(status));
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        let value = redact(&value, credentials);
+        text.push_str(&format!(
+            "{name}: {}\n",
+            crate::output::visible_line(&value)
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+/// [`redact`] for a body printed as it arrives: a key or secret split across two pieces is
+/// still caught, because the end of each piece that could begin one is held back until the
+/// next piece (or the end) shows whether it does.
+pub struct StreamRedactor {
+    /// Each text to take out and what replaces it.
+    needles: Vec<(Vec<u8>, Vec<u8>)>,
+    held: Vec<u8>,
+}
+
+impl StreamRedactor {
+    pub fn new(credentials: &Credentials) -> Self {
+        let needles = vec![
+            (
+                credentials.secret.expose().as_bytes().to_vec(),
+                b"[redacted]".to_vec(),
+            ),
+            (
+                credentials.key.expose().as_bytes().to_vec(),
+                credentials.key.masked().into_bytes(),
+            ),
+        ];
+        let needles = needles
+            .into_iter()
+            .filter(|(needle, _)| !needle.is_empty())
+            .collect();
+        Self {
+            needles,
+            held: Vec::new(),
+        }
+    }
+
+    /// What may be printed of everything pushed so far.
+    pub fn push(&mut self, piece: &[u8]) -> Vec<u8> {
+        self.held.extend_from_slice(piece);
+        self.drain(false)
+    }
+
+    /// The rest, at the end of the body.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.drain(true)
+    }
+
+    fn drain(&mut self, end: bool) -> Vec<u8> {
+        let text = std::mem::take(&mut self.held);
+        let longest = self.needles.iter().map(|(n, _)| n.len()).max().unwrap_or(1);
+        let mut out = Vec::with_capacity(text.len());
+        let mut at = 0;
+        loop {
+            let found = self
+                .needles
+                .iter()
+                .filter_map(|(needle, with)| {
+                    text[at..]
+                        .windows(needle.len())
+                        .position(|window| window == needle.as_slice())
+                        .map(|offset| (at + offset, needle.len(), with))
+                })
+                .min_by_key(|(position, _, _)| *position);
+            match found {
+                Some((position, len, with)) => {
+                    out.extend_from_slice(&text[at..position]);
+                    out.extend_from_slice(with);
+                    at = position + len;
+                }
+                None => break,
+            }
+        }
+        // A match starting before `safe` would have ended inside `text` and been found.
+        let safe = if end {
+            text.len()
+        } else {
+            text.len().saturating_sub(longest - 1).max(at)
+        };
+        out.extend_from_slice(&text[at..safe]);
+        self.held = text[safe..].to_vec();
+        out
+    }
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub enum Command {
     /// List, show, verify and remove linked stores
     #[command(subcommand, after_help = ACCOUNTS_EXAMPLES)]
     Accounts(AccountsCommand),
-    /// Send one authenticated request to a linked store's WooCommerce REST API (wc/v3)
+    /// Send one authenticated request to a linked store's WooCommerce REST API
     #[command(after_help = API_EXAMPLES)]
     Api(ApiArgs),
     /// Run a command with a linked store's URL, key and secret in its environment
@@ -103,23 +103,36 @@ Examples:
 const API_EXAMPLES: &str = "\
 Examples:
   woolink api products                              # GET {api root}/wc/v3/products
-  woolink api 'orders?status=processing' --paginate
+  woolink api products -F per_page=100 -F status=draft   # still a GET: fields go to the query
+  woolink api 'orders?status=processing' --paginate > orders.json
   woolink api --account shop -X PUT products/123 -F regular_price=19.99
   woolink api -X POST products --input product.json
   echo '{\"name\": \"Beanie\"}' | woolink api products --input -
+  woolink api /wc/store/v1/products                 # a route from the API root
+  woolink api -i /wc-analytics/reports/revenue/stats
 
 The store is the account --account names; else, when WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and
 WOOLINK_CONSUMER_SECRET are all set, those (nothing is read from the index or the keychain, and
 nothing is written); else the default account. --verbose says which.
 
-With fields or --input the method defaults to POST. Fields go into the JSON body for POST, PUT
-and PATCH, and into the query string for GET and DELETE.
+The method is GET unless -X says otherwise, or POST when --input sends a body; fields never
+change it. Fields go into the JSON body for POST, PUT and PATCH, and into the query string
+otherwise (and always with --input). PATH is a wc/v3 route, or, starting with `/`, a route from
+the API root in any WooCommerce namespace (/wc/..., /wc-...); credentials go nowhere else.
+
+An answer may be up to 64 MiB once decompressed (gzip, brotli and zstd are accepted). To a pipe
+or file a GET answer is written as it arrives, the key and secret taken out; at a terminal it
+is pretty-printed. A store that answers 429, or 503 to a read, with Retry-After of at most 60 s
+(and no more than --timeout) is asked again up to 3 times; a 503 to a write is never resent,
+since the store may have carried it out.
 
 Exit codes:
   0  the store answered 2xx (the JSON answer is on standard output)
   2  invalid input, unknown or ambiguous account, or the store refused the request (other 4xx)
-  3  store unreachable, a redirect, a 5xx, or an answer that is not JSON
-  4  the store rejected the key, or the key lacks access (401, 403)";
+  3  store unreachable, a redirect, a 5xx or 429, or an answer that is not JSON
+  4  the store rejected the key, or the key lacks access (401, 403)
+  5  the store answered 2xx, so the request was carried out, but its answer could not be read
+     whole (larger than 64 MiB, cut off, too slow): check before sending a write again";
 
 const RUN_HELP: &str = "\
 CMD runs with these variables added to woolink's own environment:
@@ -356,7 +369,9 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// A route under wc/v3, e.g. `products`, `orders/123` or `products?status=draft`
+    /// A route under wc/v3, e.g. `products`, `orders/123` or `products?status=draft`; or,
+    /// starting with `/`, one from the API root in a WooCommerce namespace, e.g.
+    /// `/wc/store/v1/cart` or `/wc-analytics/reports`
     #[arg(value_name = "PATH")]
     pub path: String,
 
@@ -364,11 +379,12 @@ pub struct ApiArgs {
     #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
     pub account: Option<String>,
 
-    /// The HTTP method (default: GET, or POST with fields or --input)
+    /// The HTTP method (default: GET, or POST with --input; fields never change it)
     #[arg(short = 'X', long, value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// A field: numbers, true, false and null become JSON values, anything else a string
+    /// A field, in the query string (GET, DELETE) or the JSON body (POST, PUT, PATCH): numbers,
+    /// true, false and null become JSON values, anything else a string
     #[arg(short = 'F', long = "field", value_name = "KEY=VALUE")]
     pub fields: Vec<String>,
 
@@ -380,9 +396,14 @@ pub struct ApiArgs {
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
 
-    /// Follow `Link: rel="next"` and print all pages' items as one JSON array
+    /// Follow `Link: rel="next"` and print all pages' items as one JSON array (progress on a
+    /// terminal)
     #[arg(long)]
     pub paginate: bool,
+
+    /// Print the answer's status line and headers before its body
+    #[arg(short = 'i', long)]
+    pub include: bool,
 
     #[command(flatten)]
     pub net: NetArgs,

@@ -178,8 +178,8 @@ pub enum TransportError {
     Timeout,
     #[error("{0}")]
     Tls(TlsProblem),
-    #[error("the store sent an answer larger than {} KiB", MAX_BODY / 1024)]
-    TooLarge,
+    #[error("the store sent an answer larger than {}", size_in_words(*.limit))]
+    TooLarge { limit: usize },
     #[error("the store sent more headers than woolink reads (hundreds of KiB)")]
     HeadersTooLarge,
     #[error("the store closed the connection before its answer was complete")]
@@ -188,6 +188,16 @@ pub enum TransportError {
     Other(String),
     #[error("{0}")]
     Proxy(ProxyFailure),
+}
+
+/// A byte count as limits are stated: whole MiB where it is one, else KiB.
+pub fn size_in_words(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= 2 * MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
 }
 
 /// A proxy that failed the request before the store was reached. Names the proxy as
@@ -373,25 +383,37 @@ impl HttpClient {
     /// Sends `request` and reads only the status and headers: the body is never downloaded
     /// (a front page can be megabytes), and `body` of the answer is empty.
     pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
-        self.exchange(request, None, false).await
+        let opened = self.open(request, None, 0).await?;
+        Ok(opened.headers_only())
     }
 
-    /// Sends `request` with `body`, if any, as its JSON content.
+    /// Sends `request` with `body`, if any, as its JSON content, and reads at most [`MAX_BODY`]
+    /// of the answer.
     pub async fn send_json(
         &self,
         request: Request<'_>,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
-        self.exchange(request, body, true).await
+        let opened = self.open(request, body, MAX_BODY).await?;
+        opened.read_all().await.map_err(|unread| unread.cause)
     }
 
-    async fn exchange(
+    /// Sends `request` with `body`, if any, as its JSON content, and returns once the status
+    /// and headers have come: the body is then read with [`Opened::chunk`] or
+    /// [`Opened::read_all`], never more than `limit` bytes of it once decompressed (a small
+    /// compressed answer may unpack to gigabytes). Every answer woolink reads goes through
+    /// here; only the limit differs.
+    pub async fn open(
         &self,
         request: Request<'_>,
         body: Option<Vec<u8>>,
-        read_body: bool,
-    ) -> Result<Answer, TransportError> {
+        limit: usize,
+    ) -> Result<Opened, TransportError> {
         let started = Instant::now();
+        // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
+        // body that drips forever between chunks.
+        let deadline =
+            tokio::time::Instant::now() + self.request_timeout + Duration::from_millis(100);
         let proxy = self.proxies.for_url(&request.url).cloned();
         let shown = debug_enabled().then(|| {
             let mut line = format!("{} {}", request.method, redacted_url(&request.url));
@@ -416,61 +438,146 @@ impl HttpClient {
             let (user, password) = login.user_and_password();
             builder = builder.basic_auth(user, Some(password));
         }
-        let work = async {
-            let mut response = builder
-                .send()
-                .await
-                .map_err(|err| classify(err, proxy.as_ref()))?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            if !read_body {
-                return Ok(Answer {
-                    status,
-                    headers,
-                    body: Vec::new(),
-                });
-            }
-            if response
-                .content_length()
-                .is_some_and(|len| len > MAX_BODY as u64)
-            {
-                return Err(TransportError::TooLarge);
-            }
-            let mut body = Vec::new();
-            // The status and headers came; whatever stops the body now cut the answer short.
-            let cut = |err| match classify(err, None) {
-                TransportError::Timeout => TransportError::Timeout,
-                _ => TransportError::Cut,
-            };
-            while let Some(chunk) = response.chunk().await.map_err(cut)? {
-                if body.len() + chunk.len() > MAX_BODY {
-                    return Err(TransportError::TooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(Answer {
-                status,
-                headers,
-                body,
-            })
+        let sent = match tokio::time::timeout_at(deadline, builder.send()).await {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(result) => result.map_err(|err| classify(err, proxy.as_ref())),
         };
-        // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
-        // body that drips forever between chunks.
-        let result = tokio::time::timeout(self.request_timeout + Duration::from_millis(100), work)
-            .await
-            .unwrap_or(Err(TransportError::Timeout));
-        if let Some(line) = shown {
-            let elapsed = started.elapsed().as_millis();
-            match &result {
-                Ok(answer) => debug(&format!(
-                    "answer {} to {line}: {} bytes in {elapsed} ms",
-                    answer.status,
-                    answer.body.len()
-                )),
-                Err(err) => debug(&format!("no answer to {line} after {elapsed} ms: {err}")),
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) => {
+                if let Some(line) = &shown {
+                    let elapsed = started.elapsed().as_millis();
+                    debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
+                }
+                return Err(err);
             }
+        };
+        Ok(Opened {
+            version: response.version(),
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            response,
+            limit,
+            read: 0,
+            deadline,
+            started,
+            shown,
+        })
+    }
+}
+
+/// An answer whose status and headers came; its body is read piece by piece, decompressed,
+/// within the limit and the deadline it was opened with.
+pub struct Opened {
+    pub version: reqwest::Version,
+    pub status: u16,
+    pub headers: HeaderMap,
+    response: reqwest::Response,
+    limit: usize,
+    read: usize,
+    deadline: tokio::time::Instant,
+    started: Instant,
+    /// The request as debug lines name it, when they are on.
+    shown: Option<String>,
+}
+
+/// A body that could not be read whole: the status and headers that did come, and why.
+#[derive(Debug)]
+pub struct Unread {
+    pub answer: Answer,
+    pub cause: TransportError,
+}
+
+impl Opened {
+    /// The status and headers, the body left unread.
+    pub fn headers_only(self) -> Answer {
+        self.log(Ok(0));
+        Answer {
+            status: self.status,
+            headers: self.headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// The next piece of the body, `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        // The status and headers came; whatever stops the body now cut the answer short.
+        let cut = |err| match classify(err, None) {
+            TransportError::Timeout => TransportError::Timeout,
+            _ => TransportError::Cut,
+        };
+        let result = match tokio::time::timeout_at(self.deadline, self.response.chunk()).await {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(Err(err)) => Err(cut(err)),
+            Ok(Ok(None)) => Ok(None),
+            Ok(Ok(Some(chunk))) if self.read + chunk.len() > self.limit => {
+                Err(TransportError::TooLarge { limit: self.limit })
+            }
+            Ok(Ok(Some(chunk))) => {
+                self.read += chunk.len();
+                Ok(Some(chunk.to_vec()))
+            }
+        };
+        match &result {
+            Ok(None) => self.log(Ok(self.read)),
+            Err(err) => self.log(Err(err)),
+            Ok(Some(_)) => {}
         }
         result
+    }
+
+    /// The whole body.
+    pub async fn read_all(mut self) -> Result<Answer, Unread> {
+        let too_large = self
+            .response
+            .content_length()
+            .is_some_and(|len| len > self.limit as u64);
+        let mut body = Vec::new();
+        let mut failure = too_large.then_some(TransportError::TooLarge { limit: self.limit });
+        if failure.is_none() {
+            loop {
+                match self.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(err) => {
+                        failure = Some(err);
+                        break;
+                    }
+                }
+            }
+        } else if let Some(err) = &failure {
+            self.log(Err(err));
+        }
+        let answer = Answer {
+            status: self.status,
+            headers: self.headers,
+            body,
+        };
+        match failure {
+            None => Ok(answer),
+            Some(cause) => Err(Unread {
+                answer: Answer {
+                    body: Vec::new(),
+                    ..answer
+                },
+                cause,
+            }),
+        }
+    }
+
+    fn log(&self, outcome: Result<usize, &TransportError>) {
+        if let Some(line) = &self.shown {
+            let elapsed = self.started.elapsed().as_millis();
+            let status = self.status;
+            match outcome {
+                Ok(bytes) => debug(&format!(
+                    "answer {status} to {line}: {bytes} bytes in {elapsed} ms"
+                )),
+                Err(err) => debug(&format!(
+                    "answer {status} to {line}, body unread after {elapsed} ms: {err}"
+                )),
+            }
+        }
     }
 }
 

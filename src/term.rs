@@ -18,7 +18,7 @@ pub fn colour_allowed(is_terminal: bool, no_color: Option<&OsStr>, term: Option<
 }
 
 /// Whether stderr is a terminal that takes cursor movement (for the spinner).
-fn stderr_is_live() -> bool {
+pub fn stderr_is_live() -> bool {
     colour_allowed(
         std::io::stderr().is_terminal(),
         None,

@@ -1,5 +1,7 @@
 //! Tests of `api`.
 
+use std::time::Duration;
+
 use reqwest::header::HeaderMap;
 
 use super::*;
@@ -27,8 +29,17 @@ fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
 fn paths_become_wc_v3_routes() {
     let ok = [
         ("products", "wc/v3/products", vec![]),
-        ("/orders/123", "wc/v3/orders/123", vec![]),
+        ("orders/123", "wc/v3/orders/123", vec![]),
         ("wc/v3/products", "wc/v3/products", vec![]),
+        ("/wc/v3/products", "wc/v3/products", vec![]),
+        ("/wc/v2/products", "wc/v2/products", vec![]),
+        ("/wc/store/v1/cart", "wc/store/v1/cart", vec![]),
+        ("wc/store/v1/products", "wc/store/v1/products", vec![]),
+        (
+            "/wc-analytics/reports/revenue/stats",
+            "wc-analytics/reports/revenue/stats",
+            vec![],
+        ),
         ("/wp-json/wc/v3/products", "wc/v3/products", vec![]),
         (
             "products?status=draft&per_page=5",
@@ -62,6 +73,13 @@ fn paths_become_wc_v3_routes() {
         "products\\..\\..\\wp\\v2\\users",
         "\\\\other.host\\x",
         "products?rest_route=/wp/v2/users",
+        // From the API root, but in no WooCommerce namespace: the key goes nowhere else.
+        "/orders/123",
+        "/wp/v2/users",
+        "/wp-json/wp/v2/users",
+        "/wc",
+        "/wc-",
+        "/wc/../wp/v2/users",
     ] {
         assert!(
             matches!(parse_path(bad), Err(ApiError::InvalidPath { .. })),
@@ -212,7 +230,7 @@ fn answers_are_judged_by_status_and_content_type() {
 }
 
 #[test]
-fn only_wc_v3_routes_under_the_root_may_carry_credentials() {
+fn only_woocommerce_routes_under_the_root_may_carry_credentials() {
     let pretty = ApiRoot::new(url("https://s.example/sub/wp-json/")).unwrap();
     let plain = ApiRoot::new(url("https://s.example/index.php?rest_route=/")).unwrap();
     let inside = [
@@ -226,13 +244,23 @@ fn only_wc_v3_routes_under_the_root_may_carry_credentials() {
             "https://s.example/index.php?rest_route=/wc/v3/products&page=2",
         ),
         (&plain, "https://s.example/index.php?rest_route=%2Fwc%2Fv3"),
+        (&pretty, "https://s.example/sub/wp-json/wc/store/v1/cart"),
+        (
+            &pretty,
+            "https://s.example/sub/wp-json/wc-analytics/reports",
+        ),
+        (
+            &plain,
+            "https://s.example/index.php?rest_route=/wc-analytics/reports",
+        ),
     ];
     for (root, u) in inside {
         assert_eq!(outside_namespace(root, &url(u)), None, "{u}");
     }
     let outside = [
         (&pretty, "https://s.example/sub/wp-json/wp/v2/users"),
-        (&pretty, "https://s.example/sub/wp-json/wc/v3products"),
+        (&pretty, "https://s.example/sub/wp-json/wcx/v3/products"),
+        (&pretty, "https://s.example/sub/wp-json/wc"),
         (&pretty, "https://s.example/wp-json/wc/v3/products"),
         (
             &pretty,
@@ -300,4 +328,143 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     .redacted(&credentials);
     assert!(!err.to_string().contains(&key), "{err}");
     assert!(err.to_string().contains("ck_…1a1a1a1"), "{err}");
+}
+
+fn credentials() -> Credentials {
+    Credentials {
+        key: crate::keys::ConsumerKey::parse(&format!("ck_{}", "a1".repeat(20))).unwrap(),
+        secret: crate::keys::ConsumerSecret::parse(&format!("cs_{}", "b2".repeat(20))).unwrap(),
+        site: None,
+    }
+}
+
+#[test]
+fn fields_never_choose_the_method() {
+    assert_eq!(method(None, false).unwrap(), Method::GET);
+    assert_eq!(method(None, true).unwrap(), Method::POST);
+    assert_eq!(method(Some("delete"), false).unwrap(), Method::DELETE);
+    assert!(!fields_in_body(&Method::GET));
+    assert!(fields_in_body(&Method::POST));
+}
+
+#[test]
+fn only_a_busy_answer_that_says_when_is_retried_and_writes_only_on_429() {
+    let minute = Duration::from_secs(30);
+    let get = Method::GET;
+    let post = Method::POST;
+    assert_eq!(
+        retry_wait(&get, 429, Some("2"), 0, minute),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(
+        retry_wait(&get, 503, Some(" 1 "), 2, minute),
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(retry_wait(&get, 503, Some("1"), MAX_RETRIES, minute), None);
+    assert_eq!(retry_wait(&get, 503, None, 0, minute), None);
+    assert_eq!(retry_wait(&get, 500, Some("1"), 0, minute), None);
+    // Longer than the cap, or than --timeout: reported at once rather than waited for.
+    assert_eq!(
+        retry_wait(&get, 503, Some("600"), 0, Duration::from_secs(600)),
+        None
+    );
+    assert_eq!(retry_wait(&get, 429, Some("40"), 0, minute), None);
+    assert_eq!(
+        retry_wait(&get, 429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), 0, minute),
+        None
+    );
+    // A 503 may come after the store did the write; a 429 comes before anything runs.
+    assert_eq!(retry_wait(&post, 503, Some("1"), 0, minute), None);
+    assert_eq!(
+        retry_wait(&post, 429, Some("1"), 0, minute),
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(retry_wait(&Method::DELETE, 503, Some("1"), 0, minute), None);
+}
+
+#[test]
+fn a_lost_answer_still_tells_what_the_store_answered() {
+    let lost = |method: &str, status, cause, partly_printed| ApiError::Unprinted {
+        method: method.to_owned(),
+        url: "https://s.example/wp-json/wc/v3/products".to_owned(),
+        status,
+        cause: Box::new(cause),
+        partly_printed,
+    };
+    let too_large = TransportError::TooLarge { limit: MAX_ANSWER };
+    let created = lost("POST", 201, too_large.clone(), false);
+    assert_eq!(created.exit_code(), 5);
+    assert_eq!(created.kind(), "answer_unprinted");
+    let text = created.to_string();
+    assert!(text.contains("the store answered 201 Created"), "{text}");
+    assert!(
+        text.contains("larger than 64 MiB and was not printed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("check the store before sending it again"),
+        "{text}"
+    );
+    let read = lost("GET", 200, TransportError::Cut, true);
+    assert_eq!(read.exit_code(), 5);
+    assert!(read.to_string().contains("incomplete"), "{read}");
+    assert!(!read.to_string().contains("carried out"), "{read}");
+    assert_eq!(lost("GET", 500, too_large.clone(), false).exit_code(), 3);
+    assert_eq!(lost("GET", 403, too_large, false).exit_code(), 4);
+}
+
+#[test]
+fn a_list_with_more_pages_says_so() {
+    let headers = |pairs: &[(&str, &str)]| answer(200, pairs, "[]").headers;
+    assert_eq!(
+        more_pages(&headers(&[("x-wp-total", "30"), ("x-wp-totalpages", "3")])).as_deref(),
+        Some("page 1 of 3, 30 items; use --paginate for all")
+    );
+    assert_eq!(more_pages(&headers(&[("x-wp-totalpages", "1")])), None);
+    assert_eq!(more_pages(&headers(&[])), None);
+}
+
+#[test]
+fn included_headers_carry_no_credentials_or_control_characters() {
+    let credentials = credentials();
+    let key = credentials.key.expose().to_owned();
+    let secret = credentials.secret.expose().to_owned();
+    let link =
+        format!("<https://s.example/?consumer_key={key}&consumer_secret={secret}>; rel=\"next\"");
+    let head = head_text(
+        "HTTP/1.1",
+        200,
+        &answer(200, &[("link", &link), ("x-note", "a\tb")], "").headers,
+        &credentials,
+    );
+    assert!(head.starts_with("HTTP/1.1 200 OK\n"), "{head}");
+    assert!(!head.contains(&key) && !head.contains(&secret), "{head}");
+    assert!(head.contains("x-note: a\\x09b\n"), "{head}");
+    assert!(head.ends_with("\n\n"), "{head}");
+}
+
+#[test]
+fn a_streamed_body_is_redacted_wherever_it_is_split() {
+    let credentials = credentials();
+    let key = credentials.key.expose().to_owned();
+    let secret = credentials.secret.expose().to_owned();
+    let body = format!(
+        r#"[{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}"}},"{secret}{key}"]"#
+    );
+    let whole = redact(&body, &credentials);
+    let bytes = body.as_bytes();
+    for first in 0..bytes.len() {
+        for second in [first, (first + 17).min(bytes.len()), bytes.len()] {
+            let mut redactor = StreamRedactor::new(&credentials);
+            let mut out = redactor.push(&bytes[..first]);
+            out.extend(redactor.push(&bytes[first..second]));
+            out.extend(redactor.push(&bytes[second..]));
+            out.extend(redactor.finish());
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                whole,
+                "split at {first}, {second}"
+            );
+        }
+    }
 }

@@ -1,17 +1,22 @@
 //! `woolink api`: one authenticated request (or one per page with `--paginate`) to a linked
-//! store's wc/v3 API; the JSON answer on stdout.
+//! store's WooCommerce API; the JSON answer on stdout.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
+use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Map, Value};
+use url::Url;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, StreamRedactor};
 use crate::cli::ApiArgs;
 use crate::error::Error;
+use crate::http::{Answer, HttpClient, Opened, TransportError};
 use crate::keys::Credentials;
 use crate::output;
 use crate::probe::root;
+use crate::term::{self, Progress};
 
 pub async fn run(args: ApiArgs) -> Result<(), Error> {
     let target = api::parse_path(&args.path)?;
@@ -26,10 +31,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         Some(path) => Some(read_body(path)?),
         None => None,
     };
-    let method = api::method(
-        args.method.as_deref(),
-        input.is_some() || !fields.is_empty(),
-    )?;
+    let method = api::method(args.method.as_deref(), input.is_some())?;
     let mut query = target.query.clone();
     let body = match input {
         Some(body) => {
@@ -61,23 +63,52 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         }
         .into());
     }
+    let sender = Sender {
+        http: &http,
+        method: &method,
+        body: body.as_deref(),
+        account: &account,
+        credentials: &credentials,
+        timeout: Duration::from_secs(args.net.timeout),
+    };
+    // Page N of X-WP-TotalPages, on a terminal only: a script's stderr stays quiet.
+    let progress = Progress::new(output::is_quiet() || !term::stderr_is_live());
+    let stdout_is_terminal = std::io::stdout().is_terminal();
     let mut items = Vec::new();
     let mut pages = 0;
+    let mut total_pages: Option<u64> = None;
     loop {
-        let request = root::authenticated(
-            method.clone(),
-            url.clone(),
-            &credentials,
-            account.auth_method,
-        );
-        let answer = http
-            .send_json(request, body.clone())
-            .await
-            .map_err(|cause| ApiError::Transport {
-                method: method.to_string(),
-                url: api::without_credentials(&url).to_string(),
-                cause,
-            })?;
+        if args.paginate {
+            let of = match pages {
+                0 => String::new(),
+                _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
+            };
+            progress.start(&format!("page {}{of}", pages + 1));
+        }
+        let mut opened = sender.send(&url).await?;
+        if args.include {
+            let head = api::head_text(
+                &format!("{:?}", opened.version),
+                opened.status,
+                &opened.headers,
+                &credentials,
+            );
+            output::stdout(&head)?;
+        }
+        let streamable = !args.paginate
+            && !args.include
+            && !stdout_is_terminal
+            && method == Method::GET
+            && (200..300).contains(&opened.status)
+            && is_json(&opened);
+        let answer = if streamable {
+            match stream(&mut opened, &sender, &url).await? {
+                Streamed::Printed => return Ok(()),
+                Streamed::NotJson(head) => read_rest(opened, head, &sender, &url).await?,
+            }
+        } else {
+            read_rest(opened, Vec::new(), &sender, &url).await?
+        };
         if pages == 0
             && let Some(junk) = answer.junk()
         {
@@ -102,18 +133,202 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         };
         match document {
             Some(Value::Array(page)) if args.paginate => items.extend(page),
-            Some(document) => return print(&document, &credentials),
+            Some(document) => {
+                if !args.paginate
+                    && document.is_array()
+                    && term::stderr_is_live()
+                    && let Some(more) = api::more_pages(&answer.headers)
+                {
+                    output::status(&more);
+                }
+                return print(&document, &credentials);
+            }
             None if args.paginate => {}
             None => return Ok(()),
         }
         pages += 1;
+        total_pages = answer
+            .header("x-wp-totalpages")
+            .and_then(|n| n.trim().parse::<u64>().ok());
         match api::next_page(&root, &answer, &url)? {
             Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
             Some(next) => url = next,
             None => break,
         }
     }
+    progress.clear();
     print(&Value::Array(items), &credentials)
+}
+
+/// What every request of one `woolink api` run shares.
+struct Sender<'a> {
+    http: &'a HttpClient,
+    method: &'a Method,
+    body: Option<&'a [u8]>,
+    account: &'a super::Chosen,
+    credentials: &'a Credentials,
+    timeout: Duration,
+}
+
+impl Sender<'_> {
+    /// Sends the request to `url` (authenticated afresh each time: an OAuth nonce is good
+    /// once), asking again while the store is busy and [`api::retry_wait`] allows, and returns
+    /// once the status and headers of the answer have come.
+    async fn send(&self, url: &Url) -> Result<Opened, ApiError> {
+        let mut retries = 0;
+        loop {
+            let request = root::authenticated(
+                self.method.clone(),
+                url.clone(),
+                self.credentials,
+                self.account.auth_method,
+            );
+            let opened = self
+                .http
+                .open(request, self.body.map(<[u8]>::to_vec), api::MAX_ANSWER)
+                .await
+                .map_err(|cause| ApiError::Transport {
+                    method: self.method.to_string(),
+                    url: api::without_credentials(url).to_string(),
+                    cause,
+                })?;
+            let retry_after = opened
+                .headers
+                .get("retry-after")
+                .and_then(|value| value.to_str().ok());
+            let Some(wait) = api::retry_wait(
+                self.method,
+                opened.status,
+                retry_after,
+                retries,
+                self.timeout,
+            ) else {
+                return Ok(opened);
+            };
+            retries += 1;
+            output::status(&format!(
+                "the store answered {}; retrying in {} s ({retries} of {})",
+                api::status_text(opened.status),
+                wait.as_secs(),
+                api::MAX_RETRIES
+            ));
+            drop(opened);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The store answered `status`, but its body was lost to `cause`.
+    fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
+        ApiError::Unprinted {
+            method: self.method.to_string(),
+            url: api::without_credentials(url).to_string(),
+            status,
+            cause: Box::new(cause),
+            partly_printed: partly,
+        }
+    }
+}
+
+fn is_json(opened: &Opened) -> bool {
+    opened
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("application/json") || ct.contains("+json")
+        })
+}
+
+enum Streamed {
+    Printed,
+    /// The body does not start as JSON does (a PHP notice before it, say): it must be read
+    /// whole and cleaned. What was read so far.
+    NotJson(Vec<u8>),
+}
+
+/// Prints the body as it arrives, without holding it in memory: the store's own compact JSON
+/// goes to a pipe or file unchanged, but for the account's key and secret, which
+/// [`StreamRedactor`] takes out even when split across pieces. Only for output that is not a
+/// terminal: a person gets pretty JSON, and a store's bytes never reach a terminal unparsed.
+async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<Streamed, Error> {
+    let status = opened.status;
+    let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
+    let mut head = Vec::new();
+    loop {
+        match opened.chunk().await {
+            Ok(Some(piece)) => head.extend_from_slice(&piece),
+            Ok(None) => return Ok(Streamed::NotJson(head)),
+            Err(cause) => return Err(lost(cause, false).into()),
+        }
+        match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => break,
+            Some(_) => return Ok(Streamed::NotJson(head)),
+            None => {}
+        }
+    }
+    let mut redactor = StreamRedactor::new(sender.credentials);
+    let mut out = std::io::stdout().lock();
+    let mut last = b'\n';
+    let mut piece = head;
+    loop {
+        let printable = redactor.push(&piece);
+        if let Some(&byte) = printable.last() {
+            last = byte;
+        }
+        if !write_out(&mut out, &printable)? {
+            return Ok(Streamed::Printed);
+        }
+        piece = match opened.chunk().await {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(cause) => {
+                let _ = out.flush();
+                return Err(lost(cause, true).into());
+            }
+        };
+    }
+    let mut rest = redactor.finish();
+    if let Some(&byte) = rest.last() {
+        last = byte;
+    }
+    if last != b'\n' {
+        rest.push(b'\n');
+    }
+    write_out(&mut out, &rest)?;
+    Ok(Streamed::Printed)
+}
+
+/// Writes to stdout; false when the reader went away (`| head`), which is not an error.
+fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(err) => Err(Error::Terminal(err)),
+    }
+}
+
+/// The rest of the body after `head`, whole. When it cannot be had, the store's status is
+/// still reported: a write it answered 201 to was carried out.
+async fn read_rest(
+    mut opened: Opened,
+    head: Vec<u8>,
+    sender: &Sender<'_>,
+    url: &Url,
+) -> Result<Answer, ApiError> {
+    let mut body = head;
+    loop {
+        match opened.chunk().await {
+            Ok(Some(piece)) => body.extend_from_slice(&piece),
+            Ok(None) => break,
+            Err(cause) => return Err(sender.unprinted(url, opened.status, cause, false)),
+        }
+    }
+    Ok(Answer {
+        status: opened.status,
+        headers: opened.headers,
+        body,
+    })
 }
 
 fn query_pair((name, value): (String, Value)) -> (String, String) {
@@ -146,8 +361,8 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// One JSON document on stdout: pretty for a person, compact for a pipe. A store that echoes
-/// the key or secret back never gets either printed.
+/// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in
+/// the store's order. A store that echoes the key or secret back never gets either printed.
 fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
     let text = if std::io::stdout().is_terminal() {
         serde_json::to_string_pretty(document)

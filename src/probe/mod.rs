@@ -498,7 +498,7 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
     let store_text = store.shown();
     match cause {
         TransportError::Timeout => ProbeError::TimedOut { store: store_text },
-        cause @ (TransportError::TooLarge
+        cause @ (TransportError::TooLarge { .. }
         | TransportError::HeadersTooLarge
         | TransportError::Cut) => ProbeError::BrokenAnswer {
             store: store_text,

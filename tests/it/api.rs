@@ -3,7 +3,7 @@
 
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{again, assert_secret_only_in_credentials_file, follow, link, store_with_key};
-use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+use crate::store::{Busy, Encoding, Permission, StoreConfig, TestKey, TestStore, Tls};
 
 fn api(home: &Woolink, store: &TestStore, args: &[&str]) -> Outcome {
     let mut all = vec!["api"];
@@ -53,10 +53,19 @@ fn post_with_fields_or_an_input_file_round_trips() {
     let outcome = api(
         &home,
         &store,
-        &["products", "-F", "name=Cap", "-F", "regular_price=9"],
+        &[
+            "-X",
+            "POST",
+            "products",
+            "-F",
+            "name=Cap",
+            "-F",
+            "regular_price=9",
+        ],
     );
     outcome.assert_code(0).assert_no_secret(&key.secret);
     assert_eq!(outcome.json()["id"], 100);
+    assert_eq!(outcome.json()["name"], "Cap");
     assert_eq!(store.requests().last().unwrap().method, "POST");
 
     let mut woolink = follow(&home, &store);
@@ -287,7 +296,7 @@ fn an_api_root_from_a_hand_edited_index_is_refused_before_anything_is_sent() {
 }
 
 #[test]
-fn the_path_cannot_leave_wc_v3() {
+fn the_path_cannot_leave_woocommerce() {
     let (store, key, home) = linked(Tls::Valid, Permission::Read);
     api(&home, &store, &["products"]).assert_code(0);
     let before = store.requests().len();
@@ -306,8 +315,267 @@ fn the_path_cannot_leave_wc_v3() {
     ] {
         api(&home, &store, &[trick])
             .assert_code(2)
-            .assert_stderr_contains("not a wc/v3 route")
+            .assert_stderr_contains("not a WooCommerce API route")
             .assert_no_secret(&key.secret);
     }
     assert_eq!(store.requests().len(), before, "a trick reached the store");
+}
+
+/// A store with a key of `permission` linked as "shop", configured by `configure`.
+fn linked_with(
+    permission: Permission,
+    configure: impl FnOnce(&mut StoreConfig),
+) -> (TestStore, TestKey, Woolink) {
+    let key = TestKey::new(permission);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    configure(&mut config);
+    let store = TestStore::start(config);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    (store, key, home)
+}
+
+#[test]
+fn a_5_mb_compressed_page_of_real_products_is_printed_with_the_stores_key_order() {
+    let (store, key, home) = linked_with(Permission::Read, |config| {
+        config.products = 100;
+        config.description_bytes = 53_000;
+        config.compression = Some(Encoding::Gzip);
+    });
+    let outcome = api(&home, &store, &["products?per_page=100"]);
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert!(
+        outcome.stdout.len() > 5_000_000,
+        "{} bytes",
+        outcome.stdout.len()
+    );
+    assert_eq!(outcome.json().as_array().unwrap().len(), 100);
+    // WooCommerce's order (id, name, slug, ...), not the alphabet's.
+    assert!(
+        outcome
+            .stdout
+            .starts_with(r#"[{"id":11,"name":"Hoodie","slug":"hoodie""#),
+        "{}",
+        &outcome.stdout[..200]
+    );
+    let seen = store.requests().pop().unwrap();
+    assert!(
+        seen.accept_encoding
+            .as_deref()
+            .is_some_and(|ae| ae.contains("gzip")),
+        "{seen:?}"
+    );
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+
+    for encoding in [Encoding::Brotli, Encoding::Zstd] {
+        let (store, key, home) = linked_with(Permission::Read, |config| {
+            config.products = 20;
+            config.compression = Some(encoding);
+        });
+        let outcome = api(&home, &store, &["products?per_page=20"]);
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        assert_eq!(outcome.json().as_array().unwrap().len(), 20, "{encoding:?}");
+        // -i shows the answer as it came: no Content-Encoding left once decompressed.
+        let included = api(&home, &store, &["-i", "products?per_page=1"]);
+        included.assert_code(0).assert_no_secret(&key.secret);
+        assert!(
+            included.stdout.starts_with("HTTP/1.1 200 OK\n"),
+            "{}",
+            included.stdout
+        );
+        assert!(
+            included.stdout.contains("\nx-wp-totalpages: 20\n"),
+            "{}",
+            included.stdout
+        );
+    }
+}
+
+#[test]
+fn sixty_pages_of_100_are_paginated_into_one_array() {
+    let (store, key, home) = linked_with(Permission::Read, |config| {
+        config.products = 6000;
+        config.description_bytes = 200;
+        config.compression = Some(Encoding::Gzip);
+    });
+    let before = store.requests().len();
+    let outcome = api(&home, &store, &["products?per_page=100", "--paginate"]);
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    let items = outcome.json();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 6000);
+    assert_eq!(items[5999]["id"], 11 + 5999);
+    // Reassembled from the pages, each object keeps WooCommerce's key order.
+    assert!(
+        outcome
+            .stdout
+            .starts_with(r#"[{"id":11,"name":"Hoodie","slug":"hoodie""#),
+        "{}",
+        &outcome.stdout[..200]
+    );
+    assert_eq!(store.requests().len() - before, 60);
+    // No progress lines when stderr is not a terminal: a script's log stays clean.
+    assert!(!outcome.stderr.contains("page "), "{}", outcome.stderr);
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn a_busy_store_is_asked_again_when_it_says_when() {
+    let (store, key, home) = linked(Tls::Valid, Permission::ReadWrite);
+    let busy = |status, times, retry_after: &str| {
+        store.set_busy(Some(Busy {
+            status,
+            times,
+            retry_after: retry_after.to_owned(),
+        }))
+    };
+    busy(429, 2, "1");
+    let before = store.requests().len();
+    let outcome = api(&home, &store, &["products"]);
+    outcome
+        .assert_code(0)
+        .assert_stderr_contains(
+            "the store answered 429 Too Many Requests; retrying in 1 s (1 of 3)",
+        )
+        .assert_stderr_contains("(2 of 3)")
+        .assert_no_secret(&key.secret);
+    assert_eq!(names(&outcome.json()), ["Hoodie", "Beanie", "Album"]);
+    assert_eq!(store.requests().len() - before, 3);
+
+    // Bounded: three retries, then the store's answer is the failure.
+    busy(503, 10, "0");
+    let outcome = api(&home, &store, &["products"]);
+    outcome
+        .assert_code(3)
+        .assert_stderr_contains("(3 of 3)")
+        .assert_stderr_contains("the store answered 503 Service Unavailable")
+        .assert_no_secret(&key.secret);
+    assert!(!outcome.stderr.contains("(4 of 3)"), "{}", outcome.stderr);
+    busy(0, 0, "0");
+
+    // Longer than woolink waits: said at once.
+    busy(503, 1, "600");
+    let before = store.requests().len();
+    api(&home, &store, &["products"])
+        .assert_code(3)
+        .assert_stderr_contains("after 600")
+        .assert_no_secret(&key.secret);
+    assert_eq!(store.requests().len() - before, 1);
+
+    // A write: a 503 may come after the store did it, so it is never sent twice...
+    busy(503, 1, "0");
+    api(
+        &home,
+        &store,
+        &["-X", "POST", "products", "-F", "name=Once"],
+    )
+    .assert_code(3)
+    .assert_no_secret(&key.secret);
+    // ...but a 429 comes before anything runs.
+    busy(429, 1, "0");
+    api(
+        &home,
+        &store,
+        &["-X", "POST", "products", "-F", "name=Twice"],
+    )
+    .assert_code(0)
+    .assert_stderr_contains("retrying in 0 s (1 of 3)")
+    .assert_no_secret(&key.secret);
+    assert_eq!(store.created(), ["Twice"]);
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn fields_never_make_a_write() {
+    let (store, key, home) = linked(Tls::Valid, Permission::ReadWrite);
+    let outcome = api(&home, &store, &["products", "-F", "per_page=2"]);
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(names(&outcome.json()), ["Hoodie", "Beanie"]);
+    let seen = store.requests().pop().unwrap();
+    assert_eq!(seen.method, "GET");
+    assert!(seen.path_and_query.contains("per_page=2"), "{seen:?}");
+    assert!(store.created().is_empty(), "a product was created");
+}
+
+#[test]
+fn a_write_whose_answer_is_too_large_is_reported_as_done() {
+    // A gzip answer that unpacks to more than the limit: woolink stops reading at 64 MiB.
+    let (store, key, home) = linked_with(Permission::ReadWrite, |config| {
+        config.created_description_bytes = 70 * 1024 * 1024;
+        config.compression = Some(Encoding::Gzip);
+    });
+    let outcome = api(&home, &store, &["-X", "POST", "products", "-F", "name=Cap"]);
+    outcome
+        .assert_code(5)
+        .assert_stderr_contains("the store answered 201 Created")
+        .assert_stderr_contains("larger than 64 MiB and was not printed")
+        .assert_stderr_contains("check the store before sending it again")
+        .assert_no_secret(&key.secret);
+    assert!(outcome.stdout.is_empty(), "{}", &outcome.stdout[..200]);
+    assert_eq!(store.created(), ["Cap"]);
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn a_path_from_the_api_root_reaches_any_woocommerce_namespace() {
+    let (store, key, home) = linked(Tls::Valid, Permission::Read);
+    let outcome = api(&home, &store, &["/wc/v2/products?per_page=1"]);
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(names(&outcome.json()), ["Hoodie"]);
+    assert_eq!(
+        store.requests().pop().unwrap().path_and_query,
+        "/wp-json/wc/v2/products?per_page=1"
+    );
+    api(&home, &store, &["/wc/store/v1/cart"])
+        .assert_code(2)
+        .assert_stderr_contains("rest_no_route")
+        .assert_no_secret(&key.secret);
+    assert_eq!(
+        store.requests().pop().unwrap().path_and_query,
+        "/wp-json/wc/store/v1/cart"
+    );
+    api(&home, &store, &["/wc-analytics/reports"]).assert_code(2);
+    assert_eq!(
+        store.requests().pop().unwrap().path_and_query,
+        "/wp-json/wc-analytics/reports"
+    );
+    let before = store.requests().len();
+    api(&home, &store, &["/wp/v2/users"])
+        .assert_code(2)
+        .assert_stderr_contains("no WooCommerce namespace")
+        .assert_no_secret(&key.secret);
+    assert_eq!(store.requests().len(), before, "the key left WooCommerce");
+}
+
+#[test]
+fn include_prints_status_and_headers_without_echoed_credentials() {
+    // Query credentials, which the store echoes in its Link headers.
+    let (store, key, home) = linked_with(Permission::Read, |config| {
+        config.strip_authorization = true;
+    });
+    let outcome = api(&home, &store, &["-i", "products?per_page=1"]);
+    outcome.assert_code(0).assert_no_secret(&key.secret);
+    assert!(
+        !outcome.stdout.contains(&key.key),
+        "the full key was printed"
+    );
+    let (head, body) = outcome.stdout.split_once("\n\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK\n"), "{head}");
+    assert!(head.contains("x-wp-total: 3"), "{head}");
+    assert!(head.contains("consumer_secret=[redacted]"), "{head}");
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(names(&body), ["Hoodie"]);
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn help_states_the_limit_the_method_rule_and_exit_5() {
+    let outcome = Woolink::new().args(["api", "--help"]).run();
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains("64 MiB")
+        .assert_stdout_contains("fields never")
+        .assert_stdout_contains("  5  the store answered 2xx")
+        .assert_stdout_contains("--include");
 }

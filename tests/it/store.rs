@@ -216,6 +216,65 @@ pub struct StoreConfig {
     pub site_name: String,
     /// A misbehaving store: how, and on which answers.
     pub hostile: Option<(Hostile, HostileScope)>,
+    /// How many products the catalogue holds: the first three are Hoodie, Beanie and Album,
+    /// the rest generated with a real product's fields (description, images, attributes).
+    pub products: usize,
+    /// The length of each generated product's description: a real one is 1-3 KB of HTML.
+    pub description_bytes: usize,
+    /// The web server compresses answers with this, when the request's Accept-Encoding
+    /// names it (as nginx's `gzip on` does); `None` answers uncompressed.
+    pub compression: Option<Encoding>,
+    /// The description of the product a POST to products creates, echoed in the 201 answer:
+    /// this many bytes of it (a page builder's markup pasted into the editor).
+    pub created_description_bytes: usize,
+}
+
+/// A `Content-Encoding` the test store can answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Gzip,
+    Brotli,
+    Zstd,
+}
+
+impl Encoding {
+    fn token(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gzip",
+            Encoding::Brotli => "br",
+            Encoding::Zstd => "zstd",
+        }
+    }
+
+    fn compress(self, bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        match self {
+            Encoding::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                encoder.write_all(bytes).unwrap();
+                encoder.finish().unwrap()
+            }
+            Encoding::Brotli => {
+                let mut out = Vec::new();
+                {
+                    let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 1, 22);
+                    writer.write_all(bytes).unwrap();
+                }
+                out
+            }
+            Encoding::Zstd => zstd::encode_all(bytes, 1).unwrap(),
+        }
+    }
+}
+
+/// A host or WordPress turning REST requests away for a while, before any PHP runs: the next
+/// `times` REST requests answer `status` (429 or 503) with `Retry-After: retry_after`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Busy {
+    pub status: u16,
+    pub times: usize,
+    pub retry_after: String,
 }
 
 impl StoreConfig {
@@ -243,6 +302,10 @@ impl StoreConfig {
             workers: None,
             site_name: "Test Store".to_owned(),
             hostile: None,
+            products: 3,
+            description_bytes: 1500,
+            compression: None,
+            created_description_bytes: 0,
         }
     }
 }
@@ -253,6 +316,7 @@ pub struct SeenRequest {
     pub method: String,
     pub path_and_query: String,
     pub authorization: Option<String>,
+    pub accept_encoding: Option<String>,
     pub started: Instant,
     /// Equal to `started` until the answer is ready.
     pub finished: Instant,
@@ -307,6 +371,10 @@ struct State {
     requests: Vec<SeenRequest>,
     /// What the cache in front keeps, by path and query.
     cache: HashMap<String, (hyper::http::response::Parts, Bytes)>,
+    /// REST requests still to turn away, see [`Busy`].
+    busy: Option<Busy>,
+    /// Names of the products POST requests created, in order.
+    created: Vec<String>,
 }
 
 impl Shared {
@@ -389,6 +457,8 @@ impl TestStore {
                 nonces: HashMap::new(),
                 requests: Vec::new(),
                 cache: HashMap::new(),
+                busy: None,
+                created: Vec::new(),
             }),
             config: StoreConfig {
                 subdir: (!subdir.is_empty()).then_some(subdir),
@@ -457,6 +527,16 @@ impl TestStore {
 
     pub fn set_redirect_to(&self, to: Option<String>) {
         self.shared.state.lock().unwrap().redirect_to = to;
+    }
+
+    /// The next REST requests are turned away, see [`Busy`].
+    pub fn set_busy(&self, busy: Option<Busy>) {
+        self.shared.state.lock().unwrap().busy = busy;
+    }
+
+    /// Names of the products created by POST requests, in order.
+    pub fn created(&self) -> Vec<String> {
+        self.shared.state.lock().unwrap().created.clone()
     }
 
     /// This test means never to reach the store; skip the drop check.
@@ -617,6 +697,10 @@ async fn handle(
             .headers
             .get(hyper::header::AUTHORIZATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        accept_encoding: parts
+            .headers
+            .get(hyper::header::ACCEPT_ENCODING)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         started,
         finished: started,
     };
@@ -680,6 +764,7 @@ async fn handle(
         }
     };
     let answer = with_junk(shared.config.junk, answer);
+    let answer = compressed(shared.config.compression, &req, answer);
     let answer = match cache_key {
         Some(key) if answer.status() == 200 => {
             let (parts, body) = answer.into_parts();
@@ -716,6 +801,31 @@ fn with_junk(junk: Option<Junk>, answer: Answer) -> Answer {
     let mut bytes = junk.bytes().to_vec();
     bytes.extend_from_slice(&body);
     Response::from_parts(parts, Full::new(Bytes::from(bytes)))
+}
+
+/// The answer compressed as the web server in front compresses it: only with an encoding the
+/// request accepts, saying so in `Content-Encoding` and `Vary`.
+fn compressed(encoding: Option<Encoding>, req: &Req, answer: Answer) -> Answer {
+    let Some(encoding) = encoding else {
+        return answer;
+    };
+    let accepted = req.header("accept-encoding").is_some_and(|value| {
+        value
+            .split(',')
+            .any(|token| token.split(';').next().unwrap_or("").trim() == encoding.token())
+    });
+    if !accepted {
+        return answer;
+    }
+    let (mut parts, body) = answer.into_parts();
+    let body = encoding.compress(&futures_body(body));
+    parts
+        .headers
+        .insert("content-encoding", encoding.token().parse().unwrap());
+    parts
+        .headers
+        .insert("vary", "Accept-Encoding".parse().unwrap());
+    Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
 /// The bytes of a whole `Full` body.

@@ -14,6 +14,7 @@ use super::{Answer, Challenge, Down, FrontPage, Permalinks, Req, Shared, TestKey
 
 const JSON: &str = "application/json; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
+/// The first three products; a larger catalogue continues with generated ones.
 const PRODUCTS: [(u64, &str); 3] = [(11, "Hoodie"), (12, "Beanie"), (13, "Album")];
 
 fn answer(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
@@ -120,6 +121,20 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
         return html(200, "Some other site");
     }
     let rest_route = rest_route(s, r);
+    if rest_route.is_some()
+        && let Some(busy) = take_busy(s)
+    {
+        // A host's rate limit (or WordPress maintenance) answers before PHP runs.
+        let title = if busy.status == 429 {
+            "Too Many Requests"
+        } else {
+            "Service Unavailable"
+        };
+        let mut a = html(busy.status, title);
+        a.headers_mut()
+            .insert("retry-after", busy.retry_after.parse().unwrap());
+        return a;
+    }
     match cfg.down {
         Some(Down::Maintenance) => {
             // wp_maintenance(): the same page for every request, REST included.
@@ -162,6 +177,18 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
     }
     // The home page; with Plain permalinks nginx's try_files hands /wp-json/ to index.php too.
     page(s, r, 200)
+}
+
+/// One REST request turned away, if the store is busy.
+fn take_busy(s: &Shared) -> Option<super::Busy> {
+    let mut state = s.state.lock().unwrap();
+    let busy = state.busy.as_mut()?;
+    if busy.times == 0 {
+        state.busy = None;
+        return None;
+    }
+    busy.times -= 1;
+    Some(busy.clone())
 }
 
 /// The REST route a request is for, if WordPress serves it from the REST API.
@@ -372,10 +399,7 @@ fn dispatch(s: &Shared, r: &Req, route: &str, method: &str, key: Option<&TestKey
         ),
         Route::Products(_) if method == "POST" => match can_view(key, "create") {
             Err(e) => e.answer(),
-            Ok(()) => json(
-                201,
-                &json!({ "id": 100, "name": "Product", "status": "draft" }),
-            ),
+            Ok(()) => create_product(s, r),
         },
         Route::Products(ns) => match can_view(key, "list") {
             Err(e) => e.answer(),
@@ -383,8 +407,8 @@ fn dispatch(s: &Shared, r: &Req, route: &str, method: &str, key: Option<&TestKey
         },
         Route::Product(id) => match can_view(key, "view") {
             Err(e) => e.answer(),
-            Ok(()) => match PRODUCTS.iter().find(|(pid, _)| *pid == id) {
-                Some(&(id, name)) => json(200, &product(id, name, fields.as_ref())),
+            Ok(()) => match catalogue(s).find(|(pid, _)| *pid == id) {
+                Some((id, name)) => json(200, &product(s, id, &name, fields.as_ref())),
                 None => error(400, "woocommerce_rest_product_invalid_id", "Invalid ID."),
             },
         },
@@ -434,14 +458,93 @@ fn filter(object: Map<String, Value>, fields: Option<&HashSet<String>>) -> Value
     }
 }
 
-fn product(id: u64, name: &str, fields: Option<&HashSet<String>>) -> Value {
-    let slug = name.to_ascii_lowercase();
-    let Value::Object(object) = json!({
+/// The catalogue: `(id, name)` of each product, ids from 11.
+fn catalogue(s: &Shared) -> impl Iterator<Item = (u64, String)> + '_ {
+    (0..s.config.products).map(|i| match PRODUCTS.get(i) {
+        Some(&(id, name)) => (id, name.to_owned()),
+        None => (11 + i as u64, format!("Product {}", 11 + i)),
+    })
+}
+
+fn product(s: &Shared, id: u64, name: &str, fields: Option<&HashSet<String>>) -> Value {
+    let slug = name.to_ascii_lowercase().replace(' ', "-");
+    let Value::Object(mut object) = json!({
         "id": id, "name": name, "slug": slug, "type": "simple", "status": "publish", "price": "18",
     }) else {
         unreachable!()
     };
+    if PRODUCTS.iter().all(|&(pid, _)| pid != id) {
+        // A generated product has what WooCommerce answers for a real one, so 100 of them
+        // weigh what a real page of 100 does.
+        let Value::Object(more) = rich_fields(s, id, name, s.config.description_bytes) else {
+            unreachable!()
+        };
+        object.extend(more);
+    }
     filter(object, fields)
+}
+
+/// The fields of a real product beyond the few every test product has, in WooCommerce's order.
+fn rich_fields(s: &Shared, id: u64, name: &str, description_bytes: usize) -> Value {
+    let sentence = "<p>Soft organic cotton, knitted in small batches; machine washable. </p>";
+    let description: String = sentence.repeat(description_bytes / sentence.len() + 1);
+    let description = &description[..description_bytes];
+    json!({
+        "permalink": format!("{}/product/{id}/", s.wp_home),
+        "date_created": "2024-03-01T10:00:00",
+        "date_modified": "2024-06-01T12:30:00",
+        "featured": false,
+        "catalog_visibility": "visible",
+        "description": description,
+        "short_description": "<p>Warm, soft and made to last.</p>",
+        "sku": format!("WL-{id:06}"),
+        "regular_price": "18",
+        "sale_price": "",
+        "on_sale": false,
+        "purchasable": true,
+        "total_sales": id % 97,
+        "virtual": false,
+        "downloadable": false,
+        "tax_status": "taxable",
+        "manage_stock": true,
+        "stock_quantity": id % 50,
+        "stock_status": "instock",
+        "weight": "0.4",
+        "dimensions": { "length": "30", "width": "20", "height": "3" },
+        "categories": [{ "id": 15, "name": "Clothing", "slug": "clothing" }],
+        "tags": [{ "id": 31, "name": "winter", "slug": "winter" }],
+        "images": [{
+            "id": id * 10,
+            "src": format!("{}/wp-content/uploads/2024/03/{id}.jpg", s.wp_home),
+            "name": format!("{id}.jpg"),
+            "alt": name,
+        }],
+        "attributes": [{ "id": 1, "name": "Size", "options": ["S", "M", "L", "XL"] }],
+        "meta_data": [{ "id": id * 7, "key": "_supplier", "value": "Northwind" }],
+        "_links": {
+            "self": [{ "href": format!("{}/wp-json/wc/v3/products/{id}", s.wp_home) }],
+            "collection": [{ "href": format!("{}/wp-json/wc/v3/products", s.wp_home) }],
+        },
+    })
+}
+
+/// POST products: a new draft named as the request body says (`"Product"` by default, as
+/// WooCommerce does), its description `created_description_bytes` long.
+fn create_product(s: &Shared, r: &Req) -> Answer {
+    let sent: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+    let name = sent["name"].as_str().unwrap_or("Product").to_owned();
+    s.state.lock().unwrap().created.push(name.clone());
+    let Value::Object(mut object) = json!({ "id": 100, "name": name, "status": "draft" }) else {
+        unreachable!()
+    };
+    let bytes = s.config.created_description_bytes;
+    if bytes > 0 {
+        let Value::Object(more) = rich_fields(s, 100, &name, bytes) else {
+            unreachable!()
+        };
+        object.extend(more);
+    }
+    json(201, &Value::Object(object))
 }
 
 fn index(s: &Shared, fields: Option<&HashSet<String>>) -> Answer {
@@ -477,13 +580,12 @@ fn list_products(s: &Shared, r: &Req, ns: &str, fields: Option<&HashSet<String>>
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => return invalid_param("page"),
     };
-    let total = PRODUCTS.len();
+    let total = s.config.products;
     let pages = total.div_ceil(per_page);
-    let items: Vec<Value> = PRODUCTS
-        .iter()
+    let items: Vec<Value> = catalogue(s)
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|&(id, name)| product(id, name, fields))
+        .map(|(id, name)| product(s, id, &name, fields))
         .collect();
     let mut a = json(200, &Value::Array(items));
     let headers = a.headers_mut();
