@@ -62,6 +62,27 @@ fn every_json_document_matches_its_schema() {
         .args(["--no-save", "--json", "--ca-cert", &ca]);
     assert_matches("connect", checked.run().assert_code(0));
 
+    // With --env-file, the saved connect names the lines that still hold the secret.
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "WOOCOMMERCE_URL={}\nWOOCOMMERCE_CONSUMER_KEY={}\nWOOCOMMERCE_CONSUMER_SECRET={}\n",
+            store.url(),
+            key.key,
+            key.secret
+        ),
+    )
+    .unwrap();
+    let mut imported = crate::linking::follow(&home, &store);
+    imported.args(["connect", "--env-file", &env_file.to_string_lossy()]);
+    imported.args(["--store", "file", "--name", "imported", "--json"]);
+    let imported = imported.run();
+    imported.assert_code(0).assert_no_secret(&key.secret);
+    assert_matches("connect", &imported);
+    assert_eq!(imported.json()["env_file_secret_lines"][0]["line"], 3);
+
     let wrong = TestKey::new(Permission::Read).secret;
     let mut refused = Woolink::new();
     refused.connect_args(&store.url(), &key.key, &wrong).args([
