@@ -456,3 +456,38 @@ fn sigterm_or_sighup_at_the_hidden_prompt_restores_echo() {
         assert!(term.echo_is_on(), "echo left off after {signal:?}");
     }
 }
+
+#[test]
+fn api_at_a_terminal_says_when_a_list_has_more_pages_and_counts_pages_while_paginating() {
+    let key = TestKey::new(Permission::Read);
+    // Each page takes a moment, as on a real store, so the page counter is drawn.
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.latency = std::time::Duration::from_millis(250);
+    let store = TestStore::start(config);
+    let home = Woolink::new();
+    crate::linking::link(&home, &store, &key, "shop");
+    let config = home.config_dir().to_string_lossy().into_owned();
+
+    let mut one_page = woolink_for(&store, &["api", "products?per_page=1"]);
+    one_page.env("WOOLINK_CONFIG_DIR", config.clone());
+    let mut term = Terminal::start(&one_page, Look::NoColour);
+    term.expect("page 1 of 3, 3 items; use --paginate for all");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+
+    let mut all = woolink_for(&store, &["api", "products?per_page=1", "--paginate"]);
+    all.env("WOOLINK_CONFIG_DIR", config);
+    let mut term = Terminal::start(&all, Look::NoColour);
+    term.expect("Beanie");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert!(
+        term.transcript.contains("page 2 of 3") || term.transcript.contains("page 3 of 3"),
+        "{}",
+        term.transcript
+    );
+    assert!(
+        !term.transcript.contains(&key.secret[3..]),
+        "{}",
+        term.transcript
+    );
+}
