@@ -508,10 +508,19 @@ pub fn retry_wait(
     if !retryable || retries_so_far >= MAX_RETRIES {
         return None;
     }
-    // An HTTP date is not honoured: the store's clock and ours may disagree by more than it.
-    let seconds: u64 = retry_after?.trim().parse().ok()?;
-    let wait = Duration::from_secs(seconds);
+    let wait = retry_after_wait(retry_after?, std::time::SystemTime::now())?;
     (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
+}
+
+/// `Retry-After` as a wait from `now`: seconds, or an HTTP date (one already past, as a store
+/// whose clock is behind ours may send, is no wait at all). `None` when it is neither.
+fn retry_after_wait(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// "page 1 of 3, 30 items; use --paginate for all": what a first page's headers say about the

@@ -369,10 +369,17 @@ fn only_a_busy_answer_that_says_when_is_retried_and_writes_only_on_429() {
         None
     );
     assert_eq!(retry_wait(&get, 429, Some("40"), 0, minute), None);
+    // A date already past (a store whose clock is behind): ask again at once.
     assert_eq!(
         retry_wait(&get, 429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), 0, minute),
-        None
+        Some(Duration::ZERO)
     );
+    let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
+    assert_eq!(
+        retry_after_wait("Wed, 21 Oct 2026 07:28:05 GMT", now),
+        Some(Duration::from_secs(5))
+    );
+    assert_eq!(retry_after_wait("soon", now), None);
     // A 503 may come after the store did the write; a 429 comes before anything runs.
     assert_eq!(retry_wait(&post, 503, Some("1"), 0, minute), None);
     assert_eq!(
