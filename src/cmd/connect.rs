@@ -250,7 +250,7 @@ impl SaveTarget {
             ));
         }
         if let Some(old) = saved.old_secret {
-            remove_old_secret(&self.dir, &old);
+            delete_moved_secret(&self.dir, &old);
         }
         Ok(saved.account.secret_storage)
     }
@@ -259,7 +259,7 @@ impl SaveTarget {
 /// The replaced account's secret in another store (moving from `--store file` to the keychain,
 /// or back): deleted now that the new entry has landed, so no copy outlives the move; what
 /// cannot be deleted is said whatever `--quiet` says.
-fn remove_old_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
+fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
     let deleted = match &old.error {
         Some(err) => Err(err.to_string()),
         None => crate::linked::open_store(old.storage, dir)

@@ -118,15 +118,7 @@ fn api_and_run_use_the_environment_and_write_nothing() {
         .env("EXPECTED_SECRET", &key.secret)
         .args(["run", "--", "sh", "-c", CHILD])
         .run();
-    outcome
-        .assert_code(0)
-        .assert_stdout_contains(&format!("url={}\n", store.url()))
-        .assert_stdout_contains(&format!("root={}/wp-json/\n", store.url()))
-        .assert_stdout_contains(&format!("api={}/wp-json/wc/v3/\n", store.url()))
-        .assert_stdout_contains(&format!("key={}\n", key.key))
-        .assert_stdout_contains("auth=basic\n")
-        .assert_stdout_contains("secret=match\n")
-        .assert_no_secret(&key.secret);
+    crate::run::assert_child_saw_the_store(&outcome, &store, &key);
     for name in [
         "WOOLINK_CONSUMER_SECRET",
         "WOOLINK_CONSUMER_KEY",

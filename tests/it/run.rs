@@ -15,6 +15,20 @@ fn linked() -> (TestStore, TestKey, Woolink) {
     (store, key, home)
 }
 
+/// The child printed the WOOCOMMERCE_* variables of `store` and `key` (Basic over https) as
+/// `name=value` lines, the secret only as `secret=match`; woolink exited 0.
+pub fn assert_child_saw_the_store(outcome: &Outcome, store: &TestStore, key: &TestKey) {
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains(&format!("url={}\n", store.url()))
+        .assert_stdout_contains(&format!("root={}/wp-json/\n", store.url()))
+        .assert_stdout_contains(&format!("api={}/wp-json/wc/v3/\n", store.url()))
+        .assert_stdout_contains(&format!("key={}\n", key.key))
+        .assert_stdout_contains("auth=basic\n")
+        .assert_stdout_contains("secret=match\n")
+        .assert_no_secret(&key.secret);
+}
+
 fn run_sh(
     home: &Woolink,
     store: &TestStore,
@@ -41,13 +55,8 @@ fn the_child_sees_the_account_and_the_rest_of_the_environment() {
         w.env("MY_OWN_VAR", "kept")
             .env("EXPECTED_SECRET", &key.secret);
     });
+    assert_child_saw_the_store(&outcome, &store, &key);
     outcome
-        .assert_code(0)
-        .assert_stdout_contains(&format!("url={}\n", store.url()))
-        .assert_stdout_contains(&format!("root={}/wp-json/\n", store.url()))
-        .assert_stdout_contains(&format!("api={}/wp-json/wc/v3/\n", store.url()))
-        .assert_stdout_contains(&format!("key={}\n", key.key))
-        .assert_stdout_contains("auth=basic\n")
         .assert_stdout_contains("account=shop\n")
         .assert_stdout_contains("mine=kept\n")
         .assert_stdout_contains("secret=match\n")
