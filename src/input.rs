@@ -268,7 +268,11 @@ fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, Error> {
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
         .map_err(|err| match err.kind() {
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted => Error::Cancelled,
+            std::io::ErrorKind::UnexpectedEof => Error::Cancelled,
+            std::io::ErrorKind::Interrupted => {
+                crate::interrupt::await_signal_after_interrupted_read();
+                Error::Cancelled
+            }
             _ => Error::Terminal(err),
         })
 }

@@ -141,12 +141,15 @@ fn open_starts_the_browser_on_the_add_key_page() {
 
 #[test]
 fn open_without_a_browser_still_succeeds() {
+    let empty_dir = tempfile::tempdir().unwrap();
     let key = TestKey::new(Permission::Read);
     let store = store_with(&key);
     Woolink::new()
         .connect_args(&store.url(), &key.key, &key.secret)
         .args(["--no-save", "--open", "--ca-cert", &ca(&store)])
         .env("BROWSER", "/nonexistent/browser")
+        // Nor any opener woolink would fall back to (xdg-open and the like).
+        .env("PATH", empty_dir.path().to_string_lossy())
         .run()
         .assert_code(0)
         .assert_stderr_contains("Could not open a web browser")
