@@ -3,7 +3,6 @@
 mod accounts;
 mod api;
 mod connect;
-mod demo_store;
 mod env_creds;
 mod env_file;
 mod hardening;
