@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use it::store::{Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls};
 
-const MODES: &str = "tls-proxy, php-notice, site-password, api-prefix, private-site, maintenance, fatal, workers";
+const MODES: &str =
+    "tls-proxy, php-notice, site-password, api-prefix, private-site, maintenance, fatal, workers";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
