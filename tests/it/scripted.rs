@@ -244,10 +244,18 @@ fn the_man_page_is_roff_and_renders() {
         ".SH \"WOOLINK CONNECT\"",
         ".SH \"WOOLINK ACCOUNTS LIST\"",
         "\\-\\-consumer\\-key",
+        ".SH ENVIRONMENT",
+        "WOOLINK_CONFIG_DIR",
+        ".SH FILES",
+        "accounts.json",
+        ".SH \"EXIT STATUS\"",
         "130",
     ] {
         assert!(page.contains(needle), "the man page lacks {needle:?}");
     }
+    // One page documents everything: no pointers to pages that do not exist.
+    assert!(!page.contains("woolink\\-connect"), "{page}");
+    assert!(!page.contains("SUBCOMMANDS"), "{page}");
     // Rendered by man itself on Linux, where CI installs man-db (other systems' man differ).
     if !cfg!(target_os = "linux") {
         return;
