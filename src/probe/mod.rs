@@ -136,13 +136,7 @@ pub async fn look_up(
             _ => Ok(site),
         }
     };
-    tokio::time::timeout(time_limit, finding)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ProbeError::TimedOut {
-                store: typed.shown(),
-            })
-        })
+    within(time_limit, typed, finding).await
 }
 
 /// [`probe`], calling `observe` at each step boundary as it is passed. `found` is where the
@@ -158,13 +152,21 @@ pub async fn probe_observed(
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
     let probing = probe_unbounded(http, typed, credentials, options, found, observe);
-    tokio::time::timeout(options.time_limit, probing)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ProbeError::TimedOut {
-                store: typed.shown(),
-            })
+    within(options.time_limit, typed, probing).await
+}
+
+/// `work`, or [`ProbeError::TimedOut`] once `limit` has passed: one limit for every request
+/// it makes.
+async fn within<T>(
+    limit: std::time::Duration,
+    typed: &StoreUrl,
+    work: impl Future<Output = Result<T, ProbeError>>,
+) -> Result<T, ProbeError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(ProbeError::TimedOut {
+            store: typed.shown(),
         })
+    })
 }
 
 async fn probe_unbounded(
