@@ -196,7 +196,7 @@ fn relinked_account(args: &ConnectArgs) -> Result<Option<Account>, Error> {
 /// A script named a linked account but did not give the key and secret to link it again with.
 fn relink_needs_key(account: &Account) -> Error {
     Error::Usage(format!(
-        "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account. Another key than {key} also needs --force, or choose another name with --name",
+        "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account unless --url is given. Another key than {key} also needs --force, or choose another name with --name",
         name = account.name,
         url = account.store_url,
         key = crate::keys::masked_key(&account.key_suffix),
