@@ -2,7 +2,8 @@
 //! Pure of UI: it prints and asks nothing; callers decide what to say.
 //!
 //! Order of work, so that a failure at any step leaves nothing half-linked:
-//! - save: under the index lock, check the name, remember what the store held for the entry,
+//! - save: under the index lock, check the name (what may happen to an account that has it is
+//!   [`Existing`]), remember what the store held for the entry,
 //!   write the secret, then the index. If the index write fails, the entry is put back as it
 //!   was (removed, or the previous credentials restored). An entry under an old service (the
 //!   store URL changed) is deleted only after the index has landed.
