@@ -141,8 +141,9 @@ fn rows() -> Vec<Row> {
             0,
         ),
         row(
+            // The same name, store and key again is already linked: another store takes it.
             "connect, name taken",
-            connect!("--store file --name shop --no-input"),
+            "connect --url {stripped_url} --consumer-key {key} --consumer-secret-stdin --ca-cert {stripped_ca} --store file --name shop --no-input",
             "{secret}",
             2,
         ),
