@@ -285,8 +285,7 @@ fn a_config_folder_others_can_change_is_refused() {
         .assert_stderr_contains("chmod go-w");
     assert_eq!(outcome.json()["error"]["kind"], "config");
 
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         // Root can hand the folder to another user, as a shared machine might have it.
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::os::unix::fs::chown(&config, Some(4242), Some(4242)).unwrap();

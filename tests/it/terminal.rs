@@ -4,7 +4,6 @@
 
 #![cfg(unix)]
 
-use std::os::fd::AsRawFd;
 use std::process::Command;
 
 use rexpect::process::WaitStatus;
@@ -133,12 +132,10 @@ impl Terminal {
             .process()
             .get_file_handle()
             .expect("pty master");
-        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
-        // SAFETY: tcgetattr fills the struct when it returns 0.
-        let ok = unsafe { libc::tcgetattr(master.as_raw_fd(), termios.as_mut_ptr()) } == 0;
-        assert!(ok, "tcgetattr on the pty");
-        let termios = unsafe { termios.assume_init() };
-        termios.c_lflag & libc::ECHO != 0
+        let termios = rustix::termios::tcgetattr(&master).expect("tcgetattr on the pty");
+        termios
+            .local_modes
+            .contains(rustix::termios::LocalModes::ECHO)
     }
 }
 
