@@ -171,6 +171,8 @@ struct SaveTarget {
     existing: Vec<Account>,
     force: bool,
     interactive: bool,
+    /// `--ca-cert`: a copy is kept with the account.
+    ca_cert: Option<PathBuf>,
 }
 
 impl SaveTarget {
@@ -195,6 +197,7 @@ impl SaveTarget {
             existing,
             force: args.force,
             interactive,
+            ca_cert: args.net.ca_cert.clone(),
         })
     }
 
@@ -233,6 +236,7 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site_name.clone(),
+            ca_cert: crate::ca_copy::keep_given(&self.dir, self.ca_cert.as_deref())?,
             linked_at: now.clone(),
             verified_at: now,
         };
