@@ -268,3 +268,49 @@ fn usage_lines_name_the_ca_file_apart_from_other_paths() {
     }
     insta::assert_snapshot!("usage_lines_with_woolink_ca_cert", lines.join("\n"));
 }
+
+/// A run with the store's credentials in the environment only (no account, no config folder).
+fn from_environment(store: &TestStore, key: &TestKey) -> Woolink {
+    let mut woolink = Woolink::new();
+    woolink
+        .env("WOOLINK_STORE_URL", store.url())
+        .env("WOOLINK_CONSUMER_KEY", &key.key)
+        .env("WOOLINK_CONSUMER_SECRET", &key.secret);
+    woolink
+}
+
+#[cfg(unix)]
+#[test]
+fn with_credentials_from_the_environment_run_passes_on_the_ca_given() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    let outcome = from_environment(&store, &key)
+        .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy())
+        .args([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            r#"printf 'ca=%s\n' "$WOOCOMMERCE_CA_CERT""#,
+        ])
+        .run();
+    outcome
+        .assert_code(0)
+        .assert_stdout_contains(&format!("ca={}\n", store.ca_cert_path().display()))
+        .assert_no_secret(&key.secret);
+}
+
+#[test]
+fn with_credentials_from_the_environment_an_untrusted_store_suggests_ca_cert() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    for args in [&["run", "--", "true"][..], &["api", "products"]] {
+        let mut woolink = from_environment(&store, &key);
+        let outcome = woolink.args(args.iter().copied()).run();
+        outcome
+            .assert_code(3)
+            .assert_stderr_contains("does not trust")
+            .assert_stderr_contains("--ca-cert PATH")
+            .assert_stderr_contains("the account remembers it once linked")
+            .assert_no_secret(&key.secret);
+        woolink.assert_secret_not_on_disk(&key.secret);
+    }
+}
