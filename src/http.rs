@@ -1068,6 +1068,10 @@ mod tests {
                 "unhandled critical extension",
             ),
             (rustls::Error::DecryptError, "decrypt error"),
+            (
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+                "plain http on this port",
+            ),
         ];
         for (err, needle) in cases {
             let shown = TransportError::Tls(tls_problem(&err)).to_string();
@@ -1081,6 +1085,23 @@ mod tests {
             ))),
             TlsProblem::SelfSigned
         );
+    }
+
+    #[test]
+    fn the_cause_walk_reaches_the_error_an_io_error_wraps() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let outer = Outer(std::io::Error::other(rustls::Error::DecryptError));
+        let is_tls = |cause: &(dyn std::error::Error + 'static)| cause.is::<rustls::Error>();
+        // `source()` alone skips it: io::Error's source is its wrapped error's source.
+        let by_source = std::iter::successors(
+            Some(&outer as &(dyn std::error::Error + 'static)),
+            |cause| cause.source(),
+        );
+        assert!(!by_source.into_iter().any(is_tls));
+        assert!(causes(&outer).any(is_tls));
+        assert_eq!(causes(&outer).count(), 3, "outer, io, rustls");
     }
 
     #[test]
