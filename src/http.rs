@@ -4,6 +4,7 @@
 //! another origin), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
+mod dns;
 mod proxy;
 mod trust;
 
@@ -136,12 +137,7 @@ impl Answer {
     }
 
     pub fn is_json(&self) -> bool {
-        self.header(header::CONTENT_TYPE.as_str())
-            .map(|ct| {
-                let ct = ct.to_ascii_lowercase();
-                ct.starts_with("application/json") || ct.contains("+json")
-            })
-            .unwrap_or(false)
+        is_json_type(&self.headers)
     }
 
     pub fn is_redirect(&self) -> bool {
@@ -176,7 +172,8 @@ pub enum TransportError {
     Refused,
     #[error("the store did not answer in time")]
     Timeout,
-    #[error("{0}")]
+    /// Shown with its advice: `api` and `run` say no more than this.
+    #[error("{0}. {advice}", advice = .0.advice())]
     Tls(TlsProblem),
     #[error("the store sent an answer larger than {}", size_in_words(*.limit))]
     TooLarge { limit: usize },
@@ -184,10 +181,25 @@ pub enum TransportError {
     HeadersTooLarge,
     #[error("the store closed the connection before its answer was complete")]
     Cut,
+    /// A plain http request went to a port that speaks HTTPS (checked by connecting to it with
+    /// TLS). `https` is the same host and port with https://.
+    #[error("this port speaks HTTPS, not plain http; use {https}")]
+    HttpsPort { https: String },
     #[error("the connection failed: {0}")]
     Other(String),
     #[error("{0}")]
     Proxy(ProxyFailure),
+}
+
+fn is_json_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("application/json") || ct.contains("+json")
+        })
+        .unwrap_or(false)
 }
 
 /// A byte count as limits are stated: whole MiB where it is one, else KiB.
@@ -272,6 +284,8 @@ pub enum TlsProblem {
     /// The server refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with
     /// authenticated encryption): it offers only outdated ones, such as TLS 1.0 or CBC ciphers.
     Outdated,
+    /// The server answered the TLS handshake with something that is not TLS (plain http).
+    NotTls,
     /// Anything else, already in words.
     Other(String),
 }
@@ -294,6 +308,10 @@ impl std::fmt::Display for TlsProblem {
             TlsProblem::Outdated => f.write_str(
                 "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers",
             ),
+            TlsProblem::NotTls => write!(
+                f,
+                "the secure connection failed: the server did not speak TLS as expected (is it serving plain http on this port?)"
+            ),
             TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
         }
     }
@@ -304,10 +322,10 @@ impl TlsProblem {
     pub fn advice(&self) -> &'static str {
         match self {
             TlsProblem::UnknownIssuer => {
-                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if you trust this store's private CA, pass its certificate with --ca-cert PATH."
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if you trust this store's private CA, pass its certificate with --ca-cert PATH (needed once: the account remembers it once linked with `woolink connect --ca-cert PATH`)."
             }
             TlsProblem::SelfSigned => {
-                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if this is your own server, pass its certificate with --ca-cert PATH (a PEM file holding the server's certificate; its host name and dates are still checked)."
+                "Install a certificate from a public authority (for example Let's Encrypt) on the server or, if this is your own server, pass its certificate with --ca-cert PATH (a PEM file holding the server's certificate; its host name and dates are still checked; the account remembers it once linked with `woolink connect --ca-cert PATH`)."
             }
             TlsProblem::Expired => {
                 "Renew the certificate on the server (or correct this computer's clock)."
@@ -318,7 +336,7 @@ impl TlsProblem {
             TlsProblem::Outdated => {
                 "Ask the host to enable TLS 1.2 or 1.3 with current ciphers (ECDHE with AES-GCM or ChaCha20-Poly1305); browsers are dropping the old ones too."
             }
-            TlsProblem::Other(_) => {
+            TlsProblem::NotTls | TlsProblem::Other(_) => {
                 "Check the server's HTTPS set-up (for example with an online SSL checker)."
             }
         }
@@ -356,6 +374,8 @@ impl HttpClient {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .retry(reqwest::retry::never())
+            // The system's resolver, as reqwest's own; its failures have a type of their own.
+            .dns_resolver(dns::SystemResolver)
             // reqwest would read the proxy variables itself, and ignore malformed ones.
             .no_proxy();
         let proxies = Arc::new(Proxies::from_env()?);
@@ -428,6 +448,8 @@ impl HttpClient {
             debug(&format!("request {line}{auth}"));
             line
         });
+        // A plain http request is checked for having reached an HTTPS port, if it fails.
+        let plain_url = (request.url.scheme() == "http").then(|| request.url.clone());
         let mut builder = self.client.request(request.method, request.url);
         if let Some(body) = body {
             builder = builder
@@ -438,10 +460,27 @@ impl HttpClient {
             let (user, password) = login.user_and_password();
             builder = builder.basic_auth(user, Some(password));
         }
-        let sent = match tokio::time::timeout_at(deadline, builder.send()).await {
+        let mut not_http = false;
+        let mut sent = match tokio::time::timeout_at(deadline, builder.send()).await {
             Err(_) => Err(TransportError::Timeout),
-            Ok(result) => result.map_err(|err| classify(err, proxy.as_ref())),
+            Ok(result) => result.map_err(|err| {
+                not_http = answer_was_not_http(&err);
+                classify(err, proxy.as_ref())
+            }),
         };
+        if let Some(url) = plain_url {
+            // What a TLS port makes of a plain request: TLS bytes back (not HTTP), the
+            // connection closed, or a web server's own 400 page ("The plain HTTP request was
+            // sent to HTTPS port"). A WooCommerce 400 is JSON, and is left alone.
+            let suspect = match &sent {
+                Err(TransportError::Cut) => true,
+                Err(_) => not_http,
+                Ok(response) => response.status() == 400 && !is_json_type(response.headers()),
+            };
+            if suspect && let Some(https) = self.speaks_https(&url).await {
+                sent = Err(TransportError::HttpsPort { https });
+            }
+        }
         let response = match sent {
             Ok(response) => response,
             Err(err) => {
@@ -463,6 +502,30 @@ impl HttpClient {
             started,
             shown,
         })
+    }
+}
+
+impl HttpClient {
+    /// `url`'s host and port with https://, when that port completes (or gets as far as
+    /// judging certificates in) a TLS handshake: it speaks HTTPS. Nothing but a GET of `/`
+    /// with no credentials is sent.
+    async fn speaks_https(&self, url: &Url) -> Option<String> {
+        let port = url.port_or_known_default()?;
+        let mut https = url.clone();
+        https.set_scheme("https").ok()?;
+        https.set_port(Some(port)).ok()?;
+        https.set_path("/");
+        https.set_query(None);
+        https.set_fragment(None);
+        let _ = https.set_username("");
+        let _ = https.set_password(None);
+        let checked = Box::pin(self.open(Request::get(https.clone()), None, 0)).await;
+        let spoke_tls = match checked {
+            Ok(_) => true,
+            Err(TransportError::Tls(problem)) => problem != TlsProblem::NotTls,
+            Err(_) => false,
+        };
+        spoke_tls.then(|| https.origin().ascii_serialization())
     }
 }
 
@@ -705,37 +768,59 @@ fn classify_direct(err: reqwest::Error) -> TransportError {
     if err.is_timeout() {
         return TransportError::Timeout;
     }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(current) = source {
-        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+    for cause in causes(&err) {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return TransportError::Tls(tls_problem(tls));
         }
-        let text = current.to_string();
-        if text.contains("dns error") || text.contains("failed to lookup address") {
+        if cause.is::<dns::DnsFailure>() {
             return TransportError::Dns;
         }
-        // hyper's words for a response head over its limit (about 400 KiB or 100 headers).
-        if text.contains("message head is too large") || text.contains("too many headers") {
-            return TransportError::HeadersTooLarge;
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            // A response head over hyper's limit (about 400 KiB or 100 headers).
+            if hyper.is_parse_too_large() {
+                return TransportError::HeadersTooLarge;
+            }
+            if hyper.is_incomplete_message() {
+                return TransportError::Cut;
+            }
+            if hyper.is_timeout() {
+                return TransportError::Timeout;
+            }
         }
-        if text.contains("connection closed before message completed") {
-            return TransportError::Cut;
-        }
-        source = current.source();
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return TransportError::Refused,
                 std::io::ErrorKind::TimedOut => return TransportError::Timeout,
                 _ => {}
             }
-            // io::Error::source() skips the error it wraps, and rustls' error may be wrapped
-            // twice: descend into the wrapped error instead.
-            if let Some(inner) = io.get_ref() {
-                source = Some(inner);
-            }
         }
     }
     TransportError::Other(innermost_message(err))
+}
+
+/// Whether the server answered with bytes that are not HTTP (hyper could not parse them).
+fn answer_was_not_http(err: &reqwest::Error) -> bool {
+    causes(err).any(|cause| {
+        cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|hyper| hyper.is_parse() && !hyper.is_parse_too_large())
+    })
+}
+
+/// `err` and its causes, outermost first. `io::Error::source()` skips the error it wraps (and
+/// rustls' error may be wrapped twice), so the walk descends into the wrapped error instead.
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |current| {
+        match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        }
+    })
 }
 
 /// A failure to connect through `proxy`: the proxy's, unless it got as far as the store.
@@ -803,21 +888,10 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
     }
 }
 
-/// The text of each error in the chain below reqwest's own (whose text names the URL).
+/// The text of each error in the chain below reqwest's own (whose text names the URL):
+/// hyper-util's and reqwest's proxy errors are private types, known only by their words.
 fn error_texts(err: &reqwest::Error) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut source = std::error::Error::source(err);
-    while let Some(current) = source {
-        texts.push(current.to_string());
-        source = current.source();
-        if let Some(inner) = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            source = Some(inner);
-        }
-    }
-    texts
+    causes(err).skip(1).map(|cause| cause.to_string()).collect()
 }
 
 fn tls_problem(err: &rustls::Error) -> TlsProblem {
@@ -867,10 +941,7 @@ fn tls_problem(err: &rustls::Error) -> TlsProblem {
         ),
         rustls::Error::InvalidMessage(_)
         | rustls::Error::InappropriateMessage { .. }
-        | rustls::Error::InappropriateHandshakeMessage { .. } => {
-            "the server did not speak TLS as expected (is it serving plain http on this port?)"
-                .to_owned()
-        }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => return TlsProblem::NotTls,
         rustls::Error::PeerMisbehaved(why) => format!(
             "the server broke the TLS protocol ({})",
             identifier_words(why)
@@ -997,6 +1068,10 @@ mod tests {
                 "unhandled critical extension",
             ),
             (rustls::Error::DecryptError, "decrypt error"),
+            (
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+                "plain http on this port",
+            ),
         ];
         for (err, needle) in cases {
             let shown = TransportError::Tls(tls_problem(&err)).to_string();
@@ -1010,6 +1085,23 @@ mod tests {
             ))),
             TlsProblem::SelfSigned
         );
+    }
+
+    #[test]
+    fn the_cause_walk_reaches_the_error_an_io_error_wraps() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let outer = Outer(std::io::Error::other(rustls::Error::DecryptError));
+        let is_tls = |cause: &(dyn std::error::Error + 'static)| cause.is::<rustls::Error>();
+        // `source()` alone skips it: io::Error's source is its wrapped error's source.
+        let by_source = std::iter::successors(
+            Some(&outer as &(dyn std::error::Error + 'static)),
+            |cause| cause.source(),
+        );
+        assert!(!by_source.into_iter().any(is_tls));
+        assert!(causes(&outer).any(is_tls));
+        assert_eq!(causes(&outer).count(), 3, "outer, io, rustls");
     }
 
     #[test]

@@ -162,6 +162,9 @@ pub fn save(
             undo: Box::new(undo),
         });
     }
+    if let Some(old) = &replaced {
+        crate::ca_copy::release(dir, old, &index.accounts);
+    }
     let old_secret = replaced
         .as_ref()
         .and_then(|old| remove_old_secret(store, old, &id));
@@ -280,6 +283,7 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
         name: name.to_owned(),
         source,
     })?;
+    crate::ca_copy::release(dir, &account, &index.accounts);
     Ok(Removed { account, secret })
 }
 

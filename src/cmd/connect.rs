@@ -243,6 +243,8 @@ struct SaveTarget {
     existing: Vec<Account>,
     force: bool,
     interactive: bool,
+    /// `--ca-cert`: a copy is kept with the account.
+    ca_cert: Option<PathBuf>,
 }
 
 /// What happened to the account connect kept.
@@ -281,6 +283,7 @@ impl SaveTarget {
             existing,
             force: args.force,
             interactive,
+            ca_cert: args.net.ca_cert.clone(),
         })
     }
 
@@ -321,8 +324,10 @@ impl SaveTarget {
             None if self.interactive => input::ask_account_name(Some(default_name), name_problem)?,
             None => default_name.to_owned(),
         };
+        // The CA certificate given is kept beside the index, named by its content.
+        let ca_cert = crate::ca_copy::keep_given(&self.dir, self.ca_cert.as_deref())?;
         let (account, existing) = loop {
-            let account = self.account(&name, input, report);
+            let account = self.account(&name, input, report, ca_cert.clone());
             let taken = self.existing.iter().find(|old| old.name == name);
             // With --force the name is replaced whoever took it, even a connect running at
             // the same time: the index is decided under its lock, not from this earlier read.
@@ -383,7 +388,13 @@ impl SaveTarget {
     }
 
     /// The account record for what the probe proved, as `name`.
-    fn account(&self, name: &str, input: &ConnectInput, report: &ProbeReport) -> Account {
+    fn account(
+        &self,
+        name: &str,
+        input: &ConnectInput,
+        report: &ProbeReport,
+        ca_cert: Option<String>,
+    ) -> Account {
         let now = crate::account::timestamp_now();
         Account {
             name: name.to_owned(),
@@ -394,6 +405,7 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site_name.clone(),
+            ca_cert,
             linked_at: now.clone(),
             verified_at: now,
         }

@@ -59,7 +59,7 @@ pub async fn run(args: VerifyArgs) -> Result<(), Error> {
         }
         return finish(&[], args.output.json);
     }
-    let http = super::http_client(&args.net)?;
+    let mut clients = super::Clients::new(&args.net)?;
     if !args.output.json {
         output::status(&format!(
             "Checking {} account{} ...",
@@ -68,7 +68,7 @@ pub async fn run(args: VerifyArgs) -> Result<(), Error> {
         ));
     }
     let timeout = Duration::from_secs(args.net.timeout);
-    let mut results = check_all(&dir, chosen, &http, timeout).await;
+    let mut results = check_all(&dir, chosen, &mut clients, timeout).await;
     record(&dir, &mut results)?;
     finish(&results, args.output.json)
 }
@@ -102,7 +102,7 @@ impl Checked {
 async fn check_all(
     dir: &std::path::Path,
     accounts: Vec<Account>,
-    http: &HttpClient,
+    clients: &mut super::Clients<'_>,
     timeout: Duration,
 ) -> Vec<Checked> {
     let mut stores = Stores::new(dir);
@@ -126,6 +126,21 @@ async fn check_all(
             }));
             continue;
         };
+        // Each account trusts its own CA copy, or --ca-cert.
+        let http = match clients.for_account(dir, &account) {
+            Ok(http) => http,
+            Err(err) => {
+                results.push(Some(Checked {
+                    message: Some(err.to_string()),
+                    status: err.kind(),
+                    code: err.exit_code(),
+                    account,
+                    changes: Vec::new(),
+                    report: None,
+                }));
+                continue;
+            }
+        };
         let credentials = match stores.credentials(&account) {
             Ok(credentials) => credentials,
             Err(failed) => {
@@ -139,7 +154,7 @@ async fn check_all(
         let start = linked::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
-        let (http, permits) = (http.clone(), permits.clone());
+        let permits = permits.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
             let proven = prove(&http, store, start, &account, &credentials, timeout).await;

@@ -415,6 +415,10 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
     let store_text = store.shown();
     match cause {
         TransportError::Timeout => ProbeError::TimedOut { store: store_text },
+        TransportError::HttpsPort { https } => ProbeError::HttpsPort {
+            store: store_text,
+            https,
+        },
         cause @ (TransportError::TooLarge { .. }
         | TransportError::HeadersTooLarge
         | TransportError::Cut) => ProbeError::BrokenAnswer {
