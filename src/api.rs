@@ -9,6 +9,8 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
+use crate::safe_url::{DisplaySafeUrl, is_credential_param, without_credentials};
+
 use crate::http::{Answer, TransportError};
 use crate::keys::Credentials;
 use crate::linked::BadApiRoot;
@@ -49,7 +51,7 @@ pub enum ApiError {
     #[error("{method} {url}: {cause}")]
     Transport {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         cause: TransportError,
     },
     #[error(
@@ -57,13 +59,13 @@ pub enum ApiError {
     )]
     Redirected {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         location: String,
     },
     #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::output::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::output::visible_line(m))).unwrap_or_default())]
     Status {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         status: u16,
         code: Option<String>,
         message: Option<String>,
@@ -73,13 +75,13 @@ pub enum ApiError {
     )]
     NotJson {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         status: u16,
     },
     #[error(
         "the store's next page is at another address ({next}); woolink sends credentials only to the account's API root, so it stopped"
     )]
-    OffSiteNextPage { next: String },
+    OffSiteNextPage { next: DisplaySafeUrl },
     #[error(
         "stopped after {MAX_PAGES} pages; ask for fewer results (e.g. a filter or per_page=100)"
     )]
@@ -89,7 +91,7 @@ pub enum ApiError {
     #[error("{method} {url}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.method, *.status))]
     Unprinted {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         status: u16,
         /// Boxed: it would make every `Result<_, Error>` larger.
         cause: Box<TransportError>,
@@ -99,7 +101,7 @@ pub enum ApiError {
     #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again after {}", crate::output::visible_line(r))).unwrap_or_default())]
     Busy {
         method: String,
-        url: String,
+        url: DisplaySafeUrl,
         status: u16,
         retry_after: Option<String>,
     },
@@ -202,41 +204,6 @@ impl ApiError {
             ApiError::Unprinted { .. } => "answer_unprinted",
             ApiError::Busy { .. } => "store_busy",
         }
-    }
-}
-
-/// Query parameters that carry credentials, in any of the three ways woolink sends them.
-pub fn is_credential_param(name: &str) -> bool {
-    name == "consumer_key" || name == "consumer_secret" || name.starts_with("oauth_")
-}
-
-/// `url` with every credential parameter removed: the only way woolink shows a URL.
-pub fn without_credentials(url: &Url) -> Url {
-    let mut clean = url.clone();
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| !is_credential_param(name))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        clean.set_query(None);
-    } else {
-        clean.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    clean.set_username("").ok();
-    clean.set_password(None).ok();
-    clean
-}
-
-/// Same as [`without_credentials`], for a URL that may not parse (shown up to its query).
-pub fn shown(location: &str) -> String {
-    match Url::parse(location) {
-        Ok(url) => without_credentials(&url).to_string(),
-        Err(_) => location
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
     }
 }
 
@@ -441,7 +408,7 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
     let next = without_credentials(&next);
     if outside_namespace(root, &next).is_some() {
         return Err(ApiError::OffSiteNextPage {
-            next: next.to_string(),
+            next: DisplaySafeUrl::new(&next),
         });
     }
     Ok(Some(next))
@@ -449,11 +416,11 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
 
 /// What a non-2xx answer means. `None` for 2xx.
 pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
-    let (method, url) = (method.to_string(), without_credentials(url).to_string());
+    let (method, url) = (method.to_string(), DisplaySafeUrl::new(url));
     if answer.is_redirect() {
         let location = answer
             .header("location")
-            .map(shown)
+            .map(|location| DisplaySafeUrl::shown(location).to_string())
             .unwrap_or_else(|| "another address".to_owned());
         return Some(ApiError::Redirected {
             method,

@@ -22,6 +22,7 @@ pub mod oauth;
 pub mod output;
 mod private_file;
 pub mod probe;
+pub mod safe_url;
 pub mod store_json;
 pub mod store_url;
 pub mod term;

@@ -18,5 +18,5 @@ fuzz_target!(|data: &[u8]| {
         .expect("a normalized URL parses again");
     assert_eq!(again, url, "normalizing is idempotent for {text:?}");
     assert_eq!(again.as_url().host_str(), url.as_url().host_str());
-    let _ = woolink::http::redacted_url(url.as_url());
+    let _ = woolink::safe_url::redacted(url.as_url());
 });

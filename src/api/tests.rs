@@ -133,9 +133,12 @@ fn shown_urls_carry_no_credentials() {
     ];
     for (input, expected) in cases {
         assert_eq!(without_credentials(&url(input)).as_str(), expected);
-        assert_eq!(shown(input), expected);
+        assert_eq!(DisplaySafeUrl::shown(input).to_string(), expected);
     }
-    assert_eq!(shown("not a url?consumer_secret=cs_2"), "not a url");
+    assert_eq!(
+        DisplaySafeUrl::shown("not a url?consumer_secret=cs_2").to_string(),
+        "not a url"
+    );
 }
 
 #[test]
@@ -320,7 +323,7 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     assert!(shown.contains("consumer_secret=[redacted]"), "{shown}");
     let err = ApiError::Status {
         method: "GET".to_owned(),
-        url: "https://s.example/wp-json/wc/v3/x".to_owned(),
+        url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/x")),
         status: 401,
         code: Some("bad".to_owned()),
         message: Some(format!("Consumer key {key} is invalid")),
@@ -393,7 +396,7 @@ fn only_a_busy_answer_that_says_when_is_retried_and_writes_only_on_429() {
 fn a_lost_answer_still_tells_what_the_store_answered() {
     let lost = |method: &str, status, cause, partly_printed| ApiError::Unprinted {
         method: method.to_owned(),
-        url: "https://s.example/wp-json/wc/v3/products".to_owned(),
+        url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/products")),
         status,
         cause: Box::new(cause),
         partly_printed,

@@ -16,6 +16,7 @@ use crate::http::{Answer, HttpClient, Opened, TransportError};
 use crate::keys::Credentials;
 use crate::output;
 use crate::probe::root;
+use crate::safe_url::DisplaySafeUrl;
 use crate::term::{self, Progress};
 
 pub async fn run(args: ApiArgs) -> Result<(), Error> {
@@ -127,7 +128,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         } else {
             Some(answer.json().ok_or_else(|| ApiError::NotJson {
                 method: method.to_string(),
-                url: api::without_credentials(&url).to_string(),
+                url: DisplaySafeUrl::new(&url),
                 status: answer.status,
             })?)
         };
@@ -189,7 +190,7 @@ impl Sender<'_> {
                 .await
                 .map_err(|cause| ApiError::Transport {
                     method: self.method.to_string(),
-                    url: api::without_credentials(url).to_string(),
+                    url: DisplaySafeUrl::new(url),
                     cause,
                 })?;
             let retry_after = opened
@@ -221,7 +222,7 @@ impl Sender<'_> {
     fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
         ApiError::Unprinted {
             method: self.method.to_string(),
-            url: api::without_credentials(url).to_string(),
+            url: DisplaySafeUrl::new(url),
             status,
             cause: Box::new(cause),
             partly_printed: partly,
