@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use crate::store::{TestKey, TestStore};
+
 /// A test run of woolink, with its own home and config folder.
 pub struct Woolink {
     home: TempDir,
@@ -217,4 +219,92 @@ impl Outcome {
             panic!("stdout is not one JSON document ({err}):\n{}", self.stdout)
         })
     }
+}
+
+/// Replaces what changes from run to run (ports, key suffixes, times, temp folders) with
+/// placeholders, so snapshots of what people read hold only what woolink decides.
+pub struct Redactor {
+    pairs: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// Nothing but temp folders replaced.
+    pub fn new() -> Self {
+        Self { pairs: Vec::new() }
+    }
+
+    /// The store's port as `PORT` and the key's last seven characters as `SUFFIX7`.
+    pub fn for_store(store: &TestStore, key: &TestKey) -> Self {
+        Self::new().port_of(store, "PORT").key(key, "SUFFIX7")
+    }
+
+    /// Another store's (or server's) port, as `label`.
+    pub fn port_of(self, store: &TestStore, label: &str) -> Self {
+        let port = store.origin().rsplit(':').next().unwrap().to_owned();
+        self.port(&port, label)
+    }
+
+    /// A port, as `label`, wherever it follows a colon; default account names keep the port
+    /// after a dash.
+    pub fn port(self, port: &str, label: &str) -> Self {
+        self.also(&format!(":{port}"), &format!(":{label}"))
+            .also(&format!("localhost-{port}"), &format!("localhost-{label}"))
+            .also(&format!("127.0.0.1-{port}"), &format!("127.0.0.1-{label}"))
+    }
+
+    /// The key's last seven characters (all woolink ever shows of it), as `label`.
+    pub fn key(self, key: &TestKey, label: &str) -> Self {
+        let suffix = key.key[key.key.len() - 7..].to_owned();
+        self.also(&suffix, label)
+    }
+
+    pub fn also(mut self, from: &str, to: &str) -> Self {
+        self.pairs.push((from.to_owned(), to.to_owned()));
+        self
+    }
+
+    pub fn apply(&self, text: &str) -> String {
+        let text = self
+            .pairs
+            .iter()
+            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to));
+        temp_names_replaced(&text)
+    }
+
+    /// Both streams, whole, under headers.
+    pub fn both(&self, outcome: &Outcome) -> String {
+        format!(
+            "--- stdout\n{}--- stderr\n{}",
+            self.apply(&outcome.stdout),
+            self.apply(&outcome.stderr)
+        )
+    }
+}
+
+/// `text` with the random part of every temp folder name (`.tmpAbC123`, as the tempfile
+/// crate names them) replaced by `XXXXXX`.
+fn temp_names_replaced(text: &str) -> String {
+    const MARK: &str = ".tmp";
+    const RANDOM: usize = 6;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let (before, from_mark) = rest.split_at(at);
+        out.push_str(before);
+        out.push_str(MARK);
+        let after = &from_mark[MARK.len()..];
+        let random = after
+            .bytes()
+            .take(RANDOM)
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        if random == RANDOM {
+            out.push_str("XXXXXX");
+            rest = &after[RANDOM..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }

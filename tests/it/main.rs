@@ -13,6 +13,7 @@ mod input;
 mod keychain;
 mod keychain_selftest;
 mod linking;
+mod messages;
 mod private_ca;
 mod proxy;
 mod proxy_server;

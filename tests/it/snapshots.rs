@@ -1,7 +1,7 @@
 //! Snapshots of what people read: help texts, and connect's and accounts' human and JSON
 //! output, with store-specific values (port, key suffix, times) replaced by placeholders.
 
-use crate::harness::{Outcome, Woolink};
+use crate::harness::{Outcome, Redactor, Woolink};
 use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
 
 /// Help at a fixed width, whatever the terminal running the tests.
@@ -22,46 +22,6 @@ fn help_texts() {
     insta::assert_snapshot!("accounts_help", help(&["accounts", "--help"]));
     insta::assert_snapshot!("accounts_list_help", help(&["accounts", "list", "--help"]));
     insta::assert_snapshot!("completions_help", help(&["completions", "--help"]));
-}
-
-struct Redactor {
-    pairs: Vec<(String, String)>,
-}
-
-impl Redactor {
-    fn for_store(store: &TestStore, key: &TestKey) -> Self {
-        let port = store.url().rsplit(':').next().unwrap().to_owned();
-        Self {
-            pairs: vec![
-                (format!(":{port}"), ":PORT".to_owned()),
-                // Default account names keep the port too.
-                (format!("localhost-{port}"), "localhost-PORT".to_owned()),
-                (
-                    key.key[key.key.len() - 7..].to_owned(),
-                    "SUFFIX7".to_owned(),
-                ),
-            ],
-        }
-    }
-
-    fn also(mut self, from: &str, to: &str) -> Self {
-        self.pairs.push((from.to_owned(), to.to_owned()));
-        self
-    }
-
-    fn apply(&self, text: &str) -> String {
-        self.pairs
-            .iter()
-            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
-    }
-
-    fn both(&self, outcome: &Outcome) -> String {
-        format!(
-            "--- stdout\n{}--- stderr\n{}",
-            self.apply(&outcome.stdout),
-            self.apply(&outcome.stderr)
-        )
-    }
 }
 
 fn store_with(key: &TestKey) -> TestStore {
