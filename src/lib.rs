@@ -31,7 +31,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use cli::{AccountsCommand, Cli, Command};
-pub use error::Error;
+pub use error::{Error, Outcome};
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
@@ -67,35 +67,38 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     output::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
-    // `woolink run` ends with its command's exit code.
-    let mut exit = None;
-    let result = match cli.command {
-        Command::Connect(args) => cmd::connect::run(args).await,
-        Command::Accounts(AccountsCommand::Verify(args)) => cmd::verify::run(args).await,
-        Command::Accounts(command) => cmd::accounts::run(command),
+    let result: Result<Outcome, Error> = match cli.command {
+        Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),
+        Command::Accounts(command) => cmd::accounts::run(command).await,
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
-        Command::Api(args) => cmd::api::run(args).await,
-        Command::Run(args) => cmd::run::run(args).await.map(|code| exit = Some(code)),
+        Command::Api(args) => cmd::api::run(args).await.map(Outcome::from),
+        Command::Run(args) => cmd::run::run(args).await,
     };
-    if let Some(code) = exit {
-        return code;
-    }
     match result {
-        Ok(()) => 0,
+        Ok(outcome) => {
+            if let Some(message) = outcome.failure() {
+                print_error(&message);
+            }
+            outcome.exit_code()
+        }
         Err(err) => {
-            let paint = term::Paint::stderr();
             // Errors may quote what a store or the index said: shown, never obeyed.
-            let message = err.to_string();
-            output::warning(&format!(
-                "{} {}",
-                paint.red(&paint.bold("error:")),
-                output::visible(&message)
-            ));
-            if json && !err.json_printed() {
+            print_error(&err.to_string());
+            if json {
                 let _ = output::json_error(&err);
             }
             err.exit_code()
         }
     }
+}
+
+/// The one `error:` line of a failed command, on stderr.
+fn print_error(message: &str) {
+    let paint = term::Paint::stderr();
+    output::warning(&format!(
+        "{} {}",
+        paint.red(&paint.bold("error:")),
+        output::visible(message)
+    ));
 }

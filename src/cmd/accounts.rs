@@ -7,7 +7,7 @@ use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
 use crate::credstore::CredStoreError;
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 use crate::index::Index;
 use crate::input;
 use crate::keys::masked_key;
@@ -16,17 +16,19 @@ use crate::output;
 use crate::probe::keys_admin_url;
 use crate::vault::{self, RemoveError, SecretRemoval};
 
-pub fn run(command: AccountsCommand) -> Result<(), Error> {
+pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
-        AccountsCommand::List { output } => list(output),
-        AccountsCommand::Show { name, output } => show(&name, output),
-        AccountsCommand::Remove { name, yes, output } => remove(&name, yes, output),
+        AccountsCommand::List { output } => list(output).map(Outcome::from),
+        AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
+        AccountsCommand::Remove { name, yes, output } => {
+            remove(&name, yes, output).map(Outcome::from)
+        }
         AccountsCommand::Default {
             name,
             clear,
             output,
-        } => default(name.as_deref(), clear, output),
-        AccountsCommand::Verify(_) => unreachable!("verify is async: lib::run dispatches it"),
+        } => default(name.as_deref(), clear, output).map(Outcome::from),
+        AccountsCommand::Verify(args) => super::verify::run(args).await,
     }
 }
 

@@ -4,19 +4,19 @@
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 use crate::output;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
+pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "woolink", &mut script);
-    output::document(&String::from_utf8_lossy(&script))
+    output::document(&String::from_utf8_lossy(&script)).map(Outcome::from)
 }
 
 /// One manual page: the top-level command, then a section per subcommand with its synopsis,
 /// description and options, so `man woolink` documents everything in one place.
-pub fn man() -> Result<(), Error> {
+pub fn man() -> Result<Outcome, Error> {
     let mut command = Cli::command();
     command.build();
     let mut page = Vec::new();
@@ -37,7 +37,7 @@ pub fn man() -> Result<(), Error> {
             format!("\n{}", String::from_utf8_lossy(&section)).replace("\n.SH ", "\n.SS ");
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
-    output::document(&String::from_utf8_lossy(&page))
+    output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)
 }
 
 /// Every command without subcommands, with its full name ("woolink accounts list").
