@@ -98,7 +98,11 @@ Examples:
   woolink completions zsh > \"${fpath[1]}/_woolink\"
   woolink completions fish > ~/.config/fish/completions/woolink.fish
   woolink completions powershell >> $PROFILE
-  woolink completions elvish >> ~/.config/elvish/rc.elv";
+  woolink completions elvish >> ~/.config/elvish/rc.elv
+
+These complete commands and options. To complete account names too, have the shell ask woolink
+as you type instead (see the README on `woolink completions`), e.g. in ~/.bashrc:
+  source <(COMPLETE=bash woolink)";
 
 const API_EXAMPLES: &str = "\
 Examples:
@@ -286,6 +290,7 @@ pub enum AccountsCommand {
     /// Show one linked store
     #[command(after_help = "Example:\n  woolink accounts show shop.example.com")]
     Show {
+        #[arg(add = crate::linked::complete_account_names())]
         name: String,
         #[command(flatten)]
         output: OutputArgs,
@@ -299,7 +304,7 @@ pub enum AccountsCommand {
     )]
     Default {
         /// The account to make the default (omit to show the current default)
-        #[arg(conflicts_with = "clear")]
+        #[arg(conflicts_with = "clear", add = crate::linked::complete_account_names())]
         name: Option<String>,
         /// Forget the default
         #[arg(long)]
@@ -310,6 +315,7 @@ pub enum AccountsCommand {
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
+        #[arg(add = crate::linked::complete_account_names())]
         name: String,
         /// Do not ask for confirmation
         #[arg(long)]
@@ -320,7 +326,7 @@ pub enum AccountsCommand {
 }
 
 const VERIFY_HELP: &str = "\
-Each account is probed again with its stored key and way of authenticating, up to 32 stores at a
+With no NAME, every linked account is checked. Each account is probed again with its stored key and way of authenticating, up to 32 stores at a
 time. A key that works updates the account's verified time, and its recorded access or
 authentication method when the store's answer changed them.
 
@@ -333,7 +339,7 @@ Exit codes (the most severe problem wins, in this order):
   2  usage: an unknown account name, or an account that needs --allow-http
 
 Examples:
-  woolink accounts verify --all
+  woolink accounts verify                       # every linked account
   woolink accounts verify shop staging --json";
 
 /// Options for reaching stores, shared by the commands that talk to linked ones.
@@ -352,11 +358,11 @@ pub struct NetArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The accounts to check
-    #[arg(value_name = "NAME", required_unless_present = "all")]
+    /// The accounts to check (default: every linked account)
+    #[arg(value_name = "NAME", add = crate::linked::complete_account_names())]
     pub names: Vec<String>,
 
-    /// Check every linked account
+    /// Check every linked account (the same as giving no NAME; kept for scripts)
     #[arg(long, conflicts_with = "names")]
     pub all: bool,
 
@@ -376,7 +382,8 @@ pub struct ApiArgs {
     pub path: String,
 
     /// The account to use (default: the default account, or the only one)
-    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME",
+          add = crate::linked::complete_account_names())]
     pub account: Option<String>,
 
     /// The HTTP method (default: GET, or POST with --input; fields never change it)
@@ -412,7 +419,8 @@ pub struct ApiArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The account to use (default: the default account, or the only one)
-    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME",
+          add = crate::linked::complete_account_names())]
     pub account: Option<String>,
 
     /// The command and its arguments

@@ -28,7 +28,7 @@ pub mod vault;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{AccountsCommand, Cli, Command};
 pub use error::{Error, Outcome};
@@ -37,6 +37,18 @@ pub use error::{Error, Outcome};
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
+    // A shell asking for completions (COMPLETE=SHELL, README on `woolink completions`) gets them and
+    // nothing else happens.
+    let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
+        .try_complete(&args, std::env::current_dir().ok().as_deref());
+    match completing {
+        Ok(false) => {}
+        Ok(true) => return 0,
+        Err(err) => {
+            let _ = err.print();
+            return 2;
+        }
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => {

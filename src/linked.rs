@@ -24,6 +24,32 @@ pub enum SelectError {
     Ambiguous { names: Vec<String> },
 }
 
+/// Completes an argument that names a linked account (shell completion, `COMPLETE=SHELL
+/// woolink`): the names in the index, each with its store's title or address as help. Reads the
+/// index only, never the keychain; a missing or unreadable index completes nothing.
+pub fn complete_account_names() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| {
+        let Ok(accounts) = crate::config::config_dir()
+            .map_err(drop)
+            .and_then(|dir| crate::index::Index::load(&dir).map_err(drop))
+        else {
+            return Vec::new();
+        };
+        accounts
+            .into_iter()
+            .map(|account| {
+                let store = crate::store_url::shown_address(&account.store_url);
+                let help = match &account.store_name {
+                    Some(title) => format!("{title} ({store})"),
+                    None => store,
+                };
+                clap_complete::CompletionCandidate::new(account.name)
+                    .help(Some(crate::output::visible_line(&help).into_owned().into()))
+            })
+            .collect()
+    })
+}
+
 /// The account `requested` names; without a name, the default account, else the only one.
 pub fn select<'a>(
     accounts: &'a [Account],

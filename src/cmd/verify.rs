@@ -120,9 +120,9 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     finish(&results, args.output.json)
 }
 
-/// The named accounts (each once, in the order given) or all of them.
+/// The named accounts (each once, in the order given) or, with none named, all of them.
 fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error> {
-    if args.all {
+    if args.all || args.names.is_empty() {
         return Ok(accounts.to_vec());
     }
     if accounts.is_empty() {

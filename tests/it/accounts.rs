@@ -420,3 +420,57 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
         "{left}"
     );
 }
+
+/// Shell completion (`COMPLETE=SHELL woolink`, clap's dynamic engine) offers the linked
+/// accounts' names wherever a command takes one, with the store as help; read from the index
+/// alone, so no secret can be in the answer.
+#[test]
+fn shell_completion_offers_the_linked_account_names() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    connect(
+        &mut woolink_on_same(&first, &keychain),
+        &store,
+        &key,
+        &["--name", "staging"],
+    )
+    .assert_code(0);
+    let lines = [
+        vec!["woolink", "accounts", "show", ""],
+        vec!["woolink", "accounts", "verify", "shop", ""],
+        vec!["woolink", "accounts", "remove", "st"],
+        vec!["woolink", "api", "--account", ""],
+        vec!["woolink", "run", "--account", ""],
+    ];
+    for line in lines {
+        let mut woolink = woolink_on(&keychain);
+        woolink
+            .env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy())
+            .env("COMPLETE", "fish")
+            .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+            .args(["--"])
+            .args(line.iter().copied());
+        let outcome = woolink.run();
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        let offered: Vec<&str> = outcome
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with('-'))
+            .collect();
+        let expected: Vec<String> = ["shop", "staging"]
+            .iter()
+            .filter(|name| name.starts_with(line[line.len() - 1]))
+            .map(|name| format!("{name}\t{}", store.url()))
+            .collect();
+        assert_eq!(offered, expected, "{line:?}");
+    }
+}
+
+/// A second run in `first`'s config folder and keychain, set up but not run.
+fn woolink_on_same(first: &Woolink, keychain: &PrivateKeychain) -> Woolink {
+    let mut woolink = woolink_on(keychain);
+    woolink.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    woolink
+}

@@ -327,3 +327,26 @@ fn a_missing_keychain_entry_is_reported_with_exit_1() {
     );
     home.assert_secret_not_on_disk(&key.secret);
 }
+
+/// Like `gh auth status`: no name means every linked account, as `--all` (kept for scripts)
+/// does.
+#[test]
+fn verify_with_no_names_checks_every_account() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::ReadWrite);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    link(&home, &store, &key, "staging");
+    for extra in [&[][..], &["--all"][..]] {
+        let outcome = verify(&home, &store, &[extra, &["--json"]].concat());
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        let report = outcome.json();
+        let names: Vec<&str> = report["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["shop", "staging"], "{extra:?}");
+    }
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
