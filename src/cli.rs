@@ -282,8 +282,11 @@ pub enum StoreArg {
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
     /// List linked stores (reads the index only; never unlocks the keychain)
-    #[command(after_help = "Example:\n  woolink accounts list --json")]
+    #[command(after_help = LIST_HELP)]
     List {
+        /// Every column, each value whole (however wide the terminal)
+        #[arg(long)]
+        wide: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -324,6 +327,17 @@ pub enum AccountsCommand {
         output: OutputArgs,
     },
 }
+
+const LIST_HELP: &str = "\
+STORE is the store's title (its address until woolink has seen a title), URL its address. The
+default account is marked (default). At a terminal the table fits its width: the least needed
+columns are left out, then STORE is shortened; to a pipe or file nothing is left out or cut
+(COLUMNS, when set, is the width either way). Times are relative (\"3 days ago\"); --wide shows
+every column and exact times, --json everything.
+
+Examples:
+  woolink accounts list --wide
+  woolink accounts list --json";
 
 const VERIFY_HELP: &str = "\
 With no NAME, every linked account is checked. Each account is probed again with its stored key and way of authenticating, up to 32 stores at a

@@ -68,7 +68,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let json = match &cli.command {
         Command::Connect(args) => args.output.json,
         Command::Accounts(
-            AccountsCommand::List { output }
+            AccountsCommand::List { output, .. }
             | AccountsCommand::Show { output, .. }
             | AccountsCommand::Remove { output, .. }
             | AccountsCommand::Default { output, .. }

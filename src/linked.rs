@@ -24,6 +24,15 @@ pub enum SelectError {
     Ambiguous { names: Vec<String> },
 }
 
+/// What `STORE` (a table column) and `Store:` (a summary row) show everywhere: the store's
+/// title, which is how a person recognises a client, or its address while no title is known.
+pub fn store_label(account: &Account) -> String {
+    match &account.store_name {
+        Some(title) if !title.trim().is_empty() => title.clone(),
+        _ => crate::store_url::shown_address(&account.store_url),
+    }
+}
+
 /// Completes an argument that names a linked account (shell completion, `COMPLETE=SHELL
 /// woolink`): the names in the index, each with its store's title or address as help. Reads the
 /// index only, never the keychain; a missing or unreadable index completes nothing.
@@ -38,10 +47,12 @@ pub fn complete_account_names() -> clap_complete::ArgValueCandidates {
         accounts
             .into_iter()
             .map(|account| {
-                let store = crate::store_url::shown_address(&account.store_url);
-                let help = match &account.store_name {
-                    Some(title) => format!("{title} ({store})"),
-                    None => store,
+                let address = crate::store_url::shown_address(&account.store_url);
+                let store = store_label(&account);
+                let help = if store == address {
+                    address
+                } else {
+                    format!("{store} ({address})")
                 };
                 clap_complete::CompletionCandidate::new(account.name)
                     .help(Some(crate::output::visible_line(&help).into_owned().into()))

@@ -437,7 +437,7 @@ fn human(results: &[Checked]) -> String {
         .map(|c| {
             [
                 c.account.name.clone(),
-                crate::store_url::shown_address(&c.account.store_url),
+                linked::store_label(&c.account),
                 c.status.kind().replace('_', " "),
                 c.account.access.to_string(),
                 c.changes.join("; "),

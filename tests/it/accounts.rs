@@ -74,7 +74,9 @@ fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 
-    let list = again(&woolink, &keychain, &["accounts", "list"]);
+    // Every column: where the secret is, which the default table leaves out when it is the
+    // keychain for every account.
+    let list = again(&woolink, &keychain, &["accounts", "list", "--wide"]);
     list.assert_code(0)
         .assert_stdout_contains("shop")
         .assert_stdout_contains(&store.url())
@@ -473,4 +475,187 @@ fn woolink_on_same(first: &Woolink, keychain: &PrivateKeychain) -> Woolink {
     let mut woolink = woolink_on(keychain);
     woolink.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
     woolink
+}
+
+/// Two stores linked with `--store file` in one config folder (no keychain needed): the first
+/// with no title known (connect finds its API without reading the index), the second with one
+/// (another REST prefix makes connect read the index, and with it the title).
+fn two_linked(long_title: &str) -> (Woolink, TestStore, TestStore, TestKey) {
+    let home = Woolink::new();
+    let (shop, key) = crate::linking::store_with_key(Tls::Valid, Permission::ReadWrite);
+    crate::linking::link(&home, &shop, &key, "shop");
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.site_name = long_title.to_owned();
+    config.rest_prefix = "api".into();
+    let bakery = TestStore::start(config);
+    crate::linking::link(&home, &bakery, &key, "client-bakery");
+    (home, shop, bakery, key)
+}
+
+fn in_folder(home: &Woolink, store: &TestStore, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let mut woolink = crate::linking::follow(home, store);
+    for (name, value) in env {
+        woolink.env(name, *value);
+    }
+    woolink.args(args.iter().copied()).run()
+}
+
+#[test]
+fn the_default_account_is_marked_and_removing_it_says_so() {
+    let (home, shop, _bakery, key) = two_linked("Bakery");
+    let run = |args: &[&str]| {
+        let outcome = in_folder(&home, &shop, args, &[]);
+        outcome.assert_no_secret(&key.secret);
+        outcome
+    };
+    let unset = run(&["accounts", "default"]);
+    unset.assert_code(0);
+    assert_eq!(unset.stdout, "");
+    assert_eq!(
+        unset.stderr,
+        "No default account is set, and 2 accounts are linked: shop, client-bakery. Choose one with `woolink accounts default NAME`.\n"
+    );
+    let unset = run(&["accounts", "default", "--json"]).json();
+    assert_eq!(
+        unset,
+        serde_json::json!({"default": null, "accounts": ["shop", "client-bakery"]})
+    );
+
+    run(&["accounts", "default", "client-bakery"]).assert_code(0);
+    let listed = run(&["accounts", "list"]);
+    let marked: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter(|line| line.contains("(default)"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{}", listed.stdout);
+    assert!(
+        marked[0].starts_with("client-bakery (default)  "),
+        "{}",
+        listed.stdout
+    );
+    let flags: Vec<(String, bool)> = run(&["accounts", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["default"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("shop".to_owned(), false),
+            ("client-bakery".to_owned(), true)
+        ]
+    );
+    let shown = run(&["accounts", "show", "client-bakery"]);
+    assert!(
+        shown
+            .stdout
+            .contains("\nDefault:   yes: used when a command is given no --account\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        run(&["accounts", "show", "shop"])
+            .stdout
+            .contains("\nDefault:   no\n")
+    );
+    assert_eq!(
+        run(&["accounts", "show", "shop", "--json"]).json()["default"],
+        false
+    );
+
+    // Removing another account leaves the default alone and says nothing of it.
+    let other = run(&["accounts", "remove", "shop", "--yes", "--json"]).json();
+    assert_eq!(other["was_default"], false);
+    let removed = run(&["accounts", "remove", "client-bakery", "--yes"]);
+    removed.assert_code(0);
+    assert!(
+        removed.stdout.contains("\nIt was the default account: no account is the default now; choose one with `woolink accounts default NAME`.\n"),
+        "{}",
+        removed.stdout
+    );
+    let index = std::fs::read_to_string(home.config_dir().join("accounts.json")).unwrap();
+    assert!(!index.contains("default"), "{index}");
+    crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn accounts_list_fits_the_width_and_shows_the_store_title() {
+    let title = "Bäckerei Müller – Frische Brötchen und Kuchen seit 1952, Filiale Marktplatz";
+    let (home, shop, bakery, key) = two_linked(title);
+    let list = |args: &[&str], env: &[(&str, &str)]| {
+        let outcome = in_folder(&home, &shop, args, env);
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        outcome.stdout
+    };
+    let width = |text: &str| text.lines().map(|line| line.chars().count()).max().unwrap();
+
+    // 80 columns: every line fits, the titles are shown (the long one shortened), times are
+    // relative.
+    let narrow = list(&["accounts", "list"], &[("COLUMNS", "80")]);
+    assert!(width(&narrow) <= 80, "{narrow}");
+    let lines: Vec<&str> = narrow.lines().collect();
+    assert_eq!(
+        lines[0], "NAME           STORE                                  ACCESS      SECRET",
+        "{narrow}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("shop           {}  ", shop.url())),
+        "no title known: {narrow}"
+    );
+    assert!(
+        lines[2].starts_with("client-bakery  Bäckerei Müller – Frische Brötchen u…  read-write"),
+        "{narrow}"
+    );
+    // Room enough: relative times.
+    let roomy = list(&["accounts", "list"], &[("COLUMNS", "120")]);
+    assert!(
+        roomy.lines().nth(1).unwrap().ends_with("  just now"),
+        "{roomy}"
+    );
+
+    // A pipe: nothing left out or cut.
+    let piped = list(&["accounts", "list"], &[]);
+    assert!(piped.contains(title), "{piped}");
+    assert!(piped.contains(&bakery.url()), "{piped}");
+    assert!(
+        piped.lines().next().unwrap().ends_with("VERIFIED"),
+        "{piped}"
+    );
+
+    // --wide: every column, exact times, however narrow the terminal.
+    let wide = list(&["accounts", "list", "--wide"], &[("COLUMNS", "80")]);
+    let header: Vec<&str> = wide.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME", "STORE", "URL", "KEY", "ACCESS", "AUTH", "SECRET", "LINKED", "VERIFIED"
+        ]
+    );
+    assert!(wide.contains(title) && wide.contains(&shop.url()), "{wide}");
+    let linked_at = list(&["accounts", "list", "--json"], &[]);
+    let linked_at: serde_json::Value = serde_json::from_str(&linked_at).unwrap();
+    assert!(
+        wide.contains(linked_at[0]["linked_at"].as_str().unwrap()),
+        "{wide}"
+    );
+
+    // STORE and Store: are the same thing: the title.
+    let shown = list(&["accounts", "show", "client-bakery"], &[]);
+    assert!(
+        shown.contains(&format!("\nStore:     {title}\n")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("\nURL:       {}\n", bakery.url())),
+        "{shown}"
+    );
 }
