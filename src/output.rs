@@ -246,6 +246,8 @@ fn shorten(text: &str, width: usize) -> Cow<'_, str> {
         used += w;
         shortened.push(c);
     }
+    // "Bücher …" reads as a cut word; "Bücher…" does not.
+    shortened.truncate(shortened.trim_end().len());
     shortened.push('…');
     Cow::Owned(shortened)
 }
@@ -392,7 +394,7 @@ mod tests {
         assert_eq!(
             fitted_table(&columns, &rows, Some(30)),
             "NAME  STORE\n\
-             shop  Bücher und Schreibwaren …\n"
+             shop  Bücher und Schreibwaren…\n"
         );
         for width in [1, 20, 30, 40, 50, 60, 80] {
             let fitted = fitted_table(&columns, &rows, Some(width));
