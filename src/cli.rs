@@ -65,7 +65,7 @@ pub enum Command {
     /// Link a store: check a REST API key against the live store, then keep it
     #[command(after_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
-    /// List, show, verify and remove linked stores
+    /// List, show, verify, rename and remove linked stores
     #[command(subcommand, after_help = ACCOUNTS_EXAMPLES)]
     Accounts(AccountsCommand),
     /// Send one authenticated request to a linked store's WooCommerce REST API
@@ -90,6 +90,7 @@ const ACCOUNTS_EXAMPLES: &str = "\
 Examples:
   woolink accounts list
   woolink accounts show shop.example.com --json
+  woolink accounts rename shop.example.com client-shop
   woolink accounts remove shop.example.com --yes";
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -315,6 +316,17 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Rename a linked store's account: its keychain entry and its index entry
+    #[command(after_help = RENAME_HELP)]
+    Rename {
+        /// The account's name now
+        #[arg(add = crate::linked::complete_account_names())]
+        old: String,
+        /// Its new name: 1 to 64 letters, digits, dots, dashes or underscores
+        new: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
@@ -327,6 +339,15 @@ pub enum AccountsCommand {
         output: OutputArgs,
     },
 }
+
+const RENAME_HELP: &str = "\
+The secret is written under the new name first, then the account index is updated, then the
+entry under the old name is deleted: if woolink is stopped on the way, the secret is never lost
+(at worst a copy is left under one of the names, which the next rename or connect replaces).
+The default account stays the default under its new name. Nothing is sent to the store.
+
+Example:
+  woolink accounts rename shop.example.com client-shop";
 
 const LIST_HELP: &str = "\
 STORE is the store's title (its address until woolink has seen a title), URL its address. The

@@ -12,7 +12,7 @@ use crate::keys::KeyError;
 use crate::linked::SelectError;
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
-use crate::vault::{RemoveError, SaveError};
+use crate::vault::{RemoveError, RenameError, SaveError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -71,6 +71,8 @@ pub enum Error {
     #[error("{0}")]
     Remove(#[from] RemoveError),
     #[error("{0}")]
+    Rename(#[from] RenameError),
+    #[error("{0}")]
     Select(#[from] SelectError),
     #[error(
         "the secret of \"{name}\" is missing from the {storage}; link the store again with `woolink connect --name {name} --force`"
@@ -105,12 +107,14 @@ impl Error {
             | Error::EnvFile(_)
             | Error::InvalidName(_)
             | Error::Save(SaveError::NameTaken { .. })
-            | Error::Remove(RemoveError::NotFound { .. }) => 2,
+            | Error::Remove(RemoveError::NotFound { .. })
+            | Error::Rename(RenameError::NotFound { .. } | RenameError::NameTaken { .. }) => 2,
             Error::Config(_)
             | Error::CredStore(_)
             | Error::Index(_)
             | Error::Save(_)
-            | Error::Remove(_) => 1,
+            | Error::Remove(_)
+            | Error::Rename(_) => 1,
             Error::Probe(err) => err.exit_code(),
             Error::NeedsWrite { .. } => 4,
             Error::Select(_) => 2,
@@ -148,6 +152,9 @@ impl Error {
             Error::Save(_) => "save",
             Error::Remove(RemoveError::NotFound { .. }) => "no_such_account",
             Error::Remove(_) => "remove",
+            Error::Rename(RenameError::NotFound { .. }) => "no_such_account",
+            Error::Rename(RenameError::NameTaken { .. }) => "name_taken",
+            Error::Rename(_) => "rename",
             Error::Select(SelectError::NoneLinked) => "no_accounts",
             Error::Select(SelectError::NotFound { .. }) => "no_such_account",
             Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",

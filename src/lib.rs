@@ -71,6 +71,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             AccountsCommand::List { output, .. }
             | AccountsCommand::Show { output, .. }
             | AccountsCommand::Remove { output, .. }
+            | AccountsCommand::Rename { output, .. }
             | AccountsCommand::Default { output, .. }
             | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
         ) => output.json,

@@ -24,6 +24,16 @@ pub enum SelectError {
     Ambiguous { names: Vec<String> },
 }
 
+/// Account names go into keychain entries, file contents and command lines: they are kept
+/// plain (checked by `connect --name` and `accounts rename`).
+pub fn check_name(name: &str) -> Result<(), crate::error::Error> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if name.is_empty() || name.len() > 64 || !name.chars().all(plain) {
+        return Err(crate::error::Error::InvalidName(name.to_owned()));
+    }
+    Ok(())
+}
+
 /// What `STORE` (a table column) and `Store:` (a summary row) show everywhere: the store's
 /// title, which is how a person recognises a client, or its address while no title is known.
 pub fn store_label(account: &Account) -> String {

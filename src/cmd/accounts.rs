@@ -14,7 +14,7 @@ use crate::keys::masked_key;
 use crate::linked;
 use crate::output;
 use crate::probe::keys_admin_url;
-use crate::vault::{self, RemoveError, SecretRemoval};
+use crate::vault::{self, RemoveError, SecretMove, SecretRemoval};
 
 pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
@@ -22,6 +22,9 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
         AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
         AccountsCommand::Remove { name, yes, output } => {
             remove(&name, yes, output).map(Outcome::from)
+        }
+        AccountsCommand::Rename { old, new, output } => {
+            rename(&old, &new, output).map(Outcome::from)
         }
         AccountsCommand::Default {
             name,
@@ -307,6 +310,98 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         "Removed \"{name}\": {secret} and its entry from the account index.\n{default}The key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
         removed.account.key_suffix
     ))
+}
+
+/// Renames an account: its secret moves to an entry under the new name, the index follows.
+fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
+    linked::check_name(new)?;
+    if old == new {
+        return Err(Error::Usage(format!(
+            "\"{old}\" is already the account's name: give the new name after the old one"
+        )));
+    }
+    let (dir, account, _) = find(old)?;
+    let store = linked::open_store(account.secret_storage, &dir)?;
+    let renamed = vault::rename(&dir, store.as_ref(), old, new)?;
+    let plaintext_copy = move_plaintext_copy(&dir, &account, &renamed.account);
+    let storage = renamed.account.secret_storage;
+    let left = |id: &crate::credstore::EntryId, error: &dyn std::fmt::Display| {
+        format!(
+            "Warning: the secret is also still kept in the {storage} under the old name ({id}), as deleting it failed ({error}); no account lists it: delete it with the {storage}'s own tools."
+        )
+    };
+    let warnings: Vec<String> = match &renamed.secret {
+        SecretMove::OldLeft { id, error } => vec![left(id, error)],
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .chain(plaintext_copy.err())
+    .collect();
+    for warning in &warnings {
+        output::warning(warning);
+    }
+    if output_args.json {
+        #[derive(Serialize)]
+        struct RenamedView<'a> {
+            renamed: &'a str,
+            to: &'a str,
+            /// The account is the default (it was under its old name).
+            default: bool,
+            /// The secret was moved; `false` when it was already missing (still broken).
+            secret_moved: bool,
+            /// What is left behind that no account lists (the warnings on stderr).
+            warnings: &'a [String],
+        }
+        return output::json(&RenamedView {
+            renamed: old,
+            to: new,
+            default: renamed.default,
+            secret_moved: !matches!(renamed.secret, SecretMove::Missing),
+            warnings: &warnings,
+        });
+    }
+    let secret = match renamed.secret {
+        SecretMove::Missing => format!(
+            "its secret was already missing from the {storage}, so it is still broken; link it again with `woolink connect --name {new} --force`"
+        ),
+        SecretMove::Moved | SecretMove::OldLeft { .. } => {
+            format!("its secret moved in the {storage}")
+        }
+    };
+    let default = if renamed.default {
+        "\nIt is still the default account."
+    } else {
+        ""
+    };
+    output::stdout(&format!(
+        "Renamed \"{old}\" to \"{new}\": {secret}, and the account index was updated.{default}\n"
+    ))
+}
+
+/// A plaintext copy of a keychain account's secret (see [`remove_plaintext_copy`]) follows the
+/// account to its new name, so that `accounts remove` still finds it. `Err` holds the warning
+/// when it could not.
+fn move_plaintext_copy(dir: &std::path::Path, old: &Account, new: &Account) -> Result<(), String> {
+    use crate::credstore::{CredentialStore, EntryId, PlaintextFileStore};
+    if old.secret_storage == SecretStorage::PlaintextFile {
+        return Ok(());
+    }
+    let file = PlaintextFileStore::new(dir);
+    if !file.path().exists() {
+        return Ok(());
+    }
+    let (from, to) = (EntryId::for_account(old), EntryId::for_account(new));
+    let moved = match file.get(&from) {
+        Err(CredStoreError::NotFound) => return Ok(()),
+        Ok(copy) => file.set(&to, &copy).and_then(|()| file.delete(&from)),
+        Err(err) => Err(err),
+    };
+    moved.map_err(|err| {
+        format!(
+            "Warning: a plaintext copy of the secret from an earlier `--store file` link is still in {} under the old name ({from}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
+            file.path().display()
+        )
+    })
 }
 
 /// An account kept in the keychain may have a plaintext copy of its secret from an earlier

@@ -283,11 +283,7 @@ fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
 
 /// Account names go into keychain entries, file contents and command lines: keep them plain.
 fn check_name(name: &str) -> Result<(), Error> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    if name.is_empty() || name.len() > 64 || !name.chars().all(plain) {
-        return Err(Error::InvalidName(name.to_owned()));
-    }
-    Ok(())
+    crate::linked::check_name(name)
 }
 
 /// What a person at a terminal reads before the first question.

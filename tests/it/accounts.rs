@@ -659,3 +659,145 @@ fn accounts_list_fits_the_width_and_shows_the_store_title() {
         "{shown}"
     );
 }
+
+/// `accounts rename`: the keychain entry moves to the new name (checked in the Secret Service
+/// itself), the index follows, the default with it; the account works under its new name.
+#[test]
+fn rename_moves_the_keychain_entry_and_the_default_follows() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    again(&first, &keychain, &["accounts", "default", "shop"]).assert_code(0);
+
+    let renamed = again(
+        &first,
+        &keychain,
+        &["accounts", "rename", "shop", "client-shop"],
+    );
+    renamed.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(
+        renamed.stdout,
+        "Renamed \"shop\" to \"client-shop\": its secret moved in the OS keychain, and the account index was updated.\nIt is still the default account.\n"
+    );
+    let found = keychain.search(&format!("woolink:{}", store.url()));
+    assert!(
+        found.contains("attribute.username = client-shop"),
+        "{found}"
+    );
+    assert!(!found.contains("attribute.username = shop\n"), "{found}");
+    assert_eq!(found.matches(&key.secret).count(), 1, "one entry: {found}");
+
+    let index = std::fs::read_to_string(first.config_dir().join("accounts.json")).unwrap();
+    let index: serde_json::Value = serde_json::from_str(&index).unwrap();
+    assert_eq!(index["default"], "client-shop");
+    assert_eq!(index["accounts"][0]["name"], "client-shop");
+    assert_eq!(index["accounts"].as_array().unwrap().len(), 1);
+    let shown = again(
+        &first,
+        &keychain,
+        &["accounts", "show", "client-shop", "--json"],
+    );
+    assert_eq!(shown.assert_code(0).json()["secret_present"], true);
+    assert_eq!(shown.json()["default"], true);
+    first.assert_secret_not_on_disk(&key.secret);
+}
+
+/// Every refusal names what was wrong, exits 2, and changes nothing (index bytes, keychain).
+#[test]
+fn rename_refusals_exit_2_and_change_nothing() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    connect(
+        &mut woolink_on_same(&first, &keychain),
+        &store,
+        &key,
+        &["--name", "other"],
+    )
+    .assert_code(0);
+    let index_path = first.config_dir().join("accounts.json");
+    let before = std::fs::read(&index_path).unwrap();
+    let service = format!("woolink:{}", store.url());
+    let keychain_before = keychain.search(&service);
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["shop", "other"],
+            "error: an account named \"other\" already exists; choose another name, or remove that account first with `woolink accounts remove other`\n",
+            "name_taken",
+        ),
+        (
+            &["shop", "bad name!"],
+            "error: \"bad name!\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores\n",
+            "invalid_name",
+        ),
+        (
+            &["nope", "new"],
+            "error: no account named \"nope\"; linked accounts: shop, other\n",
+            "no_such_account",
+        ),
+        (
+            &["shop", "shop"],
+            "error: \"shop\" is already the account's name: give the new name after the old one\n",
+            "usage",
+        ),
+    ];
+    for (names, message, kind) in cases {
+        let args = [&["accounts", "rename"][..], names].concat();
+        let refused = again(&first, &keychain, &args);
+        refused.assert_code(2).assert_no_secret(&key.secret);
+        assert_eq!(refused.stderr, message, "{names:?}");
+        assert_eq!(refused.stdout, "");
+        let json = again(&first, &keychain, &[&args[..], &["--json"]].concat());
+        json.assert_code(2).assert_no_secret(&key.secret);
+        assert_eq!(json.json()["error"]["kind"], kind, "{names:?}");
+        assert_eq!(std::fs::read(&index_path).unwrap(), before, "{names:?}");
+        assert_eq!(keychain.search(&service), keychain_before, "{names:?}");
+    }
+    first.assert_secret_not_on_disk(&key.secret);
+}
+
+/// With `--store file` the entry moves within the plaintext file, and the renamed account is
+/// used by `run` under its new name.
+#[test]
+fn rename_moves_a_plaintext_file_entry() {
+    let (home, shop, _bakery, key) = two_linked("Bakery");
+    let renamed = in_folder(
+        &home,
+        &shop,
+        &["accounts", "rename", "shop", "shop-2", "--json"],
+        &[],
+    );
+    renamed.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(
+        renamed.json(),
+        serde_json::json!({"renamed": "shop", "to": "shop-2", "default": false, "secret_moved": true, "warnings": []})
+    );
+    let file = std::fs::read_to_string(home.config_dir().join("credentials.json")).unwrap();
+    assert_eq!(
+        file.matches(&key.secret).count(),
+        2,
+        "one per account: {file}"
+    );
+    assert!(
+        file.contains("shop-2") && !file.contains("\"shop\""),
+        "{file}"
+    );
+    let used = in_folder(
+        &home,
+        &shop,
+        &[
+            "run",
+            "--account",
+            "shop-2",
+            "--",
+            "sh",
+            "-c",
+            "test \"$WOOLINK_ACCOUNT\" = shop-2 && test -n \"$WOOCOMMERCE_CONSUMER_SECRET\"",
+        ],
+        &[],
+    );
+    used.assert_code(0);
+    crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
+}
