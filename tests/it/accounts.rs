@@ -801,3 +801,47 @@ fn rename_moves_a_plaintext_file_entry() {
     used.assert_code(0);
     crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
 }
+
+/// At a real terminal (a pseudo-terminal set to 80 and then 60 columns, no COLUMNS variable)
+/// `accounts list` finds the width itself and fits it.
+#[test]
+fn accounts_list_fits_the_terminal_it_finds() {
+    let title = "Bäckerei Müller – Frische Brötchen und Kuchen seit 1952, Filiale Marktplatz";
+    let (home, shop, _bakery, key) = two_linked(title);
+    for columns in [80, 60] {
+        let mut woolink = crate::linking::follow(&home, &shop);
+        woolink.args(["accounts", "list"]);
+        let inner = woolink.std_command();
+        let mut command = std::process::Command::new("sh");
+        command
+            .env_clear()
+            .arg("-c")
+            .arg(format!("stty cols {columns} rows 24; exec \"$0\" \"$@\""))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                command.env(name, value);
+            }
+        }
+        command.env_remove("COLUMNS");
+        let options = rexpect::session::Options::new().timeout_ms(Some(30_000));
+        let mut session =
+            rexpect::session::spawn_with_options(command, options).expect("woolink starts");
+        // rexpect reads each byte as one char.
+        let bytes: Vec<u8> = session
+            .exp_eof()
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        let shown = String::from_utf8(bytes).unwrap().replace('\r', "");
+        assert!(!shown.contains(&key.secret), "{shown}");
+        let lines: Vec<&str> = shown.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{shown}");
+        assert!(lines[2].contains("Bäckerei Müller"), "{shown}");
+        assert!(lines[2].contains('…'), "the title is shortened: {shown}");
+        let widest = lines.iter().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= columns, "{columns} columns: {shown}");
+    }
+}
