@@ -37,8 +37,8 @@ pub use error::{Error, Outcome};
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
-    // A shell asking for completions (COMPLETE=SHELL, README on `woolink completions`) gets them and
-    // nothing else happens.
+    // A shell asking for completions (COMPLETE=SHELL, README on `woolink completions`) gets
+    // them, and nothing else happens.
     let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
         .try_complete(&args, std::env::current_dir().ok().as_deref());
     match completing {
@@ -46,7 +46,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(true) => return 0,
         Err(err) => {
             let _ = err.print();
-            return 2;
+            return u8::try_from(err.exit_code()).unwrap_or(2);
         }
     }
     let cli = match Cli::try_parse_from(&args) {
