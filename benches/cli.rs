@@ -344,8 +344,14 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
         secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
         site: None,
     };
-    woolink::vault::save(&dir, &PlaintextFileStore::new(&dir), account, &creds, false)
-        .map_err(|err| format!("link the worker-bound store: {err}"))?;
+    woolink::vault::save(
+        &dir,
+        &PlaintextFileStore::new(&dir),
+        account,
+        &creds,
+        woolink::vault::Existing::Refuse,
+    )
+    .map_err(|err| format!("link the worker-bound store: {err}"))?;
     let cost = php_cost(settings).as_millis();
     let get_args: Vec<OsString> = ["api", "products?per_page=1&_fields=id", "--account"]
         .map(OsString::from)
@@ -446,6 +452,7 @@ fn sample_account(i: usize) -> Account {
             SecretStorage::Keychain
         },
         store_name: i.is_multiple_of(2).then(|| format!("Shop number {i}")),
+        ca_cert: None,
         linked_at: "2025-01-01T00:00:00Z".to_owned(),
         verified_at: "2025-06-01T12:00:00Z".to_owned(),
     }
@@ -511,8 +518,14 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
             secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
             site: None,
         };
-        woolink::vault::save(&dir, &secrets, account, &creds, false)
-            .map_err(|err| format!("link test store {i}: {err}"))?;
+        woolink::vault::save(
+            &dir,
+            &secrets,
+            account,
+            &creds,
+            woolink::vault::Existing::Refuse,
+        )
+        .map_err(|err| format!("link test store {i}: {err}"))?;
         stores.push(store);
     }
     // Every store was made by the same test CA.

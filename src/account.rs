@@ -95,6 +95,11 @@ pub struct Account {
     /// The site name the store reported, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
+    /// The copy of the CA certificate given with `--ca-cert` when the store was linked, as
+    /// `ca/<sha256>.pem` under the config folder (see `ca_copy`); commands trust it for this
+    /// account without the flag. Absent for stores with a public certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
     /// RFC 3339 UTC time the account was linked.
     pub linked_at: String,
     /// RFC 3339 UTC time the key was last proven against the store.

@@ -189,6 +189,10 @@ impl ApiError {
             ApiError::InvalidMethod(_) => "invalid_method",
             ApiError::CredentialParam(_) => "credential_param",
             ApiError::BadApiRoot(_) => "index",
+            ApiError::Transport {
+                cause: TransportError::HttpsPort { .. },
+                ..
+            } => "https_port",
             ApiError::Transport { .. } => "unreachable",
             ApiError::Redirected { .. } => "api_redirected",
             ApiError::Status { .. } => "http_status",

@@ -381,8 +381,10 @@ Examples:
 #[derive(Debug, Args, Clone)]
 pub struct NetArgs {
     /// Also trust the certificate(s) in this PEM file: a private CA, or the store's own
-    /// self-signed certificate
-    #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PATH")]
+    /// self-signed certificate. `connect` keeps a copy with the account, which later commands
+    /// trust without this flag (given, it wins)
+    // Not PATH: `api` takes a PATH too, and a usage line shows both when the variable is set.
+    #[arg(long, env = "WOOLINK_CA_CERT", value_name = "PEM_FILE")]
     pub ca_cert: Option<PathBuf>,
 
     /// Give up on a store after this many seconds

@@ -43,8 +43,7 @@ fn check_private(dir: &std::path::Path) -> Result<(), ConfigError> {
     let Ok(meta) = std::fs::metadata(dir) else {
         return Ok(());
     };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     let unsafe_dir = |why: String, fix: String| {
         Err(ConfigError::Unsafe {
             path: dir.to_owned(),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::api::ApiError;
+use crate::ca_copy::CaCopyError;
 use crate::config::ConfigError;
 use crate::credstore::CredStoreError;
 use crate::env_file::EnvFileError;
@@ -48,6 +49,8 @@ pub enum Error {
     },
     #[error("{0}")]
     HttpSetup(#[from] HttpSetupError),
+    #[error("{0}")]
+    CaCopy(#[from] CaCopyError),
     #[error("{0}")]
     EnvFile(#[from] EnvFileError),
     #[error("{0}")]
@@ -110,6 +113,7 @@ impl Error {
             | Error::Remove(RemoveError::NotFound { .. })
             | Error::Rename(RenameError::NotFound { .. } | RenameError::NameTaken { .. }) => 2,
             Error::Config(_)
+            | Error::CaCopy(_)
             | Error::CredStore(_)
             | Error::Index(_)
             | Error::Save(_)
@@ -141,6 +145,7 @@ impl Error {
             Error::ReadInput { .. } => "read_input",
             Error::HttpSetup(HttpSetupError::BadProxy { .. }) => "proxy_setup",
             Error::HttpSetup(_) => "tls_setup",
+            Error::CaCopy(_) => "ca_cert_copy",
             Error::EnvFile(_) => "env_file",
             Error::Probe(err) => err.kind(),
             Error::NeedsWrite { .. } => "needs_write",

@@ -39,6 +39,56 @@ pub fn asks_for_something(args: &ConnectArgs) -> bool {
     args.url.is_none() || args.consumer_key.is_none() || !secret_given
 }
 
+/// Whether the consumer key will be typed at the prompt (no flag, variable or file gives it).
+pub fn key_is_typed(args: &ConnectArgs, interactive: bool) -> bool {
+    interactive && args.consumer_key.is_none()
+}
+
+/// Whether the consumer secret will be typed at the hidden prompt: the same order of sources
+/// as [`credentials`] reads them in.
+pub fn secret_is_typed(args: &ConnectArgs, interactive: bool) -> bool {
+    if !interactive {
+        return false;
+    }
+    if args.consumer_secret_stdin {
+        return std::io::stdin().is_terminal();
+    }
+    args.consumer_secret_file.is_none()
+        && args.env_file_secret.is_none()
+        && !std::env::var(SECRET_VAR).is_ok_and(|text| !text.is_empty())
+}
+
+/// Asks for the consumer key again (the store did not know the one given).
+pub fn ask_key() -> Result<ConsumerKey, Error> {
+    ask_until_valid("Consumer key (ck_...)", |text| {
+        ConsumerKey::parse(text).map_err(|err| capitalized(&err))
+    })
+}
+
+/// Asks for the consumer secret again, hidden (the store did not accept the one typed).
+pub fn ask_secret() -> Result<ConsumerSecret, Error> {
+    ask_secret_until_valid()
+}
+
+/// Asks for an account name until `check` accepts it; with a `default`, an empty answer
+/// takes it.
+pub fn ask_account_name(
+    default: Option<&str>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<String, Error> {
+    let label = match default {
+        Some(default) => format!("Account name [{default}]"),
+        None => "Account name".to_owned(),
+    };
+    ask_until_valid(&label, |text| {
+        let name = match (text.trim(), default) {
+            ("", Some(default)) => default,
+            (typed, _) => typed,
+        };
+        check(name).map(|()| name.to_owned())
+    })
+}
+
 /// The store, from `--url` (or its variable) or a prompt, with what normalizing the typed
 /// address changed.
 pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<String>), Error> {
@@ -109,9 +159,7 @@ pub fn credentials(
 ) -> Result<Credentials, Error> {
     let key = match &args.consumer_key {
         Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
-        None if interactive => ask_until_valid("Consumer key (ck_...)", |text| {
-            ConsumerKey::parse(text).map_err(|err| capitalized(&err))
-        })?,
+        None if interactive => ask_key()?,
         None => {
             return Err(Error::MissingInput {
                 what: "The consumer key",
@@ -268,7 +316,11 @@ fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, Error> {
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
         .map_err(|err| match err.kind() {
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted => Error::Cancelled,
+            std::io::ErrorKind::UnexpectedEof => Error::Cancelled,
+            std::io::ErrorKind::Interrupted => {
+                crate::interrupt::await_signal_after_interrupted_read();
+                Error::Cancelled
+            }
             _ => Error::Terminal(err),
         })
 }

@@ -1,73 +1,137 @@
 //! Ctrl-C (or `timeout`, a supervisor, a closed SSH session) at a prompt. By default such a
 //! signal kills woolink at once, and a hidden-input prompt then leaves the terminal without
-//! echo. While a [`PromptGuard`] lives, SIGINT, SIGTERM and SIGHUP instead restore the terminal
-//! as it was before the prompt, say so, and exit with 128 + the signal's number (130 for
-//! Ctrl-C). Nothing has been written at that point: prompts all come before the account is
-//! saved.
+//! echo. While a [`PromptGuard`] lives, SIGINT, SIGTERM and SIGHUP (Ctrl-C and Ctrl-Break on
+//! Windows) instead restore the terminal as it was before the first prompt, say so, and exit
+//! with 128 + the signal's number (130 for Ctrl-C). Nothing has been written at that point:
+//! prompts all come before the account is saved.
+//!
+//! The signals are received on a thread of their own (signal-hook, ctrlc), so restoring the
+//! terminal is ordinary code, not a signal handler. Outside prompts a signal does what it
+//! would have done without woolink's handler.
 
-/// The signals a person or a supervisor ends a prompt with.
-#[cfg(unix)]
-const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many prompts are open (a prompt may ask inside another's guard).
+static OPEN_PROMPTS: AtomicUsize = AtomicUsize::new(0);
+
+/// The terminal as it was before the first prompt (echo on); `None` when it could not be read.
+static BEFORE_PROMPTS: OnceLock<Option<terminal::Settings>> = OnceLock::new();
 
 /// Catches the terminating signals for as long as it lives.
 pub struct PromptGuard {
-    #[cfg(unix)]
-    previous: [libc::sighandler_t; 3],
-}
-
-#[cfg(unix)]
-mod unix {
-    use std::sync::OnceLock;
-
-    /// The terminal settings before the first prompt (echo on).
-    pub static SAVED: OnceLock<libc::termios> = OnceLock::new();
-
-    pub extern "C" fn on_interrupt(signal: libc::c_int) {
-        const MESSAGE: &[u8] = b"\nCancelled; nothing was saved.\n";
-        // Only async-signal-safe calls here: tcsetattr, write, _exit.
-        // SAFETY: `SAVED` is fully initialised before this handler is installed, and the
-        // pointers passed are valid for the lengths given.
-        unsafe {
-            if let Some(saved) = SAVED.get() {
-                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
-            }
-            libc::write(libc::STDERR_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len());
-            libc::_exit(128 + signal);
-        }
-    }
+    _private: (),
 }
 
 impl PromptGuard {
-    #[cfg(unix)]
     pub fn new() -> Self {
-        if unix::SAVED.get().is_none() {
-            let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
-            // SAFETY: tcgetattr fills the struct when it returns 0.
-            if unsafe { libc::tcgetattr(libc::STDIN_FILENO, termios.as_mut_ptr()) } == 0 {
-                let _ = unix::SAVED.set(unsafe { termios.assume_init() });
-            }
-        }
-        let handler = unix::on_interrupt as extern "C" fn(libc::c_int);
-        // SAFETY: the handler only makes async-signal-safe calls.
-        let previous =
-            SIGNALS.map(|signal| unsafe { libc::signal(signal, handler as libc::sighandler_t) });
-        Self { previous }
-    }
-
-    #[cfg(not(unix))]
-    pub fn new() -> Self {
-        Self {}
+        BEFORE_PROMPTS.get_or_init(terminal::save);
+        static LISTENING: OnceLock<()> = OnceLock::new();
+        LISTENING.get_or_init(terminal::listen);
+        OPEN_PROMPTS.fetch_add(1, Ordering::SeqCst);
+        Self { _private: () }
     }
 }
 
 impl Drop for PromptGuard {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        for (signal, previous) in SIGNALS.into_iter().zip(self.previous) {
-            // SAFETY: puts back the disposition that was there before.
-            unsafe {
-                libc::signal(signal, previous);
-            }
-        }
+        OPEN_PROMPTS.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// rpassword reads Ctrl-C itself at a hidden prompt, raises SIGINT and returns an error: the
+/// signal's thread is then about to restore the terminal and exit with the signal's code.
+/// This gives it the time, so that one path, not a race, decides how woolink ends.
+pub fn await_signal_after_interrupted_read() {
+    std::thread::sleep(std::time::Duration::from_secs(2));
+}
+
+/// A signal arrived while a prompt was open: the terminal is put back and woolink leaves.
+fn cancel_prompt(exit_code: i32) -> ! {
+    if let Some(Some(settings)) = BEFORE_PROMPTS.get() {
+        terminal::restore(settings);
+    }
+    eprintln!("\nCancelled; nothing was saved.");
+    std::process::exit(exit_code)
+}
+
+fn prompt_open() -> bool {
+    OPEN_PROMPTS.load(Ordering::SeqCst) > 0
+}
+
+#[cfg(unix)]
+mod terminal {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+
+    pub type Settings = rustix::termios::Termios;
+
+    pub fn save() -> Option<Settings> {
+        rustix::termios::tcgetattr(std::io::stdin()).ok()
+    }
+
+    pub fn restore(settings: &Settings) {
+        let _ = rustix::termios::tcsetattr(
+            std::io::stdin(),
+            rustix::termios::OptionalActions::Now,
+            settings,
+        );
+    }
+
+    /// Starts the thread that receives the signals. If they cannot be caught, prompts work as
+    /// before: a signal ends woolink at once.
+    pub fn listen() {
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                if super::prompt_open() {
+                    super::cancel_prompt(128 + signal);
+                }
+                // Not at a prompt: end as the signal would have ended woolink by default.
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+            }
+        });
+    }
+}
+
+#[cfg(windows)]
+mod terminal {
+    use winapi_util::HandleRef;
+
+    /// The console's input mode (echo, line input).
+    pub type Settings = u32;
+
+    pub fn save() -> Option<Settings> {
+        winapi_util::console::mode(HandleRef::stdin()).ok()
+    }
+
+    pub fn restore(settings: &Settings) {
+        let _ = winapi_util::console::set_mode(HandleRef::stdin(), *settings);
+    }
+
+    /// Ctrl-C and Ctrl-Break arrive on ctrlc's thread. Outside a prompt they end woolink as
+    /// cancelled (130), as they would have ended it anyway.
+    pub fn listen() {
+        let _ = ctrlc::set_handler(|| {
+            if super::prompt_open() {
+                super::cancel_prompt(130);
+            }
+            std::process::exit(130);
+        });
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+mod terminal {
+    pub type Settings = ();
+
+    pub fn save() -> Option<Settings> {
+        None
+    }
+
+    pub fn restore(_: &Settings) {}
+
+    pub fn listen() {}
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api;
 mod bom;
 mod browser;
+pub mod ca_copy;
 pub mod cli;
 mod cmd;
 pub mod config;

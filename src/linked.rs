@@ -28,7 +28,10 @@ pub enum SelectError {
 /// plain (checked by `connect --name` and `accounts rename`).
 pub fn check_name(name: &str) -> Result<(), crate::error::Error> {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    if name.is_empty() || name.len() > 64 || !name.chars().all(plain) {
+    if name.is_empty()
+        || name.len() > crate::store_url::MAX_ACCOUNT_NAME_LEN
+        || !name.chars().all(plain)
+    {
         return Err(crate::error::Error::InvalidName(name.to_owned()));
     }
     Ok(())

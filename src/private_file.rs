@@ -43,7 +43,8 @@ pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockEr
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits();
+        options.custom_flags(i32::try_from(no_follow).expect("O_NOFOLLOW fits an int"));
     }
     let file = options.open(path).map_err(LockError::Io)?;
     let deadline = Instant::now() + wait;

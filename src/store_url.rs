@@ -140,8 +140,11 @@ impl StoreUrl {
         }
     }
 
-    /// A default account name: the host without `www.`, then `-sub-path` for a subdirectory
-    /// install, in `[a-z0-9.-]` only. The port is left out so names stay stable across dev ports.
+    /// A default account name: the host without `www.`, then `-PORT` for a port other than the
+    /// scheme's own (two stores on one host are two accounts), then `-sub-path` for a
+    /// subdirectory install, in `[a-z0-9.-]` only and at most [`MAX_ACCOUNT_NAME_LEN`] characters,
+    /// so that it is always a valid account name. A `:` cannot be used: account names appear
+    /// in keychain entries and command lines, so they keep to letters, digits, `.`, `-`, `_`.
     pub fn host_for_name(&self) -> String {
         let mut name = match self.url.host() {
             Some(Host::Ipv6(ip)) => format!("ipv6:{ip}"),
@@ -150,6 +153,11 @@ impl StoreUrl {
                 host.strip_prefix("www.").unwrap_or(host).to_owned()
             }
         };
+        // `Url::port` is `None` for the scheme's default port, even when it was typed.
+        if let Some(port) = self.url.port() {
+            name.push(':');
+            name.push_str(&port.to_string());
+        }
         for segment in self.url.path().split('/').filter(|s| !s.is_empty()) {
             // '/' joins the run mapping below, so `/%C3` gives one '-', not two.
             name.push('/');
@@ -168,9 +176,19 @@ impl StoreUrl {
                 in_run = true;
             }
         }
-        out.trim_matches('-').to_owned()
+        let mut out: String = out
+            .trim_matches('-')
+            .chars()
+            .take(MAX_ACCOUNT_NAME_LEN)
+            .collect();
+        // Cut short, a name should not end in the middle of a separator.
+        out.truncate(out.trim_end_matches(['-', '.']).len());
+        out
     }
 }
+
+/// The longest account name (checked for a typed name by connect).
+pub const MAX_ACCOUNT_NAME_LEN: usize = 64;
 
 /// Puts a scheme on `text`: refuses non-web schemes and an empty host, assumes `https://`.
 /// Returns the text to parse and whether the person typed a scheme.

@@ -1,38 +1,21 @@
 //! What a person at a terminal sees while woolink works: colour (only on terminals, never with
-//! `NO_COLOR` or `TERM=dumb`), a spinner while waiting, and one line per step passed. Where
+//! `NO_COLOR`, `CLICOLOR=0` or `TERM=dumb`), a spinner while waiting, and one line per step passed. Where
 //! stderr is not a terminal the same steps are plain lines; with `--quiet` nothing is shown.
 
 use std::cell::RefCell;
-use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use anstream::ColorChoice;
+use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output;
 
-/// Whether colour may be used on a stream: a terminal, no `NO_COLOR` (any non-empty value,
-/// as no-color.org says), and a terminal that is not `dumb`.
-pub fn colour_allowed(is_terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
-    is_terminal && no_color.is_none_or(OsStr::is_empty) && term.is_none_or(|term| term != "dumb")
-}
-
-/// Whether stderr is a terminal that takes cursor movement (for the spinner).
+/// Whether stderr is a terminal that takes cursor movement (for the spinner): colour settings
+/// do not matter here, only a terminal that is not `dumb`.
 pub fn stderr_is_live() -> bool {
-    colour_allowed(
-        std::io::stderr().is_terminal(),
-        None,
-        std::env::var_os("TERM").as_deref(),
-    )
-}
-
-/// Whether stderr is a terminal that takes colour.
-pub fn stderr_takes_colour() -> bool {
-    colour_allowed(
-        std::io::stderr().is_terminal(),
-        std::env::var_os("NO_COLOR").as_deref(),
-        std::env::var_os("TERM").as_deref(),
-    )
+    std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
 }
 
 /// ANSI styling, switched on or off once.
@@ -42,35 +25,35 @@ pub struct Paint {
 }
 
 impl Paint {
-    /// Styling for stderr.
+    /// Styling for stderr, as anstream decides it: a terminal that takes colour, and no
+    /// `NO_COLOR`, `CLICOLOR=0` or `TERM=dumb` (`CLICOLOR_FORCE` forces it on).
     pub fn stderr() -> Self {
-        Self {
-            on: stderr_takes_colour(),
+        let on = anstream::AutoStream::choice(&std::io::stderr()) != ColorChoice::Never;
+        if on {
+            // Turns on escape-code processing in Windows consoles that need it; a no-op elsewhere.
+            let _ = anstream::AutoStream::always_ansi(std::io::stderr());
         }
+        Self { on }
     }
 
-    fn wrap(self, code: &str, text: &str) -> String {
+    fn wrap(self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_owned()
         }
     }
 
     pub fn green(self, text: &str) -> String {
-        self.wrap("32", text)
+        self.wrap(AnsiColor::Green.on_default(), text)
     }
 
     pub fn red(self, text: &str) -> String {
-        self.wrap("31", text)
+        self.wrap(AnsiColor::Red.on_default(), text)
     }
 
     pub fn bold(self, text: &str) -> String {
-        self.wrap("1", text)
-    }
-
-    pub fn dim(self, text: &str) -> String {
-        self.wrap("2", text)
+        self.wrap(Style::new().bold(), text)
     }
 }
 
@@ -131,12 +114,6 @@ impl Progress {
         self.line(&line);
     }
 
-    /// A remark that is not a step.
-    pub fn note(&self, text: &str) {
-        let line = self.paint.dim(text);
-        self.line(&line);
-    }
-
     /// The step under way failed; the error itself is printed by the caller.
     pub fn fail(&self) {
         let step = self.current.borrow().clone();
@@ -173,26 +150,6 @@ impl Drop for Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn colour_only_on_terminals_without_no_color_or_dumb_term() {
-        let os = |s: &'static str| Some(OsStr::new(s));
-        let cases = [
-            (true, None, os("xterm-256color"), true),
-            (true, None, None, true),
-            (false, None, os("xterm"), false),
-            (true, os("1"), os("xterm"), false),
-            (true, os(""), os("xterm"), true),
-            (true, None, os("dumb"), false),
-        ];
-        for (terminal, no_color, term, expected) in cases {
-            assert_eq!(
-                colour_allowed(terminal, no_color, term),
-                expected,
-                "{terminal} {no_color:?} {term:?}"
-            );
-        }
-    }
 
     #[test]
     fn paint_off_leaves_text_alone() {

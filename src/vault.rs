@@ -2,7 +2,8 @@
 //! Pure of UI: it prints and asks nothing; callers decide what to say.
 //!
 //! Order of work, so that a failure at any step leaves nothing half-linked:
-//! - save: under the index lock, check the name, remember what the store held for the entry,
+//! - save: under the index lock, check the name (what may happen to an account that has it is
+//!   [`Existing`]), remember what the store held for the entry,
 //!   write the secret, then the index. If the index write fails, the entry is put back as it
 //!   was (removed, or the previous credentials restored). An entry under an old service (the
 //!   store URL changed) is deleted only after the index has landed.
@@ -16,6 +17,24 @@ use crate::credstore::{CredStoreError, CredentialStore, EntryId};
 use crate::index::{Index, IndexError};
 use crate::keys::Credentials;
 
+/// What [`save`] may do with an account that already has the name, decided under the index
+/// lock so that a connect running at the same time cannot slip another account in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// A taken name is refused ([`SaveError::NameTaken`]).
+    Refuse,
+    /// Whatever account has the name is replaced.
+    Replace,
+    /// Only the same link (the same store URL and key) may hold the name; it is proven again
+    /// and kept. Any other account there is refused.
+    SameLink,
+}
+
+/// Whether `old` is the link `new` records again: the same name, store and key.
+pub fn same_link(old: &Account, new: &Account) -> bool {
+    old.name == new.name && old.store_url == new.store_url && old.key_suffix == new.key_suffix
+}
+
 /// What [`save`] did.
 #[derive(Debug)]
 pub struct Saved {
@@ -25,6 +44,18 @@ pub struct Saved {
     pub replaced: Option<Account>,
     /// A previous secret that is still stored somewhere, if any.
     pub old_secret: Option<OldSecret>,
+    /// Whether the credential store had nothing (or nothing readable) under the account's
+    /// entry before: with a replaced account, its secret had gone missing and is kept again.
+    pub entry_was_empty: bool,
+}
+
+impl Saved {
+    /// Whether the account replaced was this same link, proven again.
+    pub fn relinked(&self) -> bool {
+        self.replaced
+            .as_ref()
+            .is_some_and(|old| same_link(old, &self.account))
+    }
 }
 
 /// The replaced account's secret was not removed: it lives in another store than the one used
@@ -74,20 +105,32 @@ fn undo_text(undo: &Undo) -> String {
     }
 }
 
-/// Stores `creds` and records `account` (replacing an account of the same name only when
-/// `replace`). `account.secret_storage` is set to `store.storage()`.
+/// Stores `creds` and records `account`, doing with an account of the same name what
+/// `existing` allows. `account.secret_storage` is set to `store.storage()`. The same link
+/// proven again keeps the date it was first linked.
 pub fn save(
     dir: &Path,
     store: &dyn CredentialStore,
     mut account: Account,
     creds: &Credentials,
-    replace: bool,
+    existing: Existing,
 ) -> Result<Saved, SaveError> {
     account.secret_storage = store.storage();
     let mut index = Index::lock(dir).map_err(SaveError::Index)?;
     let position = index.accounts.iter().position(|a| a.name == account.name);
-    if position.is_some() && !replace {
-        return Err(SaveError::NameTaken { name: account.name });
+    if let Some(i) = position {
+        let old = &index.accounts[i];
+        let allowed = match existing {
+            Existing::Refuse => false,
+            Existing::Replace => true,
+            Existing::SameLink => same_link(old, &account),
+        };
+        if !allowed {
+            return Err(SaveError::NameTaken { name: account.name });
+        }
+        if same_link(old, &account) {
+            account.linked_at = old.linked_at.clone();
+        }
     }
     let id = EntryId::for_account(&account);
     // What to put back if the index cannot be written. Something that is not ours is not kept.
@@ -96,6 +139,7 @@ pub fn save(
         Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
         Err(err) => return Err(SaveError::Secret(err)),
     };
+    let entry_was_empty = previous.is_none();
     store.set(&id, creds).map_err(SaveError::Secret)?;
     let replaced = match position {
         Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
@@ -118,6 +162,9 @@ pub fn save(
             undo: Box::new(undo),
         });
     }
+    if let Some(old) = &replaced {
+        crate::ca_copy::release(dir, old, &index.accounts);
+    }
     let old_secret = replaced
         .as_ref()
         .and_then(|old| remove_old_secret(store, old, &id));
@@ -125,6 +172,7 @@ pub fn save(
         account,
         replaced,
         old_secret,
+        entry_was_empty,
     })
 }
 
@@ -235,6 +283,7 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
         name: name.to_owned(),
         source,
     })?;
+    crate::ca_copy::release(dir, &account, &index.accounts);
     Ok(Removed { account, secret })
 }
 

@@ -50,7 +50,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
 
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net).await?;
-    let http = super::http_client(&args.net)?;
+    let http = super::chosen_client(&account, &args.net)?;
     let pairs: Vec<(&str, &str)> = query
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))

@@ -18,6 +18,10 @@ use crate::output;
 use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
 use crate::store_url::StoreUrl;
 use crate::term::{Paint, Progress};
+use crate::vault::Existing;
+
+/// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
+const TRIES: u32 = 3;
 
 pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     // A file that cannot be used stops connect before anything is asked, sent or written.
@@ -30,7 +34,21 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         check_name(name)?;
     }
     let quiet = args.output.json || output::is_quiet();
+    // An account named again is linked again at its own store: only the key is new.
+    let relinking = relinked_account(&args)?;
+    let url_from_account = args.url.is_none() && relinking.is_some();
+    if let (Some(account), true) = (&relinking, url_from_account) {
+        args.url = Some(account.store_url.clone());
+    }
+    if let Some(account) = &relinking
+        && !interactive
+        && input::asks_for_something(&args)
+    {
+        return Err(relink_needs_key(account));
+    }
     let asks = interactive && input::asks_for_something(&args);
+    let key_typed = input::key_is_typed(&args, interactive);
+    let secret_typed = input::secret_is_typed(&args, interactive);
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
@@ -40,6 +58,12 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     }
     if asks && !quiet {
         output::status(&intro(Paint::stderr()));
+    }
+    if let (Some(account), true, false) = (&relinking, url_from_account, quiet) {
+        output::status(&format!(
+            "Linking \"{}\" again, at its store {}.",
+            account.name, account.store_url
+        ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
     if !quiet {
@@ -59,41 +83,66 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     } else {
         None
     };
-    if asks || args.open {
+    // Where to make a key, only for a person about to type one (or who asked with --open).
+    if key_typed || args.open {
         keys_page(&store, args.open, quiet);
     }
     let credentials = input::credentials(&args, interactive, site_login)?;
-    let input = ConnectInput { store, credentials };
+    let mut input = ConnectInput { store, credentials };
     if !args.no_save && target.is_none() {
-        target = Some(SaveTarget::open(&args, interactive)?);
-    }
-    if !quiet {
-        output::status(&format!(
-            "Checking the key {} against {} ...",
-            input.credentials.key,
-            input.store.shown()
-        ));
+        let opened = SaveTarget::open(&args, interactive)?;
+        opened.refuse_another_key(args.name.as_deref(), &input)?;
+        target = Some(opened);
     }
 
-    let progress = Progress::new(quiet);
-    progress.start(&format!("Reaching {}", input.store.shown()));
-    let observe = |step: ProbeStep| show_step(&progress, &input, step);
-    let proving = probe::probe_observed(
-        &http,
-        &input.store,
-        &input.credentials,
-        options,
-        found.as_ref(),
-        &observe,
-    );
-    let report = match proving.await {
-        Ok(report) => report,
-        Err(err) => {
-            progress.fail();
+    let mut tries = 1;
+    let report = loop {
+        if !quiet {
+            output::status(&format!(
+                "Checking the key {} against {} ...",
+                input.credentials.key,
+                input.store.shown()
+            ));
+        }
+        let progress = Progress::new(quiet);
+        progress.start(&format!("Reaching {}", input.store.shown()));
+        let proved = {
+            let observe = |step: ProbeStep| show_step(&progress, &input, step);
+            probe::probe_observed(
+                &http,
+                &input.store,
+                &input.credentials,
+                options,
+                found.as_ref(),
+                &observe,
+            )
+            .await
+        };
+        let err = match proved {
+            Ok(report) => {
+                progress.clear();
+                break report;
+            }
+            Err(err) => {
+                progress.fail();
+                err
+            }
+        };
+        // What was typed wrong is asked again, keeping everything that was right; what came
+        // from a flag, a variable or a file is not the person's to retype.
+        let unknown_key = matches!(err, probe::ProbeError::UnknownKey { .. });
+        let wrong_secret = matches!(err, probe::ProbeError::WrongSecret { .. });
+        if !(secret_typed && tries < TRIES && (unknown_key || wrong_secret)) {
             return Err(err.into());
         }
+        tries += 1;
+        output::warning(&format!("{err}"));
+        output::warning(&format!("Try again ({tries} of {TRIES} tries)."));
+        if unknown_key {
+            input.credentials.key = input::ask_key()?;
+        }
+        input.credentials.secret = input::ask_secret()?;
     };
-    progress.clear();
     if args.require == Require::ReadWrite && report.access == Access::Read {
         return Err(Error::NeedsWrite {
             key: input.credentials.key.masked(),
@@ -101,16 +150,17 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         });
     }
 
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| report.store.host_for_name());
-    let saved = match target {
-        Some(target) => Some(target.save(&name, &input, &report)?),
+    let default_name = report.store.host_for_name();
+    let kept = match target {
+        Some(target) => Some(target.save(args.name.clone(), &default_name, &input, &report)?),
         None => None,
     };
+    let name = match &kept {
+        Some(kept) => kept.name.clone(),
+        None => args.name.clone().unwrap_or(default_name),
+    };
     // Only once the secret is kept elsewhere can its lines in the file go.
-    let leftover = match (&env_file, saved) {
+    let leftover = match (&env_file, &kept) {
         (Some(file), Some(_)) => Some(file.secret_lines(input.credentials.secret.expose())),
         _ => None,
     };
@@ -119,16 +169,38 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
             &name,
             &input,
             &report,
-            saved,
+            kept.as_ref(),
             leftover.as_deref(),
         ))
     } else {
-        let mut text = summary(&name, &input, &report, saved);
-        if let (Some(file), Some(lines), Some(storage)) = (&env_file, &leftover, saved) {
-            text.push_str(&leftover_note(&file.path, lines, storage));
+        let mut text = summary(&name, &input, &report, kept.as_ref());
+        if let (Some(file), Some(lines), Some(kept)) = (&env_file, &leftover, &kept) {
+            text.push_str(&leftover_note(&file.path, lines, kept.storage));
         }
         output::stdout(&text)
     }
+}
+
+/// The account `--name` names, when connect is to save it and it is already linked.
+fn relinked_account(args: &ConnectArgs) -> Result<Option<Account>, Error> {
+    let Some(name) = &args.name else {
+        return Ok(None);
+    };
+    if args.no_save {
+        return Ok(None);
+    }
+    let accounts = Index::load(&config::config_dir()?)?;
+    Ok(accounts.into_iter().find(|account| &account.name == name))
+}
+
+/// A script named a linked account but did not give the key and secret to link it again with.
+fn relink_needs_key(account: &Account) -> Error {
+    Error::Usage(format!(
+        "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account unless --url is given. Another key than {key} also needs --force, or choose another name with --name",
+        name = account.name,
+        url = account.store_url,
+        key = crate::keys::masked_key(&account.key_suffix),
+    ))
 }
 
 /// Fills what flags and their variables left unset from the dotenv file at `path`.
@@ -171,19 +243,35 @@ struct SaveTarget {
     existing: Vec<Account>,
     force: bool,
     interactive: bool,
+    /// `--ca-cert`: a copy is kept with the account.
+    ca_cert: Option<PathBuf>,
+}
+
+/// What happened to the account connect kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Link {
+    /// A name no account had.
+    New,
+    /// The same name, store and key again: proven and kept, nothing else changed.
+    AlreadyLinked,
+    /// Another account had the name (another store or key): this one took its place.
+    Replaced,
+}
+
+/// The account as kept.
+struct Kept {
+    name: String,
+    storage: SecretStorage,
+    link: Link,
+    /// The credential store had lost the account's secret; it holds it again.
+    secret_restored: bool,
 }
 
 impl SaveTarget {
     fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        if let Some(name) = &args.name
-            && !args.force
-            && !interactive
-            && existing.iter().any(|account| &account.name == name)
-        {
-            return Err(crate::vault::SaveError::NameTaken { name: name.clone() }.into());
-        }
         let choice = match args.store {
             StoreArg::Keychain => StoreChoice::Keychain,
             StoreArg::File => StoreChoice::PlaintextFile,
@@ -195,36 +283,120 @@ impl SaveTarget {
             existing,
             force: args.force,
             interactive,
+            ca_cert: args.net.ca_cert.clone(),
         })
     }
 
+    /// A script that names a linked account with another key is refused before the key is
+    /// sent anywhere (without --force). The same key goes on to be proven; another store
+    /// can only be told once the store has said where it lives.
+    fn refuse_another_key(&self, name: Option<&str>, input: &ConnectInput) -> Result<(), Error> {
+        let Some(name) = name else {
+            return Ok(());
+        };
+        let taken = self.existing.iter().find(|account| account.name == name);
+        match taken {
+            Some(old)
+                if !self.force
+                    && !self.interactive
+                    && old.key_suffix != input.credentials.key.suffix() =>
+            {
+                Err(crate::vault::SaveError::NameTaken {
+                    name: name.to_owned(),
+                }
+                .into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps the account under the name given, else (at a terminal) one the person chooses,
+    /// offering `default_name`, else `default_name`.
     fn save(
         self,
+        given: Option<String>,
+        default_name: &str,
+        input: &ConnectInput,
+        report: &ProbeReport,
+    ) -> Result<Kept, Error> {
+        let mut name = match given {
+            Some(name) => name,
+            None if self.interactive => input::ask_account_name(Some(default_name), name_problem)?,
+            None => default_name.to_owned(),
+        };
+        // The CA certificate given is kept beside the index, named by its content.
+        let ca_cert = crate::ca_copy::keep_given(&self.dir, self.ca_cert.as_deref())?;
+        let (account, existing) = loop {
+            let account = self.account(&name, input, report, ca_cert.clone());
+            let taken = self.existing.iter().find(|old| old.name == name);
+            // With --force the name is replaced whoever took it, even a connect running at
+            // the same time: the index is decided under its lock, not from this earlier read.
+            let existing = match taken {
+                _ if self.force => Existing::Replace,
+                None => Existing::Refuse,
+                Some(old) if crate::vault::same_link(old, &account) => Existing::SameLink,
+                Some(old) if self.interactive => {
+                    let question = format!(
+                        "An account named \"{name}\" already exists ({}, key {}). Replace it?",
+                        old.store_url,
+                        crate::keys::masked_key(&old.key_suffix)
+                    );
+                    if input::confirm(&question)? {
+                        Existing::Replace
+                    } else {
+                        // The key is proven: keep it under another name rather than lose it.
+                        output::warning(&format!(
+                            "Keeping \"{name}\" as it is. Choose another name for this store."
+                        ));
+                        name = input::ask_account_name(None, name_problem)?;
+                        continue;
+                    }
+                }
+                Some(_) => Existing::Refuse,
+            };
+            break (account, existing);
+        };
+        let saved = crate::vault::save(
+            &self.dir,
+            self.store.as_ref(),
+            account,
+            &input.credentials,
+            existing,
+        )?;
+        if saved.account.secret_storage == SecretStorage::PlaintextFile {
+            output::warning(&format!(
+                "Warning: the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
+                self.dir.display()
+            ));
+        }
+        let link = match &saved.replaced {
+            None => Link::New,
+            Some(_) if saved.relinked() => Link::AlreadyLinked,
+            Some(_) => Link::Replaced,
+        };
+        let secret_restored =
+            link == Link::AlreadyLinked && saved.entry_was_empty && saved.old_secret.is_none();
+        if let Some(old) = &saved.old_secret {
+            delete_moved_secret(&self.dir, old);
+        }
+        Ok(Kept {
+            name,
+            storage: saved.account.secret_storage,
+            link,
+            secret_restored,
+        })
+    }
+
+    /// The account record for what the probe proved, as `name`.
+    fn account(
+        &self,
         name: &str,
         input: &ConnectInput,
         report: &ProbeReport,
-    ) -> Result<SecretStorage, Error> {
-        let taken = self.existing.iter().find(|account| account.name == name);
-        // With --force the name is replaced whoever took it, even a connect running at the
-        // same time: the index is decided under its lock, not from this earlier read.
-        let replace = match taken {
-            _ if self.force => true,
-            None => false,
-            Some(old) if self.interactive => {
-                let question = format!(
-                    "An account named \"{name}\" already exists ({}, key {}). Replace it?",
-                    old.store_url,
-                    crate::keys::masked_key(&old.key_suffix)
-                );
-                if !input::confirm(&question)? {
-                    return Err(Error::Cancelled);
-                }
-                true
-            }
-            Some(_) => false,
-        };
+        ca_cert: Option<String>,
+    ) -> Account {
         let now = crate::account::timestamp_now();
-        let account = Account {
+        Account {
             name: name.to_owned(),
             store_url: report.store.to_string(),
             api_root: report.api_root.to_string(),
@@ -233,26 +405,10 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site_name.clone(),
+            ca_cert,
             linked_at: now.clone(),
             verified_at: now,
-        };
-        let saved = crate::vault::save(
-            &self.dir,
-            self.store.as_ref(),
-            account,
-            &input.credentials,
-            replace,
-        )?;
-        if saved.account.secret_storage == SecretStorage::PlaintextFile {
-            output::warning(&format!(
-                "Warning: the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
-                self.dir.display()
-            ));
         }
-        if let Some(old) = saved.old_secret {
-            delete_moved_secret(&self.dir, &old);
-        }
-        Ok(saved.account.secret_storage)
     }
 }
 
@@ -284,6 +440,11 @@ fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
 /// Account names go into keychain entries, file contents and command lines: keep them plain.
 fn check_name(name: &str) -> Result<(), Error> {
     crate::linked::check_name(name)
+}
+
+/// Why a typed account name cannot be used, for asking again.
+fn name_problem(name: &str) -> Result<(), String> {
+    check_name(name).map_err(|err| err.to_string())
 }
 
 /// What a person at a terminal reads before the first question.
@@ -414,24 +575,28 @@ async fn look_up(
     Ok(site)
 }
 
-fn summary(
-    name: &str,
-    input: &ConnectInput,
-    report: &ProbeReport,
-    saved: Option<SecretStorage>,
-) -> String {
+fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<&Kept>) -> String {
     let mut text = String::new();
-    let headline = match saved {
-        Some(_) => format!(
-            "Linked \"{name}\": the key works with {} access.\n",
-            report.access
+    let access = report.access;
+    let headline = match kept.map(|kept| kept.link) {
+        Some(Link::New) => format!("Linked \"{name}\": the key works with {access} access.\n"),
+        Some(Link::AlreadyLinked) => format!(
+            "\"{name}\" was already linked; verified: the key works with {access} access.\n"
         ),
-        None => format!(
-            "The key works with {} access (not saved: --no-save).\n",
-            report.access
+        Some(Link::Replaced) => format!(
+            "Linked \"{name}\" in place of the account of that name: the key works with {access} access.\n"
         ),
+        None => format!("The key works with {access} access (not saved: --no-save).\n"),
     };
     text.push_str(&headline);
+    if let Some(kept) = kept
+        && kept.secret_restored
+    {
+        text.push_str(&format!(
+            "  Its secret had gone missing from the {}; it is kept there again.\n",
+            kept.storage
+        ));
+    }
     if report.moved() {
         text.push_str(&format!(
             "  Note: {} is the store's canonical address (you typed {}).\n",
@@ -454,8 +619,8 @@ fn summary(
             &format!("{} (kept with the secret)", site.user()),
         );
     }
-    if let Some(storage) = saved {
-        row("Secret:", &storage.to_string());
+    if let Some(kept) = kept {
+        row("Secret:", &kept.storage.to_string());
     }
     for note in &report.notes {
         text.push_str(&format!("  Note: {note}\n"));
@@ -468,6 +633,11 @@ fn summary(
 struct ConnectView<'a> {
     name: &'a str,
     saved: bool,
+    /// What saving did: `new`, `already_linked` (the same name, store and key, proven again)
+    /// or `replaced`; `None` with --no-save.
+    link: Option<Link>,
+    /// The account's secret had gone missing from its store and is kept there again.
+    secret_restored: bool,
     store_url: String,
     typed_url: String,
     moved: bool,
@@ -491,12 +661,14 @@ impl<'a> ConnectView<'a> {
         name: &'a str,
         input: &'a ConnectInput,
         report: &'a ProbeReport,
-        saved: Option<SecretStorage>,
+        kept: Option<&Kept>,
         env_file_secret_lines: Option<&'a [SecretLine]>,
     ) -> Self {
         Self {
             name,
-            saved: saved.is_some(),
+            saved: kept.is_some(),
+            link: kept.map(|kept| kept.link),
+            secret_restored: kept.is_some_and(|kept| kept.secret_restored),
             store_url: report.store.to_string(),
             typed_url: report.typed.to_string(),
             moved: report.moved(),
@@ -507,7 +679,7 @@ impl<'a> ConnectView<'a> {
             access: report.access,
             auth_method: report.auth_method,
             site_user: input.credentials.site.as_ref().map(SiteLogin::user),
-            secret_storage: saved,
+            secret_storage: kept.map(|kept| kept.storage),
             notes: &report.notes,
             env_file_secret_lines,
         }

@@ -2,6 +2,7 @@
 //! definitions, printed on stdout so that they can be piped or redirected anywhere.
 
 use clap::CommandFactory;
+use roff::{Roff, bold, roman};
 
 use crate::cli::Cli;
 use crate::error::{Error, Outcome};
@@ -15,13 +16,18 @@ pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
 }
 
 /// One manual page: the top-level command, then a section per subcommand with its synopsis,
-/// description and options, so `man woolink` documents everything in one place.
+/// description and options, so `man woolink` documents everything in one place (there are no
+/// `woolink-connect(1)` pages to point at), then the environment, files and exit status.
 pub fn man() -> Result<Outcome, Error> {
     let mut command = Cli::command();
     command.build();
+    let top = clap_mangen::Man::new(command.clone());
     let mut page = Vec::new();
-    clap_mangen::Man::new(command.clone())
-        .render(&mut page)
+    top.render_title(&mut page)
+        .and_then(|()| top.render_name_section(&mut page))
+        .and_then(|()| top.render_synopsis_section(&mut page))
+        .and_then(|()| top.render_description_section(&mut page))
+        .and_then(|()| top.render_options_section(&mut page))
         .expect("rendering into memory cannot fail");
     for (path, sub) in leaf_commands(&command, "woolink") {
         page.extend_from_slice(format!(".SH \"{}\"\n", path.to_uppercase()).as_bytes());
@@ -37,8 +43,117 @@ pub fn man() -> Result<Outcome, Error> {
             format!("\n{}", String::from_utf8_lossy(&section)).replace("\n.SH ", "\n.SS ");
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
+    let mut closing = Roff::new();
+    for (heading, items) in [
+        ("ENVIRONMENT", ENVIRONMENT),
+        ("FILES", FILES),
+        ("EXIT STATUS", EXIT_STATUS),
+    ] {
+        closing.control("SH", [heading]);
+        for (term, text) in items {
+            closing
+                .control("TP", [])
+                .text([bold(*term)])
+                .text([roman(*text)]);
+        }
+    }
+    page.extend_from_slice(closing.to_roff().as_bytes());
     output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)
 }
+
+/// The variables woolink reads, and those `woolink run` gives its command.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "WOOLINK_CONFIG_DIR",
+        "The folder of the account index (and, with --store file, the plaintext credentials file). Default: the platform's config folder, e.g. ~/.config/woolink.",
+    ),
+    (
+        "WOOLINK_ACCOUNT",
+        "The account api and run use when no --account is given (before environment credentials and the default account).",
+    ),
+    (
+        "WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY, WOOLINK_CONSUMER_SECRET",
+        "For connect: the store and key, as --url, --consumer-key and the secret. For api and run, all three together: use these credentials without any index or keychain.",
+    ),
+    (
+        "WOOLINK_API_ROOT",
+        "With environment credentials: the store's API root, so api and run need not look it up.",
+    ),
+    (
+        "WOOLINK_SITE_USER, WOOLINK_SITE_PASSWORD",
+        "The web server's own login, for a site behind HTTP authentication (a staging site).",
+    ),
+    (
+        "WOOLINK_CA_CERT",
+        "A PEM file of the certificate authority (or self-signed certificate) to trust for the store, as --ca-cert.",
+    ),
+    (
+        "WOOLINK_STORE",
+        "Where connect keeps the secret, as --store (keychain or file).",
+    ),
+    (
+        "WOOLINK_TIMEOUT",
+        "Seconds a command waits for the store, as --timeout.",
+    ),
+    (
+        "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY",
+        "Proxies, as curl reads them (the lowercase forms too).",
+    ),
+    (
+        "NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM",
+        "Colour: never with NO_COLOR, CLICOLOR=0 or TERM=dumb; forced with CLICOLOR_FORCE.",
+    ),
+    (
+        "BROWSER",
+        "The browser connect --open starts (%s stands for the address).",
+    ),
+    (
+        "WOOCOMMERCE_URL, WOOCOMMERCE_API_ROOT, WOOCOMMERCE_API_URL, WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET, WOOCOMMERCE_AUTH_METHOD, WOOCOMMERCE_SITE_USER, WOOCOMMERCE_SITE_PASSWORD",
+        "Set by woolink run for its command only: the account's store, API root, key and secret, how to send them, and the site login if any.",
+    ),
+];
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "accounts.json",
+        "The account index in the config folder: names, stores, key suffixes, access, times. Never a secret.",
+    ),
+    ("accounts.lock", "Held while the index is rewritten."),
+    (
+        "credentials.json",
+        "Only with --store file: the secrets in plain text (mode 0600). Otherwise secrets live in the OS keychain, one entry per account with service woolink:<store URL>.",
+    ),
+];
+
+/// The one exit-code policy (docs/exit-codes.md), as `Error::exit_code` applies it.
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "Success."),
+    (
+        "1",
+        "An unexpected failure on this computer (file system, keychain).",
+    ),
+    ("2", "Usage or invalid input; nothing was sent or written."),
+    (
+        "3",
+        "The store cannot be used as it is (unreachable, TLS, proxy, firewall, redirects, no WooCommerce, maintenance, PHP errors).",
+    ),
+    (
+        "4",
+        "The credentials were rejected or do not give enough access.",
+    ),
+    (
+        "5",
+        "api only: the store answered 2xx, so the request was carried out, but its answer could not be read whole.",
+    ),
+    (
+        "126, 127",
+        "run only: the command could not be started, or was not found.",
+    ),
+    (
+        "130",
+        "Cancelled at a prompt (Ctrl-C, Ctrl-D); 128+N for signal N (SIGTERM, SIGHUP) at a prompt.",
+    ),
+];
 
 /// Every command without subcommands, with its full name ("woolink accounts list").
 fn leaf_commands(command: &clap::Command, path: &str) -> Vec<(String, clap::Command)> {

@@ -8,6 +8,8 @@ pub mod docs;
 pub mod run;
 pub mod verify;
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::account::{Account, AuthMethod};
@@ -62,6 +64,9 @@ pub struct Chosen {
     /// The store's canonical address.
     pub store_url: String,
     pub auth_method: AuthMethod,
+    /// The certificate file trusted for this store: `--ca-cert` (or WOOLINK_CA_CERT) when
+    /// given, else the copy kept with the linked account, if any.
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Chosen {
@@ -95,16 +100,19 @@ async fn chosen_account(
             source: Source::Environment,
             store_url: located.store.to_string(),
             auth_method: located.auth_method,
+            ca_cert: net.ca_cert.clone(),
         };
         crate::http::debug_line(&format!("credentials: {}", chosen.source));
         return Ok((chosen, located.root, credentials));
     }
     let (source, account, root, credentials) = linked_account(requested)?;
     crate::http::debug_line(&format!("credentials: {source}"));
+    let ca_cert = trusted_ca(net, &config::config_dir()?, &account)?;
     let chosen = Chosen {
         source,
         store_url: account.store_url,
         auth_method: account.auth_method,
+        ca_cert,
     };
     Ok((chosen, root, credentials))
 }
@@ -139,11 +147,57 @@ fn linked_account(
     Ok((source, account, root, credentials))
 }
 
+/// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores
+/// not yet linked.
 fn http_client(net: &NetArgs) -> Result<HttpClient, Error> {
+    client_trusting(net, net.ca_cert.clone())
+}
+
+/// A client for the chosen store, trusting the certificate chosen for it.
+fn chosen_client(chosen: &Chosen, net: &NetArgs) -> Result<HttpClient, Error> {
+    client_trusting(net, chosen.ca_cert.clone())
+}
+
+fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>) -> Result<HttpClient, Error> {
     let total = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(&HttpConfig {
-        extra_ca: net.ca_cert.clone(),
+        extra_ca,
         request_timeout: total,
         connect_timeout: CONNECT_TIMEOUT.min(total),
     })?)
+}
+
+/// What to trust for a linked account: an explicit `--ca-cert` wins over the copy kept with
+/// the account, so a store that changed CA can be reached before it is linked again.
+fn trusted_ca(net: &NetArgs, dir: &Path, account: &Account) -> Result<Option<PathBuf>, Error> {
+    match &net.ca_cert {
+        Some(given) => Ok(Some(given.clone())),
+        None => Ok(crate::ca_copy::path_for(dir, account)?),
+    }
+}
+
+/// Clients for several linked accounts (`accounts verify`), one per certificate trusted, each
+/// account's trusting only its own.
+struct Clients<'a> {
+    net: &'a NetArgs,
+    by_ca: HashMap<Option<PathBuf>, HttpClient>,
+}
+
+impl<'a> Clients<'a> {
+    /// Checks `--ca-cert` and the proxy variables before any account is looked at.
+    fn new(net: &'a NetArgs) -> Result<Self, Error> {
+        let mut by_ca = HashMap::new();
+        by_ca.insert(net.ca_cert.clone(), http_client(net)?);
+        Ok(Self { net, by_ca })
+    }
+
+    fn for_account(&mut self, dir: &Path, account: &Account) -> Result<HttpClient, Error> {
+        let ca = trusted_ca(self.net, dir, account)?;
+        if let Some(client) = self.by_ca.get(&ca) {
+            return Ok(client.clone());
+        }
+        let client = client_trusting(self.net, ca.clone())?;
+        self.by_ca.insert(ca, client.clone());
+        Ok(client)
+    }
 }

@@ -28,8 +28,10 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
     for name in SCRUBBED {
         command.env_remove(name);
     }
-    // With credentials from the environment there is no account to name.
+    // With credentials from the environment there is no account to name; without a CA to
+    // trust, a WOOCOMMERCE_CA_CERT woolink inherited would name another store's.
     command.env_remove("WOOLINK_ACCOUNT");
+    command.env_remove(CA_CERT_VARIABLE);
     for (name, value) in environment(&account, &root, &credentials) {
         command.env(name, value);
     }
@@ -69,6 +71,12 @@ const SCRUBBED: [&str; 8] = [
     "WOOCOMMERCE_SITE_PASSWORD",
 ];
 
+/// The certificate file the store's HTTPS certificate is checked against, when it needs one
+/// (a private CA, or the store's own self-signed certificate). Only this: `SSL_CERT_FILE` and
+/// the like would replace the child's whole trust store (every other host would fail) or
+/// make it trust the store's CA for every host.
+pub const CA_CERT_VARIABLE: &str = "WOOCOMMERCE_CA_CERT";
+
 /// The variables CMD gets, added to woolink's own environment.
 fn environment(
     account: &Chosen,
@@ -93,6 +101,11 @@ fn environment(
     ];
     if let Some(name) = account.name() {
         variables.push(("WOOLINK_ACCOUNT", name.to_owned().into()));
+    }
+    if let Some(ca) = &account.ca_cert {
+        // Absolute, so a child that changes folder still finds it.
+        let ca = std::path::absolute(ca).unwrap_or_else(|_| ca.clone());
+        variables.push((CA_CERT_VARIABLE, ca.into_os_string()));
     }
     // The web server's own login, for a site behind one: sent as HTTP Basic, the key then
     // in the query string (WOOCOMMERCE_AUTH_METHOD says so).

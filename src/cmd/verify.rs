@@ -45,6 +45,8 @@ enum Status {
     InvalidStoreUrl,
     /// The probe's own diagnosis.
     Probe(ProbeError),
+    /// No HTTP client could be made for the account (its CA copy, or --ca-cert, is unusable).
+    Setup(Error),
 }
 
 impl Status {
@@ -58,6 +60,7 @@ impl Status {
                 Some(Failure::Local)
             }
             Status::Probe(err) => Some(Failure::of_exit_code(err.exit_code())),
+            Status::Setup(err) => Some(Failure::of_exit_code(err.exit_code())),
         }
     }
 
@@ -76,6 +79,7 @@ impl Status {
             Status::CredentialStore => "credential_store",
             Status::InvalidStoreUrl => "invalid_store_url",
             Status::Probe(err) => err.kind(),
+            Status::Setup(err) => err.kind(),
         }
     }
 }
@@ -106,7 +110,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
         }
         return finish(&[], args.output.json);
     }
-    let http = super::http_client(&args.net)?;
+    let mut clients = super::Clients::new(&args.net)?;
     if !args.output.json {
         output::status(&format!(
             "Checking {} account{} ...",
@@ -115,7 +119,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
         ));
     }
     let timeout = Duration::from_secs(args.net.timeout);
-    let mut results = check_all(&dir, chosen, &http, timeout).await;
+    let mut results = check_all(&dir, chosen, &mut clients, timeout).await;
     record(&dir, &mut results)?;
     finish(&results, args.output.json)
 }
@@ -149,7 +153,7 @@ impl Checked {
 async fn check_all(
     dir: &std::path::Path,
     accounts: Vec<Account>,
-    http: &HttpClient,
+    clients: &mut super::Clients<'_>,
     timeout: Duration,
 ) -> Vec<Checked> {
     let mut stores = Stores::new(dir);
@@ -172,6 +176,20 @@ async fn check_all(
             }));
             continue;
         };
+        // Each account trusts its own CA copy, or --ca-cert.
+        let http = match clients.for_account(dir, &account) {
+            Ok(http) => http,
+            Err(err) => {
+                results.push(Some(Checked {
+                    message: Some(err.to_string()),
+                    status: Status::Setup(err),
+                    account,
+                    changes: Vec::new(),
+                    report: None,
+                }));
+                continue;
+            }
+        };
         let credentials = match stores.credentials(&account) {
             Ok(credentials) => credentials,
             Err(failed) => {
@@ -185,7 +203,7 @@ async fn check_all(
         let start = linked::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
-        let (http, permits) = (http.clone(), permits.clone());
+        let permits = permits.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
             let proven = prove(&http, store, start, &account, &credentials, timeout).await;

@@ -29,6 +29,10 @@ pub enum ProbeError {
         failure: ProxyFailure,
     },
     #[error(
+        "{store} speaks HTTPS on this port, not plain http: use {https} (the same address with https://) and try again."
+    )]
+    HttpsPort { store: String, https: String },
+    #[error(
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
@@ -168,6 +172,7 @@ impl ProbeError {
             ProbeError::Unreachable { .. } => "unreachable",
             ProbeError::Proxy { .. } => "proxy",
             ProbeError::BrokenAnswer { .. } => "broken_answer",
+            ProbeError::HttpsPort { .. } => "https_port",
             ProbeError::TimedOut { .. } => "timeout",
             ProbeError::Tls { .. } => "tls",
             ProbeError::RedirectLoop { .. } => "redirect_loop",

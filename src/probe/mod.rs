@@ -13,6 +13,7 @@
 mod discover;
 mod error;
 pub mod root;
+mod unseen;
 pub mod verdict;
 
 use reqwest::Method;
@@ -22,10 +23,10 @@ use discover::{DiscoveryError, discover};
 pub use discover::{IndexState, Site, SiteIndex};
 pub use error::ProbeError;
 pub use root::ApiRoot;
-use verdict::{Verdict, judge};
+use verdict::{Refusal, Verdict, judge};
 
 use crate::account::{Access, AuthMethod};
-use crate::http::{Answer, BasicLogin, HttpClient, TransportError};
+use crate::http::{Answer, HttpClient, TransportError};
 use crate::keys::{Credentials, SiteLogin};
 use crate::store_url::StoreUrl;
 
@@ -135,13 +136,7 @@ pub async fn look_up(
             _ => Ok(site),
         }
     };
-    tokio::time::timeout(time_limit, finding)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ProbeError::TimedOut {
-                store: typed.shown(),
-            })
-        })
+    within(time_limit, typed, finding).await
 }
 
 /// [`probe`], calling `observe` at each step boundary as it is passed. `found` is where the
@@ -157,13 +152,21 @@ pub async fn probe_observed(
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
     let probing = probe_unbounded(http, typed, credentials, options, found, observe);
-    tokio::time::timeout(options.time_limit, probing)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ProbeError::TimedOut {
-                store: typed.shown(),
-            })
+    within(options.time_limit, typed, probing).await
+}
+
+/// `work`, or [`ProbeError::TimedOut`] once `limit` has passed: one limit for every request
+/// it makes.
+async fn within<T>(
+    limit: std::time::Duration,
+    typed: &StoreUrl,
+    work: impl Future<Output = Result<T, ProbeError>>,
+) -> Result<T, ProbeError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(ProbeError::TimedOut {
+            store: typed.shown(),
         })
+    })
 }
 
 async fn probe_unbounded(
@@ -268,6 +271,7 @@ async fn check(
     Ok((read?, write?))
 }
 
+/// Turns the two answers into a report or the error that explains them.
 async fn conclude(
     http: &HttpClient,
     typed: &StoreUrl,
@@ -277,14 +281,14 @@ async fn conclude(
     (read, write): (Answer, Answer),
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
-    let mut auth = auth;
-    let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
     let mut notes: Vec<String> = read
         .junk()
         .or_else(|| write.junk())
         .map(|junk| junk.note())
         .into_iter()
         .collect();
+    let mut auth = auth;
+    let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
     if matches!(verdict, Verdict::Anonymous { .. }) && auth == AuthMethod::Basic {
         // Some servers drop the Authorization header before PHP sees it; the same
         // credentials in the query string then work. Only then are they sent that way.
@@ -297,24 +301,18 @@ async fn conclude(
         if !matches!(retried, Verdict::Anonymous { .. }) {
             auth = AuthMethod::QueryString;
             if matches!(retried, Verdict::Granted { .. }) {
-                notes.push(
-                    "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.".to_owned(),
-                );
+                notes.push(HEADER_STRIPPED.to_owned());
             }
             verdict = retried;
         }
     }
 
-    // WooCommerce itself answered: the store was reached, whatever it says of the key.
-    if !matches!(
-        verdict,
-        Verdict::Trouble(_) | Verdict::Redirected { .. } | Verdict::Unexpected { .. }
-    ) {
+    if woocommerce_answered(&verdict) {
         observe(ProbeStep::Reached {
             store: &site.store,
             site_name: site.index.site_name(),
         });
-        if verdict != Verdict::NoWooCommerce {
+        if verdict != Verdict::Refused(Refusal::NoWooCommerce) {
             observe(ProbeStep::WooCommerceFound);
         }
     }
@@ -324,9 +322,9 @@ async fn conclude(
             write_unclear,
         } => (access, write_unclear),
         Verdict::Anonymous { code } => {
-            return Err(anonymous_error(http, site, credentials, &code).await);
+            return Err(unseen::key_not_seen(http, site, credentials, &code).await);
         }
-        refused => return Err(refusal(site, credentials, refused)),
+        Verdict::Refused(refused) => return Err(refusal(site, credentials, refused)),
     };
     if let Some(status) = write_unclear {
         notes.push(format!(
@@ -352,132 +350,51 @@ async fn conclude(
     })
 }
 
-/// What a verdict that neither grants access nor shows the key unseen tells the user. Pure;
-/// whatever the store said is quoted as one line of visible text.
-fn refusal(site: &Site, credentials: &Credentials, verdict: Verdict) -> ProbeError {
+/// The note when the key only reached WooCommerce in the query string.
+const HEADER_STRIPPED: &str = "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.";
+
+/// Whether WooCommerce itself answered (the store was reached, whatever it says of the key),
+/// not something in front of it.
+fn woocommerce_answered(verdict: &Verdict) -> bool {
+    !matches!(
+        verdict,
+        Verdict::Refused(
+            Refusal::Trouble(_) | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
+        )
+    )
+}
+
+/// What a refusal tells the user. Pure; whatever the store said is quoted as one line of
+/// visible text.
+fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeError {
     let store = site.store.shown();
     let key = credentials.key.masked();
     let admin = keys_admin_url(&site.store);
-    match verdict {
-        Verdict::WrongSecret => ProbeError::WrongSecret { store, key, admin },
-        Verdict::OAuthRejected { message } => ProbeError::OAuthRejected {
+    match refused {
+        Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },
+        Refusal::OAuthRejected { message } => ProbeError::OAuthRejected {
             store,
             key,
             admin,
             message: crate::output::visible_line(&message.unwrap_or_default()).into_owned(),
         },
-        Verdict::WriteOnly => ProbeError::WriteOnly { key, admin },
-        Verdict::NoCapability => ProbeError::NoCapability { key, admin },
-        Verdict::NoWooCommerce => ProbeError::NoWooCommerce { store },
-        Verdict::Trouble(trouble) => {
+        Refusal::WriteOnly => ProbeError::WriteOnly { key, admin },
+        Refusal::NoCapability => ProbeError::NoCapability { key, admin },
+        Refusal::NoWooCommerce => ProbeError::NoWooCommerce { store },
+        Refusal::Trouble(trouble) => {
             ProbeError::from_trouble(store, trouble, credentials.site.is_some())
         }
-        Verdict::Redirected { location } => ProbeError::ApiRedirected {
+        Refusal::Redirected { location } => ProbeError::ApiRedirected {
             store,
             location: location
                 .map(|location| crate::output::visible_line(&without_query(&location)).into_owned())
                 .unwrap_or_else(|| "another address".to_owned()),
         },
-        Verdict::Unexpected { status, json } => ProbeError::Unexpected {
+        Refusal::Unexpected { status, json } => ProbeError::Unexpected {
             store,
             status,
             json,
         },
-        Verdict::Granted { .. } | Verdict::Anonymous { .. } => {
-            unreachable!("grants and unseen keys are concluded by the caller")
-        }
-    }
-}
-
-/// The store treated the key as absent with every way of sending it: the key is unknown, or
-/// something on the way hides it from WooCommerce. Only evidence decides which.
-async fn anonymous_error(
-    http: &HttpClient,
-    site: &Site,
-    credentials: &Credentials,
-    code: &str,
-) -> ProbeError {
-    let store = site.store.shown();
-    let key = &credentials.key;
-    if site.root.is_plain() {
-        return ProbeError::PlainPermalinks {
-            store,
-            key: key.masked(),
-            suffix: key.suffix().to_owned(),
-            admin: keys_admin_url(&site.store),
-        };
-    }
-    if site.root.url().scheme() == "https" {
-        let evidence = https_evidence(http, site, credentials).await;
-        if evidence.key_works || evidence.login_loops {
-            return ProbeError::HttpsNotDetected {
-                store,
-                key_works: evidence.key_works,
-            };
-        }
-    }
-    let plugin = if code == "woocommerce_rest_cannot_view" {
-        String::new()
-    } else {
-        let code = crate::output::visible_line(code);
-        format!(
-            " (The store's REST API is also closed to anonymous requests by a plugin, which answered \"{code}\".)"
-        )
-    };
-    ProbeError::UnknownKey {
-        store,
-        key: key.masked(),
-        suffix: key.suffix().to_owned(),
-        admin: keys_admin_url(&site.store),
-        plugin,
-    }
-}
-
-/// What tells a store that hides HTTPS from WordPress (behind a TLS-terminating proxy) from
-/// one that does not know the key. WordPress with `is_ssl()` false ignores Basic and query
-/// keys exactly as it ignores an unknown key, but judges OAuth 1.0a signatures against the
-/// http:// form of the URL, and its login page redirects to itself (siteurl is https).
-struct HttpsEvidence {
-    /// A read signed for the http:// URL was accepted: the key works.
-    key_works: bool,
-    /// `wp-login.php` redirects to its own address.
-    login_loops: bool,
-}
-
-async fn https_evidence(
-    http: &HttpClient,
-    site: &Site,
-    credentials: &Credentials,
-) -> HttpsEvidence {
-    let read = site.root.route(READ_ROUTE, &read_query(&unique()));
-    let signed = root::signed_for_plain_http(Method::GET, read, credentials);
-    let login = site
-        .store
-        .as_url()
-        .join("wp-login.php")
-        .expect("a relative path joins");
-    let login_request = crate::http::Request {
-        method: Method::GET,
-        url: login.clone(),
-        basic: credentials.site.as_ref().map(BasicLogin::Site),
-    };
-    let (read, login_answer) =
-        tokio::join!(http.send(signed), http.send_for_headers(login_request));
-    let key_works = read.is_ok_and(|answer| {
-        answer.status == 200
-            && answer.json().is_some_and(|body| body.is_array())
-            && verdict::cache_hit(&answer).is_none()
-    });
-    let login_loops = login_answer.is_ok_and(|answer| {
-        answer.is_redirect()
-            && answer
-                .header("location")
-                .and_then(|location| login.join(location).ok())
-                .is_some_and(|target| target == login)
-    });
-    HttpsEvidence {
-        key_works,
-        login_loops,
     }
 }
 
@@ -498,6 +415,10 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
     let store_text = store.shown();
     match cause {
         TransportError::Timeout => ProbeError::TimedOut { store: store_text },
+        TransportError::HttpsPort { https } => ProbeError::HttpsPort {
+            store: store_text,
+            https,
+        },
         cause @ (TransportError::TooLarge { .. }
         | TransportError::HeadersTooLarge
         | TransportError::Cut) => ProbeError::BrokenAnswer {
@@ -612,7 +533,7 @@ mod tests {
             let message = match verdict {
                 Verdict::Granted { .. } => String::new(),
                 Verdict::Anonymous { code } => crate::output::visible_line(&code).into_owned(),
-                refused => refusal(&site, &credentials(), refused).to_string(),
+                Verdict::Refused(refused) => refusal(&site, &credentials(), refused).to_string(),
             };
             prop_assert!(!message.chars().any(char::is_control), "{message:?}");
             if let Some(junk) = read.junk() {

@@ -155,6 +155,14 @@ pub enum Verdict {
     /// reached WordPress (header stripped, plain permalinks on an old WooCommerce, proxy).
     /// `code` is the error code the store gave.
     Anonymous { code: String },
+    /// Anything else: the key was seen and refused, or something other than WooCommerce
+    /// answered.
+    Refused(Refusal),
+}
+
+/// Every verdict that neither grants access nor leaves the key unseen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
     /// The key is known and the secret does not match it.
     WrongSecret,
     /// An OAuth 1.0a request was refused (unknown key, wrong secret, clock or nonce).
@@ -178,17 +186,17 @@ pub enum Verdict {
 /// anonymous request it is 404 whatever the key.
 pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
     if let Some(trouble) = store_trouble(read) {
-        return Verdict::Trouble(trouble);
+        return Verdict::Refused(Refusal::Trouble(trouble));
     }
     // The read is unique to this probe, so a copy from a cache (one that ignores the query
     // string) belongs to someone else's request and proves nothing about this key.
     if let Some(header) = cache_hit(read) {
-        return Verdict::Trouble(StoreTrouble::Cached { header });
+        return Verdict::Refused(Refusal::Trouble(StoreTrouble::Cached { header }));
     }
     if read.is_redirect() {
-        return Verdict::Redirected {
+        return Verdict::Refused(Refusal::Redirected {
             location: read.header("location").map(ToOwned::to_owned),
-        };
+        });
     }
     let read_code = error_code(read);
     match (read.status, read_code.as_deref()) {
@@ -196,21 +204,21 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
         // A write that reached the route check proves the key authenticated (over OAuth too:
         // a refused signature is refused for every route), so the read was refused for lack
         // of read permission.
-        (401, Some(AUTH_ERROR)) if is_no_route(write) => Verdict::WriteOnly,
-        (401, Some(AUTH_ERROR)) if oauth => Verdict::OAuthRejected {
+        (401, Some(AUTH_ERROR)) if is_no_route(write) => Verdict::Refused(Refusal::WriteOnly),
+        (401, Some(AUTH_ERROR)) if oauth => Verdict::Refused(Refusal::OAuthRejected {
             message: error_message(read),
-        },
-        (401, Some(AUTH_ERROR)) => Verdict::WrongSecret,
+        }),
+        (401, Some(AUTH_ERROR)) => Verdict::Refused(Refusal::WrongSecret),
         (401, Some(code)) => Verdict::Anonymous {
             code: code.to_owned(),
         },
-        (403, Some(CANNOT_VIEW)) => Verdict::NoCapability,
-        (404, Some(NO_ROUTE)) => Verdict::NoWooCommerce,
+        (403, Some(CANNOT_VIEW)) => Verdict::Refused(Refusal::NoCapability),
+        (404, Some(NO_ROUTE)) => Verdict::Refused(Refusal::NoWooCommerce),
         // Labelled JSON but not parseable counts as not JSON: that is what the user must hear.
-        (status, _) => Verdict::Unexpected {
+        (status, _) => Verdict::Refused(Refusal::Unexpected {
             status,
             json: read.json().is_some(),
-        },
+        }),
     }
 }
 
@@ -221,7 +229,9 @@ impl Verdict {
     pub fn needs_discovery(&self) -> bool {
         matches!(
             self,
-            Verdict::NoWooCommerce | Verdict::Redirected { .. } | Verdict::Unexpected { .. }
+            Verdict::Refused(
+                Refusal::NoWooCommerce | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
+            )
         )
     }
 }
@@ -317,14 +327,14 @@ mod tests {
                 auth.clone(),
                 no_route.clone(),
                 false,
-                Verdict::WriteOnly,
+                Verdict::Refused(Refusal::WriteOnly),
             ),
             (
                 "wrong secret",
                 auth.clone(),
                 auth.clone(),
                 false,
-                Verdict::WrongSecret,
+                Verdict::Refused(Refusal::WrongSecret),
             ),
             (
                 "unknown key: the 404 write answer must not count",
@@ -340,7 +350,7 @@ mod tests {
                 cannot_view_403,
                 no_route.clone(),
                 false,
-                Verdict::NoCapability,
+                Verdict::Refused(Refusal::NoCapability),
             ),
             (
                 "REST closed by a plugin, key not seen",
@@ -356,16 +366,16 @@ mod tests {
                 no_route.clone(),
                 no_route.clone(),
                 false,
-                Verdict::NoWooCommerce,
+                Verdict::Refused(Refusal::NoWooCommerce),
             ),
             (
                 "OAuth refused",
                 auth.clone(),
                 auth.clone(),
                 true,
-                Verdict::OAuthRejected {
+                Verdict::Refused(Refusal::OAuthRejected {
                     message: Some("translated".into()),
-                },
+                }),
             ),
             (
                 "OAuth read key",
@@ -379,81 +389,81 @@ mod tests {
                 auth.clone(),
                 no_route.clone(),
                 true,
-                Verdict::WriteOnly,
+                Verdict::Refused(Refusal::WriteOnly),
             ),
             (
                 "Cloudflare challenge",
                 html(403, Some(("cf-mitigated", "challenge"))),
                 html(403, None),
                 false,
-                Verdict::Trouble(StoreTrouble::Challenge(Challenge {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Challenge(Challenge {
                     status: 403,
                     vendor: Some("Cloudflare"),
-                })),
+                }))),
             ),
             (
                 "SiteGround captcha with 202",
                 html(202, Some(("sg-captcha", "challenge"))),
                 html(202, None),
                 false,
-                Verdict::Trouble(StoreTrouble::Challenge(Challenge {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Challenge(Challenge {
                     status: 202,
                     vendor: Some("SiteGround"),
-                })),
+                }))),
             ),
             (
                 "HTML 200 where JSON was expected",
                 html(200, None),
                 html(200, None),
                 false,
-                Verdict::Unexpected {
+                Verdict::Refused(Refusal::Unexpected {
                     status: 200,
                     json: false,
-                },
+                }),
             ),
             (
                 "a JSON object where the product list was expected",
                 json(200, "{}"),
                 no_route.clone(),
                 false,
-                Verdict::Unexpected {
+                Verdict::Refused(Refusal::Unexpected {
                     status: 200,
                     json: true,
-                },
+                }),
             ),
             (
                 "PHP fatal error",
                 error(500, "internal_server_error"),
                 no_route.clone(),
                 false,
-                Verdict::Trouble(StoreTrouble::ServerError { status: 500 }),
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::ServerError { status: 500 })),
             ),
             (
                 "maintenance mode",
                 with_header(html(503, None), "retry-after", "600"),
                 html(503, None),
                 false,
-                Verdict::Trouble(StoreTrouble::Unavailable {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Unavailable {
                     retry_after: Some("600".into()),
-                }),
+                })),
             ),
             (
                 "a cached product list (a CDN that ignores the query string)",
                 with_header(ok.clone(), "cf-cache-status", "HIT"),
                 no_route.clone(),
                 false,
-                Verdict::Trouble(StoreTrouble::Cached {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Cached {
                     header: "cf-cache-status: HIT".into(),
-                }),
+                })),
             ),
             (
                 "an old copy by its age",
                 with_header(cannot_view_401.clone(), "age", "120"),
                 no_route.clone(),
                 false,
-                Verdict::Trouble(StoreTrouble::Cached {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Cached {
                     header: "age: 120".into(),
-                }),
+                })),
             ),
             (
                 "a fresh answer that merely mentions caching",
@@ -471,9 +481,9 @@ mod tests {
                 ),
                 html(401, None),
                 false,
-                Verdict::Trouble(StoreTrouble::SitePassword {
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::SitePassword {
                     realm: Some("Staging area".into()),
-                }),
+                })),
             ),
             (
                 "write blocked by a firewall rule",
@@ -505,9 +515,9 @@ mod tests {
         };
         assert_eq!(
             judge(&redirect, &redirect, false),
-            Verdict::Redirected {
+            Verdict::Refused(Refusal::Redirected {
                 location: Some("https://other.example/".into())
-            }
+            })
         );
     }
 }

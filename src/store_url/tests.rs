@@ -202,11 +202,11 @@ fn accessors() {
         sub.as_url().join("wp-json/wc/v3/").unwrap().as_str(),
         "https://www.example.com:8443/Shop/EU/wp-json/wc/v3/"
     );
-    assert_eq!(sub.host_for_name(), "example.com-shop-eu");
+    assert_eq!(sub.host_for_name(), "example.com-8443-shop-eu");
     assert!(sub.is_https() && !sub.is_loopback());
     let v6 = parse("http://[::1]:8080").unwrap();
     assert_eq!(v6.to_string(), "http://[::1]:8080");
-    assert_eq!(v6.host_for_name(), "ipv6-1");
+    assert_eq!(v6.host_for_name(), "ipv6-1-8080");
     assert!(!v6.is_https() && v6.is_loopback());
     for loopback in [
         "localhost",
@@ -223,6 +223,41 @@ fn accessors() {
         parse("bücher.example/ü").unwrap().host_for_name(),
         "xn--bcher-kva.example-c3-bc"
     );
+}
+
+#[test]
+fn default_names_keep_a_port_other_than_the_schemes_own_and_are_valid_names() {
+    let name = |text: &str| parse(text).unwrap().host_for_name();
+    assert_eq!(
+        name("https://shop.example.com:8443"),
+        "shop.example.com-8443"
+    );
+    assert_eq!(name("shop.example.com:8444"), "shop.example.com-8444");
+    // The scheme's own port is no port at all, typed or not.
+    assert_eq!(name("https://shop.example.com:443"), "shop.example.com");
+    assert_eq!(name("http://localhost:80"), "localhost");
+    assert_eq!(name("http://localhost:443"), "localhost-443");
+    assert_eq!(name("http://127.0.0.1:8080/shop"), "127.0.0.1-8080-shop");
+    let long = format!("https://{}.example.com/{}", "a".repeat(60), "b".repeat(10));
+    let long_name = name(&long);
+    assert_eq!(long_name.len(), 64, "{long_name}");
+    let cut_at_dot = format!("https://{}.example.com", "a".repeat(63));
+    assert_eq!(name(&cut_at_dot), "a".repeat(63));
+    for text in [
+        long.as_str(),
+        "https://[2001:db8::1]:8443/x",
+        "bücher.example:81/ü",
+    ] {
+        let name = name(text);
+        assert!(
+            !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn save_stores_secret_and_records_account() {
     let h = Harness::new();
     let mut record = account("shop", URL);
     record.secret_storage = SecretStorage::PlaintextFile;
-    let saved = save(&h.dir, &h, record, &creds(SECRET), false).unwrap();
+    let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse).unwrap();
     assert_eq!(saved.account.secret_storage, SecretStorage::Keychain);
     assert!(saved.replaced.is_none());
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
@@ -105,9 +105,23 @@ fn save_stores_secret_and_records_account() {
 #[test]
 fn name_taken_writes_nothing() {
     let h = Harness::new();
-    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
     let before = h.index_bytes();
-    let err = save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), false).unwrap_err();
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", NEW_URL),
+        &creds(SECRET2),
+        Existing::Refuse,
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, SaveError::NameTaken { name } if name == "shop"),
         "{err:?}"
@@ -121,10 +135,24 @@ fn name_taken_writes_nothing() {
 #[test]
 fn failed_index_write_removes_the_new_secret_again() {
     let h = Harness::new();
-    save(&h.dir, &h, account("other", URL), &creds(SECRET), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("other", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
-    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET2), false).unwrap_err();
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET2),
+        Existing::Refuse,
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -144,10 +172,24 @@ fn failed_index_write_removes_the_new_secret_again() {
 #[test]
 fn failed_replace_restores_the_previous_secret() {
     let h = Harness::new();
-    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
-    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET2), true).unwrap_err();
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET2),
+        Existing::Replace,
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -166,15 +208,36 @@ fn failed_replace_restores_the_previous_secret() {
 #[test]
 fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_landed() {
     let h = Harness::new();
-    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
     // The index write fails: the old entry must survive, the new one must go.
     h.arm.store(true, Ordering::SeqCst);
-    save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), true).unwrap_err();
+    save(
+        &h.dir,
+        &h,
+        account("shop", NEW_URL),
+        &creds(SECRET2),
+        Existing::Replace,
+    )
+    .unwrap_err();
     h.repair();
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
     assert_eq!(h.secret(NEW_URL, "shop"), None);
     // It lands: the old entry is gone.
-    let saved = save(&h.dir, &h, account("shop", NEW_URL), &creds(SECRET2), true).unwrap();
+    let saved = save(
+        &h.dir,
+        &h,
+        account("shop", NEW_URL),
+        &creds(SECRET2),
+        Existing::Replace,
+    )
+    .unwrap();
     assert_eq!(saved.replaced.unwrap().store_url, URL);
     assert!(saved.old_secret.is_none());
     assert_eq!(h.secret(URL, "shop"), None);
@@ -189,7 +252,14 @@ fn an_unusable_keychain_saves_nothing() {
     let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
     let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
     cred.set_error(KeyringError::NoStorageAccess("prompt dismissed".into()));
-    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap_err();
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap_err();
     assert!(matches!(
         err,
         SaveError::Secret(CredStoreError::Unavailable { .. })
@@ -203,7 +273,14 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
     let h = Harness::new();
     fs::create_dir_all(&h.dir).unwrap();
     fs::write(h.dir.join(INDEX_FILE), b"{\"version\": 7}").unwrap();
-    let err = save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap_err();
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap_err();
     assert!(matches!(
         err,
         SaveError::Index(IndexError::TooNew { found: 7, .. })
@@ -215,8 +292,22 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
 #[test]
 fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let h = Harness::new();
-    save(&h.dir, &h, account("a", URL), &creds(SECRET), false).unwrap();
-    save(&h.dir, &h, account("b", URL), &creds(SECRET2), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("a", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("b", URL),
+        &creds(SECRET2),
+        Existing::Refuse,
+    )
+    .unwrap();
     match remove(&h.dir, &h, "nope") {
         Err(RemoveError::NotFound {
             name,
@@ -240,7 +331,14 @@ fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
 #[test]
 fn remove_keeps_the_account_when_the_keychain_fails() {
     let h = Harness::new();
-    save(&h.dir, &h, account("shop", URL), &creds(SECRET), false).unwrap();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
     let before = h.index_bytes();
     let id = EntryId::new(URL, "shop");
     let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
@@ -254,10 +352,124 @@ fn remove_keeps_the_account_when_the_keychain_fails() {
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
 }
 
+#[test]
+fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
+    let h = Harness::new();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    let again = Account {
+        linked_at: "2026-06-01T00:00:00Z".to_owned(),
+        verified_at: "2026-06-01T00:00:00Z".to_owned(),
+        ..account("shop", URL)
+    };
+    let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink).unwrap();
+    assert!(saved.relinked());
+    assert!(!saved.entry_was_empty);
+    assert!(saved.old_secret.is_none());
+    let recorded = Index::load(&h.dir).unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].linked_at, "2025-01-01T00:00:00Z");
+    assert_eq!(recorded[0].verified_at, "2026-06-01T00:00:00Z");
+}
+
+#[test]
+fn the_same_link_puts_back_a_secret_that_went_missing() {
+    let h = Harness::new();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    h.store.delete(&EntryId::new(URL, "shop")).unwrap();
+    let saved = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::SameLink,
+    )
+    .unwrap();
+    assert!(saved.relinked() && saved.entry_was_empty);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+}
+
+#[test]
+fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
+    let h = Harness::new();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    let before = h.index_bytes();
+    let other_key = Account {
+        key_suffix: "7654321".to_owned(),
+        ..account("shop", URL)
+    };
+    for other in [account("shop", NEW_URL), other_key] {
+        let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink).unwrap_err();
+        assert!(matches!(err, SaveError::NameTaken { .. }), "{err}");
+    }
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(NEW_URL, "shop"), None);
+}
+
+#[test]
+fn a_replaced_key_is_a_new_link() {
+    let h = Harness::new();
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    let new_key = Account {
+        key_suffix: "7654321".to_owned(),
+        linked_at: "2026-06-01T00:00:00Z".to_owned(),
+        ..account("shop", URL)
+    };
+    let saved = save(&h.dir, &h, new_key, &creds(SECRET2), Existing::Replace).unwrap();
+    assert!(!saved.relinked() && saved.replaced.is_some());
+    assert_eq!(
+        Index::load(&h.dir).unwrap()[0].linked_at,
+        "2026-06-01T00:00:00Z"
+    );
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET2));
+}
+
 /// Links `shop` and `other` at URL and makes `shop` the default.
 fn two_accounts(h: &Harness) {
-    save(&h.dir, h, account("shop", URL), &creds(SECRET), false).unwrap();
-    save(&h.dir, h, account("other", URL), &creds(SECRET2), false).unwrap();
+    save(
+        &h.dir,
+        h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    save(
+        &h.dir,
+        h,
+        account("other", URL),
+        &creds(SECRET2),
+        Existing::Refuse,
+    )
+    .unwrap();
     let mut index = Index::lock(&h.dir).unwrap();
     index.default = Some("shop".to_owned());
     index.write().unwrap();

@@ -181,14 +181,20 @@ fn plaintext_file_store_is_explicit_and_shown_as_such() {
 #[test]
 fn an_existing_name_is_replaced_only_with_force() {
     let keychain = PrivateKeychain::start();
-    let (store, key) = store_with_key(Permission::ReadWrite);
+    // Two keys of one store: the same name with the same key is the same link (connect's
+    // tests); with another key it is taken.
+    let key = TestKey::new(Permission::ReadWrite);
+    let other = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone(), other.clone()];
+    let store = TestStore::start(config);
     let mut first = woolink_on(&keychain);
     connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
 
     let requests_before = store.requests().len();
     let mut second = woolink_on(&keychain);
     second.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
-    let outcome = connect(&mut second, &store, &key, &["--name", "shop", "--json"]);
+    let outcome = connect(&mut second, &store, &other, &["--name", "shop", "--json"]);
     outcome.assert_code(2).assert_stderr_contains("--force");
     assert_eq!(outcome.json()["error"]["kind"], "name_taken");
     assert_eq!(
@@ -199,9 +205,10 @@ fn an_existing_name_is_replaced_only_with_force() {
 
     let mut third = woolink_on(&keychain);
     third.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
-    connect(&mut third, &store, &key, &["--name", "shop", "--force"]).assert_code(0);
+    connect(&mut third, &store, &other, &["--name", "shop", "--force"]).assert_code(0);
     let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["key_suffix"], &other.key[other.key.len() - 7..]);
 }
 
 #[test]

@@ -618,3 +618,288 @@ fn verbose_shows_every_request_with_credentials_redacted() {
         .assert_stderr_contains("consumer_secret=REDACTED");
     assert!(!outcome.stderr.contains(&key.key), "{}", outcome.stderr);
 }
+
+/// Connecting a name that is already linked, from a script, with the secret in a real
+/// Secret Service.
+#[cfg(target_os = "linux")]
+mod relinking {
+    use crate::harness::{Outcome, Woolink};
+    use crate::keychain::PrivateKeychain;
+    use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+
+    /// A store that knows every key in `keys`.
+    fn store_knowing(keys: &[&TestKey]) -> TestStore {
+        let mut config = StoreConfig::new(Tls::Valid);
+        config.keys = keys.iter().map(|key| (*key).clone()).collect();
+        TestStore::start(config)
+    }
+
+    /// One config folder and keychain, shared by every connect of a test.
+    struct Home {
+        keychain: PrivateKeychain,
+        first: Woolink,
+    }
+
+    impl Home {
+        fn new() -> Self {
+            Self {
+                keychain: PrivateKeychain::start(),
+                first: Woolink::new(),
+            }
+        }
+
+        fn woolink(&self, store: &TestStore) -> Woolink {
+            let mut woolink = Woolink::new();
+            woolink
+                .env("DBUS_SESSION_BUS_ADDRESS", self.keychain.bus_address())
+                .env(
+                    "WOOLINK_CONFIG_DIR",
+                    self.first.config_dir().to_string_lossy(),
+                )
+                .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy());
+            woolink
+        }
+
+        /// `connect` with `key` given the scripted way (secret on stdin), `url` if any.
+        fn connect(
+            &self,
+            store: &TestStore,
+            url: Option<&str>,
+            key: &TestKey,
+            extra: &[&str],
+        ) -> Outcome {
+            let mut woolink = self.woolink(store);
+            woolink.args(["connect"]);
+            if let Some(url) = url {
+                woolink.args(["--url", url]);
+            }
+            woolink
+                .args(["--consumer-key", &key.key, "--consumer-secret-stdin"])
+                .args(extra.iter().copied())
+                .stdin(key.secret.clone());
+            let outcome = woolink.run();
+            outcome.assert_no_secret(&key.secret);
+            self.first.assert_secret_not_on_disk(&key.secret);
+            outcome
+        }
+
+        fn accounts(&self, store: &TestStore) -> serde_json::Value {
+            let mut woolink = self.woolink(store);
+            woolink.args(["accounts", "list", "--json"]);
+            woolink.run().assert_code(0).json()
+        }
+
+        fn index(&self) -> Vec<u8> {
+            std::fs::read(self.first.config_dir().join("accounts.json")).unwrap()
+        }
+
+        /// What the keychain holds for `store`'s accounts, secrets included.
+        fn kept(&self, store: &TestStore) -> String {
+            self.keychain.search(&format!("woolink:{}", store.url()))
+        }
+    }
+
+    fn credentialed_requests(store: &TestStore) -> usize {
+        store
+            .requests()
+            .iter()
+            .filter(|request| request.carries_credentials())
+            .count()
+    }
+
+    #[test]
+    fn the_same_connect_again_is_already_linked_and_the_key_proven_again() {
+        let key = TestKey::new(Permission::ReadWrite);
+        let store = store_knowing(&[&key]);
+        let home = Home::new();
+        let url = store.url();
+        for name in [&["--name", "shop"][..], &[][..]] {
+            let first = home.connect(&store, Some(&url), &key, &[name, &["--json"]].concat());
+            assert_eq!(first.assert_code(0).json()["link"], "new");
+            let linked = home.accounts(&store);
+            let proofs = credentialed_requests(&store);
+
+            let again = home.connect(&store, Some(&url), &key, name);
+            again
+                .assert_code(0)
+                .assert_stdout_contains("was already linked; verified");
+            assert!(credentialed_requests(&store) > proofs, "not proven again");
+            let json = home.connect(&store, Some(&url), &key, &[name, &["--json"]].concat());
+            let json = json.assert_code(0).json();
+            assert_eq!(json["link"], "already_linked");
+            assert_eq!(json["secret_restored"], false);
+            assert_eq!(json["saved"], true);
+            // Still the same accounts, first linked when they were; only verified again.
+            let forget_verified = |mut accounts: serde_json::Value| {
+                for account in accounts.as_array_mut().unwrap() {
+                    account.as_object_mut().unwrap().remove("verified_at");
+                }
+                accounts
+            };
+            assert_eq!(
+                forget_verified(home.accounts(&store)),
+                forget_verified(linked),
+                "{name:?}"
+            );
+        }
+        let kept = home.kept(&store);
+        assert_eq!(kept.matches("attribute.username = ").count(), 2, "{kept}");
+    }
+
+    #[test]
+    fn the_same_name_for_another_store_or_key_stays_taken_without_force() {
+        let key = TestKey::new(Permission::ReadWrite);
+        let other_key = TestKey::new(Permission::Read);
+        let store = store_knowing(&[&key, &other_key]);
+        let other_store = store_knowing(&[&key]);
+        let home = Home::new();
+        home.connect(&store, Some(&store.url()), &key, &["--name", "shop"])
+            .assert_code(0);
+        let index = home.index();
+
+        let moved = home.connect(
+            &other_store,
+            Some(&other_store.url()),
+            &key,
+            &["--name", "shop", "--json"],
+        );
+        moved.assert_code(2).assert_stderr_contains("--force");
+        assert_eq!(moved.json()["error"]["kind"], "name_taken");
+
+        let proofs = credentialed_requests(&store);
+        let rekeyed = home.connect(&store, None, &other_key, &["--name", "shop", "--json"]);
+        rekeyed.assert_code(2).assert_stderr_contains("--force");
+        assert_eq!(rekeyed.json()["error"]["kind"], "name_taken");
+        assert_eq!(
+            credentialed_requests(&store),
+            proofs,
+            "another key was sent"
+        );
+
+        assert_eq!(home.index(), index, "the index changed");
+        assert!(home.kept(&store).contains(&key.secret));
+        assert_eq!(home.kept(&other_store), "");
+    }
+
+    #[test]
+    fn naming_a_linked_account_uses_its_store_and_keeps_a_missing_secret_again() {
+        let key = TestKey::new(Permission::ReadWrite);
+        let store = store_knowing(&[&key]);
+        let home = Home::new();
+        home.connect(&store, Some(&store.url()), &key, &["--name", "shop"])
+            .assert_code(0);
+        let cleared = home
+            .keychain
+            .command("secret-tool")
+            .args(["clear", "service", &format!("woolink:{}", store.url())])
+            .status()
+            .unwrap();
+        assert!(cleared.success());
+        assert!(!home.kept(&store).contains(&key.secret));
+
+        let outcome = home.connect(&store, None, &key, &["--name", "shop"]);
+        outcome
+            .assert_code(0)
+            .assert_stderr_contains(&format!(
+                "Linking \"shop\" again, at its store {}",
+                store.url()
+            ))
+            .assert_stdout_contains("was already linked; verified")
+            .assert_stdout_contains("Its secret had gone missing from the OS keychain");
+        assert!(home.kept(&store).contains(&key.secret));
+        let mut show = home.woolink(&store);
+        let shown = show.args(["accounts", "show", "shop", "--json"]).run();
+        assert_eq!(shown.assert_code(0).json()["secret_present"], true);
+    }
+
+    #[test]
+    fn naming_a_linked_account_with_force_replaces_its_key_in_the_same_storage() {
+        let key = TestKey::new(Permission::Read);
+        let new_key = TestKey::new(Permission::ReadWrite);
+        let store = store_knowing(&[&key, &new_key]);
+        let home = Home::new();
+        home.connect(&store, Some(&store.url()), &key, &["--name", "shop"])
+            .assert_code(0);
+        let linked = home.connect(
+            &store,
+            None,
+            &new_key,
+            &["--name", "shop", "--force", "--json"],
+        );
+        let json = linked.assert_code(0).json();
+        assert_eq!(json["link"], "replaced");
+        assert_eq!(json["access"], "read-write");
+        let kept = home.kept(&store);
+        assert_eq!(
+            kept.matches("attribute.username = shop").count(),
+            1,
+            "{kept}"
+        );
+        assert!(kept.contains(&new_key.secret) && !kept.contains(&key.secret));
+        let accounts = home.accounts(&store);
+        assert_eq!(accounts.as_array().unwrap().len(), 1);
+        assert_eq!(
+            accounts[0]["key_suffix"],
+            &new_key.key[new_key.key.len() - 7..]
+        );
+    }
+
+    #[test]
+    fn naming_a_linked_account_in_a_script_without_a_key_says_what_is_needed() {
+        let key = TestKey::new(Permission::ReadWrite);
+        let mut store = store_knowing(&[&key]);
+        let home = Home::new();
+        home.connect(&store, Some(&store.url()), &key, &["--name", "shop"])
+            .assert_code(0);
+        let requests = store.requests().len();
+        let index = home.index();
+        let mut woolink = home.woolink(&store);
+        let outcome = woolink
+            .args(["connect", "--name", "shop", "--json"])
+            .env("WOOLINK_CONSUMER_SECRET", key.secret.clone())
+            .run();
+        outcome
+            .assert_code(2)
+            .assert_no_secret(&key.secret)
+            .assert_stderr_contains("already linked")
+            .assert_stderr_contains("--consumer-key")
+            .assert_stderr_contains("store URL is taken from the account")
+            .assert_stderr_contains("--force");
+        assert_eq!(outcome.json()["error"]["kind"], "usage");
+        assert_eq!(store.requests().len(), requests, "something was sent");
+        assert_eq!(home.index(), index);
+        store.expect_no_requests();
+    }
+}
+
+#[test]
+fn two_stores_on_one_host_get_two_default_names() {
+    let key = TestKey::new(Permission::Read);
+    let stores = [
+        store_with(Tls::Valid, &key, |_| {}),
+        store_with(Tls::Valid, &key, |_| {}),
+    ];
+    let home = Woolink::new();
+    for store in &stores {
+        crate::linking::follow(&home, store)
+            .connect_args(&store.url(), &key.key, &key.secret)
+            .args(["--store", "file"])
+            .run()
+            .assert_code(0);
+    }
+    let listed = crate::linking::again(&home, &stores[0], &["accounts", "list", "--json"]);
+    let names: Vec<String> = listed
+        .assert_code(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| account["name"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = stores
+        .iter()
+        .map(|store| format!("localhost-{}", store.url().rsplit(':').next().unwrap()))
+        .collect();
+    assert_eq!(names, expected);
+    crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
+}

@@ -2,9 +2,9 @@
 //! case through the real binary, with no secret anywhere in what it printed or wrote.
 
 use crate::api::edit_account;
-use crate::connect::{connect_key, store_with};
+use crate::connect::{assert_failure, connect, connect_key, store_with};
 use crate::linking::{again, assert_secret_only_in_credentials_file, link, store_with_key};
-use crate::store::{Permission, TestKey, Tls};
+use crate::store::{Permission, PlainHttpOnTls, TestKey, Tls};
 
 /// Escape sequences that would clear the screen, retitle the window and write the clipboard.
 const HOSTILE: &str =
@@ -285,8 +285,7 @@ fn a_config_folder_others_can_change_is_refused() {
         .assert_stderr_contains("chmod go-w");
     assert_eq!(outcome.json()["error"]["kind"], "config");
 
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if rustix::process::geteuid().is_root() {
         // Root can hand the folder to another user, as a shared machine might have it.
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::os::unix::fs::chown(&config, Some(4242), Some(4242)).unwrap();
@@ -345,4 +344,61 @@ fn internationalized_store_addresses_are_shown_in_unicode() {
         .assert_stdout_contains("https://bücher.example");
     let json = again(&home, &store, &["accounts", "list", "--json"]);
     assert_eq!(json.json()[0]["store_url"], "https://xn--bcher-kva.example");
+}
+
+/// `connect` to `http://` on the port of an HTTPS store that answers plain http as `answer`:
+/// diagnosed as an HTTPS port with the https:// address to use, and no credential sent.
+fn plain_http_to_an_https_port(answer: PlainHttpOnTls) {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| config.plain_http_on_tls = answer);
+    let http_url = store.url().replacen("https://", "http://", 1);
+    let (woolink, outcome) = connect(&http_url, &store, &key.key, &key.secret, &["--json"]);
+    assert_failure(&outcome, 3, "https_port");
+    outcome
+        .assert_stderr_contains("speaks HTTPS on this port")
+        .assert_stderr_contains(&format!("use {}", store.origin()));
+    woolink.assert_nothing_written();
+    assert!(
+        store
+            .requests()
+            .iter()
+            .all(|seen| !seen.carries_credentials()),
+        "credentials were sent: {:?}",
+        store.requests()
+    );
+}
+
+#[test]
+fn plain_http_to_a_tls_only_port_is_diagnosed_as_an_https_port() {
+    plain_http_to_an_https_port(PlainHttpOnTls::TlsAlert);
+}
+
+#[test]
+fn plain_http_to_an_nginx_https_port_is_diagnosed_as_an_https_port() {
+    plain_http_to_an_https_port(PlainHttpOnTls::ErrorPage);
+}
+
+#[test]
+fn a_port_that_speaks_neither_http_nor_tls_is_not_called_an_https_port() {
+    // An SSH server, say: a greeting line to whatever connects, plain http or a TLS hello.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            use std::io::Write as _;
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n");
+        }
+    });
+    let key = TestKey::new(Permission::Read);
+    let outcome = crate::harness::Woolink::new()
+        .connect_args(&format!("http://127.0.0.1:{port}"), &key.key, &key.secret)
+        .args(["--no-save", "--json"])
+        .run();
+    outcome.assert_code(3).assert_no_secret(&key.secret);
+    assert_eq!(
+        outcome.json()["error"]["kind"],
+        "unreachable",
+        "{}",
+        outcome.stderr
+    );
 }

@@ -141,8 +141,9 @@ fn rows() -> Vec<Row> {
             0,
         ),
         row(
+            // The same name, store and key again is already linked: another store takes it.
             "connect, name taken",
-            connect!("--store file --name shop --no-input"),
+            "connect --url {stripped_url} --consumer-key {key} --consumer-secret-stdin --ca-cert {stripped_ca} --store file --name shop --no-input",
             "{secret}",
             2,
         ),
@@ -300,7 +301,13 @@ fn rows() -> Vec<Row> {
             "",
             2,
         ),
-        row("api, untrusted certificate", "api products", "", 3),
+        // The account trusts its CA copy; another CA given explicitly wins, and fails.
+        row(
+            "api, untrusted certificate",
+            "api products --ca-cert {other_ca}",
+            "",
+            3,
+        ),
         row("run, the command succeeds", "run -- true", "", 0),
         row("run, the command fails", "run -- false", "", 1),
         row(
@@ -365,6 +372,9 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let secret_file = dir.path().join("secret.txt");
         std::fs::write(&secret_file, format!("{}\n", key.secret)).unwrap();
+        let other_ca = dir.path().join("other-ca.pem");
+        let other = rcgen::generate_simple_self_signed(vec!["other.example".to_owned()]).unwrap();
+        std::fs::write(&other_ca, other.cert.pem()).unwrap();
         let one_off = |value: &str| format!("{}Z", &value[..value.len() - 1]);
         let path = |p: PathBuf| p.to_string_lossy().into_owned();
         let values = BTreeMap::from([
@@ -390,6 +400,7 @@ impl Fixture {
             ("stranger_key", stranger.key.clone()),
             ("stranger_secret", stranger.secret.clone()),
             ("secret_file", path(secret_file)),
+            ("other_ca", path(other_ca)),
             ("site_url", site.url()),
             ("site_ca", path(site.ca_cert_path())),
             ("site_password", site_password.clone()),

@@ -221,3 +221,24 @@ fn help_never_shows_the_consumer_key_from_the_environment() {
     assert!(!outcome.stdout.contains(KEY), "{}", outcome.stdout);
     assert!(!outcome.stdout.contains(&KEY[3..20]), "{}", outcome.stdout);
 }
+
+/// Colour follows the usual variables even where stderr is not a terminal: `CLICOLOR_FORCE`
+/// turns it on (a CI log that renders colour), `NO_COLOR` wins over it.
+#[test]
+fn clicolor_force_colours_errors_and_no_color_wins() {
+    let error_line = |envs: &[(&str, &str)]| {
+        let mut woolink = Woolink::new();
+        for (name, value) in envs {
+            woolink.env(name, *value);
+        }
+        let outcome = woolink.args(["accounts", "show", "nobody"]).run();
+        outcome.assert_code(2);
+        outcome.stderr
+    };
+    let forced = error_line(&[("NO_COLOR", ""), ("TERM", "xterm"), ("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains("\x1b[31m"), "{forced:?}");
+    let refused = error_line(&[("TERM", "xterm"), ("CLICOLOR_FORCE", "1")]);
+    assert!(!refused.contains('\x1b'), "{refused:?}");
+    let plain = error_line(&[("NO_COLOR", ""), ("TERM", "xterm")]);
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+}

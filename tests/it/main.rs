@@ -3,7 +3,6 @@
 mod accounts;
 mod api;
 mod connect;
-mod demo_store;
 mod env_creds;
 mod env_file;
 mod hardening;
@@ -14,6 +13,7 @@ mod input;
 mod keychain;
 mod keychain_selftest;
 mod linking;
+mod private_ca;
 mod proxy;
 mod proxy_server;
 mod run;

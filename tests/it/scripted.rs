@@ -141,12 +141,15 @@ fn open_starts_the_browser_on_the_add_key_page() {
 
 #[test]
 fn open_without_a_browser_still_succeeds() {
+    let empty_dir = tempfile::tempdir().unwrap();
     let key = TestKey::new(Permission::Read);
     let store = store_with(&key);
     Woolink::new()
         .connect_args(&store.url(), &key.key, &key.secret)
         .args(["--no-save", "--open", "--ca-cert", &ca(&store)])
         .env("BROWSER", "/nonexistent/browser")
+        // Nor any opener woolink would fall back to (xdg-open and the like).
+        .env("PATH", empty_dir.path().to_string_lossy())
         .run()
         .assert_code(0)
         .assert_stderr_contains("Could not open a web browser")
@@ -241,10 +244,18 @@ fn the_man_page_is_roff_and_renders() {
         ".SH \"WOOLINK CONNECT\"",
         ".SH \"WOOLINK ACCOUNTS LIST\"",
         "\\-\\-consumer\\-key",
+        ".SH ENVIRONMENT",
+        "WOOLINK_CONFIG_DIR",
+        ".SH FILES",
+        "accounts.json",
+        ".SH \"EXIT STATUS\"",
         "130",
     ] {
         assert!(page.contains(needle), "the man page lacks {needle:?}");
     }
+    // One page documents everything: no pointers to pages that do not exist.
+    assert!(!page.contains("woolink\\-connect"), "{page}");
+    assert!(!page.contains("SUBCOMMANDS"), "{page}");
     // Rendered by man itself on Linux, where CI installs man-db (other systems' man differ).
     if !cfg!(target_os = "linux") {
         return;

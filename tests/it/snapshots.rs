@@ -34,6 +34,8 @@ impl Redactor {
         Self {
             pairs: vec![
                 (format!(":{port}"), ":PORT".to_owned()),
+                // Default account names keep the port too.
+                (format!("localhost-{port}"), "localhost-PORT".to_owned()),
                 (
                     key.key[key.key.len() - 7..].to_owned(),
                     "SUFFIX7".to_owned(),

@@ -32,6 +32,7 @@ fn account(name: &str) -> Account {
         auth_method: AuthMethod::Basic,
         secret_storage: SecretStorage::Keychain,
         store_name: Some("x".repeat(200)),
+        ca_cert: None,
         linked_at: "2025-01-01T00:00:00Z".to_owned(),
         verified_at: "2025-01-01T00:00:00Z".to_owned(),
     }
@@ -228,13 +229,18 @@ impl Drop for Tmpfs {
     }
 }
 
-/// The bytes of every file in `dir`, to prove nothing changed.
+/// The bytes of every file under `dir` (the CA copies' folder included), to prove nothing
+/// changed.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| (e.path(), std::fs::read(e.path()).unwrap()))
-        .collect();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
     files.sort();
     files
 }

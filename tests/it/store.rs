@@ -227,6 +227,19 @@ pub struct StoreConfig {
     /// The description of the product a POST to products creates, echoed in the 201 answer:
     /// this many bytes of it (a page builder's markup pasted into the editor).
     pub created_description_bytes: usize,
+    /// With TLS: what a plain http request to the port gets.
+    pub plain_http_on_tls: PlainHttpOnTls,
+}
+
+/// What an HTTPS store's port does with a plain http request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainHttpOnTls {
+    /// What a TLS stack alone does (rustls here, OpenSSL alike): the request is a broken TLS
+    /// record, answered with a TLS alert, and the connection closed.
+    TlsAlert,
+    /// nginx's `listen 443 ssl`: an HTTP 400 page, "The plain HTTP request was sent to HTTPS
+    /// port" (Apache and Go's servers answer likewise).
+    ErrorPage,
 }
 
 /// A `Content-Encoding` the test store can answer with.
@@ -306,6 +319,7 @@ impl StoreConfig {
             description_bytes: 1500,
             compression: None,
             created_description_bytes: 0,
+            plain_http_on_tls: PlainHttpOnTls::TlsAlert,
         }
     }
 }
@@ -573,6 +587,12 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, share
             match acceptor {
                 None => serve(stream, shared).await,
                 Some(acceptor) => {
+                    if shared.config.plain_http_on_tls == PlainHttpOnTls::ErrorPage
+                        && !starts_tls(&stream).await
+                    {
+                        plain_http_error_page(stream).await;
+                        return;
+                    }
                     // The client refusing the certificate ends the connection here.
                     if let Ok(tls) = acceptor.accept(stream).await {
                         serve(tls, shared).await;
@@ -581,6 +601,32 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, share
             }
         });
     }
+}
+
+/// Whether the client's first byte opens a TLS handshake record (content type 22).
+async fn starts_tls(stream: &tokio::net::TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16)
+}
+
+/// nginx's answer to plain http on an HTTPS port, after reading the request head.
+async fn plain_http_error_page(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain HTTP request was sent to HTTPS port</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: S, shared: Arc<Shared>) {

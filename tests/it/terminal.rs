@@ -4,7 +4,6 @@
 
 #![cfg(unix)]
 
-use std::os::fd::AsRawFd;
 use std::process::Command;
 
 use rexpect::process::WaitStatus;
@@ -133,12 +132,10 @@ impl Terminal {
             .process()
             .get_file_handle()
             .expect("pty master");
-        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
-        // SAFETY: tcgetattr fills the struct when it returns 0.
-        let ok = unsafe { libc::tcgetattr(master.as_raw_fd(), termios.as_mut_ptr()) } == 0;
-        assert!(ok, "tcgetattr on the pty");
-        let termios = unsafe { termios.assume_init() };
-        termios.c_lflag & libc::ECHO != 0
+        let termios = rustix::termios::tcgetattr(&master).expect("tcgetattr on the pty");
+        termios
+            .local_modes
+            .contains(rustix::termios::LocalModes::ECHO)
     }
 }
 
@@ -487,6 +484,299 @@ fn api_at_a_terminal_says_when_a_list_has_more_pages_and_counts_pages_while_pagi
     );
     assert!(
         !term.transcript.contains(&key.secret[3..]),
+        "{}",
+        term.transcript
+    );
+}
+
+/// How often `text` appears in what woolink printed so far.
+fn count(term: &Terminal, text: &str) -> usize {
+    term.transcript.matches(text).count()
+}
+
+#[test]
+fn a_wrong_secret_is_asked_again_keeping_the_url_and_the_key() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(&key);
+    let wrong = TestKey::new(Permission::Read).secret;
+    let woolink = woolink_for(&store, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(&store));
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&wrong);
+    term.expect("the consumer secret does not match it");
+    term.expect("Try again (2 of 3 tries).");
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+    term.expect("The key works with read-write access");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert_eq!(count(&term, "Store URL: "), 1, "{}", term.transcript);
+    assert_eq!(count(&term, "Consumer key (ck_...): "), 1);
+    for secret in [&key.secret, &wrong] {
+        assert!(
+            !term.transcript.contains(&secret[3..]),
+            "{}",
+            term.transcript
+        );
+    }
+}
+
+#[test]
+fn three_wrong_secrets_end_as_one_did_before() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(&key);
+    let woolink = woolink_for(
+        &store,
+        &[
+            "connect",
+            "--store",
+            "file",
+            "--url",
+            &store.url(),
+            "--consumer-key",
+            &key.key,
+        ],
+    );
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    let wrong: Vec<String> = (0..3)
+        .map(|_| TestKey::new(Permission::Read).secret)
+        .collect();
+    for secret in &wrong {
+        term.expect("Consumer secret (cs_..., hidden): ");
+        term.wait_for_echo_off();
+        term.answer(secret);
+        term.expect("the consumer secret does not match it");
+    }
+    assert_eq!(term.finish(), 4, "{}", term.transcript);
+    assert_eq!(count(&term, "Consumer secret (cs_..., hidden): "), 3);
+    assert_eq!(count(&term, "Try again"), 2, "{}", term.transcript);
+    for secret in &wrong {
+        assert!(
+            !term.transcript.contains(&secret[3..]),
+            "{}",
+            term.transcript
+        );
+    }
+    woolink.assert_nothing_written();
+}
+
+#[test]
+fn an_unknown_key_asks_for_the_key_and_the_secret_again() {
+    let key = TestKey::new(Permission::Read);
+    let unknown = TestKey::new(Permission::Read);
+    let store = store_with(&key);
+    let url = store.url();
+    // The unknown key came from a flag; the person typing the secret is asked for both.
+    let woolink = woolink_for(
+        &store,
+        &[
+            "connect",
+            "--no-save",
+            "--url",
+            &url,
+            "--consumer-key",
+            &unknown.key,
+        ],
+    );
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&unknown.secret);
+    term.expect("does not recognise the key");
+    term.expect("Try again (2 of 3 tries).");
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+    term.expect("The key works with read access");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    for secret in [&key.secret, &unknown.secret] {
+        assert!(
+            !term.transcript.contains(&secret[3..]),
+            "{}",
+            term.transcript
+        );
+    }
+}
+
+#[test]
+fn the_make_a_key_hint_is_only_for_a_person_about_to_type_a_key() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(&key);
+    let hint = "Make a key for this store here";
+    let url = store.url();
+    // The key given as a flag, and from the environment: only the secret is typed.
+    let flag = woolink_for(
+        &store,
+        &[
+            "connect",
+            "--no-save",
+            "--url",
+            &url,
+            "--consumer-key",
+            &key.key,
+        ],
+    );
+    let mut environment = woolink_for(&store, &["connect", "--no-save", "--url", &url]);
+    environment.env("WOOLINK_CONSUMER_KEY", key.key.clone());
+    for woolink in [flag, environment] {
+        let mut term = Terminal::start(&woolink, Look::NoColour);
+        term.expect("Consumer secret (cs_..., hidden): ");
+        term.wait_for_echo_off();
+        term.answer(&key.secret);
+        term.expect("The key works with read access");
+        assert_eq!(term.finish(), 0, "{}", term.transcript);
+        assert!(!term.transcript.contains(hint), "{}", term.transcript);
+    }
+    // About to type the key: the hint.
+    let typed = woolink_for(&store, &["connect", "--no-save", "--url", &url]);
+    let mut term = Terminal::start(&typed, Look::NoColour);
+    term.expect(hint);
+    term.expect("Consumer key (ck_...): ");
+    term.session.send_control('c').expect("Ctrl-C");
+    assert_eq!(term.finish(), 130, "{}", term.transcript);
+}
+
+/// Types the store, the key and the secret, up to the account name's prompt.
+fn type_store_and_key(term: &mut Terminal, store: &TestStore, key: &TestKey) {
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(store));
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+}
+
+fn account_names(woolink: &Woolink, store: &TestStore) -> Vec<String> {
+    let listed = crate::linking::again(woolink, store, &["accounts", "list", "--json"]);
+    listed
+        .assert_code(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| account["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_default_name_is_offered_and_another_can_be_typed() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(&key);
+    let default = format!("localhost-{}", store.url().rsplit(':').next().unwrap());
+
+    let woolink = woolink_for(&store, &["connect", "--store", "file"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    type_store_and_key(&mut term, &store, &key);
+    term.expect(&format!("Account name [{default}]: "));
+    term.answer("my shop");
+    term.expect("\"my shop\" cannot be an account name");
+    term.expect(&format!("Account name [{default}]: "));
+    term.answer("client-a");
+    term.expect("Linked \"client-a\"");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert_eq!(account_names(&woolink, &store), ["client-a"]);
+
+    // Enter takes the name offered.
+    let woolink = woolink_for(&store, &["connect", "--store", "file"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    type_store_and_key(&mut term, &store, &key);
+    term.expect(&format!("Account name [{default}]: "));
+    term.answer("");
+    term.expect(&format!("Linked \"{default}\""));
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert_eq!(account_names(&woolink, &store), [default]);
+    crate::linking::assert_secret_only_in_credentials_file(&woolink, &key.secret);
+}
+
+#[test]
+fn a_name_clash_answered_no_asks_for_another_name_and_keeps_the_proven_key() {
+    let key = TestKey::new(Permission::Read);
+    let other = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone(), other.clone()];
+    let store = TestStore::start(config);
+    let woolink = woolink_for(&store, &["connect", "--store", "file"]);
+    crate::linking::link(&woolink, &store, &other, "shop");
+
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    type_store_and_key(&mut term, &store, &key);
+    term.expect("Account name [");
+    term.answer("shop");
+    term.expect("An account named \"shop\" already exists");
+    term.expect("Replace it? [y/N]: ");
+    term.answer("n");
+    term.expect("Choose another name");
+    term.expect("Account name: ");
+    term.answer("shop-read");
+    term.expect("Linked \"shop-read\"");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    let listed = crate::linking::again(&woolink, &store, &["accounts", "list", "--json"]).json();
+    let suffix = |key: &TestKey| key.key[key.key.len() - 7..].to_owned();
+    assert_eq!(listed[0]["name"], "shop");
+    assert_eq!(listed[0]["key_suffix"], suffix(&other));
+    assert_eq!(listed[1]["name"], "shop-read");
+    assert_eq!(listed[1]["key_suffix"], suffix(&key));
+}
+
+#[test]
+fn naming_a_linked_account_at_a_terminal_asks_only_for_the_new_key() {
+    let key = TestKey::new(Permission::Read);
+    let new_key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone(), new_key.clone()];
+    let store = TestStore::start(config);
+    let woolink = woolink_for(&store, &["connect", "--store", "file", "--name", "shop"]);
+    crate::linking::link(&woolink, &store, &key, "shop");
+
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect(&format!(
+        "Linking \"shop\" again, at its store {}",
+        store.url()
+    ));
+    term.expect("Make a key for this store here");
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&new_key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&new_key.secret);
+    term.expect("An account named \"shop\" already exists");
+    term.expect("Replace it? [y/N]: ");
+    term.answer("y");
+    term.expect("Linked \"shop\" in place of the account of that name");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert!(
+        !term.transcript.contains("Store URL:"),
+        "{}",
+        term.transcript
+    );
+    assert!(
+        !term.transcript.contains("Account name"),
+        "{}",
+        term.transcript
+    );
+    let credentials = std::fs::read_to_string(woolink.config_dir().join("credentials.json"));
+    let credentials = credentials.unwrap();
+    assert!(credentials.contains(&new_key.secret) && !credentials.contains(&key.secret));
+
+    // The same key again: already linked, nothing asked.
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&new_key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&new_key.secret);
+    term.expect("\"shop\" was already linked; verified");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert!(
+        !term.transcript.contains("Replace it?"),
         "{}",
         term.transcript
     );
