@@ -65,7 +65,7 @@ pub enum Command {
     /// Link a store: check a REST API key against the live store, then keep it
     #[command(after_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
-    /// List, show, verify and remove linked stores
+    /// List, show, verify, rename and remove linked stores
     #[command(subcommand, after_help = ACCOUNTS_EXAMPLES)]
     Accounts(AccountsCommand),
     /// Send one authenticated request to a linked store's WooCommerce REST API
@@ -90,6 +90,7 @@ const ACCOUNTS_EXAMPLES: &str = "\
 Examples:
   woolink accounts list
   woolink accounts show shop.example.com --json
+  woolink accounts rename shop.example.com client-shop
   woolink accounts remove shop.example.com --yes";
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -98,7 +99,11 @@ Examples:
   woolink completions zsh > \"${fpath[1]}/_woolink\"
   woolink completions fish > ~/.config/fish/completions/woolink.fish
   woolink completions powershell >> $PROFILE
-  woolink completions elvish >> ~/.config/elvish/rc.elv";
+  woolink completions elvish >> ~/.config/elvish/rc.elv
+
+These complete commands and options. To complete account names too, have the shell ask woolink
+as you type instead (see the README on `woolink completions`), e.g. in ~/.bashrc:
+  source <(COMPLETE=bash woolink)";
 
 const API_EXAMPLES: &str = "\
 Examples:
@@ -278,14 +283,18 @@ pub enum StoreArg {
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
     /// List linked stores (reads the index only; never unlocks the keychain)
-    #[command(after_help = "Example:\n  woolink accounts list --json")]
+    #[command(after_help = LIST_HELP)]
     List {
+        /// Every column, each value whole (however wide the terminal)
+        #[arg(long)]
+        wide: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
     /// Show one linked store
     #[command(after_help = "Example:\n  woolink accounts show shop.example.com")]
     Show {
+        #[arg(add = crate::linked::complete_account_names())]
         name: String,
         #[command(flatten)]
         output: OutputArgs,
@@ -299,7 +308,7 @@ pub enum AccountsCommand {
     )]
     Default {
         /// The account to make the default (omit to show the current default)
-        #[arg(conflicts_with = "clear")]
+        #[arg(conflicts_with = "clear", add = crate::linked::complete_account_names())]
         name: Option<String>,
         /// Forget the default
         #[arg(long)]
@@ -307,9 +316,21 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Rename a linked store's account: its keychain entry and its index entry
+    #[command(after_help = RENAME_HELP)]
+    Rename {
+        /// The account's name now
+        #[arg(add = crate::linked::complete_account_names())]
+        old: String,
+        /// Its new name: 1 to 64 letters, digits, dots, dashes or underscores
+        new: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
+        #[arg(add = crate::linked::complete_account_names())]
         name: String,
         /// Do not ask for confirmation
         #[arg(long)]
@@ -319,8 +340,28 @@ pub enum AccountsCommand {
     },
 }
 
+const RENAME_HELP: &str = "\
+The secret is written under the new name first, then the account index is updated, then the
+entry under the old name is deleted: if woolink is stopped on the way, the secret is never lost
+(at worst a copy is left under one of the names, which the next rename or connect replaces).
+The default account stays the default under its new name. Nothing is sent to the store.
+
+Example:
+  woolink accounts rename shop.example.com client-shop";
+
+const LIST_HELP: &str = "\
+STORE is the store's title (its address until woolink has seen a title), URL its address. The
+default account is marked (default). At a terminal the table fits its width: the least needed
+columns are left out, then STORE is shortened; to a pipe or file nothing is left out or cut
+(COLUMNS, when set, is the width either way). Times are relative (\"3 days ago\"); --wide shows
+every column and exact times, --json everything.
+
+Examples:
+  woolink accounts list --wide
+  woolink accounts list --json";
+
 const VERIFY_HELP: &str = "\
-Each account is probed again with its stored key and way of authenticating, up to 32 stores at a
+With no NAME, every linked account is checked. Each account is probed again with its stored key and way of authenticating, up to 32 stores at a
 time. A key that works updates the account's verified time, and its recorded access or
 authentication method when the store's answer changed them.
 
@@ -333,7 +374,7 @@ Exit codes (the most severe problem wins, in this order):
   2  usage: an unknown account name, or an account that needs --allow-http
 
 Examples:
-  woolink accounts verify --all
+  woolink accounts verify                       # every linked account
   woolink accounts verify shop staging --json";
 
 /// Options for reaching stores, shared by the commands that talk to linked ones.
@@ -354,11 +395,11 @@ pub struct NetArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The accounts to check
-    #[arg(value_name = "NAME", required_unless_present = "all")]
+    /// The accounts to check (default: every linked account)
+    #[arg(value_name = "NAME", add = crate::linked::complete_account_names())]
     pub names: Vec<String>,
 
-    /// Check every linked account
+    /// Check every linked account (the same as giving no NAME; kept for scripts)
     #[arg(long, conflicts_with = "names")]
     pub all: bool,
 
@@ -378,7 +419,8 @@ pub struct ApiArgs {
     pub path: String,
 
     /// The account to use (default: the default account, or the only one)
-    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME",
+          add = crate::linked::complete_account_names())]
     pub account: Option<String>,
 
     /// The HTTP method (default: GET, or POST with --input; fields never change it)
@@ -414,7 +456,8 @@ pub struct ApiArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The account to use (default: the default account, or the only one)
-    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME")]
+    #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME",
+          add = crate::linked::complete_account_names())]
     pub account: Option<String>,
 
     /// The command and its arguments

@@ -13,7 +13,7 @@ use crate::keys::KeyError;
 use crate::linked::SelectError;
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
-use crate::vault::{RemoveError, SaveError};
+use crate::vault::{RemoveError, RenameError, SaveError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -74,6 +74,8 @@ pub enum Error {
     #[error("{0}")]
     Remove(#[from] RemoveError),
     #[error("{0}")]
+    Rename(#[from] RenameError),
+    #[error("{0}")]
     Select(#[from] SelectError),
     #[error(
         "the secret of \"{name}\" is missing from the {storage}; link the store again with `woolink connect --name {name} --force`"
@@ -81,12 +83,6 @@ pub enum Error {
     SecretMissing { name: String, storage: String },
     #[error("{0}")]
     Api(#[from] ApiError),
-    #[error("{failed} of {checked} accounts are not healthy")]
-    Unhealthy {
-        failed: usize,
-        checked: usize,
-        code: u8,
-    },
     #[error("could not start {program}: {source}")]
     Spawn {
         program: String,
@@ -114,30 +110,26 @@ impl Error {
             | Error::EnvFile(_)
             | Error::InvalidName(_)
             | Error::Save(SaveError::NameTaken { .. })
-            | Error::Remove(RemoveError::NotFound { .. }) => 2,
+            | Error::Remove(RemoveError::NotFound { .. })
+            | Error::Rename(RenameError::NotFound { .. } | RenameError::NameTaken { .. }) => 2,
             Error::Config(_)
             | Error::CaCopy(_)
             | Error::CredStore(_)
             | Error::Index(_)
             | Error::Save(_)
-            | Error::Remove(_) => 1,
+            | Error::Remove(_)
+            | Error::Rename(_) => 1,
             Error::Probe(err) => err.exit_code(),
             Error::NeedsWrite { .. } => 4,
             Error::Select(_) => 2,
             Error::SecretMissing { .. } => 1,
             Error::Api(err) => err.exit_code(),
-            Error::Unhealthy { code, .. } => *code,
             // As env(1) and shells do.
             Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Spawn { .. } => 126,
             Error::Cancelled => 130,
             Error::Terminal(_) => 1,
         }
-    }
-
-    /// Whether the command already printed its own `--json` document for this failure.
-    pub fn json_printed(&self) -> bool {
-        matches!(self, Error::Unhealthy { .. })
     }
 
     /// A stable, machine-readable name for `--json` output.
@@ -165,15 +157,131 @@ impl Error {
             Error::Save(_) => "save",
             Error::Remove(RemoveError::NotFound { .. }) => "no_such_account",
             Error::Remove(_) => "remove",
+            Error::Rename(RenameError::NotFound { .. }) => "no_such_account",
+            Error::Rename(RenameError::NameTaken { .. }) => "name_taken",
+            Error::Rename(_) => "rename",
             Error::Select(SelectError::NoneLinked) => "no_accounts",
             Error::Select(SelectError::NotFound { .. }) => "no_such_account",
             Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
             Error::SecretMissing { .. } => "secret_missing",
             Error::Api(err) => err.kind(),
-            Error::Unhealthy { .. } => "unhealthy",
             Error::Spawn { .. } => "spawn",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
+        }
+    }
+}
+
+/// How a command that ran to its end finished. What it printed is its own; `lib::run` turns
+/// this into the exit code and, for a failure, the `error:` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `accounts verify`: `failed` of the `checked` accounts are not healthy (the report, and
+    /// with `--json` its document, is printed); `worst` is the most severe problem found.
+    Unhealthy {
+        failed: usize,
+        checked: usize,
+        worst: Failure,
+    },
+    /// `woolink run` waited for its command (not on Unix, where woolink becomes the command):
+    /// the command's own exit code, passed on as it is.
+    Exited(u8),
+}
+
+/// A command that can only succeed one way says so with `Ok(())`.
+impl From<()> for Outcome {
+    fn from((): ()) -> Self {
+        Outcome::Success
+    }
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Unhealthy { worst, .. } => worst.exit_code(),
+            Outcome::Exited(code) => code,
+        }
+    }
+
+    /// The message of the `error:` line, when the outcome is a failure woolink reports.
+    pub fn failure(self) -> Option<String> {
+        match self {
+            Outcome::Unhealthy {
+                failed, checked, ..
+            } => Some(format!("{failed} of {checked} accounts are not healthy")),
+            Outcome::Success | Outcome::Exited(_) => None,
+        }
+    }
+}
+
+/// The classes of failure of docs/exit-codes.md, for a command that reports several results
+/// at once (`accounts verify`). Ordered from least to most severe, so the worst of several is
+/// their `max`: a check that could not be made at all outweighs a rejected key, which outweighs
+/// a store that cannot be used, which outweighs a usage problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    /// Usage or invalid input (2).
+    Usage,
+    /// The store cannot be used as it is (3).
+    Store,
+    /// Credentials rejected or not enough access (4).
+    Credentials,
+    /// Unexpected failure on this computer: the check could not be made (1).
+    Local,
+}
+
+impl Failure {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Failure::Usage => 2,
+            Failure::Store => 3,
+            Failure::Credentials => 4,
+            Failure::Local => 1,
+        }
+    }
+
+    /// The class of a failure whose exit code was decided elsewhere in this policy (the
+    /// probe's diagnoses, `ProbeError::exit_code`).
+    pub fn of_exit_code(code: u8) -> Self {
+        match code {
+            2 => Failure::Usage,
+            3 => Failure::Store,
+            4 => Failure::Credentials,
+            _ => Failure::Local,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_classes_round_trip_through_their_exit_codes() {
+        for failure in [
+            Failure::Usage,
+            Failure::Store,
+            Failure::Credentials,
+            Failure::Local,
+        ] {
+            assert_eq!(Failure::of_exit_code(failure.exit_code()), failure);
+        }
+    }
+
+    #[test]
+    fn the_most_severe_failure_is_the_greatest() {
+        let cases: &[(&[Failure], u8)] = &[
+            (&[], 0),
+            (&[Failure::Usage], 2),
+            (&[Failure::Usage, Failure::Store], 3),
+            (&[Failure::Store, Failure::Credentials, Failure::Usage], 4),
+            (&[Failure::Credentials, Failure::Local, Failure::Store], 1),
+        ];
+        for (failures, code) in cases {
+            let worst = failures.iter().copied().max();
+            assert_eq!(worst.map_or(0, Failure::exit_code), *code, "{failures:?}");
         }
     }
 }

@@ -30,15 +30,27 @@ pub mod vault;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{AccountsCommand, Cli, Command};
-pub use error::Error;
+pub use error::{Error, Outcome};
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
+    // A shell asking for completions (COMPLETE=SHELL, README on `woolink completions`) gets
+    // them, and nothing else happens.
+    let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
+        .try_complete(&args, std::env::current_dir().ok().as_deref());
+    match completing {
+        Ok(false) => {}
+        Ok(true) => return 0,
+        Err(err) => {
+            let _ = err.print();
+            return u8::try_from(err.exit_code()).unwrap_or(2);
+        }
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => {
@@ -58,9 +70,10 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let json = match &cli.command {
         Command::Connect(args) => args.output.json,
         Command::Accounts(
-            AccountsCommand::List { output }
+            AccountsCommand::List { output, .. }
             | AccountsCommand::Show { output, .. }
             | AccountsCommand::Remove { output, .. }
+            | AccountsCommand::Rename { output, .. }
             | AccountsCommand::Default { output, .. }
             | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
         ) => output.json,
@@ -69,35 +82,38 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     output::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
-    // `woolink run` ends with its command's exit code.
-    let mut exit = None;
-    let result = match cli.command {
-        Command::Connect(args) => cmd::connect::run(args).await,
-        Command::Accounts(AccountsCommand::Verify(args)) => cmd::verify::run(args).await,
-        Command::Accounts(command) => cmd::accounts::run(command),
+    let result: Result<Outcome, Error> = match cli.command {
+        Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),
+        Command::Accounts(command) => cmd::accounts::run(command).await,
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
-        Command::Api(args) => cmd::api::run(args).await,
-        Command::Run(args) => cmd::run::run(args).await.map(|code| exit = Some(code)),
+        Command::Api(args) => cmd::api::run(args).await.map(Outcome::from),
+        Command::Run(args) => cmd::run::run(args).await,
     };
-    if let Some(code) = exit {
-        return code;
-    }
     match result {
-        Ok(()) => 0,
+        Ok(outcome) => {
+            if let Some(message) = outcome.failure() {
+                print_error(&message);
+            }
+            outcome.exit_code()
+        }
         Err(err) => {
-            let paint = term::Paint::stderr();
             // Errors may quote what a store or the index said: shown, never obeyed.
-            let message = err.to_string();
-            output::warning(&format!(
-                "{} {}",
-                paint.red(&paint.bold("error:")),
-                output::visible(&message)
-            ));
-            if json && !err.json_printed() {
+            print_error(&err.to_string());
+            if json {
                 let _ = output::json_error(&err);
             }
             err.exit_code()
         }
     }
+}
+
+/// The one `error:` line of a failed command, on stderr.
+fn print_error(message: &str) {
+    let paint = term::Paint::stderr();
+    output::warning(&format!(
+        "{} {}",
+        paint.red(&paint.bold("error:")),
+        output::visible(message)
+    ));
 }

@@ -24,6 +24,56 @@ pub enum SelectError {
     Ambiguous { names: Vec<String> },
 }
 
+/// Account names go into keychain entries, file contents and command lines: they are kept
+/// plain (checked by `connect --name` and `accounts rename`).
+pub fn check_name(name: &str) -> Result<(), crate::error::Error> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if name.is_empty()
+        || name.len() > crate::store_url::MAX_ACCOUNT_NAME_LEN
+        || !name.chars().all(plain)
+    {
+        return Err(crate::error::Error::InvalidName(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// What `STORE` (a table column) and `Store:` (a summary row) show everywhere: the store's
+/// title, which is how a person recognises a client, or its address while no title is known.
+pub fn store_label(account: &Account) -> String {
+    match &account.store_name {
+        Some(title) if !title.trim().is_empty() => title.clone(),
+        _ => crate::store_url::shown_address(&account.store_url),
+    }
+}
+
+/// Completes an argument that names a linked account (shell completion, `COMPLETE=SHELL
+/// woolink`): the names in the index, each with its store's title or address as help. Reads the
+/// index only, never the keychain; a missing or unreadable index completes nothing.
+pub fn complete_account_names() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| {
+        let Ok(accounts) = crate::config::config_dir()
+            .map_err(drop)
+            .and_then(|dir| crate::index::Index::load(&dir).map_err(drop))
+        else {
+            return Vec::new();
+        };
+        accounts
+            .into_iter()
+            .map(|account| {
+                let address = crate::store_url::shown_address(&account.store_url);
+                let store = store_label(&account);
+                let help = if store == address {
+                    address
+                } else {
+                    format!("{store} ({address})")
+                };
+                clap_complete::CompletionCandidate::new(account.name)
+                    .help(Some(crate::output::visible_line(&help).into_owned().into()))
+            })
+            .collect()
+    })
+}
+
 /// The account `requested` names; without a name, the default account, else the only one.
 pub fn select<'a>(
     accounts: &'a [Account],

@@ -136,6 +136,144 @@ pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String 
     text
 }
 
+/// The columns stdout's lines may take: `COLUMNS` when set to a number (a deliberate choice,
+/// also when piped), else the terminal's width, else `None` (a pipe or file: no limit, so a
+/// script gets every cell whole).
+pub fn stdout_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+    {
+        return Some(columns);
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(width, _)| usize::from(width.0))
+}
+
+/// A column of [`fitted_table`].
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    /// Columns are left out, lowest first, until the table fits; `None` is never left out.
+    pub drop_rank: Option<u8>,
+    /// The column shortened (with `…`) when leaving columns out is not enough.
+    pub shrinks: bool,
+}
+
+/// Widths a shrinking column is cut to: first to [`SHRUNK`], so that one long title does not
+/// push every other column out, and only when leaving columns out is not enough, down to
+/// [`MIN_SHRUNK`].
+const SHRUNK: usize = 30;
+const MIN_SHRUNK: usize = 12;
+
+/// Lays out `rows` like [`table`], within `width` columns when given: the shrinking column is
+/// cut short with `…` to [`SHRUNK`], then columns are left out by their `drop_rank` (lowest
+/// first), then the shrinking column is cut further, until every line fits (or nothing more
+/// can go).
+pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> String {
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let cells = |row: &Vec<String>, kept: &[usize]| -> Vec<String> {
+        kept.iter()
+            .map(|&i| visible_line(&row[i]).into_owned())
+            .collect()
+    };
+    let widths = |kept: &[usize]| -> Vec<usize> {
+        kept.iter()
+            .map(|&i| {
+                rows.iter()
+                    .map(|row| UnicodeWidthStr::width(visible_line(&row[i]).as_ref()))
+                    .chain([UnicodeWidthStr::width(columns[i].header)])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let total =
+        |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    let mut column_widths = widths(&kept);
+    if let Some(width) = width {
+        // Cuts the shrinking column by what the table is too wide, to no less than `floor`.
+        let shrink = |kept: &[usize], column_widths: &mut Vec<usize>, floor: usize| {
+            let over = total(column_widths).saturating_sub(width);
+            if let Some(at) = kept.iter().position(|&i| columns[i].shrinks) {
+                let floor = floor.min(column_widths[at]);
+                column_widths[at] = column_widths[at].saturating_sub(over).max(floor);
+            }
+        };
+        shrink(&kept, &mut column_widths, SHRUNK);
+        while total(&column_widths) > width {
+            let lowest = kept
+                .iter()
+                .enumerate()
+                .filter_map(|(at, &i)| columns[i].drop_rank.map(|rank| (rank, at)))
+                .min();
+            let Some((_, at)) = lowest else { break };
+            kept.remove(at);
+            column_widths = widths(&kept);
+            shrink(&kept, &mut column_widths, SHRUNK);
+        }
+        shrink(&kept, &mut column_widths, MIN_SHRUNK);
+    }
+    let mut text = String::new();
+    let mut line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&column_widths)
+            .map(|(cell, &width)| pad(&shorten(cell, width), width))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    };
+    line(kept.iter().map(|&i| columns[i].header.to_owned()).collect());
+    for row in rows {
+        line(cells(row, &kept));
+    }
+    text
+}
+
+/// `text` cut to `width` terminal columns, ending in `…` when cut.
+fn shorten(text: &str, width: usize) -> Cow<'_, str> {
+    if UnicodeWidthStr::width(text) <= width {
+        return Cow::Borrowed(text);
+    }
+    let mut shortened = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        shortened.push(c);
+    }
+    // "Bücher …" reads as a cut word; "Bücher…" does not.
+    shortened.truncate(shortened.trim_end().len());
+    shortened.push('…');
+    Cow::Owned(shortened)
+}
+
+/// How long ago an RFC 3339 time was, as a person says it ("3 days ago"); the time itself when
+/// it cannot be read or lies in the future (a clock that was wrong).
+pub fn time_ago(timestamp: &str, now: std::time::SystemTime) -> String {
+    let Some(elapsed) = humantime::parse_rfc3339_weak(timestamp)
+        .ok()
+        .and_then(|then| now.duration_since(then).ok())
+    else {
+        return timestamp.to_owned();
+    };
+    let seconds = elapsed.as_secs();
+    let (count, unit) = match seconds {
+        0..60 => return "just now".to_owned(),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..86_400 => (seconds / 3_600, "hour"),
+        86_400..2_592_000 => (seconds / 86_400, "day"),
+        2_592_000..31_536_000 => (seconds / 2_592_000, "month"),
+        _ => (seconds / 31_536_000, "year"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural} ago")
+}
+
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
 pub fn json_error(err: &Error) -> Result<(), Error> {
     #[derive(Serialize)]
@@ -190,6 +328,79 @@ mod tests {
             ".{0,40}",
             Just("x".repeat(70_000)),
         ]
+    }
+
+    #[test]
+    fn times_are_said_as_a_person_says_them() {
+        let now = humantime::parse_rfc3339("2026-03-10T12:00:00Z").unwrap();
+        let cases = [
+            ("2026-03-10T11:59:30Z", "just now"),
+            ("2026-03-10T11:59:00Z", "1 minute ago"),
+            ("2026-03-10T10:15:00Z", "1 hour ago"),
+            ("2026-03-10T09:00:00Z", "3 hours ago"),
+            ("2026-03-07T11:00:00Z", "3 days ago"),
+            ("2026-01-01T00:00:00Z", "2 months ago"),
+            ("2024-03-01T00:00:00Z", "2 years ago"),
+            ("2026-03-11T00:00:00Z", "2026-03-11T00:00:00Z"),
+            ("yesterday", "yesterday"),
+        ];
+        for (timestamp, said) in cases {
+            assert_eq!(time_ago(timestamp, now), said, "{timestamp}");
+        }
+    }
+
+    #[test]
+    fn a_fitted_table_leaves_out_columns_then_shortens_one() {
+        let columns = [
+            Column {
+                header: "NAME",
+                drop_rank: None,
+                shrinks: false,
+            },
+            Column {
+                header: "STORE",
+                drop_rank: None,
+                shrinks: true,
+            },
+            Column {
+                header: "KEY",
+                drop_rank: Some(0),
+                shrinks: false,
+            },
+            Column {
+                header: "ACCESS",
+                drop_rank: Some(1),
+                shrinks: false,
+            },
+        ];
+        let rows = vec![vec![
+            "shop".to_owned(),
+            "Bücher und Schreibwaren am Markt".to_owned(),
+            "ck_…1234567".to_owned(),
+            "read-write".to_owned(),
+        ]];
+        let whole = fitted_table(&columns, &rows, None);
+        assert_eq!(
+            whole,
+            "NAME  STORE                             KEY          ACCESS\n\
+             shop  Bücher und Schreibwaren am Markt  ck_…1234567  read-write\n"
+        );
+        assert_eq!(fitted_table(&columns, &rows, Some(200)), whole);
+        assert_eq!(
+            fitted_table(&columns, &rows, Some(50)),
+            "NAME  STORE                             ACCESS\n\
+             shop  Bücher und Schreibwaren am Markt  read-write\n"
+        );
+        assert_eq!(
+            fitted_table(&columns, &rows, Some(30)),
+            "NAME  STORE\n\
+             shop  Bücher und Schreibwaren…\n"
+        );
+        for width in [1, 20, 30, 40, 50, 60, 80] {
+            let fitted = fitted_table(&columns, &rows, Some(width));
+            let widest = fitted.lines().map(UnicodeWidthStr::width).max().unwrap();
+            assert!(widest <= width.max(4 + 2 + MIN_SHRUNK), "{width}: {fitted}");
+        }
     }
 
     proptest! {

@@ -310,3 +310,162 @@ pub fn load_credentials(
 
 #[cfg(test)]
 mod tests;
+
+/// What [`rename`] did.
+#[derive(Debug)]
+pub struct Renamed {
+    /// The account as recorded now, under its new name.
+    pub account: Account,
+    /// It is the default account, as it was under its old name.
+    pub default: bool,
+    pub secret: SecretMove,
+}
+
+/// What became of the secret in a [`rename`].
+#[derive(Debug)]
+pub enum SecretMove {
+    /// Kept under the new name, and gone from the old one.
+    Moved,
+    /// The store had no entry for the account: the account is renamed, still without secret.
+    Missing,
+    /// Kept under the new name, but deleting the old entry failed: the same secret is also
+    /// still under `id`.
+    OldLeft { id: EntryId, error: CredStoreError },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenameError {
+    #[error("no account named \"{name}\"; {}", names_text(.existing_names))]
+    NotFound {
+        name: String,
+        existing_names: Vec<String>,
+    },
+    #[error(
+        "an account named \"{name}\" already exists; choose another name, or remove that account first with `woolink accounts remove {name}`"
+    )]
+    NameTaken { name: String },
+    #[error(
+        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to move it (a bug in woolink); nothing was renamed"
+    )]
+    WrongStore {
+        name: String,
+        account_storage: SecretStorage,
+        store_storage: SecretStorage,
+    },
+    #[error("{0}; nothing was renamed")]
+    Index(#[source] IndexError),
+    #[error("could not move the saved credentials of \"{name}\": {source}; nothing was renamed")]
+    Secret {
+        name: String,
+        source: CredStoreError,
+    },
+    #[error("{source}; {}", rename_undo_text(.undo))]
+    IndexWrite { source: IndexError, undo: Box<Undo> },
+}
+
+fn rename_undo_text(undo: &Undo) -> String {
+    match undo {
+        Undo::Removed | Undo::Restored => {
+            "the credentials stay under the old name and nothing was renamed".to_owned()
+        }
+        Undo::Failed { id, error } => format!(
+            "nothing was renamed, and removing the copy of the credentials made for the new name failed ({error}): the credential store may still hold it under {id}"
+        ),
+    }
+}
+
+/// Renames the account `old` to `new`, the default following it. Under the index lock: the
+/// secret is written under the new name first, then the index (atomically), and only then is
+/// the old entry deleted. So at any moment the index names an entry that holds the secret: a
+/// crash between the steps leaves at worst a second copy (under the new name before the index
+/// lands, under the old name after), never a lost secret. If the index cannot be written, the
+/// new entry is taken back (or what it held before is put back). `store` must be the store
+/// the account's `secret_storage` names.
+pub fn rename(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    old: &str,
+    new: &str,
+) -> Result<Renamed, RenameError> {
+    let mut index = Index::lock(dir).map_err(RenameError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
+        return Err(RenameError::NotFound {
+            name: old.to_owned(),
+            existing_names: index.accounts.iter().map(|a| a.name.clone()).collect(),
+        });
+    };
+    if index.accounts.iter().any(|a| a.name == new) {
+        return Err(RenameError::NameTaken {
+            name: new.to_owned(),
+        });
+    }
+    let account = &index.accounts[position];
+    if account.secret_storage != store.storage() {
+        return Err(RenameError::WrongStore {
+            name: old.to_owned(),
+            account_storage: account.secret_storage,
+            store_storage: store.storage(),
+        });
+    }
+    let old_id = EntryId::for_account(account);
+    let renamed = Account {
+        name: new.to_owned(),
+        ..account.clone()
+    };
+    let new_id = EntryId::for_account(&renamed);
+    let secret_error = |source| RenameError::Secret {
+        name: old.to_owned(),
+        source,
+    };
+    let credentials = match store.get(&old_id) {
+        Ok(credentials) => Some(credentials),
+        Err(CredStoreError::NotFound) => None,
+        Err(err) => return Err(secret_error(err)),
+    };
+    // No account has the new name, so an entry under it was left by an interrupted command;
+    // it is put back if the index cannot be written, all the same.
+    let previous = match &credentials {
+        None => None,
+        Some(credentials) => {
+            let previous = match store.get(&new_id) {
+                Ok(previous) => Some(previous),
+                Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
+                Err(err) => return Err(secret_error(err)),
+            };
+            store.set(&new_id, credentials).map_err(secret_error)?;
+            previous
+        }
+    };
+    index.accounts[position] = renamed.clone();
+    let default = index.default.as_deref() == Some(old);
+    if default {
+        index.default = Some(new.to_owned());
+    }
+    if let Err(source) = index.write() {
+        let undo = match (&credentials, &previous) {
+            (None, _) => Ok(Undo::Removed),
+            (Some(_), Some(previous)) => store.set(&new_id, previous).map(|()| Undo::Restored),
+            (Some(_), None) => match store.delete(&new_id) {
+                Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
+                Err(err) => Err(err),
+            },
+        }
+        .unwrap_or_else(|error| Undo::Failed { id: new_id, error });
+        return Err(RenameError::IndexWrite {
+            source,
+            undo: Box::new(undo),
+        });
+    }
+    let secret = match credentials {
+        None => SecretMove::Missing,
+        Some(_) => match store.delete(&old_id) {
+            Ok(()) | Err(CredStoreError::NotFound) => SecretMove::Moved,
+            Err(error) => SecretMove::OldLeft { id: old_id, error },
+        },
+    };
+    Ok(Renamed {
+        account: renamed,
+        default,
+        secret,
+    })
+}

@@ -7,26 +7,31 @@ use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
 use crate::credstore::CredStoreError;
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 use crate::index::Index;
 use crate::input;
 use crate::keys::masked_key;
 use crate::linked;
 use crate::output;
 use crate::probe::keys_admin_url;
-use crate::vault::{self, RemoveError, SecretRemoval};
+use crate::vault::{self, RemoveError, SecretMove, SecretRemoval};
 
-pub fn run(command: AccountsCommand) -> Result<(), Error> {
+pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
-        AccountsCommand::List { output } => list(output),
-        AccountsCommand::Show { name, output } => show(&name, output),
-        AccountsCommand::Remove { name, yes, output } => remove(&name, yes, output),
+        AccountsCommand::List { wide, output } => list(wide, output).map(Outcome::from),
+        AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
+        AccountsCommand::Remove { name, yes, output } => {
+            remove(&name, yes, output).map(Outcome::from)
+        }
+        AccountsCommand::Rename { old, new, output } => {
+            rename(&old, &new, output).map(Outcome::from)
+        }
         AccountsCommand::Default {
             name,
             clear,
             output,
-        } => default(name.as_deref(), clear, output),
-        AccountsCommand::Verify(_) => unreachable!("verify is async: lib::run dispatches it"),
+        } => default(name.as_deref(), clear, output).map(Outcome::from),
+        AccountsCommand::Verify(args) => super::verify::run(args).await,
     }
 }
 
@@ -44,6 +49,8 @@ struct AccountView<'a> {
     secret_storage: SecretStorage,
     linked_at: &'a str,
     verified_at: &'a str,
+    /// Whether this is the default account, used when a command is given no --account.
+    default: bool,
     /// Only from `show`: whether the credential store still holds the secret
     /// (`null` when the store could not be asked).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,7 +58,7 @@ struct AccountView<'a> {
 }
 
 impl<'a> AccountView<'a> {
-    fn new(account: &'a Account) -> Self {
+    fn new(account: &'a Account, default: Option<&str>) -> Self {
         Self {
             name: &account.name,
             store_url: &account.store_url,
@@ -64,16 +71,20 @@ impl<'a> AccountView<'a> {
             secret_storage: account.secret_storage,
             linked_at: &account.linked_at,
             verified_at: &account.verified_at,
+            default: default == Some(account.name.as_str()),
             secret_present: None,
         }
     }
 }
 
-fn list(output_args: OutputArgs) -> Result<(), Error> {
+fn list(wide: bool, output_args: OutputArgs) -> Result<(), Error> {
     let dir = config::config_dir()?;
-    let accounts = Index::load(&dir)?;
+    let (accounts, default) = Index::load_with_default(&dir)?;
     if output_args.json {
-        let views: Vec<AccountView> = accounts.iter().map(AccountView::new).collect();
+        let views: Vec<AccountView> = accounts
+            .iter()
+            .map(|account| AccountView::new(account, default.as_deref()))
+            .collect();
         return output::json(&views);
     }
     if accounts.is_empty() {
@@ -83,29 +94,87 @@ fn list(output_args: OutputArgs) -> Result<(), Error> {
         ));
         return Ok(());
     }
-    output::stdout(&table(&accounts))
+    let width = if wide { None } else { output::stdout_width() };
+    output::stdout(&table(&accounts, default.as_deref(), wide, width))
 }
 
-fn table(accounts: &[Account]) -> String {
-    let header = [
-        "NAME", "STORE", "KEY", "ACCESS", "AUTH", "SECRET", "LINKED", "VERIFIED",
+/// The accounts as a table: by default the columns a person needs to tell the stores apart,
+/// with relative times, fitted to `width`; `wide`, every column with exact times.
+fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<usize>) -> String {
+    let column = |header, drop_rank, shrinks| output::Column {
+        header,
+        drop_rank,
+        shrinks,
+    };
+    let now = std::time::SystemTime::now();
+    let when = |timestamp: &str| {
+        if wide {
+            timestamp.to_owned()
+        } else {
+            output::time_ago(timestamp, now)
+        }
+    };
+    // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
+    // stays longest.
+    let columns = [
+        column("NAME", None, false),
+        column("STORE", None, true),
+        column("URL", Some(1), false),
+        column("KEY", Some(2), false),
+        column("ACCESS", Some(4), false),
+        column("AUTH", Some(0), false),
+        column("SECRET", Some(5), false),
+        column("LINKED", Some(0), false),
+        column("VERIFIED", Some(3), false),
     ];
-    let rows: Vec<[String; 8]> = accounts
+    let rows: Vec<Vec<String>> = accounts
         .iter()
         .map(|account| {
-            [
-                account.name.clone(),
+            let name = if default == Some(account.name.as_str()) {
+                format!("{} (default)", account.name)
+            } else {
+                account.name.clone()
+            };
+            vec![
+                name,
+                linked::store_label(account),
                 crate::store_url::shown_address(&account.store_url),
                 masked_key(&account.key_suffix),
                 account.access.to_string(),
                 account.auth_method.id().to_owned(),
                 short_storage(account.secret_storage).to_owned(),
-                account.linked_at.clone(),
-                account.verified_at.clone(),
+                when(&account.linked_at),
+                when(&account.verified_at),
             ]
         })
         .collect();
-    output::table(header, &rows)
+    // Without --wide, what is said elsewhere or rarely needed is left out: the way the key
+    // travels, when the account was made, where the secret is when that is the keychain for
+    // every account, and the address when no account has a title.
+    let plaintext = accounts
+        .iter()
+        .any(|a| a.secret_storage == SecretStorage::PlaintextFile);
+    let titled = accounts
+        .iter()
+        .any(|a| linked::store_label(a) != crate::store_url::shown_address(&a.store_url));
+    let shown = |header: &str| {
+        wide || match header {
+            "AUTH" | "LINKED" => false,
+            "SECRET" => plaintext,
+            // STORE already shows every address.
+            "URL" => titled,
+            _ => true,
+        }
+    };
+    let kept: Vec<usize> = (0..columns.len())
+        .filter(|&i| shown(columns[i].header))
+        .collect();
+    let columns: Vec<output::Column> = kept.iter().map(|&i| columns[i]).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| kept.iter().map(|&i| row[i].clone()).collect())
+        .collect();
+    output::fitted_table(&columns, &rows, width)
 }
 
 fn short_storage(storage: SecretStorage) -> &'static str {
@@ -115,11 +184,12 @@ fn short_storage(storage: SecretStorage) -> &'static str {
     }
 }
 
-fn find(name: &str) -> Result<(std::path::PathBuf, Account), Error> {
+/// The account named `name`, and whether it is the default account.
+fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
     let dir = config::config_dir()?;
-    let accounts = Index::load(&dir)?;
+    let (accounts, default) = Index::load_with_default(&dir)?;
     match accounts.iter().find(|account| account.name == name) {
-        Some(account) => Ok((dir, account.clone())),
+        Some(account) => Ok((dir, account.clone(), default.as_deref() == Some(name))),
         None => Err(RemoveError::NotFound {
             name: name.to_owned(),
             existing_names: accounts.into_iter().map(|account| account.name).collect(),
@@ -135,10 +205,10 @@ fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, Cred
 }
 
 fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
-    let (dir, account) = find(name)?;
+    let (dir, account, is_default) = find(name)?;
     let present = secret_present(&dir, &account);
     if output_args.json {
-        let mut view = AccountView::new(&account);
+        let mut view = AccountView::new(&account, is_default.then_some(name));
         view.secret_present = Some(present.as_ref().ok().copied());
         return output::json(&view);
     }
@@ -153,9 +223,15 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let mut text = String::new();
     let mut row = |label: &str, value: &str| output::push_row(&mut text, "", label, value);
     row("Name:", &account.name);
-    if let Some(store_name) = &account.store_name {
-        row("Store:", store_name);
-    }
+    row(
+        "Default:",
+        if is_default {
+            "yes: used when a command is given no --account"
+        } else {
+            "no"
+        },
+    );
+    row("Store:", &linked::store_label(&account));
     row("URL:", &crate::store_url::shown_address(&account.store_url));
     row("API root:", &account.api_root);
     row("Key:", &masked_key(&account.key_suffix));
@@ -168,7 +244,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
 }
 
 fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
-    let (dir, account) = find(name)?;
+    let (dir, account, was_default) = find(name)?;
     if !yes {
         if !input::can_prompt(output_args.no_input) {
             return Err(Error::Usage(format!(
@@ -196,6 +272,8 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             secret_was_present: bool,
             /// A plaintext copy left by an earlier `--store file` link was deleted too.
             plaintext_copy_removed: bool,
+            /// It was the default account; now no account is.
+            was_default: bool,
             key: &'a str,
             revoke_at: &'a str,
         }
@@ -203,6 +281,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             removed: name,
             secret_was_present: removed.secret == SecretRemoval::Deleted,
             plaintext_copy_removed: plaintext_copy,
+            was_default,
             key: &key,
             revoke_at: &revoke_at,
         });
@@ -222,10 +301,107 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     } else {
         secret
     };
+    let default = if was_default {
+        "It was the default account: no account is the default now; choose one with `woolink accounts default NAME`.\n"
+    } else {
+        ""
+    };
     output::stdout(&format!(
-        "Removed \"{name}\": {secret} and its entry from the account index.\nThe key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
+        "Removed \"{name}\": {secret} and its entry from the account index.\n{default}The key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
         removed.account.key_suffix
     ))
+}
+
+/// Renames an account: its secret moves to an entry under the new name, the index follows.
+fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
+    linked::check_name(new)?;
+    if old == new {
+        return Err(Error::Usage(format!(
+            "\"{old}\" is already the account's name: give the new name after the old one"
+        )));
+    }
+    let (dir, account, _) = find(old)?;
+    let store = linked::open_store(account.secret_storage, &dir)?;
+    let renamed = vault::rename(&dir, store.as_ref(), old, new)?;
+    let plaintext_copy = move_plaintext_copy(&dir, &account, &renamed.account);
+    let storage = renamed.account.secret_storage;
+    let left = |id: &crate::credstore::EntryId, error: &dyn std::fmt::Display| {
+        format!(
+            "Warning: the secret is also still kept in the {storage} under the old name ({id}), as deleting it failed ({error}); no account lists it: delete it with the {storage}'s own tools."
+        )
+    };
+    let warnings: Vec<String> = match &renamed.secret {
+        SecretMove::OldLeft { id, error } => vec![left(id, error)],
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .chain(plaintext_copy.err())
+    .collect();
+    for warning in &warnings {
+        output::warning(warning);
+    }
+    if output_args.json {
+        #[derive(Serialize)]
+        struct RenamedView<'a> {
+            renamed: &'a str,
+            to: &'a str,
+            /// The account is the default (it was under its old name).
+            default: bool,
+            /// The secret was moved; `false` when it was already missing (still broken).
+            secret_moved: bool,
+            /// What is left behind that no account lists (the warnings on stderr).
+            warnings: &'a [String],
+        }
+        return output::json(&RenamedView {
+            renamed: old,
+            to: new,
+            default: renamed.default,
+            secret_moved: !matches!(renamed.secret, SecretMove::Missing),
+            warnings: &warnings,
+        });
+    }
+    let secret = match renamed.secret {
+        SecretMove::Missing => format!(
+            "its secret was already missing from the {storage}, so it is still broken; link it again with `woolink connect --name {new} --force`"
+        ),
+        SecretMove::Moved | SecretMove::OldLeft { .. } => {
+            format!("its secret moved in the {storage}")
+        }
+    };
+    let default = if renamed.default {
+        "\nIt is still the default account."
+    } else {
+        ""
+    };
+    output::stdout(&format!(
+        "Renamed \"{old}\" to \"{new}\": {secret}, and the account index was updated.{default}\n"
+    ))
+}
+
+/// A plaintext copy of a keychain account's secret (see [`remove_plaintext_copy`]) follows the
+/// account to its new name, so that `accounts remove` still finds it. `Err` holds the warning
+/// when it could not.
+fn move_plaintext_copy(dir: &std::path::Path, old: &Account, new: &Account) -> Result<(), String> {
+    use crate::credstore::{CredentialStore, EntryId, PlaintextFileStore};
+    if old.secret_storage == SecretStorage::PlaintextFile {
+        return Ok(());
+    }
+    let file = PlaintextFileStore::new(dir);
+    if !file.path().exists() {
+        return Ok(());
+    }
+    let (from, to) = (EntryId::for_account(old), EntryId::for_account(new));
+    let moved = match file.get(&from) {
+        Err(CredStoreError::NotFound) => return Ok(()),
+        Ok(copy) => file.set(&to, &copy).and_then(|()| file.delete(&from)),
+        Err(err) => Err(err),
+    };
+    moved.map_err(|err| {
+        format!(
+            "Warning: a plaintext copy of the secret from an earlier `--store file` link is still in {} under the old name ({from}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
+            file.path().display()
+        )
+    })
 }
 
 /// An account kept in the keychain may have a plaintext copy of its secret from an earlier
@@ -249,33 +425,36 @@ fn remove_plaintext_copy(dir: &std::path::Path, account: &crate::account::Accoun
 /// Shows, sets or clears the default account (kept in the index).
 fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(), Error> {
     let dir = config::config_dir()?;
-    let default = if clear || name.is_some() {
+    let (default, names) = if clear || name.is_some() {
         Index::lock(&dir).and_then(|mut index| {
+            let names: Vec<String> = index.accounts.iter().map(|a| a.name.clone()).collect();
             index.default = match name {
-                Some(name) if index.accounts.iter().any(|a| a.name == name) => {
-                    Some(name.to_owned())
-                }
+                Some(name) if names.iter().any(|n| n == name) => Some(name.to_owned()),
                 Some(name) => {
                     return Ok(Err(crate::linked::SelectError::NotFound {
                         name: name.to_owned(),
-                        existing: index.accounts.iter().map(|a| a.name.clone()).collect(),
+                        existing: names,
                     }));
                 }
                 None => None,
             };
             index.write()?;
-            Ok(Ok(index.default.clone()))
+            Ok(Ok((index.default.clone(), names)))
         })??
     } else {
-        Index::load_with_default(&dir)?.1
+        let (accounts, default) = Index::load_with_default(&dir)?;
+        (default, accounts.into_iter().map(|a| a.name).collect())
     };
     if output_args.json {
         #[derive(Serialize)]
         struct DefaultView<'a> {
             default: Option<&'a str>,
+            /// Every linked account's name, to choose from.
+            accounts: &'a [String],
         }
         return output::json(&DefaultView {
             default: default.as_deref(),
+            accounts: &names,
         });
     }
     match (&default, name, clear) {
@@ -284,9 +463,19 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(
         )),
         (None, _, true) => output::status("No default account any more."),
         (Some(name), None, _) => output::stdout(&format!("{name}\n"))?,
-        (None, _, _) => output::status(
-            "No default account is set; with one linked account, that one is used. Set one with `woolink accounts default NAME`.",
-        ),
+        (None, _, _) => match names.as_slice() {
+            [] => output::status(
+                "No default account is set, and no stores are linked yet. Link one with `woolink connect`.",
+            ),
+            [only] => output::status(&format!(
+                "No default account is set; \"{only}\", the only linked account, is used. Set one with `woolink accounts default NAME`."
+            )),
+            several => output::status(&format!(
+                "No default account is set, and {} accounts are linked: {}. Choose one with `woolink accounts default NAME`.",
+                several.len(),
+                several.join(", ")
+            )),
+        },
     }
     Ok(())
 }

@@ -439,14 +439,7 @@ fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
 
 /// Account names go into keychain entries, file contents and command lines: keep them plain.
 fn check_name(name: &str) -> Result<(), Error> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    if name.is_empty()
-        || name.len() > crate::store_url::MAX_ACCOUNT_NAME_LEN
-        || !name.chars().all(plain)
-    {
-        return Err(Error::InvalidName(name.to_owned()));
-    }
-    Ok(())
+    crate::linked::check_name(name)
 }
 
 /// Why a typed account name cannot be used, for asking again.

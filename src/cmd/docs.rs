@@ -5,20 +5,20 @@ use clap::CommandFactory;
 use roff::{Roff, bold, roman};
 
 use crate::cli::Cli;
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 use crate::output;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
+pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "woolink", &mut script);
-    output::document(&String::from_utf8_lossy(&script))
+    output::document(&String::from_utf8_lossy(&script)).map(Outcome::from)
 }
 
 /// One manual page: the top-level command, then a section per subcommand with its synopsis,
 /// description and options, so `man woolink` documents everything in one place (there are no
 /// `woolink-connect(1)` pages to point at), then the environment, files and exit status.
-pub fn man() -> Result<(), Error> {
+pub fn man() -> Result<Outcome, Error> {
     let mut command = Cli::command();
     command.build();
     let top = clap_mangen::Man::new(command.clone());
@@ -58,7 +58,7 @@ pub fn man() -> Result<(), Error> {
         }
     }
     page.extend_from_slice(closing.to_roff().as_bytes());
-    output::document(&String::from_utf8_lossy(&page))
+    output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)
 }
 
 /// The variables woolink reads, and those `woolink run` gives its command.

@@ -11,12 +11,12 @@ use std::process::Command;
 use super::Chosen;
 use crate::api::NAMESPACE;
 use crate::cli::RunArgs;
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
-pub async fn run(args: RunArgs) -> Result<u8, Error> {
+pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net).await?;
     let mut parts = args.command.into_iter();
@@ -50,9 +50,11 @@ pub async fn run(args: RunArgs) -> Result<u8, Error> {
         let status = command.status().map_err(spawn_error)?;
         // Windows codes are 32 bits: one that does not fit (256, an NTSTATUS) must not
         // become 0 by truncation.
-        Ok(status
-            .code()
-            .map_or(1, |code| u8::try_from(code).unwrap_or(1)))
+        Ok(Outcome::Exited(
+            status
+                .code()
+                .map_or(1, |code| u8::try_from(code).unwrap_or(1)),
+        ))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::VerifyArgs;
 use crate::config;
 use crate::credstore::{CredStoreError, CredentialStore};
-use crate::error::Error;
+use crate::error::{Error, Failure, Outcome};
 use crate::http::HttpClient;
 use crate::index::{Index, IndexError};
 use crate::keys::{Credentials, masked_key};
@@ -27,17 +27,68 @@ use crate::vault;
 /// connections at once.
 pub const CONCURRENCY: usize = 32;
 
-/// Most severe first: woolink could not check (1), a key is rejected or lost access (4), a
-/// store cannot be used (3), usage (2).
-const SEVERITY: [u8; 4] = [1, 4, 3, 2];
+/// What checking one account found.
+#[derive(Debug)]
+enum Status {
+    Ok,
+    /// The key works but went from read-write to read.
+    AccessLost,
+    /// The store now sends visitors to another address; the key was not sent there.
+    Moved,
+    /// The Plain-permalinks root the key once worked through no longer knows it.
+    UnknownKey,
+    /// The credential store has no entry for the account.
+    SecretMissing,
+    /// The credential store could not be used.
+    CredentialStore,
+    /// The index holds a store address that does not parse (edited by hand).
+    InvalidStoreUrl,
+    /// The probe's own diagnosis.
+    Probe(ProbeError),
+    /// No HTTP client could be made for the account (its CA copy, or --ca-cert, is unusable).
+    Setup(Error),
+}
+
+impl Status {
+    /// What is wrong, in the classes of docs/exit-codes.md; `None` when healthy.
+    fn failure(&self) -> Option<Failure> {
+        match self {
+            Status::Ok => None,
+            Status::AccessLost | Status::UnknownKey => Some(Failure::Credentials),
+            Status::Moved => Some(Failure::Store),
+            Status::SecretMissing | Status::CredentialStore | Status::InvalidStoreUrl => {
+                Some(Failure::Local)
+            }
+            Status::Probe(err) => Some(Failure::of_exit_code(err.exit_code())),
+            Status::Setup(err) => Some(Failure::of_exit_code(err.exit_code())),
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        self.failure().map_or(0, Failure::exit_code)
+    }
+
+    /// A stable, machine-readable name for `--json`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::AccessLost => "access_lost",
+            Status::Moved => "moved",
+            Status::UnknownKey => "unknown_key",
+            Status::SecretMissing => "secret_missing",
+            Status::CredentialStore => "credential_store",
+            Status::InvalidStoreUrl => "invalid_store_url",
+            Status::Probe(err) => err.kind(),
+            Status::Setup(err) => err.kind(),
+        }
+    }
+}
 
 /// One account's result.
 #[derive(Debug)]
 struct Checked {
     account: Account,
-    /// Machine-readable: `ok`, `access_lost`, `moved`, `secret_missing`, or the probe's kind.
-    status: &'static str,
-    code: u8,
+    status: Status,
     /// Why it is not healthy, in full.
     message: Option<String>,
     /// What changed and was recorded (or, for `moved`, where the store is now).
@@ -46,7 +97,7 @@ struct Checked {
     report: Option<ProbeReport>,
 }
 
-pub async fn run(args: VerifyArgs) -> Result<(), Error> {
+pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let chosen = choose(&accounts, &args)?;
@@ -73,9 +124,9 @@ pub async fn run(args: VerifyArgs) -> Result<(), Error> {
     finish(&results, args.output.json)
 }
 
-/// The named accounts (each once, in the order given) or all of them.
+/// The named accounts (each once, in the order given) or, with none named, all of them.
 fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error> {
-    if args.all {
+    if args.all || args.names.is_empty() {
         return Ok(accounts.to_vec());
     }
     if accounts.is_empty() {
@@ -119,8 +170,7 @@ async fn check_all(
                     account.store_url
                 )),
                 account,
-                status: "invalid_store_url",
-                code: 1,
+                status: Status::InvalidStoreUrl,
                 changes: Vec::new(),
                 report: None,
             }));
@@ -132,8 +182,7 @@ async fn check_all(
             Err(err) => {
                 results.push(Some(Checked {
                     message: Some(err.to_string()),
-                    status: err.kind(),
-                    code: err.exit_code(),
+                    status: Status::Setup(err),
                     account,
                     changes: Vec::new(),
                     report: None,
@@ -212,7 +261,6 @@ impl Stores {
             Box::new(Checked {
                 account: account.clone(),
                 status,
-                code: 1,
                 message: Some(message),
                 changes: Vec::new(),
                 report: None,
@@ -220,12 +268,12 @@ impl Stores {
         };
         let store = match store {
             Ok(store) => store,
-            Err(message) => return Err(failed("credential_store", message.clone())),
+            Err(message) => return Err(failed(Status::CredentialStore, message.clone())),
         };
         match vault::load_credentials(store.as_ref(), account) {
             Ok(credentials) => Ok(credentials),
             Err(CredStoreError::NotFound) => Err(failed(
-                "secret_missing",
+                Status::SecretMissing,
                 format!(
                     "its secret is missing from the {}; link the store again with `woolink connect --name {} --force`",
                     account.secret_storage, account.name
@@ -236,9 +284,9 @@ impl Stores {
             Err(err @ (CredStoreError::TimedOut { .. } | CredStoreError::Unavailable { .. })) => {
                 let message = err.to_string();
                 *slot = Some(Err(message.clone()));
-                Err(failed("credential_store", message))
+                Err(failed(Status::CredentialStore, message))
             }
-            Err(err) => Err(failed("credential_store", err.to_string())),
+            Err(err) => Err(failed(Status::CredentialStore, err.to_string())),
         }
     }
 }
@@ -263,8 +311,7 @@ async fn prove(
 fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     let mut checked = Checked {
         account,
-        status: "ok",
-        code: 0,
+        status: Status::Ok,
         message: None,
         changes: Vec::new(),
         report: None,
@@ -279,8 +326,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         Err(ProbeError::PlainPermalinks { key, suffix, .. })
             if checked.account.api_root.contains("rest_route=") =>
         {
-            checked.status = "unknown_key";
-            checked.code = 4;
+            checked.status = Status::UnknownKey;
             checked.message = Some(format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or link the store again with a new key.",
                 probe::keys_admin_url(&checked.account.store_url)
@@ -288,9 +334,8 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             return checked;
         }
         Err(err) => {
-            checked.status = err.kind();
-            checked.code = err.exit_code();
             checked.message = Some(err.to_string());
+            checked.status = Status::Probe(err);
             return checked;
         }
     };
@@ -303,8 +348,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             .changes
             .push(format!("{} → {}", account.access, report.access));
         if report.access == Access::Read {
-            checked.status = "access_lost";
-            checked.code = 4;
+            checked.status = Status::AccessLost;
             checked.message = Some(format!(
                 "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
                 masked_key(&account.key_suffix),
@@ -329,8 +373,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
 }
 
 fn moved(mut checked: Checked, to: String) -> Checked {
-    checked.status = "moved";
-    checked.code = 3;
+    checked.status = Status::Moved;
     checked.message = Some(format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, link it again: woolink connect --url {to} --name {} --force",
         crate::store_url::shown_address(&checked.account.store_url),
@@ -377,34 +420,32 @@ fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The worst exit code among the results, by [`SEVERITY`].
-fn worst(results: &[Checked]) -> u8 {
-    SEVERITY
-        .into_iter()
-        .find(|code| results.iter().any(|c| c.code == *code))
-        .unwrap_or(0)
+/// How the command ends: unhealthy, with the most severe problem found, if any account is.
+fn outcome(results: &[Checked]) -> Outcome {
+    let failures = results.iter().filter_map(|c| c.status.failure());
+    match failures.clone().max() {
+        None => Outcome::Success,
+        Some(worst) => Outcome::Unhealthy {
+            failed: failures.count(),
+            checked: results.len(),
+            worst,
+        },
+    }
 }
 
-fn finish(results: &[Checked], json: bool) -> Result<(), Error> {
-    let code = worst(results);
+/// Prints the report.
+fn finish(results: &[Checked], json: bool) -> Result<Outcome, Error> {
+    let outcome = outcome(results);
     if json {
         output::json(&ReportView {
-            healthy: code == 0,
-            exit_code: code,
+            healthy: outcome == Outcome::Success,
+            exit_code: outcome.exit_code(),
             accounts: results.iter().map(CheckedView::new).collect(),
         })?;
     } else if !results.is_empty() {
         output::stdout(&human(results))?;
     }
-    let failed = results.iter().filter(|c| c.code != 0).count();
-    if failed == 0 {
-        return Ok(());
-    }
-    Err(Error::Unhealthy {
-        failed,
-        checked: results.len(),
-        code,
-    })
+    Ok(outcome)
 }
 
 fn human(results: &[Checked]) -> String {
@@ -414,8 +455,8 @@ fn human(results: &[Checked]) -> String {
         .map(|c| {
             [
                 c.account.name.clone(),
-                crate::store_url::shown_address(&c.account.store_url),
-                c.status.replace('_', " "),
+                linked::store_label(&c.account),
+                c.status.kind().replace('_', " "),
                 c.account.access.to_string(),
                 c.changes.join("; "),
             ]
@@ -465,9 +506,9 @@ impl<'a> CheckedView<'a> {
         Self {
             name: &account.name,
             store_url: &account.store_url,
-            healthy: checked.code == 0,
-            status: checked.status,
-            exit_code: checked.code,
+            healthy: checked.status.failure().is_none(),
+            status: checked.status.kind(),
+            exit_code: checked.status.exit_code(),
             message: checked.message.as_deref(),
             changes: &checked.changes,
             notes: checked.notes(),
@@ -484,11 +525,10 @@ mod tests {
     use super::*;
     use crate::index::tests::account;
 
-    fn with_code(code: u8) -> Checked {
+    fn with_status(status: Status) -> Checked {
         Checked {
             account: account("a", "https://a.example"),
-            status: "x",
-            code,
+            status,
             message: None,
             changes: Vec::new(),
             report: None,
@@ -496,18 +536,40 @@ mod tests {
     }
 
     #[test]
-    fn the_most_severe_code_wins() {
-        let cases: &[(&[u8], u8)] = &[
-            (&[], 0),
-            (&[0, 0], 0),
-            (&[0, 2], 2),
-            (&[2, 3], 3),
-            (&[3, 4, 2], 4),
-            (&[4, 1, 3], 1),
+    fn the_most_severe_status_decides_the_outcome() {
+        let unhealthy = |failed, checked, worst| Outcome::Unhealthy {
+            failed,
+            checked,
+            worst,
+        };
+        let cases: Vec<(Vec<Status>, Outcome, u8)> = vec![
+            (vec![], Outcome::Success, 0),
+            (vec![Status::Ok, Status::Ok], Outcome::Success, 0),
+            (
+                vec![Status::Ok, Status::Moved],
+                unhealthy(1, 2, Failure::Store),
+                3,
+            ),
+            (
+                vec![Status::Moved, Status::AccessLost, Status::Ok],
+                unhealthy(2, 3, Failure::Credentials),
+                4,
+            ),
+            (
+                vec![Status::UnknownKey, Status::SecretMissing, Status::Moved],
+                unhealthy(3, 3, Failure::Local),
+                1,
+            ),
         ];
-        for (codes, expected) in cases {
-            let results: Vec<Checked> = codes.iter().map(|c| with_code(*c)).collect();
-            assert_eq!(worst(&results), *expected, "{codes:?}");
+        for (statuses, expected, code) in cases {
+            let kinds: Vec<&str> = statuses.iter().map(Status::kind).collect();
+            let results: Vec<Checked> = statuses.into_iter().map(with_status).collect();
+            let outcome = outcome(&results);
+            assert_eq!(
+                (outcome, outcome.exit_code()),
+                (expected, code),
+                "{kinds:?}"
+            );
         }
     }
 
@@ -591,12 +653,12 @@ mod tests {
             assert_eq!(file_gets, 2, "the file store is another store");
             let expected = answer().to_string();
             for checked in results.iter().step_by(2) {
-                assert_eq!(checked.status, "credential_store");
-                assert_eq!(checked.code, 1);
+                assert_eq!(checked.status.kind(), "credential_store");
+                assert_eq!(checked.status.exit_code(), 1);
                 assert_eq!(checked.message.as_deref(), Some(expected.as_str()));
             }
             for checked in results.iter().skip(1).step_by(2) {
-                assert_eq!(checked.status, "secret_missing");
+                assert_eq!(checked.status.kind(), "secret_missing");
             }
         }
     }
@@ -609,7 +671,7 @@ mod tests {
             results
                 .iter()
                 .step_by(2)
-                .all(|c| c.status == "credential_store")
+                .all(|c| c.status.kind() == "credential_store")
         );
     }
 }

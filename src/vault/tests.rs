@@ -451,3 +451,116 @@ fn a_replaced_key_is_a_new_link() {
     );
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET2));
 }
+
+/// Links `shop` and `other` at URL and makes `shop` the default.
+fn two_accounts(h: &Harness) {
+    save(
+        &h.dir,
+        h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+    )
+    .unwrap();
+    save(
+        &h.dir,
+        h,
+        account("other", URL),
+        &creds(SECRET2),
+        Existing::Refuse,
+    )
+    .unwrap();
+    let mut index = Index::lock(&h.dir).unwrap();
+    index.default = Some("shop".to_owned());
+    index.write().unwrap();
+}
+
+#[test]
+fn rename_moves_the_secret_and_the_default_follows() {
+    let h = Harness::new();
+    two_accounts(&h);
+    let renamed = rename(&h.dir, &h, "shop", "client-shop").unwrap();
+    assert!(matches!(renamed.secret, SecretMove::Moved), "{renamed:?}");
+    assert!(renamed.default);
+    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(URL, "shop"), None, "the old entry is deleted");
+    assert_eq!(h.secret(URL, "other").as_deref(), Some(SECRET2));
+    let (accounts, default) = Index::load_with_default(&h.dir).unwrap();
+    let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["client-shop", "other"], "the order is kept");
+    assert_eq!(default.as_deref(), Some("client-shop"));
+    assert_eq!(accounts[0], renamed.account);
+}
+
+#[test]
+fn rename_to_a_taken_name_or_from_an_unknown_one_changes_nothing() {
+    let h = Harness::new();
+    two_accounts(&h);
+    let before = h.index_bytes();
+    let err = rename(&h.dir, &h, "shop", "other").unwrap_err();
+    assert!(
+        matches!(&err, RenameError::NameTaken { name } if name == "other"),
+        "{err:?}"
+    );
+    let err = rename(&h.dir, &h, "nope", "new").unwrap_err();
+    assert!(matches!(&err, RenameError::NotFound { .. }), "{err:?}");
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(URL, "new"), None);
+}
+
+#[test]
+fn rename_whose_index_write_fails_keeps_the_secret_under_the_old_name_only() {
+    let h = Harness::new();
+    two_accounts(&h);
+    let before = h.index_bytes();
+    h.arm.store(true, Ordering::SeqCst);
+    let err = rename(&h.dir, &h, "shop", "client-shop").unwrap_err();
+    assert!(
+        matches!(&err, RenameError::IndexWrite { undo, .. } if matches!(**undo, Undo::Removed)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("nothing was renamed"), "{err}");
+    h.repair();
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(
+        h.secret(URL, "client-shop"),
+        None,
+        "no orphan under the new name"
+    );
+}
+
+#[test]
+fn rename_puts_back_what_an_interrupted_rename_left_under_the_new_name() {
+    let h = Harness::new();
+    two_accounts(&h);
+    // An earlier rename that died before its index write left this entry.
+    h.store
+        .set(&EntryId::new(URL, "client-shop"), &creds(SECRET2))
+        .unwrap();
+    h.arm.store(true, Ordering::SeqCst);
+    let err = rename(&h.dir, &h, "shop", "client-shop").unwrap_err();
+    assert!(
+        matches!(&err, RenameError::IndexWrite { undo, .. } if matches!(**undo, Undo::Restored)),
+        "{err:?}"
+    );
+    h.repair();
+    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET2));
+    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    // And once the index can be written, the rename goes through over it.
+    rename(&h.dir, &h, "shop", "client-shop").unwrap();
+    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret(URL, "shop"), None);
+}
+
+#[test]
+fn renaming_an_account_whose_secret_is_gone_renames_it_still_broken() {
+    let h = Harness::new();
+    two_accounts(&h);
+    h.store.delete(&EntryId::new(URL, "shop")).unwrap();
+    let renamed = rename(&h.dir, &h, "shop", "client-shop").unwrap();
+    assert!(matches!(renamed.secret, SecretMove::Missing), "{renamed:?}");
+    assert_eq!(h.secret(URL, "client-shop"), None);
+    assert_eq!(Index::load(&h.dir).unwrap()[0].name, "client-shop");
+}

@@ -74,7 +74,9 @@ fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 
-    let list = again(&woolink, &keychain, &["accounts", "list"]);
+    // Every column: where the secret is, which the default table leaves out when it is the
+    // keychain for every account.
+    let list = again(&woolink, &keychain, &["accounts", "list", "--wide"]);
     list.assert_code(0)
         .assert_stdout_contains("shop")
         .assert_stdout_contains(&store.url())
@@ -426,4 +428,427 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
         !left.contains("\\nshop\"") && !left.contains(&key.secret),
         "{left}"
     );
+}
+
+/// Shell completion (`COMPLETE=SHELL woolink`, clap's dynamic engine) offers the linked
+/// accounts' names wherever a command takes one, with the store as help; read from the index
+/// alone, so no secret can be in the answer.
+#[test]
+fn shell_completion_offers_the_linked_account_names() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    connect(
+        &mut woolink_on_same(&first, &keychain),
+        &store,
+        &key,
+        &["--name", "staging"],
+    )
+    .assert_code(0);
+    let lines = [
+        vec!["woolink", "accounts", "show", ""],
+        vec!["woolink", "accounts", "verify", "shop", ""],
+        vec!["woolink", "accounts", "remove", "st"],
+        vec!["woolink", "api", "--account", ""],
+        vec!["woolink", "run", "--account", ""],
+    ];
+    for line in lines {
+        let mut woolink = woolink_on(&keychain);
+        woolink
+            .env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy())
+            .env("COMPLETE", "fish")
+            .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+            .args(["--"])
+            .args(line.iter().copied());
+        let outcome = woolink.run();
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        let offered: Vec<&str> = outcome
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with('-'))
+            .collect();
+        let expected: Vec<String> = ["shop", "staging"]
+            .iter()
+            .filter(|name| name.starts_with(line[line.len() - 1]))
+            .map(|name| format!("{name}\t{}", store.url()))
+            .collect();
+        assert_eq!(offered, expected, "{line:?}");
+    }
+}
+
+/// A second run in `first`'s config folder and keychain, set up but not run.
+fn woolink_on_same(first: &Woolink, keychain: &PrivateKeychain) -> Woolink {
+    let mut woolink = woolink_on(keychain);
+    woolink.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
+    woolink
+}
+
+/// Two stores linked with `--store file` in one config folder (no keychain needed): the first
+/// with no title known (connect finds its API without reading the index), the second with one
+/// (another REST prefix makes connect read the index, and with it the title).
+fn two_linked(long_title: &str) -> (Woolink, TestStore, TestStore, TestKey) {
+    let home = Woolink::new();
+    let (shop, key) = crate::linking::store_with_key(Tls::Valid, Permission::ReadWrite);
+    crate::linking::link(&home, &shop, &key, "shop");
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.site_name = long_title.to_owned();
+    config.rest_prefix = "api".into();
+    let bakery = TestStore::start(config);
+    crate::linking::link(&home, &bakery, &key, "client-bakery");
+    (home, shop, bakery, key)
+}
+
+fn in_folder(home: &Woolink, store: &TestStore, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let mut woolink = crate::linking::follow(home, store);
+    for (name, value) in env {
+        woolink.env(name, *value);
+    }
+    woolink.args(args.iter().copied()).run()
+}
+
+#[test]
+fn the_default_account_is_marked_and_removing_it_says_so() {
+    let (home, shop, _bakery, key) = two_linked("Bakery");
+    let run = |args: &[&str]| {
+        let outcome = in_folder(&home, &shop, args, &[]);
+        outcome.assert_no_secret(&key.secret);
+        outcome
+    };
+    let unset = run(&["accounts", "default"]);
+    unset.assert_code(0);
+    assert_eq!(unset.stdout, "");
+    assert_eq!(
+        unset.stderr,
+        "No default account is set, and 2 accounts are linked: shop, client-bakery. Choose one with `woolink accounts default NAME`.\n"
+    );
+    let unset = run(&["accounts", "default", "--json"]).json();
+    assert_eq!(
+        unset,
+        serde_json::json!({"default": null, "accounts": ["shop", "client-bakery"]})
+    );
+
+    run(&["accounts", "default", "client-bakery"]).assert_code(0);
+    let listed = run(&["accounts", "list"]);
+    let marked: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter(|line| line.contains("(default)"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{}", listed.stdout);
+    assert!(
+        marked[0].starts_with("client-bakery (default)  "),
+        "{}",
+        listed.stdout
+    );
+    let flags: Vec<(String, bool)> = run(&["accounts", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["default"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("shop".to_owned(), false),
+            ("client-bakery".to_owned(), true)
+        ]
+    );
+    let shown = run(&["accounts", "show", "client-bakery"]);
+    assert!(
+        shown
+            .stdout
+            .contains("\nDefault:   yes: used when a command is given no --account\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        run(&["accounts", "show", "shop"])
+            .stdout
+            .contains("\nDefault:   no\n")
+    );
+    assert_eq!(
+        run(&["accounts", "show", "shop", "--json"]).json()["default"],
+        false
+    );
+
+    // Removing another account leaves the default alone and says nothing of it.
+    let other = run(&["accounts", "remove", "shop", "--yes", "--json"]).json();
+    assert_eq!(other["was_default"], false);
+    let removed = run(&["accounts", "remove", "client-bakery", "--yes"]);
+    removed.assert_code(0);
+    assert!(
+        removed.stdout.contains("\nIt was the default account: no account is the default now; choose one with `woolink accounts default NAME`.\n"),
+        "{}",
+        removed.stdout
+    );
+    let index = std::fs::read_to_string(home.config_dir().join("accounts.json")).unwrap();
+    assert!(!index.contains("default"), "{index}");
+    crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+#[test]
+fn accounts_list_fits_the_width_and_shows_the_store_title() {
+    let title = "Bäckerei Müller – Frische Brötchen und Kuchen seit 1952, Filiale Marktplatz";
+    let (home, shop, bakery, key) = two_linked(title);
+    let list = |args: &[&str], env: &[(&str, &str)]| {
+        let outcome = in_folder(&home, &shop, args, env);
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        outcome.stdout
+    };
+    let width = |text: &str| text.lines().map(|line| line.chars().count()).max().unwrap();
+
+    // 80 columns: every line fits, the titles are shown (the long one shortened), times are
+    // relative.
+    let narrow = list(&["accounts", "list"], &[("COLUMNS", "80")]);
+    assert!(width(&narrow) <= 80, "{narrow}");
+    let lines: Vec<&str> = narrow.lines().collect();
+    assert_eq!(
+        lines[0], "NAME           STORE                                  ACCESS      SECRET",
+        "{narrow}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("shop           {}  ", shop.url())),
+        "no title known: {narrow}"
+    );
+    assert!(
+        lines[2].starts_with("client-bakery  Bäckerei Müller – Frische Brötchen u…  read-write"),
+        "{narrow}"
+    );
+    // Room enough: relative times.
+    let roomy = list(&["accounts", "list"], &[("COLUMNS", "120")]);
+    assert!(
+        roomy.lines().nth(1).unwrap().ends_with("  just now"),
+        "{roomy}"
+    );
+
+    // A pipe: nothing left out or cut.
+    let piped = list(&["accounts", "list"], &[]);
+    assert!(piped.contains(title), "{piped}");
+    assert!(piped.contains(&bakery.url()), "{piped}");
+    assert!(
+        piped.lines().next().unwrap().ends_with("VERIFIED"),
+        "{piped}"
+    );
+
+    // --wide: every column, exact times, however narrow the terminal.
+    let wide = list(&["accounts", "list", "--wide"], &[("COLUMNS", "80")]);
+    let header: Vec<&str> = wide.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME", "STORE", "URL", "KEY", "ACCESS", "AUTH", "SECRET", "LINKED", "VERIFIED"
+        ]
+    );
+    assert!(wide.contains(title) && wide.contains(&shop.url()), "{wide}");
+    let linked_at = list(&["accounts", "list", "--json"], &[]);
+    let linked_at: serde_json::Value = serde_json::from_str(&linked_at).unwrap();
+    assert!(
+        wide.contains(linked_at[0]["linked_at"].as_str().unwrap()),
+        "{wide}"
+    );
+
+    // STORE and Store: are the same thing: the title.
+    let shown = list(&["accounts", "show", "client-bakery"], &[]);
+    assert!(
+        shown.contains(&format!("\nStore:     {title}\n")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("\nURL:       {}\n", bakery.url())),
+        "{shown}"
+    );
+}
+
+/// `accounts rename`: the keychain entry moves to the new name (checked in the Secret Service
+/// itself), the index follows, the default with it; the account works under its new name.
+#[test]
+fn rename_moves_the_keychain_entry_and_the_default_follows() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    again(&first, &keychain, &["accounts", "default", "shop"]).assert_code(0);
+
+    let renamed = again(
+        &first,
+        &keychain,
+        &["accounts", "rename", "shop", "client-shop"],
+    );
+    renamed.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(
+        renamed.stdout,
+        "Renamed \"shop\" to \"client-shop\": its secret moved in the OS keychain, and the account index was updated.\nIt is still the default account.\n"
+    );
+    let found = keychain.search(&format!("woolink:{}", store.url()));
+    assert!(
+        found.contains("attribute.username = client-shop"),
+        "{found}"
+    );
+    assert!(!found.contains("attribute.username = shop\n"), "{found}");
+    assert_eq!(found.matches(&key.secret).count(), 1, "one entry: {found}");
+
+    let index = std::fs::read_to_string(first.config_dir().join("accounts.json")).unwrap();
+    let index: serde_json::Value = serde_json::from_str(&index).unwrap();
+    assert_eq!(index["default"], "client-shop");
+    assert_eq!(index["accounts"][0]["name"], "client-shop");
+    assert_eq!(index["accounts"].as_array().unwrap().len(), 1);
+    let shown = again(
+        &first,
+        &keychain,
+        &["accounts", "show", "client-shop", "--json"],
+    );
+    assert_eq!(shown.assert_code(0).json()["secret_present"], true);
+    assert_eq!(shown.json()["default"], true);
+    first.assert_secret_not_on_disk(&key.secret);
+}
+
+/// Every refusal names what was wrong, exits 2, and changes nothing (index bytes, keychain).
+#[test]
+fn rename_refusals_exit_2_and_change_nothing() {
+    let keychain = PrivateKeychain::start();
+    let (store, key) = store_with_key(Permission::ReadWrite);
+    let mut first = woolink_on(&keychain);
+    connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    connect(
+        &mut woolink_on_same(&first, &keychain),
+        &store,
+        &key,
+        &["--name", "other"],
+    )
+    .assert_code(0);
+    let index_path = first.config_dir().join("accounts.json");
+    let before = std::fs::read(&index_path).unwrap();
+    let service = format!("woolink:{}", store.url());
+    let keychain_before = keychain.search(&service);
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["shop", "other"],
+            "error: an account named \"other\" already exists; choose another name, or remove that account first with `woolink accounts remove other`\n",
+            "name_taken",
+        ),
+        (
+            &["shop", "bad name!"],
+            "error: \"bad name!\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores\n",
+            "invalid_name",
+        ),
+        (
+            &["nope", "new"],
+            "error: no account named \"nope\"; linked accounts: shop, other\n",
+            "no_such_account",
+        ),
+        (
+            &["shop", "shop"],
+            "error: \"shop\" is already the account's name: give the new name after the old one\n",
+            "usage",
+        ),
+    ];
+    for (names, message, kind) in cases {
+        let args = [&["accounts", "rename"][..], names].concat();
+        let refused = again(&first, &keychain, &args);
+        refused.assert_code(2).assert_no_secret(&key.secret);
+        assert_eq!(refused.stderr, message, "{names:?}");
+        assert_eq!(refused.stdout, "");
+        let json = again(&first, &keychain, &[&args[..], &["--json"]].concat());
+        json.assert_code(2).assert_no_secret(&key.secret);
+        assert_eq!(json.json()["error"]["kind"], kind, "{names:?}");
+        assert_eq!(std::fs::read(&index_path).unwrap(), before, "{names:?}");
+        assert_eq!(keychain.search(&service), keychain_before, "{names:?}");
+    }
+    first.assert_secret_not_on_disk(&key.secret);
+}
+
+/// With `--store file` the entry moves within the plaintext file, and the renamed account is
+/// used by `run` under its new name.
+#[test]
+fn rename_moves_a_plaintext_file_entry() {
+    let (home, shop, _bakery, key) = two_linked("Bakery");
+    let renamed = in_folder(
+        &home,
+        &shop,
+        &["accounts", "rename", "shop", "shop-2", "--json"],
+        &[],
+    );
+    renamed.assert_code(0).assert_no_secret(&key.secret);
+    assert_eq!(
+        renamed.json(),
+        serde_json::json!({"renamed": "shop", "to": "shop-2", "default": false, "secret_moved": true, "warnings": []})
+    );
+    let file = std::fs::read_to_string(home.config_dir().join("credentials.json")).unwrap();
+    assert_eq!(
+        file.matches(&key.secret).count(),
+        2,
+        "one per account: {file}"
+    );
+    assert!(
+        file.contains("shop-2") && !file.contains("\"shop\""),
+        "{file}"
+    );
+    let used = in_folder(
+        &home,
+        &shop,
+        &[
+            "run",
+            "--account",
+            "shop-2",
+            "--",
+            "sh",
+            "-c",
+            "test \"$WOOLINK_ACCOUNT\" = shop-2 && test -n \"$WOOCOMMERCE_CONSUMER_SECRET\"",
+        ],
+        &[],
+    );
+    used.assert_code(0);
+    crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+/// At a real terminal (a pseudo-terminal set to 80 and then 60 columns, no COLUMNS variable)
+/// `accounts list` finds the width itself and fits it.
+#[test]
+fn accounts_list_fits_the_terminal_it_finds() {
+    let title = "Bäckerei Müller – Frische Brötchen und Kuchen seit 1952, Filiale Marktplatz";
+    let (home, shop, _bakery, key) = two_linked(title);
+    for columns in [80, 60] {
+        let mut woolink = crate::linking::follow(&home, &shop);
+        woolink.args(["accounts", "list"]);
+        let inner = woolink.std_command();
+        let mut command = std::process::Command::new("sh");
+        command
+            .env_clear()
+            .arg("-c")
+            .arg(format!("stty cols {columns} rows 24; exec \"$0\" \"$@\""))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                command.env(name, value);
+            }
+        }
+        command.env_remove("COLUMNS");
+        let options = rexpect::session::Options::new().timeout_ms(Some(30_000));
+        let mut session =
+            rexpect::session::spawn_with_options(command, options).expect("woolink starts");
+        // rexpect reads each byte as one char.
+        let bytes: Vec<u8> = session
+            .exp_eof()
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        let shown = String::from_utf8(bytes).unwrap().replace('\r', "");
+        assert!(!shown.contains(&key.secret), "{shown}");
+        let lines: Vec<&str> = shown.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{shown}");
+        assert!(lines[2].contains("Bäckerei Müller"), "{shown}");
+        assert!(lines[2].contains('…'), "the title is shortened: {shown}");
+        let widest = lines.iter().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= columns, "{columns} columns: {shown}");
+    }
 }

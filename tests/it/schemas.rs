@@ -100,8 +100,18 @@ fn every_json_document_matches_its_schema() {
             .assert_code(2),
     );
 
-    let documents: [(&str, &[&str], i32); 5] = [
+    let documents: [(&str, &[&str], i32); 7] = [
         ("accounts_list", &["accounts", "list", "--json"], 0),
+        (
+            "accounts_rename",
+            &["accounts", "rename", "shop", "renamed", "--json"],
+            0,
+        ),
+        (
+            "accounts_rename",
+            &["accounts", "rename", "renamed", "shop", "--json"],
+            0,
+        ),
         ("accounts_show", &["accounts", "show", "shop", "--json"], 0),
         (
             "accounts_default",

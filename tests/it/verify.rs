@@ -327,3 +327,74 @@ fn a_missing_keychain_entry_is_reported_with_exit_1() {
     );
     home.assert_secret_not_on_disk(&key.secret);
 }
+
+/// Like `gh auth status`: no name means every linked account, as `--all` (kept for scripts)
+/// does.
+#[test]
+fn verify_with_no_names_checks_every_account() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::ReadWrite);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    link(&home, &store, &key, "staging");
+    for extra in [&[][..], &["--all"][..]] {
+        let outcome = verify(&home, &store, &[extra, &["--json"]].concat());
+        outcome.assert_code(0).assert_no_secret(&key.secret);
+        let report = outcome.json();
+        let names: Vec<&str> = report["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["shop", "staging"], "{extra:?}");
+    }
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
+/// Every failure's message starts with `error:` (lower case, as clap's usage errors do), on a
+/// line of its own, whichever part of woolink decided it, and nothing says `Error:`.
+#[test]
+fn every_failure_is_reported_with_error_first() {
+    let (store, key) = store_with_key(Tls::Valid, Permission::ReadWrite);
+    let home = Woolink::new();
+    link(&home, &store, &key, "shop");
+    let damaged = Woolink::new();
+    std::fs::create_dir_all(damaged.config_dir()).unwrap();
+    std::fs::write(damaged.config_dir().join("accounts.json"), "{").unwrap();
+    let failures: [(&Woolink, &[&str], i32); 8] = [
+        (&home, &["accounts", "frobnicate"], 2),
+        (&home, &["accounts", "show", "nope"], 2),
+        (&home, &["accounts", "rename", "shop", "bad name"], 2),
+        (&home, &["connect", "--url", "http://", "--no-input"], 2),
+        (&home, &["run", "--", "/nonexistent/program"], 127),
+        (&home, &["api", "--account", "nope", "products"], 2),
+        (&damaged, &["accounts", "list"], 1),
+        (&damaged, &["accounts", "verify"], 1),
+    ];
+    for (folder, args, code) in failures {
+        let outcome = again(folder, &store, args);
+        outcome.assert_code(code).assert_no_secret(&key.secret);
+        let errors: Vec<&str> = outcome
+            .stderr
+            .lines()
+            .filter(|line| line.to_lowercase().starts_with("error"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {}", outcome.stderr);
+        assert!(
+            errors[0].starts_with("error: "),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+    }
+    store.revoke(&key.key);
+    let unhealthy = verify(&home, &store, &[]);
+    unhealthy.assert_code(4).assert_no_secret(&key.secret);
+    assert!(
+        unhealthy
+            .stderr
+            .ends_with("error: 1 of 1 accounts are not healthy\n"),
+        "{}",
+        unhealthy.stderr
+    );
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
