@@ -34,10 +34,10 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use woolink::account::{Access, Account, AuthMethod, SecretStorage};
-use woolink::credstore::PlaintextFileStore;
-use woolink::index::{INDEX_FILE, INDEX_VERSION};
-use woolink::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use woolink::testing::PlaintextFileStore;
+use woolink::testing::{Access, Account, AuthMethod, SecretStorage};
+use woolink::testing::{ConsumerKey, ConsumerSecret, Credentials};
+use woolink::testing::{INDEX_FILE, INDEX_VERSION};
 
 use it::store::{self, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests};
 
@@ -344,12 +344,12 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
         secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
         site: None,
     };
-    woolink::vault::save(
+    woolink::testing::save(
         &dir,
         &PlaintextFileStore::new(&dir),
         account,
         &creds,
-        woolink::vault::Existing::Refuse,
+        woolink::testing::Existing::Refuse,
     )
     .map_err(|err| format!("link the worker-bound store: {err}"))?;
     let cost = php_cost(settings).as_millis();
@@ -518,12 +518,12 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
             secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
             site: None,
         };
-        woolink::vault::save(
+        woolink::testing::save(
             &dir,
             &secrets,
             account,
             &creds,
-            woolink::vault::Existing::Refuse,
+            woolink::testing::Existing::Refuse,
         )
         .map_err(|err| format!("link test store {i}: {err}"))?;
         stores.push(store);

@@ -186,6 +186,7 @@ pub enum Outcome {
     },
     /// `woolink run` waited for its command (not on Unix, where woolink becomes the command):
     /// the command's own exit code, passed on as it is.
+    #[cfg_attr(unix, allow(dead_code))]
     Exited(u8),
 }
 

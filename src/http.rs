@@ -9,9 +9,9 @@ mod failure;
 mod proxy;
 mod trust;
 
-pub use failure::{ProxyFailure, ProxyProblem, TlsProblem, TransportError};
+pub use failure::{ProxyFailure, TlsProblem, TransportError};
 use failure::{answer_was_not_http, classify, tls_problem};
-pub use proxy::{Proxies, ProxySetting};
+pub use proxy::Proxies;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -259,7 +259,7 @@ impl HttpClient {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
         let opened = self.open(request, body, MAX_BODY).await?;
-        opened.read_all().await.map_err(|unread| unread.cause)
+        opened.read_all().await
     }
 
     /// Sends `request` with `body`, if any, as its JSON content, and returns once the status
@@ -392,13 +392,6 @@ pub struct Opened {
     shown: Option<String>,
 }
 
-/// A body that could not be read whole: the status and headers that did come, and why.
-#[derive(Debug)]
-pub struct Unread {
-    pub answer: Answer,
-    pub cause: TransportError,
-}
-
 impl Opened {
     /// The status and headers, the body left unread.
     pub fn headers_only(self) -> Answer {
@@ -438,7 +431,7 @@ impl Opened {
     }
 
     /// The whole body.
-    pub async fn read_all(mut self) -> Result<Answer, Unread> {
+    pub async fn read_all(mut self) -> Result<Answer, TransportError> {
         let too_large = self
             .response
             .content_length()
@@ -459,20 +452,13 @@ impl Opened {
         } else if let Some(err) = &failure {
             self.log(Err(err));
         }
-        let answer = Answer {
-            status: self.status,
-            headers: self.headers,
-            body,
-        };
         match failure {
-            None => Ok(answer),
-            Some(cause) => Err(Unread {
-                answer: Answer {
-                    body: Vec::new(),
-                    ..answer
-                },
-                cause,
+            None => Ok(Answer {
+                status: self.status,
+                headers: self.headers,
+                body,
             }),
+            Some(cause) => Err(cause),
         }
     }
 

@@ -1,39 +1,59 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 
-pub mod account;
-pub mod api;
+mod account;
+mod api;
 mod bom;
 mod browser;
-pub mod ca_copy;
-pub mod cli;
+mod ca_copy;
+mod cli;
 mod cmd;
-pub mod config;
-pub mod credstore;
+mod config;
+mod credstore;
 mod env_creds;
-pub mod env_file;
-pub mod error;
-pub mod http;
-pub mod index;
-pub mod input;
+mod env_file;
+mod error;
+mod http;
+mod index;
+mod input;
 mod interrupt;
-pub mod keys;
-pub mod linked;
-pub mod oauth;
-pub mod output;
+mod keys;
+mod linked;
+mod oauth;
+mod output;
 mod private_file;
-pub mod probe;
-pub mod safe_url;
-pub mod store_json;
-pub mod store_url;
-pub mod term;
-pub mod vault;
+mod probe;
+mod safe_url;
+mod store_json;
+mod store_url;
+mod term;
+mod vault;
+
+/// What the integration tests, the benchmarks and the fuzz targets reach inside woolink: not an
+/// API, and not kept stable. Everything else is private to the crate, so the compiler sees
+/// what is unused.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::account::{Access, Account, AuthMethod, SecretStorage};
+    pub use crate::credstore::{
+        CredStoreError, CredentialStore, DEFAULT_TIMEOUT, EntryId, KeychainStore,
+        PlaintextFileStore, Unavailability,
+    };
+    pub use crate::http::Answer;
+    pub use crate::index::{INDEX_FILE, INDEX_VERSION, Index, IndexError};
+    pub use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
+    pub use crate::probe::verdict::{challenge, error_code, error_message, judge, store_trouble};
+    pub use crate::safe_url::redacted;
+    pub use crate::store_json::parse;
+    pub use crate::store_url::StoreUrl;
+    pub use crate::vault::{Existing, save};
+}
 
 use std::ffi::OsString;
 
 use clap::{CommandFactory, Parser};
 
 use cli::{AccountsCommand, Cli, Command};
-pub use error::{Error, Outcome};
+use error::{Error, Outcome};
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.

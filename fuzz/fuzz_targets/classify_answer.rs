@@ -5,8 +5,8 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use woolink::http::Answer;
-use woolink::probe::verdict::{challenge, error_code, error_message, judge, store_trouble};
+use woolink::testing::Answer;
+use woolink::testing::{challenge, error_code, error_message, judge, store_trouble};
 
 /// Interesting header names, so the fuzzer does not have to guess them byte by byte.
 const NAMES: [&str; 8] = [
@@ -69,5 +69,5 @@ fuzz_target!(|data: &[u8]| {
     let _ = error_message(&read);
     let _ = store_trouble(&write);
     let _ = read.junk().map(|junk| junk.note());
-    let _ = woolink::store_json::parse(data);
+    let _ = woolink::testing::parse(data);
 });

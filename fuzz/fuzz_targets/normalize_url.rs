@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use woolink::store_url::StoreUrl;
+use woolink::testing::StoreUrl;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -18,5 +18,5 @@ fuzz_target!(|data: &[u8]| {
         .expect("a normalized URL parses again");
     assert_eq!(again, url, "normalizing is idempotent for {text:?}");
     assert_eq!(again.as_url().host_str(), url.as_url().host_str());
-    let _ = woolink::safe_url::redacted(url.as_url());
+    let _ = woolink::testing::redacted(url.as_url());
 });

@@ -21,11 +21,8 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::account::{Account, SecretStorage, keychain_service};
 use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, SiteLogin};
 
-pub use file::{CREDENTIALS_FILE, PlaintextFileStore};
+pub use file::PlaintextFileStore;
 pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
-
-/// Chooses the store with `--store` / `WOOLINK_STORE`.
-pub const STORE_ENV: &str = "WOOLINK_STORE";
 
 /// One entry in a credential store: `service` is `woolink:<store URL>`, `user` the account name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

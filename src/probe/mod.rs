@@ -20,7 +20,7 @@ use reqwest::Method;
 use url::Url;
 
 use discover::{DiscoveryError, discover};
-pub use discover::{IndexState, Site, SiteIndex};
+pub use discover::{IndexState, Site};
 pub use error::ProbeError;
 pub use root::ApiRoot;
 use verdict::{Refusal, Verdict, judge};

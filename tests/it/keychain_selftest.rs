@@ -11,8 +11,8 @@
 
 use std::process::Command;
 
-use woolink::credstore::{CredStoreError, CredentialStore, EntryId, KeychainStore, Unavailability};
-use woolink::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use woolink::testing::{ConsumerKey, ConsumerSecret, Credentials};
+use woolink::testing::{CredStoreError, CredentialStore, EntryId, KeychainStore, Unavailability};
 
 use crate::keychain::PrivateKeychain;
 
@@ -119,7 +119,7 @@ fn child_step() {
         return;
     };
     let id = EntryId::new(STORE_URL, "selftest");
-    let open = || KeychainStore::open_platform(woolink::credstore::DEFAULT_TIMEOUT);
+    let open = || KeychainStore::open_platform(woolink::testing::DEFAULT_TIMEOUT);
     match step.as_str() {
         "set" => open().unwrap().set(&id, &creds()).unwrap(),
         "get" => {

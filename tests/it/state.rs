@@ -13,8 +13,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use woolink::account::{Access, Account, AuthMethod, SecretStorage};
-use woolink::index::{Index, IndexError};
+use woolink::testing::{Access, Account, AuthMethod, SecretStorage};
+use woolink::testing::{Index, IndexError};
 
 use crate::harness::{Outcome, Woolink};
 use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
