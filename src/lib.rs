@@ -1,4 +1,22 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
+//!
+//! The layers, each using only those below it: `cli` (the command line) → `cmd` (one module a
+//! command: asks, prints) → `probe` (proves a key against the store), `vault` and `linked`
+//! (accounts as transactions over the index and the credential store), `api` → `http` (the only
+//! module that talks to reqwest), `index`, `credstore` (keychain or plaintext file).
+//!
+//! Where to look first:
+//! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
+//!   place that prints the `error:` line; the code comes from `Outcome::exit_code` and
+//!   `Error::exit_code` in `error.rs` (the probe's diagnoses: `ProbeError::exit_code` in
+//!   `probe/error.rs`). The policy is `docs/exit-codes.md`.
+//! - **Where a secret travels**: `keys.rs` holds it in types that cannot print; it leaves them
+//!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
+//!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
+//!   environment). URLs are shown only as `safe_url::DisplaySafeUrl`.
+//! - **A new way a store can fail**: model it in the test store (`tests/it/store.rs`), judge it
+//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its kind, message and exit code
+//!   in `probe/error.rs`, and say how WooCommerce behaves in `docs/woocommerce.md`.
 
 mod account;
 mod api;
