@@ -309,12 +309,9 @@ fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     )
     .unwrap();
     match remove(&h.dir, &h, "nope") {
-        Err(RemoveError::NotFound {
-            name,
-            existing_names,
-        }) => {
+        Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
-            assert_eq!(existing_names, ["a", "b"]);
+            assert_eq!(existing, ["a", "b"]);
         }
         other => panic!("{other:?}"),
     }
@@ -503,7 +500,7 @@ fn rename_to_a_taken_name_or_from_an_unknown_one_changes_nothing() {
         "{err:?}"
     );
     let err = rename(&h.dir, &h, "nope", "new").unwrap_err();
-    assert!(matches!(&err, RenameError::NotFound { .. }), "{err:?}");
+    assert!(matches!(&err, RenameError::NotFound(_)), "{err:?}");
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
     assert_eq!(h.secret(URL, "new"), None);

@@ -323,7 +323,7 @@ fn a_missing_keychain_entry_is_reported_with_exit_1() {
         account_json(&report, "kept")["message"]
             .as_str()
             .unwrap()
-            .contains("woolink connect --name kept --force")
+            .contains("`woolink connect --name kept`")
     );
     home.assert_secret_not_on_disk(&key.secret);
 }
