@@ -161,7 +161,8 @@ fn a_store_that_now_redirects_elsewhere_is_reported_as_moved() {
         .assert_code(3)
         .assert_stdout_contains("moved")
         .assert_stdout_contains(&new.origin())
-        .assert_stdout_contains("woolink connect --url")
+        .assert_stdout_contains("link the store again with `woolink connect --url")
+        .assert_stdout_contains(" --name shop --force`")
         .assert_no_secret(&key.secret);
     assert!(
         new.requests()[before..]
