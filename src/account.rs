@@ -58,13 +58,19 @@ impl fmt::Display for AuthMethod {
     }
 }
 
-/// Where an account's secret is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where an account's secret is kept: what `connect --store` (or `WOOLINK_STORE`) chooses, and
+/// what the index records (`keychain` / `plaintext-file`, as it always has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretStorage {
     /// The operating system's keychain (Keychain, Credential Manager, Secret Service).
+    #[value(name = "keychain", help = "The operating system's keychain")]
     Keychain,
     /// woolink's plaintext credentials file, chosen explicitly with `--store file`.
+    #[value(
+        name = "file",
+        help = "A plaintext file in woolink's config folder (0600); only when no keychain can be had"
+    )]
     PlaintextFile,
 }
 
@@ -136,5 +142,23 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(method).unwrap(), method.id());
         }
+    }
+
+    /// `--store file` is what people type; `plaintext-file` is what indexes already hold.
+    #[test]
+    fn storage_flag_names_and_recorded_names_stay_apart() {
+        use clap::ValueEnum;
+        for (storage, flag, recorded) in [
+            (SecretStorage::Keychain, "keychain", "keychain"),
+            (SecretStorage::PlaintextFile, "file", "plaintext-file"),
+        ] {
+            let value = storage.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), flag);
+            assert_eq!(SecretStorage::from_str(flag, false), Ok(storage));
+            assert_eq!(serde_json::to_value(storage).unwrap(), recorded);
+            let read: SecretStorage = serde_json::from_value(recorded.into()).unwrap();
+            assert_eq!(read, storage);
+        }
+        assert!(SecretStorage::from_str("plaintext-file", false).is_err());
     }
 }

@@ -25,8 +25,8 @@ pub enum CaCopyError {
     #[error("could not keep a copy of the CA certificate in {}: {source}", .path.display())]
     Write { path: PathBuf, source: io::Error },
     #[error(
-        "the account \"{name}\" trusts the CA certificate woolink copied to {}, but that file {why}. Link the store again with `woolink connect --name {name} --force --ca-cert PATH` (PATH: the CA's certificate), or pass --ca-cert PATH to this command",
-        .path.display()
+        "the account \"{name}\" trusts the CA certificate woolink copied to {}, but that file {why}: {} (PATH: the CA's certificate), or pass --ca-cert PATH to this command",
+        .path.display(), crate::linked::Relink::same_key(.name).with_ca_cert()
     )]
     Unusable {
         name: String,

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::account::SecretStorage;
+
 macro_rules! exit_codes {
     () => {
         "\
@@ -236,8 +238,8 @@ pub struct ConnectArgs {
     pub force: bool,
 
     /// Where to keep the secret
-    #[arg(long, value_enum, env = "WOOLINK_STORE", default_value_t = StoreArg::Keychain, value_name = "STORE")]
-    pub store: StoreArg,
+    #[arg(long, value_enum, env = "WOOLINK_STORE", default_value_t = SecretStorage::Keychain, value_name = "STORE")]
+    pub store: SecretStorage,
 
     /// Allow plain http to a host that is not this computer (requests are signed with
     /// OAuth 1.0a, so the secret is never sent, but nothing else is encrypted)
@@ -270,14 +272,6 @@ pub struct OutputArgs {
 pub enum Require {
     Read,
     ReadWrite,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StoreArg {
-    /// The operating system's keychain
-    Keychain,
-    /// A plaintext file in woolink's config folder (0600); only when no keychain can be had
-    File,
 }
 
 #[derive(Debug, Subcommand)]

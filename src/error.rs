@@ -10,7 +10,7 @@ use crate::env_file::EnvFileError;
 use crate::http::HttpSetupError;
 use crate::index::IndexError;
 use crate::keys::KeyError;
-use crate::linked::SelectError;
+use crate::linked::{NoSuchAccount, SelectError};
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
 use crate::vault::{RemoveError, RenameError, SaveError};
@@ -72,13 +72,18 @@ pub enum Error {
     #[error("{0}")]
     Save(#[from] SaveError),
     #[error("{0}")]
-    Remove(#[from] RemoveError),
+    Remove(RemoveError),
     #[error("{0}")]
-    Rename(#[from] RenameError),
+    Rename(RenameError),
     #[error("{0}")]
-    Select(#[from] SelectError),
+    Select(SelectError),
+    /// Whichever command named it: the `NotFound` of removing, renaming and choosing an account
+    /// all become this one (see the `From` impls below).
+    #[error("{0}")]
+    NoSuchAccount(#[from] NoSuchAccount),
     #[error(
-        "the secret of \"{name}\" is missing from the {storage}; link the store again with `woolink connect --name {name} --force`"
+        "the secret of \"{name}\" is missing from the {storage}; {}",
+        crate::linked::Relink::same_key(.name)
     )]
     SecretMissing { name: String, storage: String },
     #[error("{0}")]
@@ -110,8 +115,8 @@ impl Error {
             | Error::EnvFile(_)
             | Error::InvalidName(_)
             | Error::Save(SaveError::NameTaken { .. })
-            | Error::Remove(RemoveError::NotFound { .. })
-            | Error::Rename(RenameError::NotFound { .. } | RenameError::NameTaken { .. }) => 2,
+            | Error::NoSuchAccount(_)
+            | Error::Rename(RenameError::NameTaken { .. }) => 2,
             Error::Config(_)
             | Error::CaCopy(_)
             | Error::CredStore(_)
@@ -155,19 +160,45 @@ impl Error {
             Error::Index(_) => "index",
             Error::Save(SaveError::NameTaken { .. }) => "name_taken",
             Error::Save(_) => "save",
-            Error::Remove(RemoveError::NotFound { .. }) => "no_such_account",
+            // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
+            Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => "no_such_account",
             Error::Remove(_) => "remove",
-            Error::Rename(RenameError::NotFound { .. }) => "no_such_account",
             Error::Rename(RenameError::NameTaken { .. }) => "name_taken",
             Error::Rename(_) => "rename",
             Error::Select(SelectError::NoneLinked) => "no_accounts",
-            Error::Select(SelectError::NotFound { .. }) => "no_such_account",
             Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
             Error::SecretMissing { .. } => "secret_missing",
             Error::Api(err) => err.kind(),
             Error::Spawn { .. } => "spawn",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
+        }
+    }
+}
+
+impl From<RemoveError> for Error {
+    fn from(err: RemoveError) -> Self {
+        match err {
+            RemoveError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Remove(err),
+        }
+    }
+}
+
+impl From<RenameError> for Error {
+    fn from(err: RenameError) -> Self {
+        match err {
+            RenameError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Rename(err),
+        }
+    }
+}
+
+impl From<SelectError> for Error {
+    fn from(err: SelectError) -> Self {
+        match err {
+            SelectError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Select(err),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
-use crate::private_file::{self, LockError};
+use crate::private_file::{self, LockError, VersionedError, VersionedJson};
 
 pub const INDEX_FILE: &str = "accounts.json";
 pub const LOCK_FILE: &str = "accounts.lock";
@@ -49,25 +49,41 @@ pub enum IndexError {
     Write { path: PathBuf, source: io::Error },
 }
 
-#[derive(Serialize)]
-struct IndexFileOut<'a> {
-    version: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    default: Option<&'a str>,
-    accounts: &'a [Account],
-}
-
-#[derive(Deserialize)]
-struct VersionOnly {
-    version: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct IndexFileV1 {
-    accounts: Vec<Account>,
+/// The index file's body, after its version.
+#[derive(Serialize, Deserialize, Default)]
+struct IndexBody {
     /// Added within version 1: older files have none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     default: Option<String>,
+    accounts: Vec<Account>,
+}
+
+fn file(dir: &Path) -> VersionedJson {
+    VersionedJson::new(dir.to_path_buf(), INDEX_FILE, LOCK_FILE, INDEX_VERSION)
+}
+
+impl IndexError {
+    fn from_versioned(file: &VersionedJson, err: VersionedError) -> Self {
+        let path = file.path();
+        match err {
+            VersionedError::Read(source) => IndexError::Read { path, source },
+            VersionedError::Corrupt(detail) => IndexError::Corrupt { path, detail },
+            VersionedError::TooNew(found) => IndexError::TooNew { path, found },
+            VersionedError::CreateDir(source) => IndexError::CreateDir {
+                path: file.dir().to_path_buf(),
+                source,
+            },
+            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock {
+                path: file.lock_path(),
+                source,
+            },
+            VersionedError::Lock(LockError::TimedOut(waited)) => IndexError::LockTimedOut {
+                path: file.lock_path(),
+                waited,
+            },
+            VersionedError::Write(source) => IndexError::Write { path, source },
+        }
+    }
 }
 
 /// Namespace for the index operations.
@@ -75,20 +91,20 @@ pub struct Index;
 
 impl Index {
     pub fn path(dir: &Path) -> PathBuf {
-        dir.join(INDEX_FILE)
+        file(dir).path()
     }
 
     /// All accounts, in file order. A missing file (or folder) is an empty index. No lock, no
     /// writes, no folder creation.
     pub fn load(dir: &Path) -> Result<Vec<Account>, IndexError> {
-        read(&Self::path(dir)).map(|file| file.accounts)
+        read(dir).map(|body| body.accounts)
     }
 
     /// All accounts and the default account's name (only when it names one of them).
     pub fn load_with_default(dir: &Path) -> Result<(Vec<Account>, Option<String>), IndexError> {
-        let file = read(&Self::path(dir))?;
-        let default = live_default(&file.accounts, file.default);
-        Ok((file.accounts, default))
+        let body = read(dir)?;
+        let default = live_default(&body.accounts, body.default);
+        Ok((body.accounts, default))
     }
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
@@ -98,27 +114,15 @@ impl Index {
     }
 
     pub fn lock_waiting(dir: &Path, wait: Duration) -> Result<LockedIndex, IndexError> {
-        private_file::create_private_dir(dir).map_err(|source| IndexError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = private_file::lock_exclusive(&lock_path, wait).map_err(|err| match err {
-            LockError::Io(source) => IndexError::Lock {
-                path: lock_path.clone(),
-                source,
-            },
-            LockError::TimedOut(waited) => IndexError::LockTimedOut {
-                path: lock_path.clone(),
-                waited,
-            },
-        })?;
-        let path = Self::path(dir);
-        let file = read(&path)?;
+        let file = file(dir);
+        let (lock, body) = file
+            .lock::<IndexBody>(wait)
+            .map_err(|err| IndexError::from_versioned(&file, err))?;
+        let IndexBody { default, accounts } = body.unwrap_or_default();
         Ok(LockedIndex {
-            accounts: file.accounts,
-            default: file.default,
-            path,
+            accounts,
+            default,
+            file,
             _lock: lock,
         })
     }
@@ -146,29 +150,20 @@ pub struct LockedIndex {
     /// The default account's name. Written only while it names an account, so removing the
     /// default account clears it.
     pub default: Option<String>,
-    path: PathBuf,
+    file: VersionedJson,
     _lock: File,
 }
 
 impl LockedIndex {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
     pub fn write(&self) -> Result<(), IndexError> {
-        let default = live_default(&self.accounts, self.default.clone());
-        let out = IndexFileOut {
-            version: INDEX_VERSION,
-            default: default.as_deref(),
-            accounts: &self.accounts,
+        let body = IndexBody {
+            default: live_default(&self.accounts, self.default.clone()),
+            accounts: self.accounts.clone(),
         };
-        let mut bytes = serde_json::to_vec_pretty(&out).expect("accounts serialize to JSON");
-        bytes.push(b'\n');
-        private_file::write_atomic(&self.path, &bytes).map_err(|source| IndexError::Write {
-            path: self.path.clone(),
-            source,
-        })
+        self.file
+            .write(&body)
+            .map_err(|err| IndexError::from_versioned(&self.file, err))
     }
 }
 
@@ -177,47 +172,12 @@ fn live_default(accounts: &[Account], default: Option<String>) -> Option<String>
     default.filter(|name| accounts.iter().any(|account| &account.name == name))
 }
 
-fn read(path: &Path) -> Result<IndexFileV1, IndexError> {
-    let bytes = match private_file::read_optional(path) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => {
-            return Ok(IndexFileV1 {
-                accounts: Vec::new(),
-                default: None,
-            });
-        }
-        Err(source) => {
-            return Err(IndexError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    parse(path, &bytes)
-}
-
-fn parse(path: &Path, bytes: &[u8]) -> Result<IndexFileV1, IndexError> {
-    let corrupt = |detail: String| IndexError::Corrupt {
-        path: path.to_path_buf(),
-        detail,
-    };
-    let head: VersionOnly =
-        serde_json::from_slice(bytes).map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
-    let version = match head.version {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        _ => None,
-    }
-    .ok_or_else(|| corrupt("no format version number".to_owned()))?;
-    if version > u64::from(INDEX_VERSION) {
-        return Err(IndexError::TooNew {
-            path: path.to_path_buf(),
-            found: version,
-        });
-    }
-    if version != u64::from(INDEX_VERSION) {
-        return Err(corrupt(format!("unknown format version {version}")));
-    }
-    serde_json::from_slice(bytes).map_err(|err| corrupt(err.to_string()))
+/// The index's body; a missing file (or folder) is an empty index.
+fn read(dir: &Path) -> Result<IndexBody, IndexError> {
+    let file = file(dir);
+    file.read()
+        .map(Option::unwrap_or_default)
+        .map_err(|err| IndexError::from_versioned(&file, err))
 }
 
 #[cfg(test)]

@@ -5,23 +5,120 @@ use std::path::Path;
 
 use url::Url;
 
-use crate::account::{Account, AuthMethod, SecretStorage};
-use crate::credstore::{self, CredStoreError, CredentialStore, StoreChoice};
+use crate::account::{Account, AuthMethod};
+use crate::credstore::{self, CredStoreError};
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
+
+/// A command named an account the index does not have. Every command says so with this one
+/// error (kind `no_such_account`, exit 2), which lists the names it could have used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no account named \"{name}\"; {}", linked_names(.existing))]
+pub struct NoSuchAccount {
+    pub name: String,
+    /// The names in the index, in its order.
+    pub existing: Vec<String>,
+}
+
+impl NoSuchAccount {
+    pub fn new(name: &str, accounts: &[Account]) -> Self {
+        Self {
+            name: name.to_owned(),
+            existing: accounts.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+}
+
+fn linked_names(names: &[String]) -> String {
+    if names.is_empty() {
+        "no stores are linked".to_owned()
+    } else {
+        format!("linked accounts: {}", names.join(", "))
+    }
+}
 
 /// Why no account could be chosen. All are usage errors (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
     #[error("no stores are linked yet; link one with `woolink connect`")]
     NoneLinked,
-    #[error("no account named \"{name}\"; linked accounts: {}", .existing.join(", "))]
-    NotFound { name: String, existing: Vec<String> },
+    #[error(transparent)]
+    NotFound(#[from] NoSuchAccount),
     #[error(
         "{} accounts are linked and none is the default: choose one with --account NAME (one of {}), or set a default with `woolink accounts default NAME`",
         .names.len(), .names.join(", ")
     )]
     Ambiguous { names: Vec<String> },
+}
+
+/// The advice to link an account again, as every message gives it: "link the store again with
+/// `woolink connect --name NAME`". `connect --name` takes the store's address from the account
+/// and keeps the same store with the same key without `--force` (the key and secret are asked
+/// for, or given as usual); only another address or another key replaces the account, which
+/// needs `--force`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relink<'a> {
+    name: &'a str,
+    /// The store's new address, when it moved.
+    url: Option<&'a str>,
+    /// The CA certificate has to be given again.
+    ca_cert: bool,
+    /// Another address or another key: connect replaces an account with it only when told.
+    force: bool,
+}
+
+impl<'a> Relink<'a> {
+    /// The same store and key again: the secret went missing, or the index was damaged.
+    pub fn same_key(name: &'a str) -> Self {
+        Self {
+            name,
+            url: None,
+            ca_cert: false,
+            force: false,
+        }
+    }
+
+    /// A new key for the same store, replacing the one the store no longer knows.
+    pub fn new_key(name: &'a str) -> Self {
+        Self {
+            force: true,
+            ..Self::same_key(name)
+        }
+    }
+
+    /// The store at another address (`url` may be a placeholder such as `URL`).
+    pub fn at(name: &'a str, url: &'a str) -> Self {
+        Self {
+            url: Some(url),
+            force: true,
+            ..Self::same_key(name)
+        }
+    }
+
+    /// Giving the CA certificate again, as `--ca-cert PATH`.
+    pub fn with_ca_cert(self) -> Self {
+        Self {
+            ca_cert: true,
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for Relink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("link the store again with `woolink connect")?;
+        if let Some(url) = self.url {
+            write!(f, " --url {url}")?;
+        }
+        write!(f, " --name {}", self.name)?;
+        if self.ca_cert {
+            f.write_str(" --ca-cert PATH")?;
+        }
+        if self.force {
+            f.write_str(" --force")?;
+        }
+        f.write_str("`")
+    }
 }
 
 /// Account names go into keychain entries, file contents and command lines: they are kept
@@ -83,10 +180,7 @@ pub fn select<'a>(
     let names = || accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     let by_name = |name: &str| accounts.iter().find(|a| a.name == name);
     if let Some(name) = requested {
-        return by_name(name).ok_or_else(|| SelectError::NotFound {
-            name: name.to_owned(),
-            existing: names(),
-        });
+        return by_name(name).ok_or_else(|| NoSuchAccount::new(name, accounts).into());
     }
     if let Some(account) = default.and_then(by_name) {
         return Ok(account);
@@ -98,21 +192,9 @@ pub fn select<'a>(
     }
 }
 
-/// The credential store an account's secret lives in.
-pub fn open_store(
-    storage: SecretStorage,
-    dir: &Path,
-) -> Result<Box<dyn CredentialStore>, CredStoreError> {
-    let choice = match storage {
-        SecretStorage::Keychain => StoreChoice::Keychain,
-        SecretStorage::PlaintextFile => StoreChoice::PlaintextFile,
-    };
-    credstore::open(choice, dir)
-}
-
 /// The account's key and secret, from its credential store.
 pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, CredStoreError> {
-    let store = open_store(account.secret_storage, dir)?;
+    let store = credstore::open(account.secret_storage, dir)?;
     crate::vault::load_credentials(store.as_ref(), account)
 }
 
@@ -120,7 +202,8 @@ pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, CredSto
 /// the probe found, so any of these means the index was edited by hand (or by something else).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the account index {index} gives \"{name}\" the API root \"{api_root}\", which {why}; woolink sent nothing. Link the store again with `woolink connect --name {name} --force`"
+    "the account index {index} gives \"{name}\" the API root \"{api_root}\", which {why}; woolink sent nothing: {}",
+    Relink::same_key(.name)
 )]
 pub struct BadApiRoot {
     pub index: String,
@@ -199,7 +282,7 @@ mod tests {
         ));
         assert!(matches!(
             chosen(&one, None, Some("x")),
-            Err(SelectError::NotFound { .. })
+            Err(SelectError::NotFound(NoSuchAccount { .. }))
         ));
         assert_eq!(chosen(&[], None, None), Err(SelectError::NoneLinked));
     }
@@ -288,8 +371,34 @@ mod tests {
             let message = err.to_string();
             assert!(message.contains("/config/accounts.json"), "{message}");
             assert!(
-                message.contains("woolink connect --name shop --force"),
+                message.contains("link the store again with `woolink connect --name shop`"),
                 "{message}"
+            );
+        }
+    }
+
+    /// `--force` only where connect would otherwise refuse: another address or another key.
+    #[test]
+    fn relink_advice_asks_for_force_only_for_another_address_or_key() {
+        let cases = [
+            (Relink::same_key("shop"), "`woolink connect --name shop`"),
+            (
+                Relink::same_key("shop").with_ca_cert(),
+                "`woolink connect --name shop --ca-cert PATH`",
+            ),
+            (
+                Relink::new_key("shop"),
+                "`woolink connect --name shop --force`",
+            ),
+            (
+                Relink::at("shop", "https://new.example"),
+                "`woolink connect --url https://new.example --name shop --force`",
+            ),
+        ];
+        for (relink, command) in cases {
+            assert_eq!(
+                relink.to_string(),
+                format!("link the store again with {command}")
             );
         }
     }

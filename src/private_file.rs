@@ -1,5 +1,5 @@
 //! Private files written atomically under a lock: the one discipline shared by the account index
-//! and the plaintext credentials file.
+//! and the plaintext credentials file, both kept as [`VersionedJson`].
 //!
 //! Writers take an exclusive lock on a sibling `.lock` file, re-read, write a temp file in the
 //! same folder, `sync_all`, rename it over the target and (on unix) fsync the folder. Readers
@@ -10,6 +10,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
 
 /// How long a writer waits for another woolink process to finish. Generous because a writer
 /// may hold the lock across a keychain call (each bounded, see `credstore`).
@@ -96,6 +100,122 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     sync_dir(&dir)
 }
 
+/// A JSON file `{"version": N, ...}` in a private folder, changed only under its lock file. A
+/// file this woolink cannot understand (damaged, or from a newer woolink) is reported and never
+/// overwritten: every write follows a read under the lock, and a failed read stops it.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionedJson {
+    dir: PathBuf,
+    file_name: &'static str,
+    lock_name: &'static str,
+    /// The newest format this woolink reads, and the one it writes.
+    version: u32,
+}
+
+/// What went wrong with a [`VersionedJson`] file. Each owner words its own messages: only it
+/// knows what the file is for and what the user can do. `Corrupt`'s detail may quote the
+/// file's content, so a file that holds secrets must not show it.
+#[derive(Debug)]
+pub(crate) enum VersionedError {
+    Read(io::Error),
+    Corrupt(String),
+    TooNew(u64),
+    CreateDir(io::Error),
+    Lock(LockError),
+    Write(io::Error),
+}
+
+/// The body of a [`VersionedJson`] file, written after its version.
+#[derive(Serialize)]
+struct Versioned<'a, T> {
+    version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+#[derive(serde::Deserialize)]
+struct VersionOnly {
+    version: Option<serde_json::Value>,
+}
+
+impl VersionedJson {
+    pub(crate) const fn new(
+        dir: PathBuf,
+        file_name: &'static str,
+        lock_name: &'static str,
+        version: u32,
+    ) -> Self {
+        Self {
+            dir,
+            file_name,
+            lock_name,
+            version,
+        }
+    }
+
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.join(self.file_name)
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn lock_path(&self) -> PathBuf {
+        self.dir.join(self.lock_name)
+    }
+
+    /// The file's body, `None` when there is no file. No lock, no folder creation. A leading
+    /// byte-order mark is tolerated; the bytes read are wiped once parsed.
+    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, VersionedError> {
+        let Some(bytes) = read_optional(&self.path()).map_err(VersionedError::Read)? else {
+            return Ok(None);
+        };
+        let bytes = Zeroizing::new(bytes);
+        let corrupt = VersionedError::Corrupt;
+        let head: VersionOnly = serde_json::from_slice(&bytes)
+            .map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
+        let version = match head.version {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            _ => None,
+        }
+        .ok_or_else(|| corrupt("no format version number".to_owned()))?;
+        if version > u64::from(self.version) {
+            return Err(VersionedError::TooNew(version));
+        }
+        if version != u64::from(self.version) {
+            return Err(corrupt(format!("unknown format version {version}")));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|err| corrupt(err.to_string()))
+    }
+
+    /// Takes the lock (creating the folder, 0700, if needed), then reads the file afresh. Keep
+    /// the returned lock while you read-modify-[`write`](Self::write); dropping it releases it.
+    pub(crate) fn lock<T: DeserializeOwned>(
+        &self,
+        wait: Duration,
+    ) -> Result<(File, Option<T>), VersionedError> {
+        create_private_dir(&self.dir).map_err(VersionedError::CreateDir)?;
+        let lock = lock_exclusive(&self.lock_path(), wait).map_err(VersionedError::Lock)?;
+        Ok((lock, self.read()?))
+    }
+
+    /// Replaces the file with `body` after the version (see [`write_atomic`]). The caller
+    /// holds the lock from [`lock`](Self::lock). The bytes written are wiped afterwards.
+    pub(crate) fn write<T: Serialize>(&self, body: &T) -> Result<(), VersionedError> {
+        let versioned = Versioned {
+            version: self.version,
+            body,
+        };
+        let mut bytes =
+            Zeroizing::new(serde_json::to_vec_pretty(&versioned).expect("serializes to JSON"));
+        bytes.push(b'\n');
+        write_atomic(&self.path(), &bytes).map_err(VersionedError::Write)
+    }
+}
+
 fn parent(path: &Path) -> PathBuf {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -142,6 +262,60 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Body {
+        items: Vec<String>,
+    }
+
+    fn versioned(dir: &Path) -> VersionedJson {
+        VersionedJson::new(dir.to_path_buf(), "x.json", "x.lock", 1)
+    }
+
+    #[test]
+    fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("woolink");
+        let file = versioned(&dir);
+        assert_eq!(file.read::<Body>().unwrap(), None);
+        assert!(!dir.exists(), "reads create nothing");
+        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).unwrap();
+        assert_eq!(none, None);
+        let body = Body {
+            items: vec!["a".into()],
+        };
+        file.write(&body).unwrap();
+        let text = fs::read_to_string(file.path()).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"version\": 1,\n  \"items\": [\n    \"a\"\n  ]\n}\n"
+        );
+        fs::write(
+            file.path(),
+            [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat(),
+        )
+        .unwrap();
+        assert_eq!(file.read::<Body>().unwrap(), Some(body));
+    }
+
+    #[test]
+    fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{\"version\": 2, \"items\": []}", "TooNew(2)"),
+            (b"{\"version\": 0, \"items\": []}", "Corrupt"),
+            (b"{\"items\": []}", "Corrupt"),
+            (b"{\"version\": 1, \"items\": 3}", "Corrupt"),
+            (b"{\"version\": 1, \"ite", "Corrupt"),
+        ];
+        for (bytes, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let file = versioned(dir.path());
+            fs::write(file.path(), bytes).unwrap();
+            let err = file.lock::<Body>(LOCK_WAIT).unwrap_err();
+            assert!(format!("{err:?}").starts_with(expected), "{err:?}");
+            assert_eq!(&fs::read(file.path()).unwrap(), bytes);
         }
     }
 

@@ -16,6 +16,7 @@ use crate::account::{Account, SecretStorage};
 use crate::credstore::{CredStoreError, CredentialStore, EntryId};
 use crate::index::{Index, IndexError};
 use crate::keys::Credentials;
+use crate::linked::NoSuchAccount;
 
 /// What [`save`] may do with an account that already has the name, decided under the index
 /// lock so that a connect running at the same time cannot slip another account in between.
@@ -216,11 +217,8 @@ pub enum SecretRemoval {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoveError {
-    #[error("no account named \"{name}\"; {}", names_text(.existing_names))]
-    NotFound {
-        name: String,
-        existing_names: Vec<String>,
-    },
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
     #[error(
         "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to remove it (a bug in woolink); nothing was removed"
     )]
@@ -242,23 +240,15 @@ pub enum RemoveError {
     IndexWrite { name: String, source: IndexError },
 }
 
-fn names_text(names: &[String]) -> String {
-    if names.is_empty() {
-        "no stores are linked".to_owned()
-    } else {
-        format!("linked accounts: {}", names.join(", "))
-    }
-}
-
 /// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
 /// then its index entry. `store` must be the store the account's `secret_storage` names.
 pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Removed, RemoveError> {
     let mut index = Index::lock(dir).map_err(RemoveError::Index)?;
     let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
-        return Err(RemoveError::NotFound {
-            name: name.to_owned(),
-            existing_names: index.accounts.iter().map(|a| a.name.clone()).collect(),
-        });
+        return Err(RemoveError::NotFound(NoSuchAccount::new(
+            name,
+            &index.accounts,
+        )));
     };
     let account = &index.accounts[position];
     if account.secret_storage != store.storage() {
@@ -335,11 +325,8 @@ pub enum SecretMove {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenameError {
-    #[error("no account named \"{name}\"; {}", names_text(.existing_names))]
-    NotFound {
-        name: String,
-        existing_names: Vec<String>,
-    },
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
     #[error(
         "an account named \"{name}\" already exists; choose another name, or remove that account first with `woolink accounts remove {name}`"
     )]
@@ -389,10 +376,10 @@ pub fn rename(
 ) -> Result<Renamed, RenameError> {
     let mut index = Index::lock(dir).map_err(RenameError::Index)?;
     let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
-        return Err(RenameError::NotFound {
-            name: old.to_owned(),
-            existing_names: index.accounts.iter().map(|a| a.name.clone()).collect(),
-        });
+        return Err(RenameError::NotFound(NoSuchAccount::new(
+            old,
+            &index.accounts,
+        )));
     };
     if index.accounts.iter().any(|a| a.name == new) {
         return Err(RenameError::NameTaken {

@@ -6,15 +6,15 @@ use serde::Serialize;
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
-use crate::credstore::CredStoreError;
+use crate::credstore::{self, CredStoreError};
 use crate::error::{Error, Outcome};
 use crate::index::Index;
 use crate::input;
 use crate::keys::masked_key;
-use crate::linked;
+use crate::linked::{self, NoSuchAccount};
 use crate::output;
 use crate::probe::keys_admin_url;
-use crate::vault::{self, RemoveError, SecretMove, SecretRemoval};
+use crate::vault::{self, SecretMove, SecretRemoval};
 
 pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
@@ -190,17 +190,13 @@ fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
     let (accounts, default) = Index::load_with_default(&dir)?;
     match accounts.iter().find(|account| account.name == name) {
         Some(account) => Ok((dir, account.clone(), default.as_deref() == Some(name))),
-        None => Err(RemoveError::NotFound {
-            name: name.to_owned(),
-            existing_names: accounts.into_iter().map(|account| account.name).collect(),
-        }
-        .into()),
+        None => Err(NoSuchAccount::new(name, &accounts).into()),
     }
 }
 
 /// Asks the account's credential store whether the secret is still there.
 fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, CredStoreError> {
-    let store = linked::open_store(account.secret_storage, dir)?;
+    let store = credstore::open(account.secret_storage, dir)?;
     vault::check_secret_present(store.as_ref(), account)
 }
 
@@ -215,8 +211,9 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let secret = match &present {
         Ok(true) => format!("kept in the {}", account.secret_storage),
         Ok(false) => format!(
-            "MISSING from the {}: this account is broken; link it again with `woolink connect --name {} --force`",
-            account.secret_storage, account.name
+            "MISSING from the {}: this account is broken; {}",
+            account.secret_storage,
+            linked::Relink::same_key(&account.name)
         ),
         Err(err) => format!("could not be checked: {err}"),
     };
@@ -260,7 +257,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             return Err(Error::Cancelled);
         }
     }
-    let store = linked::open_store(account.secret_storage, &dir)?;
+    let store = credstore::open(account.secret_storage, &dir)?;
     let removed = vault::remove(&dir, store.as_ref(), name)?;
     let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
     let revoke_at = keys_admin_url(&removed.account.store_url);
@@ -321,7 +318,7 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
         )));
     }
     let (dir, account, _) = find(old)?;
-    let store = linked::open_store(account.secret_storage, &dir)?;
+    let store = credstore::open(account.secret_storage, &dir)?;
     let renamed = vault::rename(&dir, store.as_ref(), old, new)?;
     let plaintext_copy = move_plaintext_copy(&dir, &account, &renamed.account);
     let storage = renamed.account.secret_storage;
@@ -362,7 +359,8 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     }
     let secret = match renamed.secret {
         SecretMove::Missing => format!(
-            "its secret was already missing from the {storage}, so it is still broken; link it again with `woolink connect --name {new} --force`"
+            "its secret was already missing from the {storage}, so it is still broken; {}",
+            linked::Relink::same_key(new)
         ),
         SecretMove::Moved | SecretMove::OldLeft { .. } => {
             format!("its secret moved in the {storage}")
@@ -431,10 +429,7 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(
             index.default = match name {
                 Some(name) if names.iter().any(|n| n == name) => Some(name.to_owned()),
                 Some(name) => {
-                    return Ok(Err(crate::linked::SelectError::NotFound {
-                        name: name.to_owned(),
-                        existing: names,
-                    }));
+                    return Ok(Err(NoSuchAccount::new(name, &index.accounts)));
                 }
                 None => None,
             };

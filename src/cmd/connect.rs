@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::cli::{ConnectArgs, Require, StoreArg};
+use crate::cli::{ConnectArgs, Require};
 use crate::config;
-use crate::credstore::{self, CredentialStore, StoreChoice};
+use crate::credstore::{self, CredentialStore};
 use crate::env_file::{EnvFile, SecretLine};
 use crate::error::Error;
 use crate::index::Index;
@@ -272,11 +272,7 @@ impl SaveTarget {
     fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        let choice = match args.store {
-            StoreArg::Keychain => StoreChoice::Keychain,
-            StoreArg::File => StoreChoice::PlaintextFile,
-        };
-        let store = credstore::open(choice, &dir)?;
+        let store = credstore::open(args.store, &dir)?;
         Ok(Self {
             dir,
             store,
@@ -418,7 +414,7 @@ impl SaveTarget {
 fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
     let deleted = match &old.error {
         Some(err) => Err(err.to_string()),
-        None => crate::linked::open_store(old.storage, dir)
+        None => crate::credstore::open(old.storage, dir)
             .and_then(|store| match store.delete(&old.id) {
                 Ok(()) | Err(crate::credstore::CredStoreError::NotFound) => Ok(()),
                 Err(err) => Err(err),

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::VerifyArgs;
 use crate::config;
-use crate::credstore::{CredStoreError, CredentialStore};
+use crate::credstore::{self, CredStoreError, CredentialStore};
 use crate::error::{Error, Failure, Outcome};
 use crate::http::HttpClient;
 use crate::index::{Index, IndexError};
@@ -166,8 +166,9 @@ async fn check_all(
         let Ok(store) = account.store_url.parse::<StoreUrl>() else {
             results.push(Some(Checked {
                 message: Some(format!(
-                    "the account index holds \"{}\", which is not a store address; link the store again with `woolink connect --force`",
-                    account.store_url
+                    "the account index holds \"{}\", which is not a store address; {}",
+                    account.store_url,
+                    linked::Relink::at(&account.name, "URL")
                 )),
                 account,
                 status: Status::InvalidStoreUrl,
@@ -236,7 +237,7 @@ struct Stores {
 impl Stores {
     fn new(dir: &std::path::Path) -> Self {
         let dir = dir.to_owned();
-        Self::with_opener(Box::new(move |storage| linked::open_store(storage, &dir)))
+        Self::with_opener(Box::new(move |storage| credstore::open(storage, &dir)))
     }
 
     fn with_opener(open: Opener) -> Self {
@@ -275,8 +276,9 @@ impl Stores {
             Err(CredStoreError::NotFound) => Err(failed(
                 Status::SecretMissing,
                 format!(
-                    "its secret is missing from the {}; link the store again with `woolink connect --name {} --force`",
-                    account.secret_storage, account.name
+                    "its secret is missing from the {}; {}",
+                    account.secret_storage,
+                    linked::Relink::same_key(&account.name)
                 ),
             )),
             // The whole store is out of reach, not this entry: its other accounts would only
@@ -328,8 +330,9 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         {
             checked.status = Status::UnknownKey;
             checked.message = Some(format!(
-                "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or link the store again with a new key.",
-                probe::keys_admin_url(&checked.account.store_url)
+                "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
+                probe::keys_admin_url(&checked.account.store_url),
+                linked::Relink::new_key(&checked.account.name)
             ));
             return checked;
         }
@@ -375,9 +378,9 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
 fn moved(mut checked: Checked, to: String) -> Checked {
     checked.status = Status::Moved;
     checked.message = Some(format!(
-        "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, link it again: woolink connect --url {to} --name {} --force",
+        "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, {}",
         crate::store_url::shown_address(&checked.account.store_url),
-        checked.account.name
+        linked::Relink::at(&checked.account.name, &to)
     ));
     checked.changes.push(format!("moved to {to}"));
     checked

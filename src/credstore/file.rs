@@ -6,68 +6,50 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use super::{CredStoreError, CredentialStore, EntryId, Stored};
 use crate::account::SecretStorage;
 use crate::keys::Credentials;
-use crate::private_file::{self, LockError};
+use crate::private_file::{self, LockError, VersionedError, VersionedJson};
 
 pub const CREDENTIALS_FILE: &str = "credentials.json";
 const LOCK_FILE: &str = "credentials.lock";
-const VERSION: u64 = 1;
+const VERSION: u32 = 1;
 
-/// Keys are `"<service>\n<user>"`; values are what a keychain entry would hold.
+/// The file's body, after its version. Keys are `"<service>\n<user>"`; values are what a
+/// keychain entry would hold.
 #[derive(Serialize, Deserialize, Default)]
 struct CredentialsFile {
-    version: u64,
     entries: BTreeMap<String, Stored>,
 }
 
 /// Credentials in `credentials.json` in the config folder.
 #[derive(Debug, Clone)]
 pub struct PlaintextFileStore {
-    dir: PathBuf,
+    file: VersionedJson,
 }
 
 impl PlaintextFileStore {
     pub fn new(config_dir: &Path) -> Self {
         Self {
-            dir: config_dir.to_path_buf(),
+            file: VersionedJson::new(
+                config_dir.to_path_buf(),
+                CREDENTIALS_FILE,
+                LOCK_FILE,
+                VERSION,
+            ),
         }
     }
 
     pub fn path(&self) -> PathBuf {
-        self.dir.join(CREDENTIALS_FILE)
+        self.file.path()
     }
 
     fn read(&self) -> Result<CredentialsFile, CredStoreError> {
-        let path = self.path();
-        let bytes = match private_file::read_optional(&path) {
-            Ok(Some(bytes)) => Zeroizing::new(bytes),
-            Ok(None) => {
-                return Ok(CredentialsFile {
-                    version: VERSION,
-                    ..Default::default()
-                });
-            }
-            Err(err) => return Err(failed(format!("could not read {}: {err}", path.display()))),
-        };
-        let untouched = "; woolink left it untouched";
-        let file: CredentialsFile = serde_json::from_slice(&bytes).map_err(|_| {
-            failed(format!(
-                "the credentials file {} is damaged{untouched}: repair it or move it away and link the stores again",
-                path.display()
-            ))
-        })?;
-        if file.version != VERSION {
-            return Err(failed(format!(
-                "the credentials file {} has format version {} (this woolink reads {VERSION}){untouched}: upgrade woolink",
-                path.display(),
-                file.version
-            )));
-        }
-        Ok(file)
+        self.file
+            .read()
+            .map(Option::unwrap_or_default)
+            .map_err(|err| self.failed(err))
     }
 
     /// Locked read-modify-write; `change` decides whether anything is written.
@@ -75,41 +57,47 @@ impl PlaintextFileStore {
         &self,
         change: impl FnOnce(&mut CredentialsFile) -> Result<T, CredStoreError>,
     ) -> Result<T, CredStoreError> {
-        private_file::create_private_dir(&self.dir).map_err(|err| {
-            failed(format!(
-                "could not create the folder {}: {err}",
-                self.dir.display()
-            ))
-        })?;
-        let lock_path = self.dir.join(LOCK_FILE);
-        let _lock =
-            private_file::lock_exclusive(&lock_path, private_file::LOCK_WAIT).map_err(|err| {
-                match err {
-                    LockError::Io(err) => {
-                        failed(format!("could not lock {}: {err}", lock_path.display()))
-                    }
-                    LockError::TimedOut(_) => failed(format!(
-                        "another woolink process holds {}; try again when it has finished",
-                        lock_path.display()
-                    )),
-                }
-            })?;
-        let mut file = self.read()?;
+        let (_lock, file) = self
+            .file
+            .lock(private_file::LOCK_WAIT)
+            .map_err(|err| self.failed(err))?;
+        let mut file = file.unwrap_or_default();
         let value = change(&mut file)?;
-        let bytes = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("serializes"));
-        let path = self.path();
-        private_file::write_atomic(&path, &bytes)
-            .map_err(|err| failed(format!("could not save {}: {err}", path.display())))?;
+        self.file.write(&file).map_err(|err| self.failed(err))?;
         Ok(value)
+    }
+
+    /// What went wrong, in words. A damaged file's detail is left out: it may quote a secret.
+    fn failed(&self, err: VersionedError) -> CredStoreError {
+        let path = self.path();
+        let path = path.display();
+        let untouched = "woolink left it untouched";
+        CredStoreError::Failed(match err {
+            VersionedError::Read(err) => format!("could not read {path}: {err}"),
+            VersionedError::Corrupt(_) => format!(
+                "the credentials file {path} is damaged; {untouched}: repair it or move it away and link the stores again"
+            ),
+            VersionedError::TooNew(found) => format!(
+                "the credentials file {path} was written by a newer woolink (format version {found}; this woolink reads up to {VERSION}); {untouched}: upgrade woolink"
+            ),
+            VersionedError::CreateDir(err) => format!(
+                "could not create the folder {}: {err}",
+                self.file.dir().display()
+            ),
+            VersionedError::Lock(LockError::Io(err)) => {
+                format!("could not lock {}: {err}", self.file.lock_path().display())
+            }
+            VersionedError::Lock(LockError::TimedOut(_)) => format!(
+                "another woolink process holds {}; try again when it has finished",
+                self.file.lock_path().display()
+            ),
+            VersionedError::Write(err) => format!("could not save {path}: {err}"),
+        })
     }
 }
 
 fn key(id: &EntryId) -> String {
     format!("{}\n{}", id.service, id.user)
-}
-
-fn failed(message: String) -> CredStoreError {
-    CredStoreError::Failed(message)
 }
 
 impl CredentialStore for PlaintextFileStore {
@@ -182,5 +170,18 @@ mod tests {
         let err = store.set(&id, &creds(SECRET)).unwrap_err();
         assert!(err.to_string().contains("untouched"), "{err}");
         assert_eq!(fs::read(store.path()).unwrap(), b"{\"version\": 1, \"entr");
+    }
+
+    #[test]
+    fn a_file_from_a_newer_woolink_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PlaintextFileStore::new(dir.path());
+        let newer = b"{\"version\": 2, \"entries\": {}}";
+        fs::write(store.path(), newer).unwrap();
+        let id = EntryId::new("https://a.example", "a");
+        let err = store.set(&id, &creds(SECRET)).unwrap_err();
+        assert!(err.to_string().contains("newer woolink"), "{err}");
+        assert!(err.to_string().contains("untouched"), "{err}");
+        assert_eq!(fs::read(store.path()).unwrap(), newer);
     }
 }

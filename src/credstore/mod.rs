@@ -12,7 +12,6 @@ mod keychain;
 
 use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -62,37 +61,15 @@ pub trait CredentialStore: Send + Sync {
     fn delete(&self, id: &EntryId) -> Result<(), CredStoreError>;
 }
 
-/// Which store the user chose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StoreChoice {
-    #[default]
-    Keychain,
-    PlaintextFile,
-}
-
-impl FromStr for StoreChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "keychain" => Ok(Self::Keychain),
-            "file" => Ok(Self::PlaintextFile),
-            other => Err(format!(
-                "unknown credential store \"{other}\": use \"keychain\" (the OS keychain) or \"file\" (a plaintext file)"
-            )),
-        }
-    }
-}
-
 /// Opens the chosen store. For the keychain this connects to it (bounded by [`DEFAULT_TIMEOUT`]),
 /// so an unusable keychain is reported here, before anything is asked or written.
 pub fn open(
-    kind: StoreChoice,
+    storage: SecretStorage,
     config_dir: &Path,
 ) -> Result<Box<dyn CredentialStore>, CredStoreError> {
-    Ok(match kind {
-        StoreChoice::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT)?),
-        StoreChoice::PlaintextFile => Box::new(PlaintextFileStore::new(config_dir)),
+    Ok(match storage {
+        SecretStorage::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT)?),
+        SecretStorage::PlaintextFile => Box::new(PlaintextFileStore::new(config_dir)),
     })
 }
 
@@ -112,7 +89,8 @@ pub enum CredStoreError {
     #[error("the credential store failed: {0}")]
     Failed(String),
     #[error(
-        "the credential store entry for this account does not hold a WooCommerce key and secret saved by woolink; link the store again with `woolink connect --force`"
+        "the credential store entry for this account does not hold a WooCommerce key and secret saved by woolink; {}",
+        crate::linked::Relink::same_key("NAME")
     )]
     Corrupt,
 }
@@ -273,13 +251,6 @@ pub(crate) mod tests {
                 "{text}"
             );
         }
-    }
-
-    #[test]
-    fn store_choice_parses_the_two_names() {
-        assert_eq!("keychain".parse(), Ok(StoreChoice::Keychain));
-        assert_eq!(" FILE ".parse(), Ok(StoreChoice::PlaintextFile));
-        assert!("plaintext".parse::<StoreChoice>().is_err());
     }
 
     #[test]

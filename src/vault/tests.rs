@@ -54,6 +54,18 @@ impl Harness {
             .map(|c| c.secret.expose().to_owned())
     }
 
+    /// Links a new account `name` at `store_url` whose secret is `secret`, as connect does.
+    fn link(&self, name: &str, store_url: &str, secret: &str) -> Saved {
+        save(
+            &self.dir,
+            self,
+            account(name, store_url),
+            &creds(secret),
+            Existing::Refuse,
+        )
+        .unwrap()
+    }
+
     fn index_bytes(&self) -> Vec<u8> {
         fs::read(self.dir.join(INDEX_FILE)).unwrap()
     }
@@ -105,14 +117,7 @@ fn save_stores_secret_and_records_account() {
 #[test]
 fn name_taken_writes_nothing() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let before = h.index_bytes();
     let err = save(
         &h.dir,
@@ -135,14 +140,7 @@ fn name_taken_writes_nothing() {
 #[test]
 fn failed_index_write_removes_the_new_secret_again() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("other", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("other", URL, SECRET);
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
     let err = save(
@@ -172,14 +170,7 @@ fn failed_index_write_removes_the_new_secret_again() {
 #[test]
 fn failed_replace_restores_the_previous_secret() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
     let err = save(
@@ -208,14 +199,7 @@ fn failed_replace_restores_the_previous_secret() {
 #[test]
 fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_landed() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     // The index write fails: the old entry must survive, the new one must go.
     h.arm.store(true, Ordering::SeqCst);
     save(
@@ -292,29 +276,12 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
 #[test]
 fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("a", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
-    save(
-        &h.dir,
-        &h,
-        account("b", URL),
-        &creds(SECRET2),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("a", URL, SECRET);
+    h.link("b", URL, SECRET2);
     match remove(&h.dir, &h, "nope") {
-        Err(RemoveError::NotFound {
-            name,
-            existing_names,
-        }) => {
+        Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
-            assert_eq!(existing_names, ["a", "b"]);
+            assert_eq!(existing, ["a", "b"]);
         }
         other => panic!("{other:?}"),
     }
@@ -331,14 +298,7 @@ fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
 #[test]
 fn remove_keeps_the_account_when_the_keychain_fails() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let before = h.index_bytes();
     let id = EntryId::new(URL, "shop");
     let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
@@ -355,14 +315,7 @@ fn remove_keeps_the_account_when_the_keychain_fails() {
 #[test]
 fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let again = Account {
         linked_at: "2026-06-01T00:00:00Z".to_owned(),
         verified_at: "2026-06-01T00:00:00Z".to_owned(),
@@ -381,14 +334,7 @@ fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
 #[test]
 fn the_same_link_puts_back_a_secret_that_went_missing() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     h.store.delete(&EntryId::new(URL, "shop")).unwrap();
     let saved = save(
         &h.dir,
@@ -405,14 +351,7 @@ fn the_same_link_puts_back_a_secret_that_went_missing() {
 #[test]
 fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let before = h.index_bytes();
     let other_key = Account {
         key_suffix: "7654321".to_owned(),
@@ -430,14 +369,7 @@ fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
 #[test]
 fn a_replaced_key_is_a_new_link() {
     let h = Harness::new();
-    save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
+    h.link("shop", URL, SECRET);
     let new_key = Account {
         key_suffix: "7654321".to_owned(),
         linked_at: "2026-06-01T00:00:00Z".to_owned(),
@@ -503,7 +435,7 @@ fn rename_to_a_taken_name_or_from_an_unknown_one_changes_nothing() {
         "{err:?}"
     );
     let err = rename(&h.dir, &h, "nope", "new").unwrap_err();
-    assert!(matches!(&err, RenameError::NotFound { .. }), "{err:?}");
+    assert!(matches!(&err, RenameError::NotFound(_)), "{err:?}");
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
     assert_eq!(h.secret(URL, "new"), None);

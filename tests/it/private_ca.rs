@@ -180,7 +180,7 @@ fn a_missing_copy_is_an_error_naming_the_file_and_the_fix_and_an_explicit_ca_cer
         .assert_code(1)
         .assert_stderr_contains(&copy.display().to_string())
         .assert_stderr_contains("is missing")
-        .assert_stderr_contains("--force --ca-cert PATH")
+        .assert_stderr_contains("`woolink connect --name shop --ca-cert PATH`")
         .assert_no_secret(&key.secret);
     let verify = bare(&home, &["accounts", "verify", "shop", "--json"]);
     verify.assert_code(1).assert_no_secret(&key.secret);

@@ -173,7 +173,7 @@ fn an_api_root_from_a_hand_edited_index_is_refused_before_the_child_starts() {
         outcome
             .assert_code(1)
             .assert_stderr_contains("accounts.json")
-            .assert_stderr_contains(&format!("woolink connect --name {name} --force"))
+            .assert_stderr_contains(&format!("`woolink connect --name {name}`"))
             .assert_no_secret(&key.secret)
             .assert_no_secret(&http_key.secret);
         assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);

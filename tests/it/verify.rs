@@ -161,7 +161,8 @@ fn a_store_that_now_redirects_elsewhere_is_reported_as_moved() {
         .assert_code(3)
         .assert_stdout_contains("moved")
         .assert_stdout_contains(&new.origin())
-        .assert_stdout_contains("woolink connect --url")
+        .assert_stdout_contains("link the store again with `woolink connect --url")
+        .assert_stdout_contains(" --name shop --force`")
         .assert_no_secret(&key.secret);
     assert!(
         new.requests()[before..]
@@ -323,7 +324,7 @@ fn a_missing_keychain_entry_is_reported_with_exit_1() {
         account_json(&report, "kept")["message"]
             .as_str()
             .unwrap()
-            .contains("woolink connect --name kept --force")
+            .contains("`woolink connect --name kept`")
     );
     home.assert_secret_not_on_disk(&key.secret);
 }
