@@ -132,6 +132,11 @@ pub fn save(
         if same_link(old, &account) {
             account.linked_at = old.linked_at.clone();
         }
+        // A scripted link does not learn the store's title (that would cost another request):
+        // the title known for the same store is kept.
+        if old.store_url == account.store_url && account.store_name.is_none() {
+            account.store_name = old.store_name.clone();
+        }
     }
     let id = EntryId::for_account(&account);
     // What to put back if the index cannot be written. Something that is not ours is not kept.

@@ -384,6 +384,33 @@ fn a_replaced_key_is_a_new_link() {
     assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET2));
 }
 
+#[test]
+fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
+    let h = Harness::new();
+    let titled = Account {
+        store_name: Some("Acme Shop".to_owned()),
+        ..account("shop", URL)
+    };
+    save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse).unwrap();
+    // Again from a script: the same store, no title learnt.
+    save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::SameLink,
+    )
+    .unwrap();
+    assert_eq!(
+        Index::load(&h.dir).unwrap()[0].store_name.as_deref(),
+        Some("Acme Shop")
+    );
+    // Another store under the name does not inherit it.
+    let elsewhere = account("shop", "https://other.example");
+    save(&h.dir, &h, elsewhere, &creds(SECRET2), Existing::Replace).unwrap();
+    assert_eq!(Index::load(&h.dir).unwrap()[0].store_name, None);
+}
+
 /// Links `shop` and `other` at URL and makes `shop` the default.
 fn two_accounts(h: &Harness) {
     save(
