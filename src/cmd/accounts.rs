@@ -235,6 +235,10 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     row("Access:", &account.access.to_string());
     row("Auth:", &account.auth_method.to_string());
     row("Secret:", &secret);
+    if let Some(copy) = &account.ca_cert {
+        // The CA certificate given to connect, trusted for this store only.
+        row("CA cert:", &dir.join(copy).display().to_string());
+    }
     row("Linked:", &account.linked_at);
     row("Verified:", &account.verified_at);
     output::stdout(&text)

@@ -87,6 +87,10 @@ fn the_ca_given_to_connect_is_kept_with_the_account_and_trusted_without_the_flag
     bare(&home, &["accounts", "verify", "shop"])
         .assert_code(0)
         .assert_no_secret(&key.secret);
+    // accounts show says where the copy is.
+    bare(&home, &["accounts", "show", "shop"])
+        .assert_code(0)
+        .assert_stdout_contains(&format!("CA cert:   {}\n", copy.display()));
     assert_secret_only_in_credentials_file(&home, &key.secret);
 }
 
