@@ -277,6 +277,7 @@ impl SaveTarget {
             StoreArg::File => StoreChoice::PlaintextFile,
         };
         let store = credstore::open(choice, &dir)?;
+        store.check_writable()?;
         Ok(Self {
             dir,
             store,

@@ -1507,7 +1507,7 @@ fn keychain_problems() {
         (
             "keychain_never_unlocked",
             Some(&never_unlocked),
-            Disk::NoSecret,
+            Disk::Untouched,
         ),
     ];
     let redact = Redactor::for_store(&store, &key);
