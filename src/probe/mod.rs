@@ -333,6 +333,8 @@ async fn conclude(
     }
     observe(ProbeStep::KeyAccepted { auth_method: auth });
     observe(ProbeStep::AccessDecided { access });
+    // Known only when the store was looked up: a conclusive first round never asks the index,
+    // and the fast path gets no extra request just for this note.
     if let IndexState::Closed { code, .. } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
