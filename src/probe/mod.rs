@@ -307,14 +307,16 @@ async fn conclude(
         }
     }
 
-    if woocommerce_answered(&verdict) {
+    // A cache or an odd answer to the key check still means the store was reached: what
+    // failed is the key check, and the person must see that step fail, not "Reaching".
+    if woocommerce_answered(&verdict) || answered_key_check_oddly(&verdict) {
         observe(ProbeStep::Reached {
             store: &site.store,
             site_name: site.index.site_name(),
         });
-        if verdict != Verdict::Refused(Refusal::NoWooCommerce) {
-            observe(ProbeStep::WooCommerceFound);
-        }
+    }
+    if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
+        observe(ProbeStep::WooCommerceFound);
     }
     let (access, write_unclear) = match verdict {
         Verdict::Granted {
@@ -362,6 +364,17 @@ fn woocommerce_answered(verdict: &Verdict) -> bool {
         verdict,
         Verdict::Refused(
             Refusal::Trouble(_) | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
+        )
+    )
+}
+
+/// Whether the key check was answered, but not as WooCommerce answers: from a cache, or with
+/// an answer WooCommerce never gives.
+fn answered_key_check_oddly(verdict: &Verdict) -> bool {
+    matches!(
+        verdict,
+        Verdict::Refused(
+            Refusal::Trouble(verdict::StoreTrouble::Cached { .. }) | Refusal::Unexpected { .. }
         )
     )
 }
