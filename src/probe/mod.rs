@@ -21,7 +21,7 @@ use url::Url;
 
 use discover::{DiscoveryError, discover};
 pub use discover::{IndexState, Site, SiteIndex};
-pub use error::ProbeError;
+pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
 use verdict::{Refusal, Verdict, judge};
 
