@@ -310,7 +310,7 @@ mod tests {
         let damaged = format!("WC_CONSUMER_SECRET={}x\n", &SECRET[..SECRET.len() - 1]);
         let message = parsed(&damaged).err().unwrap().to_string();
         assert!(
-            message.starts_with("WC_CONSUMER_SECRET in .env"),
+            message.starts_with("invalid consumer secret (WC_CONSUMER_SECRET in .env)"),
             "{message}"
         );
         assert!(!message.contains(&SECRET[3..20]), "{message}");

@@ -28,7 +28,6 @@ use crate::keys::Credentials;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const PROBE_SERVICE: &str = "woolink:probe";
-const PROBE_USER: &str = "woolink";
 
 /// The OS keychain (or any keyring-core store, for tests).
 pub struct KeychainStore {
@@ -108,7 +107,9 @@ impl KeychainStore {
         }
         let probe = EntryId {
             service: PROBE_SERVICE.to_owned(),
-            user: PROBE_USER.to_owned(),
+            // One entry per process: connects running at the same time would otherwise write
+            // and delete the same item under each other.
+            user: format!("woolink-{}", std::process::id()),
         };
         match self.call(&probe, |entry| {
             entry.set_password("probe")?;
