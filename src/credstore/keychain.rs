@@ -29,6 +29,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const PROBE_SERVICE: &str = "woolink:probe";
 
+/// The throw-away entry that proves the store works. One per process: connects running at the
+/// same time would otherwise write and delete the same item under each other.
+fn probe_entry() -> EntryId {
+    EntryId {
+        service: PROBE_SERVICE.to_owned(),
+        user: format!("woolink-{}", std::process::id()),
+    }
+}
+
 /// The OS keychain (or any keyring-core store, for tests).
 pub struct KeychainStore {
     store: Arc<CoreStore>,
@@ -105,12 +114,7 @@ impl KeychainStore {
         if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let probe = EntryId {
-            service: PROBE_SERVICE.to_owned(),
-            // One entry per process: connects running at the same time would otherwise write
-            // and delete the same item under each other.
-            user: format!("woolink-{}", std::process::id()),
-        };
+        let probe = probe_entry();
         match self.call(&probe, |entry| {
             entry.set_password("probe")?;
             // The set proved the store works; a failed clean-up leaves a harmless entry.
