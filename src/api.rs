@@ -98,7 +98,7 @@ pub enum ApiError {
         /// Streamed output stopped part way: what stdout holds is incomplete.
         partly_printed: bool,
     },
-    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again after {}", crate::output::visible_line(r))).unwrap_or_default())]
+    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::output::visible_line(&crate::probe::retry_when(r)))).unwrap_or_default())]
     Busy {
         method: String,
         url: DisplaySafeUrl,

@@ -88,12 +88,12 @@ pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
     let (store, _notes) = StoreUrl::parse_with_notes(&url)
         .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
     let key = ConsumerKey::parse(&plain_var(KEY_VAR)?).map_err(|error| Error::InvalidKey {
-        source_name: KEY_VAR.to_owned(),
+        source_name: format!("consumer key (from {KEY_VAR})"),
         error,
     })?;
     let secret_text = input::secret_var(SECRET_VAR)?.expect("checked as set above");
     let secret = ConsumerSecret::parse(&secret_text).map_err(|error| Error::InvalidKey {
-        source_name: SECRET_VAR.to_owned(),
+        source_name: format!("consumer secret (from {SECRET_VAR})"),
         error,
     })?;
     let site = match std::env::var(SITE_USER_VAR) {

@@ -34,7 +34,7 @@ const MAX_FILE: u64 = 1024 * 1024;
 /// Why the file gives nothing usable. None of these messages quotes a value from the file.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvFileError {
-    #[error("could not read the dotenv file {}: {source}", .path.display())]
+    #[error("could not read the dotenv file {}: {}", .path.display(), crate::error::io_in_words(.source))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -63,8 +63,9 @@ pub enum EnvFileError {
         first: &'static str,
         second: &'static str,
     },
-    #[error("{name} in {}: {why}", .path.display())]
+    #[error("invalid {what} ({name} in {}): {why}", .path.display())]
     Invalid {
+        what: &'static str,
         path: PathBuf,
         name: &'static str,
         why: String,
@@ -190,7 +191,8 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
     let url = agreed(path, "store URL", &urls)?;
     let key = agreed(path, "consumer key", &keys)?;
     let secret = agreed(path, "consumer secret", &secrets)?;
-    let invalid = |name, why: String| EnvFileError::Invalid {
+    let invalid = |what, name, why: String| EnvFileError::Invalid {
+        what,
         path: path.to_owned(),
         name,
         why,
@@ -198,7 +200,7 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
     let url = match url {
         Some((name, value)) => {
             crate::store_url::StoreUrl::parse_with_notes(value)
-                .map_err(|err| invalid(name, err.to_string()))?;
+                .map_err(|err| invalid("store URL", name, err.to_string()))?;
             Some((name, value.trim().to_owned()))
         }
         None => None,
@@ -206,14 +208,16 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
     let key = match key {
         Some((name, value)) => Some((
             name,
-            ConsumerKey::parse(value).map_err(|err| invalid(name, format!("{err}.")))?,
+            ConsumerKey::parse(value)
+                .map_err(|err| invalid("consumer key", name, format!("{err}.")))?,
         )),
         None => None,
     };
     let secret = match secret {
         Some((name, value)) => Some((
             name,
-            ConsumerSecret::parse(value).map_err(|err| invalid(name, format!("{err}.")))?,
+            ConsumerSecret::parse(value)
+                .map_err(|err| invalid("consumer secret", name, format!("{err}.")))?,
         )),
         None => None,
     };
@@ -306,7 +310,7 @@ mod tests {
         let damaged = format!("WC_CONSUMER_SECRET={}x\n", &SECRET[..SECRET.len() - 1]);
         let message = parsed(&damaged).err().unwrap().to_string();
         assert!(
-            message.starts_with("WC_CONSUMER_SECRET in .env"),
+            message.starts_with("invalid consumer secret (WC_CONSUMER_SECRET in .env)"),
             "{message}"
         );
         assert!(!message.contains(&SECRET[3..20]), "{message}");

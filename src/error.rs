@@ -32,16 +32,16 @@ pub enum Error {
         "woolink does not take the site password as a flag value: it would be visible to other users in `ps` and kept in your shell history. Set WOOLINK_SITE_PASSWORD, or answer the prompt at a terminal. If that was a real password, remove it from your shell history."
     )]
     SitePasswordInArgv,
-    #[error("Invalid site login: {0}.")]
+    #[error("invalid site login: {0}.")]
     InvalidSiteLogin(String),
     #[error("{0}")]
     InvalidUrl(#[from] StoreUrlError),
-    #[error("Invalid {source_name}: {error}.")]
+    #[error("invalid {source_name}: {error}.")]
     InvalidKey {
         source_name: String,
         error: KeyError,
     },
-    #[error("could not read {what} from {path}: {source}")]
+    #[error("could not read {what} from {}: {}", .path.display(), io_in_words(.source))]
     ReadInput {
         what: &'static str,
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum Error {
     #[error("{0}")]
     Probe(#[from] ProbeError),
     #[error(
-        "The key {key} has read access only, and --require read-write was given. Edit the key at {admin} and set Permissions to Read/Write."
+        "the key {key} has read access only, and --require read-write was given. Edit the key at {admin} and set Permissions to Read/Write."
     )]
     NeedsWrite { key: String, admin: String },
     #[error(
@@ -88,7 +88,7 @@ pub enum Error {
     SecretMissing { name: String, storage: String },
     #[error("{0}")]
     Api(#[from] ApiError),
-    #[error("could not start {program}: {source}")]
+    #[error("could not start {program}: {}", io_in_words(.source))]
     Spawn {
         program: String,
         source: std::io::Error,
@@ -286,9 +286,31 @@ impl Failure {
     }
 }
 
+/// An I/O error in words for a person: by its kind ("no such file", "permission denied"), not
+/// the system's text with its number ("(os error 2)"). Errors woolink made itself keep their words.
+pub fn io_in_words(err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match err.kind() {
+        ErrorKind::NotFound => "no such file".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::IsADirectory => "it is a folder, not a file".to_owned(),
+        ErrorKind::NotADirectory => "a part of the path is a file, not a folder".to_owned(),
+        kind if err.raw_os_error().is_some() => kind.to_string(),
+        _ => err.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_are_worded_by_kind_without_os_numbers() {
+        let missing = std::fs::read("/nonexistent/woolink-file").unwrap_err();
+        assert_eq!(io_in_words(&missing), "no such file");
+        let own = std::io::Error::new(std::io::ErrorKind::InvalidData, "larger than 64 KiB");
+        assert_eq!(io_in_words(&own), "larger than 64 KiB");
+    }
 
     #[test]
     fn failure_classes_round_trip_through_their_exit_codes() {

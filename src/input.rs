@@ -104,7 +104,7 @@ pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<Str
             StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
         }),
         None => Err(Error::MissingInput {
-            what: "The store URL",
+            what: "the store URL",
             how: "pass --url URL or set WOOLINK_STORE_URL",
         }),
     }
@@ -126,7 +126,7 @@ pub fn site_login_for(user: &str, interactive: bool) -> Result<SiteLogin, Error>
     }
     if !interactive {
         return Err(Error::MissingInput {
-            what: "The site password",
+            what: "the site password",
             how: "set WOOLINK_SITE_PASSWORD",
         });
     }
@@ -158,11 +158,12 @@ pub fn credentials(
     site: Option<SiteLogin>,
 ) -> Result<Credentials, Error> {
     let key = match &args.consumer_key {
-        Some(key) => ConsumerKey::parse(key).map_err(|error| invalid("--consumer-key", error))?,
+        Some(key) => ConsumerKey::parse(key)
+            .map_err(|error| invalid("consumer key (from --consumer-key)", error))?,
         None if interactive => ask_key()?,
         None => {
             return Err(Error::MissingInput {
-                what: "The consumer key",
+                what: "the consumer key",
                 how: "pass --consumer-key KEY or set WOOLINK_CONSUMER_KEY",
             });
         }
@@ -187,7 +188,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         if std::io::stdin().is_terminal() {
             if !interactive {
                 return Err(Error::MissingInput {
-                    what: "The consumer secret",
+                    what: "the consumer secret",
                     how: "with --no-input it must be piped into --consumer-secret-stdin (standard input is a terminal here), e.g. `woolink connect ... --consumer-secret-stdin < secret.txt`",
                 });
             }
@@ -199,15 +200,16 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
             source,
         })?;
         return ConsumerSecret::parse(&text)
-            .map_err(|error| invalid("--consumer-secret-stdin", error));
+            .map_err(|error| invalid("consumer secret (from stdin)", error));
     }
     if let Some(path) = &args.consumer_secret_file {
         let text = read_file(path)?;
         return ConsumerSecret::parse(&text)
-            .map_err(|error| invalid(&format!("consumer secret in {}", path.display()), error));
+            .map_err(|error| invalid(&format!("consumer secret (in {})", path.display()), error));
     }
     if let Some(text) = secret_var(SECRET_VAR)? {
-        return ConsumerSecret::parse(&text).map_err(|error| invalid(SECRET_VAR, error));
+        return ConsumerSecret::parse(&text)
+            .map_err(|error| invalid(&format!("consumer secret (from {SECRET_VAR})"), error));
     }
     // Checked when the file was read; everything above outranks the file.
     if let Some((_, secret)) = &args.env_file_secret {
@@ -217,7 +219,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         return ask_secret_until_valid();
     }
     Err(Error::MissingInput {
-        what: "The consumer secret",
+        what: "the consumer secret",
         how: "pass --consumer-secret-stdin or --consumer-secret-file PATH, or set WOOLINK_CONSUMER_SECRET",
     })
 }

@@ -98,7 +98,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             // A script that asked for JSON gets its one document even when the command line
             // itself is wrong.
             if code == 2 && args.iter().any(|arg| arg == "--json") {
-                let message = err.kind().as_str().unwrap_or("invalid command line");
+                let message = usage_message(&err);
                 let _ =
                     output::json_error(&Error::Usage(format!("{message}; see `woolink --help`")));
             }
@@ -146,10 +146,25 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
 }
 
+/// What clap says of a wrong command line, as one line for JSON: its rendered message without
+/// the `error:` prefix, the "For more information" tail or styling (its possible values kept).
+fn usage_message(err: &clap::Error) -> String {
+    // `StyledStr`'s `Display` is the plain text.
+    let rendered = err.render().to_string();
+    let message = rendered.split("\n\n").next().unwrap_or_default();
+    let message = message.trim().trim_start_matches("error:");
+    let words: Vec<&str> = message.split_whitespace().collect();
+    if words.is_empty() {
+        "invalid command line".to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
 /// The one `error:` line of a failed command, on stderr.
 fn print_error(message: &str) {
     let paint = term::Paint::stderr();
-    output::warning(&format!(
+    output::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
         output::visible(message)

@@ -97,13 +97,45 @@ pub fn is_quiet() -> bool {
 /// A status line for the person, on stderr. Never data; never a secret.
 pub fn status(text: &str) {
     if !is_quiet() {
-        warning(text);
+        stderr_line(text);
     }
 }
 
-/// A line on stderr that `--quiet` does not silence: a warning or an error.
-pub fn warning(text: &str) {
+/// A line on stderr that `--quiet` does not silence: an error, a warning, or what a person at
+/// a prompt must read.
+pub fn stderr_line(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// An error message shown on its own, not after `error:`: its first word capitalised, unless
+/// that word is an address or a path ("https://…" stays as it is).
+pub fn sentence(message: &str) -> String {
+    let first_word = message.split_whitespace().next().unwrap_or_default();
+    if first_word.contains([':', '/', '.', '@']) {
+        return message.to_owned();
+    }
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The full stop after a quoted text in a sentence: none when the quote already ends with one
+/// (or with `!` or `?`), so a sentence never ends `."."`.
+pub fn full_stop_after_quote(quoted: &str) -> &'static str {
+    if quoted.trim_end().ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    }
+}
+
+/// A warning on stderr, which `--quiet` does not silence: `warning: ` and the text, which begins
+/// in lower case as error messages do.
+pub fn warning(text: &str) {
+    let paint = crate::term::Paint::stderr();
+    stderr_line(&format!("{} {text}", paint.yellow(&paint.bold("warning:"))));
 }
 
 /// Lays out rows under a header in left-aligned columns, two spaces apart, aligned by the
@@ -299,6 +331,23 @@ pub fn json_error(err: &Error) -> Result<(), Error> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_error_shown_alone_begins_with_a_capital_but_an_address_is_kept() {
+        assert_eq!(sentence("the key is wrong"), "The key is wrong");
+        assert_eq!(
+            sentence("https://shop.example refused"),
+            "https://shop.example refused"
+        );
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn a_quote_that_ends_a_sentence_gets_no_second_full_stop() {
+        assert_eq!(full_stop_after_quote("Invalid signature."), "");
+        assert_eq!(full_stop_after_quote("Stop!"), "");
+        assert_eq!(full_stop_after_quote("Invalid signature"), ".");
+    }
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {

@@ -306,7 +306,7 @@ fn normalize(
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        let reason = "it contains a user name or password; remove the user name and password from the address; woolink asks for the consumer key and secret separately";
+        let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
         return Err(StoreUrlError::new(
             StoreUrlErrorKind::UserInfo,
             shown,
@@ -415,7 +415,7 @@ fn looks_like_credential(text: &str) -> bool {
         || (text.len() >= 40 && text.chars().all(|c| c.is_ascii_hexdigit() || c == '_'))
 }
 
-/// The input as an error may quote it: without user info, query and fragment, with
+/// The input as an error may quote it: user info replaced by "…", without query and fragment, with
 /// credential-looking words hidden, at most [`SHOWN_MAX`] characters.
 fn shown(text: &str) -> String {
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
@@ -425,9 +425,11 @@ fn shown(text: &str) -> String {
         .find(['/', '\\'])
         .unwrap_or(before_query.len() - start);
     let authority = &before_query[start..start + authority_len];
+    // A login in the address is never echoed, but its place is marked: the person sees what
+    // the message is about.
     let without_userinfo = match authority.rfind('@') {
         Some(at) => format!(
-            "{}{}",
+            "{}…@{}",
             &before_query[..start],
             &before_query[start + at + 1..]
         ),

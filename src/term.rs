@@ -48,6 +48,10 @@ impl Paint {
         self.wrap(AnsiColor::Green.on_default(), text)
     }
 
+    pub fn yellow(self, text: &str) -> String {
+        self.wrap(AnsiColor::Yellow.on_default(), text)
+    }
+
     pub fn red(self, text: &str) -> String {
         self.wrap(AnsiColor::Red.on_default(), text)
     }

@@ -328,7 +328,7 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     let storage = renamed.account.secret_storage;
     let left = |id: &crate::credstore::EntryId, error: &dyn std::fmt::Display| {
         format!(
-            "Warning: the secret is also still kept in the {storage} under the old name ({id}), as deleting it failed ({error}); no account lists it: delete it with the {storage}'s own tools."
+            "the secret is also still kept in the {storage} under the old name ({id}), as deleting it failed ({error}); no account lists it: delete it with the {storage}'s own tools."
         )
     };
     let warnings: Vec<String> = match &renamed.secret {
@@ -400,7 +400,7 @@ fn move_plaintext_copy(dir: &std::path::Path, old: &Account, new: &Account) -> R
     };
     moved.map_err(|err| {
         format!(
-            "Warning: a plaintext copy of the secret from an earlier `--store file` link is still in {} under the old name ({from}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
+            "a plaintext copy of the secret from an earlier `--store file` link is still in {} under the old name ({from}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
             file.path().display()
         )
     })

@@ -354,8 +354,24 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
         source,
     })?;
     if let Err(err) = serde_json::from_slice::<Value>(&bytes) {
+        // The parser's own text ("EOF while parsing a value") is for programmers: say where.
+        let why = if bytes.trim_ascii().is_empty() {
+            "is empty, not JSON".to_owned()
+        } else if err.is_eof() {
+            format!(
+                "is not JSON: it ends too early (line {}, column {})",
+                err.line(),
+                err.column()
+            )
+        } else {
+            format!(
+                "is not JSON: it goes wrong at line {}, column {}",
+                err.line(),
+                err.column()
+            )
+        };
         return Err(Error::Usage(format!(
-            "the request body in {} is not JSON: {err}",
+            "the request body in {} {why}",
             path.display()
         )));
     }

@@ -66,11 +66,16 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
-    if !quiet {
-        for note in url_notes {
-            output::status(&format!("Note: {note}"));
+    // What was assumed of the address matters once it is used, not before an error in the
+    // rest of the input: shown just before the first request.
+    let mut url_notes = Some(url_notes);
+    let mut show_url_notes = || {
+        for note in url_notes.take().into_iter().flatten() {
+            if !quiet {
+                output::status(&format!("Note: {note}"));
+            }
         }
-    }
+    };
     let mut site_login = input::site_login(&args, interactive)?;
     let http = super::http_client(&args.net)?;
     let options = ProbeOptions {
@@ -79,6 +84,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     };
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
+        show_url_notes();
         Some(look_up(&http, &mut store, &mut site_login, options, quiet).await?)
     } else {
         None
@@ -94,6 +100,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         opened.refuse_another_key(args.name.as_deref(), &input)?;
         target = Some(opened);
     }
+    show_url_notes();
 
     let mut tries = 1;
     let report = loop {
@@ -136,8 +143,9 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
             return Err(err.into());
         }
         tries += 1;
-        output::warning(&format!("{err}"));
-        output::warning(&format!("Try again ({tries} of {TRIES} tries)."));
+        // The error's own text, begun with a capital: here it stands alone, not after `error:`.
+        output::stderr_line(&output::sentence(&err.to_string()));
+        output::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
         if unknown_key {
             input.credentials.key = input::ask_key()?;
         }
@@ -273,6 +281,7 @@ impl SaveTarget {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
         let store = credstore::open(args.store, &dir)?;
+        store.check_writable()?;
         Ok(Self {
             dir,
             store,
@@ -341,7 +350,7 @@ impl SaveTarget {
                         Existing::Replace
                     } else {
                         // The key is proven: keep it under another name rather than lose it.
-                        output::warning(&format!(
+                        output::stderr_line(&format!(
                             "Keeping \"{name}\" as it is. Choose another name for this store."
                         ));
                         name = input::ask_account_name(None, name_problem)?;
@@ -361,7 +370,7 @@ impl SaveTarget {
         )?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
             output::warning(&format!(
-                "Warning: the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
+                "the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
                 self.dir.display()
             ));
         }
@@ -427,7 +436,7 @@ fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
             old.storage
         )),
         Err(why) => output::warning(&format!(
-            "Warning: the replaced account's secret is still kept in the {} under {} ({why}). `woolink accounts remove` cannot reach it there; delete it with the {}'s own tools.",
+            "the replaced account's secret is still kept in the {} under {} ({why}). `woolink accounts remove` cannot reach it there; delete it with the {}'s own tools.",
             old.storage, old.id, old.storage
         )),
     }
@@ -469,7 +478,7 @@ fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
         match crate::browser::open(&url) {
             Ok(_) => output::status("Opened that page in your web browser."),
             Err(why) => output::warning(&format!(
-                "Could not open a web browser ({why}); open the page above yourself."
+                "could not open a web browser ({why}); open the page above yourself."
             )),
         }
     }

@@ -9,7 +9,9 @@
 //! answers every lookup with `NoEntry`, exactly like a working, empty one. So before reporting
 //! `NotFound` on Linux, the store must have been seen working in this process (any successful
 //! call), or a probe proves it: writing and deleting a throw-away entry (`woolink:probe`), which
-//! in that state fails with `NoStorageAccess` (reported as `Locked`) instead.
+//! in that state fails with `NoStorageAccess` (reported as `Locked`) instead. `connect` asks for
+//! the same probe before it sends the key anywhere, so a keyring that cannot keep the key is named
+//! first; with a display, a locked keyring's unlock dialog then comes before the key check.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -26,7 +28,15 @@ use crate::keys::Credentials;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const PROBE_SERVICE: &str = "woolink:probe";
-const PROBE_USER: &str = "woolink";
+
+/// The throw-away entry that proves the store works. One per process: connects running at the
+/// same time would otherwise write and delete the same item under each other.
+fn probe_entry() -> EntryId {
+    EntryId {
+        service: PROBE_SERVICE.to_owned(),
+        user: format!("woolink-{}", std::process::id()),
+    }
+}
 
 /// The OS keychain (or any keyring-core store, for tests).
 pub struct KeychainStore {
@@ -92,22 +102,28 @@ impl KeychainStore {
 
     /// What a `NoEntry` answer means: `NotFound` if the store works, else why it does not.
     fn no_entry(&self) -> CredStoreError {
-        if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
-            return CredStoreError::NotFound;
+        match self.confirm_working() {
+            Ok(()) => CredStoreError::NotFound,
+            Err(err) => err,
         }
-        let probe = EntryId {
-            service: PROBE_SERVICE.to_owned(),
-            user: PROBE_USER.to_owned(),
-        };
+    }
+
+    /// Proves the store works unless it has been seen working (or need not be): the
+    /// throw-away entry written and deleted, which a keyring never unlocked refuses.
+    fn confirm_working(&self) -> Result<(), CredStoreError> {
+        if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let probe = probe_entry();
         match self.call(&probe, |entry| {
             entry.set_password("probe")?;
             // The set proved the store works; a failed clean-up leaves a harmless entry.
             let _ = entry.delete_credential();
             Ok(())
         }) {
-            Ok(Ok(())) => CredStoreError::NotFound,
-            Ok(Err(err)) => map_error(err),
-            Err(err) => err,
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(map_error(err)),
+            Err(err) => Err(err),
         }
     }
 }
@@ -137,6 +153,12 @@ impl CredentialStore for KeychainStore {
             Err(KeyringError::NoEntry) => Err(self.no_entry()),
             Err(err) => Err(map_error(err)),
         }
+    }
+
+    /// The same throw-away entry that confirms a `NoEntry`: a keyring that was never unlocked
+    /// (or is locked with nobody to unlock it) is named before the key is checked, not after.
+    fn check_writable(&self) -> Result<(), CredStoreError> {
+        self.confirm_working()
     }
 }
 

@@ -59,6 +59,12 @@ pub trait CredentialStore: Send + Sync {
     fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError>;
     /// `Err(NotFound)` when there was no such entry.
     fn delete(&self, id: &EntryId) -> Result<(), CredStoreError>;
+    /// Whether an entry could be written now, asked before a key is sent anywhere so that a
+    /// store that cannot keep it fails first. Only stores that can be unusable while answering
+    /// (a keyring never unlocked) check anything.
+    fn check_writable(&self) -> Result<(), CredStoreError> {
+        Ok(())
+    }
 }
 
 /// Opens the chosen store. For the keychain this connects to it (bounded by [`DEFAULT_TIMEOUT`]),

@@ -9,7 +9,7 @@ use super::{dns, size_in_words, trust};
 pub enum TransportError {
     #[error("the store's host name could not be found (DNS)")]
     Dns,
-    #[error("the connection was refused: nothing is listening on that address and port")]
+    #[error("the connection was refused (nothing is listening on that address and port)")]
     Refused,
     #[error("the store did not answer in time")]
     Timeout,
@@ -66,12 +66,11 @@ impl std::fmt::Display for ProxyFailure {
             variable,
             problem,
         } = self;
-        let unreached = format!("could not reach the proxy {proxy} (from {variable})");
         let reached = format!("the proxy {proxy} (from {variable})");
         match problem {
-            ProxyProblem::Refused => write!(f, "{unreached}: the connection was refused"),
-            ProxyProblem::Dns => write!(f, "{unreached}: its host name could not be found (DNS)"),
-            ProxyProblem::Unreachable => write!(f, "{unreached}: no connection could be made"),
+            ProxyProblem::Refused => write!(f, "{reached} refused the connection"),
+            ProxyProblem::Dns => write!(f, "the host name of {reached} could not be found (DNS)"),
+            ProxyProblem::Unreachable => write!(f, "no connection could be made to {reached}"),
             ProxyProblem::NeedsCredentials { given: false } => write!(
                 f,
                 "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"

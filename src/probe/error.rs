@@ -8,7 +8,7 @@ use crate::http::{ProxyFailure, TlsProblem, TransportError};
 /// `ck_…last7`, and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
-    #[error("Could not reach {store}: {cause}. Check the address, and that the store is online.")]
+    #[error("could not reach {store}: {cause}. Check the address, and that the store is online.")]
     Unreachable {
         store: String,
         cause: TransportError,
@@ -21,7 +21,7 @@ pub enum ProbeError {
         cause: TransportError,
     },
     #[error(
-        "Could not reach {store}: {failure}. Check the proxy, or the {} variable; to reach the store without it, add its host to NO_PROXY.",
+        "could not reach {store}: {failure}. Check the proxy, or the {} variable; to reach the store without it, add its host to NO_PROXY.",
         .failure.variable
     )]
     Proxy {
@@ -36,7 +36,7 @@ pub enum ProbeError {
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
-    #[error("Could not connect securely to {store}: {problem}. {advice}")]
+    #[error("could not connect securely to {store}: {problem}. {advice}")]
     Tls {
         store: String,
         problem: TlsProblem,
@@ -83,7 +83,7 @@ pub enum ProbeError {
     },
     #[error(
         "{store} believes it is served over plain http, so WooCommerce ignores keys sent over HTTPS. This happens behind a proxy, load balancer or CDN that handles HTTPS without telling WordPress (for example Cloudflare's \"Flexible\" SSL). {}. Make WordPress see HTTPS: in wp-config.php, set $_SERVER['HTTPS'] = 'on' when the proxy's X-Forwarded-Proto header ($_SERVER['HTTP_X_FORWARDED_PROTO']) is 'https' (or use the CDN's \"Full\" TLS mode); then try again.",
-        if *.key_works { "The key itself works (the store accepted it in a request signed for http://), but WordPress must see HTTPS before woolink links the store" } else { "The key could not be checked until this is fixed: WordPress's login page redirects to itself, the sign of this set-up, and the store accepted the key by no method" }
+        if *.key_works { "The key itself works (the store accepted it in a request signed for http://), but WordPress must see HTTPS before woolink links the store" } else { "The key could not be checked until this is fixed: WordPress's login page redirects to itself, the sign of this set-up, and the store accepted the key neither over HTTPS nor signed for http://" }
     )]
     HttpsNotDetected { store: String, key_works: bool },
     #[error(
@@ -133,7 +133,8 @@ pub enum ProbeError {
         admin: String,
     },
     #[error(
-        "{store} refused the signed request for the key {key}: the key is unknown or revoked, the secret is wrong, or this computer's clock is more than 15 minutes off. The store said: \"{message}\". Check the key at {admin}."
+        "{store} refused the signed request for the key {key}: the key is unknown or revoked, the secret is wrong, or this computer's clock is more than 15 minutes off. The store said: \"{message}\"{} Check the key at {admin}.",
+        crate::output::full_stop_after_quote(.message)
     )]
     OAuthRejected {
         store: String,
@@ -142,11 +143,11 @@ pub enum ProbeError {
         message: String,
     },
     #[error(
-        "The key {key} has Write permission only; woolink needs Read or Read/Write. Edit the key at {admin} and set Permissions to Read or Read/Write."
+        "the key {key} has Write permission only; woolink needs Read or Read/Write. Edit the key at {admin} and set Permissions to Read or Read/Write."
     )]
     WriteOnly { key: String, admin: String },
     #[error(
-        "The key {key} is valid, but the WordPress user it belongs to may not view the shop's data (for example a Customer). Edit the key at {admin} and choose a user who is an Administrator or Shop Manager."
+        "the key {key} is valid, but the WordPress user it belongs to may not view the shop's data (for example a Customer). Edit the key at {admin} and choose a user who is an Administrator or Shop Manager."
     )]
     NoCapability { key: String, admin: String },
     #[error(
@@ -155,7 +156,7 @@ pub enum ProbeError {
     ApiRedirected { store: String, location: String },
     #[error(
         "{store} gave an answer WooCommerce never gives: HTTP {status}{}. {}",
-        if *.json { "" } else { " and not JSON" },
+        if *.json { " with JSON of another shape than WooCommerce's" } else { " and not JSON" },
         if *.status >= 500 { "The store had an internal error; its PHP error log says why." } else { "A plugin, cache or security rule may be changing answers under /wp-json/." }
     )]
     Unexpected {
@@ -250,15 +251,17 @@ impl ProbeError {
     }
 }
 
-/// `Retry-After` in words: seconds ("in 10 minutes") or an HTTP date ("after <date>").
-fn retry_when(value: &str) -> String {
+/// `Retry-After` in words: seconds ("in 10 minutes", "at once" for 0) or an HTTP date
+/// ("after <date>"). Also how `woolink api` words a busy store's answer.
+pub fn retry_when(value: &str) -> String {
     let Ok(seconds) = value.trim().parse::<u64>() else {
         // A date, as a store sent it; a hostile store gets no more than a line.
         let date: String = value.trim().chars().take(40).collect();
         return format!("after {date}");
     };
     let (count, unit) = match seconds {
-        0..60 => (seconds.max(1), "second"),
+        0 => return "at once".to_owned(),
+        1..60 => (seconds, "second"),
         60..3600 => (seconds.div_ceil(60), "minute"),
         _ => (seconds.div_ceil(3600), "hour"),
     };
@@ -274,6 +277,7 @@ mod tests {
     fn retry_after_in_words() {
         let cases = [
             ("600", "in 10 minutes"),
+            ("0", "at once"),
             ("1", "in 1 second"),
             ("90", "in 2 minutes"),
             ("7200", "in 2 hours"),

@@ -21,7 +21,7 @@ use url::Url;
 
 use discover::{DiscoveryError, discover};
 pub use discover::{IndexState, Site};
-pub use error::ProbeError;
+pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
 use verdict::{Refusal, Verdict, judge};
 
@@ -307,14 +307,16 @@ async fn conclude(
         }
     }
 
-    if woocommerce_answered(&verdict) {
+    // A cache or an odd answer to the key check still means the store was reached: what
+    // failed is the key check, and the person must see that step fail, not "Reaching".
+    if woocommerce_answered(&verdict) || answered_key_check_oddly(&verdict) {
         observe(ProbeStep::Reached {
             store: &site.store,
             site_name: site.index.site_name(),
         });
-        if verdict != Verdict::Refused(Refusal::NoWooCommerce) {
-            observe(ProbeStep::WooCommerceFound);
-        }
+    }
+    if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
+        observe(ProbeStep::WooCommerceFound);
     }
     let (access, write_unclear) = match verdict {
         Verdict::Granted {
@@ -333,6 +335,8 @@ async fn conclude(
     }
     observe(ProbeStep::KeyAccepted { auth_method: auth });
     observe(ProbeStep::AccessDecided { access });
+    // Known only when the store was looked up: a conclusive first round never asks the index,
+    // and the fast path gets no extra request just for this note.
     if let IndexState::Closed { code, .. } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
@@ -360,6 +364,17 @@ fn woocommerce_answered(verdict: &Verdict) -> bool {
         verdict,
         Verdict::Refused(
             Refusal::Trouble(_) | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
+        )
+    )
+}
+
+/// Whether the key check was answered, but not as WooCommerce answers: from a cache, or with
+/// an answer WooCommerce never gives.
+fn answered_key_check_oddly(verdict: &Verdict) -> bool {
+    matches!(
+        verdict,
+        Verdict::Refused(
+            Refusal::Trouble(verdict::StoreTrouble::Cached { .. }) | Refusal::Unexpected { .. }
         )
     )
 }

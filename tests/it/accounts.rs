@@ -162,7 +162,7 @@ fn plaintext_file_store_is_explicit_and_shown_as_such() {
         &["--store", "file", "--name", "plain"],
     )
     .assert_code(0)
-    .assert_stderr_contains("Warning: the secret is kept in a plaintext file");
+    .assert_stderr_contains("warning: the secret is kept in a plaintext file");
     let credentials = woolink.config_dir().join("credentials.json");
     assert!(
         std::fs::read_to_string(&credentials)

@@ -459,7 +459,7 @@ fn a_busy_store_is_asked_again_when_it_says_when() {
     let before = store.requests().len();
     api(&home, &store, &["products"])
         .assert_code(3)
-        .assert_stderr_contains("after 600")
+        .assert_stderr_contains("asks to be asked again in 10 minutes")
         .assert_no_secret(&key.secret);
     assert_eq!(store.requests().len() - before, 1);
 

@@ -903,3 +903,26 @@ fn two_stores_on_one_host_get_two_default_names() {
     assert_eq!(names, expected);
     crate::linking::assert_secret_only_in_credentials_file(&home, &key.secret);
 }
+
+#[test]
+fn the_assumed_scheme_is_noted_only_once_the_address_is_used() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |_| {});
+    let without_scheme = store.url().trim_start_matches("https://").to_owned();
+    let (_, linked) = connect(&without_scheme, &store, &key.key, &key.secret, &[]);
+    linked.assert_code(0);
+    let note = linked
+        .stderr
+        .find("Note: assumed https://")
+        .expect("the assumed scheme is noted");
+    let checking = linked.stderr.find("Checking the key").unwrap();
+    assert!(note < checking, "{}", linked.stderr);
+
+    // A key refused before anything is sent: the address was never used, so nothing is
+    // said of it.
+    let sent = store.requests().len();
+    let (_, refused) = connect(&without_scheme, &store, "ck_short", &key.secret, &[]);
+    refused.assert_code(2);
+    assert!(!refused.stderr.contains("assumed"), "{}", refused.stderr);
+    assert_eq!(store.requests().len(), sent);
+}

@@ -341,7 +341,7 @@ fn a_partial_set_names_what_is_missing() {
         .args(["api", "products"])
         .run()
         .assert_code(2)
-        .assert_stderr_contains("Invalid WOOLINK_CONSUMER_SECRET")
+        .assert_stderr_contains("invalid consumer secret (from WOOLINK_CONSUMER_SECRET)")
         .assert_no_secret(&damaged);
     assert!(store.requests().is_empty());
 }

@@ -268,7 +268,7 @@ impl Redactor {
             .pairs
             .iter()
             .fold(text.to_owned(), |text, (from, to)| text.replace(from, to));
-        temp_names_replaced(&text)
+        ca_copy_names_replaced(&temp_names_replaced(&text))
     }
 
     /// Both streams, whole, under headers.
@@ -279,6 +279,30 @@ impl Redactor {
             self.apply(&outcome.stderr)
         )
     }
+}
+
+/// `text` with the name of every kept CA certificate (`ca/<SHA-256 in hex>.pem`; the test
+/// store's certificate is made anew each run) replaced by `ca/SHA256.pem`.
+fn ca_copy_names_replaced(text: &str) -> String {
+    const MARK: &str = "ca/";
+    const HEX: usize = 64;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let (before, from_mark) = rest.split_at(at);
+        out.push_str(before);
+        out.push_str(MARK);
+        let after = &from_mark[MARK.len()..];
+        let hex = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if hex == HEX && after[HEX..].starts_with(".pem") {
+            out.push_str("SHA256");
+            rest = &after[HEX..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with the random part of every temp folder name (`.tmpAbC123`, as the tempfile

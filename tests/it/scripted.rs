@@ -152,7 +152,7 @@ fn open_without_a_browser_still_succeeds() {
         .env("PATH", empty_dir.path().to_string_lossy())
         .run()
         .assert_code(0)
-        .assert_stderr_contains("Could not open a web browser")
+        .assert_stderr_contains("warning: could not open a web browser")
         .assert_stderr_contains("open the page above yourself");
 }
 

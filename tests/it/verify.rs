@@ -197,7 +197,7 @@ fn an_unreachable_store_is_reported_with_exit_3() {
         account_json(&report, "shop")["message"]
             .as_str()
             .unwrap()
-            .contains("Could not reach")
+            .contains("could not reach")
     );
 }
 

@@ -115,10 +115,7 @@ fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
     // A never-unlocked keyring: lookups say NoEntry, writes fail with NoStorageAccess.
     let core = mock_store();
     let store = KeychainStore::with_store(core.clone()).verify_before_not_found(true);
-    let probe = EntryId {
-        service: PROBE_SERVICE.to_owned(),
-        user: PROBE_USER.to_owned(),
-    };
+    let probe = probe_entry();
     inject(
         &core,
         &probe,
