@@ -14,6 +14,7 @@ mod input;
 mod keychain;
 mod keychain_selftest;
 mod linking;
+mod native_keychain;
 mod proxy;
 mod proxy_server;
 mod run;
