@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rand::Rng as _;
+use rand::RngExt as _;
 use sha2::Sha256;
 use url::Url;
 

@@ -14,6 +14,7 @@ mod keychain;
 mod keychain_selftest;
 mod linking;
 mod messages;
+mod native_keychain;
 mod private_ca;
 mod proxy;
 mod proxy_server;
