@@ -166,7 +166,7 @@ impl Answer {
     }
 }
 
-fn is_json_type(headers: &HeaderMap) -> bool {
+pub fn is_json_type(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

@@ -15,150 +15,218 @@ use crate::error::Error;
 use crate::http::{Answer, HttpClient, Opened, TransportError};
 use crate::keys::Credentials;
 use crate::output;
-use crate::probe::root;
+use crate::probe::{ApiRoot, root};
 use crate::safe_url::DisplaySafeUrl;
 use crate::term::{self, Progress};
 
 pub async fn run(args: ApiArgs) -> Result<(), Error> {
-    let target = api::parse_path(&args.path)?;
-    let mut fields = Vec::new();
-    for field in &args.fields {
-        fields.push(api::parse_field(field, true)?);
-    }
-    for field in &args.raw_fields {
-        fields.push(api::parse_field(field, false)?);
-    }
-    let input = match &args.input {
-        Some(path) => Some(read_body(path)?),
-        None => None,
-    };
-    let method = api::method(args.method.as_deref(), input.is_some())?;
-    let mut query = target.query.clone();
-    let body = match input {
-        Some(body) => {
-            query.extend(fields.into_iter().map(query_pair));
-            Some(body)
-        }
-        None if api::fields_in_body(&method) && !fields.is_empty() => {
-            let object: Map<String, Value> = fields.into_iter().collect();
-            Some(serde_json::to_vec(&object).expect("JSON values serialize"))
-        }
-        None => {
-            query.extend(fields.into_iter().map(query_pair));
-            None
-        }
-    };
-
+    let planned = Planned::from_args(&args)?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net).await?;
     let http = super::chosen_client(&account, &args.net)?;
-    let pairs: Vec<(&str, &str)> = query
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect();
-    let mut url = root.route(&target.route, &pairs);
-    if let Some(why) = api::outside_namespace(&root, &url) {
-        return Err(ApiError::InvalidPath {
-            path: args.path.clone(),
-            why,
-        }
-        .into());
-    }
+    let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
-        method: &method,
-        body: body.as_deref(),
+        method: &planned.method,
+        body: planned.body.as_deref(),
         account: &account,
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
     };
-    // Page N of X-WP-TotalPages, on a terminal only: a script's stderr stays quiet.
+    if args.paginate {
+        every_page(&sender, &root, url, args.include).await
+    } else {
+        one_answer(&sender, &url, args.include).await
+    }
+}
+
+/// The request the command line asks for, before any account is chosen: nothing here needs
+/// the store, so bad input is refused before the keychain is opened.
+struct Planned {
+    route: String,
+    method: Method,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl Planned {
+    fn from_args(args: &ApiArgs) -> Result<Self, Error> {
+        let target = api::parse_path(&args.path)?;
+        let mut fields = Vec::new();
+        for field in &args.fields {
+            fields.push(api::parse_field(field, true)?);
+        }
+        for field in &args.raw_fields {
+            fields.push(api::parse_field(field, false)?);
+        }
+        let input = match &args.input {
+            Some(path) => Some(read_body(path)?),
+            None => None,
+        };
+        let method = api::method(args.method.as_deref(), input.is_some())?;
+        let mut query = target.query;
+        // Fields go into a JSON body for writes without --input, into the query otherwise.
+        let body = match input {
+            Some(body) => {
+                query.extend(fields.into_iter().map(query_pair));
+                Some(body)
+            }
+            None if api::fields_in_body(&method) && !fields.is_empty() => {
+                let object: Map<String, Value> = fields.into_iter().collect();
+                Some(serde_json::to_vec(&object).expect("JSON values serialize"))
+            }
+            None => {
+                query.extend(fields.into_iter().map(query_pair));
+                None
+            }
+        };
+        Ok(Self {
+            route: target.route,
+            method,
+            query,
+            body,
+        })
+    }
+
+    /// The request's URL under the account's API root, refused outside WooCommerce's routes.
+    fn url(&self, root: &ApiRoot, path: &str) -> Result<Url, Error> {
+        let pairs: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let url = root.route(&self.route, &pairs);
+        if let Some(why) = api::outside_namespace(root, &url) {
+            return Err(ApiError::InvalidPath {
+                path: path.to_owned(),
+                why,
+            }
+            .into());
+        }
+        Ok(url)
+    }
+}
+
+/// One request, its answer printed. A GET answer going to a pipe or file is streamed.
+async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(), Error> {
+    let mut opened = open(sender, url, include).await?;
+    let streamable = !include
+        && !std::io::stdout().is_terminal()
+        && *sender.method == Method::GET
+        && (200..300).contains(&opened.status)
+        && crate::http::is_json_type(&opened.headers);
+    let head = if streamable {
+        match stream(&mut opened, sender, url).await? {
+            Streamed::Printed => return Ok(()),
+            Streamed::NotJson(head) => head,
+        }
+    } else {
+        Vec::new()
+    };
+    let answer = finish(sender, url, opened, head, true).await?;
+    let Some(document) = document_of(sender, url, &answer)? else {
+        return Ok(());
+    };
+    if document.is_array()
+        && term::stderr_is_live()
+        && let Some(more) = api::more_pages(&answer.headers)
+    {
+        output::status(&more);
+    }
+    print(&document, sender.credentials)
+}
+
+/// `--paginate`: every page the store links with `rel="next"`, printed as one array, with
+/// page N of X-WP-TotalPages on a terminal only (a script's stderr stays quiet).
+async fn every_page(
+    sender: &Sender<'_>,
+    root: &ApiRoot,
+    mut url: Url,
+    include: bool,
+) -> Result<(), Error> {
     let progress = Progress::new(output::is_quiet() || !term::stderr_is_live());
-    let stdout_is_terminal = std::io::stdout().is_terminal();
     let mut items = Vec::new();
     let mut pages = 0;
     let mut total_pages: Option<u64> = None;
     loop {
-        if args.paginate {
-            let of = match pages {
-                0 => String::new(),
-                _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
-            };
-            progress.start(&format!("page {}{of}", pages + 1));
-        }
-        let mut opened = sender.send(&url).await?;
-        if args.include {
-            let head = api::head_text(
-                &format!("{:?}", opened.version),
-                opened.status,
-                &opened.headers,
-                &credentials,
-            );
-            output::stdout(&head)?;
-        }
-        let streamable = !args.paginate
-            && !args.include
-            && !stdout_is_terminal
-            && method == Method::GET
-            && (200..300).contains(&opened.status)
-            && is_json(&opened);
-        let answer = if streamable {
-            match stream(&mut opened, &sender, &url).await? {
-                Streamed::Printed => return Ok(()),
-                Streamed::NotJson(head) => read_rest(opened, head, &sender, &url).await?,
-            }
-        } else {
-            read_rest(opened, Vec::new(), &sender, &url).await?
+        let of = match pages {
+            0 => String::new(),
+            _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
         };
-        if pages == 0
-            && let Some(junk) = answer.junk()
-        {
-            // The JSON printed is clean; the user should still know what the store prints.
-            output::status(&format!("Note: {}", junk.note()));
-        }
-        if let Some(err) = api::judge(&method, &url, &answer) {
-            // The store's own error document is data too: scripts may want its `code`.
-            if let Some(document) = answer.json() {
-                print(&document, &credentials)?;
-            }
-            return Err(err.redacted(&credentials).into());
-        }
-        let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            Some(answer.json().ok_or_else(|| ApiError::NotJson {
-                method: method.to_string(),
-                url: DisplaySafeUrl::new(&url),
-                status: answer.status,
-            })?)
-        };
-        match document {
-            Some(Value::Array(page)) if args.paginate => items.extend(page),
-            Some(document) => {
-                if !args.paginate
-                    && document.is_array()
-                    && term::stderr_is_live()
-                    && let Some(more) = api::more_pages(&answer.headers)
-                {
-                    output::status(&more);
-                }
-                return print(&document, &credentials);
-            }
-            None if args.paginate => {}
-            None => return Ok(()),
+        progress.start(&format!("page {}{of}", pages + 1));
+        let opened = open(sender, &url, include).await?;
+        let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
+        match document_of(sender, &url, &answer)? {
+            Some(Value::Array(page)) => items.extend(page),
+            // Not a list: there is nothing to page through.
+            Some(document) => return print(&document, sender.credentials),
+            None => {}
         }
         pages += 1;
         total_pages = answer
             .header("x-wp-totalpages")
             .and_then(|n| n.trim().parse::<u64>().ok());
-        match api::next_page(&root, &answer, &url)? {
+        match api::next_page(root, &answer, &url)? {
             Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
             Some(next) => url = next,
             None => break,
         }
     }
     progress.clear();
-    print(&Value::Array(items), &credentials)
+    print(&Value::Array(items), sender.credentials)
+}
+
+/// Sends the request; with `-i` the status line and headers are printed first.
+async fn open(sender: &Sender<'_>, url: &Url, include: bool) -> Result<Opened, Error> {
+    let opened = sender.send(url).await?;
+    if include {
+        let head = api::head_text(
+            &format!("{:?}", opened.version),
+            opened.status,
+            &opened.headers,
+            sender.credentials,
+        );
+        output::stdout(&head)?;
+    }
+    Ok(opened)
+}
+
+/// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
+/// error, with its own JSON document printed as data. The first answer's junk before the
+/// JSON is noted.
+async fn finish(
+    sender: &Sender<'_>,
+    url: &Url,
+    opened: Opened,
+    head: Vec<u8>,
+    first: bool,
+) -> Result<Answer, Error> {
+    let answer = read_rest(opened, head, sender, url).await?;
+    if first && let Some(junk) = answer.junk() {
+        // The JSON printed is clean; the user should still know what the store prints.
+        output::status(&format!("Note: {}", junk.note()));
+    }
+    if let Some(err) = api::judge(sender.method, url, &answer) {
+        // The store's own error document is data too: scripts may want its `code`.
+        if let Some(document) = answer.json() {
+            print(&document, sender.credentials)?;
+        }
+        return Err(err.redacted(sender.credentials).into());
+    }
+    Ok(answer)
+}
+
+/// The answer's JSON; `None` for an empty body (a 204, say).
+fn document_of(sender: &Sender<'_>, url: &Url, answer: &Answer) -> Result<Option<Value>, Error> {
+    if answer.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let document = answer.json().ok_or_else(|| ApiError::NotJson {
+        method: sender.method.to_string(),
+        url: DisplaySafeUrl::new(url),
+        status: answer.status,
+    })?;
+    Ok(Some(document))
 }
 
 /// What every request of one `woolink api` run shares.
@@ -228,17 +296,6 @@ impl Sender<'_> {
             partly_printed: partly,
         }
     }
-}
-
-fn is_json(opened: &Opened) -> bool {
-    opened
-        .headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|ct| {
-            let ct = ct.to_ascii_lowercase();
-            ct.starts_with("application/json") || ct.contains("+json")
-        })
 }
 
 enum Streamed {
