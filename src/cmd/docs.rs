@@ -65,7 +65,7 @@ pub fn man() -> Result<Outcome, Error> {
 const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "WOOLINK_CONFIG_DIR",
-        "The folder of the account index (and, with --store file, the plaintext credentials file). Default: the platform's config folder, e.g. ~/.config/woolink.",
+        "The folder of the account index, the kept CA certificates and, with --store file, the plaintext credentials file. Default: the platform's config folder, e.g. ~/.config/woolink.",
     ),
     (
         "WOOLINK_ACCOUNT",
@@ -108,8 +108,8 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The browser connect --open starts (%s stands for the address).",
     ),
     (
-        "WOOCOMMERCE_URL, WOOCOMMERCE_API_ROOT, WOOCOMMERCE_API_URL, WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET, WOOCOMMERCE_AUTH_METHOD, WOOCOMMERCE_SITE_USER, WOOCOMMERCE_SITE_PASSWORD",
-        "Set by woolink run for its command only: the account's store, API root, key and secret, how to send them, and the site login if any.",
+        "WOOCOMMERCE_URL, WOOCOMMERCE_API_ROOT, WOOCOMMERCE_API_URL, WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET, WOOCOMMERCE_AUTH_METHOD, WOOCOMMERCE_SITE_USER, WOOCOMMERCE_SITE_PASSWORD, WOOCOMMERCE_CA_CERT",
+        "Set by woolink run for its command only: the account's store, API root, key and secret, how to send them, the site login if any, and the CA certificate to trust for the store if it has one.",
     ),
 ];
 
@@ -119,6 +119,10 @@ const FILES: &[(&str, &str)] = &[
         "The account index in the config folder: names, stores, key suffixes, access, times. Never a secret.",
     ),
     ("accounts.lock", "Held while the index is rewritten."),
+    (
+        "ca/<sha256>.pem",
+        "Copies of the CA certificates given to connect --ca-cert, named by their content; each is trusted only for the accounts that name it.",
+    ),
     (
         "credentials.json",
         "Only with --store file: the secrets in plain text (mode 0600). Otherwise secrets live in the OS keychain, one entry per account with service woolink:<store URL>.",
