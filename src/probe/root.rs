@@ -41,18 +41,24 @@ impl ApiRoot {
         self.0.query_pairs().any(|(name, _)| name == "rest_route")
     }
 
-    /// The store home this root hangs under, e.g. `https://host/sub/`.
+    /// The store home this root hangs under, e.g. `https://host/sub/`: WordPress puts the REST
+    /// prefix (`wp-json`, or whatever a plugin renamed it to) as the last segment under home;
+    /// a plain-permalinks root is home's own `index.php?rest_route=/`.
     pub fn store_base(&self) -> Url {
         let mut base = self.0.clone();
+        let plain = self.is_plain();
         base.set_query(None);
         base.set_fragment(None);
         let path = base.path().to_owned();
-        let trimmed = path
-            .strip_suffix("wp-json/")
-            .or_else(|| path.strip_suffix("wp-json"))
-            .or_else(|| path.strip_suffix("index.php"))
-            .unwrap_or(&path)
-            .to_owned();
+        let trimmed = if plain {
+            path.strip_suffix("index.php").unwrap_or(&path).to_owned()
+        } else {
+            let inner = path.trim_end_matches('/');
+            match inner.rfind('/') {
+                Some(at) => inner[..=at].to_owned(),
+                None => "/".to_owned(),
+            }
+        };
         base.set_path(&trimmed);
         base
     }
@@ -260,6 +266,9 @@ mod tests {
         );
         assert_eq!(pretty.store_base().as_str(), "https://h.example/sub/");
         assert!(!pretty.is_plain());
+        // A REST prefix a plugin renamed is the last segment all the same.
+        let renamed = ApiRoot::new(url("https://h.example/api/")).unwrap();
+        assert_eq!(renamed.store_base().as_str(), "https://h.example/");
 
         let plain = ApiRoot::new(url("https://h.example/index.php?rest_route=/")).unwrap();
         assert!(plain.is_plain());

@@ -122,6 +122,23 @@ fn another_rest_prefix_keeps_the_store_url_at_home() {
     assert_eq!(json["access"], "read");
 }
 
+/// With the REST index closed to anonymous requests (a security plugin), the index cannot
+/// name the store's home: the home is where the renamed prefix hangs, not the prefix itself.
+#[test]
+fn another_rest_prefix_with_a_closed_index_keeps_the_store_url_at_home() {
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| {
+        config.rest_prefix = "api".into();
+        config.rest_blocked_for_anonymous = true;
+    });
+    let outcome = connect_key(&store, &key, &["--json"]);
+    outcome.assert_code(0);
+    let json = outcome.json();
+    assert_eq!(json["store_url"], store.url(), "{}", outcome.stderr);
+    assert_eq!(json["api_root"], format!("{}/api/", store.url()));
+    assert!(!outcome.stderr.contains("canonical"), "{}", outcome.stderr);
+}
+
 #[test]
 fn front_pages_that_hide_a_working_api_are_never_asked() {
     let pages = [
