@@ -50,11 +50,6 @@ pub fn keep(dir: &Path, source: &Path) -> Result<String, CaCopyError> {
     Ok(entry)
 }
 
-/// [`keep`] for connect: the entry of `source`, if one was given.
-pub fn keep_given(dir: &Path, source: Option<&Path>) -> Result<Option<String>, CaCopyError> {
-    source.map(|source| keep(dir, source)).transpose()
-}
-
 /// The copy `account` trusts, checked to be there, readable, and unchanged since it was made;
 /// `None` when the account was linked without a CA certificate.
 pub fn path_for(dir: &Path, account: &Account) -> Result<Option<PathBuf>, CaCopyError> {

@@ -159,6 +159,7 @@ impl Error {
             Error::CredStore(_) => "credential_store",
             Error::Index(_) => "index",
             Error::Save(SaveError::NameTaken { .. }) => "name_taken",
+            Error::Save(SaveError::CaCopy(_)) => "ca_cert_copy",
             Error::Save(_) => "save",
             // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
             Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => "no_such_account",

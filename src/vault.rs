@@ -92,6 +92,8 @@ pub enum SaveError {
     Secret(#[source] CredStoreError),
     #[error("{source}; {}", undo_text(.undo))]
     IndexWrite { source: IndexError, undo: Box<Undo> },
+    #[error("{0}; nothing was saved")]
+    CaCopy(#[source] crate::ca_copy::CaCopyError),
 }
 
 fn undo_text(undo: &Undo) -> String {
@@ -106,15 +108,29 @@ fn undo_text(undo: &Undo) -> String {
     }
 }
 
+/// [`save_with_ca_cert`] for an account that trusts no CA certificate of its own.
+pub fn save(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    account: Account,
+    creds: &Credentials,
+    existing: Existing,
+) -> Result<Saved, SaveError> {
+    save_with_ca_cert(dir, store, account, creds, existing, None)
+}
+
 /// Stores `creds` and records `account`, doing with an account of the same name what
 /// `existing` allows. `account.secret_storage` is set to `store.storage()`. The same link
-/// proven again keeps the date it was first linked.
-pub fn save(
+/// proven again keeps the date it was first linked. `ca_cert`, the CA certificate connect was
+/// given, is copied into the config folder under the lock, and the copy is deleted again if the
+/// account is not saved (unless another account uses it), so a failed save leaves none behind.
+pub fn save_with_ca_cert(
     dir: &Path,
     store: &dyn CredentialStore,
     mut account: Account,
     creds: &Credentials,
     existing: Existing,
+    ca_cert: Option<&Path>,
 ) -> Result<Saved, SaveError> {
     account.secret_storage = store.storage();
     let mut index = Index::lock(dir).map_err(SaveError::Index)?;
@@ -138,15 +154,26 @@ pub fn save(
             account.store_name = old.store_name.clone();
         }
     }
+    if let Some(source) = ca_cert {
+        account.ca_cert = Some(crate::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
+    }
+    // What the index holds on disk until the new one lands: a copy none of them uses is ours.
+    let saved_before = index.accounts.clone();
+    let unsaved = |err: SaveError| {
+        crate::ca_copy::release(dir, &account, &saved_before);
+        err
+    };
     let id = EntryId::for_account(&account);
     // What to put back if the index cannot be written. Something that is not ours is not kept.
     let previous = match store.get(&id) {
         Ok(previous) => Some(previous),
         Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
-        Err(err) => return Err(SaveError::Secret(err)),
+        Err(err) => return Err(unsaved(SaveError::Secret(err))),
     };
     let entry_was_empty = previous.is_none();
-    store.set(&id, creds).map_err(SaveError::Secret)?;
+    store
+        .set(&id, creds)
+        .map_err(|err| unsaved(SaveError::Secret(err)))?;
     let replaced = match position {
         Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
         None => {
@@ -163,10 +190,10 @@ pub fn save(
             },
         }
         .unwrap_or_else(|error| Undo::Failed { id, error });
-        return Err(SaveError::IndexWrite {
+        return Err(unsaved(SaveError::IndexWrite {
             source,
             undo: Box::new(undo),
-        });
+        }));
     }
     if let Some(old) = &replaced {
         crate::ca_copy::release(dir, old, &index.accounts);

@@ -329,10 +329,8 @@ impl SaveTarget {
             None if self.interactive => input::ask_account_name(Some(default_name), name_problem)?,
             None => default_name.to_owned(),
         };
-        // The CA certificate given is kept beside the index, named by its content.
-        let ca_cert = crate::ca_copy::keep_given(&self.dir, self.ca_cert.as_deref())?;
         let (account, existing) = loop {
-            let account = self.account(&name, input, report, ca_cert.clone());
+            let account = self.account(&name, input, report);
             let taken = self.existing.iter().find(|old| old.name == name);
             // With --force the name is replaced whoever took it, even a connect running at
             // the same time: the index is decided under its lock, not from this earlier read.
@@ -361,12 +359,14 @@ impl SaveTarget {
             };
             break (account, existing);
         };
-        let saved = crate::vault::save(
+        // The CA certificate given is kept beside the index, named by its content.
+        let saved = crate::vault::save_with_ca_cert(
             &self.dir,
             self.store.as_ref(),
             account,
             &input.credentials,
             existing,
+            self.ca_cert.as_deref(),
         )?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
             output::warning(&format!(
@@ -393,13 +393,7 @@ impl SaveTarget {
     }
 
     /// The account record for what the probe proved, as `name`.
-    fn account(
-        &self,
-        name: &str,
-        input: &ConnectInput,
-        report: &ProbeReport,
-        ca_cert: Option<String>,
-    ) -> Account {
+    fn account(&self, name: &str, input: &ConnectInput, report: &ProbeReport) -> Account {
         let now = crate::account::timestamp_now();
         Account {
             name: name.to_owned(),
@@ -410,7 +404,8 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site_name.clone(),
-            ca_cert,
+            // Set as the account is saved, when a copy is made.
+            ca_cert: None,
             linked_at: now.clone(),
             verified_at: now,
         }

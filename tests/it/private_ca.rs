@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::api::edit_account;
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{assert_secret_only_in_credentials_file, link, store_with_key};
-use crate::store::{Permission, TestKey, TestStore, Tls};
+use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
 
 /// A run in `home`'s config folder with no CA given: neither --ca-cert nor WOOLINK_CA_CERT.
 fn bare(home: &Woolink, args: &[&str]) -> Outcome {
@@ -171,6 +171,35 @@ fn relinking_without_a_ca_deletes_the_copy_nobody_uses() {
         .assert_code(0);
     assert!(!copy.exists(), "the old CA's copy is gone");
     assert_eq!(copies(&home).len(), 1, "the new one is kept");
+}
+
+/// A link that fails when it is saved (here: the name belongs to another store) leaves no copy
+/// of the CA it was given behind.
+#[test]
+fn a_link_that_is_not_saved_keeps_no_copy_of_its_ca() {
+    let (store, key, home) = linked();
+    let copy = the_copy(&home, &store);
+    // Another store that knows the same key: the clash is only known once the key is proven.
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    let other = TestStore::start(config);
+    let outcome = Woolink::new()
+        .env("WOOLINK_CONFIG_DIR", home.config_dir().to_string_lossy())
+        .connect_args(&other.url(), &key.key, &key.secret)
+        .args(["--store", "file", "--name", "shop", "--ca-cert"])
+        // Not the CA (the test stores share one): the server's own certificate, another file.
+        .args([other.server_cert_path().to_string_lossy().into_owned()])
+        .run();
+    outcome
+        .assert_code(2)
+        .assert_stderr_contains("already exists")
+        .assert_no_secret(&key.secret);
+    assert_eq!(
+        copies(&home),
+        vec![copy],
+        "only the linked account's copy is kept"
+    );
+    assert_secret_only_in_credentials_file(&home, &key.secret);
 }
 
 #[test]
