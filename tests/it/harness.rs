@@ -284,49 +284,46 @@ impl Redactor {
 /// `text` with the name of every kept CA certificate (`ca/<SHA-256 in hex>.pem`; the test
 /// store's certificate is made anew each run) replaced by `ca/SHA256.pem`.
 fn ca_copy_names_replaced(text: &str) -> String {
-    const MARK: &str = "ca/";
-    const HEX: usize = 64;
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(MARK) {
-        let (before, from_mark) = rest.split_at(at);
-        out.push_str(before);
-        out.push_str(MARK);
-        let after = &from_mark[MARK.len()..];
+    replaced_after(text, "ca/", "SHA256", |after| {
         let hex = after.bytes().take_while(u8::is_ascii_hexdigit).count();
-        if hex == HEX && after[HEX..].starts_with(".pem") {
-            out.push_str("SHA256");
-            rest = &after[HEX..];
-        } else {
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
+        (hex == 64 && after[hex..].starts_with(".pem")).then_some(hex)
+    })
 }
 
 /// `text` with the random part of every temp folder name (`.tmpAbC123`, as the tempfile
 /// crate names them) replaced by `XXXXXX`.
 fn temp_names_replaced(text: &str) -> String {
-    const MARK: &str = ".tmp";
-    const RANDOM: usize = 6;
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(MARK) {
-        let (before, from_mark) = rest.split_at(at);
-        out.push_str(before);
-        out.push_str(MARK);
-        let after = &from_mark[MARK.len()..];
+    replaced_after(text, ".tmp", "XXXXXX", |after| {
         let random = after
             .bytes()
-            .take(RANDOM)
+            .take(6)
             .take_while(u8::is_ascii_alphanumeric)
             .count();
-        if random == RANDOM {
-            out.push_str("XXXXXX");
-            rest = &after[RANDOM..];
-        } else {
-            rest = after;
+        (random == 6).then_some(random)
+    })
+}
+
+/// `text` with what follows each `mark` replaced by `placeholder`, where `varying` says how
+/// many bytes after the mark vary from run to run (`None`: the mark is something else).
+fn replaced_after(
+    text: &str,
+    mark: &str,
+    placeholder: &str,
+    varying: impl Fn(&str) -> Option<usize>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(mark) {
+        let (before, from_mark) = rest.split_at(at);
+        out.push_str(before);
+        out.push_str(mark);
+        let after = &from_mark[mark.len()..];
+        match varying(after) {
+            Some(len) => {
+                out.push_str(placeholder);
+                rest = &after[len..];
+            }
+            None => rest = after,
         }
     }
     out.push_str(rest);

@@ -125,6 +125,17 @@ impl Terminal {
         }
     }
 
+    /// None of `secrets` (past their `ck_`/`cs_` prefix) was shown in the terminal.
+    fn assert_hides(&self, secrets: &[&String]) {
+        for secret in secrets {
+            assert!(
+                !self.transcript.contains(&secret[3..]),
+                "{}",
+                self.transcript
+            );
+        }
+    }
+
     /// Whether the terminal echoes typed text now.
     fn echo_is_on(&self) -> bool {
         let master = self
@@ -517,13 +528,7 @@ fn a_wrong_secret_is_asked_again_keeping_the_url_and_the_key() {
     assert_eq!(term.finish(), 0, "{}", term.transcript);
     assert_eq!(count(&term, "Store URL: "), 1, "{}", term.transcript);
     assert_eq!(count(&term, "Consumer key (ck_...): "), 1);
-    for secret in [&key.secret, &wrong] {
-        assert!(
-            !term.transcript.contains(&secret[3..]),
-            "{}",
-            term.transcript
-        );
-    }
+    term.assert_hides(&[&key.secret, &wrong]);
 }
 
 #[test]
@@ -596,13 +601,7 @@ fn an_unknown_key_asks_for_the_key_and_the_secret_again() {
     term.answer(&key.secret);
     term.expect("The key works with read access");
     assert_eq!(term.finish(), 0, "{}", term.transcript);
-    for secret in [&key.secret, &unknown.secret] {
-        assert!(
-            !term.transcript.contains(&secret[3..]),
-            "{}",
-            term.transcript
-        );
-    }
+    term.assert_hides(&[&key.secret, &unknown.secret]);
 }
 
 #[test]
