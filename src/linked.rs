@@ -137,10 +137,18 @@ pub fn check_name(name: &str) -> Result<(), crate::error::Error> {
 /// What `STORE` (a table column) and `Store:` (a summary row) show everywhere: the store's
 /// title, which is how a person recognises a client, or its address while no title is known.
 pub fn store_label(account: &Account) -> String {
-    match &account.store_name {
-        Some(title) if !title.trim().is_empty() => title.clone(),
-        _ => crate::store_url::shown_address(&account.store_url),
+    match store_title(account) {
+        Some(title) => title.to_owned(),
+        None => crate::store_url::shown_address(&account.store_url),
     }
+}
+
+/// The store's title as WordPress gave it, when one is known.
+pub fn store_title(account: &Account) -> Option<&str> {
+    account
+        .store_name
+        .as_deref()
+        .filter(|title| !title.trim().is_empty())
 }
 
 /// Completes an argument that names a linked account (shell completion, `COMPLETE=SHELL

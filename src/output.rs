@@ -204,16 +204,25 @@ const MIN_SHRUNK: usize = 12;
 /// can go).
 pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> String {
     let mut kept: Vec<usize> = (0..columns.len()).collect();
-    let cells = |row: &Vec<String>, kept: &[usize]| -> Vec<String> {
-        kept.iter()
-            .map(|&i| visible_line(&row[i]).into_owned())
-            .collect()
-    };
+    // Each cell as it will be shown, and its width, worked out once.
+    let cells: Vec<Vec<(Cow<'_, str>, usize)>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| {
+                    let shown = visible_line(cell);
+                    let width = UnicodeWidthStr::width(shown.as_ref());
+                    (shown, width)
+                })
+                .collect()
+        })
+        .collect();
     let widths = |kept: &[usize]| -> Vec<usize> {
         kept.iter()
             .map(|&i| {
-                rows.iter()
-                    .map(|row| UnicodeWidthStr::width(visible_line(&row[i]).as_ref()))
+                cells
+                    .iter()
+                    .map(|row| row[i].1)
                     .chain([UnicodeWidthStr::width(columns[i].header)])
                     .max()
                     .unwrap_or(0)
@@ -247,18 +256,20 @@ pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usiz
         shrink(&kept, &mut column_widths, MIN_SHRUNK);
     }
     let mut text = String::new();
-    let mut line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&column_widths)
-            .map(|(cell, &width)| pad(&shorten(cell, width), width))
-            .collect();
-        text.push_str(padded.join("  ").trim_end());
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let start = text.len();
+        for (at, (cell, &width)) in cells.zip(&column_widths).enumerate() {
+            if at > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(&pad(&shorten(cell, width), width));
+        }
+        text.truncate(text.trim_end().len().max(start));
         text.push('\n');
     };
-    line(kept.iter().map(|&i| columns[i].header.to_owned()).collect());
-    for row in rows {
-        line(cells(row, &kept));
+    line(&mut kept.iter().map(|&i| columns[i].header));
+    for row in &cells {
+        line(&mut kept.iter().map(|&i| row[i].0.as_ref()));
     }
     text
 }

@@ -491,6 +491,10 @@ impl StoreUrl {
 
 /// `address` (a URL) with an internationalized host in its Unicode form; anything else as it is.
 pub fn shown_address(address: &str) -> String {
+    // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
+    if !address.contains("xn--") {
+        return address.to_owned();
+    }
     let Ok(url) = Url::parse(address) else {
         return address.to_owned();
     };

@@ -135,10 +135,12 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             } else {
                 account.name.clone()
             };
+            let address = crate::store_url::shown_address(&account.store_url);
+            let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
             vec![
                 name,
-                linked::store_label(account),
-                crate::store_url::shown_address(&account.store_url),
+                store,
+                address,
                 masked_key(&account.key_suffix),
                 account.access.to_string(),
                 account.auth_method.id().to_owned(),
@@ -154,9 +156,7 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
     let plaintext = accounts
         .iter()
         .any(|a| a.secret_storage == SecretStorage::PlaintextFile);
-    let titled = accounts
-        .iter()
-        .any(|a| linked::store_label(a) != crate::store_url::shown_address(&a.store_url));
+    let titled = accounts.iter().any(|a| linked::store_title(a).is_some());
     let shown = |header: &str| {
         wide || match header {
             "AUTH" | "LINKED" => false,
