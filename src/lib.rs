@@ -93,8 +93,14 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help and version on stdout and exits 0, usage errors on stderr with 2.
-            let _ = err.print();
             let code = u8::try_from(err.exit_code()).unwrap_or(2);
+            if code == 0 {
+                let _ = err.print();
+            } else {
+                // A usage error quotes what was typed, which may be a pasted secret.
+                let rendered = err.render().ansi().to_string();
+                anstream::eprint!("{}", keys::mask_secret_shapes(&rendered));
+            }
             // A script that asked for JSON gets its one document even when the command line
             // itself is wrong.
             if code == 2 && args.iter().any(|arg| arg == "--json") {
@@ -151,6 +157,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
 fn usage_message(err: &clap::Error) -> String {
     // `StyledStr`'s `Display` is the plain text.
     let rendered = err.render().to_string();
+    let rendered = keys::mask_secret_shapes(&rendered);
     let message = rendered.split("\n\n").next().unwrap_or_default();
     let message = message.trim().trim_start_matches("error:");
     let words: Vec<&str> = message.split_whitespace().collect();
@@ -167,6 +174,6 @@ fn print_error(message: &str) {
     output::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
-        output::visible(message)
+        output::visible(&keys::mask_secret_shapes(message))
     ));
 }

@@ -242,3 +242,21 @@ fn clicolor_force_colours_errors_and_no_color_wins() {
     let plain = error_line(&[("NO_COLOR", ""), ("TERM", "xterm")]);
     assert!(!plain.contains('\x1b'), "{plain:?}");
 }
+
+/// A secret pasted where another value belongs (a stray argument, a method, a field) is not
+/// echoed back: neither clap's usage error nor woolink's own error repeats it.
+#[test]
+fn a_secret_pasted_in_the_wrong_place_is_not_echoed_back() {
+    for args in [
+        &["connect", "--url", "https://shop.example", SECRET][..],
+        &["connect", "--url", "https://shop.example", SECRET, "--json"][..],
+        &["api", "products", "-X", SECRET][..],
+        &["api", "products", "-f", SECRET][..],
+    ] {
+        let mut woolink = Woolink::new();
+        let outcome = woolink.args(args.iter().copied()).run();
+        outcome.assert_code(2).assert_no_secret(SECRET);
+        assert!(outcome.stderr.contains("cs_…"), "{}", outcome.stderr);
+        woolink.assert_nothing_written();
+    }
+}
