@@ -7,6 +7,7 @@ use crate::api::edit_account;
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{assert_secret_only_in_credentials_file, link, store_with_key};
 use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
+use crate::verify::index_account;
 
 /// A run in `home`'s config folder with no CA given: neither --ca-cert nor WOOLINK_CA_CERT.
 fn bare(home: &Woolink, args: &[&str]) -> Outcome {
@@ -25,17 +26,15 @@ fn linked() -> (TestStore, TestKey, Woolink) {
     (store, key, home)
 }
 
-fn index_account(home: &Woolink, name: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(home.config_dir().join("accounts.json")).unwrap();
-    let index: serde_json::Value = serde_json::from_str(&text).unwrap();
-    index["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .cloned()
-        .unwrap()
-}
+/// `woolink run` of a command that prints the CA it was told about (a POSIX shell).
+#[cfg(unix)]
+const PRINT_CA: [&str; 5] = [
+    "run",
+    "--",
+    "sh",
+    "-c",
+    r#"printf 'ca=%s\n' "$WOOCOMMERCE_CA_CERT""#,
+];
 
 /// The files in the config folder's `ca` folder.
 fn copies(home: &Woolink) -> Vec<PathBuf> {
@@ -103,13 +102,7 @@ fn run_tells_the_child_where_the_ca_is() {
         .env("WOOLINK_CONFIG_DIR", home.config_dir().to_string_lossy())
         // Another store's, inherited: the child must not see it.
         .env("WOOCOMMERCE_CA_CERT", "/elsewhere/ca.pem")
-        .args([
-            "run",
-            "--",
-            "sh",
-            "-c",
-            r#"printf 'ca=%s\n' "$WOOCOMMERCE_CA_CERT""#,
-        ])
+        .args(PRINT_CA)
         .run();
     outcome
         .assert_code(0)
@@ -318,13 +311,7 @@ fn with_credentials_from_the_environment_run_passes_on_the_ca_given() {
     let (store, key) = store_with_key(Tls::Valid, Permission::Read);
     let outcome = from_environment(&store, &key)
         .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy())
-        .args([
-            "run",
-            "--",
-            "sh",
-            "-c",
-            r#"printf 'ca=%s\n' "$WOOCOMMERCE_CA_CERT""#,
-        ])
+        .args(PRINT_CA)
         .run();
     outcome
         .assert_code(0)

@@ -24,7 +24,8 @@ fn account_json<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json
         .unwrap_or_else(|| panic!("{name} not in {report}"))
 }
 
-fn index_account(home: &Woolink, name: &str) -> serde_json::Value {
+/// One account as the index on disk records it.
+pub(crate) fn index_account(home: &Woolink, name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(home.config_dir().join("accounts.json")).unwrap();
     let index: serde_json::Value = serde_json::from_str(&text).unwrap();
     index["accounts"]
