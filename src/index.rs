@@ -49,13 +49,21 @@ pub enum IndexError {
     Write { path: PathBuf, source: io::Error },
 }
 
-/// The index file's body, after its version.
-#[derive(Serialize, Deserialize, Default)]
+/// The index file's body, after its version, as it is read.
+#[derive(Deserialize, Default)]
 struct IndexBody {
     /// Added within version 1: older files have none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     default: Option<String>,
     accounts: Vec<Account>,
+}
+
+/// The same body as it is written, borrowing the accounts.
+#[derive(Serialize)]
+struct IndexBodyOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<String>,
+    accounts: &'a [Account],
 }
 
 fn file(dir: &Path) -> VersionedJson {
@@ -157,9 +165,9 @@ pub struct LockedIndex {
 impl LockedIndex {
     /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
     pub fn write(&self) -> Result<(), IndexError> {
-        let body = IndexBody {
+        let body = IndexBodyOut {
             default: live_default(&self.accounts, self.default.clone()),
-            accounts: self.accounts.clone(),
+            accounts: &self.accounts,
         };
         self.file
             .write(&body)

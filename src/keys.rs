@@ -168,7 +168,6 @@ impl ConsumerKey {
     }
 }
 
-/// Formats a key suffix the one way woolink shows keys.
 /// `text` with anything shaped like a consumer secret (`cs_` and 40 hex digits) cut to `cs_…`:
 /// a secret pasted where another value belongs (a stray argument, a method, a field) must not
 /// be echoed back by the error that refuses it.
@@ -200,6 +199,7 @@ pub fn mask_secret_shapes(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(masked)
 }
 
+/// Formats a key suffix the one way woolink shows keys.
 pub fn masked_key(suffix: &str) -> String {
     format!("ck_…{suffix}")
 }
@@ -293,6 +293,7 @@ impl fmt::Debug for SiteLogin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn secret_shapes_are_masked_wherever_they_stand() {
@@ -314,7 +315,6 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
     }
-    use proptest::prelude::*;
 
     fn hex40() -> impl Strategy<Value = String> {
         "[0-9a-f]{40}"

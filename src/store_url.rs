@@ -479,7 +479,6 @@ impl FromStr for StoreUrl {
     }
 }
 
-/// `https://example.com/shop`: the path without its trailing slash, as people write it.
 impl StoreUrl {
     /// The address as a person reads it: an internationalized host in its Unicode form
     /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
@@ -510,6 +509,7 @@ pub fn shown_address(address: &str) -> String {
     }
 }
 
+/// `https://example.com/shop`: the path without its trailing slash, as people write it.
 impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.url.as_str();

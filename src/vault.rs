@@ -137,15 +137,16 @@ pub fn save_with_ca_cert(
     let position = index.accounts.iter().position(|a| a.name == account.name);
     if let Some(i) = position {
         let old = &index.accounts[i];
+        let same = same_link(old, &account);
         let allowed = match existing {
             Existing::Refuse => false,
             Existing::Replace => true,
-            Existing::SameLink => same_link(old, &account),
+            Existing::SameLink => same,
         };
         if !allowed {
             return Err(SaveError::NameTaken { name: account.name });
         }
-        if same_link(old, &account) {
+        if same {
             account.linked_at = old.linked_at.clone();
         }
         // A scripted link does not learn the store's title (that would cost another request):
@@ -158,18 +159,20 @@ pub fn save_with_ca_cert(
         account.ca_cert = Some(crate::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
-    let saved_before = index.accounts.clone();
+    let saved_before = if ca_cert.is_some() {
+        index.accounts.clone()
+    } else {
+        Vec::new()
+    };
     let unsaved = |err: SaveError| {
-        crate::ca_copy::release(dir, &account, &saved_before);
+        if ca_cert.is_some() {
+            crate::ca_copy::release(dir, &account, &saved_before);
+        }
         err
     };
     let id = EntryId::for_account(&account);
     // What to put back if the index cannot be written. Something that is not ours is not kept.
-    let previous = match store.get(&id) {
-        Ok(previous) => Some(previous),
-        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
-        Err(err) => return Err(unsaved(SaveError::Secret(err))),
-    };
+    let previous = previous_entry(store, &id).map_err(|err| unsaved(SaveError::Secret(err)))?;
     let entry_was_empty = previous.is_none();
     store
         .set(&id, creds)
@@ -182,14 +185,7 @@ pub fn save_with_ca_cert(
         }
     };
     if let Err(source) = index.write() {
-        let undo = match &previous {
-            Some(previous) => store.set(&id, previous).map(|()| Undo::Restored),
-            None => match store.delete(&id) {
-                Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
-                Err(err) => Err(err),
-            },
-        }
-        .unwrap_or_else(|error| Undo::Failed { id, error });
+        let undo = put_back(store, id, previous.as_ref());
         return Err(unsaved(SaveError::IndexWrite {
             source,
             undo: Box::new(undo),
@@ -207,6 +203,32 @@ pub fn save_with_ca_cert(
         old_secret,
         entry_was_empty,
     })
+}
+
+/// What the store holds under `id` before it is written, to be put back if the index cannot
+/// be: nothing, or something unreadable (not ours to keep), is `None`.
+fn previous_entry(
+    store: &dyn CredentialStore,
+    id: &EntryId,
+) -> Result<Option<Credentials>, CredStoreError> {
+    match store.get(id) {
+        Ok(previous) => Ok(Some(previous)),
+        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Undoes a write under `id` after the index could not be written: `previous` is put back, or
+/// the entry removed when there was none.
+fn put_back(store: &dyn CredentialStore, id: EntryId, previous: Option<&Credentials>) -> Undo {
+    let undone = match previous {
+        Some(previous) => store.set(&id, previous).map(|()| Undo::Restored),
+        None => match store.delete(&id) {
+            Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
+            Err(err) => Err(err),
+        },
+    };
+    undone.unwrap_or_else(|error| Undo::Failed { id, error })
 }
 
 /// After a replace has landed: the old account's entry, unless the new one overwrote it.
@@ -446,11 +468,7 @@ pub fn rename(
     let previous = match &credentials {
         None => None,
         Some(credentials) => {
-            let previous = match store.get(&new_id) {
-                Ok(previous) => Some(previous),
-                Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
-                Err(err) => return Err(secret_error(err)),
-            };
+            let previous = previous_entry(store, &new_id).map_err(secret_error)?;
             store.set(&new_id, credentials).map_err(secret_error)?;
             previous
         }
@@ -461,15 +479,11 @@ pub fn rename(
         index.default = Some(new.to_owned());
     }
     if let Err(source) = index.write() {
-        let undo = match (&credentials, &previous) {
-            (None, _) => Ok(Undo::Removed),
-            (Some(_), Some(previous)) => store.set(&new_id, previous).map(|()| Undo::Restored),
-            (Some(_), None) => match store.delete(&new_id) {
-                Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
-                Err(err) => Err(err),
-            },
-        }
-        .unwrap_or_else(|error| Undo::Failed { id: new_id, error });
+        let undo = match credentials {
+            // Nothing was written under the new name.
+            None => Undo::Removed,
+            Some(_) => put_back(store, new_id, previous.as_ref()),
+        };
         return Err(RenameError::IndexWrite {
             source,
             undo: Box::new(undo),
