@@ -12,18 +12,18 @@ use crate::keys::{ConsumerKey, ConsumerSecret, trim_pasted};
 
 /// The names each value is read under, in the order they are listed in messages and docs.
 pub const URL_NAMES: [&str; 4] = [
-    "WOOLINK_STORE_URL",
+    crate::env_creds::STORE_URL_VAR,
     "WOOCOMMERCE_URL",
     "WC_URL",
     "WC_STORE_URL",
 ];
 pub const KEY_NAMES: [&str; 3] = [
-    "WOOLINK_CONSUMER_KEY",
+    crate::env_creds::KEY_VAR,
     "WOOCOMMERCE_CONSUMER_KEY",
     "WC_CONSUMER_KEY",
 ];
 pub const SECRET_NAMES: [&str; 3] = [
-    "WOOLINK_CONSUMER_SECRET",
+    crate::input::SECRET_VAR,
     "WOOCOMMERCE_CONSUMER_SECRET",
     "WC_CONSUMER_SECRET",
 ];
@@ -122,7 +122,10 @@ impl EnvFile {
             .filter(|(_, line)| line.contains(secret))
             .map(|(index, line)| SecretLine {
                 line: index + 1,
-                name: variable_name(line).map(str::to_owned),
+                // A line whose "name" is the secret itself (`cs_…=x`) is named by number only.
+                name: variable_name(line)
+                    .filter(|name| !name.contains(secret))
+                    .map(str::to_owned),
             })
             .collect()
     }
@@ -318,6 +321,22 @@ mod tests {
             parsed("# nothing\nOTHER=1\nWC_CONSUMER_KEY=\n"),
             Err(EnvFileError::NothingFound { .. })
         ));
+    }
+
+    #[test]
+    fn a_line_whose_name_is_the_secret_is_not_named() {
+        let secret = "cs_0123456789abcdef0123456789abcdef01234567";
+        let file = EnvFile {
+            path: PathBuf::from(".env"),
+            url: None,
+            key: None,
+            secret: None,
+            text: Zeroizing::new(format!("WC_CONSUMER_SECRET={secret}\n{secret}=x\n")),
+        };
+        let lines = file.secret_lines(secret);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].name.as_deref(), Some("WC_CONSUMER_SECRET"));
+        assert_eq!(lines[1].name, None);
     }
 
     #[test]
