@@ -532,7 +532,7 @@ fn debug(line: &str) {
     let _ = writeln!(std::io::stderr(), "woolink debug: {line}");
 }
 
-/// Query parameters whose values are credentials (or, for the OAuth key, the full key).
+/// The certificates of a `--ca-cert` PEM file, each usable as a root.
 fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
     let pem = std::fs::read(path).map_err(|source| HttpSetupError::ReadCa {
         path: path.to_owned(),

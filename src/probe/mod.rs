@@ -28,6 +28,7 @@ use verdict::{Refusal, Verdict, judge};
 use crate::account::{Access, AuthMethod};
 use crate::http::{Answer, HttpClient, TransportError};
 use crate::keys::{Credentials, SiteLogin};
+use crate::safe_url::DisplaySafeUrl;
 use crate::store_url::StoreUrl;
 
 /// The read check: the cheapest request that needs read permission and shop capability.
@@ -402,7 +403,10 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
         Refusal::Redirected { location } => ProbeError::ApiRedirected {
             store,
             location: location
-                .map(|location| crate::output::visible_line(&without_query(&location)).into_owned())
+                .map(|location| {
+                    crate::output::visible_line(&DisplaySafeUrl::shown(&location).to_string())
+                        .into_owned()
+                })
                 .unwrap_or_else(|| "another address".to_owned()),
         },
         Refusal::Unexpected { status, json } => ProbeError::Unexpected {
@@ -456,20 +460,6 @@ fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
             store: store_text,
             cause,
         },
-    }
-}
-
-fn without_query(location: &str) -> String {
-    match Url::parse(location) {
-        Ok(mut url) => {
-            url.set_query(None);
-            url.to_string()
-        }
-        Err(_) => location
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
     }
 }
 
