@@ -105,9 +105,8 @@ async fn chosen_account(
         crate::http::debug_line(&format!("credentials: {}", chosen.source));
         return Ok((chosen, located.root, credentials));
     }
-    let (source, account, root, credentials) = linked_account(requested)?;
+    let (source, account, root, ca_cert, credentials) = linked_account(requested, net)?;
     crate::http::debug_line(&format!("credentials: {source}"));
-    let ca_cert = trusted_ca(net, &config::config_dir()?, &account)?;
     let chosen = Chosen {
         source,
         store_url: account.store_url,
@@ -118,11 +117,12 @@ async fn chosen_account(
 }
 
 /// The linked account a command means (`--account`, else the default, else the only one), its
-/// checked API root, and its credentials. The root is checked first: a hand-edited index must
-/// not even get the keychain opened.
+/// checked API root, the CA certificate to trust for it, and its credentials. The root and the
+/// CA copy are checked first: a hand-edited index must not even get the keychain opened.
 fn linked_account(
     requested: Option<&str>,
-) -> Result<(Source, Account, ApiRoot, Credentials), Error> {
+    net: &NetArgs,
+) -> Result<(Source, Account, ApiRoot, Option<PathBuf>, Credentials), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
@@ -134,6 +134,7 @@ fn linked_account(
         None => Source::Only(account.name.clone()),
     };
     let root = linked::api_root(&account, &Index::path(&dir)).map_err(ApiError::from)?;
+    let ca_cert = trusted_ca(net, &dir, &account)?;
     let credentials = match linked::credentials(&dir, &account) {
         Ok(credentials) => credentials,
         Err(CredStoreError::NotFound) => {
@@ -144,7 +145,7 @@ fn linked_account(
         }
         Err(err) => return Err(err.into()),
     };
-    Ok((source, account, root, credentials))
+    Ok((source, account, root, ca_cert, credentials))
 }
 
 /// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores

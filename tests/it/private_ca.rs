@@ -166,6 +166,24 @@ fn relinking_without_a_ca_deletes_the_copy_nobody_uses() {
     assert_eq!(copies(&home).len(), 1, "the new one is kept");
 }
 
+/// A CA copy the index names but that is not there is found before the keychain is opened (an
+/// unlock prompt for a command that cannot go on would be for nothing): here the account's
+/// keychain is unreachable, and the copy is what the error names.
+#[test]
+fn a_missing_copy_is_named_before_the_keychain_is_opened() {
+    let (store, key, home) = linked();
+    let copy = the_copy(&home, &store);
+    std::fs::remove_file(&copy).unwrap();
+    edit_account(&home, "shop", |account| {
+        account["secret_storage"] = "keychain".into();
+    });
+    let outcome = bare(&home, &["api", "products"]);
+    outcome
+        .assert_code(1)
+        .assert_stderr_contains("is missing")
+        .assert_no_secret(&key.secret);
+}
+
 /// A link that fails when it is saved (here: the name belongs to another store) leaves no copy
 /// of the CA it was given behind.
 #[test]
