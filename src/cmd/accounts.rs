@@ -384,44 +384,64 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
 /// account to its new name, so that `accounts remove` still finds it. `Err` holds the warning
 /// when it could not.
 fn move_plaintext_copy(dir: &std::path::Path, old: &Account, new: &Account) -> Result<(), String> {
-    use crate::credstore::{CredentialStore, EntryId, PlaintextFileStore};
-    if old.secret_storage == SecretStorage::PlaintextFile {
+    use crate::credstore::{CredentialStore, EntryId};
+    let Some(file) = earlier_plaintext_file(dir, old) else {
         return Ok(());
-    }
-    let file = PlaintextFileStore::new(dir);
-    if !file.path().exists() {
-        return Ok(());
-    }
+    };
     let (from, to) = (EntryId::for_account(old), EntryId::for_account(new));
     let moved = match file.get(&from) {
         Err(CredStoreError::NotFound) => return Ok(()),
         Ok(copy) => file.set(&to, &copy).and_then(|()| file.delete(&from)),
         Err(err) => Err(err),
     };
-    moved.map_err(|err| {
-        format!(
-            "a plaintext copy of the secret from an earlier `--store file` link is still in {} under the old name ({from}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
-            file.path().display()
-        )
-    })
+    moved.map_err(|err| plaintext_copy_left(&file, &from, "under the old name", &err))
 }
 
 /// An account kept in the keychain may have a plaintext copy of its secret from an earlier
 /// `--store file` link: removing the account removes that too, so no secret is left that no
-/// command lists. Whether one was deleted.
-fn remove_plaintext_copy(dir: &std::path::Path, account: &crate::account::Account) -> bool {
-    if account.secret_storage == SecretStorage::PlaintextFile {
+/// command lists. Whether one was deleted; a copy that could not be deleted is warned about.
+fn remove_plaintext_copy(dir: &std::path::Path, account: &Account) -> bool {
+    use crate::credstore::{CredentialStore, EntryId};
+    let Some(file) = earlier_plaintext_file(dir, account) else {
         return false;
+    };
+    let id = EntryId::for_account(account);
+    match file.delete(&id) {
+        Ok(()) => true,
+        Err(CredStoreError::NotFound) => false,
+        Err(err) => {
+            output::warning(&plaintext_copy_left(&file, &id, "", &err));
+            false
+        }
     }
+}
+
+/// The plaintext credentials file, when `account` keeps its secret elsewhere and the file
+/// exists: it may hold a copy from an earlier `--store file` link.
+fn earlier_plaintext_file(
+    dir: &std::path::Path,
+    account: &Account,
+) -> Option<crate::credstore::PlaintextFileStore> {
     let file = crate::credstore::PlaintextFileStore::new(dir);
-    if !file.path().exists() {
-        return false;
-    }
-    crate::credstore::CredentialStore::delete(
-        &file,
-        &crate::credstore::EntryId::for_account(account),
+    (account.secret_storage != SecretStorage::PlaintextFile && file.path().exists()).then_some(file)
+}
+
+/// What to say of a plaintext copy that could not be moved or deleted.
+fn plaintext_copy_left(
+    file: &crate::credstore::PlaintextFileStore,
+    id: &crate::credstore::EntryId,
+    how: &str,
+    err: &CredStoreError,
+) -> String {
+    let how = if how.is_empty() {
+        String::new()
+    } else {
+        format!(" {how}")
+    };
+    format!(
+        "a plaintext copy of the secret from an earlier `--store file` link is still in {}{how} ({id}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
+        file.path().display()
     )
-    .is_ok()
 }
 
 /// Shows, sets or clears the default account (kept in the index).
