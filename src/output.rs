@@ -140,32 +140,14 @@ pub fn warning(text: &str) {
 
 /// Lays out rows under a header in left-aligned columns, two spaces apart, aligned by the
 /// columns characters take on a terminal. Cells are shown as one line each.
-pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let rows: Vec<[Cow<'_, str>; N]> = rows
-        .iter()
-        .map(|row| row.each_ref().map(|cell| visible_line(cell)))
-        .collect();
-    let mut widths = header.map(UnicodeWidthStr::width);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(UnicodeWidthStr::width(cell.as_ref()));
-        }
-    }
-    let mut text = String::new();
-    let mut line = |cells: [&str; N]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| pad(cell, width))
-            .collect();
-        text.push_str(padded.join("  ").trim_end());
-        text.push('\n');
-    };
-    line(header);
-    for row in &rows {
-        line(row.each_ref().map(|cell| cell.as_ref()));
-    }
-    text
+pub fn table<const N: usize>(header: [&'static str; N], rows: &[[String; N]]) -> String {
+    let columns = header.map(|header| Column {
+        header,
+        drop_rank: None,
+        shrinks: false,
+    });
+    let rows: Vec<Vec<String>> = rows.iter().map(|row| row.to_vec()).collect();
+    fitted_table(&columns, &rows, None)
 }
 
 /// The columns stdout's lines may take: `COLUMNS` when set to a number (a deliberate choice,
