@@ -431,35 +431,31 @@ impl Opened {
     }
 
     /// The whole body.
-    pub async fn read_all(mut self) -> Result<Answer, TransportError> {
-        let too_large = self
+    pub async fn read_all(self) -> Result<Answer, TransportError> {
+        self.read_after(Vec::new()).await
+    }
+
+    /// The body, of which `head` was already read with [`Opened::chunk`]. An answer whose
+    /// Content-Length is over the limit is refused before any more is read.
+    pub async fn read_after(mut self, head: Vec<u8>) -> Result<Answer, TransportError> {
+        if self
             .response
             .content_length()
-            .is_some_and(|len| len > self.limit as u64);
-        let mut body = Vec::new();
-        let mut failure = too_large.then_some(TransportError::TooLarge { limit: self.limit });
-        if failure.is_none() {
-            loop {
-                match self.chunk().await {
-                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                    Ok(None) => break,
-                    Err(err) => {
-                        failure = Some(err);
-                        break;
-                    }
-                }
-            }
-        } else if let Some(err) = &failure {
-            self.log(Err(err));
+            .is_some_and(|len| len > self.limit as u64)
+        {
+            let err = TransportError::TooLarge { limit: self.limit };
+            self.log(Err(&err));
+            return Err(err);
         }
-        match failure {
-            None => Ok(Answer {
-                status: self.status,
-                headers: self.headers,
-                body,
-            }),
-            Some(cause) => Err(cause),
+        let mut body = head;
+        while let Some(chunk) = self.chunk().await? {
+            body.extend_from_slice(&chunk);
         }
+        Ok(Answer {
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
     }
 
     fn log(&self, outcome: Result<usize, &TransportError>) {

@@ -369,24 +369,16 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
 /// The rest of the body after `head`, whole. When it cannot be had, the store's status is
 /// still reported: a write it answered 201 to was carried out.
 async fn read_rest(
-    mut opened: Opened,
+    opened: Opened,
     head: Vec<u8>,
     sender: &Sender<'_>,
     url: &Url,
 ) -> Result<Answer, ApiError> {
-    let mut body = head;
-    loop {
-        match opened.chunk().await {
-            Ok(Some(piece)) => body.extend_from_slice(&piece),
-            Ok(None) => break,
-            Err(cause) => return Err(sender.unprinted(url, opened.status, cause, false)),
-        }
-    }
-    Ok(Answer {
-        status: opened.status,
-        headers: opened.headers,
-        body,
-    })
+    let status = opened.status;
+    opened
+        .read_after(head)
+        .await
+        .map_err(|cause| sender.unprinted(url, status, cause, false))
 }
 
 fn query_pair((name, value): (String, Value)) -> (String, String) {
