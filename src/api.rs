@@ -334,8 +334,25 @@ pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
 /// `text` from the store with the account's secret and full consumer key taken out (the key
 /// shown as `ck_…last7`), for everything `woolink api` prints: a store may echo either.
 pub fn redact(text: &str, credentials: &Credentials) -> String {
-    text.replace(credentials.secret.expose(), "[redacted]")
-        .replace(credentials.key.expose(), &credentials.key.masked())
+    replacements(credentials)
+        .into_iter()
+        .fold(text.to_owned(), |text, (secret, shown)| {
+            text.replace(secret, &shown)
+        })
+}
+
+/// What each credential is replaced with wherever a store's answer is printed: the secret and
+/// the site password by `[redacted]`, the key by its masked form. None is empty.
+fn replacements(credentials: &Credentials) -> Vec<(&str, String)> {
+    let site_password = credentials.site.as_ref().map(|site| site.expose_password());
+    [
+        (Some(credentials.secret.expose()), "[redacted]".to_owned()),
+        (Some(credentials.key.expose()), credentials.key.masked()),
+        (site_password, "[redacted]".to_owned()),
+    ]
+    .into_iter()
+    .filter_map(|(secret, shown)| secret.filter(|s| !s.is_empty()).map(|s| (s, shown)))
+    .collect()
 }
 
 /// `KEY=VALUE`; `typed` turns numbers, `true`, `false` and `null` into JSON values.
@@ -542,19 +559,9 @@ pub struct StreamRedactor {
 
 impl StreamRedactor {
     pub fn new(credentials: &Credentials) -> Self {
-        let needles = vec![
-            (
-                credentials.secret.expose().as_bytes().to_vec(),
-                b"[redacted]".to_vec(),
-            ),
-            (
-                credentials.key.expose().as_bytes().to_vec(),
-                credentials.key.masked().into_bytes(),
-            ),
-        ];
-        let needles = needles
+        let needles = replacements(credentials)
             .into_iter()
-            .filter(|(needle, _)| !needle.is_empty())
+            .map(|(secret, shown)| (secret.as_bytes().to_vec(), shown.into_bytes()))
             .collect();
         Self {
             needles,

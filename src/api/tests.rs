@@ -478,3 +478,24 @@ fn a_streamed_body_is_redacted_wherever_it_is_split() {
         }
     }
 }
+
+#[test]
+fn the_site_password_is_redacted_like_the_secret() {
+    let credentials = Credentials {
+        site: Some(crate::keys::SiteLogin::new("stage", "staging-pw-123").unwrap()),
+        ..credentials()
+    };
+    let echoed = "{\"auth\":\"stage:staging-pw-123\"}";
+    assert_eq!(
+        redact(echoed, &credentials),
+        "{\"auth\":\"stage:[redacted]\"}"
+    );
+    let mut redactor = StreamRedactor::new(&credentials);
+    let mut out = redactor.push(&echoed.as_bytes()[..25]);
+    out.extend(redactor.push(&echoed.as_bytes()[25..]));
+    out.extend(redactor.finish());
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"auth\":\"stage:[redacted]\"}"
+    );
+}
