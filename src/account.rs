@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub enum Access {
     Read,
     ReadWrite,
+    /// Read proven; the write check never reached WooCommerce (a firewall rule or a rate limit
+    /// answered it), so whether the key may write is not known.
+    ReadProven,
 }
 
 impl fmt::Display for Access {
@@ -18,6 +21,7 @@ impl fmt::Display for Access {
         f.write_str(match self {
             Access::Read => "read",
             Access::ReadWrite => "read-write",
+            Access::ReadProven => "read proven, write not checked",
         })
     }
 }

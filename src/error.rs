@@ -60,6 +60,10 @@ pub enum Error {
     )]
     NeedsWrite { key: String, admin: String },
     #[error(
+        "the key {key} reads, but --require read-write could not be met: its write access was not checked, because {blocked}. Let write requests to /wp-json/wc/ through (the firewall or host's settings), then try again."
+    )]
+    WriteNotChecked { key: String, blocked: String },
+    #[error(
         "\"{0}\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores"
     )]
     InvalidName(String),
@@ -126,6 +130,7 @@ impl Error {
             | Error::Rename(_) => 1,
             Error::Probe(err) => err.exit_code(),
             Error::NeedsWrite { .. } => 4,
+            Error::WriteNotChecked { .. } => 3,
             Error::Select(_) => 2,
             Error::SecretMissing { .. } => 1,
             Error::Api(err) => err.exit_code(),
@@ -154,6 +159,7 @@ impl Error {
             Error::EnvFile(_) => "env_file",
             Error::Probe(err) => err.kind(),
             Error::NeedsWrite { .. } => "needs_write",
+            Error::WriteNotChecked { .. } => "write_not_checked",
             Error::InvalidName(_) => "invalid_name",
             Error::Config(_) => "config",
             Error::CredStore(_) => "credential_store",

@@ -1,11 +1,13 @@
 //! The HTTP transport: the only module that talks to reqwest.
 //!
-//! It never follows redirects (callers decide, so credentials can never ride a redirect to
-//! another origin), caps every body, bounds every request in time, and turns transport failures
+//! It follows no redirect but one that only adds or removes a trailing slash on the same
+//! origin (callers decide the rest, so credentials can never ride a redirect to another
+//! origin), paces a store that limits requests (`pace`), caps every body, bounds every request in time, and turns transport failures
 //! into [`TransportError`] values that name no URL (a URL may carry query credentials).
 
 mod dns;
 mod failure;
+pub mod pace;
 mod proxy;
 mod trust;
 
@@ -193,6 +195,7 @@ pub struct HttpClient {
     client: reqwest::Client,
     request_timeout: Duration,
     proxies: Arc<Proxies>,
+    pacer: Arc<pace::Pacer>,
 }
 
 impl HttpClient {
@@ -237,6 +240,7 @@ impl HttpClient {
             client,
             request_timeout: config.request_timeout,
             proxies,
+            pacer: Arc::default(),
         })
     }
 
@@ -273,6 +277,31 @@ impl HttpClient {
         body: Option<Vec<u8>>,
         limit: usize,
     ) -> Result<Opened, TransportError> {
+        let opened = self.open_once(&request, body.clone(), limit).await?;
+        // Some stores want every URL with (or without) a trailing slash and say so with a
+        // redirect, POST included. The same request to the same origin, method and body
+        // kept, is what the store asked for; anything else is the caller's to decide.
+        match slash_only_redirect(&request.url, &opened) {
+            Some(url) => {
+                if let Some(line) = &opened.shown {
+                    debug(&format!(
+                        "{line}: the store adds or removes a trailing slash; asking again there"
+                    ));
+                }
+                self.open_once(&Request { url, ..request }, body, limit)
+                    .await
+            }
+            None => Ok(opened),
+        }
+    }
+
+    async fn open_once(
+        &self,
+        request: &Request<'_>,
+        body: Option<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Opened, TransportError> {
+        self.pacer.wait_turn(&request.url).await;
         let started = Instant::now();
         // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
         // body that drips forever between chunks.
@@ -298,7 +327,9 @@ impl HttpClient {
         });
         // A plain http request is checked for having reached an HTTPS port, if it fails.
         let plain_url = (request.url.scheme() == "http").then(|| request.url.clone());
-        let mut builder = self.client.request(request.method, request.url);
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone());
         if let Some(body) = body {
             builder = builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -339,6 +370,14 @@ impl HttpClient {
                 return Err(err);
             }
         };
+        if matches!(response.status().as_u16(), 429 | 503) {
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok());
+            let wait = pace::wait_asked(retry_after).unwrap_or(pace::SPACING);
+            self.pacer.slow_down(&request.url, wait.min(pace::MAX_WAIT));
+        }
         Ok(Opened {
             version: response.version(),
             status: response.status().as_u16(),
@@ -351,6 +390,21 @@ impl HttpClient {
             shown,
         })
     }
+}
+
+/// Where `opened` redirects, when that is `from` with a trailing slash added or removed and
+/// nothing else changed (origin, the rest of the path, query).
+fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
+    if !matches!(opened.status, 301 | 302 | 307 | 308) {
+        return None;
+    }
+    let location = opened.headers.get(header::LOCATION)?.to_str().ok()?;
+    let to = from.join(location).ok()?;
+    let same_but_slash = to.origin() == from.origin()
+        && to.query() == from.query()
+        && to.path() != from.path()
+        && to.path().trim_end_matches('/') == from.path().trim_end_matches('/');
+    same_but_slash.then_some(to)
 }
 
 impl HttpClient {

@@ -151,11 +151,22 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
         input.credentials.secret = input::ask_secret()?;
     };
-    if args.require == Require::ReadWrite && report.access == Access::Read {
-        return Err(Error::NeedsWrite {
-            key: input.credentials.key.masked(),
-            admin: probe::keys_admin_url(&report.store),
-        });
+    if args.require == Require::ReadWrite {
+        match report.access {
+            Access::ReadWrite => {}
+            Access::Read => {
+                return Err(Error::NeedsWrite {
+                    key: input.credentials.key.masked(),
+                    admin: probe::keys_admin_url(&report.store),
+                });
+            }
+            Access::ReadProven => {
+                return Err(Error::WriteNotChecked {
+                    key: input.credentials.key.masked(),
+                    blocked: report.write_blocked.clone().unwrap_or_default(),
+                });
+            }
+        }
     }
 
     let default_name = report.store.host_for_name();

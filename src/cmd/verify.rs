@@ -33,6 +33,9 @@ enum Status {
     Ok,
     /// The key works but went from read-write to read.
     AccessLost,
+    /// The key still reads, but something in front of WooCommerce answered the write check of
+    /// a read-write account: nothing is known of writing, and nothing is recorded.
+    WriteNotChecked,
     /// The store now sends visitors to another address; the key was not sent there.
     Moved,
     /// The Plain-permalinks root the key once worked through no longer knows it.
@@ -55,7 +58,7 @@ impl Status {
         match self {
             Status::Ok => None,
             Status::AccessLost | Status::UnknownKey => Some(Failure::Credentials),
-            Status::Moved => Some(Failure::Store),
+            Status::Moved | Status::WriteNotChecked => Some(Failure::Store),
             Status::SecretMissing | Status::CredentialStore | Status::InvalidStoreUrl => {
                 Some(Failure::Local)
             }
@@ -73,6 +76,7 @@ impl Status {
         match self {
             Status::Ok => "ok",
             Status::AccessLost => "access_lost",
+            Status::WriteNotChecked => "write_not_checked",
             Status::Moved => "moved",
             Status::UnknownKey => "unknown_key",
             Status::SecretMissing => "secret_missing",
@@ -337,7 +341,16 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             return checked;
         }
         Err(err) => {
-            checked.message = Some(err.to_string());
+            // A key the store refuses is replaced by linking the account again, which asks
+            // only for the new key.
+            checked.message = Some(if err.exit_code() == 4 {
+                format!(
+                    "{err} Then {}.",
+                    linked::Relink::new_key(&checked.account.name)
+                )
+            } else {
+                err.to_string()
+            });
             checked.status = Status::Probe(err);
             return checked;
         }
@@ -346,11 +359,25 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     if report.moved() || report.store.to_string() != account.store_url {
         return moved(checked, report.store.to_string());
     }
-    if report.access != account.access {
+    if report.access == Access::ReadProven && account.access == Access::ReadWrite {
+        checked.status = Status::WriteNotChecked;
+        checked.message = Some(format!(
+            "the key {} still reads, but its write access could not be checked: {}. The account stays read-write; run verify again once the store lets the check through.",
+            masked_key(&account.key_suffix),
+            report
+                .write_blocked
+                .as_deref()
+                .unwrap_or("the store did not answer it")
+        ));
+        // Inconclusive: nothing measured is written back.
+        return checked;
+    }
+    let access = proven_access(account.access, report.access);
+    if access != account.access {
         checked
             .changes
-            .push(format!("{} → {}", account.access, report.access));
-        if report.access == Access::Read {
+            .push(format!("{} → {}", account.access, access));
+        if access == Access::Read {
             checked.status = Status::AccessLost;
             checked.message = Some(format!(
                 "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
@@ -386,36 +413,49 @@ fn moved(mut checked: Checked, to: String) -> Checked {
     checked
 }
 
-/// Writes what was proven back to the index, under its lock and re-read, by name (and only
-/// while the account is still the one that was checked, so a concurrent relink wins).
-fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
-    let now = crate::account::timestamp_now();
-    for checked in results.iter_mut() {
-        if let Some(report) = &checked.report {
-            let account = &mut checked.account;
-            account.verified_at = now.clone();
-            account.access = report.access;
-            account.auth_method = report.auth_method;
-            account.api_root = report.api_root.to_string();
-            if report.site_name.is_some() {
-                account.store_name = report.site_name.clone();
-            }
-        }
+/// What the index should say the key may do after a check proved `proven`: a check whose
+/// write half never reached WooCommerce leaves what was recorded.
+fn proven_access(recorded: Access, proven: Access) -> Access {
+    match proven {
+        Access::ReadProven if recorded != Access::ReadProven => recorded,
+        proven => proven,
     }
+}
+
+/// Writes what was proven back to the index, under its lock and re-read, by name (and only
+/// while the account is still the one that was checked, so a concurrent relink wins). Only
+/// what the check measured is written, onto the record as it is now: a CA copy or a site
+/// login a relink gave meanwhile stays.
+fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
     if results.iter().all(|checked| checked.report.is_none()) {
         return Ok(());
     }
+    let now = crate::account::timestamp_now();
+    let measured = |account: &mut Account, report: &ProbeReport| {
+        account.verified_at = now.clone();
+        account.access = proven_access(account.access, report.access);
+        account.auth_method = report.auth_method;
+        account.api_root = report.api_root.to_string();
+        if report.site_name.is_some() {
+            account.store_name = report.site_name.clone();
+        }
+    };
+    for checked in results.iter_mut() {
+        if let Some(report) = &checked.report {
+            measured(&mut checked.account, report);
+        }
+    }
     Index::update(dir, |accounts| {
-        for checked in results.iter().filter(|c| c.report.is_some()) {
-            let new = &checked.account;
-            if let Some(old) = accounts.iter_mut().find(|a| {
-                a.name == new.name && a.store_url == new.store_url && a.key_suffix == new.key_suffix
+        for checked in results.iter() {
+            let (Some(report), checked) = (&checked.report, &checked.account) else {
+                continue;
+            };
+            if let Some(current) = accounts.iter_mut().find(|a| {
+                a.name == checked.name
+                    && a.store_url == checked.store_url
+                    && a.key_suffix == checked.key_suffix
             }) {
-                *old = Account {
-                    linked_at: old.linked_at.clone(),
-                    secret_storage: old.secret_storage,
-                    ..new.clone()
-                };
+                measured(current, report);
             }
         }
         Ok::<_, IndexError>(())

@@ -107,6 +107,23 @@ pub enum ProbeError {
     )]
     CachedAnswer { store: String, header: String },
     #[error(
+        "{store} is limiting requests (HTTP 429) and kept turning woolink's checks away, so the key was not checked. {}; if this goes on, ask the host to allow more requests to /wp-json/ from this address.",
+        .when.as_ref().map_or_else(|| "Try again in a minute".to_owned(), |when| format!("The store asks to be asked again {when}"))
+    )]
+    RateLimited { store: String, when: Option<String> },
+    #[error(
+        "{store} refused the key check before WooCommerce saw the key: HTTP 403 \"{code}\" is not WooCommerce's answer, whether the key is sent as HTTP Basic or in the query string. A security, login or JWT plugin is refusing REST requests; allow /wp-json/wc/ requests with WooCommerce keys in its settings, then try again."
+    )]
+    RefusedBeforeWooCommerce { store: String, code: String },
+    #[error(
+        "{store} refused the key {key}: its consumer secret is wrong, or the key has no Read permission (WooCommerce gives both the same answer, and a firewall rule kept woolink's write checks from telling them apart). Check the secret, and the key's Permissions at {admin}."
+    )]
+    ReadRefused {
+        store: String,
+        key: String,
+        admin: String,
+    },
+    #[error(
         "{store} is temporarily unavailable (HTTP 503, for example WordPress's maintenance mode during an update); try again {when}."
     )]
     Unavailable { store: String, when: String },
@@ -188,6 +205,9 @@ impl ProbeError {
             ProbeError::SitePassword { .. } => "site_password_required",
             ProbeError::SitePasswordRejected { .. } => "site_password_rejected",
             ProbeError::Unavailable { .. } => "store_unavailable",
+            ProbeError::RateLimited { .. } => "rate_limited",
+            ProbeError::RefusedBeforeWooCommerce { .. } => "refused_before_woocommerce",
+            ProbeError::ReadRefused { .. } => "read_refused",
             ProbeError::StoreError { .. } => "store_error",
             ProbeError::CachedAnswer { .. } => "cached_answer",
             ProbeError::UnknownKey { .. } => "unknown_key",
@@ -206,6 +226,7 @@ impl ProbeError {
             ProbeError::PlainHttpRefused { .. } => 2,
             ProbeError::UnknownKey { .. }
             | ProbeError::WrongSecret { .. }
+            | ProbeError::ReadRefused { .. }
             | ProbeError::SitePasswordRejected { .. }
             | ProbeError::OAuthRejected { .. }
             | ProbeError::WriteOnly { .. }
@@ -241,6 +262,12 @@ impl ProbeError {
                     || "in a few minutes".to_owned(),
                     |value| shown(&retry_when(value)),
                 ),
+            },
+            StoreTrouble::Limited { retry_after } => ProbeError::RateLimited {
+                store,
+                when: retry_after
+                    .as_deref()
+                    .map(|value| shown(&retry_when(value))),
             },
             StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
             StoreTrouble::Cached { header } => ProbeError::CachedAnswer {

@@ -23,10 +23,10 @@ use discover::{DiscoveryError, discover};
 pub use discover::{IndexState, Site};
 pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
-use verdict::{Refusal, Verdict, judge};
+use verdict::{Foreign, Refusal, Verdict, WriteVerdict, judge};
 
 use crate::account::{Access, AuthMethod};
-use crate::http::{Answer, HttpClient, TransportError};
+use crate::http::{Answer, HttpClient, Request, TransportError, pace};
 use crate::keys::{Credentials, SiteLogin};
 use crate::safe_url::DisplaySafeUrl;
 use crate::store_url::StoreUrl;
@@ -36,6 +36,15 @@ const READ_ROUTE: &str = "wc/v3/products";
 /// The write check: a write method to a route that does not exist changes nothing on the
 /// store; the key's write permission is judged before WordPress looks for the route.
 const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
+/// The fallback write check, for stores whose firewall refuses writes to routes it does not
+/// know: an update of a product id that cannot exist on a collection every firewall lets
+/// through. WooCommerce checks the key's write permission first, then refuses the id (400
+/// `woocommerce_rest_product_invalid_id`) before anything is written.
+const FALLBACK_WRITE_ROUTE: &str = "wc/v3/products/0";
+/// A store limiting requests is asked again this often at most, and for no more than
+/// [`PATIENCE`] of waiting in all.
+const TRIES: usize = 4;
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// The read check's query: one product, its id only, and a value no other request has, so that
 /// no cache in front can answer it with a copy made for someone else (WordPress ignores
@@ -66,6 +75,8 @@ pub struct ProbeReport {
     pub api_root: ApiRoot,
     pub site_name: Option<String>,
     pub access: Access,
+    /// With [`Access::ReadProven`]: what answered the write check instead of WooCommerce.
+    pub write_blocked: Option<String>,
     pub auth_method: AuthMethod,
     /// Things the user should know although the key works.
     pub notes: Vec<String>,
@@ -257,7 +268,9 @@ pub fn auth_method(
     }
 }
 
-/// The authenticated read and the write check, sent together.
+/// The authenticated read and the write check, sent together. When the key was judged and
+/// something in front of WooCommerce answered the write check, the fallback write check
+/// follows: its answer stands when it is WooCommerce's, else the first one does.
 async fn check(
     http: &HttpClient,
     root: &ApiRoot,
@@ -266,10 +279,57 @@ async fn check(
 ) -> Result<(Answer, Answer), TransportError> {
     let read_url = root.route(READ_ROUTE, &read_query(&unique()));
     let write_url = root.route(WRITE_ROUTE, &[]);
-    let read = root::authenticated(Method::GET, read_url, credentials, auth);
-    let write = root::authenticated(Method::POST, write_url, credentials, auth);
-    let (read, write) = tokio::join!(http.send(read), http.send(write));
-    Ok((read?, write?))
+    let (read, write) = tokio::join!(
+        patiently(http, None, || root::authenticated(
+            Method::GET,
+            read_url.clone(),
+            credentials,
+            auth
+        )),
+        patiently(http, None, || root::authenticated(
+            Method::POST,
+            write_url.clone(),
+            credentials,
+            auth
+        )),
+    );
+    let (read, write) = (read?, write?);
+    if !verdict::key_was_judged(&read) || verdict::write_is_conclusive(&write) {
+        return Ok((read, write));
+    }
+    let fallback_url = root.route(FALLBACK_WRITE_ROUTE, &[]);
+    let fallback = patiently(http, Some(b"{}"), || {
+        root::authenticated(Method::POST, fallback_url.clone(), credentials, auth)
+    })
+    .await?;
+    Ok(if verdict::write_is_conclusive(&fallback) {
+        (read, fallback)
+    } else {
+        (read, write)
+    })
+}
+
+/// Sends one check, and again while the store turns it away for being one request too many
+/// (429, or a 503 from the server in front), as long as the wait it asks for is short: the
+/// HTTP client spaces the requests from then on. The last answer stands.
+async fn patiently<'a>(
+    http: &HttpClient,
+    body: Option<&[u8]>,
+    request: impl Fn() -> Request<'a>,
+) -> Result<Answer, TransportError> {
+    let mut waited = std::time::Duration::ZERO;
+    for _ in 1..TRIES {
+        let answer = http.send_json(request(), body.map(<[u8]>::to_vec)).await?;
+        let wait = verdict::busy(&answer)
+            .and_then(|_| pace::wait_asked(answer.header("retry-after")))
+            .filter(|wait| *wait <= pace::MAX_WAIT)
+            .map(|wait| wait.max(pace::SPACING));
+        match wait {
+            Some(wait) if waited + wait <= PATIENCE => waited += wait,
+            _ => return Ok(answer),
+        }
+    }
+    http.send_json(request(), body.map(<[u8]>::to_vec)).await
 }
 
 /// Turns the two answers into a report or the error that explains them.
@@ -290,19 +350,32 @@ async fn conclude(
         .collect();
     let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
-    if matches!(verdict, Verdict::Anonymous { .. }) && auth == AuthMethod::Basic {
-        // Some servers drop the Authorization header before PHP sees it; the same
-        // credentials in the query string then work. Only then are they sent that way.
+    if let Verdict::NotSeen { status, code } = &verdict
+        && auth == AuthMethod::Basic
+    {
+        // Some servers drop the Authorization header before PHP sees it, and some plugins
+        // refuse every header they do not know: the same credentials in the query string
+        // then work. Only then are they sent that way.
+        let why = if *status == 403 {
+            plugin_owns_header(code)
+        } else {
+            HEADER_STRIPPED.to_owned()
+        };
         let answers = check(http, &site.root, credentials, AuthMethod::QueryString)
             .await
             .map_err(|cause| transport_error(&site.store, cause))?;
+        let refused_on_the_way = *status == 403;
         let retried = judge(&answers.0, &answers.1, false);
-        // Any answer but "anonymous" proves the key reached WooCommerce this way, so it is the
-        // one to judge: a wrong secret or a write-only key is named as such.
-        if !matches!(retried, Verdict::Anonymous { .. }) {
-            auth = AuthMethod::QueryString;
+        // Any answer but "not seen" proves the key reached WooCommerce this way, so it is the
+        // one to judge: a wrong secret or a write-only key is named as such. Where a plugin
+        // refused the header, what the query string met says more than that refusal.
+        let seen = !matches!(retried, Verdict::NotSeen { .. });
+        if seen || refused_on_the_way {
+            if seen {
+                auth = AuthMethod::QueryString;
+            }
             if matches!(retried, Verdict::Granted { .. }) {
-                notes.push(HEADER_STRIPPED.to_owned());
+                notes.push(why);
             }
             verdict = retried;
         }
@@ -319,21 +392,25 @@ async fn conclude(
     if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
         observe(ProbeStep::WooCommerceFound);
     }
-    let (access, write_unclear) = match verdict {
-        Verdict::Granted {
-            access,
-            write_unclear,
-        } => (access, write_unclear),
-        Verdict::Anonymous { code } => {
-            return Err(unseen::key_not_seen(http, site, credentials, &code).await);
+    let write = match verdict {
+        Verdict::Granted { write } => write,
+        Verdict::NotSeen { status, code } => {
+            return Err(unseen::key_not_seen(http, site, credentials, status, &code).await);
         }
         Verdict::Refused(refused) => return Err(refusal(site, credentials, refused)),
     };
-    if let Some(status) = write_unclear {
-        notes.push(format!(
-            "Write access could not be checked: the store answered the write check with HTTP {status} (a firewall rule may block POST requests to /wp-json/). Reporting read access only."
-        ));
-    }
+    let access = write.access();
+    let write_blocked = match write {
+        WriteVerdict::Unchecked(foreign) => {
+            let blocked = blocked_write(&foreign);
+            notes.push(format!(
+                "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
+                site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
+            ));
+            Some(blocked)
+        }
+        WriteVerdict::Allowed | WriteVerdict::Refused => None,
+    };
     observe(ProbeStep::KeyAccepted { auth_method: auth });
     observe(ProbeStep::AccessDecided { access });
     // Known only when the store was looked up: a conclusive first round never asks the index,
@@ -350,6 +427,7 @@ async fn conclude(
         api_root: site.root.clone(),
         site_name: site.index.site_name().map(str::to_owned),
         access,
+        write_blocked,
         auth_method: auth,
         notes,
     })
@@ -357,6 +435,51 @@ async fn conclude(
 
 /// The note when the key only reached WooCommerce in the query string.
 const HEADER_STRIPPED: &str = "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.";
+
+/// The note when a plugin refused the key in the Authorization header and it worked in the
+/// query string.
+fn plugin_owns_header(code: &str) -> String {
+    format!(
+        "A plugin on the store refuses requests whose Authorization header it does not understand (it answered HTTP 403 \"{}\", not WooCommerce), so woolink sends the key in the query string; it then appears in the store's access logs. A JWT or security plugin's settings may let HTTP Basic through to WooCommerce.",
+        crate::output::visible_line(code)
+    )
+}
+
+/// What answered the write checks instead of WooCommerce, in words.
+fn blocked_write(foreign: &Foreign) -> String {
+    let who = match (&foreign.code, &foreign.server) {
+        (Some(code), _) => format!(
+            "with an error of its own (\"{}\"), not WooCommerce's",
+            crate::output::visible_line(code)
+        ),
+        (None, Some(server)) => format!(
+            "with a page from the server in front ({}), not WooCommerce's JSON",
+            crate::output::visible_line(server)
+        ),
+        (None, None) => "with a page, not WooCommerce's JSON".to_owned(),
+    };
+    if foreign.limiting {
+        let when = foreign
+            .retry_after
+            .as_deref()
+            .map(|value| {
+                format!(
+                    ", asking to be asked again {}",
+                    crate::output::visible_line(&retry_when(value))
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "the store is limiting requests: it answered the write check with HTTP {}{when}",
+            foreign.status
+        )
+    } else {
+        format!(
+            "the store answered the write check with HTTP {} {who} (a firewall or security rule on write requests)",
+            foreign.status
+        )
+    }
+}
 
 /// Whether WooCommerce itself answered (the store was reached, whatever it says of the key),
 /// not something in front of it.
@@ -388,6 +511,7 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
     let admin = keys_admin_url(&site.store);
     match refused {
         Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },
+        Refusal::ReadRefused => ProbeError::ReadRefused { store, key, admin },
         Refusal::OAuthRejected { message } => ProbeError::OAuthRejected {
             store,
             key,
@@ -537,7 +661,7 @@ mod tests {
             let verdict = judge(&read, &write, oauth);
             let message = match verdict {
                 Verdict::Granted { .. } => String::new(),
-                Verdict::Anonymous { code } => crate::output::visible_line(&code).into_owned(),
+                Verdict::NotSeen { code, .. } => crate::output::visible_line(&code).into_owned(),
                 Verdict::Refused(refused) => refusal(&site, &credentials(), refused).to_string(),
             };
             prop_assert!(!message.chars().any(char::is_control), "{message:?}");

@@ -14,10 +14,19 @@ pub(super) async fn key_not_seen(
     http: &HttpClient,
     site: &Site,
     credentials: &Credentials,
+    status: u16,
     code: &str,
 ) -> ProbeError {
     let store = site.store.shown();
     let key = &credentials.key;
+    // WooCommerce answers an unknown key with 401; a 403 with another code came from
+    // something that refused the request before WooCommerce judged the key.
+    if status == 403 {
+        return ProbeError::RefusedBeforeWooCommerce {
+            store,
+            code: crate::output::visible_line(code).into_owned(),
+        };
+    }
     if site.root.is_plain() {
         return ProbeError::PlainPermalinks {
             store,

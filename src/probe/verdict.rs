@@ -22,7 +22,12 @@ pub enum StoreTrouble {
     SitePassword {
         realm: Option<String>,
     },
-    /// 503 with `Retry-After`: WordPress maintenance mode, or a host's own.
+    /// 429: the host, a CDN or a plugin limits how many requests it takes.
+    Limited {
+        retry_after: Option<String>,
+    },
+    /// 503 that is not WordPress's JSON: WordPress maintenance mode, or the server in front
+    /// while PHP is overwhelmed.
     Unavailable {
         retry_after: Option<String>,
     },
@@ -49,9 +54,8 @@ pub fn store_trouble(answer: &Answer) -> Option<StoreTrouble> {
     if let Some(found) = vendor_challenge {
         return Some(StoreTrouble::Challenge(found));
     }
-    let retry_after = answer.header("retry-after").map(str::to_owned);
-    if answer.status == 503 && retry_after.is_some() {
-        return Some(StoreTrouble::Unavailable { retry_after });
+    if let Some(wait) = busy(answer) {
+        return Some(wait);
     }
     if let Some(found) = challenge(answer) {
         return Some(StoreTrouble::Challenge(found));
@@ -59,6 +63,18 @@ pub fn store_trouble(answer: &Answer) -> Option<StoreTrouble> {
     (answer.status >= 500).then_some(StoreTrouble::ServerError {
         status: answer.status,
     })
+}
+
+/// A store that turns requests away for now rather than answering them: 429 whoever sends
+/// it, or a 503 that is not WordPress's own JSON. Asked again after a wait, such an answer may
+/// well be different; it never says anything about a key.
+pub fn busy(answer: &Answer) -> Option<StoreTrouble> {
+    let retry_after = answer.header("retry-after").map(str::to_owned);
+    match answer.status {
+        429 => Some(StoreTrouble::Limited { retry_after }),
+        503 if error_code(answer).is_none() => Some(StoreTrouble::Unavailable { retry_after }),
+        _ => None,
+    }
 }
 
 /// Whether a cache served `answer` rather than the store: `Age` above 0, or a cache-status
@@ -141,23 +157,73 @@ pub fn error_message(answer: &Answer) -> Option<String> {
 const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
 const CANNOT_VIEW: &str = "woocommerce_rest_cannot_view";
 const NO_ROUTE: &str = "rest_no_route";
+/// WooCommerce's answer to an update of a product id that cannot exist, given only after the
+/// key's write permission was checked (the fallback write check).
+const INVALID_ID: &str = "woocommerce_rest_product_invalid_id";
 
-/// What an authenticated read plus a write to a route that does not exist tell together.
+/// What an authenticated read plus a write check tell together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// The key authenticated. `write_unclear` holds the status when the write check got an
-    /// answer that proves nothing (then only read is claimed).
-    Granted {
-        access: Access,
-        write_unclear: Option<u16>,
-    },
-    /// The store saw no credentials: unknown or revoked key, or credentials that never
-    /// reached WordPress (header stripped, plain permalinks on an old WooCommerce, proxy).
-    /// `code` is the error code the store gave.
-    Anonymous { code: String },
+    /// The key authenticated and may read; `write` is what WooCommerce said of writing.
+    Granted { write: WriteVerdict },
+    /// WooCommerce never judged the key: an unknown or revoked key (WooCommerce ignores it),
+    /// or credentials that something on the way hid or refused (a stripped header, plain
+    /// permalinks on an old WooCommerce, a proxy hiding https, a plugin that refuses
+    /// Authorization headers it does not know). `status` and `code` are what came back.
+    NotSeen { status: u16, code: String },
     /// Anything else: the key was seen and refused, or something other than WooCommerce
     /// answered.
     Refused(Refusal),
+}
+
+/// What the write check proved, once the read proved the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteVerdict {
+    /// WooCommerce passed the key's write permission (and then found no such route or id).
+    Allowed,
+    /// WooCommerce refused the key's write permission.
+    Refused,
+    /// Something in front of WooCommerce answered the write check: nothing is known.
+    Unchecked(Foreign),
+}
+
+impl WriteVerdict {
+    pub fn access(&self) -> Access {
+        match self {
+            WriteVerdict::Allowed => Access::ReadWrite,
+            WriteVerdict::Refused => Access::Read,
+            WriteVerdict::Unchecked(_) => Access::ReadProven,
+        }
+    }
+}
+
+/// An answer WooCommerce did not write, described for people: evidence about the path
+/// between woolink and WooCommerce, never about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    pub status: u16,
+    /// The JSON error code, when the answer was one (a plugin's own).
+    pub code: Option<String>,
+    /// The `Server` header, when it names something (`Apache`, `cloudflare`).
+    pub server: Option<String>,
+    /// 429, or a 503 that is not WordPress's: the store is limiting requests.
+    pub limiting: bool,
+    pub retry_after: Option<String>,
+}
+
+impl Foreign {
+    pub fn of(answer: &Answer) -> Foreign {
+        let retry_after = answer.header("retry-after").map(str::to_owned);
+        Foreign {
+            status: answer.status,
+            code: error_code(answer),
+            server: answer
+                .header("server")
+                .map(|server| server.chars().take(40).collect()),
+            limiting: busy(answer).is_some(),
+            retry_after,
+        }
+    }
 }
 
 /// Every verdict that neither grants access nor leaves the key unseen.
@@ -165,6 +231,9 @@ pub enum Verdict {
 pub enum Refusal {
     /// The key is known and the secret does not match it.
     WrongSecret,
+    /// The read was refused by WooCommerce's key check (a wrong secret or a key without read
+    /// permission: the same code), and no write check reached WooCommerce to tell which.
+    ReadRefused,
     /// An OAuth 1.0a request was refused (unknown key, wrong secret, clock or nonce).
     OAuthRejected { message: Option<String> },
     /// The key has write but no read permission.
@@ -181,9 +250,40 @@ pub enum Refusal {
     Unexpected { status: u16, json: bool },
 }
 
-/// Judges the read (`GET wc/v3/products`) and write (`POST` to a route that does not exist)
-/// answers. The write answer only counts once the read proved that the key was seen: for an
-/// anonymous request it is 404 whatever the key.
+/// Whether `write` is WooCommerce's own word on whether the key may write: its key check
+/// refused writing, or passed it and then found no such route (the write check) or no such
+/// product (the fallback write check). Anything else came from something in front of it.
+pub fn write_is_conclusive(write: &Answer) -> bool {
+    write_allowed(write) || write_refused(write)
+}
+
+fn write_allowed(write: &Answer) -> bool {
+    matches!(
+        (write.status, error_code(write).as_deref()),
+        (404, Some(NO_ROUTE)) | (400, Some(INVALID_ID))
+    )
+}
+
+fn write_refused(write: &Answer) -> bool {
+    write.status == 401 && error_code(write).as_deref() == Some(AUTH_ERROR)
+}
+
+/// Whether the read answer proved that WooCommerce judged the key (accepted it, or refused
+/// it by its key check), so that a write answer can say more.
+pub fn key_was_judged(read: &Answer) -> bool {
+    is_product_list(read) || (read.status == 401 && error_code(read).as_deref() == Some(AUTH_ERROR))
+}
+
+fn is_product_list(read: &Answer) -> bool {
+    read.status == 200 && read.json().is_some_and(|body| body.is_array())
+}
+
+/// Judges the read (`GET wc/v3/products`) and a write check (`POST` to a route that does not
+/// exist, or to a product id that cannot exist). Only WooCommerce's own JSON error codes
+/// decide anything about the key: the write answer counts only once the read proved that
+/// WooCommerce saw the key (for an anonymous request it is 404 whatever the key), and an
+/// answer from something in front (a page, a 406/429/503, another JSON shape) is evidence about
+/// the path.
 pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
     if let Some(trouble) = store_trouble(read) {
         return Verdict::Refused(Refusal::Trouble(trouble));
@@ -198,22 +298,40 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
             location: read.header("location").map(ToOwned::to_owned),
         });
     }
+    if is_product_list(read) {
+        return Verdict::Granted {
+            write: if write_allowed(write) {
+                WriteVerdict::Allowed
+            } else if write_refused(write) {
+                WriteVerdict::Refused
+            } else {
+                WriteVerdict::Unchecked(Foreign::of(write))
+            },
+        };
+    }
     let read_code = error_code(read);
     match (read.status, read_code.as_deref()) {
-        (200, _) if read.json().is_some_and(|body| body.is_array()) => granted(write),
-        // A write that reached the route check proves the key authenticated (over OAuth too:
-        // a refused signature is refused for every route), so the read was refused for lack
+        // A write that passed the key check proves the key authenticated (over OAuth too: a
+        // refused signature is refused for every route), so the read was refused for lack
         // of read permission.
-        (401, Some(AUTH_ERROR)) if is_no_route(write) => Verdict::Refused(Refusal::WriteOnly),
+        (401, Some(AUTH_ERROR)) if write_allowed(write) => Verdict::Refused(Refusal::WriteOnly),
         (401, Some(AUTH_ERROR)) if oauth => Verdict::Refused(Refusal::OAuthRejected {
             message: error_message(read),
         }),
-        (401, Some(AUTH_ERROR)) => Verdict::Refused(Refusal::WrongSecret),
-        (401, Some(code)) => Verdict::Anonymous {
-            code: code.to_owned(),
-        },
+        (401, Some(AUTH_ERROR)) if write_refused(write) => Verdict::Refused(Refusal::WrongSecret),
+        (401, Some(AUTH_ERROR)) => Verdict::Refused(Refusal::ReadRefused),
         (403, Some(CANNOT_VIEW)) => Verdict::Refused(Refusal::NoCapability),
         (404, Some(NO_ROUTE)) => Verdict::Refused(Refusal::NoWooCommerce),
+        // WooCommerce ignores a key it does not know (401 as if none was sent); any refusal
+        // that is not WooCommerce's own came before WooCommerce looked at the key.
+        (401, Some(code)) => Verdict::NotSeen {
+            status: 401,
+            code: code.to_owned(),
+        },
+        (403, Some(code)) if !code.starts_with("woocommerce_") => Verdict::NotSeen {
+            status: 403,
+            code: code.to_owned(),
+        },
         // Labelled JSON but not parseable counts as not JSON: that is what the user must hear.
         (status, _) => Verdict::Refused(Refusal::Unexpected {
             status,
@@ -233,22 +351,6 @@ impl Verdict {
                 Refusal::NoWooCommerce | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
             )
         )
-    }
-}
-
-fn is_no_route(answer: &Answer) -> bool {
-    answer.status == 404 && error_code(answer).as_deref() == Some(NO_ROUTE)
-}
-
-fn granted(write: &Answer) -> Verdict {
-    let (access, write_unclear) = match (write.status, error_code(write).as_deref()) {
-        (404, Some(NO_ROUTE)) => (Access::ReadWrite, None),
-        (401, Some(AUTH_ERROR)) => (Access::Read, None),
-        (status, _) => (Access::Read, Some(status)),
-    };
-    Verdict::Granted {
-        access,
-        write_unclear,
     }
 }
 
@@ -304,8 +406,10 @@ mod tests {
         let cannot_view_401 = error(401, CANNOT_VIEW);
         let cannot_view_403 = error(403, CANNOT_VIEW);
         let granted = |access| Verdict::Granted {
-            access,
-            write_unclear: None,
+            write: match access {
+                Access::ReadWrite => WriteVerdict::Allowed,
+                _ => WriteVerdict::Refused,
+            },
         };
         let cases: Vec<(&str, Answer, Answer, bool, Verdict)> = vec![
             (
@@ -341,7 +445,8 @@ mod tests {
                 cannot_view_401.clone(),
                 no_route.clone(),
                 false,
-                Verdict::Anonymous {
+                Verdict::NotSeen {
+                    status: 401,
                     code: CANNOT_VIEW.into(),
                 },
             ),
@@ -357,7 +462,8 @@ mod tests {
                 error(401, "rest_not_logged_in"),
                 no_route.clone(),
                 false,
-                Verdict::Anonymous {
+                Verdict::NotSeen {
+                    status: 401,
                     code: "rest_not_logged_in".into(),
                 },
             ),
@@ -486,13 +592,97 @@ mod tests {
                 })),
             ),
             (
-                "write blocked by a firewall rule",
+                "write blocked by a firewall rule: nothing known of writing",
                 ok.clone(),
-                html(405, None),
+                with_header(html(406, None), "server", "Apache"),
                 false,
                 Verdict::Granted {
-                    access: Access::Read,
-                    write_unclear: Some(405),
+                    write: WriteVerdict::Unchecked(Foreign {
+                        status: 406,
+                        code: None,
+                        server: Some("Apache".into()),
+                        limiting: false,
+                        retry_after: None,
+                    }),
+                },
+            ),
+            (
+                "write check rate-limited",
+                ok.clone(),
+                html(429, None),
+                false,
+                Verdict::Granted {
+                    write: WriteVerdict::Unchecked(Foreign {
+                        status: 429,
+                        code: None,
+                        server: None,
+                        limiting: true,
+                        retry_after: None,
+                    }),
+                },
+            ),
+            (
+                "a plugin's own 401 to the write check is not WooCommerce's refusal",
+                ok.clone(),
+                error(401, "jwt_auth_no_auth_header"),
+                false,
+                Verdict::Granted {
+                    write: WriteVerdict::Unchecked(Foreign {
+                        status: 401,
+                        code: Some("jwt_auth_no_auth_header".into()),
+                        server: None,
+                        limiting: false,
+                        retry_after: None,
+                    }),
+                },
+            ),
+            (
+                "fallback write check: an invalid product id for a read/write key",
+                ok.clone(),
+                error(400, INVALID_ID),
+                false,
+                granted(Access::ReadWrite),
+            ),
+            (
+                "fallback write check shows a write-only key",
+                auth.clone(),
+                error(400, INVALID_ID),
+                false,
+                Verdict::Refused(Refusal::WriteOnly),
+            ),
+            (
+                "a refused read with the write check blocked: wrong secret or no read permission",
+                auth.clone(),
+                html(406, None),
+                false,
+                Verdict::Refused(Refusal::ReadRefused),
+            ),
+            (
+                "rate limited read: the path, not the key",
+                html(429, None),
+                no_route.clone(),
+                false,
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Limited {
+                    retry_after: None,
+                })),
+            ),
+            (
+                "a 503 page from the server in front",
+                html(503, None),
+                no_route.clone(),
+                false,
+                Verdict::Refused(Refusal::Trouble(StoreTrouble::Unavailable {
+                    retry_after: None,
+                })),
+            ),
+            (
+                "a plugin refusing the Authorization header: the key was not seen",
+                error(403, "jwt_auth_bad_auth_header"),
+                error(403, "jwt_auth_bad_auth_header"),
+                false,
+                Verdict::NotSeen {
+                    status: 403,
+                    code: "jwt_auth_bad_auth_header".into(),
                 },
             ),
         ];
