@@ -200,8 +200,8 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(config: &HttpConfig) -> Result<Self, HttpSetupError> {
-        // reqwest is built without a default crypto provider (ring instead of aws-lc, see the
-        // README); installing it twice is harmless.
+        // reqwest is built without a default crypto provider (`rustls-no-provider`: rustls uses
+        // ring, as Cargo.toml chooses, rather than aws-lc); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let extra = match &config.extra_ca {
             Some(path) => read_ca(path)?,
