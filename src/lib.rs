@@ -59,7 +59,10 @@ pub mod testing {
     pub use crate::http::Answer;
     pub use crate::index::{INDEX_FILE, INDEX_VERSION, Index, IndexError};
     pub use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
-    pub use crate::probe::verdict::{challenge, error_code, error_message, judge, store_trouble};
+    pub use crate::probe::verdict::{
+        Foreign, Refusal, StoreTrouble, Verdict, WriteVerdict, challenge, error_code,
+        error_message, judge, key_was_judged, store_trouble, write_is_conclusive,
+    };
     pub use crate::safe_url::redacted;
     pub use crate::store_json::parse;
     pub use crate::store_url::StoreUrl;
