@@ -452,6 +452,7 @@ fn sample_account(i: usize) -> Account {
             SecretStorage::Keychain
         },
         store_name: i.is_multiple_of(2).then(|| format!("Shop number {i}")),
+        wordpress_url: None,
         ca_cert: None,
         linked_at: "2025-01-01T00:00:00Z".to_owned(),
         verified_at: "2025-06-01T12:00:00Z".to_owned(),

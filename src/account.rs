@@ -105,6 +105,10 @@ pub struct Account {
     /// The site name the store reported, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
+    /// Where WordPress itself (and `wp-admin`) is, when it is installed in its own directory
+    /// rather than at the store's home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wordpress_url: Option<String>,
     /// The copy of the CA certificate given with `--ca-cert` when the store was linked, as
     /// `ca/<sha256>.pem` under the config folder (see `ca_copy`); commands trust it for this
     /// account without the flag. Absent for stores with a public certificate.
@@ -120,6 +124,11 @@ impl Account {
     /// The keychain service under which this account's secret is kept.
     pub fn keychain_service(&self) -> String {
         keychain_service(&self.store_url)
+    }
+
+    /// Where the store's admin pages are.
+    pub fn admin(&self) -> &str {
+        self.wordpress_url.as_deref().unwrap_or(&self.store_url)
     }
 }
 

@@ -205,6 +205,7 @@ pub(crate) mod tests {
             auth_method: AuthMethod::Basic,
             secret_storage: SecretStorage::Keychain,
             store_name: None,
+            wordpress_url: None,
             ca_cert: None,
             linked_at: "2025-01-01T00:00:00Z".to_owned(),
             verified_at: "2025-01-01T00:00:00Z".to_owned(),

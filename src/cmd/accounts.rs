@@ -264,7 +264,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     let store = credstore::open(account.secret_storage, &dir)?;
     let removed = vault::remove(&dir, store.as_ref(), name)?;
     let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
-    let revoke_at = keys_admin_url(&removed.account.store_url);
+    let revoke_at = keys_admin_url(removed.account.admin());
     let key = masked_key(&removed.account.key_suffix);
     if output_args.json {
         #[derive(Serialize)]

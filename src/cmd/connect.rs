@@ -157,7 +157,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
             Access::Read => {
                 return Err(Error::NeedsWrite {
                     key: input.credentials.key.masked(),
-                    admin: probe::keys_admin_url(&report.store),
+                    admin: probe::keys_admin_url(report.admin()),
                 });
             }
             Access::ReadProven => {
@@ -169,6 +169,14 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
     }
 
+    // A link kept for later learns the store's title (and where WordPress is), which a
+    // scripted probe never needs for its verdict; a check alone (--no-save) asks nothing more.
+    let mut report = report;
+    if target.is_some() && report.site_name.is_none() {
+        report
+            .learn_site(&http, input.credentials.site.as_ref())
+            .await;
+    }
     let default_name = report.store.host_for_name();
     let kept = match target {
         Some(target) => Some(target.save(args.name.clone(), &default_name, &input, &report)?),
@@ -415,6 +423,7 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site_name.clone(),
+            wordpress_url: report.wordpress_url.as_ref().map(ToString::to_string),
             // Set as the account is saved, when a copy is made.
             ca_cert: None,
             linked_at: now.clone(),

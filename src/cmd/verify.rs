@@ -310,7 +310,10 @@ async fn prove(
         allow_http: account.auth_method == AuthMethod::OAuth1,
         time_limit: timeout,
     };
-    probe::probe(http, &store, credentials, options, start.as_ref()).await
+    let mut report = probe::probe(http, &store, credentials, options, start.as_ref()).await?;
+    // The title may have changed since the link, and a scripted link never learnt it.
+    report.learn_site(http, credentials.site.as_ref()).await;
+    Ok(report)
 }
 
 /// Compares what the probe found with what the account says.
@@ -335,7 +338,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.status = Status::UnknownKey;
             checked.message = Some(format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
-                probe::keys_admin_url(&checked.account.store_url),
+                probe::keys_admin_url(checked.account.admin()),
                 linked::Relink::new_key(&checked.account.name)
             ));
             return checked;
@@ -382,9 +385,21 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.message = Some(format!(
                 "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
                 masked_key(&account.key_suffix),
-                probe::keys_admin_url(&account.store_url)
+                probe::keys_admin_url(account.admin())
             ));
         }
+    }
+    if let Some(title) = &report.site_name
+        && account.store_name.as_ref() != Some(title)
+    {
+        checked.changes.push(match &account.store_name {
+            Some(old) => format!(
+                "title: \"{}\" → \"{}\"",
+                output::visible_line(old),
+                output::visible_line(title)
+            ),
+            None => format!("title: \"{}\"", output::visible_line(title)),
+        });
     }
     if report.auth_method != account.auth_method {
         checked.changes.push(format!(
@@ -438,6 +453,7 @@ fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
         account.api_root = report.api_root.to_string();
         if report.site_name.is_some() {
             account.store_name = report.site_name.clone();
+            account.wordpress_url = report.wordpress_url.as_ref().map(ToString::to_string);
         }
     };
     for checked in results.iter_mut() {

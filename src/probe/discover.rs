@@ -20,7 +20,7 @@ use crate::store_url::StoreUrl;
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
 /// The index is 1.5 MB on a plain store; these fields are under 1 KB.
-const INDEX_FIELDS: &str = "name,home,namespaces";
+const INDEX_FIELDS: &str = "name,url,home,namespaces";
 
 /// A store found: where its API is and what is known of it.
 #[derive(Debug, Clone)]
@@ -69,6 +69,9 @@ pub enum IndexState {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SiteIndex {
     pub name: Option<String>,
+    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
+    /// under it when WordPress is installed in its own directory.
+    pub url: Option<String>,
     pub home: Option<String>,
     pub namespaces: Vec<String>,
 }
@@ -85,6 +88,40 @@ impl IndexState {
             IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
             _ => None,
         }
+    }
+}
+
+impl Site {
+    /// Where WordPress itself (and so `wp-admin`) is, when the index says it is somewhere
+    /// else than the store's home on the same origin: WordPress in its own directory. An
+    /// index naming another origin is not followed, not even for a link.
+    pub fn wordpress_url(&self) -> Option<StoreUrl> {
+        let IndexState::Found(SiteIndex { url: Some(url), .. }) = &self.index else {
+            return None;
+        };
+        let url = Url::parse(url).ok()?;
+        let wordpress = StoreUrl::from_url(&url).ok()?;
+        let same_origin = url.origin() == self.store.as_url().origin();
+        (same_origin && wordpress != self.store).then_some(wordpress)
+    }
+
+    /// Where the store's admin pages are: WordPress's own address, else the store's home.
+    pub fn admin(&self) -> StoreUrl {
+        self.wordpress_url().unwrap_or_else(|| self.store.clone())
+    }
+
+    /// This site with its index read, if it was not yet: its title and where WordPress is.
+    pub async fn with_index(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        if self.index != IndexState::NotAsked {
+            return self;
+        }
+        let ask = Asker {
+            http,
+            start: self.store.as_url(),
+            site_login,
+        };
+        let index = fetch_index(&ask, &self.root).await;
+        Site { index, ..self }
     }
 }
 
@@ -220,6 +257,7 @@ fn index_state(answer: &Answer) -> IndexState {
             let text = |field: &str| json.get(field).and_then(|v| v.as_str()).map(str::to_owned);
             IndexState::Found(SiteIndex {
                 name: text("name"),
+                url: text("url"),
                 home: text("home"),
                 namespaces: namespaces
                     .iter()

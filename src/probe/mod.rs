@@ -74,6 +74,8 @@ pub struct ProbeReport {
     pub typed: StoreUrl,
     pub api_root: ApiRoot,
     pub site_name: Option<String>,
+    /// Where WordPress itself (`wp-admin`) is, when not at the store's home.
+    pub wordpress_url: Option<StoreUrl>,
     pub access: Access,
     /// With [`Access::ReadProven`]: what answered the write check instead of WooCommerce.
     pub write_blocked: Option<String>,
@@ -86,7 +88,32 @@ impl ProbeReport {
     pub fn moved(&self) -> bool {
         self.store != self.typed
     }
+
+    /// Where the store's admin pages are.
+    pub fn admin(&self) -> &StoreUrl {
+        self.wordpress_url.as_ref().unwrap_or(&self.store)
+    }
+
+    /// Reads the store's index, when the probe did not need it, for its title and where
+    /// WordPress is. One small request after the verdict, for what is kept with an account;
+    /// a store that does not answer it in a few seconds keeps what was known.
+    pub async fn learn_site(&mut self, http: &HttpClient, site_login: Option<&SiteLogin>) {
+        let site = Site::known(self.store.clone(), self.api_root.clone());
+        let Ok(site) = tokio::time::timeout(LEARNING_TIME, site.with_index(http, site_login)).await
+        else {
+            return;
+        };
+        if let Some(name) = site.index.site_name() {
+            self.site_name = Some(name.to_owned());
+        }
+        if let IndexState::Found(_) = site.index {
+            self.wordpress_url = site.wordpress_url();
+        }
+    }
 }
+
+/// How long [`ProbeReport::learn_site`] waits for the index.
+const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The WooCommerce REST API keys page of a store.
 pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
@@ -201,6 +228,19 @@ async fn probe_unbounded(
         if !verdict.needs_discovery() {
             return conclude(http, typed, &start, credentials, auth, answers, observe).await;
         }
+        // The first answer often names where the API is (WordPress's Link header on its own
+        // 404 page, a redirect to the canonical address): round two goes straight there.
+        if let Some(named) = named_site(typed, &start, &answers.0)
+            && let Ok(auth) = auth_method(&named.store, options, credentials)
+        {
+            let answers = check(http, &named.root, credentials, auth)
+                .await
+                .map_err(|cause| transport_error(&named.store, cause))?;
+            let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
+            if !verdict.needs_discovery() {
+                return conclude(http, typed, &named, credentials, auth, answers, observe).await;
+            }
+        }
         first = Some((auth, answers));
     }
 
@@ -230,6 +270,31 @@ async fn probe_unbounded(
             .map_err(|cause| transport_error(&site.store, cause))?,
     };
     conclude(http, typed, &site, credentials, auth, answers, observe).await
+}
+
+/// Where the answer to the read check says the API is, when that is somewhere else on the
+/// site the user named: the REST root in WordPress's `Link` header, or the root a redirect
+/// of the read check moves to.
+fn named_site(typed: &StoreUrl, start: &Site, read: &Answer) -> Option<Site> {
+    let links = read
+        .headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let root = match root::api_root_from_links(links, start.root.url()) {
+        Some(root) => root,
+        None => {
+            let location = read.header("location").filter(|_| read.is_redirect())?;
+            let mut moved = start.root.url().join(location).ok()?;
+            let path = moved.path().trim_end_matches('/');
+            let root_path = path.strip_suffix(READ_ROUTE)?.to_owned();
+            moved.set_path(&root_path);
+            moved.set_query(None);
+            ApiRoot::new(moved)?
+        }
+    };
+    let store = StoreUrl::from_url(&root.store_base()).ok()?;
+    (root != start.root && same_site(typed, &store)).then(|| Site::known(store, root))
 }
 
 /// Whether the canonical store is the one the user named: the same host (give or take
@@ -394,10 +459,21 @@ async fn conclude(
     }
     let write = match verdict {
         Verdict::Granted { write } => write,
+        // What to do next is done in the store's admin: where it is, the index says.
         Verdict::NotSeen { status, code } => {
-            return Err(unseen::key_not_seen(http, site, credentials, status, &code).await);
+            let site = site
+                .clone()
+                .with_index(http, credentials.site.as_ref())
+                .await;
+            return Err(unseen::key_not_seen(http, &site, credentials, status, &code).await);
         }
-        Verdict::Refused(refused) => return Err(refusal(site, credentials, refused)),
+        Verdict::Refused(refused) => {
+            let site = site
+                .clone()
+                .with_index(http, credentials.site.as_ref())
+                .await;
+            return Err(refusal(&site, credentials, refused));
+        }
     };
     let access = write.access();
     let write_blocked = match write {
@@ -426,6 +502,7 @@ async fn conclude(
         typed: typed.clone(),
         api_root: site.root.clone(),
         site_name: site.index.site_name().map(str::to_owned),
+        wordpress_url: site.wordpress_url(),
         access,
         write_blocked,
         auth_method: auth,
@@ -508,7 +585,7 @@ fn answered_key_check_oddly(verdict: &Verdict) -> bool {
 fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeError {
     let store = site.store.shown();
     let key = credentials.key.masked();
-    let admin = keys_admin_url(&site.store);
+    let admin = keys_admin_url(site.admin());
     match refused {
         Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },
         Refusal::ReadRefused => ProbeError::ReadRefused { store, key, admin },

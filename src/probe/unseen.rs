@@ -32,7 +32,7 @@ pub(super) async fn key_not_seen(
             store,
             key: key.masked(),
             suffix: key.suffix().to_owned(),
-            admin: keys_admin_url(&site.store),
+            admin: keys_admin_url(site.admin()),
         };
     }
     if site.root.url().scheme() == "https" {
@@ -56,7 +56,7 @@ pub(super) async fn key_not_seen(
         store,
         key: key.masked(),
         suffix: key.suffix().to_owned(),
-        admin: keys_admin_url(&site.store),
+        admin: keys_admin_url(site.admin()),
         plugin,
     }
 }

@@ -471,7 +471,7 @@ fn shell_completion_offers_the_linked_account_names() {
         let expected: Vec<String> = ["shop", "staging"]
             .iter()
             .filter(|name| name.starts_with(line[line.len() - 1]))
-            .map(|name| format!("{name}\t{}", store.url()))
+            .map(|name| format!("{name}\tTest Store ({})", store.url()))
             .collect();
         assert_eq!(offered, expected, "{line:?}");
     }
@@ -489,7 +489,12 @@ fn woolink_on_same(first: &Woolink, keychain: &PrivateKeychain) -> Woolink {
 /// (another REST prefix makes connect read the index, and with it the title).
 fn two_linked(long_title: &str) -> (Woolink, TestStore, TestStore, TestKey) {
     let home = Woolink::new();
-    let (shop, key) = crate::linking::store_with_key(Tls::Valid, Permission::ReadWrite);
+    // A store without a title: the list shows its address instead.
+    let key = TestKey::new(Permission::ReadWrite);
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = vec![key.clone()];
+    config.site_name = String::new();
+    let shop = TestStore::start(config);
     crate::linking::link(&home, &shop, &key, "shop");
     let mut config = StoreConfig::new(Tls::Valid);
     config.keys = vec![key.clone()];

@@ -21,27 +21,33 @@ fn assert_no_raw_control(text: &str) {
 #[test]
 fn a_site_title_with_escape_sequences_is_shown_not_obeyed() {
     let key = TestKey::new(Permission::ReadWrite);
-    // Another REST prefix makes connect read the index, and with it the title.
     let store = store_with(Tls::Valid, &key, |config| {
-        config.rest_prefix = "api".into();
         config.site_name = HOSTILE.into();
     });
-    let human = connect_key(&store, &key, &[]);
-    human.assert_code(0);
+    // A link that is kept reads the index, and with it the title.
+    let home = crate::harness::Woolink::new();
+    let mut linking = crate::linking::follow(&home, &store);
+    linking
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--store", "file", "--name", "shop"]);
+    let human = linking.run();
+    human.assert_code(0).assert_no_secret(&key.secret);
     assert_no_raw_control(&human.stdout);
     assert_no_raw_control(&human.stderr);
     human
         .assert_stdout_contains("Store:     Shop\\x1b[2J\\x1b]0;pwned\\x07")
         .assert_stdout_contains("\\x9b31m\\x0aFake line");
     // JSON keeps the title exactly, as JSON escapes it.
-    let json = connect_key(&store, &key, &["--json"]);
+    let json = again(&home, &store, &["accounts", "list", "--json"]);
     json.assert_code(0);
-    assert_eq!(json.json()["store_name"], HOSTILE);
+    assert_eq!(json.json()[0]["store_name"], HOSTILE);
 }
 
 #[test]
 fn index_fields_with_escape_sequences_and_huge_lengths_neither_drive_the_terminal_nor_panic() {
-    let (store, key) = store_with_key(Tls::Valid, Permission::Read);
+    // The store's own title is the hostile one too, as verify reads it again.
+    let key = TestKey::new(Permission::Read);
+    let store = store_with(Tls::Valid, &key, |config| config.site_name = HOSTILE.into());
     let home = crate::harness::Woolink::new();
     link(&home, &store, &key, "shop");
     let huge = "x".repeat(70_000);

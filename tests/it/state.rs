@@ -32,6 +32,7 @@ fn account(name: &str) -> Account {
         auth_method: AuthMethod::Basic,
         secret_storage: SecretStorage::Keychain,
         store_name: Some("x".repeat(200)),
+        wordpress_url: None,
         ca_cert: None,
         linked_at: "2025-01-01T00:00:00Z".to_owned(),
         verified_at: "2025-01-01T00:00:00Z".to_owned(),
