@@ -18,6 +18,7 @@ mod native_keychain;
 mod private_ca;
 mod proxy;
 mod proxy_server;
+mod replay;
 mod run;
 mod schemas;
 mod scripted;
