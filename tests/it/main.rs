@@ -28,3 +28,4 @@ mod store_selftest;
 mod terminal;
 mod verify;
 mod wild;
+mod wild_paths;
