@@ -82,11 +82,18 @@ fn a_firewall_on_every_write_proves_the_read_and_says_the_write_was_not_checked(
         let json = outcome.json();
         // woolink cannot know whether the key may write: never "read", never "read-write".
         assert_eq!(json["access"], "read-proven", "{permission:?}: {json}");
-        let stderr = stderr_lower(&outcome);
+        // Said on stderr, with the status the write check got, with or without --json.
+        let human = connect_key(&store, &key, &[]);
+        human.assert_code(0);
+        let stderr = format!("{}\n{}", outcome.stderr, human.stderr);
         assert!(
-            stderr.contains("write not checked") && stderr.contains("406"),
+            stderr.to_lowercase().contains("write not checked") && stderr.contains("406"),
+            "{permission:?}: {stderr}"
+        );
+        assert!(
+            !human.stdout.contains("read-write access"),
             "{permission:?}: {}",
-            outcome.stderr
+            human.stdout
         );
         assert!(store.created().is_empty());
     }

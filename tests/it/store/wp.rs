@@ -673,8 +673,11 @@ fn index(s: &Shared, fields: Option<&HashSet<String>>) -> Answer {
         "description": "Just another WordPress site",
         "url": site_url(s),
         "home": s.wp_home,
-        "gmt_offset": "0",
-        "timezone_string": "",
+        "gmt_offset": 0,
+        "timezone_string": "UTC",
+        "page_for_posts": 0,
+        "page_on_front": 0,
+        "show_on_front": "posts",
         "namespaces": namespaces(s.config.woocommerce_active),
         "authentication": {
             "application-passwords": { "endpoints": { "authorization": authorize } }
