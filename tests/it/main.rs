@@ -29,3 +29,4 @@ mod store_selftest;
 mod terminal;
 mod verify;
 mod wild;
+mod wild_paths;

@@ -229,6 +229,44 @@ pub struct StoreConfig {
     pub created_description_bytes: usize,
     /// With TLS: what a plain http request to the port gets.
     pub plain_http_on_tls: PlainHttpOnTls,
+    /// A web application firewall (mod_security on shared hosting) in front of REST writes;
+    /// [`TestStore::set_firewall`] changes it at run time.
+    pub firewall: Option<Firewall>,
+    /// nginx's `limit_req` in front of the whole store; [`TestStore::set_rate_limit`] changes it
+    /// at run time.
+    pub rate_limit: Option<RateLimit>,
+    /// A JWT or other token plugin that owns the `Authorization` header: every REST request
+    /// carrying one (HTTP Basic included) gets 403 `jwt_auth_bad_auth_header` before
+    /// WooCommerce sees the key; keys in the query string work.
+    pub auth_header_plugin: bool,
+    /// A trailing-slash rule (SEO plugin or server rewrite): every URL whose path does not end
+    /// in `/` and whose last segment has no dot answers 301 to the same URL with a slash, query
+    /// kept, REST and POST included.
+    pub trailing_slash: bool,
+    /// WordPress in its own directory under the home, e.g. `"/wp"`: the REST index's `url`
+    /// (site URL) is home + this, `wp-admin` lives there and `/wp-admin/` on the home answers
+    /// 302 to it; REST stays at the home's `/wp-json/`.
+    pub wordpress_dir: Option<String>,
+}
+
+/// A web application firewall's rule for REST writes (POST, PUT, PATCH, DELETE): 406 with
+/// `Server: Apache` and mod_security's "Not Acceptable!" page; reads always pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Firewall {
+    /// Writes to `wc/v3/<x>` where `<x>` is not products, orders, customers or coupons (or
+    /// below them) are refused.
+    UnknownWriteRoutes,
+    /// Every REST write is refused.
+    AllWrites,
+}
+
+/// nginx `limit_req` with no burst: at most `per_second` requests (any path) in any one-second
+/// window; the rest get 429 with nginx's page and, if set, `Retry-After`. `per_second: 0`
+/// refuses everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub retry_after: Option<u32>,
 }
 
 /// What an HTTPS store's port does with a plain http request.
@@ -320,6 +358,11 @@ impl StoreConfig {
             compression: None,
             created_description_bytes: 0,
             plain_http_on_tls: PlainHttpOnTls::TlsAlert,
+            firewall: None,
+            rate_limit: None,
+            auth_header_plugin: false,
+            trailing_slash: false,
+            wordpress_dir: None,
         }
     }
 }
@@ -363,6 +406,28 @@ pub fn max_concurrent_requests(reqs: &[SeenRequest]) -> usize {
     max as usize
 }
 
+/// The requests grouped into rounds: a round is a run of requests whose `[started, finished]`
+/// intervals overlap one another (directly or through others in it), in order of start.
+pub fn rounds(reqs: &[SeenRequest]) -> Vec<Vec<SeenRequest>> {
+    let mut sorted = reqs.to_vec();
+    sorted.sort_by_key(|r| r.started);
+    let mut rounds: Vec<Vec<SeenRequest>> = Vec::new();
+    let mut end: Option<Instant> = None;
+    for r in sorted {
+        match (rounds.last_mut(), end) {
+            (Some(round), Some(e)) if r.started < e => {
+                end = Some(e.max(r.finished));
+                round.push(r);
+            }
+            _ => {
+                end = Some(r.finished);
+                rounds.push(vec![r]);
+            }
+        }
+    }
+    rounds
+}
+
 /// State shared by the connection tasks and the test.
 struct Shared {
     config: StoreConfig,
@@ -389,6 +454,12 @@ struct State {
     busy: Option<Busy>,
     /// Names of the products POST requests created, in order.
     created: Vec<String>,
+    /// The site's title (`blogname`), as the REST index and pages show it.
+    site_name: String,
+    firewall: Option<Firewall>,
+    rate_limit: Option<RateLimit>,
+    /// When the requests the rate limit let through arrived, the last second's worth.
+    passed: std::collections::VecDeque<Instant>,
 }
 
 impl Shared {
@@ -473,6 +544,10 @@ impl TestStore {
                 cache: HashMap::new(),
                 busy: None,
                 created: Vec::new(),
+                site_name: config.site_name.clone(),
+                firewall: config.firewall,
+                rate_limit: config.rate_limit,
+                passed: std::collections::VecDeque::new(),
             }),
             config: StoreConfig {
                 subdir: (!subdir.is_empty()).then_some(subdir),
@@ -551,6 +626,23 @@ impl TestStore {
     /// Names of the products created by POST requests, in order.
     pub fn created(&self) -> Vec<String> {
         self.shared.state.lock().unwrap().created.clone()
+    }
+
+    /// The firewall in front of REST writes from now on.
+    pub fn set_firewall(&self, firewall: Option<Firewall>) {
+        self.shared.state.lock().unwrap().firewall = firewall;
+    }
+
+    /// The rate limit in front of the store from now on, its window started afresh.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        let mut state = self.shared.state.lock().unwrap();
+        state.rate_limit = limit;
+        state.passed.clear();
+    }
+
+    /// The site's title (Settings > General > Site Title) from now on.
+    pub fn set_site_name(&self, name: &str) {
+        self.shared.state.lock().unwrap().site_name = name.to_owned();
     }
 
     /// This test means never to reach the store; skip the drop check.
@@ -750,11 +842,18 @@ async fn handle(
         started,
         finished: started,
     };
-    let index = {
+    let (index, limited) = {
         let mut state = shared.state.lock().unwrap();
         state.requests.push(seen);
-        state.requests.len() - 1
+        let limited = over_rate_limit(&mut state, started);
+        (state.requests.len() - 1, limited)
     };
+    if let Some(limit) = limited {
+        // nginx answers before reading the body or asking PHP anything.
+        let answer = rate_limited(limit);
+        shared.state.lock().unwrap().requests[index].finished = Instant::now();
+        return Ok(answer.map(StoreBody::full));
+    }
     let body = body
         .collect()
         .await
@@ -824,6 +923,36 @@ async fn handle(
     let answer = hostile::apply(shared.config.hostile, &req, answer).await;
     shared.state.lock().unwrap().requests[index].finished = Instant::now();
     Ok(answer)
+}
+
+/// The rate limit a request arriving `now` is over, if any; a request let through is counted.
+fn over_rate_limit(state: &mut State, now: Instant) -> Option<RateLimit> {
+    let limit = state.rate_limit?;
+    while state
+        .passed
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    {
+        state.passed.pop_front();
+    }
+    if state.passed.len() < limit.per_second as usize {
+        state.passed.push_back(now);
+        return None;
+    }
+    Some(limit)
+}
+
+/// nginx's own 429 page (`limit_req_status 429`).
+fn rate_limited(limit: RateLimit) -> Response<Bytes> {
+    let body = "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    let mut answer = Response::builder()
+        .status(429)
+        .header("server", "nginx")
+        .header("content-type", "text/html");
+    if let Some(seconds) = limit.retry_after {
+        answer = answer.header("retry-after", seconds.to_string());
+    }
+    answer.body(Bytes::from_static(body.as_bytes())).unwrap()
 }
 
 /// Keeps one core busy for `cost`: PHP's time is CPU time, not a sleep.

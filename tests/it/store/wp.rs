@@ -10,7 +10,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use super::auth::{self, Auth};
-use super::{Answer, Challenge, Down, FrontPage, Permalinks, Req, Shared, TestKey};
+use super::{Answer, Challenge, Down, Firewall, FrontPage, Permalinks, Req, Shared, TestKey};
 
 const JSON: &str = "application/json; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
@@ -104,6 +104,12 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
         let to = to.trim_end_matches('/');
         return redirect(301, format!("{to}{}", r.path_and_query()));
     }
+    if cfg.trailing_slash && wants_slash(&r.path) {
+        return nginx_slash_redirect(s, r);
+    }
+    if let Some(refused) = firewall(s, r) {
+        return refused;
+    }
     // The web server asks for its own password before WordPress runs.
     if let Some((user, password, realm)) = &cfg.site_password
         && auth::basic_login(r) != Some((user.clone(), password.clone()))
@@ -162,6 +168,23 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
         Some(rest) if rest.starts_with('/') => rest,
         _ => return html(404, "Not Found"),
     };
+    if let Some(dir) = wordpress_dir(s) {
+        // WordPress's files live in `dir`: its admin there, the home's /wp-admin/ redirected.
+        if relative == "/wp-admin" || relative.starts_with("/wp-admin/") {
+            let query = r.query.as_ref().map_or(String::new(), |q| format!("?{q}"));
+            let to = format!("{}{dir}{relative}{query}", s.wp_home);
+            let mut a = answer(302, HTML, "");
+            let headers = a.headers_mut();
+            headers.insert("location", to.parse().unwrap());
+            headers.insert("x-redirect-by", "WordPress".parse().unwrap());
+            return a;
+        }
+        if let Some(inside) = relative.strip_prefix(dir.as_str())
+            && (inside == "/wp-login.php" || inside.starts_with("/wp-admin"))
+        {
+            return html(200, "Log In");
+        }
+    }
     if relative == "/wp-login.php" || relative.starts_with("/wp-admin") {
         if cfg.behind_tls_proxy {
             // FORCE_SSL_ADMIN (siteurl is https) with is_ssl() false: a redirect to the https
@@ -177,6 +200,71 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
     }
     // The home page; with Plain permalinks nginx's try_files hands /wp-json/ to index.php too.
     page(s, r, 200)
+}
+
+/// `wordpress_dir`, normalised: `/wp` (a leading slash, none trailing), if set.
+fn wordpress_dir(s: &Shared) -> Option<String> {
+    let dir = s.config.wordpress_dir.as_deref()?.trim_matches('/');
+    (!dir.is_empty()).then(|| format!("/{dir}"))
+}
+
+/// WordPress's site URL (`siteurl`): where its files and wp-admin are.
+fn site_url(s: &Shared) -> String {
+    format!("{}{}", s.wp_home, wordpress_dir(s).unwrap_or_default())
+}
+
+/// A trailing-slash rule's test: no slash at the end, and no dot in the last segment.
+fn wants_slash(path: &str) -> bool {
+    !path.ends_with('/') && !path.rsplit('/').next().unwrap_or("").contains('.')
+}
+
+/// nginx's `rewrite ^(.*[^/])$ $1/ permanent;`: 301 to the same URL with a slash, query kept,
+/// with nginx's own page (as recorded from nginx 1.22.1).
+fn nginx_slash_redirect(s: &Shared, r: &Req) -> Answer {
+    let query = r.query.as_ref().map_or(String::new(), |q| format!("?{q}"));
+    let location = format!("{}{}/{query}", s.origin, r.path);
+    let body = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+    Response::builder()
+        .status(301)
+        .header("server", "nginx/1.22.1")
+        .header("content-type", "text/html")
+        .header("location", location)
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .unwrap()
+}
+
+/// The collections a firewall rule for unknown write routes lets through.
+const KNOWN_COLLECTIONS: [&str; 4] = ["products", "orders", "customers", "coupons"];
+
+/// mod_security's refusal of a REST write, if the firewall's rule matches this request.
+fn firewall(s: &Shared, r: &Req) -> Option<Answer> {
+    let rule = s.state.lock().unwrap().firewall?;
+    if !matches!(r.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") {
+        return None;
+    }
+    let route = rest_route(s, r)?;
+    let refused = match rule {
+        Firewall::AllWrites => true,
+        Firewall::UnknownWriteRoutes => match route.to_ascii_lowercase().strip_prefix("/wc/v3/") {
+            Some(rest) => {
+                let collection = rest.split('/').next().unwrap_or("");
+                !KNOWN_COLLECTIONS.contains(&collection)
+            }
+            None => false,
+        },
+    };
+    if !refused {
+        return None;
+    }
+    // As recorded from a store behind such a rule.
+    let body = "<head><title>Not Acceptable!</title></head><body><h1>Not Acceptable!</h1><p>An appropriate representation of the requested resource could not be found on this server. This error was generated by Mod_Security.</p></body></html>";
+    let a = Response::builder()
+        .status(406)
+        .header("content-type", "text/html; charset=iso-8859-1")
+        .header("server", "Apache")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .unwrap();
+    Some(a)
 }
 
 /// One REST request turned away, if the store is busy.
@@ -249,7 +337,7 @@ fn page(s: &Shared, r: &Req, status: u16) -> Answer {
         FrontPage::HeadRefused if r.method == "HEAD" => return html(405, "Method Not Allowed"),
         _ => true,
     };
-    let name = &s.config.site_name;
+    let name = s.state.lock().unwrap().site_name.clone();
     let tag = if hints {
         format!(
             "<link rel=\"https://api.w.org/\" href=\"{}\" />",
@@ -288,6 +376,14 @@ fn rest_answer(s: &Shared, r: &Req, route: &str) -> Answer {
         "" => "/",
         trimmed => trimmed,
     };
+    if s.config.auth_header_plugin && r.header("authorization").is_some() {
+        // A JWT plugin's determine_current_user filter, before WooCommerce's.
+        return error(
+            403,
+            "jwt_auth_bad_auth_header",
+            "Authorization header malformed.",
+        );
+    }
     let auth = if s.config.woocommerce_active && auth::is_wc_uri(s, r) {
         auth::authenticate(s, r)
     } else {
@@ -368,6 +464,7 @@ impl Route {
     fn methods(&self) -> &'static [&'static str] {
         match self {
             Route::Products(_) => &["GET", "POST"],
+            Route::Product(_) => &["GET", "POST", "PUT", "PATCH", "DELETE"],
             _ => &["GET"],
         }
     }
@@ -405,6 +502,10 @@ fn dispatch(s: &Shared, r: &Req, route: &str, method: &str, key: Option<&TestKey
             Err(e) => e.answer(),
             Ok(()) => list_products(s, r, ns, fields.as_ref()),
         },
+        Route::Product(id) if method != "GET" => match can_view(key, "edit") {
+            Err(e) => e.answer(),
+            Ok(()) => update_product(s, r, id, method),
+        },
         Route::Product(id) => match can_view(key, "view") {
             Err(e) => e.answer(),
             Ok(()) => match catalogue(s).find(|(pid, _)| *pid == id) {
@@ -425,6 +526,10 @@ fn can_view(key: Option<&TestKey>, action: &str) -> Result<(), WpError> {
         "view" => (
             "woocommerce_rest_cannot_view",
             "Sorry, you cannot view this resource.",
+        ),
+        "edit" => (
+            "woocommerce_rest_cannot_edit",
+            "Sorry, you are not allowed to edit this resource.",
         ),
         _ => (
             "woocommerce_rest_cannot_view",
@@ -547,17 +652,36 @@ fn create_product(s: &Shared, r: &Req) -> Answer {
     json(201, &Value::Object(object))
 }
 
+/// PUT/PATCH/POST (update) or DELETE of one product, after the key and capability checks:
+/// an id that does not exist is refused before anything is written, as WooCommerce does
+/// (400 for an update, 404 for a delete); an existing product is answered unchanged.
+fn update_product(s: &Shared, r: &Req, id: u64, method: &str) -> Answer {
+    let found = catalogue(s).find(|(pid, _)| *pid == id);
+    match (found, method) {
+        (None, "DELETE") => error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."),
+        (None, _) => error(400, "woocommerce_rest_product_invalid_id", "Invalid ID."),
+        (Some((id, name)), _) => json(200, &product(s, id, &name, fields(r).as_ref())),
+    }
+}
+
 fn index(s: &Shared, fields: Option<&HashSet<String>>) -> Answer {
     let wanted = |name: &str| fields.is_none_or(|f| f.contains(name));
+    let site_name = s.state.lock().unwrap().site_name.clone();
+    let authorize = format!("{}/wp-admin/authorize-application.php", site_url(s));
     let Value::Object(mut object) = json!({
-        "name": s.config.site_name,
+        "name": site_name,
         "description": "Just another WordPress site",
-        "url": s.wp_home,
+        "url": site_url(s),
         "home": s.wp_home,
-        "gmt_offset": "0",
-        "timezone_string": "",
+        "gmt_offset": 0,
+        "timezone_string": "UTC",
+        "page_for_posts": 0,
+        "page_on_front": 0,
+        "show_on_front": "posts",
         "namespaces": namespaces(s.config.woocommerce_active),
-        "authentication": {},
+        "authentication": {
+            "application-passwords": { "endpoints": { "authorization": authorize } }
+        },
         "_links": { "help": [{ "href": "https://developer.wordpress.org/rest-api/" }] },
     }) else {
         unreachable!()
