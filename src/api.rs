@@ -164,6 +164,23 @@ impl ApiError {
         }
     }
 
+    /// Whether WooCommerce refused the key itself: unknown or revoked (401
+    /// `woocommerce_rest_cannot_view`, as for no key at all), or a read refused by its key
+    /// check (a wrong secret). A refused write may only lack write permission.
+    pub fn key_refused(&self) -> bool {
+        let ApiError::Status {
+            status: 401,
+            code: Some(code),
+            method,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        code == "woocommerce_rest_cannot_view"
+            || (code == "woocommerce_rest_authentication_error" && method == "GET")
+    }
+
     /// The error with what the store said in it passed through [`redact`].
     pub fn redacted(self, credentials: &Credentials) -> Self {
         match self {

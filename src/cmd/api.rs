@@ -33,11 +33,18 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
     };
-    if args.paginate {
+    let result = if args.paginate {
         every_page(&sender, &root, url, args.include).await
     } else {
         one_answer(&sender, &url, args.include).await
-    }
+    };
+    result.map_err(|err| match (err, account.name()) {
+        (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
+            source,
+            name: name.to_owned(),
+        },
+        (err, _) => err,
+    })
 }
 
 /// The request the command line asks for, before any account is chosen: nothing here needs

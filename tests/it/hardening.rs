@@ -2,7 +2,7 @@
 //! case through the real binary, with no secret anywhere in what it printed or wrote.
 
 use crate::api::edit_account;
-use crate::connect::{assert_failure, connect, connect_key, store_with};
+use crate::connect::{assert_failure, connect, store_with};
 use crate::linking::{again, assert_secret_only_in_credentials_file, link, store_with_key};
 use crate::store::{Permission, PlainHttpOnTls, TestKey, Tls};
 

@@ -85,7 +85,8 @@ fn a_firewall_on_every_write_proves_the_read_and_says_the_write_was_not_checked(
         // Said on stderr, with the status the write check got, with or without --json.
         let human = connect_key(&store, &key, &[]);
         human.assert_code(0);
-        let stderr = format!("{}\n{}", outcome.stderr, human.stderr);
+        // The note is part of the summary (stdout) and of the JSON's notes.
+        let stderr = format!("{}\n{}\n{}", outcome.stdout, human.stdout, human.stderr);
         assert!(
             stderr.to_lowercase().contains("write not checked") && stderr.contains("406"),
             "{permission:?}: {stderr}"
@@ -332,7 +333,7 @@ fn a_scripted_connect_keeps_the_stores_title_and_verify_follows_a_new_one() {
     let verified = again(&home, &store, &["accounts", "verify", "shop"]);
     verified
         .assert_code(0)
-        .assert_stderr_contains("New Name")
+        .assert_stdout_contains("title: \"Test Store\" → \"New Name\"")
         .assert_no_secret(&key.secret);
     assert_eq!(listed(&home, &store)[0]["store_name"], "New Name");
     assert_secret_only_in_credentials_file(&home, &key.secret);
@@ -349,10 +350,11 @@ fn a_revoked_key_names_the_command_that_links_it_again() {
     api.assert_code(4)
         .assert_stderr_contains(fix)
         .assert_no_secret(&key.secret);
+    // verify's report, the message of each account included, is its output.
     let verified = again(&home, &store, &["accounts", "verify", "shop"]);
     verified
         .assert_code(4)
-        .assert_stderr_contains(fix)
+        .assert_stdout_contains(fix)
         .assert_no_secret(&key.secret);
     assert_secret_only_in_credentials_file(&home, &key.secret);
 }
