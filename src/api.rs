@@ -92,9 +92,12 @@ pub enum ApiError {
         status: u16,
     },
     #[error(
-        "the store's next page is at another address ({next}); woolink sends credentials only to the account's API root, so it stopped"
+        "the store's next page ({next}) is refused: {why}. woolink sends credentials only to the account's WooCommerce API, as the request was asked for, so it stopped"
     )]
-    OffSiteNextPage { next: DisplaySafeUrl },
+    OffSiteNextPage {
+        next: DisplaySafeUrl,
+        why: &'static str,
+    },
     #[error(
         "stopped after {MAX_PAGES} pages; ask for fewer results (e.g. a filter or per_page=100)"
     )]
@@ -527,9 +530,10 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
         return Ok(None);
     };
     let next = without_credentials(&next);
-    if outside_namespace(root, &next).is_some() {
+    if let Some(why) = outside_namespace(root, &next) {
         return Err(ApiError::OffSiteNextPage {
             next: DisplaySafeUrl::new(&next),
+            why,
         });
     }
     Ok(Some(next))

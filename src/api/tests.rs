@@ -188,6 +188,10 @@ fn next_pages_are_rebuilt_and_stay_on_the_api_origin() {
         "<https://evil.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
         "<http://s.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
         "<https://s.example:8443/wp-json/wc/v3/products?page=2>; rel=\"next\"",
+        // A next page that would turn the read into a write, or leave for another route.
+        "<https://s.example/wp-json/wc/v3/products?page=2&_method=DELETE>; rel=\"next\"",
+        "<https://s.example/wp-json/wc/v3/products?page=2&.method=DELETE>; rel=\"next\"",
+        "<https://s.example/wp-json/wc/v3/products?page=2&rest.route=/wp/v2/users>; rel=\"next\"",
     ] {
         let off = answer(200, &[("link", elsewhere)], "[]");
         assert!(
