@@ -27,6 +27,9 @@ pub const MAX_PAGES: usize = 1000;
 pub const MAX_ANSWER: usize = 64 * 1024 * 1024;
 /// How often a busy store (429, 503 with `Retry-After`) is asked again.
 pub const MAX_RETRIES: u32 = 3;
+/// The waits before asking again a store that answered 429 without `Retry-After`: a host's
+/// pacing that does not say when usually lets the next request through a second or two later.
+pub const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(2)];
 /// The longest `Retry-After` woolink waits for; a store asking for longer is reported at once.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
@@ -38,6 +41,16 @@ pub enum ApiError {
     InvalidPath { path: String, why: &'static str },
     #[error("\"{0}\" is not a field: write KEY=VALUE")]
     InvalidField(String),
+    #[error("the field \"{field}\" is refused: {why}")]
+    OverridingField { field: String, why: &'static str },
+    #[error("--jq: {0}")]
+    InvalidJq(String),
+    #[error("--jq: {message} (on the answer to {method} {url}, which was not printed){}", applied_words(.method, 200))]
+    JqFailed {
+        method: String,
+        url: DisplaySafeUrl,
+        message: String,
+    },
     #[error(
         "\"{0}\" is not an HTTP method woolink sends: use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
     )]
@@ -79,13 +92,37 @@ pub enum ApiError {
         status: u16,
     },
     #[error(
-        "the store's next page is at another address ({next}); woolink sends credentials only to the account's API root, so it stopped"
+        "the store's next page ({next}) is refused: {why}. woolink sends credentials only to the account's WooCommerce API, as the request was asked for, so it stopped"
     )]
-    OffSiteNextPage { next: DisplaySafeUrl },
+    OffSiteNextPage {
+        next: DisplaySafeUrl,
+        why: &'static str,
+    },
     #[error(
         "stopped after {MAX_PAGES} pages; ask for fewer results (e.g. a filter or per_page=100)"
     )]
     TooManyPages,
+    #[error(
+        "the store's next page ({next}) is one woolink already fetched: its pages loop, so woolink stopped after {pages} pages"
+    )]
+    PageLoop { next: DisplaySafeUrl, pages: usize },
+    #[error(
+        "{method} {url}: page {page} of the list is not a list (a JSON array), so the pages cannot be joined"
+    )]
+    PageNotAList {
+        method: String,
+        url: DisplaySafeUrl,
+        page: usize,
+    },
+    /// A 2xx answer labelled JSON that is not one whole JSON document.
+    #[error("{method} {url}: the store answered {}, but {why}{}{}", status_text(*.status), if *.partly_printed { "; the output printed is incomplete" } else { "" }, applied_words(.method, *.status))]
+    BrokenJson {
+        method: String,
+        url: DisplaySafeUrl,
+        status: u16,
+        why: String,
+        partly_printed: bool,
+    },
     /// The store answered, but its body could not be read whole or printed: the status is
     /// still the truth about the request (a 201 means the product exists).
     #[error("{method} {url}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.method, *.status))]
@@ -148,6 +185,9 @@ impl ApiError {
         match self {
             ApiError::InvalidPath { .. }
             | ApiError::InvalidField(_)
+            | ApiError::OverridingField { .. }
+            | ApiError::InvalidJq(_)
+            | ApiError::JqFailed { .. }
             | ApiError::InvalidMethod(_)
             | ApiError::CredentialParam(_) => 2,
             ApiError::BadApiRoot(_) => 1,
@@ -205,6 +245,12 @@ impl ApiError {
         match self {
             ApiError::InvalidPath { .. } => "invalid_path",
             ApiError::InvalidField(_) => "invalid_field",
+            ApiError::OverridingField { .. } => "overriding_field",
+            ApiError::InvalidJq(_) => "invalid_jq",
+            ApiError::JqFailed { .. } => "jq_failed",
+            ApiError::PageLoop { .. } => "page_loop",
+            ApiError::PageNotAList { .. } => "page_not_a_list",
+            ApiError::BrokenJson { .. } => "broken_json",
             ApiError::InvalidMethod(_) => "invalid_method",
             ApiError::CredentialParam(_) => "credential_param",
             ApiError::BadApiRoot(_) => "index",
@@ -286,12 +332,47 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     if let Some((name, _)) = query.iter().find(|(name, _)| is_credential_param(name)) {
         return Err(ApiError::CredentialParam(name.clone()));
     }
-    if query.iter().any(|(name, _)| name == "rest_route") {
-        return Err(invalid(
-            "`rest_route` would choose another route than PATH; give the route as PATH instead",
-        ));
+    if let Some(why) = query.iter().find_map(|(name, _)| overriding_param(name)) {
+        return Err(invalid(why));
     }
     Ok(Target { route, query })
+}
+
+/// Why a query or field name is refused because WordPress would let it override what woolink
+/// sends: `rest_route` chooses another route than PATH, and `_method` another method than the
+/// one woolink sends, judges and retries as (`-f _method=POST` on a GET is a write that a 503
+/// would have had sent again). Names are read as PHP reads them (`.method` is `_method`).
+pub fn overriding_param(name: &str) -> Option<&'static str> {
+    match php_name(name).as_str() {
+        "rest_route" => Some(
+            "`rest_route` would choose another route than PATH; give the route as PATH instead",
+        ),
+        "_method" => Some(
+            "`_method` would make WordPress carry out another method than the one woolink sends; give the method with -X instead",
+        ),
+        _ => None,
+    }
+}
+
+/// The name PHP gives a query or form variable in `$_GET`: leading spaces dropped, ` ` and `.`
+/// made `_`, an array's `[...]` left off, and a `[` that opens no array made `_` (the rest
+/// then kept as it is).
+fn php_name(name: &str) -> String {
+    let name = name.trim_start_matches(' ');
+    let mut php = String::with_capacity(name.len());
+    for (at, c) in name.char_indices() {
+        match c {
+            ' ' | '.' => php.push('_'),
+            '[' if name[at..].contains(']') => break,
+            '[' => {
+                php.push('_');
+                php.push_str(&name[at + 1..]);
+                break;
+            }
+            c => php.push(c),
+        }
+    }
+    php
 }
 
 /// How often a route is percent-decoded while looking for dot segments: more layers than any
@@ -330,9 +411,15 @@ pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
         return Some("it leads away from the account's store");
     }
     let under = |route: &str| in_woocommerce_namespace(route) && !has_dot_segment(route);
+    if url
+        .query_pairs()
+        .any(|(name, _)| php_name(&name) == "_method")
+    {
+        return Some("it would have WordPress carry out another method (`_method`)");
+    }
     let routes: Vec<String> = url
         .query_pairs()
-        .filter(|(name, _)| name == "rest_route")
+        .filter(|(name, _)| php_name(name) == "rest_route")
         .map(|(_, value)| value.into_owned())
         .collect();
     let inside = if root.is_plain() {
@@ -382,6 +469,12 @@ pub fn parse_field(field: &str, typed: bool) -> Result<(String, Value), ApiError
     }
     if is_credential_param(key) {
         return Err(ApiError::CredentialParam(key.to_owned()));
+    }
+    if let Some(why) = overriding_param(key) {
+        return Err(ApiError::OverridingField {
+            field: key.to_owned(),
+            why,
+        });
     }
     let value = match value {
         _ if !typed => Value::String(value.to_owned()),
@@ -433,6 +526,20 @@ pub fn next_link(answer: &Answer, current: &Url) -> Option<Url> {
         .and_then(|(target, _)| current.join(target).ok())
 }
 
+/// What a page's URL is as a page of a list: its query sorted, and `page=1` where it names no
+/// page (WordPress's default), so a `next` link back to a page already fetched is seen.
+pub fn page_key(url: &Url) -> String {
+    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    if !pairs.iter().any(|(name, _)| name == "page") {
+        pairs.push(("page".to_owned(), "1".to_owned()));
+    }
+    pairs.sort();
+    let mut key = url.clone();
+    key.set_fragment(None);
+    key.query_pairs_mut().clear().extend_pairs(pairs);
+    key.to_string()
+}
+
 /// The next page to ask for: a same-origin `rel="next"` rebuilt from its non-credential
 /// parameters (stores echo query credentials there), ready to be authenticated again.
 pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Option<Url>, ApiError> {
@@ -440,9 +547,10 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
         return Ok(None);
     };
     let next = without_credentials(&next);
-    if outside_namespace(root, &next).is_some() {
+    if let Some(why) = outside_namespace(root, &next) {
         return Err(ApiError::OffSiteNextPage {
             next: DisplaySafeUrl::new(&next),
+            why,
         });
     }
     Ok(Some(next))
@@ -498,9 +606,11 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
 
 /// How long to wait before asking a busy store again, if it should be asked again: a 429, or
 /// a 503, with `Retry-After` in seconds up to [`MAX_RETRY_WAIT`] and `timeout`, at most
-/// [`MAX_RETRIES`] times. A write is retried only on 429: hosts and WordPress rate limits
-/// answer 429 before any PHP runs, so nothing was done; a 503 may come from a proxy that gave
-/// up on a store still working on the request, and a second POST would create a duplicate.
+/// [`MAX_RETRIES`] times; a 429 without `Retry-After` after each wait of [`BACKOFF`]. A write
+/// is retried only on 429: hosts and WordPress rate limits answer 429 before any PHP runs, so
+/// nothing was done; a 503 may come from a proxy that gave up on a store still working on the
+/// request, and a second POST would create a duplicate. (A read stays a read: `_method`, which
+/// would make it a write, is refused by [`overriding_param`].)
 pub fn retry_wait(
     method: &Method,
     status: u16,
@@ -510,11 +620,25 @@ pub fn retry_wait(
 ) -> Option<Duration> {
     let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     let retryable = status == 429 || (status == 503 && idempotent);
-    if !retryable || retries_so_far >= MAX_RETRIES {
+    if !retryable || retries_so_far >= retries_allowed(status, retry_after) {
         return None;
     }
-    let wait = retry_after_wait(retry_after?, std::time::SystemTime::now())?;
+    let wait = match retry_after {
+        Some(value) => retry_after_wait(value, std::time::SystemTime::now())?,
+        None if status == 429 => BACKOFF[retries_so_far as usize],
+        None => return None,
+    };
     (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
+}
+
+/// How many times [`retry_wait`] may ask again after an answer of `status`: as many waits as
+/// [`BACKOFF`] has for a 429 that does not say when, else [`MAX_RETRIES`].
+pub fn retries_allowed(status: u16, retry_after: Option<&str>) -> u32 {
+    if status == 429 && retry_after.is_none() {
+        BACKOFF.len() as u32
+    } else {
+        MAX_RETRIES
+    }
 }
 
 /// `Retry-After` as a wait from `now`: seconds, or an HTTP date (one already past, as a store
@@ -526,6 +650,61 @@ fn retry_after_wait(value: &str, now: std::time::SystemTime) -> Option<Duration>
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Why `body`, labelled JSON, is not one whole JSON document, in words: judged from where its
+/// JSON starts (after a byte-order mark or a notice, which [`crate::store_json`] reads past).
+pub fn why_not_json(body: &[u8]) -> String {
+    let text = crate::bom::strip(body);
+    let starts = std::iter::once(0).chain(
+        text.iter()
+            .enumerate()
+            .filter(|(at, byte)| {
+                matches!(byte, b'{' | b'[') && !crate::store_json::inside_json(&text[..*at])
+            })
+            .map(|(at, _)| at)
+            .take(64),
+    );
+    // The start from which the most of the body is JSON.
+    let judged = starts
+        .filter_map(|start| {
+            crate::json_check::check(&text[start..])
+                .err()
+                .map(|fault| (start, fault))
+        })
+        .max_by_key(|(start, fault)| start + fault.at);
+    match judged {
+        Some((start, fault)) => {
+            let at = start + fault.at;
+            let fault = crate::json_check::Fault { at, ..fault };
+            fault_words(fault, &text[at.min(text.len())..])
+        }
+        // JSON by its grammar that serde_json still refused (a number beyond f64).
+        None => "its answer is JSON woolink cannot read".to_owned(),
+    }
+}
+
+/// What went wrong with an answer that is not one whole JSON document; `after` is what came
+/// from the fault on.
+pub fn fault_words(fault: crate::json_check::Fault, after: &[u8]) -> String {
+    use crate::json_check::FaultKind;
+    match fault.kind {
+        FaultKind::Ended => {
+            "its answer ends before its JSON does (cut short, or a wrong Content-Length)".to_owned()
+        }
+        FaultKind::Trailing => match crate::store_json::describe(after) {
+            Some(text) => format!(
+                "it printed \"{}\" after its JSON (PHP notices are shown when WP_DEBUG_DISPLAY is on: in wp-config.php set define('WP_DEBUG_DISPLAY', false);)",
+                crate::output::visible_line(&text)
+            ),
+            None => "it printed something after its JSON".to_owned(),
+        },
+        FaultKind::NotUtf8 => format!("its answer is not UTF-8 (byte {})", fault.at),
+        FaultKind::Invalid => format!(
+            "its answer is not valid JSON (it goes wrong at byte {})",
+            fault.at
+        ),
+    }
 }
 
 /// "page 1 of 3, 30 items; use --paginate for all": what a first page's headers say about the

@@ -117,6 +117,7 @@ Examples:
   echo '{\"name\": \"Beanie\"}' | woolink api products --input -
   woolink api /wc/store/v1/products                 # a route from the API root
   woolink api -i /wc-analytics/reports/revenue/stats
+  woolink api products --jq '.[] | select(.stock_status == \"outofstock\") | .name'
 
 The store is the account --account names; else, when WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and
 WOOLINK_CONSUMER_SECRET are all set, those (nothing is read from the index or the keychain, and
@@ -128,15 +129,26 @@ otherwise (and always with --input). PATH is a wc/v3 route, or, starting with `/
 the API root in any WooCommerce namespace (/wc/..., /wc-...); credentials go nowhere else.
 
 An answer may be up to 64 MiB once decompressed (gzip, brotli and zstd are accepted). To a pipe
-or file a GET answer is written as it arrives, the key and secret taken out; at a terminal it
-is pretty-printed. A store that answers 429, or 503 to a read, with Retry-After of at most 60 s
-(and no more than --timeout) is asked again up to 3 times; a 503 to a write is never resent,
-since the store may have carried it out.
+or file a GET answer is written as it arrives, the key and secret taken out, and checked as it
+goes: an answer that is not one whole JSON document (cut short, text after the JSON, not UTF-8)
+is not printed past the fault, and the exit is 3. At a terminal it is pretty-printed.
+--paginate prints one array as the pages come, each page checked first; a `next` link back to a
+page already fetched stops it (exit 3). A failed request prints nothing on standard output: the
+store's own error document goes to standard error with the error. --jq EXPR filters the answer
+in-process (jq's language, by jaq): each result on a line, a string as its text; with
+--paginate, each page in turn. An invalid EXPR is exit 2 before anything is sent.
+
+A store that answers 429, or 503 to a read, with Retry-After of at most 60 s (and no more than
+--timeout) is asked again up to 3 times; a 429 without Retry-After after 1 s, then 2 s. A 503 to
+a write is never resent, since the store may have carried it out; `_method` (in PATH or a
+field), which would make WordPress carry out another method, is refused, as is `rest_route`.
 
 Exit codes:
   0  the store answered 2xx (the JSON answer is on standard output)
-  2  invalid input, unknown or ambiguous account, or the store refused the request (other 4xx)
-  3  store unreachable, a redirect, a 5xx or 429, or an answer that is not JSON
+  2  invalid input (an invalid --jq EXPR too, or one that fails on the answer), unknown or
+     ambiguous account, or the store refused the request (other 4xx)
+  3  store unreachable, a redirect, a 5xx or 429, an answer that is not (one whole) JSON
+     document, or pages that loop
   4  the store rejected the key, or the key lacks access (401, 403)
   5  the store answered 2xx, so the request was carried out, but its answer could not be read
      whole (larger than 64 MiB, cut off, too slow): check before sending a write again";
@@ -442,6 +454,11 @@ pub struct ApiArgs {
     /// Print the answer's status line and headers before its body
     #[arg(short = 'i', long)]
     pub include: bool,
+
+    /// Filter the answer with a jq expression, run in-process: each result on a line, as JSON,
+    /// a string as its text; with --paginate, on each page in turn
+    #[arg(long, value_name = "EXPR")]
+    pub jq: Option<String>,
 
     #[command(flatten)]
     pub net: NetArgs,

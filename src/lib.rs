@@ -34,6 +34,8 @@ mod http;
 mod index;
 mod input;
 mod interrupt;
+mod jq;
+mod json_check;
 mod keys;
 mod linked;
 mod oauth;

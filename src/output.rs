@@ -33,9 +33,36 @@ fn write_stdout(text: &str) -> Result<(), Error> {
 /// Prints one JSON document (pretty, with a final newline) on stdout, exactly: what a store
 /// or the index supplied is data there, escaped as JSON escapes it.
 pub fn json(value: &impl Serialize) -> Result<(), Error> {
-    let mut text = serde_json::to_string_pretty(value).expect("views serialize");
+    let mut text = json_text(value, true);
     text.push('\n');
     write_stdout(&text)
+}
+
+/// `value` as JSON text, pretty or compact, escaped by JSON's rules only: never by
+/// [`visible`], whose `\x7f` is no JSON escape. serde_json escapes the C0 controls, and here
+/// DEL and the C1 controls (U+007F-U+009F, which a terminal may obey) are written as `\u007f`
+/// .. `\u009f` too: the same JSON value, and text that cannot drive a terminal. Outside
+/// strings JSON text holds no such character, so each one found is inside a string.
+pub fn json_text(value: &impl Serialize, pretty: bool) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }
+    .expect("JSON values serialize");
+    let escaped = |c: char| ('\u{7f}'..='\u{9f}').contains(&c);
+    if !text.contains(escaped) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `text` with every control character but the line break made visible, as `\x1b`: text a
@@ -340,6 +367,18 @@ mod tests {
         assert_eq!(full_stop_after_quote("Invalid signature."), "");
         assert_eq!(full_stop_after_quote("Stop!"), "");
         assert_eq!(full_stop_after_quote("Invalid signature"), ".");
+    }
+
+    #[test]
+    fn json_text_is_json_with_del_and_c1_escaped() {
+        let value = serde_json::json!({"name": "Hoo\u{7f}die\u{85}\u{9b}\u{1b}é"});
+        for pretty in [false, true] {
+            let text = json_text(&value, pretty);
+            assert!(!text.chars().any(char::is_control) || pretty, "{text:?}");
+            assert!(text.contains(r"Hoo\u007fdie\u0085\u009b\u001bé"), "{text}");
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, value);
+        }
     }
 
     #[test]

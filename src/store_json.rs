@@ -47,8 +47,11 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
         .map(|(at, _)| at)
         .take(MAX_STARTS);
     for start in starts {
+        let prefix = &rest[..start];
+        if inside_json(prefix) {
+            continue;
+        }
         if let Ok(value) = serde_json::from_slice::<Value>(&rest[start..]) {
-            let prefix = &rest[..start];
             let junk = match describe(prefix) {
                 Some(text) => Junk::Text(text),
                 None if bom => Junk::ByteOrderMark,
@@ -61,8 +64,17 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
     None
 }
 
+/// Whether a candidate start after `prefix` is inside a JSON document rather than after junk:
+/// `[{"id":11,...}` cut short just after its first item is not a notice `[` and an object.
+/// Notices begin and end as text (`<br />`, `Notice:`), never with JSON's punctuation.
+pub fn inside_json(prefix: &[u8]) -> bool {
+    let trimmed = prefix.trim_ascii();
+    matches!(trimmed.first(), Some(b'{' | b'['))
+        || matches!(trimmed.last(), Some(b'{' | b'[' | b',' | b':'))
+}
+
 /// The first line of text in `prefix`, HTML tags and control characters removed, shortened.
-fn describe(prefix: &[u8]) -> Option<String> {
+pub fn describe(prefix: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(prefix);
     let mut plain = String::new();
     let mut in_tag = false;
@@ -123,6 +135,10 @@ mod tests {
             b"",
             b"\xEF\xBB\xBF",
             b"Notice: x [1",
+            // Cut short just after an item: not junk and an object.
+            b"[{\"id\":11}",
+            b"[{\"id\":11},{\"id\":12}",
+            b"<br />Notice\n[{\"id\":11}",
         ] {
             assert_eq!(parse(body), None);
         }

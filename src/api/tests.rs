@@ -188,6 +188,10 @@ fn next_pages_are_rebuilt_and_stay_on_the_api_origin() {
         "<https://evil.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
         "<http://s.example/wp-json/wc/v3/products?page=2>; rel=\"next\"",
         "<https://s.example:8443/wp-json/wc/v3/products?page=2>; rel=\"next\"",
+        // A next page that would turn the read into a write, or leave for another route.
+        "<https://s.example/wp-json/wc/v3/products?page=2&_method=DELETE>; rel=\"next\"",
+        "<https://s.example/wp-json/wc/v3/products?page=2&.method=DELETE>; rel=\"next\"",
+        "<https://s.example/wp-json/wc/v3/products?page=2&rest.route=/wp/v2/users>; rel=\"next\"",
     ] {
         let off = answer(200, &[("link", elsewhere)], "[]");
         assert!(
@@ -390,6 +394,95 @@ fn only_a_busy_answer_that_says_when_is_retried_and_writes_only_on_429() {
         Some(Duration::from_secs(1))
     );
     assert_eq!(retry_wait(&Method::DELETE, 503, Some("1"), 0, minute), None);
+}
+
+#[test]
+fn a_429_that_does_not_say_when_is_asked_again_after_1_then_2_seconds() {
+    let minute = Duration::from_secs(30);
+    for method in [Method::GET, Method::POST] {
+        assert_eq!(
+            retry_wait(&method, 429, None, 0, minute),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_wait(&method, 429, None, 1, minute),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(retry_wait(&method, 429, None, 2, minute), None);
+    }
+    assert_eq!(retries_allowed(429, None), 2);
+    assert_eq!(retries_allowed(429, Some("1")), MAX_RETRIES);
+    // Never longer than --timeout; a 503 that does not say when is not asked again.
+    assert_eq!(
+        retry_wait(&Method::GET, 429, None, 1, Duration::from_secs(1)),
+        None
+    );
+    assert_eq!(retry_wait(&Method::GET, 503, None, 0, minute), None);
+    // A value that is neither seconds nor a date is not a reason to guess.
+    assert_eq!(retry_wait(&Method::GET, 429, Some("soon"), 0, minute), None);
+}
+
+#[test]
+fn method_and_route_overrides_are_refused_as_php_reads_their_names() {
+    for name in ["_method", ".method", " _method", "_method[]", "_method[x]"] {
+        assert!(
+            overriding_param(name).is_some_and(|why| why.contains("`_method`")),
+            "{name:?}"
+        );
+    }
+    for name in ["rest_route", "rest.route", "rest route", "rest_route[]"] {
+        assert!(
+            overriding_param(name).is_some_and(|why| why.contains("`rest_route`")),
+            "{name:?}"
+        );
+    }
+    for name in [
+        "method",
+        "_methods",
+        "per_page",
+        "_fields",
+        "x_method",
+        "_method_",
+        "[_method]",
+    ] {
+        assert_eq!(overriding_param(name), None, "{name:?}");
+    }
+    assert!(matches!(
+        parse_field("_method=POST", false),
+        Err(ApiError::OverridingField { .. })
+    ));
+    assert!(parse_path("products?.method=DELETE").is_err());
+}
+
+#[test]
+fn a_page_is_known_again_whatever_its_query_order() {
+    let key = |s: &str| page_key(&url(s));
+    assert_eq!(
+        key("https://s.example/wp-json/wc/v3/products?per_page=1&page=2"),
+        key("https://s.example/wp-json/wc/v3/products?page=2&per_page=1")
+    );
+    assert_eq!(
+        key("https://s.example/wp-json/wc/v3/products?per_page=1"),
+        key("https://s.example/wp-json/wc/v3/products?page=1&per_page=1")
+    );
+    assert_ne!(
+        key("https://s.example/wp-json/wc/v3/products?page=2"),
+        key("https://s.example/wp-json/wc/v3/products?page=3")
+    );
+}
+
+#[test]
+fn why_an_answer_is_not_json_is_said_from_where_its_json_starts() {
+    let said = |body: &[u8]| why_not_json(body);
+    assert!(said(b"[{\"a\":1},{\"b\"").contains("ends before its JSON does"));
+    assert!(said(b"[{\"a\":1}").contains("ends before its JSON does"));
+    assert!(
+        said(b"[1]<br />\n<b>Notice</b>:  ob_end_flush(): failed<br />")
+            .contains("printed \"Notice: ob_end_flush(): failed\" after its JSON")
+    );
+    assert!(said(b"<br />Deprecated: x<br />\n[1]]").contains("after its JSON"));
+    assert!(said(b"[{\"a\":\"\xff\"},{\"b\":1}]").contains("not UTF-8 (byte 7)"));
+    assert!(said(b"[1,]").contains("not valid JSON"));
 }
 
 #[test]

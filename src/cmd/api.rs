@@ -13,6 +13,8 @@ use crate::api::{self, ApiError, StreamRedactor};
 use crate::cli::ApiArgs;
 use crate::error::Error;
 use crate::http::{Answer, HttpClient, Opened, TransportError};
+use crate::jq::Jq;
+use crate::json_check::{Checker, FaultKind};
 use crate::keys::Credentials;
 use crate::output;
 use crate::probe::{ApiRoot, root};
@@ -32,6 +34,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         account: &account,
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
+        jq: planned.jq.as_ref(),
     };
     let result = if args.paginate {
         every_page(&sender, &root, url, args.include).await
@@ -54,11 +57,16 @@ struct Planned {
     method: Method,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    jq: Option<Jq>,
 }
 
 impl Planned {
     fn from_args(args: &ApiArgs) -> Result<Self, Error> {
         let target = api::parse_path(&args.path)?;
+        let jq = match &args.jq {
+            Some(code) => Some(Jq::compile(code).map_err(ApiError::InvalidJq)?),
+            None => None,
+        };
         let mut fields = Vec::new();
         for field in &args.fields {
             fields.push(api::parse_field(field, true)?);
@@ -92,6 +100,7 @@ impl Planned {
             method,
             query,
             body,
+            jq,
         })
     }
 
@@ -114,10 +123,12 @@ impl Planned {
     }
 }
 
-/// One request, its answer printed. A GET answer going to a pipe or file is streamed.
+/// One request, its answer printed. A GET answer going to a pipe or file is streamed, checked
+/// to be one whole JSON document as it goes.
 async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(), Error> {
     let mut opened = open(sender, url, include).await?;
     let streamable = !include
+        && sender.jq.is_none()
         && !std::io::stdout().is_terminal()
         && *sender.method == Method::GET
         && (200..300).contains(&opened.status)
@@ -140,21 +151,50 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
     {
         output::status(&more);
     }
-    print(&document, sender.credentials)
+    emit(sender, url, &document)
 }
 
-/// `--paginate`: every page the store links with `rel="next"`, printed as one array, with
-/// page N of X-WP-TotalPages on a terminal only (a script's stderr stays quiet).
+/// `--paginate`: every page the store links with `rel="next"`, printed as one array as the
+/// pages come (each page checked whole before any of it is printed, so a first page that fails
+/// leaves stdout empty), with page N of X-WP-TotalPages on a terminal only (a script's stderr
+/// stays quiet). A `next` link back to a page already fetched is a loop, and stops it.
 async fn every_page(
+    sender: &Sender<'_>,
+    root: &ApiRoot,
+    url: Url,
+    include: bool,
+) -> Result<(), Error> {
+    let progress = Progress::new(output::is_quiet() || !term::stderr_is_live());
+    let mut list = ListOut::new(sender);
+    let result = pages_into(sender, root, url, include, &progress, &mut list).await;
+    progress.clear();
+    match result {
+        Ok(true) => list.finish(),
+        Ok(false) => Ok(()),
+        Err(err) => {
+            if list.printed_any {
+                output::warning(
+                    "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
+                );
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The pages of `--paginate`, each given to `list`; false when the first answer was not a
+/// list and was printed as it is.
+async fn pages_into(
     sender: &Sender<'_>,
     root: &ApiRoot,
     mut url: Url,
     include: bool,
-) -> Result<(), Error> {
-    let progress = Progress::new(output::is_quiet() || !term::stderr_is_live());
-    let mut items = Vec::new();
+    progress: &Progress,
+    list: &mut ListOut<'_>,
+) -> Result<bool, Error> {
     let mut pages = 0;
     let mut total_pages: Option<u64> = None;
+    let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
     loop {
         let of = match pages {
             0 => String::new(),
@@ -164,9 +204,21 @@ async fn every_page(
         let opened = open(sender, &url, include).await?;
         let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
         match document_of(sender, &url, &answer)? {
-            Some(Value::Array(page)) => items.extend(page),
+            Some(Value::Array(page)) => list.page(&url, page)?,
             // Not a list: there is nothing to page through.
-            Some(document) => return print(&document, sender.credentials),
+            Some(document) if pages == 0 => {
+                progress.clear();
+                emit(sender, &url, &document)?;
+                return Ok(false);
+            }
+            Some(_) => {
+                return Err(ApiError::PageNotAList {
+                    method: sender.method.to_string(),
+                    url: DisplaySafeUrl::new(&url),
+                    page: pages + 1,
+                }
+                .into());
+            }
             None => {}
         }
         pages += 1;
@@ -174,13 +226,81 @@ async fn every_page(
             .header("x-wp-totalpages")
             .and_then(|n| n.trim().parse::<u64>().ok());
         match api::next_page(root, &answer, &url)? {
+            Some(next) if !fetched.insert(api::page_key(&next)) => {
+                return Err(ApiError::PageLoop {
+                    next: DisplaySafeUrl::new(&next),
+                    pages,
+                }
+                .into());
+            }
             Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
             Some(next) => url = next,
-            None => break,
+            None => return Ok(true),
         }
     }
-    progress.clear();
-    print(&Value::Array(items), sender.credentials)
+}
+
+/// `--paginate`'s output, written page by page: one JSON array of every page's items (pretty
+/// for a person, compact for a pipe), or with `--jq` the filter's results on each page.
+struct ListOut<'a> {
+    sender: &'a Sender<'a>,
+    pretty: bool,
+    items: usize,
+    printed_any: bool,
+}
+
+impl<'a> ListOut<'a> {
+    fn new(sender: &'a Sender<'a>) -> Self {
+        Self {
+            sender,
+            pretty: std::io::stdout().is_terminal(),
+            items: 0,
+            printed_any: false,
+        }
+    }
+
+    fn page(&mut self, url: &Url, page: Vec<Value>) -> Result<(), Error> {
+        if self.sender.jq.is_some() {
+            let printed = emit(self.sender, url, &Value::Array(page));
+            self.printed_any = true;
+            return printed;
+        }
+        let mut text = String::new();
+        for item in &page {
+            text.push_str(match (self.items, self.pretty) {
+                (0, true) => "[\n",
+                (0, false) => "[",
+                (_, true) => ",\n",
+                (_, false) => ",",
+            });
+            let item = output::json_text(item, self.pretty);
+            if self.pretty {
+                // Indented one level; JSON text holds no line break inside a string.
+                text.push_str("  ");
+                text.push_str(&item.replace('\n', "\n  "));
+            } else {
+                text.push_str(&item);
+            }
+            self.items += 1;
+        }
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.printed_any = true;
+        output::document(&api::redact(&text, self.sender.credentials))
+    }
+
+    /// The end of the array.
+    fn finish(self) -> Result<(), Error> {
+        if self.sender.jq.is_some() {
+            return Ok(());
+        }
+        output::document(match (self.items, self.pretty) {
+            (0, _) => "[]\n",
+            (_, true) => "\n]\n",
+            (_, false) => "]\n",
+        })
+    }
 }
 
 /// Sends the request; with `-i` the status line and headers are printed first.
@@ -214,9 +334,11 @@ async fn finish(
         output::status(&format!("Note: {}", junk.note()));
     }
     if let Some(err) = api::judge(sender.method, url, &answer) {
-        // The store's own error document is data too: scripts may want its `code`.
+        // The store's own error document goes with the error, on stderr: stdout stays empty,
+        // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
-            print(&document, sender.credentials)?;
+            let text = output::json_text(&document, false);
+            output::stderr_line(&api::redact(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
@@ -228,12 +350,20 @@ fn document_of(sender: &Sender<'_>, url: &Url, answer: &Answer) -> Result<Option
     if answer.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let document = answer.json().ok_or_else(|| ApiError::NotJson {
+    if let Some(document) = answer.json() {
+        return Ok(Some(document));
+    }
+    if answer.is_json() {
+        return Err(sender
+            .broken(url, answer.status, api::why_not_json(&answer.body), false)
+            .into());
+    }
+    Err(ApiError::NotJson {
         method: sender.method.to_string(),
         url: DisplaySafeUrl::new(url),
         status: answer.status,
-    })?;
-    Ok(Some(document))
+    }
+    .into())
 }
 
 /// What every request of one `woolink api` run shares.
@@ -244,6 +374,8 @@ struct Sender<'a> {
     account: &'a super::Chosen,
     credentials: &'a Credentials,
     timeout: Duration,
+    /// `--jq`: what is printed is the filter's results.
+    jq: Option<&'a Jq>,
 }
 
 impl Sender<'_> {
@@ -281,15 +413,26 @@ impl Sender<'_> {
             ) else {
                 return Ok(opened);
             };
+            let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
             output::status(&format!(
-                "the store answered {}; retrying in {} s ({retries} of {})",
+                "the store answered {}; retrying in {} s ({retries} of {allowed})",
                 api::status_text(opened.status),
                 wait.as_secs(),
-                api::MAX_RETRIES
             ));
             drop(opened);
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The store answered `status` with a body labelled JSON that is not one whole document.
+    fn broken(&self, url: &Url, status: u16, why: String, partly: bool) -> ApiError {
+        ApiError::BrokenJson {
+            method: self.method.to_string(),
+            url: DisplaySafeUrl::new(url),
+            status,
+            why,
+            partly_printed: partly,
         }
     }
 
@@ -314,8 +457,11 @@ enum Streamed {
 
 /// Prints the body as it arrives, without holding it in memory: the store's own compact JSON
 /// goes to a pipe or file unchanged, but for the account's key and secret, which
-/// [`StreamRedactor`] takes out even when split across pieces. Only for output that is not a
-/// terminal: a person gets pretty JSON, and a store's bytes never reach a terminal unparsed.
+/// [`StreamRedactor`] takes out even when split across pieces. Each piece is checked before it
+/// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
+/// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
+/// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
+/// terminal unparsed.
 async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<Streamed, Error> {
     let status = opened.status;
     let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
@@ -332,36 +478,57 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
             None => {}
         }
     }
+    let mut checker = Checker::new();
+    let mut checked = 0;
     let mut redactor = StreamRedactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
     let mut last = b'\n';
+    let mut printed = false;
     let mut piece = head;
-    loop {
-        let printable = redactor.push(&piece);
+    let fault = loop {
+        let fault = checker.push(&piece).err();
+        let good = fault.map_or(piece.len(), |fault| fault.at - checked);
+        let printable = redactor.push(&piece[..good]);
         if let Some(&byte) = printable.last() {
             last = byte;
+            printed = true;
         }
         if !write_out(&mut out, &printable)? {
             return Ok(Streamed::Printed);
         }
+        if let Some(fault) = fault {
+            break Some((fault, piece[good..].to_vec()));
+        }
+        checked += piece.len();
         piece = match opened.chunk().await {
             Ok(Some(next)) => next,
-            Ok(None) => break,
+            Ok(None) => break checker.finish().err().map(|fault| (fault, Vec::new())),
             Err(cause) => {
                 let _ = out.flush();
-                return Err(lost(cause, true).into());
+                return Err(lost(cause, printed).into());
             }
         };
-    }
+    };
     let mut rest = redactor.finish();
     if let Some(&byte) = rest.last() {
         last = byte;
+        printed = true;
     }
-    if last != b'\n' {
+    let whole = fault
+        .as_ref()
+        .is_none_or(|(fault, _)| fault.kind == FaultKind::Trailing);
+    if last != b'\n' && whole {
         rest.push(b'\n');
     }
     write_out(&mut out, &rest)?;
-    Ok(Streamed::Printed)
+    match fault {
+        None => Ok(Streamed::Printed),
+        Some((fault, after)) => {
+            let why = api::fault_words(fault, &after);
+            let partly = printed && fault.kind != FaultKind::Trailing;
+            Err(sender.broken(url, status, why, partly).into())
+        }
+    }
 }
 
 /// Writes to stdout; false when the reader went away (`| head`), which is not an error.
@@ -434,16 +601,42 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in
-/// the store's order. A store that echoes the key or secret back never gets either printed.
-fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
-    let text = if std::io::stdout().is_terminal() {
-        serde_json::to_string_pretty(document)
-    } else {
-        serde_json::to_string(document)
+/// What `woolink api` prints of one JSON document: the document, or with `--jq` the filter's
+/// results.
+fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<(), Error> {
+    let Some(jq) = sender.jq else {
+        return print(document, sender.credentials);
+    };
+    let results = jq.run(document).map_err(|message| ApiError::JqFailed {
+        method: sender.method.to_string(),
+        url: DisplaySafeUrl::new(url),
+        message,
+    })?;
+    let terminal = std::io::stdout().is_terminal();
+    let mut text = String::new();
+    for result in &results {
+        match result {
+            // A string as its text, as `gh api --jq` and `jq -r` print it.
+            Value::String(string) => text.push_str(string),
+            other => text.push_str(&output::json_text(other, false)),
+        }
+        text.push('\n');
     }
-    .expect("JSON values serialize");
+    let text = api::redact(&text, sender.credentials);
+    if terminal {
+        // Text from the store that is no longer JSON: shown, never obeyed.
+        output::stdout(&text)
+    } else {
+        output::document(&text)
+    }
+}
+
+/// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in
+/// the store's order. JSON's own escaping is all it gets (see [`output::json_text`]). A store
+/// that echoes the key or secret back never gets either printed.
+fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
+    let text = output::json_text(document, std::io::stdout().is_terminal());
     let mut text = api::redact(&text, credentials);
     text.push('\n');
-    output::stdout(&text)
+    output::document(&text)
 }

@@ -94,10 +94,11 @@ fn error_statuses_become_messages_and_exit_codes() {
         .assert_stderr_contains("HTTP 400")
         .assert_stderr_contains("woocommerce_rest_product_invalid_id")
         .assert_no_secret(&key.secret);
-    assert_eq!(
-        invalid.json()["code"],
-        "woocommerce_rest_product_invalid_id"
-    );
+    // The store's error document goes to stderr with the error; stdout stays empty.
+    assert!(invalid.stdout.is_empty(), "{}", invalid.stdout);
+    let document = invalid.stderr.lines().next().unwrap();
+    let document: serde_json::Value = serde_json::from_str(document).unwrap();
+    assert_eq!(document["code"], "woocommerce_rest_product_invalid_id");
     api(&home, &store, &["no-such-route"])
         .assert_code(2)
         .assert_stderr_contains("rest_no_route");

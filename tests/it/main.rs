@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api;
+mod api_pipeline;
 mod connect;
 mod env_creds;
 mod env_file;

@@ -320,7 +320,8 @@ impl Encoding {
 }
 
 /// A host or WordPress turning REST requests away for a while, before any PHP runs: the next
-/// `times` REST requests answer `status` (429 or 503) with `Retry-After: retry_after`.
+/// `times` REST requests answer `status` (429 or 503) with `Retry-After: retry_after` (none
+/// when it is empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Busy {
     pub status: u16,

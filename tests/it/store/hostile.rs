@@ -26,6 +26,19 @@ pub enum Hostile {
     WrongShapeJson,
     /// The headers promise the whole body; half of it comes, then the connection closes.
     CloseMidResponse,
+    /// JSON answers followed by a PHP notice printed after WordPress sent its JSON (the classic
+    /// `ob_end_flush()` one at shutdown), Content-Length counting it.
+    NoticeAfterJson,
+    /// JSON answers whose Content-Length counts only half the body: a client reads half.
+    ShortContentLength,
+    /// JSON answers with a byte that is not UTF-8 (0xFF) in the first product's name.
+    InvalidUtf8,
+    /// JSON answers whose product names hold DEL and C1 control characters (U+007F raw,
+    /// U+0085 as `\u0085`, as PHP's `json_encode` writes them): "Hoodie" is sent as
+    /// "Hoo\u{7f}die\u{85}".
+    ControlCharacters,
+    /// Product lists whose last page links back to the first with `rel="next"`.
+    NextLinkLoops,
 }
 
 /// Which answers misbehave.
@@ -37,6 +50,8 @@ pub enum HostileScope {
     RestIndex,
     /// The product list only (the probe's authenticated read).
     Products,
+    /// The product list's pages after the first (`page=2` and on).
+    LaterPages,
 }
 
 fn in_scope(scope: HostileScope, r: &Req) -> bool {
@@ -49,6 +64,12 @@ fn in_scope(scope: HostileScope, r: &Req) -> bool {
         HostileScope::Everything => true,
         HostileScope::RestIndex => route.is_some_and(|route| matches!(route.as_str(), "" | "/")),
         HostileScope::Products => route.is_some_and(|route| route.starts_with("/wc/v3/products")),
+        HostileScope::LaterPages => {
+            in_scope(HostileScope::Products, r)
+                && r.query_param("page")
+                    .and_then(|page| page.parse::<usize>().ok())
+                    .is_some_and(|page| page >= 2)
+        }
     }
 }
 
@@ -103,7 +124,64 @@ pub(super) async fn apply(
             };
             StoreBody::full(Bytes::from(serde_json::to_vec(&reshaped).unwrap()))
         }
-        Hostile::InvalidJson | Hostile::WrongShapeJson => StoreBody::full(body),
+        Hostile::NoticeAfterJson if is_json => {
+            parts.headers.remove("content-length");
+            let mut bytes = body.to_vec();
+            bytes.extend_from_slice(b"<br />\n<b>Notice</b>:  ob_end_flush(): Failed to send buffer of zlib output compression (0) in <b>/var/www/html/wp-includes/functions.php</b> on line <b>5427</b><br />\n");
+            StoreBody::full(Bytes::from(bytes))
+        }
+        Hostile::ShortContentLength if is_json => {
+            parts.headers.insert(
+                "content-length",
+                (body.len() / 2).to_string().parse().unwrap(),
+            );
+            StoreBody::full(body.slice(..body.len() / 2))
+        }
+        Hostile::InvalidUtf8 if is_json => {
+            parts.headers.remove("content-length");
+            StoreBody::full(replaced(&body, b"\"Hoodie\"", b"\"Hoo\xFFdie\""))
+        }
+        Hostile::ControlCharacters if is_json => {
+            parts.headers.remove("content-length");
+            StoreBody::full(replaced(&body, b"\"Hoodie\"", b"\"Hoo\x7Fdie\\u0085\""))
+        }
+        Hostile::NextLinkLoops => {
+            // The last page has a `prev` link and no `next`: point `next` at page 1.
+            let links: Vec<String> = parts
+                .headers
+                .get_all("link")
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            let has_next = links.iter().any(|l| l.contains("rel=\"next\""));
+            let prev = links
+                .iter()
+                .find(|l| l.contains("rel=\"prev\""))
+                .and_then(|l| l.split_once('<').and_then(|(_, rest)| rest.split_once('>')))
+                .map(|(target, _)| target.to_owned());
+            if let (false, Some(prev)) = (has_next, prev) {
+                let first = prev
+                    .split('&')
+                    .map(|pair| {
+                        if pair.starts_with("page=") {
+                            "page=1"
+                        } else {
+                            pair
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let link = format!("<{first}>; rel=\"next\"");
+                parts.headers.append("link", link.parse().unwrap());
+            }
+            StoreBody::full(body)
+        }
+        Hostile::InvalidJson
+        | Hostile::WrongShapeJson
+        | Hostile::NoticeAfterJson
+        | Hostile::ShortContentLength
+        | Hostile::InvalidUtf8
+        | Hostile::ControlCharacters => StoreBody::full(body),
         Hostile::CloseMidResponse => {
             parts.headers.insert(
                 "content-length",
@@ -121,6 +199,17 @@ pub(super) async fn apply(
         }
     };
     Response::from_parts(parts, body)
+}
+
+/// `body` with the first `from` replaced by `to`.
+fn replaced(body: &Bytes, from: &[u8], to: &[u8]) -> Bytes {
+    let Some(at) = body.windows(from.len()).position(|w| w == from) else {
+        return body.clone();
+    };
+    let mut bytes = body[..at].to_vec();
+    bytes.extend_from_slice(to);
+    bytes.extend_from_slice(&body[at + from.len()..]);
+    Bytes::from(bytes)
 }
 
 /// `first`, then spaces in `chunk`-byte pieces every `every`, until the client goes away.

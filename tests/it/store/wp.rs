@@ -137,8 +137,11 @@ pub(super) fn respond(s: &Shared, r: &Req) -> Answer {
             "Service Unavailable"
         };
         let mut a = html(busy.status, title);
-        a.headers_mut()
-            .insert("retry-after", busy.retry_after.parse().unwrap());
+        // An empty `retry_after` is a limit that does not say when.
+        if !busy.retry_after.is_empty() {
+            a.headers_mut()
+                .insert("retry-after", busy.retry_after.parse().unwrap());
+        }
         return a;
     }
     match cfg.down {
