@@ -97,7 +97,7 @@ pub enum Error {
         "{source}{} The store refused the key: if it was revoked or changed, make a new key in the store's admin and link it with `woolink connect --name {name} --force`, which asks only for the new key.",
         crate::output::full_stop_after_quote(&.source.to_string())
     )]
-    KeyRefused { source: ApiError, name: String },
+    KeyRefused { source: Box<ApiError>, name: String },
     #[error("could not start {program}: {}", io_in_words(.source))]
     Spawn {
         program: String,
@@ -139,7 +139,8 @@ impl Error {
             Error::WriteNotChecked { .. } => 3,
             Error::Select(_) => 2,
             Error::SecretMissing { .. } => 1,
-            Error::Api(err) | Error::KeyRefused { source: err, .. } => err.exit_code(),
+            Error::Api(err) => err.exit_code(),
+            Error::KeyRefused { source, .. } => source.exit_code(),
             // As env(1) and shells do.
             Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Spawn { .. } => 126,
@@ -181,7 +182,8 @@ impl Error {
             Error::Select(SelectError::NoneLinked) => "no_accounts",
             Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
             Error::SecretMissing { .. } => "secret_missing",
-            Error::Api(err) | Error::KeyRefused { source: err, .. } => err.kind(),
+            Error::Api(err) => err.kind(),
+            Error::KeyRefused { source, .. } => source.kind(),
             Error::Spawn { .. } => "spawn",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",

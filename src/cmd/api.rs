@@ -43,7 +43,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
     };
     result.map_err(|err| match (err, account.name()) {
         (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
-            source,
+            source: Box::new(source),
             name: name.to_owned(),
         },
         (err, _) => err,
