@@ -41,6 +41,7 @@ mod output;
 mod private_file;
 mod probe;
 mod safe_url;
+mod session_bus;
 mod store_json;
 mod store_url;
 mod term;
@@ -67,6 +68,13 @@ pub mod testing {
 }
 
 use std::ffi::OsString;
+
+/// Called first, before anything else happens: with no `DBUS_SESSION_BUS_ADDRESS` but the
+/// user's session bus found where desktops put it, woolink starts itself again with the
+/// address set (see `session_bus.rs`), so the keychain is reachable from a minimal environment.
+pub fn find_session_bus() {
+    session_bus::restart_with_found_bus();
+}
 
 use clap::{CommandFactory, Parser};
 
