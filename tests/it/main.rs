@@ -19,6 +19,7 @@ mod private_ca;
 mod proxy;
 mod proxy_server;
 mod run;
+mod run_env;
 mod schemas;
 mod scripted;
 mod snapshots;
