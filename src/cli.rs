@@ -141,7 +141,7 @@ Exit codes:
   5  the store answered 2xx, so the request was carried out, but its answer could not be read
      whole (larger than 64 MiB, cut off, too slow): check before sending a write again";
 
-const RUN_HELP: &str = "\
+pub(crate) const RUN_HELP: &str = "\
 CMD runs with these variables added to woolink's own environment (FIELD is the name --env and
 woolink:// references use):
   FIELD          VARIABLE                     VALUE

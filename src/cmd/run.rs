@@ -381,3 +381,48 @@ fn values(account: &Chosen, root: &ApiRoot, credentials: &Credentials) -> Vec<(F
     }
     variables
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_and_man_page_list_every_field_and_variable() {
+        let man = crate::cmd::docs::ENVIRONMENT
+            .iter()
+            .map(|(names, _)| *names)
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (_, name, variable) in FIELDS {
+            assert!(
+                crate::cli::RUN_HELP.contains(&format!("  {name} ")),
+                "{name}"
+            );
+            assert!(crate::cli::RUN_HELP.contains(variable), "{variable}");
+            assert!(man.contains(variable), "{variable}");
+        }
+        for scrubbed in SCRUBBED.iter().filter(|name| name.starts_with("WOOLINK_")) {
+            assert!(crate::cli::RUN_HELP.contains(scrubbed), "{scrubbed}");
+        }
+    }
+
+    #[test]
+    fn env_mappings_name_what_is_wrong() {
+        let ok = parse_env_mapping("WOO_URL=url").unwrap();
+        assert_eq!((ok.name.as_str(), ok.field), ("WOO_URL", Field::Url));
+        assert_eq!(
+            parse_env_mapping("_x1=secret").unwrap().field,
+            Field::Secret
+        );
+        for (bad, said) in [
+            ("9X=url", "\"9X\" is not a valid variable name"),
+            ("A B=url", "\"A B\" is not a valid variable name"),
+            ("X=URL", "\"URL\" is not a field"),
+            ("X=", "\"\" is not a field"),
+            ("X", "expected NAME=FIELD"),
+        ] {
+            let message = parse_env_mapping(bad).unwrap_err();
+            assert!(message.contains(said), "{bad}: {message}");
+        }
+    }
+}
