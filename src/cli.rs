@@ -344,6 +344,9 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Replace a linked store's key with a new one, proven first, and have the old one revoked
+    #[command(after_help = ROTATE_HELP)]
+    Rotate(RotateArgs),
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
@@ -356,6 +359,29 @@ pub enum AccountsCommand {
         output: OutputArgs,
     },
 }
+
+const ROTATE_HELP: &str = "\
+Make the new key on the store's keys page (woolink names it; --open opens it), then give it as
+connect takes one: typed at a terminal, or --consumer-key (WOOLINK_CONSUMER_KEY) with
+--consumer-secret-stdin, --consumer-secret-file or WOOLINK_CONSUMER_SECRET. The new key is
+proven against the account's own store before anything changes; a key of another store is
+refused. The account then holds the new key in one step: if anything fails, it keeps the old
+one. A change of access (read -> read-write is a widening) is said plainly.
+
+Last, woolink names the old key (ck_… and its last 7 characters, as WooCommerce's key list shows
+it) and where to revoke it. At a terminal it offers to wait while you do, then checks that the
+store refuses the old key; --json says old_key_revoked: true, false, or null (not checked).
+
+Exit codes:
+  0  the account uses the new key
+  2  usage: unknown account, the same key again, or missing input
+  3  the store could not be reached or used; nothing was changed
+  4  the store refused the new key, or it is not a key of this store; nothing was changed
+
+Examples:
+  woolink accounts rotate shop --open
+  printf %s \"$NEW_SECRET\" | woolink accounts rotate shop --consumer-key ck_... \\
+      --consumer-secret-stdin --json";
 
 const RENAME_HELP: &str = "\
 The secret is written under the new name first, then the account index is updated, then the
@@ -419,6 +445,44 @@ pub struct VerifyArgs {
     /// Check every linked account (the same as giving no NAME; kept for scripts)
     #[arg(long, conflicts_with = "names")]
     pub all: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The account whose key is replaced
+    #[arg(add = crate::linked::complete_account_names())]
+    pub name: String,
+
+    /// The new consumer key (ck_ and 40 hex digits)
+    #[arg(
+        long,
+        env = "WOOLINK_CONSUMER_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub consumer_key: Option<String>,
+
+    /// Read the new consumer secret from standard input
+    #[arg(long, conflicts_with = "consumer_secret_file")]
+    pub consumer_secret_stdin: bool,
+
+    /// Read the new consumer secret from a file
+    #[arg(long, value_name = "PATH")]
+    pub consumer_secret_file: Option<PathBuf>,
+
+    /// Refused: a secret given as a flag value shows in `ps` and shell history
+    #[arg(long, hide = true, value_name = "SECRET")]
+    pub consumer_secret: Option<String>,
+
+    /// Open the store's keys page in a web browser
+    #[arg(long)]
+    pub open: bool,
 
     #[command(flatten)]
     pub net: NetArgs,

@@ -127,7 +127,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             | AccountsCommand::Remove { output, .. }
             | AccountsCommand::Rename { output, .. }
             | AccountsCommand::Default { output, .. }
-            | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
+            | AccountsCommand::Verify(cli::VerifyArgs { output, .. })
+            | AccountsCommand::Rotate(cli::RotateArgs { output, .. }),
         ) => output.json,
         Command::Completions { .. } | Command::Man => false,
         Command::Api(_) | Command::Run(_) => false,

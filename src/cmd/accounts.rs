@@ -32,6 +32,7 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
             output,
         } => default(name.as_deref(), clear, output).map(Outcome::from),
         AccountsCommand::Verify(args) => super::verify::run(args).await,
+        AccountsCommand::Rotate(args) => super::rotate::run(args).await.map(Outcome::from),
     }
 }
 
