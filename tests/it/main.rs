@@ -18,6 +18,7 @@ mod native_keychain;
 mod private_ca;
 mod proxy;
 mod proxy_server;
+mod rotate;
 mod run;
 mod run_env;
 mod schemas;
