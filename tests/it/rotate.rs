@@ -1,5 +1,6 @@
 //! `woolink accounts rotate NAME`, end to end: the real binary, the loopback store and a real
-//! Secret Service. The old key stays the account's whenever the new one is not proven.
+//! Secret Service. The old key stays the account's whenever the new one is not proven. Also
+//! `connect --force` and `accounts remove`, which say what happened to the key they let go.
 
 #![cfg(target_os = "linux")]
 
@@ -235,5 +236,73 @@ fn at_a_terminal_rotate_waits_while_the_old_key_is_revoked_and_checks_it() {
     term.assert_hides(&[&old.secret, &new.secret]);
     let kept = home.kept(&store);
     assert!(kept.contains(&new.secret), "{kept}");
+    home.assert_not_on_disk(&[&old, &new]);
+}
+
+#[test]
+fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unused_key() {
+    let old = TestKey::new(Permission::Read);
+    let new = TestKey::new(Permission::ReadWrite);
+    let store = store_knowing(&[&old, &new]);
+    let home = Home::new();
+    home.link(&store, &old, "shop");
+    home.link(&store, &old, "shop-copy");
+
+    // --force over "shop": the old key and access are named; another account still uses it.
+    let mut woolink = home.woolink(&store);
+    woolink
+        .connect_args(&store.url(), &new.key, &new.secret)
+        .args(["--name", "shop", "--force"]);
+    let replaced = woolink.run();
+    replaced
+        .assert_code(0)
+        .assert_stdout_contains(&format!(
+            "Replaced: key ck_…{} -> ck_…{}; access read -> read-write (widened)",
+            suffix(&old),
+            suffix(&new)
+        ))
+        .assert_stdout_contains("is still the key of another account")
+        .assert_no_secret(&old.secret)
+        .assert_no_secret(&new.secret);
+    assert!(
+        !replaced.stdout.contains("still works"),
+        "{}",
+        replaced.stdout
+    );
+
+    // Removing "shop-copy" now leaves the old key unused: revoking it is advised, in JSON too.
+    let mut woolink = home.woolink(&store);
+    let removed = woolink
+        .args(["accounts", "remove", "shop-copy", "--yes", "--json"])
+        .run();
+    crate::schemas::assert_matches("accounts_remove", removed.assert_code(0));
+    assert_eq!(removed.json()["key_used_by"], serde_json::json!([]));
+
+    // Back to the old key with --force, as JSON: the replaced account is described.
+    let mut woolink = home.woolink(&store);
+    woolink
+        .connect_args(&store.url(), &old.key, &old.secret)
+        .args(["--name", "shop", "--force", "--json"]);
+    let json = woolink.run();
+    crate::schemas::assert_matches("connect", json.assert_code(0));
+    let json = json.json();
+    assert_eq!(json["link"], "replaced");
+    assert_eq!(json["replaced"]["key"], format!("ck_…{}", suffix(&new)));
+    assert_eq!(json["replaced"]["access"], "read-write");
+    assert_eq!(json["replaced"]["key_still_used"], false);
+
+    // Two accounts with one key: removing one does not advise revoking it.
+    home.link(&store, &old, "shop-copy");
+    let mut woolink = home.woolink(&store);
+    let removed = woolink.args(["accounts", "remove", "shop", "--yes"]).run();
+    removed
+        .assert_code(0)
+        .assert_stdout_contains("is also the key of \"shop-copy\"")
+        .assert_no_secret(&old.secret);
+    assert!(
+        !removed.stdout.contains("revoke it at"),
+        "{}",
+        removed.stdout
+    );
     home.assert_not_on_disk(&[&old, &new]);
 }
