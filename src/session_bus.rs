@@ -8,6 +8,9 @@
 //! environment nowhere (no unsafe code): so woolink starts itself again, once, with the
 //! address set, before doing anything else. `woolink run` hands the address on to CMD.
 
+// Only Linux has a Secret Service to find; elsewhere this is compiled for its tests alone.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
