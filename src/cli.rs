@@ -153,28 +153,51 @@ Exit codes:
   5  the store answered 2xx, so the request was carried out, but its answer could not be read
      whole (larger than 64 MiB, cut off, too slow): check before sending a write again";
 
-const RUN_HELP: &str = "\
-CMD runs with these variables added to woolink's own environment:
-  WOOCOMMERCE_URL              the store's address, e.g. https://shop.example.com
-  WOOCOMMERCE_API_ROOT         the REST API root, e.g. https://shop.example.com/wp-json/
-  WOOCOMMERCE_API_URL          the wc/v3 API, e.g. https://shop.example.com/wp-json/wc/v3/
-  WOOCOMMERCE_CONSUMER_KEY     the consumer key
-  WOOCOMMERCE_CONSUMER_SECRET  the consumer secret
-  WOOCOMMERCE_AUTH_METHOD      basic, query-string or oauth1 (how the store accepts the key)
-  WOOLINK_ACCOUNT              the account's name (unset with credentials from the environment)
+pub(crate) const RUN_HELP: &str = "\
+CMD runs with these variables added to woolink's own environment (FIELD is the name --env and
+woolink:// references use):
+  FIELD          VARIABLE                     VALUE
+  url            WOOCOMMERCE_URL              the store's address, e.g. https://shop.example.com
+  api_root       WOOCOMMERCE_API_ROOT         the REST API root, e.g. https://shop.example.com/wp-json/
+  api_url        WOOCOMMERCE_API_URL          the wc/v3 API, e.g. https://shop.example.com/wp-json/wc/v3/
+  key            WOOCOMMERCE_CONSUMER_KEY     the consumer key
+  secret         WOOCOMMERCE_CONSUMER_SECRET  the consumer secret
+  auth_method    WOOCOMMERCE_AUTH_METHOD      basic, query-string or oauth1 (how the store takes the key)
+  account        WOOLINK_ACCOUNT              the account's name (unset with credentials from the environment)
+  ca_cert        WOOCOMMERCE_CA_CERT          the CA certificate file to trust for the store (only if it has one)
+  site_user      WOOCOMMERCE_SITE_USER        the web server's own login in front of the site (only if
+  site_password  WOOCOMMERCE_SITE_PASSWORD      it has one)
+
+--env NAME=FIELD exports FIELD under NAME too, e.g. --env STORE_URL=url --env WC_KEY=key. With
+--env-file FILE, every variable the dotenv file sets is exported: a value woolink://ACCOUNT/FIELD
+is that linked account's FIELD, read from the keychain (each account once); any other value as
+written. Such a file holds no secret. The command line wins over the file, and both over the
+list above; a FIELD the account does not have leaves NAME unset. An unknown FIELD, an invalid
+NAME, or a reference to an account that is not linked exits 2 and CMD is not started.
 
 The store is the account --account names; else, when WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and
 WOOLINK_CONSUMER_SECRET are all set, those (nothing is read from the index or the keychain, and
-nothing is written); else the default account. CMD never inherits woolink's own WOOLINK_*
-inputs.
+nothing is written); else the default account.
 
-Standard input, output and error are CMD's own. On Unix woolink replaces itself with CMD, so its
-exit status is CMD's, including death by a signal (shells report 128+N). If CMD cannot be
-started woolink exits with 127 (not found) or 126 (not executable); account problems exit 1 or 2.
+CMD inherits the rest of woolink's environment, WOOLINK_CONFIG_DIR, WOOLINK_CA_CERT,
+WOOLINK_STORE, WOOLINK_TIMEOUT and WOOLINK_DEBUG included (a woolink inside CMD uses the same
+accounts). It never inherits WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY, WOOLINK_CONSUMER_SECRET,
+WOOLINK_API_ROOT, WOOLINK_SITE_USER, WOOLINK_SITE_PASSWORD, or woolink's own WOOCOMMERCE_SITE_*
+and WOOCOMMERCE_CA_CERT; WOOLINK_ACCOUNT is the account's name. When DBUS_SESSION_BUS_ADDRESS is
+unset (MCP clients start servers with little more than HOME, PATH and USER), woolink looks for
+the session bus at $XDG_RUNTIME_DIR/bus, then /run/user/UID/bus, and CMD inherits the address.
+
+Standard input, output and error are CMD's own: woolink writes nothing on standard output, so
+stdio protocols (MCP servers) work. On Unix woolink replaces itself with CMD, so its exit status
+is CMD's, including death by a signal (shells report 128+N). If CMD cannot be started woolink
+exits with 127 (not found) or 126 (not executable); account problems exit 1 or 2.
 
 Examples:
   woolink run -- ./sync-inventory.sh
-  woolink run --account staging -- python import.py --dry-run";
+  woolink run --account staging -- python import.py --dry-run
+  woolink run --account shop --env STORE_URL=url --env WOOCOMMERCE_KEY=key \\
+      --env WOOCOMMERCE_SECRET=secret -- npx -y woocommerce-mcp-server
+  woolink run --env-file .env.woolink -- node sync.js   # .env.woolink: WC_CONSUMER_KEY=woolink://shop/key";
 
 const CONNECT_EXAMPLES: &str = "\
 Examples:
@@ -333,6 +356,9 @@ pub enum AccountsCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Replace a linked store's key with a new one, proven first, and have the old one revoked
+    #[command(after_help = ROTATE_HELP)]
+    Rotate(RotateArgs),
     /// Forget a linked store: its keychain entry and its index entry
     #[command(after_help = "Example:\n  woolink accounts remove shop.example.com --yes")]
     Remove {
@@ -345,6 +371,29 @@ pub enum AccountsCommand {
         output: OutputArgs,
     },
 }
+
+const ROTATE_HELP: &str = "\
+Make the new key on the store's keys page (woolink names it; --open opens it), then give it as
+connect takes one: typed at a terminal, or --consumer-key (WOOLINK_CONSUMER_KEY) with
+--consumer-secret-stdin, --consumer-secret-file or WOOLINK_CONSUMER_SECRET. The new key is
+proven against the account's own store before anything changes; a key of another store is
+refused. The account then holds the new key in one step: if anything fails, it keeps the old
+one. A change of access (read -> read-write is a widening) is said plainly.
+
+Last, woolink names the old key (ck_… and its last 7 characters, as WooCommerce's key list shows
+it) and where to revoke it. At a terminal it offers to wait while you do, then checks that the
+store refuses the old key; --json says old_key_revoked: true, false, or null (not checked).
+
+Exit codes:
+  0  the account uses the new key
+  2  usage: unknown account, the same key again, or missing input
+  3  the store could not be reached or used; nothing was changed
+  4  the store refused the new key, or it is not a key of this store; nothing was changed
+
+Examples:
+  woolink accounts rotate shop --open
+  printf %s \"$NEW_SECRET\" | woolink accounts rotate shop --consumer-key ck_... \\
+      --consumer-secret-stdin --json";
 
 const RENAME_HELP: &str = "\
 The secret is written under the new name first, then the account index is updated, then the
@@ -417,6 +466,44 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The account whose key is replaced
+    #[arg(add = crate::linked::complete_account_names())]
+    pub name: String,
+
+    /// The new consumer key (ck_ and 40 hex digits)
+    #[arg(
+        long,
+        env = "WOOLINK_CONSUMER_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub consumer_key: Option<String>,
+
+    /// Read the new consumer secret from standard input
+    #[arg(long, conflicts_with = "consumer_secret_file")]
+    pub consumer_secret_stdin: bool,
+
+    /// Read the new consumer secret from a file
+    #[arg(long, value_name = "PATH")]
+    pub consumer_secret_file: Option<PathBuf>,
+
+    /// Refused: a secret given as a flag value shows in `ps` and shell history
+    #[arg(long, hide = true, value_name = "SECRET")]
+    pub consumer_secret: Option<String>,
+
+    /// Open the store's keys page in a web browser
+    #[arg(long)]
+    pub open: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ApiArgs {
     /// A route under wc/v3, e.g. `products`, `orders/123` or `products?status=draft`; or,
     /// starting with `/`, one from the API root in a WooCommerce namespace, e.g.
@@ -470,6 +557,17 @@ pub struct RunArgs {
     #[arg(long, env = "WOOLINK_ACCOUNT", value_name = "NAME",
           add = crate::linked::complete_account_names())]
     pub account: Option<String>,
+
+    /// Also export the account's FIELD as NAME (repeatable): url, api_root, api_url, key,
+    /// secret, auth_method, account, ca_cert, site_user or site_password
+    #[arg(long = "env", value_name = "NAME=FIELD",
+          value_parser = crate::cmd::run::parse_env_mapping)]
+    pub env: Vec<crate::cmd::run::EnvMapping>,
+
+    /// Export the variables of this dotenv file; values `woolink://ACCOUNT/FIELD` are that
+    /// linked account's FIELD, read from the keychain; other values are exported as written
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
 
     /// The command and its arguments
     #[arg(required = true, last = true, value_name = "CMD")]

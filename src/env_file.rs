@@ -93,25 +93,7 @@ pub struct SecretLine {
 impl EnvFile {
     /// Reads and checks the file at `path`.
     pub fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
-        let read_error = |source| EnvFileError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let mut bytes = Zeroizing::new(Vec::new());
-        file.take(MAX_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        if bytes.len() as u64 > MAX_FILE {
-            return Err(EnvFileError::TooLarge {
-                path: path.to_owned(),
-            });
-        }
-        let text =
-            std::str::from_utf8(crate::bom::strip(&bytes)).map_err(|_| EnvFileError::NotText {
-                path: path.to_owned(),
-            })?;
-        parse(path, Zeroizing::new(text.to_owned()))
+        parse(path, read_text(path)?)
     }
 
     /// The lines that hold `secret` (the one now saved), in order.
@@ -144,10 +126,45 @@ fn variable_name(line: &str) -> Option<&str> {
     (!name.is_empty() && name.chars().all(plain)).then_some(name)
 }
 
-fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> {
-    let mut urls = Vec::new();
-    let mut keys = Vec::new();
-    let mut secrets = Vec::new();
+/// The text of the dotenv file at `path`: at most 1 MiB of UTF-8, a byte-order mark dropped.
+/// Zeroed when dropped.
+pub fn read_text(path: &Path) -> Result<Zeroizing<String>, EnvFileError> {
+    let read_error = |source| EnvFileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(EnvFileError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    let text =
+        std::str::from_utf8(crate::bom::strip(&bytes)).map_err(|_| EnvFileError::NotText {
+            path: path.to_owned(),
+        })?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// One variable a dotenv file sets, as dotenv reads it (quotes, escapes and `${VAR}` done).
+pub struct Entry {
+    pub name: String,
+    pub value: Zeroizing<String>,
+    /// The line that sets it (from 1), when it can be told.
+    pub line: Option<usize>,
+}
+
+/// Every variable `text` (the file at `path`) sets, in order, empty values included.
+pub fn entries(path: &Path, text: &str) -> Result<Vec<Entry>, EnvFileError> {
+    let mut found = Vec::new();
+    // Where the search for the line of each name goes on from: a name set twice is found on
+    // its second line the second time.
+    let mut searched_from: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     // dotenvy reads the file the way the projects that keep it read it: quotes, comments,
     // `export`, escapes. Its own errors quote the line, so they are never shown.
     for item in dotenvy::from_read_iter(text.as_bytes()) {
@@ -172,6 +189,26 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
                 });
             }
         };
+        let from = searched_from.get(&name).copied().unwrap_or(0);
+        let line = text
+            .lines()
+            .enumerate()
+            .skip(from)
+            .find(|(_, line)| variable_name(line) == Some(name.as_str()))
+            .map(|(index, _)| index + 1);
+        if let Some(line) = line {
+            searched_from.insert(name.clone(), line);
+        }
+        found.push(Entry { name, value, line });
+    }
+    Ok(found)
+}
+
+fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> {
+    let mut urls = Vec::new();
+    let mut keys = Vec::new();
+    let mut secrets = Vec::new();
+    for Entry { name, value, .. } in entries(path, &text)? {
         if value.trim().is_empty() {
             continue;
         }

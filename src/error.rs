@@ -103,6 +103,23 @@ pub enum Error {
         program: String,
         source: std::io::Error,
     },
+    #[error(
+        "{store} does not know the key {key}: it is not a key of this store (made on another store, or deleted), so \"{name}\" was not changed. Make the new key on this store, at {admin}"
+    )]
+    KeyOfAnotherStore {
+        name: String,
+        store: String,
+        key: String,
+        admin: String,
+    },
+    #[error(
+        "{key} is the key \"{name}\" already uses: make a new key at {admin}, then give that one; nothing was changed"
+    )]
+    SameKey {
+        name: String,
+        key: String,
+        admin: String,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("could not write to the terminal: {0}")]
@@ -135,8 +152,9 @@ impl Error {
             | Error::Remove(_)
             | Error::Rename(_) => 1,
             Error::Probe(err) => err.exit_code(),
-            Error::NeedsWrite { .. } => 4,
+            Error::NeedsWrite { .. } | Error::KeyOfAnotherStore { .. } => 4,
             Error::WriteNotChecked { .. } => 3,
+            Error::SameKey { .. } => 2,
             Error::Select(_) => 2,
             Error::SecretMissing { .. } => 1,
             Error::Api(err) => err.exit_code(),
@@ -185,6 +203,8 @@ impl Error {
             Error::Api(err) => err.kind(),
             Error::KeyRefused { source, .. } => source.kind(),
             Error::Spawn { .. } => "spawn",
+            Error::KeyOfAnotherStore { .. } => "key_of_another_store",
+            Error::SameKey { .. } => "same_key",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
         }

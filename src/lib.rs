@@ -43,6 +43,7 @@ mod output;
 mod private_file;
 mod probe;
 mod safe_url;
+mod session_bus;
 mod store_json;
 mod store_url;
 mod term;
@@ -72,6 +73,13 @@ pub mod testing {
 }
 
 use std::ffi::OsString;
+
+/// Called first, before anything else happens: with no `DBUS_SESSION_BUS_ADDRESS` but the
+/// user's session bus found where desktops put it, woolink starts itself again with the
+/// address set (see `session_bus.rs`), so the keychain is reachable from a minimal environment.
+pub fn find_session_bus() {
+    session_bus::restart_with_found_bus();
+}
 
 use clap::{CommandFactory, Parser};
 
@@ -124,7 +132,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             | AccountsCommand::Remove { output, .. }
             | AccountsCommand::Rename { output, .. }
             | AccountsCommand::Default { output, .. }
-            | AccountsCommand::Verify(cli::VerifyArgs { output, .. }),
+            | AccountsCommand::Verify(cli::VerifyArgs { output, .. })
+            | AccountsCommand::Rotate(cli::RotateArgs { output, .. }),
         ) => output.json,
         Command::Completions { .. } | Command::Man => false,
         Command::Api(_) | Command::Run(_) => false,

@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread starts or any input is read: may start woolink again.
+    woolink::find_session_bus();
     // One thread is plenty: the work is waiting on the network, and the few concurrent
     // requests are multiplexed on it.
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -32,6 +32,7 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
             output,
         } => default(name.as_deref(), clear, output).map(Outcome::from),
         AccountsCommand::Verify(args) => super::verify::run(args).await,
+        AccountsCommand::Rotate(args) => super::rotate::run(args).await.map(Outcome::from),
     }
 }
 
@@ -266,6 +267,17 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
     let revoke_at = keys_admin_url(removed.account.admin());
     let key = masked_key(&removed.account.key_suffix);
+    // Revoking a key another account still uses would break that account: advised only when
+    // no account left uses it (the same key at the same store).
+    let used_by: Vec<String> = Index::load(&dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|other| {
+            other.store_url == removed.account.store_url
+                && other.key_suffix == removed.account.key_suffix
+        })
+        .map(|other| other.name)
+        .collect();
     if output_args.json {
         #[derive(Serialize)]
         struct RemovedView<'a> {
@@ -277,6 +289,9 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             was_default: bool,
             key: &'a str,
             revoke_at: &'a str,
+            /// Other accounts that use the same key at the same store (then it is not to be
+            /// revoked).
+            key_used_by: &'a [String],
         }
         return output::json(&RemovedView {
             removed: name,
@@ -285,6 +300,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             was_default,
             key: &key,
             revoke_at: &revoke_at,
+            key_used_by: &used_by,
         });
     }
     let secret = match removed.secret {
@@ -307,9 +323,24 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     } else {
         ""
     };
+    // Whether the key still works was not checked: not said.
+    let key_advice = if used_by.is_empty() {
+        format!(
+            "The key {key} was not revoked on the store. If nothing else uses it, revoke it at {revoke_at} (the key ending in {}).\n",
+            removed.account.key_suffix
+        )
+    } else {
+        format!(
+            "The key {key} is also the key of {}: it is not to be revoked while that account uses it.\n",
+            used_by
+                .iter()
+                .map(|other| format!("\"{other}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     output::stdout(&format!(
-        "Removed \"{name}\": {secret} and its entry from the account index.\n{default}The key {key} still exists on the store and still works. To revoke it, open {revoke_at} and revoke the key ending in {}.\n",
-        removed.account.key_suffix
+        "Removed \"{name}\": {secret} and its entry from the account index.\n{default}{key_advice}"
     ))
 }
 

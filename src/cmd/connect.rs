@@ -293,6 +293,9 @@ struct Kept {
     link: Link,
     /// The credential store had lost the account's secret; it holds it again.
     secret_restored: bool,
+    /// The account this one took the place of (`Link::Replaced`), and whether another account
+    /// still uses its key at its store.
+    replaced: Option<(Account, bool)>,
 }
 
 impl SaveTarget {
@@ -403,11 +406,24 @@ impl SaveTarget {
         if let Some(old) = &saved.old_secret {
             delete_moved_secret(&self.dir, old);
         }
+        let replaced = match (link, saved.replaced) {
+            (Link::Replaced, Some(old)) => {
+                let still_used = Index::load(&self.dir)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|other| {
+                        other.store_url == old.store_url && other.key_suffix == old.key_suffix
+                    });
+                Some((old, still_used))
+            }
+            _ => None,
+        };
         Ok(Kept {
             name,
             storage: saved.account.secret_storage,
             link,
             secret_restored,
+            replaced,
         })
     }
 
@@ -609,6 +625,9 @@ fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<
         None => format!("The key works with {access} access (not saved: --no-save).\n"),
     };
     text.push_str(&headline);
+    if let Some((old, still_used)) = kept.and_then(|kept| kept.replaced.as_ref()) {
+        text.push_str(&replaced_note(old, *still_used, input, report));
+    }
     if let Some(kept) = kept
         && kept.secret_restored
     {
@@ -648,6 +667,65 @@ fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<
     text
 }
 
+/// What `--force` replaced: the old key and access (and store, if another), and whether to
+/// revoke the old key. Whether it still works was not checked, so that is not said.
+fn replaced_note(
+    old: &Account,
+    still_used: bool,
+    input: &ConnectInput,
+    report: &ProbeReport,
+) -> String {
+    let old_key = crate::keys::masked_key(&old.key_suffix);
+    let access = match (old.access, report.access) {
+        (Access::Read, Access::ReadWrite) => {
+            format!("{} -> {} (widened)", old.access, report.access)
+        }
+        (Access::ReadWrite, Access::Read) => {
+            format!("{} -> {} (narrowed)", old.access, report.access)
+        }
+        (same, _) => format!("{same}, as before"),
+    };
+    let mut text = format!(
+        "  Replaced: key {old_key} -> {}; access {access}",
+        input.credentials.key.masked()
+    );
+    if old.store_url != report.store.to_string() {
+        text.push_str(&format!(
+            "; store {} -> {}",
+            old.store_url,
+            report.store.shown()
+        ));
+    }
+    text.push('\n');
+    if old.key_suffix == input.credentials.key.suffix() && old.store_url == report.store.to_string()
+    {
+        return text;
+    }
+    if still_used {
+        text.push_str(&format!(
+            "  The old key {old_key} is still the key of another account: not to be revoked while that one uses it.\n"
+        ));
+    } else {
+        text.push_str(&format!(
+            "  If nothing else uses the old key {old_key}, revoke it at {}\n",
+            probe::keys_admin_url(&old.store_url)
+        ));
+    }
+    text
+}
+
+/// What `--force` replaced, for `--json`.
+#[derive(Serialize)]
+struct ReplacedView<'a> {
+    key: String,
+    key_suffix: &'a str,
+    access: Access,
+    store_url: &'a str,
+    /// Another account still uses that key at that store.
+    key_still_used: bool,
+    revoke_at: String,
+}
+
 /// The `--json` document of a successful connect. It has no field that could hold a secret.
 #[derive(Serialize)]
 struct ConnectView<'a> {
@@ -674,6 +752,9 @@ struct ConnectView<'a> {
     /// With --env-file, once saved: the file's lines that still hold the secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     env_file_secret_lines: Option<&'a [SecretLine]>,
+    /// With `link: replaced`: the account replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced: Option<ReplacedView<'a>>,
 }
 
 impl<'a> ConnectView<'a> {
@@ -681,7 +762,7 @@ impl<'a> ConnectView<'a> {
         name: &'a str,
         input: &'a ConnectInput,
         report: &'a ProbeReport,
-        kept: Option<&Kept>,
+        kept: Option<&'a Kept>,
         env_file_secret_lines: Option<&'a [SecretLine]>,
     ) -> Self {
         Self {
@@ -702,6 +783,16 @@ impl<'a> ConnectView<'a> {
             secret_storage: kept.map(|kept| kept.storage),
             notes: &report.notes,
             env_file_secret_lines,
+            replaced: kept
+                .and_then(|kept| kept.replaced.as_ref())
+                .map(|(old, still_used)| ReplacedView {
+                    key: crate::keys::masked_key(&old.key_suffix),
+                    key_suffix: &old.key_suffix,
+                    access: old.access,
+                    store_url: &old.store_url,
+                    key_still_used: *still_used,
+                    revoke_at: probe::keys_admin_url(&old.store_url),
+                }),
         }
     }
 }

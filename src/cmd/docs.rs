@@ -62,7 +62,7 @@ pub fn man() -> Result<Outcome, Error> {
 }
 
 /// The variables woolink reads, and those `woolink run` gives its command.
-const ENVIRONMENT: &[(&str, &str)] = &[
+pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "WOOLINK_CONFIG_DIR",
         "The folder of the account index, the kept CA certificates and, with --store file, the plaintext credentials file. Default: the platform's config folder, e.g. ~/.config/woolink.",
@@ -108,8 +108,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The browser connect --open starts (%s stands for the address).",
     ),
     (
-        "WOOCOMMERCE_URL, WOOCOMMERCE_API_ROOT, WOOCOMMERCE_API_URL, WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET, WOOCOMMERCE_AUTH_METHOD, WOOCOMMERCE_SITE_USER, WOOCOMMERCE_SITE_PASSWORD, WOOCOMMERCE_CA_CERT",
-        "Set by woolink run for its command only: the account's store, API root, key and secret, how to send them, the site login if any, and the CA certificate to trust for the store if it has one.",
+        "DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR",
+        "Linux: the D-Bus session bus of the Secret Service keychain. When DBUS_SESSION_BUS_ADDRESS is unset (as for servers an MCP client starts), woolink uses the socket at $XDG_RUNTIME_DIR/bus, else /run/user/UID/bus, if it is a socket of the user's; run hands that address on to its command.",
+    ),
+    (
+        "WOOCOMMERCE_URL, WOOCOMMERCE_API_ROOT, WOOCOMMERCE_API_URL, WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET, WOOCOMMERCE_AUTH_METHOD, WOOLINK_ACCOUNT, WOOCOMMERCE_CA_CERT, WOOCOMMERCE_SITE_USER, WOOCOMMERCE_SITE_PASSWORD",
+        "Set by woolink run for its command only: the account's store, API root, wc/v3 API, key and secret, how to send them, the account's name, the CA certificate to trust for the store if it has one, and the site login if any (the fields url, api_root, api_url, key, secret, auth_method, account, ca_cert, site_user and site_password of --env NAME=FIELD and woolink://ACCOUNT/FIELD). The command inherits the rest of woolink's environment, WOOLINK_CONFIG_DIR, WOOLINK_CA_CERT, WOOLINK_STORE, WOOLINK_TIMEOUT and WOOLINK_DEBUG included, but never WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY, WOOLINK_CONSUMER_SECRET, WOOLINK_API_ROOT, WOOLINK_SITE_USER or WOOLINK_SITE_PASSWORD.",
     ),
 ];
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod connect;
 pub mod docs;
+pub mod rotate;
 pub mod run;
 pub mod verify;
 

@@ -5,18 +5,35 @@
 //! status are CMD's own with nothing in between. Elsewhere it waits for CMD and exits with its
 //! code.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use zeroize::Zeroizing;
 
 use super::Chosen;
 use crate::api::NAMESPACE;
 use crate::cli::RunArgs;
+use crate::config;
+use crate::env_file;
 use crate::error::{Error, Outcome};
+use crate::index::Index;
 use crate::keys::Credentials;
+use crate::linked::NoSuchAccount;
 use crate::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
 pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
+    // Everything the command line and the env file can get wrong is found before any
+    // keychain is opened or CMD started.
+    let file = match &args.env_file {
+        Some(path) => Some(EnvFileLines::read(path)?),
+        None => None,
+    };
+    if let Some(file) = &file {
+        file.check_accounts()?;
+    }
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net).await?;
     let mut parts = args.command.into_iter();
@@ -32,8 +49,33 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
     // trust, a WOOCOMMERCE_CA_CERT woolink inherited would name another store's.
     command.env_remove("WOOLINK_ACCOUNT");
     command.env_remove(CA_CERT_VARIABLE);
-    for (name, value) in environment(&account, &root, &credentials) {
-        command.env(name, value);
+    let chosen_values = values(&account, &root, &credentials);
+    for (field, value) in &chosen_values {
+        command.env(field.variable(), value);
+    }
+    if let Some(file) = &file {
+        // Each account the file names is read once; the one chosen above is not read again.
+        let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
+        if let Some(name) = account.name() {
+            read.insert(name.to_owned(), chosen_values.clone());
+        }
+        for line in &file.lines {
+            match &line.value {
+                LineValue::Plain(value) => {
+                    command.env(&line.name, value.as_str());
+                }
+                LineValue::Reference { account, field } => {
+                    if !read.contains_key(account) {
+                        let (chosen, root, credentials) = linked(account, &args.net)?;
+                        read.insert(account.clone(), values(&chosen, &root, &credentials));
+                    }
+                    set_field(&mut command, &line.name, &read[account], *field);
+                }
+            }
+        }
+    }
+    for mapping in &args.env {
+        set_field(&mut command, &mapping.name, &chosen_values, mapping.field);
     }
     let spawn_error = |source| Error::Spawn {
         program: program.to_string_lossy().into_owned(),
@@ -58,6 +100,236 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
     }
 }
 
+/// `name` set to the account's `field`; unset when the account has none (no site login, no
+/// CA certificate of its own), so that a value woolink inherited cannot stand in for it.
+fn set_field(command: &mut Command, name: &str, values: &[(Field, OsString)], field: Field) {
+    match values.iter().find(|(have, _)| *have == field) {
+        Some((_, value)) => command.env(name, value),
+        None => command.env_remove(name),
+    };
+}
+
+/// A linked account named by the env file, as `--account NAME` would choose it.
+fn linked(name: &str, net: &crate::cli::NetArgs) -> Result<(Chosen, ApiRoot, Credentials), Error> {
+    let (source, account, root, ca_cert, credentials) = super::linked_account(Some(name), net)?;
+    let chosen = Chosen {
+        source,
+        store_url: account.store_url,
+        auth_method: account.auth_method,
+        ca_cert,
+    };
+    Ok((chosen, root, credentials))
+}
+
+/// What of an account `--env NAME=FIELD` and `woolink://ACCOUNT/FIELD` name: each is one of
+/// the variables `run` exports, under its own name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Url,
+    ApiRoot,
+    ApiUrl,
+    Key,
+    Secret,
+    AuthMethod,
+    Account,
+    CaCert,
+    SiteUser,
+    SitePassword,
+}
+
+/// Every field: its name and the variable `run` always exports it as.
+pub const FIELDS: [(Field, &str, &str); 10] = [
+    (Field::Url, "url", "WOOCOMMERCE_URL"),
+    (Field::ApiRoot, "api_root", "WOOCOMMERCE_API_ROOT"),
+    (Field::ApiUrl, "api_url", "WOOCOMMERCE_API_URL"),
+    (Field::Key, "key", "WOOCOMMERCE_CONSUMER_KEY"),
+    (Field::Secret, "secret", "WOOCOMMERCE_CONSUMER_SECRET"),
+    (Field::AuthMethod, "auth_method", "WOOCOMMERCE_AUTH_METHOD"),
+    (Field::Account, "account", "WOOLINK_ACCOUNT"),
+    (Field::CaCert, "ca_cert", CA_CERT_VARIABLE),
+    (Field::SiteUser, "site_user", "WOOCOMMERCE_SITE_USER"),
+    (
+        Field::SitePassword,
+        "site_password",
+        "WOOCOMMERCE_SITE_PASSWORD",
+    ),
+];
+
+impl Field {
+    pub fn parse(name: &str) -> Option<Field> {
+        FIELDS
+            .iter()
+            .find(|(_, known, _)| *known == name)
+            .map(|(field, _, _)| *field)
+    }
+
+    /// The variable `run` exports it as.
+    pub fn variable(self) -> &'static str {
+        FIELDS
+            .iter()
+            .find(|(f, _, _)| *f == self)
+            .expect("every field is listed")
+            .2
+    }
+}
+
+/// The field names, for messages.
+fn field_names() -> String {
+    FIELDS
+        .iter()
+        .map(|(_, name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_field(field: &str) -> String {
+    format!(
+        "\"{}\" is not a field of an account: use one of {}",
+        crate::output::visible_line(field),
+        field_names()
+    )
+}
+
+/// Whether `name` can be an environment variable's name as shells set them: letters, digits
+/// and underscores, not starting with a digit.
+fn variable_name_ok(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `--env NAME=FIELD`: the account's FIELD, also under NAME.
+#[derive(Debug, Clone)]
+pub struct EnvMapping {
+    pub name: String,
+    pub field: Field,
+}
+
+/// clap's parser for `--env`: its errors are usage errors (exit 2), before anything runs.
+pub fn parse_env_mapping(text: &str) -> Result<EnvMapping, String> {
+    let Some((name, field)) = text.split_once('=') else {
+        return Err(format!(
+            "expected NAME=FIELD, e.g. STORE_URL=url (FIELD is one of {})",
+            field_names()
+        ));
+    };
+    if !variable_name_ok(name) {
+        return Err(format!(
+            "\"{}\" is not a valid variable name: use letters, digits and underscores, not starting with a digit",
+            crate::output::visible_line(name)
+        ));
+    }
+    let field = Field::parse(field).ok_or_else(|| unknown_field(field))?;
+    Ok(EnvMapping {
+        name: name.to_owned(),
+        field,
+    })
+}
+
+const REFERENCE: &str = "woolink://";
+
+/// A `--env-file`, read and checked: each variable it sets, as written or as a reference.
+struct EnvFileLines {
+    path: PathBuf,
+    lines: Vec<FileLine>,
+}
+
+struct FileLine {
+    name: String,
+    number: Option<usize>,
+    value: LineValue,
+}
+
+enum LineValue {
+    /// Exported as written.
+    Plain(Zeroizing<String>),
+    /// `woolink://ACCOUNT/FIELD`.
+    Reference { account: String, field: Field },
+}
+
+impl EnvFileLines {
+    fn read(path: &Path) -> Result<Self, Error> {
+        let text = env_file::read_text(path)?;
+        let mut lines = Vec::new();
+        for entry in env_file::entries(path, &text)? {
+            let value = match entry.value.trim().strip_prefix(REFERENCE) {
+                None => LineValue::Plain(entry.value),
+                Some(reference) => {
+                    let bad = |why: String| {
+                        Error::Usage(format!(
+                            "{} ({}): {why}; the command was not started",
+                            where_in(path, entry.line),
+                            entry.name
+                        ))
+                    };
+                    let Some((account, field)) = reference.split_once('/') else {
+                        return Err(bad(format!(
+                            "a reference is {REFERENCE}ACCOUNT/FIELD, with FIELD one of {}",
+                            field_names()
+                        )));
+                    };
+                    if account.is_empty() {
+                        return Err(bad(format!(
+                            "a reference is {REFERENCE}ACCOUNT/FIELD: the account's name is missing"
+                        )));
+                    }
+                    let field = Field::parse(field).ok_or_else(|| bad(unknown_field(field)))?;
+                    LineValue::Reference {
+                        account: account.to_owned(),
+                        field,
+                    }
+                }
+            };
+            lines.push(FileLine {
+                name: entry.name,
+                number: entry.line,
+                value,
+            });
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            lines,
+        })
+    }
+
+    /// Every account a reference names is linked: checked in the index, before any keychain
+    /// is opened.
+    fn check_accounts(&self) -> Result<(), Error> {
+        let references = || {
+            self.lines.iter().filter_map(|line| match &line.value {
+                LineValue::Reference { account, .. } => Some((line, account)),
+                LineValue::Plain(_) => None,
+            })
+        };
+        if references().next().is_none() {
+            return Ok(());
+        }
+        let dir = config::config_dir()?;
+        let (accounts, _) = Index::load_with_default(&dir)?;
+        for (line, account) in references() {
+            if !accounts.iter().any(|linked| linked.name == *account) {
+                return Err(Error::Usage(format!(
+                    "{} ({}): {}; the command was not started",
+                    where_in(&self.path, line.number),
+                    line.name,
+                    NoSuchAccount::new(account, &accounts)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "line 3 of .env", or the file alone when the line cannot be told.
+fn where_in(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("line {line} of {}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
 /// Variables of woolink's environment CMD does not inherit: `connect`'s inputs and the
 /// environment credentials, which may be another store's than the one chosen.
 const SCRUBBED: [&str; 8] = [
@@ -77,44 +349,80 @@ const SCRUBBED: [&str; 8] = [
 /// make it trust the store's CA for every host.
 pub const CA_CERT_VARIABLE: &str = "WOOCOMMERCE_CA_CERT";
 
-/// The variables CMD gets, added to woolink's own environment.
-fn environment(
-    account: &Chosen,
-    root: &ApiRoot,
-    credentials: &Credentials,
-) -> Vec<(&'static str, OsString)> {
+/// The account's fields CMD gets, each under its variable (see [`FIELDS`]), added to
+/// woolink's own environment. Fields an account does not have are left out.
+fn values(account: &Chosen, root: &ApiRoot, credentials: &Credentials) -> Vec<(Field, OsString)> {
     let api_url = root.route(&format!("{NAMESPACE}/"), &[]).to_string();
     let auth = account.auth_method.id();
     let mut variables = vec![
-        ("WOOCOMMERCE_URL", account.store_url.clone().into()),
-        ("WOOCOMMERCE_API_ROOT", root.to_string().into()),
-        ("WOOCOMMERCE_API_URL", api_url.into()),
-        (
-            "WOOCOMMERCE_CONSUMER_KEY",
-            credentials.key.expose().to_owned().into(),
-        ),
-        (
-            "WOOCOMMERCE_CONSUMER_SECRET",
-            credentials.secret.expose().to_owned().into(),
-        ),
-        ("WOOCOMMERCE_AUTH_METHOD", auth.into()),
+        (Field::Url, account.store_url.clone().into()),
+        (Field::ApiRoot, root.to_string().into()),
+        (Field::ApiUrl, api_url.into()),
+        (Field::Key, credentials.key.expose().to_owned().into()),
+        (Field::Secret, credentials.secret.expose().to_owned().into()),
+        (Field::AuthMethod, auth.into()),
     ];
     if let Some(name) = account.name() {
-        variables.push(("WOOLINK_ACCOUNT", name.to_owned().into()));
+        variables.push((Field::Account, name.to_owned().into()));
     }
     if let Some(ca) = &account.ca_cert {
         // Absolute, so a child that changes folder still finds it.
         let ca = std::path::absolute(ca).unwrap_or_else(|_| ca.clone());
-        variables.push((CA_CERT_VARIABLE, ca.into_os_string()));
+        variables.push((Field::CaCert, ca.into_os_string()));
     }
     // The web server's own login, for a site behind one: sent as HTTP Basic, the key then
     // in the query string (WOOCOMMERCE_AUTH_METHOD says so).
     if let Some(site) = &credentials.site {
-        variables.push(("WOOCOMMERCE_SITE_USER", site.user().to_owned().into()));
+        variables.push((Field::SiteUser, site.user().to_owned().into()));
         variables.push((
-            "WOOCOMMERCE_SITE_PASSWORD",
+            Field::SitePassword,
             site.expose_password().to_owned().into(),
         ));
     }
     variables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_and_man_page_list_every_field_and_variable() {
+        let man = crate::cmd::docs::ENVIRONMENT
+            .iter()
+            .map(|(names, _)| *names)
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (_, name, variable) in FIELDS {
+            assert!(
+                crate::cli::RUN_HELP.contains(&format!("  {name} ")),
+                "{name}"
+            );
+            assert!(crate::cli::RUN_HELP.contains(variable), "{variable}");
+            assert!(man.contains(variable), "{variable}");
+        }
+        for scrubbed in SCRUBBED.iter().filter(|name| name.starts_with("WOOLINK_")) {
+            assert!(crate::cli::RUN_HELP.contains(scrubbed), "{scrubbed}");
+        }
+    }
+
+    #[test]
+    fn env_mappings_name_what_is_wrong() {
+        let ok = parse_env_mapping("WOO_URL=url").unwrap();
+        assert_eq!((ok.name.as_str(), ok.field), ("WOO_URL", Field::Url));
+        assert_eq!(
+            parse_env_mapping("_x1=secret").unwrap().field,
+            Field::Secret
+        );
+        for (bad, said) in [
+            ("9X=url", "\"9X\" is not a valid variable name"),
+            ("A B=url", "\"A B\" is not a valid variable name"),
+            ("X=URL", "\"URL\" is not a field"),
+            ("X=", "\"\" is not a field"),
+            ("X", "expected NAME=FIELD"),
+        ] {
+            let message = parse_env_mapping(bad).unwrap_err();
+            assert!(message.contains(said), "{bad}: {message}");
+        }
+    }
 }

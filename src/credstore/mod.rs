@@ -117,7 +117,7 @@ impl fmt::Display for Unavailability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unavailability::NoSessionBus => f.write_str(
-                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or points to nothing), so no Secret Service keychain can be reached",
+                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS points to nothing, or it is unset and no bus socket of yours is at $XDG_RUNTIME_DIR/bus or /run/user/UID/bus), so no Secret Service keychain can be reached",
             ),
             Unavailability::NoSecretService => f.write_str(
                 "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)",

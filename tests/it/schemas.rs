@@ -35,7 +35,7 @@ fn the_schema_refuses_documents_of_another_shape() {
 }
 
 /// The document `outcome` printed, checked against `$defs/<definition>`.
-fn assert_matches(definition: &str, outcome: &Outcome) {
+pub fn assert_matches(definition: &str, outcome: &Outcome) {
     let validator = validator(definition);
     let document = outcome.json();
     let errors: Vec<String> = validator

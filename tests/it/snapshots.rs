@@ -22,6 +22,11 @@ fn help_texts() {
     insta::assert_snapshot!("accounts_help", help(&["accounts", "--help"]));
     insta::assert_snapshot!("accounts_list_help", help(&["accounts", "list", "--help"]));
     insta::assert_snapshot!("completions_help", help(&["completions", "--help"]));
+    insta::assert_snapshot!("run_help", help(&["run", "--help"]));
+    insta::assert_snapshot!(
+        "accounts_rotate_help",
+        help(&["accounts", "rotate", "--help"])
+    );
 }
 
 fn store_with(key: &TestKey) -> TestStore {

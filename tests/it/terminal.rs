@@ -33,7 +33,7 @@ fn woolink_for(store: &TestStore, args: &[&str]) -> Woolink {
 
 /// How the terminal looks to woolink.
 #[derive(Clone, Copy)]
-enum Look {
+pub enum Look {
     /// `TERM=xterm`, no `NO_COLOR`: spinner and colour.
     Colour,
     /// `TERM=xterm`, `NO_COLOR=1`: spinner, no colour.
@@ -43,15 +43,15 @@ enum Look {
 }
 
 /// A session in a pseudo-terminal that keeps everything woolink printed.
-struct Terminal {
+pub struct Terminal {
     session: PtySession,
-    transcript: String,
+    pub transcript: String,
 }
 
 impl Terminal {
     /// Runs woolink in a new pseudo-terminal with echo on, as a real terminal has it (rexpect
     /// turns echo off, which would hide an echoed secret from the test).
-    fn start(woolink: &Woolink, look: Look) -> Self {
+    pub fn start(woolink: &Woolink, look: Look) -> Self {
         let inner = woolink.std_command();
         let mut command = Command::new("sh");
         command
@@ -83,7 +83,7 @@ impl Terminal {
     }
 
     /// Waits for `text`, failing with the transcript so far if it does not come.
-    fn expect(&mut self, text: &str) {
+    pub fn expect(&mut self, text: &str) {
         // rexpect reads each byte as one char; match UTF-8 text the same way.
         let needle: String = text.bytes().map(char::from).collect();
         match self.session.exp_string(&needle) {
@@ -98,12 +98,12 @@ impl Terminal {
         }
     }
 
-    fn answer(&mut self, line: &str) {
+    pub fn answer(&mut self, line: &str) {
         self.session.send_line(line).expect("typing into the pty");
     }
 
     /// Reads to the end and returns the exit code.
-    fn finish(&mut self) -> i32 {
+    pub fn finish(&mut self) -> i32 {
         let rest = self.session.exp_eof().unwrap_or_default();
         self.transcript.push_str(&utf8(&rest));
         match self.session.process().wait().expect("woolink ends") {
@@ -113,7 +113,7 @@ impl Terminal {
     }
 
     /// Waits until the program has turned the terminal's echo off (a hidden prompt).
-    fn wait_for_echo_off(&self) {
+    pub fn wait_for_echo_off(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while self.echo_is_on() {
             assert!(
@@ -126,7 +126,7 @@ impl Terminal {
     }
 
     /// None of `secrets` (past their `ck_`/`cs_` prefix) was shown in the terminal.
-    fn assert_hides(&self, secrets: &[&String]) {
+    pub fn assert_hides(&self, secrets: &[&String]) {
         for secret in secrets {
             assert!(
                 !self.transcript.contains(&secret[3..]),

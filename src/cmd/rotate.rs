@@ -1,0 +1,324 @@
+//! `woolink accounts rotate NAME`: the guided replacement of an account's key. The new key is
+//! proven against the account's own store, swapped in with the vault's save transaction (the
+//! old key stays if anything fails), and the old key is named for revoking; at a terminal
+//! woolink waits while the person revokes it and then checks that the store refuses it.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::cli::{ConnectArgs, Require, RotateArgs};
+use crate::config;
+use crate::credstore::{self, CredStoreError};
+use crate::error::Error;
+use crate::http::HttpClient;
+use crate::index::Index;
+use crate::input;
+use crate::keys::{Credentials, masked_key};
+use crate::linked::NoSuchAccount;
+use crate::output;
+use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+use crate::store_url::StoreUrl;
+use crate::term::Paint;
+use crate::vault::{self, Existing};
+
+pub async fn run(args: RotateArgs) -> Result<(), Error> {
+    if args.consumer_secret.is_some() {
+        return Err(Error::SecretInArgv);
+    }
+    let interactive = input::can_prompt(args.output.no_input);
+    let quiet = args.output.json || output::is_quiet();
+    let dir = config::config_dir()?;
+    let accounts = Index::load(&dir)?;
+    let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
+        return Err(NoSuchAccount::new(&args.name, &accounts).into());
+    };
+    let store_url = StoreUrl::parse_with_notes(&old.store_url)
+        .map(|(url, _)| url)
+        .map_err(|err| {
+            Error::Usage(format!(
+                "the account index gives \"{}\" the store address \"{}\", which {err}",
+                old.name, old.store_url
+            ))
+        })?;
+    // A credential store that cannot keep the new key is named before anything is typed.
+    let credstore = credstore::open(old.secret_storage, &dir)?;
+    credstore.check_writable()?;
+    // The old key, to check once it is revoked; the site login is the store's, not the key's.
+    let old_credentials = match vault::load_credentials(credstore.as_ref(), &old) {
+        Ok(credentials) => Some(credentials),
+        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
+        Err(err) => return Err(err.into()),
+    };
+    let connect_args = as_connect_args(&args, &old);
+    let key_typed = input::key_is_typed(&connect_args, interactive);
+    if key_typed || args.open {
+        keys_page(&old, args.open, quiet);
+    }
+    let site = old_credentials.as_ref().and_then(|c| c.site.clone());
+    let new = input::credentials(&connect_args, interactive, site)?;
+    let admin = probe::keys_admin_url(&old.store_url);
+    let same = match &old_credentials {
+        Some(old_credentials) => old_credentials.key.expose() == new.key.expose(),
+        None => new.key.suffix() == old.key_suffix,
+    };
+    if same {
+        return Err(Error::SameKey {
+            name: old.name.clone(),
+            key: new.key.masked(),
+            admin,
+        });
+    }
+    let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?)?;
+    let timeout = Duration::from_secs(args.net.timeout);
+    if !quiet {
+        output::status(&format!(
+            "Checking the new key {} against {} ...",
+            new.key.masked(),
+            store_url.shown()
+        ));
+    }
+    let report = match prove(&http, &store_url, &old, &new, timeout).await {
+        Ok(report) => report,
+        Err(ProbeError::UnknownKey { .. }) => {
+            return Err(Error::KeyOfAnotherStore {
+                name: old.name.clone(),
+                store: store_url.shown(),
+                key: new.key.masked(),
+                admin: probe::new_key_admin_url(&old.store_url),
+            });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if report.store.to_string() != old.store_url {
+        return Err(ProbeError::MovedElsewhere {
+            typed: store_url.shown(),
+            canonical: report.store.shown(),
+        }
+        .into());
+    }
+    let account = Account {
+        key_suffix: new.key.suffix().to_owned(),
+        access: report.access,
+        auth_method: report.auth_method,
+        api_root: report.api_root.to_string(),
+        store_name: report.site_name.clone().or_else(|| old.store_name.clone()),
+        verified_at: crate::account::timestamp_now(),
+        ..old.clone()
+    };
+    // One transaction: the entry is overwritten and the index written under its lock; if the
+    // index cannot be written the old credentials are put back.
+    let saved = vault::save(&dir, credstore.as_ref(), account, &new, Existing::Replace)?;
+    let rotated = Rotated {
+        name: &old.name,
+        store_url: &old.store_url,
+        key: new.key.masked(),
+        key_suffix: new.key.suffix(),
+        old_key: masked_key(&old.key_suffix),
+        old_key_suffix: &old.key_suffix,
+        access: report.access,
+        old_access: old.access,
+        access_change: AccessChange::between(old.access, report.access),
+        auth_method: report.auth_method,
+        secret_storage: saved.account.secret_storage,
+        revoke_at: admin,
+        old_key_revoked: None,
+    };
+    if !args.output.json {
+        output::stdout(&summary(&rotated, &report))?;
+    }
+    let revoked = match (&old_credentials, interactive) {
+        (Some(old_credentials), true) => {
+            wait_for_revoking(&http, &store_url, &old, old_credentials, &rotated, timeout).await
+        }
+        _ => None,
+    };
+    let rotated = Rotated {
+        old_key_revoked: revoked,
+        ..rotated
+    };
+    if args.output.json {
+        return output::json(&rotated);
+    }
+    match revoked {
+        Some(true) => output::stdout(&format!(
+            "The store refuses the old key {}: it is revoked.\n",
+            rotated.old_key
+        )),
+        Some(false) => output::stdout(&format!(
+            "The old key {} still works: revoke it at {}\n",
+            rotated.old_key, rotated.revoke_at
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The one place rotate uses the probe: proves `credentials` against the account's store, the
+/// way `accounts verify` proves an account's key.
+async fn prove(
+    http: &HttpClient,
+    store: &StoreUrl,
+    account: &Account,
+    credentials: &Credentials,
+    timeout: Duration,
+) -> Result<ProbeReport, ProbeError> {
+    // An account that signs with OAuth 1.0a over http was linked that way on purpose.
+    let options = ProbeOptions {
+        allow_http: account.auth_method == AuthMethod::OAuth1,
+        time_limit: timeout,
+    };
+    probe::probe(http, store, credentials, options, None).await
+}
+
+/// Rotate's key sources, as connect reads them (flags, their variables, stdin, a file, a
+/// prompt).
+fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
+    ConnectArgs {
+        url: Some(account.store_url.clone()),
+        consumer_key: args.consumer_key.clone(),
+        consumer_secret_stdin: args.consumer_secret_stdin,
+        consumer_secret_file: args.consumer_secret_file.clone(),
+        consumer_secret: None,
+        env_file: None,
+        env_file_secret: None,
+        site_user: None,
+        site_password: None,
+        name: Some(account.name.clone()),
+        require: Require::Read,
+        no_save: false,
+        force: true,
+        store: account.secret_storage,
+        allow_http: false,
+        open: args.open,
+        net: args.net.clone(),
+        output: args.output,
+    }
+}
+
+/// Where to make the new key (and revoke the old one), with `--open` in the browser.
+fn keys_page(account: &Account, open: bool, quiet: bool) {
+    let url = probe::new_key_admin_url(&account.store_url);
+    if !quiet {
+        output::status(&format!(
+            "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
+            account.name,
+            Paint::stderr().bold(&url)
+        ));
+    }
+    if open {
+        match crate::browser::open(&url) {
+            Ok(_) => output::status("Opened that page in your web browser."),
+            Err(why) => output::warning(&format!(
+                "could not open a web browser ({why}); open the page above yourself."
+            )),
+        }
+    }
+}
+
+/// At a terminal: offers to wait while the old key is revoked, then checks that the store
+/// refuses it, as often as the person asks. `None` when it was not checked.
+async fn wait_for_revoking(
+    http: &HttpClient,
+    store: &StoreUrl,
+    account: &Account,
+    old: &Credentials,
+    rotated: &Rotated<'_>,
+    timeout: Duration,
+) -> Option<bool> {
+    let question = format!(
+        "Wait here while you revoke {} at {}, then check that the store refuses it?",
+        rotated.old_key, rotated.revoke_at
+    );
+    if !input::confirm_yes(&question).ok()? {
+        return None;
+    }
+    loop {
+        if !input::confirm_yes(&format!("Revoked {}? Check now", rotated.old_key)).ok()? {
+            return None;
+        }
+        match prove(http, store, account, old, timeout).await {
+            Ok(_) => {
+                output::stderr_line(&format!(
+                    "The store still accepts {}: it is not revoked yet.",
+                    rotated.old_key
+                ));
+                if !input::confirm_yes("Check again?").ok()? {
+                    return Some(false);
+                }
+            }
+            // Refused: the key is unknown now, or no longer works.
+            Err(err) if err.exit_code() == 4 => return Some(true),
+            Err(err) => {
+                output::warning(&format!("could not check the old key: {err}"));
+                return None;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum AccessChange {
+    Unchanged,
+    /// read -> read-write: the new key may change the store.
+    Widened,
+    /// read-write -> read.
+    Narrowed,
+}
+
+impl AccessChange {
+    fn between(old: Access, new: Access) -> Self {
+        match (old, new) {
+            (Access::Read, Access::ReadWrite) => AccessChange::Widened,
+            (Access::ReadWrite, Access::Read) => AccessChange::Narrowed,
+            _ => AccessChange::Unchanged,
+        }
+    }
+}
+
+/// What rotate did; also its `--json` document. No field can hold a secret.
+#[derive(Serialize)]
+struct Rotated<'a> {
+    name: &'a str,
+    store_url: &'a str,
+    key: String,
+    key_suffix: &'a str,
+    old_key: String,
+    old_key_suffix: &'a str,
+    access: Access,
+    old_access: Access,
+    access_change: AccessChange,
+    auth_method: AuthMethod,
+    secret_storage: SecretStorage,
+    /// The store's keys page, where the old key is revoked.
+    revoke_at: String,
+    /// Whether the store refuses the old key now: `null` when it was not checked.
+    old_key_revoked: Option<bool>,
+}
+
+fn summary(rotated: &Rotated, report: &ProbeReport) -> String {
+    let mut text = format!(
+        "\"{}\" now uses the new key {}: it works with {} access and is kept in the {}.\n",
+        rotated.name, rotated.key, rotated.access, rotated.secret_storage
+    );
+    match rotated.access_change {
+        AccessChange::Unchanged => {}
+        AccessChange::Widened => text.push_str(&format!(
+            "  Access WIDENED: {} -> {}. The new key may also change the store (orders, products, customers), which the old one could not.\n",
+            rotated.old_access, rotated.access
+        )),
+        AccessChange::Narrowed => text.push_str(&format!(
+            "  Access narrowed: {} -> {}. Tools that change the store will now be refused.\n",
+            rotated.old_access, rotated.access
+        )),
+    }
+    for note in &report.notes {
+        text.push_str(&format!("  Note: {note}\n"));
+    }
+    text.push_str(&format!(
+        "Now revoke the old key {} (WooCommerce lists it by its last 7 characters, {}) at\n  {}\n",
+        rotated.old_key, rotated.old_key_suffix, rotated.revoke_at
+    ));
+    text
+}
