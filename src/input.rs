@@ -100,14 +100,19 @@ pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<Str
     }
     match &args.url {
         Some(url) => Ok(StoreUrl::parse_with_notes(url)?),
-        None if interactive => ask_until_valid("Store URL", |text| {
-            StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
-        }),
+        None if interactive => ask_store(),
         None => Err(Error::MissingInput {
             what: "the store URL",
             how: "pass --url URL or set WOOLINK_STORE_URL",
         }),
     }
+}
+
+/// Asks for the store's address until it is one, with what was assumed of it.
+pub fn ask_store() -> Result<(StoreUrl, Vec<String>), Error> {
+    ask_until_valid("Store URL", |text| {
+        StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
+    })
 }
 
 /// The web server's own login in front of the site, when `--site-user` (or its variable)

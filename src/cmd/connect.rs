@@ -85,7 +85,18 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
         show_url_notes();
-        Some(look_up(&http, &mut store, &mut site_login, options, quiet).await?)
+        let url_typed = args.url.is_none();
+        Some(
+            look_up(
+                &http,
+                &mut store,
+                &mut site_login,
+                options,
+                quiet,
+                url_typed,
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -550,8 +561,10 @@ async fn look_up(
     site_login: &mut Option<SiteLogin>,
     options: ProbeOptions,
     quiet: bool,
+    url_typed: bool,
 ) -> Result<Site, Error> {
     let mut tries = 0;
+    let mut url_tries = 1;
     let site = loop {
         let progress = Progress::new(quiet);
         progress.start(&format!("Looking up {}", store.shown()));
@@ -578,6 +591,23 @@ async fn look_up(
                     store.shown()
                 ));
                 *site_login = Some(input::ask_site_login()?);
+            }
+            // A typed address that does not resolve or answer is most likely mistyped: it is
+            // asked again, as a wrong secret is. One from a flag or variable is not.
+            Err(
+                err @ (probe::ProbeError::Unreachable { .. } | probe::ProbeError::TimedOut { .. }),
+            ) if url_typed && url_tries < TRIES => {
+                progress.fail();
+                url_tries += 1;
+                output::stderr_line(&output::sentence(&err.to_string()));
+                output::stderr_line(&format!("Try again ({url_tries} of {TRIES} tries)."));
+                let (typed, notes) = input::ask_store()?;
+                for note in notes {
+                    if !quiet {
+                        output::status(&format!("Note: {note}"));
+                    }
+                }
+                *store = typed;
             }
             Err(err) => {
                 progress.fail();

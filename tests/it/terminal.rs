@@ -780,3 +780,32 @@ fn naming_a_linked_account_at_a_terminal_asks_only_for_the_new_key() {
         term.transcript
     );
 }
+
+#[test]
+fn an_address_that_does_not_answer_is_asked_again() {
+    let key = TestKey::new(Permission::ReadWrite);
+    let store = store_with(&key);
+    // A port nothing listens on: the connection is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let woolink = woolink_for(&store, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Store URL: ");
+    term.answer(&format!("https://127.0.0.1:{closed}"));
+    term.expect("Could not reach");
+    term.expect("Try again (2 of 3 tries).");
+    term.expect("Store URL: ");
+    term.answer(&host_and_port(&store));
+    term.expect("Consumer key (ck_...): ");
+    term.answer(&key.key);
+    term.expect("Consumer secret (cs_..., hidden): ");
+    term.wait_for_echo_off();
+    term.answer(&key.secret);
+    term.expect("The key works with read-write access");
+    assert_eq!(term.finish(), 0, "{}", term.transcript);
+    assert_eq!(count(&term, "Store URL: "), 2, "{}", term.transcript);
+    term.assert_hides(&[&key.secret]);
+}
