@@ -102,7 +102,9 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     };
     // Where to make a key, only for a person about to type one (or who asked with --open).
     if key_typed || args.open {
-        keys_page(&store, args.open, quiet);
+        // Where WordPress's admin is, once the store was looked up.
+        let admin = found.as_ref().map_or_else(|| store.clone(), Site::admin);
+        keys_page(&admin, args.open, quiet);
     }
     let credentials = input::credentials(&args, interactive, site_login)?;
     let mut input = ConnectInput { store, credentials };
@@ -738,7 +740,7 @@ fn replaced_note(
     } else {
         text.push_str(&format!(
             "  If nothing else uses the old key {old_key}, revoke it at {}\n",
-            probe::keys_admin_url(&old.store_url)
+            probe::keys_admin_url(old.admin())
         ));
     }
     text
@@ -821,7 +823,7 @@ impl<'a> ConnectView<'a> {
                     access: old.access,
                     store_url: &old.store_url,
                     key_still_used: *still_used,
-                    revoke_at: probe::keys_admin_url(&old.store_url),
+                    revoke_at: probe::keys_admin_url(old.admin()),
                 }),
         }
     }

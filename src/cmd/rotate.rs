@@ -58,7 +58,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     }
     let site = old_credentials.as_ref().and_then(|c| c.site.clone());
     let new = input::credentials(&connect_args, interactive, site)?;
-    let admin = probe::keys_admin_url(&old.store_url);
+    let admin = probe::keys_admin_url(old.admin());
     let same = match &old_credentials {
         Some(old_credentials) => old_credentials.key.expose() == new.key.expose(),
         None => new.key.suffix() == old.key_suffix,
@@ -86,7 +86,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
                 name: old.name.clone(),
                 store: store_url.shown(),
                 key: new.key.masked(),
-                admin: probe::new_key_admin_url(&old.store_url),
+                admin: probe::new_key_admin_url(old.admin()),
             });
         }
         Err(err) => return Err(err.into()),
@@ -198,7 +198,7 @@ fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
 
 /// Where to make the new key (and revoke the old one), with `--open` in the browser.
 fn keys_page(account: &Account, open: bool, quiet: bool) {
-    let url = probe::new_key_admin_url(&account.store_url);
+    let url = probe::new_key_admin_url(account.admin());
     if !quiet {
         output::status(&format!(
             "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",

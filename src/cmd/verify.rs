@@ -380,7 +380,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         checked
             .changes
             .push(format!("{} → {}", account.access, access));
-        if access == Access::Read {
+        if access == Access::Read && account.access == Access::ReadWrite {
             checked.status = Status::AccessLost;
             checked.message = Some(format!(
                 "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
@@ -591,6 +591,25 @@ mod tests {
             message: None,
             changes: Vec::new(),
             report: None,
+        }
+    }
+
+    #[test]
+    fn a_check_whose_write_half_never_reached_woocommerce_keeps_what_was_recorded() {
+        use Access::{Read, ReadProven, ReadWrite};
+        for (recorded, proven, kept) in [
+            (ReadWrite, ReadProven, ReadWrite),
+            (Read, ReadProven, Read),
+            (ReadProven, ReadProven, ReadProven),
+            (ReadProven, Read, Read),
+            (ReadProven, ReadWrite, ReadWrite),
+            (ReadWrite, Read, Read),
+        ] {
+            assert_eq!(
+                proven_access(recorded, proven),
+                kept,
+                "{recorded:?} {proven:?}"
+            );
         }
     }
 
