@@ -9,7 +9,11 @@
 //! It prints the store's address, a read and a read/write key, and the `--ca-cert` to pass
 //! (its certificate is made for this run, so no system trusts it). Modes: `tls-proxy`,
 //! `php-notice`, `site-password` (user `stage`, password `staging-pw`), `api-prefix`,
-//! `private-site`, `maintenance`, `fatal`, `workers` (2 PHP workers of 100 ms each).
+//! `private-site`, `maintenance`, `fatal`, `workers` (2 PHP workers of 100 ms each),
+//! `waf-writes` (a firewall answering 406 to writes on routes it does not know), `waf-all-writes`
+//! (to every write), `rate-limit` (one request a second), `jwt-plugin` (a plugin refusing the
+//! Authorization header), `trailing-slash` (301 to every URL with a slash added), `wp-dir`
+//! (WordPress in its own directory, `/wp`).
 
 /// The integration tests' loopback store, loaded as `benches/cli.rs` loads it (see there why
 /// the folder is named on an inline module).
@@ -22,10 +26,11 @@ mod it {
 use std::process::ExitCode;
 use std::time::Duration;
 
-use it::store::{Down, FrontPage, Junk, Permission, StoreConfig, TestKey, TestStore, Tls};
+use it::store::{
+    Down, Firewall, FrontPage, Junk, Permission, RateLimit, StoreConfig, TestKey, TestStore, Tls,
+};
 
-const MODES: &str =
-    "tls-proxy, php-notice, site-password, api-prefix, private-site, maintenance, fatal, workers";
+const MODES: &str = "tls-proxy, php-notice, site-password, api-prefix, private-site, maintenance, fatal, workers, waf-writes, waf-all-writes, rate-limit, jwt-plugin, trailing-slash, wp-dir";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
@@ -46,6 +51,17 @@ fn main() -> ExitCode {
         "maintenance" => config.down = Some(Down::Maintenance),
         "fatal" => config.down = Some(Down::Fatal),
         "workers" => config.workers = Some((2, Duration::from_millis(100))),
+        "waf-writes" => config.firewall = Some(Firewall::UnknownWriteRoutes),
+        "waf-all-writes" => config.firewall = Some(Firewall::AllWrites),
+        "rate-limit" => {
+            config.rate_limit = Some(RateLimit {
+                per_second: 1,
+                retry_after: None,
+            });
+        }
+        "jwt-plugin" => config.auth_header_plugin = true,
+        "trailing-slash" => config.trailing_slash = true,
+        "wp-dir" => config.wordpress_dir = Some("/wp".into()),
         other => {
             eprintln!("error: no demo mode {other:?}; the modes are: {MODES}");
             return ExitCode::from(2);

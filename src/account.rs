@@ -26,6 +26,17 @@ impl fmt::Display for Access {
     }
 }
 
+impl Access {
+    /// What was proven of a key, as the rest of a sentence that begins "the key ...".
+    pub fn proven(self) -> &'static str {
+        match self {
+            Access::Read => "works with read access",
+            Access::ReadWrite => "works with read-write access",
+            Access::ReadProven => "reads (whether it may write was not checked)",
+        }
+    }
+}
+
 /// How the credentials travel to the store. Recorded per account because some stores only
 /// work with one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -645,16 +645,16 @@ async fn look_up(
 
 fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<&Kept>) -> String {
     let mut text = String::new();
-    let access = report.access;
+    let proven = report.access.proven();
     let headline = match kept.map(|kept| kept.link) {
-        Some(Link::New) => format!("Linked \"{name}\": the key works with {access} access.\n"),
-        Some(Link::AlreadyLinked) => format!(
-            "\"{name}\" was already linked; verified: the key works with {access} access.\n"
-        ),
-        Some(Link::Replaced) => format!(
-            "Linked \"{name}\" in place of the account of that name: the key works with {access} access.\n"
-        ),
-        None => format!("The key works with {access} access (not saved: --no-save).\n"),
+        Some(Link::New) => format!("Linked \"{name}\": the key {proven}.\n"),
+        Some(Link::AlreadyLinked) => {
+            format!("\"{name}\" was already linked; verified: the key {proven}.\n")
+        }
+        Some(Link::Replaced) => {
+            format!("Linked \"{name}\" in place of the account of that name: the key {proven}.\n")
+        }
+        None => format!("The key {proven} (not saved: --no-save).\n"),
     };
     text.push_str(&headline);
     if let Some((old, still_used)) = kept.and_then(|kept| kept.replaced.as_ref()) {

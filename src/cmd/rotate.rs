@@ -299,8 +299,11 @@ struct Rotated<'a> {
 
 fn summary(rotated: &Rotated, report: &ProbeReport) -> String {
     let mut text = format!(
-        "\"{}\" now uses the new key {}: it works with {} access and is kept in the {}.\n",
-        rotated.name, rotated.key, rotated.access, rotated.secret_storage
+        "\"{}\" now uses the new key {}, kept in the {}: the key {}.\n",
+        rotated.name,
+        rotated.key,
+        rotated.secret_storage,
+        rotated.access.proven()
     );
     match rotated.access_change {
         AccessChange::Unchanged => {}
