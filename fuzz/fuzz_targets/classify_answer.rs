@@ -6,11 +6,15 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use woolink::testing::Answer;
-use woolink::testing::{challenge, error_code, error_message, judge, store_trouble};
+use woolink::testing::{
+    Verdict, WriteVerdict, challenge, error_code, error_message, judge, key_was_judged,
+    store_trouble, write_is_conclusive,
+};
 
 /// Interesting header names, so the fuzzer does not have to guess them byte by byte.
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 9] = [
     "content-type",
+    "server",
     "location",
     "cf-mitigated",
     "sg-captcha",
@@ -62,8 +66,15 @@ fuzz_target!(|data: &[u8]| {
     let oauth = rest.first().is_some_and(|b| b & 1 == 1);
     let read = answer(&mut rest);
     let write = answer(&mut rest);
-    let _ = judge(&read, &write, oauth);
+    let verdict = judge(&read, &write, oauth);
     let _ = judge(&write, &read, !oauth);
+    // A verdict on writing rests on WooCommerce's own word, and only once the read proved the
+    // key was judged.
+    if let Verdict::Granted { write: decided } = &verdict {
+        assert!(key_was_judged(&read));
+        let conclusive = !matches!(decided, WriteVerdict::Unchecked(_));
+        assert_eq!(conclusive, write_is_conclusive(&write));
+    }
     let _ = challenge(&read);
     let _ = error_code(&write);
     let _ = error_message(&read);
