@@ -40,6 +40,7 @@ use woolink::testing::{ConsumerKey, ConsumerSecret, Credentials};
 use woolink::testing::{INDEX_FILE, INDEX_VERSION};
 
 use it::store::{self, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests};
+use it::store::{Firewall, FrontPage, Junk, Permalinks};
 
 const WOOLINK: &str = env!("CARGO_BIN_EXE_woolink");
 const GNU_TIME: &str = "/usr/bin/time";
@@ -68,6 +69,7 @@ fn run() -> Harness<()> {
     let mut rows = Vec::new();
     rows.push(bench_connect(&settings)?);
     rows.extend(bench_worker_store(&settings)?);
+    let linking = bench_linking(&settings)?;
     rows.extend(bench_list(&settings)?);
     rows.push(bench_verify_all(&settings)?);
     rows.push(measure(
@@ -78,6 +80,7 @@ fn run() -> Harness<()> {
         Goal::None,
     )?);
     print!("{}", table(&rows));
+    print!("{}", linking_table(&linking));
     Ok(())
 }
 
@@ -238,17 +241,33 @@ fn measure(
     args: &[OsString],
     goal: Goal,
 ) -> Harness<Row> {
+    measure_each(settings, name, sandbox, args, goal, |_| {})
+}
+
+/// [`measure`], calling `after` after every run, the memory run first (whose wall time, taken
+/// through GNU time, is not a sample).
+fn measure_each(
+    settings: &Settings,
+    name: &str,
+    sandbox: &Sandbox,
+    args: &[OsString],
+    goal: Goal,
+    mut after: impl FnMut(Duration),
+) -> Harness<Row> {
     eprintln!("running {name} ...");
+    let start = Instant::now();
     let rss_kib = if settings.memory {
         peak_rss_kib(sandbox, args)?
     } else {
         run_once(sandbox, args)?;
         None
     };
+    after(start.elapsed());
     let mut samples = Vec::with_capacity(settings.runs);
     let mut failed = None;
     for _ in 0..settings.runs {
         let sample = run_once(sandbox, args)?;
+        after(sample.wall);
         if sample.code != Some(0) && failed.is_none() {
             let code = sample.code.map_or("a signal".to_owned(), |c| c.to_string());
             eprintln!("  {name} exited with {code}:\n{}", sample.stderr.trim_end());
@@ -381,6 +400,295 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
     eprint!("{}", timeline(&store.requests()[first..], sample.wall));
     Ok(vec![get, connect])
 }
+
+/// One store set-up of the linking table: how it differs from an ordinary store, and the one
+/// GET a client that already knew the store would send.
+struct LinkCase {
+    name: &'static str,
+    adjust: fn(&mut StoreConfig),
+    /// The products route under the store's API root, relative to the store URL (the home).
+    get_path: &'static str,
+    /// The key in the query string instead of HTTP Basic: the store does not let Basic through.
+    query_auth: bool,
+}
+
+const fn case(name: &'static str, adjust: fn(&mut StoreConfig)) -> LinkCase {
+    LinkCase {
+        name,
+        adjust,
+        get_path: "/wp-json/wc/v3/products?per_page=1",
+        query_auth: false,
+    }
+}
+
+/// The stores of docs/woocommerce.md that link, each on 2 PHP workers. The first is the
+/// ordinary store (goal 1.2 G, one round); the others may take two rounds (2.2 G).
+const LINK_CASES: &[LinkCase] = &[
+    case("ordinary store", |_| {}),
+    LinkCase {
+        get_path: "/api/wc/v3/products?per_page=1",
+        ..case("REST prefix `api`", |c| c.rest_prefix = "api".into())
+    },
+    case("subdirectory install (`/shop`)", |c| {
+        c.subdir = Some("/shop".into())
+    }),
+    LinkCase {
+        get_path: "/index.php?rest_route=/wc/v3/products&per_page=1",
+        ..case("Plain permalinks, key auth works", |c| {
+            c.permalinks = Permalinks::Plain {
+                key_auth_works: true,
+            }
+        })
+    },
+    LinkCase {
+        query_auth: true,
+        ..case("Authorization header stripped (query-string auth)", |c| {
+            c.strip_authorization = true
+        })
+    },
+    LinkCase {
+        query_auth: true,
+        ..case("a plugin owns the Authorization header", |c| {
+            c.auth_header_plugin = true
+        })
+    },
+    LinkCase {
+        get_path: "/wp-json/wc/v3/products/?per_page=1",
+        ..case("trailing-slash redirects", |c| c.trailing_slash = true)
+    },
+    case("firewall on unknown write routes", |c| {
+        c.firewall = Some(Firewall::UnknownWriteRoutes)
+    }),
+    case("WordPress in its own directory (`/wp`)", |c| {
+        c.wordpress_dir = Some("/wp".into())
+    }),
+    case("REST closed to anonymous visitors", |c| {
+        c.rest_blocked_for_anonymous = true
+    }),
+    case("discovery hints removed", |c| {
+        c.front_page = FrontPage::NoDiscoveryHints
+    }),
+    case("private-site front page", |c| {
+        c.front_page = FrontPage::PrivateSite
+    }),
+    case("coming-soon front page (503)", |c| {
+        c.front_page = FrontPage::ComingSoon
+    }),
+    case("PHP notice before the JSON", |c| {
+        c.junk = Some(Junk::PhpNotice)
+    }),
+    case("byte-order mark before the JSON", |c| {
+        c.junk = Some(Junk::ByteOrderMark)
+    }),
+];
+
+/// One row of the linking table.
+struct LinkRow {
+    name: String,
+    runs: usize,
+    /// Median of one authenticated GET.
+    get: Duration,
+    connect: Row,
+    /// The fewest and most rounds a timed connect run took, and its requests then.
+    rounds: (usize, usize),
+    requests: (usize, usize),
+    max_rounds: usize,
+}
+
+/// (e) Linking on entry hosting: for each store set-up that links, `connect --no-save` (TLS,
+/// read-write key, secret from a file) on 2 PHP workers x `php_cost`, against G, one GET of
+/// `products?per_page=1` with the key by a plain HTTP client in this process (a new
+/// connection, TLS included) against the same store.
+fn bench_linking(settings: &Settings) -> Harness<Vec<LinkRow>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("tokio runtime for the GET baseline: {err}"))?;
+    let cost = php_cost(settings);
+    let mut rows = Vec::new();
+    for (i, case) in LINK_CASES.iter().enumerate() {
+        let ordinary = i == 0;
+        let key = TestKey::new(Permission::ReadWrite);
+        let mut config = StoreConfig::new(Tls::Valid);
+        config.keys = vec![key.clone()];
+        config.workers = Some((2, cost));
+        (case.adjust)(&mut config);
+        let store = TestStore::start(config);
+
+        eprintln!("linking: {} ...", case.name);
+        let get = runtime.block_on(one_get_median(settings, &store, &key, case))?;
+
+        let sandbox = Sandbox::new()?;
+        let mut args = connect_args(&sandbox, &store, &key)?;
+        args.extend(["--ca-cert".into(), store.ca_cert_path().into()]);
+        let factor = if ordinary { 1.2 } else { 2.2 };
+        let max_rounds = if ordinary { 1 } else { 2 };
+        let name = format!("`connect --no-save`: {}", case.name);
+        // After each run (the memory run first): how many requests the store has seen by then.
+        let mut ends = Vec::new();
+        let connect = measure_each(
+            settings,
+            &name,
+            &sandbox,
+            &args,
+            Goal::UnderGet(factor, get),
+            |wall| ends.push((store.requests().len(), wall)),
+        )?;
+        let seen = store.requests();
+        let runs: Vec<(&[store::SeenRequest], usize, Duration)> = ends
+            .windows(2)
+            .map(|pair| {
+                let ((start, _), (end, wall)) = (pair[0], pair[1]);
+                let reqs = &seen[start..end];
+                (reqs, store::rounds(reqs).len(), wall)
+            })
+            .collect();
+        let rounds = (
+            runs.iter().map(|r| r.1).min().unwrap_or(0),
+            runs.iter().map(|r| r.1).max().unwrap_or(0),
+        );
+        let requests = (
+            runs.iter().map(|r| r.0.len()).min().unwrap_or(0),
+            runs.iter().map(|r| r.0.len()).max().unwrap_or(0),
+        );
+        // The run with the most rounds (the slowest of those) shows where the time goes.
+        if let Some((reqs, _, wall)) = runs.iter().max_by_key(|(_, rounds, wall)| (*rounds, *wall))
+        {
+            eprint!("{}", timeline(reqs, *wall));
+        }
+        rows.push(LinkRow {
+            name: case.name.to_owned(),
+            runs: settings.runs,
+            get,
+            connect,
+            rounds,
+            requests,
+            max_rounds,
+        });
+    }
+    eprintln!("linking: http:// → https:// redirect: skipped, {HTTP_TO_HTTPS}");
+    Ok(rows)
+}
+
+/// The median of `settings.runs` single GETs (after one warm-up), each on a new connection.
+async fn one_get_median(
+    settings: &Settings,
+    store: &TestStore,
+    key: &TestKey,
+    case: &LinkCase,
+) -> Harness<Duration> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let pem = fs::read(store.ca_cert_path()).map_err(|err| format!("read the test CA: {err}"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|err| format!("parse the test CA: {err}"))?;
+        roots
+            .add(cert)
+            .map_err(|err| format!("trust the test CA: {err}"))?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| format!("TLS set-up: {err}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .no_proxy()
+        .build()
+        .map_err(|err| format!("HTTP client: {err}"))?;
+    let mut url = format!("{}{}", store.url(), case.get_path);
+    if case.query_auth {
+        url.push_str(&format!(
+            "&consumer_key={}&consumer_secret={}",
+            key.key, key.secret
+        ));
+    }
+    let mut samples = Vec::with_capacity(settings.runs);
+    for run in 0..=settings.runs {
+        let mut request = client.get(&url);
+        if !case.query_auth {
+            request = request.basic_auth(&key.key, Some(&key.secret));
+        }
+        let start = Instant::now();
+        let answer = request
+            .send()
+            .await
+            .map_err(|err| format!("{}: the GET baseline failed: {err}", case.name))?;
+        let status = answer.status();
+        let body = answer
+            .bytes()
+            .await
+            .map_err(|err| format!("{}: the GET baseline's body: {err}", case.name))?;
+        let wall = start.elapsed();
+        if status != 200 {
+            return Err(format!(
+                "{}: the GET baseline answered {status}, not 200: {}",
+                case.name,
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        if run > 0 {
+            samples.push(wall);
+        }
+    }
+    samples.sort();
+    Ok(median(&samples))
+}
+
+fn linking_table(rows: &[LinkRow]) -> String {
+    let mut text = String::from(
+        "\n| store (2 PHP workers) | runs | G: one GET | `connect --no-save` | goal | rounds (requests) |\n|---|---:|---:|---:|---|---|\n",
+    );
+    for row in rows {
+        let Outcome::Measured {
+            samples, failed, ..
+        } = &row.connect.outcome
+        else {
+            continue;
+        };
+        let mut sorted = samples.clone();
+        sorted.sort();
+        let median = median(&sorted);
+        let goal = match failed {
+            Some(failed) => failed.clone(),
+            None => format_goal(row.connect.goal, Some(median)),
+        };
+        let span = |(low, high): (usize, usize)| {
+            if low == high {
+                low.to_string()
+            } else {
+                format!("{low}-{high}")
+            }
+        };
+        let mut rounds = format!("{} ({})", span(row.rounds), span(row.requests));
+        if row.rounds.1 > row.max_rounds {
+            let _ = write!(rounds, ": MISSED (goal ≤ {})", row.max_rounds);
+        }
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} | {} | {goal} | {rounds} |",
+            row.name,
+            row.runs,
+            format_time(row.get, Goal::None),
+            format_time(median, row.connect.goal),
+        );
+    }
+    let _ = writeln!(
+        text,
+        "| http:// → https:// redirect | 0 | — | — | not measured: {HTTP_TO_HTTPS} | — |"
+    );
+    text
+}
+
+/// Why the linking table has no http:// → https:// row.
+const HTTP_TO_HTTPS: &str = "the test store cannot model it (its TLS port answers plain http \
+    with a TLS alert or nginx's 400 page, and a redirect from an http store on another port is \
+    another origin, which `--no-input` refuses as moved_elsewhere)";
 
 /// The requests of one connect, as offsets from the first request's arrival.
 fn timeline(requests: &[store::SeenRequest], wall: Duration) -> String {
