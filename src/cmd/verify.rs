@@ -310,9 +310,23 @@ async fn prove(
         allow_http: account.auth_method == AuthMethod::OAuth1,
         time_limit: timeout,
     };
-    let mut report = probe::probe(http, &store, credentials, options, start.as_ref()).await?;
-    // The title may have changed since the link, and a scripted link never learnt it.
-    report.learn_site(http, credentials.site.as_ref()).await;
+    // The title may have changed since the link, and a scripted link never learnt it: the
+    // index is read beside the key checks, where the account says the API is.
+    let learning = async {
+        match &start {
+            Some(site) => Some(site.clone().learnt(http, credentials.site.as_ref()).await),
+            None => None,
+        }
+    };
+    let (proven, learnt) = tokio::join!(
+        probe::probe(http, &store, credentials, options, start.as_ref()),
+        learning
+    );
+    let mut report = proven?;
+    match learnt {
+        Some(site) if site.root == report.api_root => report.learn_from(&site),
+        _ => report.learn_site(http, credentials.site.as_ref()).await,
+    }
     Ok(report)
 }
 

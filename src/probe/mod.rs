@@ -95,14 +95,20 @@ impl ProbeReport {
     }
 
     /// Reads the store's index, when the probe did not need it, for its title and where
-    /// WordPress is. One small request after the verdict, for what is kept with an account;
-    /// a store that does not answer it in a few seconds keeps what was known.
+    /// WordPress is. One small request after the verdict, for what is kept with an account.
     pub async fn learn_site(&mut self, http: &HttpClient, site_login: Option<&SiteLogin>) {
-        let site = Site::known(self.store.clone(), self.api_root.clone());
-        let Ok(site) = tokio::time::timeout(LEARNING_TIME, site.with_index(http, site_login)).await
-        else {
+        let site = Site::known(self.store.clone(), self.api_root.clone())
+            .learnt(http, site_login)
+            .await;
+        self.learn_from(&site);
+    }
+
+    /// Takes the title and where WordPress is from `site`'s index, when it was read at the
+    /// API root this report proved.
+    pub fn learn_from(&mut self, site: &Site) {
+        if site.root != self.api_root {
             return;
-        };
+        }
         if let Some(name) = site.index.site_name() {
             self.site_name = Some(name.to_owned());
         }
@@ -112,7 +118,18 @@ impl ProbeReport {
     }
 }
 
-/// How long [`ProbeReport::learn_site`] waits for the index.
+impl Site {
+    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
+    /// what was known.
+    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        let fallback = self.clone();
+        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
+            .await
+            .unwrap_or(fallback)
+    }
+}
+
+/// How long [`Site::learnt`] waits for the index.
 const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The WooCommerce REST API keys page of a store.
