@@ -26,6 +26,7 @@ mod ca_copy;
 mod cli;
 mod cmd;
 mod config;
+mod crash;
 mod credstore;
 mod env_creds;
 mod env_file;
@@ -140,6 +141,9 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     output::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
+    if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
+        cmd::recover_interrupted();
+    }
     let result: Result<Outcome, Error> = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),
         Command::Accounts(command) => cmd::accounts::run(command).await,
