@@ -477,13 +477,19 @@ fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
     assert!(keychain.lookup(&legacy, "shop").is_some());
 
     // b's key: b takes it.
-    b.run(&store, &["api", "products"], None).assert_code(0);
+    b.run(&store, &["api", "products"], None)
+        .assert_code(0)
+        .assert_no_secret(&two.secret);
     assert_eq!(keychain.lookup(&legacy, "shop"), None);
     b.assert_consistent(&[&two], false);
     // a's secret was lost before ids: now simply missing, with the way out.
     a.run(&store, &["api", "products"], None)
         .assert_code(1)
-        .assert_stderr_contains("missing");
+        .assert_stderr_contains("missing")
+        .assert_no_secret(&one.secret)
+        .assert_no_secret(&two.secret);
+    a.first.assert_secret_not_on_disk(&one.secret);
+    a.first.assert_secret_not_on_disk(&two.secret);
     a.connect(&store, &one, "keychain", &[], None)
         .assert_code(0);
     a.run(&store, &["api", "products"], None).assert_code(0);
