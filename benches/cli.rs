@@ -741,6 +741,7 @@ fn sample_account(i: usize) -> Account {
     let store_url = format!("https://shop{i:04}.example.com");
     Account {
         name: format!("shop{i:04}.example.com"),
+        id: None,
         api_root: format!("{store_url}/wp-json/"),
         store_url,
         key_suffix: format!("{:07x}", i * 7919),

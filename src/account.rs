@@ -103,6 +103,13 @@ impl fmt::Display for SecretStorage {
 pub struct Account {
     /// The user's name for the account, unique in the index.
     pub name: String,
+    /// The account's own random id (128 bits in hex), which names its credential store entry
+    /// (see `credstore::EntryId`), so that renaming it or moving it to a new address touches
+    /// the index only, and two config folders never share an entry. Absent in indexes from
+    /// before ids: such an account's entry is moved to one the first time its secret is used
+    /// (`vault::migrate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Canonical store home URL, e.g. `https://shop.example.com/sub` (no trailing slash).
     pub store_url: String,
     /// The REST API root, e.g. `https://shop.example.com/wp-json/` or
@@ -132,11 +139,6 @@ pub struct Account {
 }
 
 impl Account {
-    /// The keychain service under which this account's secret is kept.
-    pub fn keychain_service(&self) -> String {
-        keychain_service(&self.store_url)
-    }
-
     /// Where the store's admin pages are.
     pub fn admin(&self) -> &str {
         self.wordpress_url.as_deref().unwrap_or(&self.store_url)
@@ -148,9 +150,9 @@ pub fn timestamp_now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// `woolink:<canonical store URL>`: one service per store, one user per account name.
-pub fn keychain_service(store_url: &str) -> String {
-    format!("woolink:{store_url}")
+/// A new account id: 128 random bits, in lower-case hex.
+pub fn new_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 #[cfg(test)]

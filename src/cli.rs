@@ -396,10 +396,9 @@ Examples:
       --consumer-secret-stdin --json";
 
 const RENAME_HELP: &str = "\
-The secret is written under the new name first, then the account index is updated, then the
-entry under the old name is deleted: if woolink is stopped on the way, the secret is never lost
-(at worst a copy is left under one of the names, which the next rename or connect replaces).
-The default account stays the default under its new name. Nothing is sent to the store.
+Only the account index changes: the secret is kept under the account's id, not its name (an
+account linked before account ids first has its secret moved to an entry of its own). The
+default account stays the default under its new name. Nothing is sent to the store.
 
 Example:
   woolink accounts rename shop.example.com client-shop";

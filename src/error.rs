@@ -13,7 +13,7 @@ use crate::keys::KeyError;
 use crate::linked::{NoSuchAccount, SelectError};
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
-use crate::vault::{RemoveError, RenameError, SaveError};
+use crate::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -90,6 +90,11 @@ pub enum Error {
         crate::linked::Relink::same_key(.name)
     )]
     SecretMissing { name: String, storage: String },
+    /// The entry holds another key than the one the index names (see `vault::LoadError`).
+    #[error("{0}")]
+    SecretMismatch(LoadError),
+    #[error("{0}")]
+    Migrate(MigrateError),
     #[error("{0}")]
     Api(#[from] ApiError),
     /// The store refused a linked account's key: the way out is a new key for the account.
@@ -156,7 +161,7 @@ impl Error {
             Error::WriteNotChecked { .. } => 3,
             Error::SameKey { .. } => 2,
             Error::Select(_) => 2,
-            Error::SecretMissing { .. } => 1,
+            Error::SecretMissing { .. } | Error::SecretMismatch(_) | Error::Migrate(_) => 1,
             Error::Api(err) => err.exit_code(),
             Error::KeyRefused { source, .. } => source.exit_code(),
             // As env(1) and shells do.
@@ -200,6 +205,8 @@ impl Error {
             Error::Select(SelectError::NoneLinked) => "no_accounts",
             Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
             Error::SecretMissing { .. } => "secret_missing",
+            Error::SecretMismatch(_) => "secret_mismatch",
+            Error::Migrate(_) => "secret_move",
             Error::Api(err) => err.kind(),
             Error::KeyRefused { source, .. } => source.kind(),
             Error::Spawn { .. } => "spawn",
@@ -225,6 +232,25 @@ impl From<RenameError> for Error {
         match err {
             RenameError::NotFound(err) => Error::NoSuchAccount(err),
             err => Error::Rename(err),
+        }
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => Error::CredStore(err),
+            LoadError::Migrate(err) => err.into(),
+            err @ LoadError::Mismatch { .. } => Error::SecretMismatch(err),
+        }
+    }
+}
+
+impl From<MigrateError> for Error {
+    fn from(err: MigrateError) -> Self {
+        match err {
+            MigrateError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Migrate(err),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The account index: `accounts.json` in the config folder, `{"version": 1, "accounts": [...]}`,
-//! plus an optional `"default": NAME`, the account used when a command is given none.
+//! plus an optional `"default": NAME`, the account used when a command is given none, and
+//! `"pending": [...]`, the credential store changes under way ([`Pending`]; see `vault`).
 //!
 //! It holds metadata only (no secret), so `accounts list` never needs the keychain. Reads take no
 //! lock and create nothing. Writes go through [`Index::lock`] / [`Index::update`]: an exclusive
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::Account;
+use crate::account::{Account, SecretStorage};
 use crate::private_file::{self, LockError, VersionedError, VersionedJson};
 
 pub const INDEX_FILE: &str = "accounts.json";
@@ -49,6 +50,31 @@ pub enum IndexError {
     Write { path: PathBuf, source: io::Error },
 }
 
+/// A credential store entry being written for an account, recorded in the index (under its
+/// lock) before the entry is written, and cleared once the entry and the index agree. One left
+/// behind names what a killed woolink was doing; the next command finishes or undoes it
+/// (`vault::recover`). Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The account id whose entry is written: the change happened once an account has it.
+    pub id: String,
+    /// Where that entry is written.
+    pub storage: SecretStorage,
+    /// The account's name, for messages.
+    pub name: String,
+    /// The entry the new one takes the place of, deleted once the index names `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<PendingEntry>,
+}
+
+/// An entry named in a [`Pending`] record: where it is, and its service and user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEntry {
+    pub storage: SecretStorage,
+    pub service: String,
+    pub user: String,
+}
+
 /// The index file's body, after its version, as it is read.
 #[derive(Deserialize, Default)]
 struct IndexBody {
@@ -56,6 +82,9 @@ struct IndexBody {
     #[serde(default)]
     default: Option<String>,
     accounts: Vec<Account>,
+    /// Added within version 1: older files have none.
+    #[serde(default)]
+    pending: Vec<Pending>,
 }
 
 /// The same body as it is written, borrowing the accounts.
@@ -64,6 +93,8 @@ struct IndexBodyOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     default: Option<String>,
     accounts: &'a [Account],
+    #[serde(skip_serializing_if = "<[Pending]>::is_empty")]
+    pending: &'a [Pending],
 }
 
 fn file(dir: &Path) -> VersionedJson {
@@ -115,6 +146,11 @@ impl Index {
         Ok((body.accounts, default))
     }
 
+    /// The credential store changes a killed woolink left unfinished. No lock.
+    pub fn pending(dir: &Path) -> Result<Vec<Pending>, IndexError> {
+        read(dir).map(|body| body.pending)
+    }
+
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
     /// the guard while you read-modify-write; dropping it releases the lock.
     pub fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
@@ -126,10 +162,15 @@ impl Index {
         let (lock, body) = file
             .lock::<IndexBody>(wait)
             .map_err(|err| IndexError::from_versioned(&file, err))?;
-        let IndexBody { default, accounts } = body.unwrap_or_default();
+        let IndexBody {
+            default,
+            accounts,
+            pending,
+        } = body.unwrap_or_default();
         Ok(LockedIndex {
             accounts,
             default,
+            pending,
             file,
             _lock: lock,
         })
@@ -158,6 +199,9 @@ pub struct LockedIndex {
     /// The default account's name. Written only while it names an account, so removing the
     /// default account clears it.
     pub default: Option<String>,
+    /// Credential store changes under way: kept as they are by whoever writes the index, and
+    /// changed only by `vault`.
+    pub pending: Vec<Pending>,
     file: VersionedJson,
     _lock: File,
 }
@@ -168,6 +212,7 @@ impl LockedIndex {
         let body = IndexBodyOut {
             default: live_default(&self.accounts, self.default.clone()),
             accounts: &self.accounts,
+            pending: &self.pending,
         };
         self.file
             .write(&body)
@@ -198,6 +243,7 @@ pub(crate) mod tests {
     pub(crate) fn account(name: &str, store_url: &str) -> Account {
         Account {
             name: name.to_owned(),
+            id: Some(crate::account::new_id()),
             store_url: store_url.to_owned(),
             api_root: format!("{store_url}/wp-json/"),
             key_suffix: "1234567".to_owned(),

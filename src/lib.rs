@@ -14,6 +14,10 @@
 //!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
 //!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
 //!   environment). URLs are shown only as `safe_url::DisplaySafeUrl`.
+//! - **Where a secret is kept**: the entry named by the account's random id (`Account::id`,
+//!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
+//!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
+//!   `vault::recover`; `crash.rs` is the test hook that kills woolink at each step).
 //! - **A new way a store can fail**: model it in the test store (`tests/it/store.rs`), judge it
 //!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its kind, message and exit code
 //!   in `probe/error.rs`, and say how WooCommerce behaves in `docs/woocommerce.md`.
@@ -26,6 +30,7 @@ mod ca_copy;
 mod cli;
 mod cmd;
 mod config;
+mod crash;
 mod credstore;
 mod env_creds;
 mod env_file;
@@ -140,6 +145,9 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     output::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
+    if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
+        cmd::recover_interrupted();
+    }
     let result: Result<Outcome, Error> = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),
         Command::Accounts(command) => cmd::accounts::run(command).await,

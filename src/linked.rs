@@ -6,7 +6,7 @@ use std::path::Path;
 use url::Url;
 
 use crate::account::{Account, AuthMethod};
-use crate::credstore::{self, CredStoreError};
+use crate::credstore;
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
 
@@ -200,10 +200,11 @@ pub fn select<'a>(
     }
 }
 
-/// The account's key and secret, from its credential store.
-pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, CredStoreError> {
+/// The account's key and secret, from its credential store, once shown to be the key the
+/// index names.
+pub fn credentials(dir: &Path, account: &Account) -> Result<Credentials, crate::vault::LoadError> {
     let store = credstore::open(account.secret_storage, dir)?;
-    crate::vault::load_credentials(store.as_ref(), account)
+    crate::vault::load_credentials(dir, store.as_ref(), account)
 }
 
 /// Why an account's recorded API root cannot receive its credentials. The index holds what

@@ -1,21 +1,36 @@
-//! Saving and removing an account as one transaction over the credential store and the index.
-//! Pure of UI: it prints and asks nothing; callers decide what to say.
+//! An account's secret and its index record, changed together. Pure of UI: it prints and asks
+//! nothing; callers decide what to say.
 //!
-//! Order of work, so that a failure at any step leaves nothing half-linked:
-//! - save: under the index lock, check the name (what may happen to an account that has it is
-//!   [`Existing`]), remember what the store held for the entry,
-//!   write the secret, then the index. If the index write fails, the entry is put back as it
-//!   was (removed, or the previous credentials restored). An entry under an old service (the
-//!   store URL changed) is deleted only after the index has landed.
+//! Each account has a random id (`Account::id`), and its secret is the credential store entry
+//! named by it (`EntryId::for_account`): renaming an account or giving it a new address touches
+//! the index only, and an entry is written once, for one key (a new key is a new entry under a
+//! new id).
+//!
+//! Writing an entry is one transaction with the index, under the index lock throughout:
+//! 1. a [`Pending`] record naming the new entry (and the entry it replaces) is written into the
+//!    index;
+//! 2. the secret is stored under the new id;
+//! 3. the index is written with the account naming the new id (the record cleared at once when
+//!    nothing is replaced);
+//! 4. the replaced entry is deleted, and the record cleared.
+//!
+//! A woolink killed anywhere in between leaves the record, and the next command ([`recover`])
+//! finishes or undoes it: a record whose id no account has is undone (its entry deleted, so no
+//! secret is left that no account lists); one whose id an account has is finished (the
+//! replaced entry deleted). So the index and the store never name different keys: the entry
+//! the index names is always the one written for the key it records.
+//!
 //! - remove: under the index lock, delete the secret first, then the index entry. A failure
 //!   then leaves a visible, retryable "broken" account, never an orphaned secret nobody lists.
+//! - reading ([`load_credentials`]) moves an entry from before account ids to one first
+//!   ([`migrate`]) and checks that the stored key is the key the index names.
 
 use std::path::Path;
 
 use crate::account::{Account, SecretStorage};
-use crate::credstore::{CredStoreError, CredentialStore, EntryId};
-use crate::index::{Index, IndexError};
-use crate::keys::Credentials;
+use crate::credstore::{self, CredStoreError, CredentialStore, EntryId, PlaintextFileStore};
+use crate::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
+use crate::keys::{Credentials, masked_key};
 use crate::linked::NoSuchAccount;
 
 /// What [`save`] may do with an account that already has the name, decided under the index
@@ -39,14 +54,14 @@ pub fn same_link(old: &Account, new: &Account) -> bool {
 /// What [`save`] did.
 #[derive(Debug)]
 pub struct Saved {
-    /// The account as recorded (its `secret_storage` set from the store used).
+    /// The account as recorded (its `secret_storage` set from the store used, its new id).
     pub account: Account,
     /// The account it replaced, if any.
     pub replaced: Option<Account>,
-    /// A previous secret that is still stored somewhere, if any.
-    pub old_secret: Option<OldSecret>,
-    /// Whether the credential store had nothing (or nothing readable) under the account's
-    /// entry before: with a replaced account, its secret had gone missing and is kept again.
+    /// The replaced account's entry could not be deleted: it is still there.
+    pub old_left: Option<OldSecret>,
+    /// Whether the replaced account's entry held nothing (or nothing readable, or another key)
+    /// before: with the same link again, its secret had gone missing and is kept again.
     pub entry_was_empty: bool,
 }
 
@@ -59,14 +74,12 @@ impl Saved {
     }
 }
 
-/// The replaced account's secret was not removed: it lives in another store than the one used
-/// for saving (`error` is `None`; the caller may open that store and delete `id`), or deleting it
-/// failed (`error`).
+/// The replaced account's secret, which could not be deleted once the new one had landed.
 #[derive(Debug)]
 pub struct OldSecret {
     pub storage: SecretStorage,
     pub id: EntryId,
-    pub error: Option<CredStoreError>,
+    pub error: CredStoreError,
 }
 
 /// How a failed save was undone in the credential store.
@@ -74,9 +87,8 @@ pub struct OldSecret {
 pub enum Undo {
     /// The entry written a moment ago was deleted again.
     Removed,
-    /// The entry holds the previous credentials again.
-    Restored,
-    /// Undoing failed: the store may still hold the new credentials under `id`.
+    /// Undoing failed: the store may still hold the new credentials under `id` (the pending
+    /// record left in the index names it, and the next command deletes it).
     Failed { id: EntryId, error: CredStoreError },
 }
 
@@ -99,11 +111,8 @@ pub enum SaveError {
 fn undo_text(undo: &Undo) -> String {
     match undo {
         Undo::Removed => "the credentials were removed again and nothing was saved".to_owned(),
-        Undo::Restored => {
-            "the previous credentials were restored and nothing was changed".to_owned()
-        }
         Undo::Failed { id, error } => format!(
-            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}"
+            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
         ),
     }
 }
@@ -119,11 +128,12 @@ pub fn save(
     save_with_ca_cert(dir, store, account, creds, existing, None)
 }
 
-/// Stores `creds` and records `account`, doing with an account of the same name what
-/// `existing` allows. `account.secret_storage` is set to `store.storage()`. The same link
-/// proven again keeps the date it was first linked. `ca_cert`, the CA certificate connect was
-/// given, is copied into the config folder under the lock, and the copy is deleted again if the
-/// account is not saved (unless another account uses it), so a failed save leaves none behind.
+/// Stores `creds` under a new account id and records `account` with it, doing with an account
+/// of the same name what `existing` allows (see the module docs for the steps).
+/// `account.secret_storage` is set to `store.storage()`. The same link proven again keeps the
+/// date it was first linked. `ca_cert`, the CA certificate connect was given, is copied into
+/// the config folder under the lock, and the copy is deleted again if the account is not saved
+/// (unless another account uses it), so a failed save leaves none behind.
 pub fn save_with_ca_cert(
     dir: &Path,
     store: &dyn CredentialStore,
@@ -133,8 +143,12 @@ pub fn save_with_ca_cert(
     ca_cert: Option<&Path>,
 ) -> Result<Saved, SaveError> {
     account.secret_storage = store.storage();
+    let id = crate::account::new_id();
+    account.id = Some(id.clone());
+    let new_entry = EntryId::for_id(&id);
     let mut index = Index::lock(dir).map_err(SaveError::Index)?;
     let position = index.accounts.iter().position(|a| a.name == account.name);
+    let mut entry_was_empty = true;
     if let Some(i) = position {
         let old = &index.accounts[i];
         let same = same_link(old, &account);
@@ -148,6 +162,16 @@ pub fn save_with_ca_cert(
         }
         if same {
             account.linked_at = old.linked_at.clone();
+            // Whether the secret had gone missing, and is kept again.
+            if old.secret_storage == store.storage() {
+                entry_was_empty = match store.get(&EntryId::for_account(old)) {
+                    Ok(kept) => kept.key.suffix() != old.key_suffix,
+                    Err(CredStoreError::NotFound | CredStoreError::Corrupt) => true,
+                    Err(err) => return Err(SaveError::Secret(err)),
+                };
+            } else {
+                entry_was_empty = false;
+            }
         }
         // A scripted link does not learn the store's title (that would cost another request):
         // the title known for the same store is kept.
@@ -170,13 +194,24 @@ pub fn save_with_ca_cert(
         }
         err
     };
-    let id = EntryId::for_account(&account);
-    // What to put back if the index cannot be written. Something that is not ours is not kept.
-    let previous = previous_entry(store, &id).map_err(|err| unsaved(SaveError::Secret(err)))?;
-    let entry_was_empty = previous.is_none();
-    store
-        .set(&id, creds)
-        .map_err(|err| unsaved(SaveError::Secret(err)))?;
+    let replaces = position.map(|i| pending_entry(&index.accounts[i]));
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage: store.storage(),
+        name: account.name.clone(),
+        replaces: replaces.clone(),
+    });
+    index
+        .write()
+        .map_err(|err| unsaved(SaveError::Index(err)))?;
+    crate::crash::point("save:pending");
+    if let Err(err) = store.set(&new_entry, creds) {
+        // Nothing was stored; the record goes (if it cannot, the next command clears it).
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        return Err(unsaved(SaveError::Secret(err)));
+    }
+    crate::crash::point("save:secret");
     let replaced = match position {
         Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
         None => {
@@ -184,75 +219,314 @@ pub fn save_with_ca_cert(
             None
         }
     };
+    if replaces.is_none() {
+        index.pending.retain(|p| p.id != id);
+    }
     if let Err(source) = index.write() {
-        let undo = put_back(store, id, previous.as_ref());
+        // The record written in step 1 stays on disk and names the entry, so what this cannot
+        // delete, the next command does.
+        let undo = match store.delete(&new_entry) {
+            Ok(()) | Err(CredStoreError::NotFound) => Undo::Removed,
+            Err(error) => Undo::Failed {
+                id: new_entry,
+                error,
+            },
+        };
         return Err(unsaved(SaveError::IndexWrite {
             source,
             undo: Box::new(undo),
         }));
     }
+    crate::crash::point("save:index");
     if let Some(old) = &replaced {
         crate::ca_copy::release(dir, old, &index.accounts);
     }
-    let old_secret = replaced
-        .as_ref()
-        .and_then(|old| remove_old_secret(store, old, &id));
+    let old_left = replaces.and_then(|old| {
+        let left = delete_replaced(dir, store, &index, &old).err();
+        // Done either way: what could not be deleted is said, not retried on every command
+        // (the keychain may be the store that cannot be reached any more).
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        left.map(|error| OldSecret {
+            storage: old.storage,
+            id: entry_of(&old),
+            error,
+        })
+    });
     Ok(Saved {
         account,
         replaced,
-        old_secret,
+        old_left,
         entry_was_empty,
     })
 }
 
-/// What the store holds under `id` before it is written, to be put back if the index cannot
-/// be: nothing, or something unreadable (not ours to keep), is `None`.
-fn previous_entry(
+/// The entry `account` keeps its secret in, as a pending record names it.
+fn pending_entry(account: &Account) -> PendingEntry {
+    let id = EntryId::for_account(account);
+    PendingEntry {
+        storage: account.secret_storage,
+        service: id.service,
+        user: id.user,
+    }
+}
+
+fn entry_of(entry: &PendingEntry) -> EntryId {
+    EntryId {
+        service: entry.service.clone(),
+        user: entry.user.clone(),
+    }
+}
+
+/// Deletes the entry a finished change replaced (absent is fine), in `store` when it is kept
+/// there, else in the store it names. Never one an account in `index` still names.
+fn delete_replaced(
+    dir: &Path,
     store: &dyn CredentialStore,
-    id: &EntryId,
-) -> Result<Option<Credentials>, CredStoreError> {
-    match store.get(id) {
-        Ok(previous) => Ok(Some(previous)),
-        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => Ok(None),
+    index: &LockedIndex,
+    old: &PendingEntry,
+) -> Result<(), CredStoreError> {
+    let id = entry_of(old);
+    let named = index
+        .accounts
+        .iter()
+        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == id);
+    if named {
+        return Ok(());
+    }
+    let deleted = if old.storage == store.storage() {
+        store.delete(&id)
+    } else {
+        credstore::open(old.storage, dir).and_then(|other| other.delete(&id))
+    };
+    match deleted {
+        Ok(()) | Err(CredStoreError::NotFound) => Ok(()),
         Err(err) => Err(err),
     }
 }
 
-/// Undoes a write under `id` after the index could not be written: `previous` is put back, or
-/// the entry removed when there was none.
-fn put_back(store: &dyn CredentialStore, id: EntryId, previous: Option<&Credentials>) -> Undo {
-    let undone = match previous {
-        Some(previous) => store.set(&id, previous).map(|()| Undo::Restored),
-        None => match store.delete(&id) {
-            Ok(()) | Err(CredStoreError::NotFound) => Ok(Undo::Removed),
-            Err(err) => Err(err),
-        },
-    };
-    undone.unwrap_or_else(|error| Undo::Failed { id, error })
+/// What [`recover`] did with the records a killed woolink left.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Changes finished: the accounts (by name) that had landed in the index, whose replaced
+    /// entry is now deleted.
+    pub finished: Vec<String>,
+    /// Changes undone: the accounts (by name) whose entry had been written (or was about to
+    /// be) but never recorded, now deleted.
+    pub undone: Vec<String>,
+    /// Records that could not be dealt with now (their store failed): kept for the next
+    /// command.
+    pub left: Vec<(String, CredStoreError)>,
 }
 
-/// After a replace has landed: the old account's entry, unless the new one overwrote it.
-fn remove_old_secret(
+/// Finishes or undoes what [`Pending`] records left in the index name (see the module docs).
+/// Reads the index without a lock first, so it costs nothing when there are none. A record is
+/// read under the index lock, which every change holds from writing its record to clearing
+/// it, so any record seen there is one its writer left when it died.
+pub fn recover(dir: &Path) -> Result<Recovered, IndexError> {
+    recover_with(dir, &|storage| credstore::open(storage, dir))
+}
+
+/// A credential store opened on demand (a fake one in tests).
+type Opener<'a> = dyn Fn(SecretStorage) -> Result<Box<dyn CredentialStore>, CredStoreError> + 'a;
+
+/// [`recover`], opening each store it needs with `open`.
+fn recover_with(dir: &Path, open: &Opener<'_>) -> Result<Recovered, IndexError> {
+    let mut recovered = Recovered::default();
+    if Index::pending(dir)?.is_empty() {
+        return Ok(recovered);
+    }
+    let mut index = Index::lock(dir)?;
+    // Each store opened once; one that cannot be opened is given up on (the message kept).
+    type Opened = Result<Box<dyn CredentialStore>, String>;
+    let mut stores: Vec<(SecretStorage, Opened)> = Vec::new();
+    let mut kept = Vec::new();
+    for record in std::mem::take(&mut index.pending) {
+        let committed = index
+            .accounts
+            .iter()
+            .any(|a| a.id.as_deref() == Some(record.id.as_str()));
+        let target = if committed {
+            record.replaces.clone()
+        } else {
+            Some(PendingEntry {
+                storage: record.storage,
+                service: credstore::SERVICE.to_owned(),
+                user: record.id.clone(),
+            })
+        };
+        let result = match &target {
+            None => Ok(()),
+            Some(target) => {
+                let slot = match stores.iter().position(|(s, _)| *s == target.storage) {
+                    Some(i) => i,
+                    None => {
+                        let opened = open(target.storage).map_err(|err| err.to_string());
+                        stores.push((target.storage, opened));
+                        stores.len() - 1
+                    }
+                };
+                match &stores[slot].1 {
+                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target),
+                    Err(why) => Err(CredStoreError::Failed(why.clone())),
+                }
+            }
+        };
+        match result {
+            Ok(()) if committed => recovered.finished.push(record.name.clone()),
+            Ok(()) => recovered.undone.push(record.name.clone()),
+            Err(err) => {
+                recovered.left.push((record.name.clone(), err));
+                kept.push(record);
+            }
+        }
+    }
+    index.pending = kept;
+    index.write()?;
+    Ok(recovered)
+}
+
+/// Why an entry from before account ids could not be moved to the account's id. Nothing was
+/// lost: the old entry is still there.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
+    #[error("{0}; the secret of this account was not moved to its new entry, and is still kept")]
+    Index(#[source] IndexError),
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: {source}; it is still kept where it was"
+    )]
+    Secret {
+        name: String,
+        storage: SecretStorage,
+        source: CredStoreError,
+    },
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: what was read back is not what was written; it is still kept where it was"
+    )]
+    ReadBack {
+        name: String,
+        storage: SecretStorage,
+    },
+}
+
+/// Gives the account `name`, from an index written before account ids, its id, moving its
+/// secret from the entry named by store URL and account name to the entry named by the id:
+/// a pending record, the secret copied, read back and compared, the index written with the
+/// id, the old entry deleted, the record cleared (a crash anywhere leaves the secret readable,
+/// and [`recover`] tidies up). An old entry that holds another key than the account's (a
+/// second config folder that linked the same store under the same name overwrote it) is left
+/// where it is, for that folder, and the account keeps no id: reading it then reports the
+/// mismatch. With no old entry at all, the account simply gets its id.
+pub fn migrate(
+    dir: &Path,
     store: &dyn CredentialStore,
-    old: &Account,
-    new_id: &EntryId,
-) -> Option<OldSecret> {
-    let old_id = EntryId::for_account(old);
-    let left = |error| OldSecret {
-        storage: old.secret_storage,
-        id: old_id.clone(),
-        error,
+    name: &str,
+) -> Result<Account, MigrateError> {
+    let mut index = Index::lock(dir).map_err(MigrateError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
+        return Err(MigrateError::NotFound(NoSuchAccount::new(
+            name,
+            &index.accounts,
+        )));
     };
-    if old.secret_storage != store.storage() {
-        return Some(left(None));
+    let account = index.accounts[position].clone();
+    if account.id.is_some() {
+        return Ok(account);
     }
-    if old_id == *new_id {
-        return None;
+    let storage = account.secret_storage;
+    let secret_error = |source| MigrateError::Secret {
+        name: name.to_owned(),
+        storage,
+        source,
+    };
+    let legacy = EntryId::for_account(&account);
+    let id = crate::account::new_id();
+    let new_entry = EntryId::for_id(&id);
+    let creds = match store.get(&legacy) {
+        Ok(creds) if creds.key.suffix() == account.key_suffix => Some(creds),
+        Ok(_) | Err(CredStoreError::Corrupt) => return Ok(account),
+        Err(CredStoreError::NotFound) => None,
+        Err(err) => return Err(secret_error(err)),
+    };
+    let Some(creds) = creds else {
+        index.accounts[position].id = Some(id);
+        index.write().map_err(MigrateError::Index)?;
+        return Ok(index.accounts[position].clone());
+    };
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage,
+        name: name.to_owned(),
+        replaces: Some(pending_entry(&account)),
+    });
+    index.write().map_err(MigrateError::Index)?;
+    crate::crash::point("migrate:pending");
+    let abandon = |index: &mut LockedIndex, err: MigrateError| {
+        let _ = store.delete(&new_entry);
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        err
+    };
+    if let Err(err) = store.set(&new_entry, &creds) {
+        return Err(abandon(&mut index, secret_error(err)));
     }
-    match store.delete(&old_id) {
-        Ok(()) | Err(CredStoreError::NotFound) => None,
-        Err(err) => Some(left(Some(err))),
+    crate::crash::point("migrate:secret");
+    match store.get(&new_entry) {
+        Ok(back) if same_credentials(&back, &creds) => {}
+        Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
+            let err = MigrateError::ReadBack {
+                name: name.to_owned(),
+                storage,
+            };
+            return Err(abandon(&mut index, err));
+        }
+        Err(err) => return Err(abandon(&mut index, secret_error(err))),
     }
+    index.accounts[position].id = Some(id.clone());
+    if let Err(err) = index.write() {
+        // The record on disk names the new entry with no account: the next command deletes
+        // it, if this cannot.
+        let _ = store.delete(&new_entry);
+        return Err(MigrateError::Index(err));
+    }
+    crate::crash::point("migrate:index");
+    // Once the old entry is gone the record is done; if it cannot be deleted now the record
+    // stays, and the next command tries again.
+    if matches!(
+        store.delete(&legacy),
+        Ok(()) | Err(CredStoreError::NotFound)
+    ) {
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+    }
+    if storage == SecretStorage::Keychain {
+        drop_legacy_plaintext_copy(dir, &account);
+    }
+    Ok(index.accounts[position].clone())
+}
+
+/// Whether two sets of credentials are the same, down to the site login.
+fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
+    let site = |c: &Credentials| {
+        c.site
+            .as_ref()
+            .map(|s| (s.user().to_owned(), s.expose_password().to_owned()))
+    };
+    a.key.expose() == b.key.expose() && a.secret.expose() == b.secret.expose() && site(a) == site(b)
+}
+
+/// Before account ids, a keychain account could keep a plaintext copy of its secret from an
+/// earlier `--store file` link under the same (old-style) entry name in `credentials.json`:
+/// deleted with the account's move to an id, or its removal. Whether one was deleted.
+fn drop_legacy_plaintext_copy(dir: &Path, account: &Account) -> bool {
+    let file = PlaintextFileStore::new(dir);
+    if account.secret_storage == SecretStorage::PlaintextFile || !file.path().exists() {
+        return false;
+    }
+    let id = EntryId::legacy(&account.store_url, &account.name);
+    file.delete(&id).is_ok()
 }
 
 /// What [`remove`] did.
@@ -260,6 +534,9 @@ fn remove_old_secret(
 pub struct Removed {
     pub account: Account,
     pub secret: SecretRemoval,
+    /// A plaintext copy of a keychain account's secret from before account ids was deleted
+    /// too.
+    pub plaintext_copy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,7 +572,9 @@ pub enum RemoveError {
 }
 
 /// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
-/// then its index entry. `store` must be the store the account's `secret_storage` names.
+/// then its index entry. `store` must be the store the account's `secret_storage` names. An
+/// old-style entry that holds another key than the account's belongs to another config folder
+/// and is left alone.
 pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Removed, RemoveError> {
     let mut index = Index::lock(dir).map_err(RemoveError::Index)?;
     let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
@@ -312,7 +591,15 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
             store_storage: store.storage(),
         });
     }
-    let secret = match store.delete(&EntryId::for_account(account)) {
+    let id = EntryId::for_account(account);
+    let foreign = account.id.is_none()
+        && matches!(store.get(&id), Ok(kept) if kept.key.suffix() != account.key_suffix);
+    let deleted = if foreign {
+        Err(CredStoreError::NotFound)
+    } else {
+        store.delete(&id)
+    };
+    let secret = match deleted {
         Ok(()) => SecretRemoval::Deleted,
         Err(CredStoreError::NotFound) => SecretRemoval::AlreadyGone,
         Err(source) => {
@@ -328,32 +615,77 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
         source,
     })?;
     crate::ca_copy::release(dir, &account, &index.accounts);
-    Ok(Removed { account, secret })
+    let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account);
+    Ok(Removed {
+        account,
+        secret,
+        plaintext_copy,
+    })
+}
+
+/// Why an account's credentials could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] CredStoreError),
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    /// The entry holds another key than the one the index names (an entry written by something
+    /// else, or by another config folder before account ids): not used.
+    #[error(
+        "the {storage} holds the key {stored} for \"{name}\", but the account index names the key {recorded}; woolink did not use it: {}",
+        crate::linked::Relink::new_key(.name)
+    )]
+    Mismatch {
+        name: String,
+        storage: SecretStorage,
+        /// The stored key, masked.
+        stored: String,
+        /// The key the index names, masked.
+        recorded: String,
+    },
+}
+
+/// The account's credentials, for commands that talk to the store: moved to an entry of the
+/// account's own first if it has no id yet ([`migrate`]), and only when the stored key is the
+/// key the index names. `store` must be the store the account's `secret_storage` names.
+pub fn load_credentials(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    account: &Account,
+) -> Result<Credentials, LoadError> {
+    let migrated;
+    let account = if account.id.is_none() {
+        migrated = migrate(dir, store, &account.name)?;
+        &migrated
+    } else {
+        account
+    };
+    let credentials = store.get(&EntryId::for_account(account))?;
+    if credentials.key.suffix() != account.key_suffix {
+        return Err(LoadError::Mismatch {
+            name: account.name.clone(),
+            storage: account.secret_storage,
+            stored: credentials.key.masked(),
+            recorded: masked_key(&account.key_suffix),
+        });
+    }
+    Ok(credentials)
 }
 
 /// Whether the store still holds the account's secret (for `accounts show`; `accounts list`
-/// never calls this). `Err` when the store cannot tell.
+/// never calls this). `Err` when the store cannot tell, or holds another key.
 pub fn check_secret_present(
+    dir: &Path,
     store: &dyn CredentialStore,
     account: &Account,
-) -> Result<bool, CredStoreError> {
-    match store.get(&EntryId::for_account(account)) {
+) -> Result<bool, LoadError> {
+    match load_credentials(dir, store, account) {
         Ok(_) => Ok(true),
-        Err(CredStoreError::NotFound) => Ok(false),
+        Err(LoadError::Store(CredStoreError::NotFound)) => Ok(false),
         Err(err) => Err(err),
     }
 }
-
-/// The account's credentials, for commands that talk to the store.
-pub fn load_credentials(
-    store: &dyn CredentialStore,
-    account: &Account,
-) -> Result<Credentials, CredStoreError> {
-    store.get(&EntryId::for_account(account))
-}
-
-#[cfg(test)]
-mod tests;
 
 /// What [`rename`] did.
 #[derive(Debug)]
@@ -362,19 +694,6 @@ pub struct Renamed {
     pub account: Account,
     /// It is the default account, as it was under its old name.
     pub default: bool,
-    pub secret: SecretMove,
-}
-
-/// What became of the secret in a [`rename`].
-#[derive(Debug)]
-pub enum SecretMove {
-    /// Kept under the new name, and gone from the old one.
-    Moved,
-    /// The store had no entry for the account: the account is renamed, still without secret.
-    Missing,
-    /// Kept under the new name, but deleting the old entry failed: the same secret is also
-    /// still under `id`.
-    OldLeft { id: EntryId, error: CredStoreError },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -386,48 +705,18 @@ pub enum RenameError {
     )]
     NameTaken { name: String },
     #[error(
-        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to move it (a bug in woolink); nothing was renamed"
+        "the account \"{name}\" was linked before account ids and its secret could not be moved to an entry of its own, so it cannot be renamed yet: {source}"
     )]
-    WrongStore {
-        name: String,
-        account_storage: SecretStorage,
-        store_storage: SecretStorage,
-    },
+    NoId { name: String, source: MigrateError },
     #[error("{0}; nothing was renamed")]
     Index(#[source] IndexError),
-    #[error("could not move the saved credentials of \"{name}\": {source}; nothing was renamed")]
-    Secret {
-        name: String,
-        source: CredStoreError,
-    },
-    #[error("{source}; {}", rename_undo_text(.undo))]
-    IndexWrite { source: IndexError, undo: Box<Undo> },
 }
 
-fn rename_undo_text(undo: &Undo) -> String {
-    match undo {
-        Undo::Removed | Undo::Restored => {
-            "the credentials stay under the old name and nothing was renamed".to_owned()
-        }
-        Undo::Failed { id, error } => format!(
-            "nothing was renamed, and removing the copy of the credentials made for the new name failed ({error}): the credential store may still hold it under {id}"
-        ),
-    }
-}
-
-/// Renames the account `old` to `new`, the default following it. Under the index lock: the
-/// secret is written under the new name first, then the index (atomically), and only then is
-/// the old entry deleted. So at any moment the index names an entry that holds the secret: a
-/// crash between the steps leaves at worst a second copy (under the new name before the index
-/// lands, under the old name after), never a lost secret. If the index cannot be written, the
-/// new entry is taken back (or what it held before is put back). `store` must be the store
-/// the account's `secret_storage` names.
-pub fn rename(
-    dir: &Path,
-    store: &dyn CredentialStore,
-    old: &str,
-    new: &str,
-) -> Result<Renamed, RenameError> {
+/// Renames the account `old` to `new`, the default following it: the index alone changes, as
+/// the secret is kept under the account's id. An account from before ids must have been given
+/// one first ([`migrate`]); one that still has none (its old entry holds another key) is
+/// given one here, as that entry is not its own.
+pub fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
     let mut index = Index::lock(dir).map_err(RenameError::Index)?;
     let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
         return Err(RenameError::NotFound(NoSuchAccount::new(
@@ -440,65 +729,20 @@ pub fn rename(
             name: new.to_owned(),
         });
     }
-    let account = &index.accounts[position];
-    if account.secret_storage != store.storage() {
-        return Err(RenameError::WrongStore {
-            name: old.to_owned(),
-            account_storage: account.secret_storage,
-            store_storage: store.storage(),
-        });
-    }
-    let old_id = EntryId::for_account(account);
-    let renamed = Account {
-        name: new.to_owned(),
-        ..account.clone()
-    };
-    let new_id = EntryId::for_account(&renamed);
-    let secret_error = |source| RenameError::Secret {
-        name: old.to_owned(),
-        source,
-    };
-    let credentials = match store.get(&old_id) {
-        Ok(credentials) => Some(credentials),
-        Err(CredStoreError::NotFound) => None,
-        Err(err) => return Err(secret_error(err)),
-    };
-    // No account has the new name, so an entry under it was left by an interrupted command;
-    // it is put back if the index cannot be written, all the same.
-    let previous = match &credentials {
-        None => None,
-        Some(credentials) => {
-            let previous = previous_entry(store, &new_id).map_err(secret_error)?;
-            store.set(&new_id, credentials).map_err(secret_error)?;
-            previous
-        }
-    };
-    index.accounts[position] = renamed.clone();
+    let account = &mut index.accounts[position];
+    account.name = new.to_owned();
+    account.id.get_or_insert_with(crate::account::new_id);
+    let renamed = account.clone();
     let default = index.default.as_deref() == Some(old);
     if default {
         index.default = Some(new.to_owned());
     }
-    if let Err(source) = index.write() {
-        let undo = match credentials {
-            // Nothing was written under the new name.
-            None => Undo::Removed,
-            Some(_) => put_back(store, new_id, previous.as_ref()),
-        };
-        return Err(RenameError::IndexWrite {
-            source,
-            undo: Box::new(undo),
-        });
-    }
-    let secret = match credentials {
-        None => SecretMove::Missing,
-        Some(_) => match store.delete(&old_id) {
-            Ok(()) | Err(CredStoreError::NotFound) => SecretMove::Moved,
-            Err(error) => SecretMove::OldLeft { id: old_id, error },
-        },
-    };
+    index.write().map_err(RenameError::Index)?;
     Ok(Renamed {
         account: renamed,
         default,
-        secret,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
-use crate::credstore::{self, CredStoreError};
+use crate::credstore;
 use crate::error::{Error, Outcome};
 use crate::index::Index;
 use crate::input;
@@ -14,7 +14,7 @@ use crate::keys::masked_key;
 use crate::linked::{self, NoSuchAccount};
 use crate::output;
 use crate::probe::keys_admin_url;
-use crate::vault::{self, SecretMove, SecretRemoval};
+use crate::vault::{self, LoadError, SecretRemoval};
 
 pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
@@ -196,9 +196,9 @@ fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
 }
 
 /// Asks the account's credential store whether the secret is still there.
-fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, CredStoreError> {
+fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, LoadError> {
     let store = credstore::open(account.secret_storage, dir)?;
-    vault::check_secret_present(store.as_ref(), account)
+    vault::check_secret_present(dir, store.as_ref(), account)
 }
 
 fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
@@ -206,7 +206,12 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let present = secret_present(&dir, &account);
     if output_args.json {
         let mut view = AccountView::new(&account, is_default.then_some(name));
-        view.secret_present = Some(present.as_ref().ok().copied());
+        // Another key than the account's is not its secret.
+        view.secret_present = Some(match &present {
+            Ok(present) => Some(*present),
+            Err(LoadError::Mismatch { .. }) => Some(false),
+            Err(_) => None,
+        });
         return output::json(&view);
     }
     let secret = match &present {
@@ -216,6 +221,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             account.secret_storage,
             linked::Relink::same_key(&account.name)
         ),
+        Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
         Err(err) => format!("could not be checked: {err}"),
     };
     let mut text = String::new();
@@ -264,7 +270,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     }
     let store = credstore::open(account.secret_storage, &dir)?;
     let removed = vault::remove(&dir, store.as_ref(), name)?;
-    let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
+    let plaintext_copy = removed.plaintext_copy;
     let revoke_at = keys_admin_url(removed.account.admin());
     let key = masked_key(&removed.account.key_suffix);
     // Revoking a key another account still uses would break that account: advised only when
@@ -344,7 +350,8 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
     ))
 }
 
-/// Renames an account: its secret moves to an entry under the new name, the index follows.
+/// Renames an account: the index alone changes, as its secret is kept under its id. An account
+/// linked before account ids first gets one (its secret moved to it), which needs its store.
 fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     linked::check_name(new)?;
     if old == new {
@@ -353,25 +360,23 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
         )));
     }
     let (dir, account, _) = find(old)?;
-    let store = credstore::open(account.secret_storage, &dir)?;
-    let renamed = vault::rename(&dir, store.as_ref(), old, new)?;
-    let plaintext_copy = move_plaintext_copy(&dir, &account, &renamed.account);
-    let storage = renamed.account.secret_storage;
-    let left = |id: &crate::credstore::EntryId, error: &dyn std::fmt::Display| {
-        format!(
-            "the secret is also still kept in the {storage} under the old name ({id}), as deleting it failed ({error}); no account lists it: delete it with the {storage}'s own tools."
-        )
-    };
-    let warnings: Vec<String> = match &renamed.secret {
-        SecretMove::OldLeft { id, error } => vec![left(id, error)],
-        _ => Vec::new(),
+    if account.id.is_none() {
+        let moved = credstore::open(account.secret_storage, &dir)
+            .map_err(|source| vault::MigrateError::Secret {
+                name: old.to_owned(),
+                storage: account.secret_storage,
+                source,
+            })
+            .and_then(|store| vault::migrate(&dir, store.as_ref(), old));
+        if let Err(source) = moved {
+            return Err(vault::RenameError::NoId {
+                name: old.to_owned(),
+                source,
+            }
+            .into());
+        }
     }
-    .into_iter()
-    .chain(plaintext_copy.err())
-    .collect();
-    for warning in &warnings {
-        output::warning(warning);
-    }
+    let renamed = vault::rename(&dir, old, new)?;
     if output_args.json {
         #[derive(Serialize)]
         struct RenamedView<'a> {
@@ -379,100 +384,22 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
             to: &'a str,
             /// The account is the default (it was under its old name).
             default: bool,
-            /// The secret was moved; `false` when it was already missing (still broken).
-            secret_moved: bool,
-            /// What is left behind that no account lists (the warnings on stderr).
-            warnings: &'a [String],
         }
         return output::json(&RenamedView {
             renamed: old,
             to: new,
             default: renamed.default,
-            secret_moved: !matches!(renamed.secret, SecretMove::Missing),
-            warnings: &warnings,
         });
     }
-    let secret = match renamed.secret {
-        SecretMove::Missing => format!(
-            "its secret was already missing from the {storage}, so it is still broken; {}",
-            linked::Relink::same_key(new)
-        ),
-        SecretMove::Moved | SecretMove::OldLeft { .. } => {
-            format!("its secret moved in the {storage}")
-        }
-    };
     let default = if renamed.default {
         "\nIt is still the default account."
     } else {
         ""
     };
     output::stdout(&format!(
-        "Renamed \"{old}\" to \"{new}\": {secret}, and the account index was updated.{default}\n"
+        "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
+        renamed.account.secret_storage
     ))
-}
-
-/// A plaintext copy of a keychain account's secret (see [`remove_plaintext_copy`]) follows the
-/// account to its new name, so that `accounts remove` still finds it. `Err` holds the warning
-/// when it could not.
-fn move_plaintext_copy(dir: &std::path::Path, old: &Account, new: &Account) -> Result<(), String> {
-    use crate::credstore::{CredentialStore, EntryId};
-    let Some(file) = earlier_plaintext_file(dir, old) else {
-        return Ok(());
-    };
-    let (from, to) = (EntryId::for_account(old), EntryId::for_account(new));
-    let moved = match file.get(&from) {
-        Err(CredStoreError::NotFound) => return Ok(()),
-        Ok(copy) => file.set(&to, &copy).and_then(|()| file.delete(&from)),
-        Err(err) => Err(err),
-    };
-    moved.map_err(|err| plaintext_copy_left(&file, &from, "under the old name", &err))
-}
-
-/// An account kept in the keychain may have a plaintext copy of its secret from an earlier
-/// `--store file` link: removing the account removes that too, so no secret is left that no
-/// command lists. Whether one was deleted; a copy that could not be deleted is warned about.
-fn remove_plaintext_copy(dir: &std::path::Path, account: &Account) -> bool {
-    use crate::credstore::{CredentialStore, EntryId};
-    let Some(file) = earlier_plaintext_file(dir, account) else {
-        return false;
-    };
-    let id = EntryId::for_account(account);
-    match file.delete(&id) {
-        Ok(()) => true,
-        Err(CredStoreError::NotFound) => false,
-        Err(err) => {
-            output::warning(&plaintext_copy_left(&file, &id, "", &err));
-            false
-        }
-    }
-}
-
-/// The plaintext credentials file, when `account` keeps its secret elsewhere and the file
-/// exists: it may hold a copy from an earlier `--store file` link.
-fn earlier_plaintext_file(
-    dir: &std::path::Path,
-    account: &Account,
-) -> Option<crate::credstore::PlaintextFileStore> {
-    let file = crate::credstore::PlaintextFileStore::new(dir);
-    (account.secret_storage != SecretStorage::PlaintextFile && file.path().exists()).then_some(file)
-}
-
-/// What to say of a plaintext copy that could not be moved or deleted.
-fn plaintext_copy_left(
-    file: &crate::credstore::PlaintextFileStore,
-    id: &crate::credstore::EntryId,
-    how: &str,
-    err: &CredStoreError,
-) -> String {
-    let how = if how.is_empty() {
-        String::new()
-    } else {
-        format!(" {how}")
-    };
-    format!(
-        "a plaintext copy of the secret from an earlier `--store file` link is still in {}{how} ({id}): {err}; no account lists it: delete that entry from the file (JSON) by hand.",
-        file.path().display()
-    )
 }
 
 /// Shows, sets or clears the default account (kept in the index).

@@ -414,10 +414,9 @@ impl SaveTarget {
             Some(_) if saved.relinked() => Link::AlreadyLinked,
             Some(_) => Link::Replaced,
         };
-        let secret_restored =
-            link == Link::AlreadyLinked && saved.entry_was_empty && saved.old_secret.is_none();
-        if let Some(old) = &saved.old_secret {
-            delete_moved_secret(&self.dir, old);
+        let secret_restored = link == Link::AlreadyLinked && saved.entry_was_empty;
+        if let Some(left) = &saved.old_left {
+            warn_old_left(left);
         }
         let replaced = match (link, saved.replaced) {
             (Link::Replaced, Some(old)) => {
@@ -445,6 +444,8 @@ impl SaveTarget {
         let now = crate::account::timestamp_now();
         Account {
             name: name.to_owned(),
+            // Set as the account is saved: every link is a new entry.
+            id: None,
             store_url: report.store.to_string(),
             api_root: report.api_root.to_string(),
             key_suffix: input.credentials.key.suffix().to_owned(),
@@ -461,29 +462,13 @@ impl SaveTarget {
     }
 }
 
-/// The replaced account's secret in another store (moving from `--store file` to the keychain,
-/// or back): deleted now that the new entry has landed, so no copy outlives the move; what
-/// cannot be deleted is said whatever `--quiet` says.
-fn delete_moved_secret(dir: &std::path::Path, old: &crate::vault::OldSecret) {
-    let deleted = match &old.error {
-        Some(err) => Err(err.to_string()),
-        None => crate::credstore::open(old.storage, dir)
-            .and_then(|store| match store.delete(&old.id) {
-                Ok(()) | Err(crate::credstore::CredStoreError::NotFound) => Ok(()),
-                Err(err) => Err(err),
-            })
-            .map_err(|err| err.to_string()),
-    };
-    match deleted {
-        Ok(()) => output::status(&format!(
-            "Removed the replaced account's secret from the {}.",
-            old.storage
-        )),
-        Err(why) => output::warning(&format!(
-            "the replaced account's secret is still kept in the {} under {} ({why}). `woolink accounts remove` cannot reach it there; delete it with the {}'s own tools.",
-            old.storage, old.id, old.storage
-        )),
-    }
+/// The replaced account's secret could not be deleted once the new one had landed: said
+/// whatever `--quiet` says, as no command lists it.
+pub(super) fn warn_old_left(left: &crate::vault::OldSecret) {
+    output::warning(&format!(
+        "the replaced account's secret is still kept in the {} under {} (deleting it failed: {}). No account lists it: delete it with the {}'s own tools.",
+        left.storage, left.id, left.error, left.storage
+    ));
 }
 
 /// Account names go into keychain entries, file contents and command lines: keep them plain.

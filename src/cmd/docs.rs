@@ -129,7 +129,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "credentials.json",
-        "Only with --store file: the secrets in plain text (mode 0600). Otherwise secrets live in the OS keychain, one entry per account with service woolink:<store URL>.",
+        "Only with --store file: the secrets in plain text (mode 0600). Otherwise secrets live in the OS keychain, one entry per account with service woolink and the account id (kept in accounts.json) as user.",
     ),
 ];
 

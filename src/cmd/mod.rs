@@ -25,6 +25,7 @@ use crate::index::Index;
 use crate::keys::Credentials;
 use crate::linked;
 use crate::probe::ApiRoot;
+use crate::vault::LoadError;
 
 /// A store that accepts no connection in this time will not do better later.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -138,7 +139,7 @@ fn linked_account(
     let ca_cert = trusted_ca(net, &dir, &account)?;
     let credentials = match linked::credentials(&dir, &account) {
         Ok(credentials) => credentials,
-        Err(CredStoreError::NotFound) => {
+        Err(LoadError::Store(CredStoreError::NotFound)) => {
             return Err(Error::SecretMissing {
                 name: account.name.clone(),
                 storage: account.secret_storage.to_string(),
@@ -147,6 +148,34 @@ fn linked_account(
         Err(err) => return Err(err.into()),
     };
     Ok((source, account, root, ca_cert, credentials))
+}
+
+/// Finishes or undoes what a woolink killed in the middle of a change left (see
+/// `vault::recover`), before any command uses the index. Best effort: an index that cannot be
+/// read is the command's to report, and a credential store that cannot be reached now is
+/// tried again by the next command.
+pub fn recover_interrupted() {
+    let Ok(dir) = config::config_dir() else {
+        return;
+    };
+    let Ok(recovered) = crate::vault::recover(&dir) else {
+        return;
+    };
+    for name in &recovered.finished {
+        crate::output::status(&format!(
+            "Finished a change to \"{name}\" that an interrupted woolink left: its replaced secret is deleted."
+        ));
+    }
+    for name in &recovered.undone {
+        crate::output::status(&format!(
+            "Undid a change to \"{name}\" that an interrupted woolink left: the secret it had stored, which no account lists, is deleted."
+        ));
+    }
+    for (name, err) in &recovered.left {
+        crate::output::warning(&format!(
+            "an interrupted woolink left a change to \"{name}\" unfinished, and it cannot be finished now ({err}); the next woolink command tries again."
+        ));
+    }
 }
 
 /// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores

@@ -46,9 +46,13 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     let credstore = credstore::open(old.secret_storage, &dir)?;
     credstore.check_writable()?;
     // The old key, to check once it is revoked; the site login is the store's, not the key's.
-    let old_credentials = match vault::load_credentials(credstore.as_ref(), &old) {
+    // One that is missing, damaged or holds another key is not the old key: not used.
+    let old_credentials = match vault::load_credentials(&dir, credstore.as_ref(), &old) {
         Ok(credentials) => Some(credentials),
-        Err(CredStoreError::NotFound | CredStoreError::Corrupt) => None,
+        Err(
+            vault::LoadError::Store(CredStoreError::NotFound | CredStoreError::Corrupt)
+            | vault::LoadError::Mismatch { .. },
+        ) => None,
         Err(err) => return Err(err.into()),
     };
     let connect_args = as_connect_args(&args, &old);
@@ -110,6 +114,9 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     // One transaction: the entry is overwritten and the index written under its lock; if the
     // index cannot be written the old credentials are put back.
     let saved = vault::save(&dir, credstore.as_ref(), account, &new, Existing::Replace)?;
+    if let Some(left) = &saved.old_left {
+        super::connect::warn_old_left(left);
+    }
     let rotated = Rotated {
         name: &old.name,
         store_url: &old.store_url,

@@ -42,6 +42,8 @@ enum Status {
     UnknownKey,
     /// The credential store has no entry for the account.
     SecretMissing,
+    /// The entry holds another key than the one the index names: not used.
+    SecretMismatch,
     /// The credential store could not be used.
     CredentialStore,
     /// The index holds a store address that does not parse (edited by hand).
@@ -59,9 +61,10 @@ impl Status {
             Status::Ok => None,
             Status::AccessLost | Status::UnknownKey => Some(Failure::Credentials),
             Status::Moved | Status::WriteNotChecked => Some(Failure::Store),
-            Status::SecretMissing | Status::CredentialStore | Status::InvalidStoreUrl => {
-                Some(Failure::Local)
-            }
+            Status::SecretMissing
+            | Status::SecretMismatch
+            | Status::CredentialStore
+            | Status::InvalidStoreUrl => Some(Failure::Local),
             Status::Probe(err) => Some(Failure::of_exit_code(err.exit_code())),
             Status::Setup(err) => Some(Failure::of_exit_code(err.exit_code())),
         }
@@ -80,6 +83,7 @@ impl Status {
             Status::Moved => "moved",
             Status::UnknownKey => "unknown_key",
             Status::SecretMissing => "secret_missing",
+            Status::SecretMismatch => "secret_mismatch",
             Status::CredentialStore => "credential_store",
             Status::InvalidStoreUrl => "invalid_store_url",
             Status::Probe(err) => err.kind(),
@@ -232,6 +236,8 @@ type Opener =
 /// Each credential store opened at most once, and given up on at its first time-out or
 /// unavailability: a locked keychain would otherwise cost its full time limit per account.
 struct Stores {
+    /// The config folder: an account from before ids is given one as its secret is read.
+    dir: std::path::PathBuf,
     open: Opener,
     /// `Err` holds the message every account of a store that failed is reported with.
     keychain: Option<Result<Box<dyn CredentialStore>, String>>,
@@ -240,12 +246,16 @@ struct Stores {
 
 impl Stores {
     fn new(dir: &std::path::Path) -> Self {
-        let dir = dir.to_owned();
-        Self::with_opener(Box::new(move |storage| credstore::open(storage, &dir)))
+        let opened = dir.to_owned();
+        Self::with_opener(
+            dir,
+            Box::new(move |storage| credstore::open(storage, &opened)),
+        )
     }
 
-    fn with_opener(open: Opener) -> Self {
+    fn with_opener(dir: &std::path::Path, open: Opener) -> Self {
         Self {
+            dir: dir.to_owned(),
             open,
             keychain: None,
             file: None,
@@ -275,9 +285,15 @@ impl Stores {
             Ok(store) => store,
             Err(message) => return Err(failed(Status::CredentialStore, message.clone())),
         };
-        match vault::load_credentials(store.as_ref(), account) {
+        match vault::load_credentials(&self.dir, store.as_ref(), account) {
             Ok(credentials) => Ok(credentials),
-            Err(CredStoreError::NotFound) => Err(failed(
+            Err(err @ vault::LoadError::Mismatch { .. }) => {
+                Err(failed(Status::SecretMismatch, err.to_string()))
+            }
+            Err(vault::LoadError::Migrate(err)) => {
+                Err(failed(Status::CredentialStore, err.to_string()))
+            }
+            Err(vault::LoadError::Store(CredStoreError::NotFound)) => Err(failed(
                 Status::SecretMissing,
                 format!(
                     "its secret is missing from the {}; {}",
@@ -287,12 +303,16 @@ impl Stores {
             )),
             // The whole store is out of reach, not this entry: its other accounts would only
             // wait for the same answer.
-            Err(err @ (CredStoreError::TimedOut { .. } | CredStoreError::Unavailable { .. })) => {
+            Err(vault::LoadError::Store(
+                err @ (CredStoreError::TimedOut { .. } | CredStoreError::Unavailable { .. }),
+            )) => {
                 let message = err.to_string();
                 *slot = Some(Err(message.clone()));
                 Err(failed(Status::CredentialStore, message))
             }
-            Err(err) => Err(failed(Status::CredentialStore, err.to_string())),
+            Err(vault::LoadError::Store(err)) => {
+                Err(failed(Status::CredentialStore, err.to_string()))
+            }
         }
     }
 }
@@ -697,13 +717,18 @@ mod tests {
         let keychain_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let file_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (k, f) = (keychain_gets.clone(), file_gets.clone());
-        let mut stores = Stores::with_opener(Box::new(move |storage| {
-            let (gets, answer): (_, fn() -> CredStoreError) = match storage {
-                SecretStorage::Keychain => (k.clone(), keychain),
-                SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
-            };
-            Ok(Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>)
-        }));
+        // The accounts have ids: nothing is moved, the folder is never used.
+        let dir = std::path::Path::new("/nonexistent/woolink");
+        let mut stores = Stores::with_opener(
+            dir,
+            Box::new(move |storage| {
+                let (gets, answer): (_, fn() -> CredStoreError) = match storage {
+                    SecretStorage::Keychain => (k.clone(), keychain),
+                    SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
+                };
+                Ok(Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>)
+            }),
+        );
         let storages = [
             SecretStorage::Keychain,
             SecretStorage::PlaintextFile,

@@ -142,8 +142,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("woolink");
         let store = PlaintextFileStore::new(&dir);
-        let a = EntryId::new("https://a.example", "a");
-        let b = EntryId::new("https://b.example", "b");
+        let a = EntryId::legacy("https://a.example", "a");
+        let b = EntryId::legacy("https://b.example", "b");
         assert!(matches!(store.get(&a), Err(CredStoreError::NotFound)));
         assert!(matches!(store.delete(&a), Err(CredStoreError::NotFound)));
         assert!(!dir.exists(), "reads create nothing");
@@ -166,7 +166,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = PlaintextFileStore::new(dir.path());
         fs::write(store.path(), b"{\"version\": 1, \"entr").unwrap();
-        let id = EntryId::new("https://a.example", "a");
+        let id = EntryId::legacy("https://a.example", "a");
         let err = store.set(&id, &creds(SECRET)).unwrap_err();
         assert!(err.to_string().contains("untouched"), "{err}");
         assert_eq!(fs::read(store.path()).unwrap(), b"{\"version\": 1, \"entr");
@@ -178,7 +178,7 @@ mod tests {
         let store = PlaintextFileStore::new(dir.path());
         let newer = b"{\"version\": 2, \"entries\": {}}";
         fs::write(store.path(), newer).unwrap();
-        let id = EntryId::new("https://a.example", "a");
+        let id = EntryId::legacy("https://a.example", "a");
         let err = store.set(&id, &creds(SECRET)).unwrap_err();
         assert!(err.to_string().contains("newer woolink"), "{err}");
         assert!(err.to_string().contains("untouched"), "{err}");

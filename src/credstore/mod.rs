@@ -17,13 +17,17 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::account::{Account, SecretStorage, keychain_service};
+use crate::account::{Account, SecretStorage};
 use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, SiteLogin};
 
 pub use file::PlaintextFileStore;
 pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
 
-/// One entry in a credential store: `service` is `woolink:<store URL>`, `user` the account name.
+/// The service of every account's entry; the user is the account's id.
+pub const SERVICE: &str = "woolink";
+
+/// One entry in a credential store: service [`SERVICE`], user the account's random id. Entries
+/// from before account ids are named [`EntryId::legacy`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntryId {
     pub service: String,
@@ -31,15 +35,30 @@ pub struct EntryId {
 }
 
 impl EntryId {
-    pub fn new(store_url: &str, account_name: &str) -> Self {
+    /// The entry of the account with this id.
+    pub fn for_id(id: &str) -> Self {
         Self {
-            service: keychain_service(store_url),
+            service: SERVICE.to_owned(),
+            user: id.to_owned(),
+        }
+    }
+
+    /// How entries were named before account ids: service `woolink:<store URL>`, user the
+    /// account name (shared by every config folder that linked the store under that name).
+    pub fn legacy(store_url: &str, account_name: &str) -> Self {
+        Self {
+            service: format!("woolink:{store_url}"),
             user: account_name.to_owned(),
         }
     }
 
+    /// The entry that holds the account's secret: by its id, or by the old naming while it
+    /// has none.
     pub fn for_account(account: &Account) -> Self {
-        Self::new(&account.store_url, &account.name)
+        match &account.id {
+            Some(id) => Self::for_id(id),
+            None => Self::legacy(&account.store_url, &account.name),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use keyring_core::{CredentialStore as CoreStore, Entry, Error as KeyringError, m
 
 use super::*;
 use crate::credstore::KeychainStore;
-use crate::credstore::tests::{SECRET, SECRET2, creds};
+use crate::credstore::tests::{KEY, SECRET, SECRET2, creds};
 use crate::index::INDEX_FILE;
 use crate::index::tests::account;
 
@@ -47,11 +47,35 @@ impl Harness {
         fs::rename(self.moved(), &self.dir).unwrap();
     }
 
-    fn secret(&self, store_url: &str, name: &str) -> Option<String> {
+    /// The secret kept for the account `name` as the index records it now.
+    fn secret(&self, name: &str) -> Option<String> {
+        let account = self.recorded(name)?;
         self.store
-            .get(&EntryId::new(store_url, name))
+            .get(&EntryId::for_account(&account))
             .ok()
             .map(|c| c.secret.expose().to_owned())
+    }
+
+    fn recorded(&self, name: &str) -> Option<Account> {
+        Index::load(&self.dir)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.name == name)
+    }
+
+    fn entry(&self, id: &EntryId) -> Option<String> {
+        self.store
+            .get(id)
+            .ok()
+            .map(|c| c.secret.expose().to_owned())
+    }
+
+    fn recover(&self) -> Recovered {
+        let core = self.core.clone();
+        recover_with(&self.dir, &move |_| {
+            Ok(Box::new(KeychainStore::with_store(core.clone())) as Box<dyn CredentialStore>)
+        })
+        .unwrap()
     }
 
     /// Links a new account `name` at `store_url` whose secret is `secret`, as connect does.
@@ -95,23 +119,21 @@ const URL: &str = "https://shop.example";
 const NEW_URL: &str = "https://www.shop.example";
 
 #[test]
-fn save_stores_secret_and_records_account() {
+fn save_stores_secret_under_a_new_id_and_records_account() {
     let h = Harness::new();
     let mut record = account("shop", URL);
     record.secret_storage = SecretStorage::PlaintextFile;
     let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse).unwrap();
     assert_eq!(saved.account.secret_storage, SecretStorage::Keychain);
+    let id = saved.account.id.clone().unwrap();
+    assert_eq!(id.len(), 32);
     assert!(saved.replaced.is_none());
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.entry(&EntryId::for_id(&id)).as_deref(), Some(SECRET));
     assert_eq!(Index::load(&h.dir).unwrap(), vec![saved.account.clone()]);
-    assert!(check_secret_present(&h, &saved.account).unwrap());
-    assert_eq!(
-        load_credentials(&h, &saved.account)
-            .unwrap()
-            .secret
-            .expose(),
-        SECRET
-    );
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(check_secret_present(&h.dir, &h, &saved.account).unwrap());
+    let loaded = load_credentials(&h.dir, &h, &saved.account).unwrap();
+    assert_eq!(loaded.secret.expose(), SECRET);
 }
 
 #[test]
@@ -133,8 +155,7 @@ fn name_taken_writes_nothing() {
     );
     assert!(err.to_string().contains("--force"));
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(NEW_URL, "shop"), None);
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
 }
 
 #[test]
@@ -163,44 +184,19 @@ fn failed_index_write_removes_the_new_secret_again() {
     );
     assert!(err.to_string().contains("removed again"), "{err}");
     h.repair();
-    assert_eq!(h.secret(URL, "shop"), None);
+    // The pending record written first is still there; the next command clears it.
+    assert_eq!(Index::pending(&h.dir).unwrap().len(), 1);
+    let recovered = h.recover();
+    assert_eq!(recovered.undone, ["shop"]);
     assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret("other").as_deref(), Some(SECRET));
 }
 
 #[test]
-fn failed_replace_restores_the_previous_secret() {
+fn failed_replace_keeps_the_previous_secret() {
     let h = Harness::new();
     h.link("shop", URL, SECRET);
     let before = h.index_bytes();
-    h.arm.store(true, Ordering::SeqCst);
-    let err = save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET2),
-        Existing::Replace,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            SaveError::IndexWrite {
-                ref undo,
-                ..
-            } if matches!(**undo, Undo::Restored)
-        ),
-        "{err:?}"
-    );
-    h.repair();
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(h.index_bytes(), before);
-}
-
-#[test]
-fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_landed() {
-    let h = Harness::new();
-    h.link("shop", URL, SECRET);
-    // The index write fails: the old entry must survive, the new one must go.
     h.arm.store(true, Ordering::SeqCst);
     save(
         &h.dir,
@@ -211,9 +207,15 @@ fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_lande
     )
     .unwrap_err();
     h.repair();
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(NEW_URL, "shop"), None);
-    // It lands: the old entry is gone.
+    h.recover();
+    assert_eq!(h.index_bytes(), before);
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+}
+
+#[test]
+fn a_replace_deletes_the_old_entry_once_the_index_landed() {
+    let h = Harness::new();
+    let first = h.link("shop", URL, SECRET).account;
     let saved = save(
         &h.dir,
         &h,
@@ -223,22 +225,79 @@ fn replace_with_a_new_store_url_deletes_the_old_entry_only_after_the_index_lande
     )
     .unwrap();
     assert_eq!(saved.replaced.unwrap().store_url, URL);
-    assert!(saved.old_secret.is_none());
-    assert_eq!(h.secret(URL, "shop"), None);
-    assert_eq!(h.secret(NEW_URL, "shop").as_deref(), Some(SECRET2));
+    assert!(saved.old_left.is_none());
+    assert_ne!(saved.account.id, first.id);
+    assert_eq!(h.entry(&EntryId::for_account(&first)), None);
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET2));
     assert_eq!(Index::load(&h.dir).unwrap().len(), 1);
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
+}
+
+/// A crash between the steps, as the pending record and the store show it: undone before the
+/// index names the new entry, finished after.
+#[test]
+fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
+    let h = Harness::new();
+    let first = h.link("shop", URL, SECRET).account;
+    // Killed after storing the new secret, before the index: undone.
+    let id = crate::account::new_id();
+    let mut index = Index::lock(&h.dir).unwrap();
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage: SecretStorage::Keychain,
+        name: "shop".to_owned(),
+        replaces: Some(pending_entry(&first)),
+    });
+    index.write().unwrap();
+    drop(index);
+    h.store.set(&EntryId::for_id(&id), &creds(SECRET2)).unwrap();
+    let recovered = h.recover();
+    assert_eq!(recovered.undone, ["shop"]);
+    assert_eq!(h.entry(&EntryId::for_id(&id)), None);
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    // Killed after the index named it, before the old entry went: finished.
+    let mut index = Index::lock(&h.dir).unwrap();
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage: SecretStorage::Keychain,
+        name: "shop".to_owned(),
+        replaces: Some(pending_entry(&first)),
+    });
+    index.accounts[0].id = Some(id.clone());
+    index.write().unwrap();
+    drop(index);
+    h.store.set(&EntryId::for_id(&id), &creds(SECRET2)).unwrap();
+    let recovered = h.recover();
+    assert_eq!(recovered.finished, ["shop"]);
+    assert_eq!(h.entry(&EntryId::for_account(&first)), None);
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET2));
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
 #[test]
 fn an_unusable_keychain_saves_nothing() {
     let h = Harness::new();
-    let id = EntryId::new(URL, "shop");
-    let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
-    let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
-    cred.set_error(KeyringError::NoStorageAccess("prompt dismissed".into()));
+    let failing = KeychainStore::with_store(h.core.clone());
+    struct Refusing(KeychainStore);
+    impl CredentialStore for Refusing {
+        fn storage(&self) -> SecretStorage {
+            self.0.storage()
+        }
+        fn set(&self, _: &EntryId, _: &Credentials) -> Result<(), CredStoreError> {
+            Err(CredStoreError::Unavailable {
+                why: crate::credstore::Unavailability::Locked,
+            })
+        }
+        fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+            self.0.get(id)
+        }
+        fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+            self.0.delete(id)
+        }
+    }
     let err = save(
         &h.dir,
-        &h,
+        &Refusing(failing),
         account("shop", URL),
         &creds(SECRET),
         Existing::Refuse,
@@ -249,7 +308,7 @@ fn an_unusable_keychain_saves_nothing() {
         SaveError::Secret(CredStoreError::Unavailable { .. })
     ));
     assert!(Index::load(&h.dir).unwrap().is_empty());
-    assert_eq!(h.secret(URL, "shop"), None);
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
 #[test]
@@ -270,14 +329,13 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
         SaveError::Index(IndexError::TooNew { found: 7, .. })
     ));
     assert_eq!(h.index_bytes(), b"{\"version\": 7}");
-    assert_eq!(h.secret(URL, "shop"), None);
 }
 
 #[test]
 fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let h = Harness::new();
-    h.link("a", URL, SECRET);
-    h.link("b", URL, SECRET2);
+    let a = h.link("a", URL, SECRET).account;
+    let b = h.link("b", URL, SECRET2).account;
     match remove(&h.dir, &h, "nope") {
         Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
@@ -287,9 +345,9 @@ fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     }
     let removed = remove(&h.dir, &h, "a").unwrap();
     assert_eq!(removed.secret, SecretRemoval::Deleted);
-    assert_eq!(h.secret(URL, "a"), None);
-    h.store.delete(&EntryId::new(URL, "b")).unwrap();
-    assert!(!check_secret_present(&h, &account("b", URL)).unwrap());
+    assert_eq!(h.entry(&EntryId::for_account(&a)), None);
+    h.store.delete(&EntryId::for_account(&b)).unwrap();
+    assert!(!check_secret_present(&h.dir, &h, &b).unwrap());
     let removed = remove(&h.dir, &h, "b").unwrap();
     assert_eq!(removed.secret, SecretRemoval::AlreadyGone);
     assert!(Index::load(&h.dir).unwrap().is_empty());
@@ -298,9 +356,9 @@ fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
 #[test]
 fn remove_keeps_the_account_when_the_keychain_fails() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
+    let shop = h.link("shop", URL, SECRET).account;
     let before = h.index_bytes();
-    let id = EntryId::new(URL, "shop");
+    let id = EntryId::for_account(&shop);
     let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
     let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
     cred.set_error(KeyringError::PlatformFailure(
@@ -309,7 +367,7 @@ fn remove_keeps_the_account_when_the_keychain_fails() {
     let err = remove(&h.dir, &h, "shop").unwrap_err();
     assert!(matches!(err, RemoveError::Secret { .. }), "{err:?}");
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
 }
 
 #[test]
@@ -324,7 +382,7 @@ fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
     let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink).unwrap();
     assert!(saved.relinked());
     assert!(!saved.entry_was_empty);
-    assert!(saved.old_secret.is_none());
+    assert!(saved.old_left.is_none());
     let recorded = Index::load(&h.dir).unwrap();
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].linked_at, "2025-01-01T00:00:00Z");
@@ -334,8 +392,8 @@ fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
 #[test]
 fn the_same_link_puts_back_a_secret_that_went_missing() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
-    h.store.delete(&EntryId::new(URL, "shop")).unwrap();
+    let first = h.link("shop", URL, SECRET).account;
+    h.store.delete(&EntryId::for_account(&first)).unwrap();
     let saved = save(
         &h.dir,
         &h,
@@ -345,7 +403,7 @@ fn the_same_link_puts_back_a_secret_that_went_missing() {
     )
     .unwrap();
     assert!(saved.relinked() && saved.entry_was_empty);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
 }
 
 #[test]
@@ -362,26 +420,7 @@ fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
         assert!(matches!(err, SaveError::NameTaken { .. }), "{err}");
     }
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(NEW_URL, "shop"), None);
-}
-
-#[test]
-fn a_replaced_key_is_a_new_link() {
-    let h = Harness::new();
-    h.link("shop", URL, SECRET);
-    let new_key = Account {
-        key_suffix: "7654321".to_owned(),
-        linked_at: "2026-06-01T00:00:00Z".to_owned(),
-        ..account("shop", URL)
-    };
-    let saved = save(&h.dir, &h, new_key, &creds(SECRET2), Existing::Replace).unwrap();
-    assert!(!saved.relinked() && saved.replaced.is_some());
-    assert_eq!(
-        Index::load(&h.dir).unwrap()[0].linked_at,
-        "2026-06-01T00:00:00Z"
-    );
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET2));
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
 }
 
 #[test]
@@ -392,7 +431,6 @@ fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
         ..account("shop", URL)
     };
     save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse).unwrap();
-    // Again from a script: the same store, no title learnt.
     save(
         &h.dir,
         &h,
@@ -405,121 +443,110 @@ fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
         Index::load(&h.dir).unwrap()[0].store_name.as_deref(),
         Some("Acme Shop")
     );
-    // Another store under the name does not inherit it.
     let elsewhere = account("shop", "https://other.example");
     save(&h.dir, &h, elsewhere, &creds(SECRET2), Existing::Replace).unwrap();
     assert_eq!(Index::load(&h.dir).unwrap()[0].store_name, None);
 }
 
-/// Links `shop` and `other` at URL and makes `shop` the default.
-fn two_accounts(h: &Harness) {
-    save(
-        &h.dir,
-        h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-    )
-    .unwrap();
-    save(
-        &h.dir,
-        h,
-        account("other", URL),
-        &creds(SECRET2),
-        Existing::Refuse,
-    )
-    .unwrap();
+#[test]
+fn rename_touches_the_index_only_and_the_default_follows() {
+    let h = Harness::new();
+    let shop = h.link("shop", URL, SECRET).account;
+    h.link("other", URL, SECRET2);
     let mut index = Index::lock(&h.dir).unwrap();
     index.default = Some("shop".to_owned());
     index.write().unwrap();
-}
-
-#[test]
-fn rename_moves_the_secret_and_the_default_follows() {
-    let h = Harness::new();
-    two_accounts(&h);
-    let renamed = rename(&h.dir, &h, "shop", "client-shop").unwrap();
-    assert!(matches!(renamed.secret, SecretMove::Moved), "{renamed:?}");
+    drop(index);
+    let renamed = rename(&h.dir, "shop", "client-shop").unwrap();
     assert!(renamed.default);
-    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(URL, "shop"), None, "the old entry is deleted");
-    assert_eq!(h.secret(URL, "other").as_deref(), Some(SECRET2));
+    assert_eq!(renamed.account.id, shop.id);
+    assert_eq!(h.secret("client-shop").as_deref(), Some(SECRET));
     let (accounts, default) = Index::load_with_default(&h.dir).unwrap();
     let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["client-shop", "other"], "the order is kept");
     assert_eq!(default.as_deref(), Some("client-shop"));
-    assert_eq!(accounts[0], renamed.account);
-}
-
-#[test]
-fn rename_to_a_taken_name_or_from_an_unknown_one_changes_nothing() {
-    let h = Harness::new();
-    two_accounts(&h);
     let before = h.index_bytes();
-    let err = rename(&h.dir, &h, "shop", "other").unwrap_err();
-    assert!(
-        matches!(&err, RenameError::NameTaken { name } if name == "other"),
-        "{err:?}"
-    );
-    let err = rename(&h.dir, &h, "nope", "new").unwrap_err();
+    let err = rename(&h.dir, "client-shop", "other").unwrap_err();
+    assert!(matches!(&err, RenameError::NameTaken { .. }), "{err:?}");
+    let err = rename(&h.dir, "nope", "new").unwrap_err();
     assert!(matches!(&err, RenameError::NotFound(_)), "{err:?}");
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(URL, "new"), None);
 }
 
-#[test]
-fn rename_whose_index_write_fails_keeps_the_secret_under_the_old_name_only() {
-    let h = Harness::new();
-    two_accounts(&h);
-    let before = h.index_bytes();
-    h.arm.store(true, Ordering::SeqCst);
-    let err = rename(&h.dir, &h, "shop", "client-shop").unwrap_err();
-    assert!(
-        matches!(&err, RenameError::IndexWrite { undo, .. } if matches!(**undo, Undo::Removed)),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("nothing was renamed"), "{err}");
-    h.repair();
-    assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    assert_eq!(
-        h.secret(URL, "client-shop"),
-        None,
-        "no orphan under the new name"
-    );
-}
-
-#[test]
-fn rename_puts_back_what_an_interrupted_rename_left_under_the_new_name() {
-    let h = Harness::new();
-    two_accounts(&h);
-    // An earlier rename that died before its index write left this entry.
+/// Writes an index from before account ids, with the secret under the old entry name.
+fn legacy_account(h: &Harness, name: &str, secret: &str) -> Account {
+    let mut old = account(name, URL);
+    old.id = None;
+    old.key_suffix = KEY[KEY.len() - 7..].to_owned();
+    Index::update(&h.dir, |accounts| {
+        accounts.push(old.clone());
+        Ok::<_, IndexError>(())
+    })
+    .unwrap();
     h.store
-        .set(&EntryId::new(URL, "client-shop"), &creds(SECRET2))
+        .set(&EntryId::legacy(URL, name), &creds(secret))
         .unwrap();
-    h.arm.store(true, Ordering::SeqCst);
-    let err = rename(&h.dir, &h, "shop", "client-shop").unwrap_err();
-    assert!(
-        matches!(&err, RenameError::IndexWrite { undo, .. } if matches!(**undo, Undo::Restored)),
-        "{err:?}"
-    );
-    h.repair();
-    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET2));
-    assert_eq!(h.secret(URL, "shop").as_deref(), Some(SECRET));
-    // And once the index can be written, the rename goes through over it.
-    rename(&h.dir, &h, "shop", "client-shop").unwrap();
-    assert_eq!(h.secret(URL, "client-shop").as_deref(), Some(SECRET));
-    assert_eq!(h.secret(URL, "shop"), None);
+    old
 }
 
 #[test]
-fn renaming_an_account_whose_secret_is_gone_renames_it_still_broken() {
+fn an_account_from_before_ids_is_moved_to_its_id_once() {
     let h = Harness::new();
-    two_accounts(&h);
-    h.store.delete(&EntryId::new(URL, "shop")).unwrap();
-    let renamed = rename(&h.dir, &h, "shop", "client-shop").unwrap();
-    assert!(matches!(renamed.secret, SecretMove::Missing), "{renamed:?}");
-    assert_eq!(h.secret(URL, "client-shop"), None);
-    assert_eq!(Index::load(&h.dir).unwrap()[0].name, "client-shop");
+    let old = legacy_account(&h, "shop", SECRET);
+    let loaded = load_credentials(&h.dir, &h, &old).unwrap();
+    assert_eq!(loaded.secret.expose(), SECRET);
+    let now = h.recorded("shop").unwrap();
+    assert!(now.id.is_some());
+    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(
+        h.entry(&EntryId::legacy(URL, "shop")),
+        None,
+        "moved, not copied"
+    );
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    // Again: nothing moves.
+    let again = migrate(&h.dir, &h, "shop").unwrap();
+    assert_eq!(again.id, now.id);
+}
+
+#[test]
+fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
+    let h = Harness::new();
+    let mut old = legacy_account(&h, "shop", SECRET);
+    old.key_suffix = "zzzzzzz".to_owned();
+    Index::update(&h.dir, |accounts| {
+        accounts[0] = old.clone();
+        Ok::<_, IndexError>(())
+    })
+    .unwrap();
+    let err = load_credentials(&h.dir, &h, &old).unwrap_err();
+    assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("\"shop\"") && message.contains("--force"),
+        "{message}"
+    );
+    assert!(!message.contains(SECRET), "{message}");
+    assert_eq!(
+        h.entry(&EntryId::legacy(URL, "shop")).as_deref(),
+        Some(SECRET)
+    );
+    // Removing the account leaves that entry to whoever it belongs to.
+    remove(&h.dir, &h, "shop").unwrap();
+    assert_eq!(
+        h.entry(&EntryId::legacy(URL, "shop")).as_deref(),
+        Some(SECRET)
+    );
+}
+
+#[test]
+fn a_stored_key_that_is_not_the_recorded_one_is_refused() {
+    let h = Harness::new();
+    let shop = h.link("shop", URL, SECRET).account;
+    let edited = Account {
+        key_suffix: "7654321".to_owned(),
+        ..shop
+    };
+    let err = load_credentials(&h.dir, &h, &edited).unwrap_err();
+    assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
 }

@@ -37,6 +37,19 @@ fn connect(woolink: &mut Woolink, store: &TestStore, key: &TestKey, extra: &[&st
     outcome
 }
 
+/// The account ids in `first`'s index, in its order (accounts without one left out).
+fn account_ids(first: &Woolink) -> Vec<String> {
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.config_dir().join("accounts.json")).unwrap())
+            .unwrap();
+    index["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// A follow-up command in the same config folder and keychain as `first`.
 fn again(first: &Woolink, keychain: &PrivateKeychain, args: &[&str]) -> Outcome {
     let mut woolink = woolink_on(keychain);
@@ -55,9 +68,12 @@ fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
         .assert_code(0)
         .assert_stdout_contains("Linked \"shop\"");
 
-    let service = format!("woolink:{}", store.url());
-    let found = keychain.search(&service);
-    assert!(found.contains("attribute.username = shop"), "{found}");
+    let found = keychain.woolink_entries();
+    let ids = account_ids(&woolink);
+    assert!(
+        found.contains(&format!("attribute.username = {}", ids[0])),
+        "{found}"
+    );
     assert!(
         found.contains(&key.secret),
         "the keychain holds the secret: {found}"
@@ -110,7 +126,7 @@ fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
         removed.stdout
     );
     assert!(
-        keychain.search(&service).trim().is_empty(),
+        keychain.woolink_entries().trim().is_empty(),
         "entry left behind"
     );
     let json = again(&woolink, &keychain, &["accounts", "list", "--json"]).json();
@@ -243,12 +259,7 @@ fn removing_without_yes_and_without_a_terminal_asks_for_yes() {
     again(&woolink, &keychain, &["accounts", "remove", "mine"])
         .assert_code(2)
         .assert_stderr_contains("--yes");
-    assert!(
-        !keychain
-            .search(&format!("woolink:{}", store.url()))
-            .trim()
-            .is_empty()
-    );
+    assert!(!keychain.woolink_entries().trim().is_empty());
 }
 
 #[test]
@@ -257,10 +268,9 @@ fn an_account_whose_secret_is_gone_is_shown_as_broken() {
     let (store, key) = store_with_key(Permission::Read);
     let mut woolink = woolink_on(&keychain);
     connect(&mut woolink, &store, &key, &["--name", "mine"]).assert_code(0);
-    let service = format!("woolink:{}", store.url());
     let cleared = keychain
         .command("secret-tool")
-        .args(["clear", "service", &service])
+        .args(["clear", "service", "woolink"])
         .status()
         .unwrap();
     assert!(cleared.success());
@@ -336,13 +346,10 @@ fn twenty_concurrent_connects_all_land() {
     }
     let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 20);
-    let found = keychain.search(&format!("woolink:{}", store.url()));
-    for i in 0..20 {
-        assert!(
-            found.contains(&format!("attribute.username = shop-{i}\n")),
-            "shop-{i} missing"
-        );
-    }
+    let mut ids = account_ids(&first);
+    ids.sort();
+    assert_eq!(ids.len(), 20);
+    assert_eq!(keychain.woolink_users(), ids);
 }
 
 #[test]
@@ -356,12 +363,7 @@ fn five_forced_connects_at_once_all_land_on_one_account() {
     }
     let json = again(&first, &keychain, &["accounts", "list", "--json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
-    let found = keychain.search(&format!("woolink:{}", store.url()));
-    assert_eq!(
-        found.matches("attribute.username = x\n").count(),
-        1,
-        "{found}"
-    );
+    assert_eq!(keychain.woolink_users(), account_ids(&first));
 }
 
 #[test]
@@ -410,6 +412,17 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
     let (store, key) = store_with_key(Permission::ReadWrite);
     let mut first = woolink_on(&keychain);
     connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
+    // An account from before account ids: its entry named by store URL and name.
+    let index_path = first.config_dir().join("accounts.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let id = index["accounts"][0]["id"].as_str().unwrap().to_owned();
+    let service = format!("woolink:{}", store.url());
+    let stored = keychain.lookup("woolink", &id).unwrap();
+    keychain.store(&service, "shop", stored.trim());
+    keychain.clear("woolink", &id);
+    index["accounts"][0].as_object_mut().unwrap().remove("id");
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
     // A plaintext copy under the same entry, as an older woolink left one.
     let mut file_copy = Woolink::new();
     file_copy.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
@@ -423,7 +436,13 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
     let plaintext = first.config_dir().join("credentials.json");
     let text = std::fs::read_to_string(&plaintext).unwrap();
     // Entries are keyed "<service>\n<user>", the line break escaped in the JSON.
-    std::fs::write(&plaintext, text.replace("\\nshop-copy\"", "\\nshop\"")).unwrap();
+    let copy_id = account_ids(&first)
+        .into_iter()
+        .find(|other| *other != id)
+        .unwrap();
+    let legacy = format!("{service}\\nshop\"");
+    let text = text.replace(&format!("woolink\\n{copy_id}\""), &legacy);
+    std::fs::write(&plaintext, text).unwrap();
     let removed = again(
         &first,
         &keychain,
@@ -436,6 +455,7 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
         !left.contains("\\nshop\"") && !left.contains(&key.secret),
         "{left}"
     );
+    assert_eq!(keychain.lookup(&service, "shop"), None);
 }
 
 /// Shell completion (`COMPLETE=SHELL woolink`, clap's dynamic engine) offers the linked
@@ -683,12 +703,13 @@ fn accounts_list_fits_the_width_and_shows_the_store_title() {
 /// `accounts rename`: the keychain entry moves to the new name (checked in the Secret Service
 /// itself), the index follows, the default with it; the account works under its new name.
 #[test]
-fn rename_moves_the_keychain_entry_and_the_default_follows() {
+fn rename_keeps_the_keychain_entry_and_the_default_follows() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
     let mut first = woolink_on(&keychain);
     connect(&mut first, &store, &key, &["--name", "shop"]).assert_code(0);
     again(&first, &keychain, &["accounts", "default", "shop"]).assert_code(0);
+    let ids_before = account_ids(&first);
 
     let renamed = again(
         &first,
@@ -698,14 +719,11 @@ fn rename_moves_the_keychain_entry_and_the_default_follows() {
     renamed.assert_code(0).assert_no_secret(&key.secret);
     assert_eq!(
         renamed.stdout,
-        "Renamed \"shop\" to \"client-shop\": its secret moved in the OS keychain, and the account index was updated.\nIt is still the default account.\n"
+        "Renamed \"shop\" to \"client-shop\" in the account index (its secret stays where it is, in the OS keychain).\nIt is still the default account.\n"
     );
-    let found = keychain.search(&format!("woolink:{}", store.url()));
-    assert!(
-        found.contains("attribute.username = client-shop"),
-        "{found}"
-    );
-    assert!(!found.contains("attribute.username = shop\n"), "{found}");
+    // The entry is named by the account's id, which a rename keeps.
+    let found = keychain.woolink_entries();
+    assert_eq!(keychain.woolink_users(), ids_before);
     assert_eq!(found.matches(&key.secret).count(), 1, "one entry: {found}");
 
     let index = std::fs::read_to_string(first.config_dir().join("accounts.json")).unwrap();
@@ -739,8 +757,7 @@ fn rename_refusals_exit_2_and_change_nothing() {
     .assert_code(0);
     let index_path = first.config_dir().join("accounts.json");
     let before = std::fs::read(&index_path).unwrap();
-    let service = format!("woolink:{}", store.url());
-    let keychain_before = keychain.search(&service);
+    let keychain_before = keychain.woolink_entries();
     let cases: [(&[&str], &str, &str); 4] = [
         (
             &["shop", "other"],
@@ -773,7 +790,7 @@ fn rename_refusals_exit_2_and_change_nothing() {
         json.assert_code(2).assert_no_secret(&key.secret);
         assert_eq!(json.json()["error"]["kind"], kind, "{names:?}");
         assert_eq!(std::fs::read(&index_path).unwrap(), before, "{names:?}");
-        assert_eq!(keychain.search(&service), keychain_before, "{names:?}");
+        assert_eq!(keychain.woolink_entries(), keychain_before, "{names:?}");
     }
     first.assert_secret_not_on_disk(&key.secret);
 }
@@ -781,7 +798,7 @@ fn rename_refusals_exit_2_and_change_nothing() {
 /// With `--store file` the entry moves within the plaintext file, and the renamed account is
 /// used by `run` under its new name.
 #[test]
-fn rename_moves_a_plaintext_file_entry() {
+fn rename_keeps_a_plaintext_file_entry() {
     let (home, shop, _bakery, key) = two_linked("Bakery");
     let renamed = in_folder(
         &home,
@@ -792,7 +809,7 @@ fn rename_moves_a_plaintext_file_entry() {
     renamed.assert_code(0).assert_no_secret(&key.secret);
     assert_eq!(
         renamed.json(),
-        serde_json::json!({"renamed": "shop", "to": "shop-2", "default": false, "secret_moved": true, "warnings": []})
+        serde_json::json!({"renamed": "shop", "to": "shop-2", "default": false})
     );
     let file = std::fs::read_to_string(home.config_dir().join("credentials.json")).unwrap();
     assert_eq!(
@@ -800,8 +817,9 @@ fn rename_moves_a_plaintext_file_entry() {
         2,
         "one per account: {file}"
     );
+    // Entries are named by account ids, not names.
     assert!(
-        file.contains("shop-2") && !file.contains("\"shop\""),
+        !file.contains("shop-2") && !file.contains("\"shop\""),
         "{file}"
     );
     let used = in_folder(

@@ -193,6 +193,66 @@ impl PrivateKeychain {
     }
 }
 
+impl PrivateKeychain {
+    /// Every account entry woolink keeps here (service `woolink`, user the account id), as
+    /// [`Self::search`] shows them, secrets included.
+    pub fn woolink_entries(&self) -> String {
+        self.search("woolink")
+    }
+
+    /// The users (account ids) of woolink's account entries, sorted.
+    pub fn woolink_users(&self) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .woolink_entries()
+            .lines()
+            .filter_map(|line| line.strip_prefix("attribute.username = "))
+            .map(|user| user.trim().to_owned())
+            .collect();
+        users.sort();
+        users
+    }
+
+    /// What the entry `service`/`user` holds, if there is one.
+    pub fn lookup(&self, service: &str, user: &str) -> Option<String> {
+        let output = self
+            .command("secret-tool")
+            .args(["lookup", "service", service, "username", user])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run secret-tool");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.success() && !text.is_empty()).then_some(text)
+    }
+
+    /// Writes `secret` into the entry `service`/`user`, as the dbus keyring store names it.
+    pub fn store(&self, service: &str, user: &str, secret: &str) {
+        let mut child = self
+            .command("secret-tool")
+            .args(["store", "--label=woolink test"])
+            .args(["service", service, "username", user])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("run secret-tool");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(secret.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "secret-tool store");
+    }
+
+    /// Deletes the entry `service`/`user`.
+    pub fn clear(&self, service: &str, user: &str) {
+        let status = self
+            .command("secret-tool")
+            .args(["clear", "service", service, "username", user])
+            .status()
+            .expect("run secret-tool");
+        assert!(status.success(), "secret-tool clear");
+    }
+}
+
 impl Drop for PrivateKeychain {
     fn drop(&mut self) {
         // By PID only: other tests' buses keep running.

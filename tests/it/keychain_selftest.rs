@@ -118,7 +118,7 @@ fn child_step() {
     let Ok(step) = std::env::var(STEP_ENV) else {
         return;
     };
-    let id = EntryId::new(STORE_URL, "selftest");
+    let id = EntryId::legacy(STORE_URL, "selftest");
     let open = || KeychainStore::open_platform(woolink::testing::DEFAULT_TIMEOUT);
     match step.as_str() {
         "set" => open().unwrap().set(&id, &creds()).unwrap(),

@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod api_pipeline;
 mod connect;
+mod crash;
 mod env_creds;
 mod env_file;
 mod hardening;

@@ -1556,7 +1556,7 @@ fn keychain_problems() {
     );
     let cleared = keychain
         .command("secret-tool")
-        .args(["clear", "service", &format!("woolink:{}", store.url())])
+        .args(["clear", "service", "woolink"])
         .status()
         .unwrap();
     assert!(cleared.success());

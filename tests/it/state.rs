@@ -25,6 +25,7 @@ const PREFIX_ENV: &str = "WOOLINK_STATE_PREFIX";
 fn account(name: &str) -> Account {
     Account {
         name: name.to_owned(),
+        id: None,
         store_url: format!("https://{name}.example"),
         api_root: format!("https://{name}.example/wp-json/"),
         key_suffix: "abc1234".to_owned(),

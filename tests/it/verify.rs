@@ -313,7 +313,7 @@ fn a_missing_keychain_entry_is_reported_with_exit_1() {
     run(&["accounts", "verify", "kept"], false).assert_code(0);
     let cleared = keychain
         .command("secret-tool")
-        .args(["clear", "service", &format!("woolink:{}", store.url())])
+        .args(["clear", "service", "woolink"])
         .status()
         .unwrap();
     assert!(cleared.success());

@@ -14,7 +14,7 @@ fn mock_store() -> Arc<CoreStore> {
 }
 
 fn id(user: &str) -> EntryId {
-    EntryId::new("https://shop.example", user)
+    EntryId::legacy("https://shop.example", user)
 }
 
 /// Makes the next call on the mock entry fail with `err`.
