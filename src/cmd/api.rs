@@ -111,7 +111,12 @@ impl Planned {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let url = root.route(&self.route, &pairs);
+        let url = root
+            .try_route(&self.route, &pairs)
+            .ok_or_else(|| ApiError::InvalidPath {
+                path: path.to_owned(),
+                why: "it cannot be joined to the account's API root",
+            })?;
         if let Some(why) = api::outside_namespace(root, &url) {
             return Err(ApiError::InvalidPath {
                 path: path.to_owned(),
