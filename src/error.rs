@@ -122,8 +122,12 @@ pub enum Error {
     },
     #[error("cancelled")]
     Cancelled,
-    #[error("could not write to the terminal: {0}")]
+    #[error("could not use the terminal: {}", io_in_words(.0))]
     Terminal(std::io::Error),
+    /// Writing what a command prints (its data on standard output) failed: a full disk, a
+    /// file on a device that refuses writes. A reader that went away is not this.
+    #[error("could not write the output to {}: {}", crate::output::stdout_target(), io_in_words(.0))]
+    Output(std::io::Error),
 }
 
 impl Error {
@@ -163,7 +167,7 @@ impl Error {
             Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Spawn { .. } => 126,
             Error::Cancelled => 130,
-            Error::Terminal(_) => 1,
+            Error::Terminal(_) | Error::Output(_) => 1,
         }
     }
 
@@ -207,6 +211,7 @@ impl Error {
             Error::SameKey { .. } => "same_key",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
+            Error::Output(_) => "output",
         }
     }
 }
