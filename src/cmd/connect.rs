@@ -66,6 +66,9 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
+    if let Some(warning) = store.look_alike_warning() {
+        output::warning(&warning);
+    }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
     let mut url_notes = Some(url_notes);
@@ -609,6 +612,9 @@ async fn look_up(
                         output::status(&format!("Note: {note}"));
                     }
                 }
+                if let Some(warning) = typed.look_alike_warning() {
+                    output::warning(&warning);
+                }
                 *store = typed;
             }
             Err(err) => {
@@ -625,13 +631,32 @@ async fn look_up(
     progress.done(&format!("Found {what} at {}", site.store.shown()));
     progress.clear();
     if !probe::same_site(store, &site.store) {
-        let question = format!(
-            "{} sends visitors to {}, another address. Use {} instead?",
-            store.shown(),
-            site.store.shown(),
-            site.store.shown()
-        );
-        if !input::confirm_yes(&question)? {
+        // A host that could pass for another is never the default answer: the key would go
+        // to it on a single Enter.
+        let look_alike = site.store.look_alike();
+        let question = match &look_alike {
+            None => format!(
+                "{} sends visitors to {}, another address. Use {} instead?",
+                store.shown(),
+                site.store.shown(),
+                site.store.shown()
+            ),
+            Some(why) => format!(
+                "{} sends visitors to {}, another address, whose host {why} (it could pass for another's). Use {} instead?",
+                store.shown(),
+                site.store.shown(),
+                site.store.shown()
+            ),
+        };
+        if let Some(warning) = site.store.look_alike_warning() {
+            output::warning(&warning);
+        }
+        let agreed = if look_alike.is_some() {
+            input::confirm(&question)?
+        } else {
+            input::confirm_yes(&question)?
+        };
+        if !agreed {
             return Err(probe::ProbeError::MovedElsewhere {
                 typed: store.shown(),
                 canonical: site.store.shown(),
