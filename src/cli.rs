@@ -272,9 +272,9 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Where to keep the secret
-    #[arg(long, value_enum, env = "WOOLINK_STORE", default_value_t = SecretStorage::Keychain, value_name = "STORE")]
-    pub store: SecretStorage,
+    /// Where to keep the secret [default: keychain; an account linked again: where it is kept]
+    #[arg(long, value_enum, env = "WOOLINK_STORE", value_name = "STORE")]
+    pub store: Option<SecretStorage>,
 
     /// Allow plain http to a host that is not this computer (requests are signed with
     /// OAuth 1.0a, so the secret is never sent, but nothing else is encrypted)
@@ -382,6 +382,10 @@ pub enum AccountsCommand {
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
+        /// Remove only the account's entry from the index, and leave its secret where it is
+        /// kept (for a keychain that cannot be reached; delete the secret there yourself)
+        #[arg(long)]
+        index_only: bool,
         #[command(flatten)]
         output: OutputArgs,
     },

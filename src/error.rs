@@ -71,6 +71,13 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     CredStore(#[from] CredStoreError),
+    /// The keychain could not be reached by a command other than connect: what is wrong with
+    /// it, and what works for that command (not connect's `--no-save` or `--store file`).
+    #[error("{}. {advice}", keychain_problem(.source))]
+    Keychain {
+        source: CredStoreError,
+        advice: String,
+    },
     #[error("{0}")]
     Index(#[from] IndexError),
     #[error("{0}")]
@@ -151,6 +158,7 @@ impl Error {
             Error::Config(_)
             | Error::CaCopy(_)
             | Error::CredStore(_)
+            | Error::Keychain { .. }
             | Error::Index(_)
             | Error::Save(_)
             | Error::Remove(_)
@@ -191,7 +199,7 @@ impl Error {
             Error::WriteNotChecked { .. } => "write_not_checked",
             Error::InvalidName(_) => "invalid_name",
             Error::Config(_) => "config",
-            Error::CredStore(_) => "credential_store",
+            Error::CredStore(_) | Error::Keychain { .. } => "credential_store",
             Error::Index(_) => "index",
             Error::Save(SaveError::NameTaken { .. }) => "name_taken",
             Error::Save(SaveError::CaCopy(_)) => "ca_cert_copy",
@@ -323,6 +331,27 @@ impl Failure {
             4 => Failure::Credentials,
             _ => Failure::Local,
         }
+    }
+}
+
+/// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
+pub fn keychain_unreachable(err: &CredStoreError) -> bool {
+    matches!(
+        err,
+        CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
+    )
+}
+
+/// What is wrong with the keychain, without the choices `connect` has (`--no-save`,
+/// `--store file`), which other commands do not take.
+pub fn keychain_problem(err: &CredStoreError) -> String {
+    match err {
+        CredStoreError::Unavailable { why } => format!("the OS keychain cannot be used: {why}"),
+        CredStoreError::TimedOut { after } => format!(
+            "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog",
+            humantime::format_duration(*after)
+        ),
+        other => other.to_string(),
     }
 }
 

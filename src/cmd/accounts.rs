@@ -20,9 +20,12 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
         AccountsCommand::List { wide, output } => list(wide, output).map(Outcome::from),
         AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
-        AccountsCommand::Remove { name, yes, output } => {
-            remove(&name, yes, output).map(Outcome::from)
-        }
+        AccountsCommand::Remove {
+            name,
+            yes,
+            index_only,
+            output,
+        } => remove(&name, yes, index_only, output).map(Outcome::from),
         AccountsCommand::Rename { old, new, output } => {
             rename(&old, &new, output).map(Outcome::from)
         }
@@ -216,6 +219,11 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             account.secret_storage,
             linked::Relink::same_key(&account.name)
         ),
+        Err(err) if crate::error::keychain_unreachable(err) => format!(
+            "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
+            crate::error::keychain_problem(err),
+            account.name
+        ),
         Err(err) => format!("could not be checked: {err}"),
     };
     let mut text = String::new();
@@ -245,7 +253,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     output::stdout(&text)
 }
 
-fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
+fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> Result<(), Error> {
     let (dir, account, was_default) = find(name)?;
     if !yes {
         if !input::can_prompt(output_args.no_input) {
@@ -262,8 +270,40 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             return Err(Error::Cancelled);
         }
     }
-    let store = credstore::open(account.secret_storage, &dir)?;
-    let removed = vault::remove(&dir, store.as_ref(), name)?;
+    // What to run instead when the keychain cannot be reached: the same, index entry only.
+    let unreachable = |source: CredStoreError| Error::Keychain {
+        source,
+        advice: format!(
+            "Nothing was removed. Start or unlock the keychain, then run `woolink accounts remove {name}{yes}` again; or remove only the account's entry from the index, leaving its secret in the {storage} for you to delete there, with `woolink accounts remove {name} --index-only{yes}`",
+            yes = if yes { " --yes" } else { "" },
+            storage = account.secret_storage,
+        ),
+    };
+    let removed = if index_only {
+        let left = IndexOnly(account.secret_storage);
+        vault::remove(&dir, &left, name)?
+    } else {
+        let store = match credstore::open(account.secret_storage, &dir) {
+            Ok(store) => store,
+            Err(err) if crate::error::keychain_unreachable(&err) => return Err(unreachable(err)),
+            Err(err) => return Err(err.into()),
+        };
+        match vault::remove(&dir, store.as_ref(), name) {
+            Err(vault::RemoveError::Secret { source, .. })
+                if crate::error::keychain_unreachable(&source) =>
+            {
+                return Err(unreachable(source));
+            }
+            removed => removed?,
+        }
+    };
+    if index_only {
+        output::warning(&format!(
+            "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
+            storage = removed.account.secret_storage,
+            id = crate::credstore::EntryId::for_account(&removed.account),
+        ));
+    }
     let plaintext_copy = remove_plaintext_copy(&dir, &removed.account);
     let revoke_at = keys_admin_url(removed.account.admin());
     let key = masked_key(&removed.account.key_suffix);
@@ -283,6 +323,8 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         struct RemovedView<'a> {
             removed: &'a str,
             secret_was_present: bool,
+            /// `--index-only`: the secret was left where it is kept.
+            secret_left: bool,
             /// A plaintext copy left by an earlier `--store file` link was deleted too.
             plaintext_copy_removed: bool,
             /// It was the default account; now no account is.
@@ -296,6 +338,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         return output::json(&RemovedView {
             removed: name,
             secret_was_present: removed.secret == SecretRemoval::Deleted,
+            secret_left: index_only,
             plaintext_copy_removed: plaintext_copy,
             was_default,
             key: &key,
@@ -304,6 +347,10 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         });
     }
     let secret = match removed.secret {
+        _ if index_only => format!(
+            "its secret was left in the {}",
+            removed.account.secret_storage
+        ),
         SecretRemoval::Deleted => format!(
             "deleted its secret from the {}",
             removed.account.secret_storage
@@ -353,8 +400,26 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
         )));
     }
     let (dir, account, _) = find(old)?;
-    let store = credstore::open(account.secret_storage, &dir)?;
-    let renamed = vault::rename(&dir, store.as_ref(), old, new)?;
+    let unreachable = |source: CredStoreError| Error::Keychain {
+        source,
+        advice: format!(
+            "Nothing was renamed: the secret moves to an entry under the new name, so renaming needs the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
+            account.secret_storage
+        ),
+    };
+    let store = match credstore::open(account.secret_storage, &dir) {
+        Ok(store) => store,
+        Err(err) if crate::error::keychain_unreachable(&err) => return Err(unreachable(err)),
+        Err(err) => return Err(err.into()),
+    };
+    let renamed = match vault::rename(&dir, store.as_ref(), old, new) {
+        Err(vault::RenameError::Secret { source, .. })
+            if crate::error::keychain_unreachable(&source) =>
+        {
+            return Err(unreachable(source));
+        }
+        renamed => renamed?,
+    };
     let plaintext_copy = move_plaintext_copy(&dir, &account, &renamed.account);
     let storage = renamed.account.secret_storage;
     let left = |id: &crate::credstore::EntryId, error: &dyn std::fmt::Display| {
@@ -409,6 +474,40 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     output::stdout(&format!(
         "Renamed \"{old}\" to \"{new}\": {secret}, and the account index was updated.{default}\n"
     ))
+}
+
+/// `accounts remove --index-only`: a credential store that is never opened, so that only the
+/// index entry goes. It deletes nothing (as if the entry were already gone); the command says
+/// the secret was left.
+struct IndexOnly(SecretStorage);
+
+impl crate::credstore::CredentialStore for IndexOnly {
+    fn storage(&self) -> SecretStorage {
+        self.0
+    }
+
+    fn set(
+        &self,
+        _id: &crate::credstore::EntryId,
+        _creds: &crate::keys::Credentials,
+    ) -> Result<(), CredStoreError> {
+        Err(CredStoreError::Failed(
+            "not opened (--index-only)".to_owned(),
+        ))
+    }
+
+    fn get(
+        &self,
+        _id: &crate::credstore::EntryId,
+    ) -> Result<crate::keys::Credentials, CredStoreError> {
+        Err(CredStoreError::Failed(
+            "not opened (--index-only)".to_owned(),
+        ))
+    }
+
+    fn delete(&self, _id: &crate::credstore::EntryId) -> Result<(), CredStoreError> {
+        Err(CredStoreError::NotFound)
+    }
 }
 
 /// A plaintext copy of a keychain account's secret (see [`remove_plaintext_copy`]) follows the

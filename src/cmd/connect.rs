@@ -40,6 +40,18 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if let (Some(account), true) = (&relinking, url_from_account) {
         args.url = Some(account.store_url.clone());
     }
+    // Linked again, an account keeps what it was linked with unless told otherwise: where its
+    // secret is kept (`--store file` stays a file), and, at its own store, the CA certificate
+    // it trusts (the copy kept with it), so `woolink connect --name NAME` works as it did.
+    if let Some(account) = &relinking {
+        if args.store.is_none() {
+            args.store = Some(account.secret_storage);
+        }
+        let same_store = url_from_account || args.url.as_deref() == Some(&account.store_url);
+        if args.net.ca_cert.is_none() && same_store {
+            args.net.ca_cert = crate::ca_copy::path_for(&config::config_dir()?, account)?;
+        }
+    }
     if let Some(account) = &relinking
         && !interactive
         && input::asks_for_something(&args)
@@ -318,7 +330,7 @@ impl SaveTarget {
     fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        let store = credstore::open(args.store, &dir)?;
+        let store = credstore::open(args.store.unwrap_or(SecretStorage::Keychain), &dir)?;
         store.check_writable()?;
         Ok(Self {
             dir,
