@@ -272,7 +272,8 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Where to keep the secret [default: keychain; an account linked again: where it is kept]
+    /// Where to keep the secret (default: the keychain; an account linked again stays where its
+    /// secret is kept)
     #[arg(long, value_enum, env = "WOOLINK_STORE", value_name = "STORE")]
     pub store: Option<SecretStorage>,
 
