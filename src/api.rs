@@ -309,6 +309,16 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     if route.is_empty() {
         return Err(invalid("it names no route"));
     }
+    if from_root
+        && route
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains(':'))
+    {
+        return Err(invalid(
+            "its first segment has a `:`, which would make it read as a URL of another scheme; WooCommerce namespaces have none",
+        ));
+    }
     let route = if in_woocommerce_namespace(route) {
         route.to_owned()
     } else if from_root {

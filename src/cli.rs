@@ -236,7 +236,7 @@ pub struct ConnectArgs {
 
     /// Refused: a secret given as a flag value shows in `ps` and shell history
     #[arg(long, hide = true, value_name = "SECRET")]
-    pub consumer_secret: Option<String>,
+    pub consumer_secret: Option<Refused>,
 
     /// Read the store URL, key and secret from a dotenv file (WOOLINK_*, WOOCOMMERCE_* or WC_*
     /// names); flags and their variables win over it. The file is never changed
@@ -254,7 +254,7 @@ pub struct ConnectArgs {
 
     /// Refused: a password given as a flag value shows in `ps` and shell history
     #[arg(long, hide = true, value_name = "PASSWORD")]
-    pub site_password: Option<String>,
+    pub site_password: Option<Refused>,
 
     /// The account's name (default: derived from the store's host)
     #[arg(long, value_name = "NAME")]
@@ -272,9 +272,10 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Where to keep the secret
-    #[arg(long, value_enum, env = "WOOLINK_STORE", default_value_t = SecretStorage::Keychain, value_name = "STORE")]
-    pub store: SecretStorage,
+    /// Where to keep the secret (default: the keychain; an account linked again stays where its
+    /// secret is kept)
+    #[arg(long, value_enum, env = "WOOLINK_STORE", value_name = "STORE")]
+    pub store: Option<SecretStorage>,
 
     /// Allow plain http to a host that is not this computer (requests are signed with
     /// OAuth 1.0a, so the secret is never sent, but nothing else is encrypted)
@@ -290,6 +291,21 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The value of a flag that exists only to be refused (`--consumer-secret`, `--site-password`):
+/// a secret typed where it shows in `ps`. Only that it was given is kept, so the command can
+/// refuse it by name; the value itself is dropped as it is parsed, and `Debug` (which the
+/// parsed command line derives) has nothing to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+impl std::str::FromStr for Refused {
+    type Err = std::convert::Infallible;
+
+    fn from_str(_value: &str) -> Result<Self, Self::Err> {
+        Ok(Refused)
+    }
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -367,6 +383,10 @@ pub enum AccountsCommand {
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
+        /// Remove only the account's entry from the index, and leave its secret where it is
+        /// kept (for a keychain that cannot be reached; delete the secret there yourself)
+        #[arg(long)]
+        index_only: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -489,7 +509,7 @@ pub struct RotateArgs {
 
     /// Refused: a secret given as a flag value shows in `ps` and shell history
     #[arg(long, hide = true, value_name = "SECRET")]
-    pub consumer_secret: Option<String>,
+    pub consumer_secret: Option<Refused>,
 
     /// Open the store's keys page in a web browser
     #[arg(long)]
@@ -575,4 +595,46 @@ pub struct RunArgs {
     // Used only to find the store of credentials from the environment.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parsed command line derives `Debug`: a secret given to a flag that refuses it must
+    /// not be in what it prints.
+    #[test]
+    fn debug_never_shows_a_refused_secret() {
+        let secret = "cs_89abcdef0123456789abcdef0123456789abcdef";
+        let password = "hunter2-site-password";
+        let cli = Cli::try_parse_from([
+            "woolink",
+            "connect",
+            "--consumer-secret",
+            secret,
+            "--site-password",
+            password,
+        ])
+        .expect("the hidden flags parse, to be refused by connect");
+        let Command::Connect(args) = &cli.command else {
+            panic!("not connect: {cli:?}");
+        };
+        assert!(args.consumer_secret.is_some() && args.site_password.is_some());
+        for shown in [format!("{cli:?}"), format!("{args:#?}")] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(!shown.contains(&secret[3..]), "{shown}");
+            assert!(!shown.contains(password), "{shown}");
+        }
+        let cli = Cli::try_parse_from([
+            "woolink",
+            "accounts",
+            "rotate",
+            "shop",
+            "--consumer-secret",
+            secret,
+        ])
+        .expect("rotate's hidden flag parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains(&secret[3..]), "{shown}");
+    }
 }

@@ -71,6 +71,13 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     CredStore(#[from] CredStoreError),
+    /// The keychain could not be reached by a command other than connect: what is wrong with
+    /// it, and what works for that command (not connect's `--no-save` or `--store file`).
+    #[error("{}. {advice}", keychain_problem(.source))]
+    Keychain {
+        source: CredStoreError,
+        advice: String,
+    },
     #[error("{0}")]
     Index(#[from] IndexError),
     #[error("{0}")]
@@ -127,8 +134,12 @@ pub enum Error {
     },
     #[error("cancelled")]
     Cancelled,
-    #[error("could not write to the terminal: {0}")]
+    #[error("could not use the terminal: {}", io_in_words(.0))]
     Terminal(std::io::Error),
+    /// Writing what a command prints (its data on standard output) failed: a full disk, a
+    /// file on a device that refuses writes. A reader that went away is not this.
+    #[error("could not write the output to {}: {}", crate::output::stdout_target(), io_in_words(.0))]
+    Output(std::io::Error),
 }
 
 impl Error {
@@ -152,6 +163,7 @@ impl Error {
             Error::Config(_)
             | Error::CaCopy(_)
             | Error::CredStore(_)
+            | Error::Keychain { .. }
             | Error::Index(_)
             | Error::Save(_)
             | Error::Remove(_)
@@ -168,7 +180,7 @@ impl Error {
             Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Spawn { .. } => 126,
             Error::Cancelled => 130,
-            Error::Terminal(_) => 1,
+            Error::Terminal(_) | Error::Output(_) => 1,
         }
     }
 
@@ -192,7 +204,7 @@ impl Error {
             Error::WriteNotChecked { .. } => "write_not_checked",
             Error::InvalidName(_) => "invalid_name",
             Error::Config(_) => "config",
-            Error::CredStore(_) => "credential_store",
+            Error::CredStore(_) | Error::Keychain { .. } => "credential_store",
             Error::Index(_) => "index",
             Error::Save(SaveError::NameTaken { .. }) => "name_taken",
             Error::Save(SaveError::CaCopy(_)) => "ca_cert_copy",
@@ -214,6 +226,7 @@ impl Error {
             Error::SameKey { .. } => "same_key",
             Error::Cancelled => "cancelled",
             Error::Terminal(_) => "terminal",
+            Error::Output(_) => "output",
         }
     }
 }
@@ -344,6 +357,27 @@ impl Failure {
             4 => Failure::Credentials,
             _ => Failure::Local,
         }
+    }
+}
+
+/// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
+pub fn keychain_unreachable(err: &CredStoreError) -> bool {
+    matches!(
+        err,
+        CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
+    )
+}
+
+/// What is wrong with the keychain, without the choices `connect` has (`--no-save`,
+/// `--store file`), which other commands do not take.
+pub fn keychain_problem(err: &CredStoreError) -> String {
+    match err {
+        CredStoreError::Unavailable { why } => format!("the OS keychain cannot be used: {why}"),
+        CredStoreError::TimedOut { after } => format!(
+            "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog",
+            humantime::format_duration(*after)
+        ),
+        other => other.to_string(),
     }
 }
 

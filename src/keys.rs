@@ -66,6 +66,20 @@ pub enum KeyError {
     WrongLength { part: Part, found: usize },
     #[error("the {} contains spaces or line breaks inside it; copy it again as one piece", .0.noun())]
     InnerWhitespace(Part),
+    /// A character that shows as nothing: pasted from a web page, a chat or a document along
+    /// with the value. Named, so the person knows what to look for.
+    #[error(
+        "the {} contains an invisible character, a {name} (U+{code:04X}), at position {position} of {length}; it was probably copied along from a web page, chat or document: remove it, or copy the value again from WooCommerce > Settings > Advanced > REST API",
+        .part.noun()
+    )]
+    Invisible {
+        part: Part,
+        name: &'static str,
+        code: u32,
+        /// 1-based, in characters, counting the invisible ones.
+        position: usize,
+        length: usize,
+    },
     #[error(
         "the {} has a character that is not a hex digit at position {position}; a WooCommerce {} is \"{}\" and 40 characters 0-9 and a-f",
         .part.noun(), .part.noun(), .part.prefix()
@@ -103,6 +117,19 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
     if value.is_empty() {
         return Err(KeyError::Empty(part));
     }
+    if let Some((index, (c, name))) = value
+        .chars()
+        .enumerate()
+        .find_map(|(index, c)| invisible(c).map(|name| (index, (c, name))))
+    {
+        return Err(KeyError::Invisible {
+            part,
+            name,
+            code: u32::from(c),
+            position: index + 1,
+            length: value.chars().count(),
+        });
+    }
     if value.contains('…') || value.contains("...") {
         return Err(KeyError::Truncated(part));
     }
@@ -132,6 +159,37 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
         });
     }
     Ok(())
+}
+
+/// What an invisible character is called, when `c` is one: a character that takes no room
+/// where a key is pasted, so a person cannot see it to remove it. Not Unicode's whole Default
+/// Ignorable set, but what copying from web pages, chats and word processors brings along:
+/// zero-width spaces and joiners, the byte-order mark, the soft hyphen, direction marks and
+/// embeddings, the blank "letters" (Hangul fillers, the blank Braille pattern), variation
+/// selectors and tags, and control characters. White space is named on its own (see
+/// [`KeyError::InnerWhitespace`]).
+fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{200B}' => "zero-width space",
+        '\u{200C}' => "zero-width non-joiner",
+        '\u{200D}' => "zero-width joiner",
+        '\u{2060}' => "word joiner",
+        '\u{FEFF}' => "zero-width no-break space (byte-order mark)",
+        '\u{00AD}' => "soft hyphen",
+        '\u{034F}' => "combining grapheme joiner",
+        '\u{180E}' => "Mongolian vowel separator",
+        '\u{200E}' => "left-to-right mark",
+        '\u{200F}' => "right-to-left mark",
+        '\u{061C}' => "Arabic letter mark",
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "text direction control",
+        '\u{2061}'..='\u{2064}' => "invisible mathematical operator",
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' => "Hangul filler",
+        '\u{2800}' => "blank Braille pattern",
+        '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => "variation selector",
+        '\u{E0000}'..='\u{E007F}' => "tag character",
+        c if c.is_control() && !c.is_whitespace() => "control character",
+        _ => return None,
+    })
 }
 
 /// WordPress application passwords are 24 letters and digits, shown in groups of four.

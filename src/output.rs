@@ -25,8 +25,24 @@ pub fn document(text: &str) -> Result<(), Error> {
 fn write_stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Terminal(err)),
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(err)),
         _ => Ok(()),
+    }
+}
+
+/// Where standard output goes, as an error names it: "standard output", with the file it is
+/// redirected to when the system says (`> orders.json`, `/dev/full`).
+pub fn stdout_target() -> String {
+    // Linux names the file behind each descriptor; a pipe or socket has no path.
+    let file = std::fs::read_link("/proc/self/fd/1")
+        .ok()
+        .filter(|path| path.is_absolute());
+    match file {
+        Some(path) => format!(
+            "standard output ({})",
+            visible_line(&path.display().to_string())
+        ),
+        None => "standard output".to_owned(),
     }
 }
 

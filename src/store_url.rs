@@ -14,6 +14,8 @@ use url::{Host, Url};
 
 use crate::keys::trim_pasted;
 
+mod look_alike;
+
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
@@ -488,7 +490,31 @@ impl StoreUrl {
     }
 }
 
-/// `address` (a URL) with an internationalized host in its Unicode form; anything else as it is.
+impl StoreUrl {
+    /// Why the store's host could pass for another (mixed scripts, look-alike letters), in
+    /// words; such a host is shown as punycode, never in its Unicode form.
+    pub fn look_alike(&self) -> Option<String> {
+        match self.url.host() {
+            Some(Host::Domain(domain)) => look_alike::look_alike(domain),
+            _ => None,
+        }
+    }
+
+    /// The warning for a store whose host could pass for another: the address as shown
+    /// (punycode), why, and what to check. `None` for any other store.
+    pub fn look_alike_warning(&self) -> Option<String> {
+        self.look_alike().map(|why| {
+            format!(
+                "{} is shown in its punycode form: its host {why}, as look-alike addresses do (a Cyrillic \"о\" for a Latin \"o\", say). Make sure it is the store you mean.",
+                self.shown()
+            )
+        })
+    }
+}
+
+/// `address` (a URL) with an internationalized host in its Unicode form; anything else as it
+/// is. A host that could pass for another (see `look_alike.rs`) keeps its punycode form, as
+/// browsers show it.
 pub fn shown_address(address: &str) -> String {
     // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
     if !address.contains("xn--") {
@@ -498,7 +524,10 @@ pub fn shown_address(address: &str) -> String {
         return address.to_owned();
     };
     match url.host_str() {
-        Some(host) if host.split('.').any(|label| label.starts_with("xn--")) => {
+        Some(host)
+            if host.split('.').any(|label| label.starts_with("xn--"))
+                && look_alike::look_alike(host).is_none() =>
+        {
             let (unicode, result) = idna::domain_to_unicode(host);
             if result.is_err() {
                 return address.to_owned();

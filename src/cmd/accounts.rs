@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::cli::{AccountsCommand, OutputArgs};
 use crate::config;
-use crate::credstore;
+use crate::credstore::{self, CredStoreError};
 use crate::error::{Error, Outcome};
 use crate::index::Index;
 use crate::input;
@@ -20,9 +20,12 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
         AccountsCommand::List { wide, output } => list(wide, output).map(Outcome::from),
         AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
-        AccountsCommand::Remove { name, yes, output } => {
-            remove(&name, yes, output).map(Outcome::from)
-        }
+        AccountsCommand::Remove {
+            name,
+            yes,
+            index_only,
+            output,
+        } => remove(&name, yes, index_only, output).map(Outcome::from),
         AccountsCommand::Rename { old, new, output } => {
             rename(&old, &new, output).map(Outcome::from)
         }
@@ -222,6 +225,11 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             linked::Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
+        Err(LoadError::Store(err)) if crate::error::keychain_unreachable(err) => format!(
+            "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
+            crate::error::keychain_problem(err),
+            account.name
+        ),
         Err(err) => format!("could not be checked: {err}"),
     };
     let mut text = String::new();
@@ -251,7 +259,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     output::stdout(&text)
 }
 
-fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
+fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> Result<(), Error> {
     let (dir, account, was_default) = find(name)?;
     if !yes {
         if !input::can_prompt(output_args.no_input) {
@@ -268,8 +276,40 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
             return Err(Error::Cancelled);
         }
     }
-    let store = credstore::open(account.secret_storage, &dir)?;
-    let removed = vault::remove(&dir, store.as_ref(), name)?;
+    // What to run instead when the keychain cannot be reached: the same, index entry only.
+    let unreachable = |source: CredStoreError| Error::Keychain {
+        source,
+        advice: format!(
+            "Nothing was removed. Start or unlock the keychain, then run `woolink accounts remove {name}{yes}` again; or remove only the account's entry from the index, leaving its secret in the {storage} for you to delete there, with `woolink accounts remove {name} --index-only{yes}`",
+            yes = if yes { " --yes" } else { "" },
+            storage = account.secret_storage,
+        ),
+    };
+    let removed = if index_only {
+        let left = IndexOnly(account.secret_storage);
+        vault::remove(&dir, &left, name)?
+    } else {
+        let store = match credstore::open(account.secret_storage, &dir) {
+            Ok(store) => store,
+            Err(err) if crate::error::keychain_unreachable(&err) => return Err(unreachable(err)),
+            Err(err) => return Err(err.into()),
+        };
+        match vault::remove(&dir, store.as_ref(), name) {
+            Err(vault::RemoveError::Secret { source, .. })
+                if crate::error::keychain_unreachable(&source) =>
+            {
+                return Err(unreachable(source));
+            }
+            removed => removed?,
+        }
+    };
+    if index_only {
+        output::warning(&format!(
+            "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
+            storage = removed.account.secret_storage,
+            id = crate::credstore::EntryId::for_account(&removed.account),
+        ));
+    }
     let plaintext_copy = removed.plaintext_copy;
     let revoke_at = keys_admin_url(removed.account.admin());
     let key = masked_key(&removed.account.key_suffix);
@@ -289,6 +329,8 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         struct RemovedView<'a> {
             removed: &'a str,
             secret_was_present: bool,
+            /// `--index-only`: the secret was left where it is kept.
+            secret_left: bool,
             /// A plaintext copy left by an earlier `--store file` link was deleted too.
             plaintext_copy_removed: bool,
             /// It was the default account; now no account is.
@@ -302,6 +344,7 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         return output::json(&RemovedView {
             removed: name,
             secret_was_present: removed.secret == SecretRemoval::Deleted,
+            secret_left: index_only,
             plaintext_copy_removed: plaintext_copy,
             was_default,
             key: &key,
@@ -310,6 +353,10 @@ fn remove(name: &str, yes: bool, output_args: OutputArgs) -> Result<(), Error> {
         });
     }
     let secret = match removed.secret {
+        _ if index_only => format!(
+            "its secret was left in the {}",
+            removed.account.secret_storage
+        ),
         SecretRemoval::Deleted => format!(
             "deleted its secret from the {}",
             removed.account.secret_storage
@@ -368,12 +415,26 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
                 source,
             })
             .and_then(|store| vault::migrate(&dir, store.as_ref(), old));
-        if let Err(source) = moved {
-            return Err(vault::RenameError::NoId {
-                name: old.to_owned(),
-                source,
+        match moved {
+            Ok(_) => {}
+            Err(vault::MigrateError::Secret { source, .. })
+                if crate::error::keychain_unreachable(&source) =>
+            {
+                return Err(Error::Keychain {
+                    source,
+                    advice: format!(
+                        "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
+                        account.secret_storage
+                    ),
+                });
             }
-            .into());
+            Err(source) => {
+                return Err(vault::RenameError::NoId {
+                    name: old.to_owned(),
+                    source,
+                }
+                .into());
+            }
         }
     }
     let renamed = vault::rename(&dir, old, new)?;
@@ -400,6 +461,40 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
         "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
         renamed.account.secret_storage
     ))
+}
+
+/// `accounts remove --index-only`: a credential store that is never opened, so that only the
+/// index entry goes. It deletes nothing (as if the entry were already gone); the command says
+/// the secret was left.
+struct IndexOnly(SecretStorage);
+
+impl crate::credstore::CredentialStore for IndexOnly {
+    fn storage(&self) -> SecretStorage {
+        self.0
+    }
+
+    fn set(
+        &self,
+        _id: &crate::credstore::EntryId,
+        _creds: &crate::keys::Credentials,
+    ) -> Result<(), CredStoreError> {
+        Err(CredStoreError::Failed(
+            "not opened (--index-only)".to_owned(),
+        ))
+    }
+
+    fn get(
+        &self,
+        _id: &crate::credstore::EntryId,
+    ) -> Result<crate::keys::Credentials, CredStoreError> {
+        Err(CredStoreError::Failed(
+            "not opened (--index-only)".to_owned(),
+        ))
+    }
+
+    fn delete(&self, _id: &crate::credstore::EntryId) -> Result<(), CredStoreError> {
+        Err(CredStoreError::NotFound)
+    }
 }
 
 /// Shows, sets or clears the default account (kept in the index).

@@ -111,7 +111,12 @@ impl Planned {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let url = root.route(&self.route, &pairs);
+        let url = root
+            .try_route(&self.route, &pairs)
+            .ok_or_else(|| ApiError::InvalidPath {
+                path: path.to_owned(),
+                why: "it cannot be joined to the account's API root",
+            })?;
         if let Some(why) = api::outside_namespace(root, &url) {
             return Err(ApiError::InvalidPath {
                 path: path.to_owned(),
@@ -151,7 +156,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
     {
         output::status(&more);
     }
-    emit(sender, url, &document)
+    emit(sender, url, &document).map(drop)
 }
 
 /// `--paginate`: every page the store links with `rel="next"`, printed as one array as the
@@ -172,7 +177,11 @@ async fn every_page(
         Ok(true) => list.finish(),
         Ok(false) => Ok(()),
         Err(err) => {
-            if list.printed_any {
+            if list.printed_any && sender.jq.is_some() {
+                output::warning(
+                    "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after",
+                );
+            } else if list.printed_any {
                 output::warning(
                     "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
                 );
@@ -261,9 +270,9 @@ impl<'a> ListOut<'a> {
 
     fn page(&mut self, url: &Url, page: Vec<Value>) -> Result<(), Error> {
         if self.sender.jq.is_some() {
-            let printed = emit(self.sender, url, &Value::Array(page));
-            self.printed_any = true;
-            return printed;
+            // A filter may print nothing for a page: only what it printed counts.
+            self.printed_any |= emit(self.sender, url, &Value::Array(page))?;
+            return Ok(());
         }
         let mut text = String::new();
         for item in &page {
@@ -536,7 +545,7 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(err) => Err(Error::Terminal(err)),
+        Err(err) => Err(Error::Output(err)),
     }
 }
 
@@ -603,9 +612,10 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// What `woolink api` prints of one JSON document: the document, or with `--jq` the filter's
 /// results.
-fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<(), Error> {
+/// Prints `document`, or with `--jq` the filter's results on it; whether anything was printed.
+fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error> {
     let Some(jq) = sender.jq else {
-        return print(document, sender.credentials);
+        return print(document, sender.credentials).map(|()| true);
     };
     let results = jq.run(document).map_err(|message| ApiError::JqFailed {
         method: sender.method.to_string(),
@@ -623,12 +633,16 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<(), Error> {
         text.push('\n');
     }
     let text = api::redact(&text, sender.credentials);
+    if text.is_empty() {
+        return Ok(false);
+    }
     if terminal {
         // Text from the store that is no longer JSON: shown, never obeyed.
-        output::stdout(&text)
+        output::stdout(&text)?;
     } else {
-        output::document(&text)
+        output::document(&text)?;
     }
+    Ok(true)
 }
 
 /// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in

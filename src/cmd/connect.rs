@@ -40,6 +40,18 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if let (Some(account), true) = (&relinking, url_from_account) {
         args.url = Some(account.store_url.clone());
     }
+    // Linked again, an account keeps what it was linked with unless told otherwise: where its
+    // secret is kept (`--store file` stays a file), and, at its own store, the CA certificate
+    // it trusts (the copy kept with it), so `woolink connect --name NAME` works as it did.
+    if let Some(account) = &relinking {
+        if args.store.is_none() {
+            args.store = Some(account.secret_storage);
+        }
+        let same_store = url_from_account || args.url.as_deref() == Some(&account.store_url);
+        if args.net.ca_cert.is_none() && same_store {
+            args.net.ca_cert = crate::ca_copy::path_for(&config::config_dir()?, account)?;
+        }
+    }
     if let Some(account) = &relinking
         && !interactive
         && input::asks_for_something(&args)
@@ -66,6 +78,9 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
+    if let Some(warning) = store.look_alike_warning() {
+        output::warning(&warning);
+    }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
     let mut url_notes = Some(url_notes);
@@ -315,7 +330,7 @@ impl SaveTarget {
     fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        let store = credstore::open(args.store, &dir)?;
+        let store = credstore::open(args.store.unwrap_or(SecretStorage::Keychain), &dir)?;
         store.check_writable()?;
         Ok(Self {
             dir,
@@ -594,6 +609,9 @@ async fn look_up(
                         output::status(&format!("Note: {note}"));
                     }
                 }
+                if let Some(warning) = typed.look_alike_warning() {
+                    output::warning(&warning);
+                }
                 *store = typed;
             }
             Err(err) => {
@@ -610,13 +628,32 @@ async fn look_up(
     progress.done(&format!("Found {what} at {}", site.store.shown()));
     progress.clear();
     if !probe::same_site(store, &site.store) {
-        let question = format!(
-            "{} sends visitors to {}, another address. Use {} instead?",
-            store.shown(),
-            site.store.shown(),
-            site.store.shown()
-        );
-        if !input::confirm_yes(&question)? {
+        // A host that could pass for another is never the default answer: the key would go
+        // to it on a single Enter.
+        let look_alike = site.store.look_alike();
+        let question = match &look_alike {
+            None => format!(
+                "{} sends visitors to {}, another address. Use {} instead?",
+                store.shown(),
+                site.store.shown(),
+                site.store.shown()
+            ),
+            Some(why) => format!(
+                "{} sends visitors to {}, another address, whose host {why} (it could pass for another's). Use {} instead?",
+                store.shown(),
+                site.store.shown(),
+                site.store.shown()
+            ),
+        };
+        if let Some(warning) = site.store.look_alike_warning() {
+            output::warning(&warning);
+        }
+        let agreed = if look_alike.is_some() {
+            input::confirm(&question)?
+        } else {
+            input::confirm_yes(&question)?
+        };
+        if !agreed {
             return Err(probe::ProbeError::MovedElsewhere {
                 typed: store.shown(),
                 canonical: site.store.shown(),

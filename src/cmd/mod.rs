@@ -145,6 +145,15 @@ fn linked_account(
                 storage: account.secret_storage.to_string(),
             });
         }
+        Err(LoadError::Store(err)) if crate::error::keychain_unreachable(&err) => {
+            return Err(Error::Keychain {
+                source: err,
+                advice: format!(
+                    "The secret of \"{}\" is kept there: start or unlock the keychain and try again. To use the store without the keychain, give no --account (nor WOOLINK_ACCOUNT) and set WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET: then nothing is read from the index or the keychain",
+                    account.name
+                ),
+            });
+        }
         Err(err) => return Err(err.into()),
     };
     Ok((source, account, root, ca_cert, credentials))

@@ -195,7 +195,7 @@ fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
         require: Require::Read,
         no_save: false,
         force: true,
-        store: account.secret_storage,
+        store: Some(account.secret_storage),
         allow_http: false,
         open: args.open,
         net: args.net.clone(),

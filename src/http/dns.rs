@@ -16,6 +16,16 @@ pub(super) struct SystemResolver;
 impl Resolve for SystemResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
+        // A name under `localhost` is this computer (RFC 6761, 6.3), and woolink treats it so
+        // (`StoreUrl::is_loopback` allows plain http to it): it goes to the loopback address,
+        // never to whatever a DNS server says. `localhost` itself is the system's to resolve.
+        if is_under_localhost(&host) {
+            let loopback: Vec<std::net::SocketAddr> = vec![
+                (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+                (std::net::Ipv6Addr::LOCALHOST, 0).into(),
+            ];
+            return Box::pin(async move { Ok(Box::new(loopback.into_iter()) as Addrs) });
+        }
         Box::pin(async move {
             let looked_up = tokio::task::spawn_blocking(move || {
                 (host.as_str(), 0)
@@ -31,5 +41,30 @@ impl Resolve for SystemResolver {
                 Err(err) => Err(DnsFailure(err).into()),
             }
         })
+    }
+}
+
+/// `*.localhost`, in any case, with or without a final dot.
+fn is_under_localhost(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host.strip_suffix(".localhost")
+        .is_some_and(|sub| !sub.is_empty() && !sub.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_names_under_localhost_are_this_computer() {
+        for host in ["shop.localhost", "xn--shp-ted.localhost", "A.B.LOCALHOST."] {
+            assert!(super::is_under_localhost(host), "{host}");
+        }
+        for host in [
+            "localhost",
+            "shop.localhost.example",
+            "notlocalhost",
+            ".localhost",
+        ] {
+            assert!(!super::is_under_localhost(host), "{host}");
+        }
     }
 }

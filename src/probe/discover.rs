@@ -139,6 +139,22 @@ pub enum DiscoveryError {
     Trouble(StoreTrouble),
     #[error("not WordPress")]
     NotWordPress { status: u16 },
+    /// The store answered with a redirect, and its target is what failed: a host that does
+    /// not resolve, a closed port, an address woolink does not follow (`ftp:`, `file:`).
+    /// `target` is the redirect's target without its query.
+    #[error("the redirect's target failed")]
+    RedirectTarget {
+        target: String,
+        failure: RedirectFailure,
+    },
+}
+
+/// Why a redirect's target could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectFailure {
+    /// Not http:// or https://: the scheme, e.g. `ftp`.
+    Scheme(String),
+    Transport(TransportError),
 }
 
 /// Finds the store's API root, home and index. Sends no credentials.
@@ -299,24 +315,37 @@ impl Asker<'_> {
         let mut url = start;
         let mut visited: Vec<Url> = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
+            // What fails at a redirect's target is the target's failure, not the store's.
+            let redirected = |failure| DiscoveryError::RedirectTarget {
+                target: without_query(&url),
+                failure,
+            };
+            if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
+                return Err(redirected(RedirectFailure::Scheme(url.scheme().to_owned())));
+            }
             let request = Request {
                 method: Method::GET,
                 basic: site_login_for(&url, self.start, self.site_login).map(BasicLogin::Site),
                 url: url.clone(),
             };
-            let answer = match read {
-                Read::Whole => self.http.send(request).await?,
-                Read::Headers => self.http.send_for_headers(request).await?,
+            let sent = match read {
+                Read::Whole => self.http.send(request).await,
+                Read::Headers => self.http.send_for_headers(request).await,
+            };
+            let answer = match sent {
+                Ok(answer) => answer,
+                Err(cause) if !visited.is_empty() => {
+                    return Err(redirected(RedirectFailure::Transport(cause)));
+                }
+                Err(cause) => return Err(cause.into()),
             };
             let location = answer.header("location").filter(|_| answer.is_redirect());
             let Some(next) = location.and_then(|location| url.join(location).ok()) else {
                 return Ok((url, answer));
             };
             if url.scheme() == "https" && next.scheme() == "http" {
-                let mut shown = next.clone();
-                shown.set_query(None);
                 return Err(DiscoveryError::Downgrade {
-                    to: shown.to_string(),
+                    to: without_query(&next),
                 });
             }
             if visited.contains(&next) || next == url {
@@ -326,6 +355,14 @@ impl Asker<'_> {
         }
         Err(DiscoveryError::RedirectLoop)
     }
+}
+
+/// `url` as a message may show it: without its query, which may hold anything.
+fn without_query(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 /// The site login for a request to `url` when the user named `start`: only the same host

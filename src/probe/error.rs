@@ -47,6 +47,14 @@ pub enum ProbeError {
     )]
     RedirectLoop { store: String },
     #[error(
+        "{store} answered, but redirects to {target}, which cannot be used: {cause}. The redirect is the store's (its WordPress Address and Site Address in Settings > General, or the web server's redirect rules): fix it there, or give the address the store is really at."
+    )]
+    RedirectTargetFailed {
+        store: String,
+        target: String,
+        cause: String,
+    },
+    #[error(
         "{store} redirects from https to plain http ({to}). woolink does not send credentials over plain http. Set WordPress Address and Site Address to https:// in Settings > General, or fix the web server's redirect."
     )]
     Downgrade { store: String, to: String },
@@ -194,6 +202,7 @@ impl ProbeError {
             ProbeError::TimedOut { .. } => "timeout",
             ProbeError::Tls { .. } => "tls",
             ProbeError::RedirectLoop { .. } => "redirect_loop",
+            ProbeError::RedirectTargetFailed { .. } => "redirect_target_failed",
             ProbeError::Downgrade { .. } => "https_downgrade",
             ProbeError::MovedElsewhere { .. } => "moved_elsewhere",
             ProbeError::PlainHttpRefused { .. } => "plain_http_refused",

@@ -19,7 +19,7 @@ pub mod verdict;
 use reqwest::Method;
 use url::Url;
 
-use discover::{DiscoveryError, discover};
+use discover::{DiscoveryError, RedirectFailure, discover};
 pub use discover::{IndexState, Site};
 pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
@@ -645,6 +645,55 @@ fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool
             ProbeError::from_trouble(store, trouble, site_login_given)
         }
         DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
+        DiscoveryError::RedirectTarget { target, failure } => {
+            redirect_target_error(store, &target, failure)
+        }
+    }
+}
+
+/// The store redirected to `target`, and that failed: the message names the redirect and its
+/// target, never the store the person typed as the address that failed.
+fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) -> ProbeError {
+    let target = crate::output::visible_line(&crate::store_url::shown_address(target)).into_owned();
+    let cause = match failure {
+        RedirectFailure::Scheme(scheme) => format!(
+            "it is a {}: address, and woolink follows redirects only to http:// and https://",
+            crate::output::visible_line(&scheme)
+        ),
+        // TLS at the target keeps its own advice (--ca-cert), for the target.
+        RedirectFailure::Transport(TransportError::Tls(problem)) => {
+            let advice = problem.advice();
+            return ProbeError::Tls {
+                store: target,
+                problem,
+                advice,
+            };
+        }
+        RedirectFailure::Transport(TransportError::Proxy(failure)) => {
+            return ProbeError::Proxy {
+                store: target,
+                failure,
+            };
+        }
+        RedirectFailure::Transport(TransportError::Dns) => {
+            "its host name could not be found (DNS)".to_owned()
+        }
+        RedirectFailure::Transport(TransportError::Refused) => {
+            "the connection to it was refused (nothing is listening on that address and port)"
+                .to_owned()
+        }
+        RedirectFailure::Transport(TransportError::Timeout) => {
+            "it did not answer in time".to_owned()
+        }
+        RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
+            format!("its port speaks HTTPS, not plain http ({https})")
+        }
+        RedirectFailure::Transport(cause) => cause.to_string(),
+    };
+    ProbeError::RedirectTargetFailed {
+        store,
+        target,
+        cause,
     }
 }
 

@@ -63,8 +63,17 @@ impl ApiRoot {
         base
     }
 
-    /// The URL of `route` (e.g. `wc/v3/products`) under this root, with `query` added.
+    /// The URL of one of woolink's own routes (e.g. `wc/v3/products`, a constant) under this
+    /// root, with `query` added. A route someone typed goes through [`ApiRoot::try_route`].
     pub fn route(&self, route: &str, query: &[(&str, &str)]) -> Url {
+        self.try_route(route, query)
+            .expect("woolink's own routes are relative paths, which always join")
+    }
+
+    /// The URL of `route` under this root, with `query` added; `None` when it cannot hang
+    /// there. The route is always joined as a path (`./route`): `wc-x:1/y` is a segment
+    /// `wc-x:1`, never a URL of the scheme `wc-x`.
+    pub fn try_route(&self, route: &str, query: &[(&str, &str)]) -> Option<Url> {
         let mut url = if self.is_plain() {
             let mut url = self.0.clone();
             let others: Vec<(String, String)> = url
@@ -78,14 +87,14 @@ impl ApiRoot {
                 .extend_pairs(others);
             url
         } else {
-            let mut url = self.0.join(route).expect("a relative route joins");
+            let mut url = self.0.join(&format!("./{route}")).ok()?;
             url.set_query(None);
             url
         };
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        url
+        Some(url)
     }
 }
 
@@ -253,6 +262,13 @@ mod tests {
             let found = api_root_from_links([*header], &base).map(|root| root.to_string());
             assert_eq!(found.as_deref(), *expected, "header {header}");
         }
+    }
+
+    #[test]
+    fn a_route_with_a_colon_stays_a_path_under_the_root() {
+        let root = ApiRoot::new(Url::parse("https://s.example/wp-json/").unwrap()).unwrap();
+        let url = root.try_route("wc-x:1/y", &[]).unwrap();
+        assert_eq!(url.as_str(), "https://s.example/wp-json/wc-x:1/y");
     }
 
     #[test]

@@ -385,14 +385,15 @@ fn a_plaintext_secret_does_not_outlive_its_move_to_the_keychain() {
             .contains(&key.secret)
     );
 
-    // Linked again, into the keychain: the plaintext copy goes, even with --quiet.
+    // Linked again, into the keychain (asked for: linked again, an account keeps its
+    // storage unless told): the plaintext copy goes, even with --quiet.
     let mut again_linked = woolink_on(&keychain);
     again_linked.env("WOOLINK_CONFIG_DIR", first.config_dir().to_string_lossy());
     let moved = connect(
         &mut again_linked,
         &store,
         &key,
-        &["--name", "shop", "--force", "-q"],
+        &["--name", "shop", "--force", "-q", "--store", "keychain"],
     );
     moved.assert_code(0);
     assert!(

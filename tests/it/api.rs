@@ -322,6 +322,30 @@ fn the_path_cannot_leave_woocommerce() {
     assert_eq!(store.requests().len(), before, "a trick reached the store");
 }
 
+/// A route from the API root whose first segment has a `:` reads as a URL of another scheme
+/// (`wc-x:1/y`): refused as what it is, exit 2, before anything is sent.
+#[test]
+fn a_route_that_reads_as_a_scheme_is_refused_as_usage() {
+    let (store, key, home) = linked(Tls::Valid, Permission::Read);
+    let before = store.requests().len();
+    for route in ["/wc-x:1/y", "/wc:80/v3/products", "/wc-analytics:x"] {
+        let outcome = api(&home, &store, &[route]);
+        outcome
+            .assert_code(2)
+            .assert_stderr_contains("not a WooCommerce API route")
+            .assert_stderr_contains("`:`")
+            .assert_no_secret(&key.secret);
+        assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+        assert!(
+            !outcome.stderr.contains("leads away"),
+            "blamed on the store: {}",
+            outcome.stderr
+        );
+    }
+    assert_eq!(store.requests().len(), before, "a request was sent");
+    assert_secret_only_in_credentials_file(&home, &key.secret);
+}
+
 /// A store with a key of `permission` linked as "shop", configured by `configure`.
 fn linked_with(
     permission: Permission,

@@ -311,3 +311,87 @@ fn a_store_that_paces_without_saying_when_is_asked_again_shortly() {
     assert_eq!(shop.store.requests().len() - before, 1);
     assert!(shop.store.created().is_empty());
 }
+
+/// `woolink api ... > file` on a full disk (`/dev/full`): the error says the output could not
+/// be written, and where to, never that the terminal could not be written to.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_named_as_the_output_not_the_terminal() {
+    let shop = shop(None);
+    for args in [
+        &["api", "products"][..],
+        &["api", "products", "--jq", ".[].name"],
+        &["api", "products?per_page=1", "--paginate"],
+        &["api", "-i", "products"],
+        &["accounts", "list", "--json"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let mut command = follow(&shop.home, &shop.store)
+            .args(args.iter().copied())
+            .std_command();
+        let output = command
+            .stdin(std::process::Stdio::null())
+            .stdout(full)
+            .output()
+            .expect("woolink runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("could not write the output to standard output (/dev/full)"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("terminal"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains(&shop.key.secret[3..]),
+            "{args:?}: {stderr}"
+        );
+    }
+    shop.assert_secret_kept_safe();
+}
+
+/// A cut answer says the output is incomplete only when something was printed: with --jq a
+/// page may print nothing, and then nothing is incomplete; what was printed is the filter's
+/// results, never a list left open.
+#[test]
+fn a_cut_answer_says_incomplete_only_when_something_was_printed() {
+    let shop = shop(Some((Hostile::CloseMidResponse, HostileScope::LaterPages)));
+    // Page 1 (Hoodie, id 11) has no match: nothing is printed before page 2 is cut.
+    let outcome = shop.api(&[
+        "products?per_page=1",
+        "--paginate",
+        "--jq",
+        ".[] | select(.id == 12) | .name",
+    ]);
+    assert_ne!(outcome.code, 0, "{}", outcome.stderr);
+    outcome
+        .assert_stderr_contains("was not printed")
+        .assert_no_secret(&shop.key.secret);
+    assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+    assert!(
+        !outcome.stderr.contains("incomplete"),
+        "nothing was printed: {}",
+        outcome.stderr
+    );
+    // Page 1 printed a result: incomplete, but no list was left open.
+    let outcome = shop.api(&["products?per_page=1", "--paginate", "--jq", ".[].name"]);
+    assert_ne!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(outcome.stdout, "Hoodie\n");
+    outcome
+        .assert_stderr_contains("the output printed is incomplete")
+        .assert_no_secret(&shop.key.secret);
+    assert!(!outcome.stderr.contains("left open"), "{}", outcome.stderr);
+    shop.assert_secret_kept_safe();
+    // One answer streamed to a pipe, cut before any of it could be printed.
+    let one = self::shop(Some((Hostile::CloseMidResponse, HostileScope::Products)));
+    let outcome = one.api(&["products/11?_fields=id"]);
+    assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+    outcome
+        .assert_code(5)
+        .assert_stderr_contains("and was not printed")
+        .assert_no_secret(&one.key.secret);
+    assert!(!outcome.stderr.contains("incomplete"), "{}", outcome.stderr);
+    one.assert_secret_kept_safe();
+}

@@ -472,6 +472,62 @@ fn redirect_from_https_to_http_is_refused() {
     assert!(plain.requests().is_empty(), "woolink followed a downgrade");
 }
 
+/// The store answers with a redirect whose target fails (a host that does not exist, a closed
+/// port, an `ftp:` or `file:` address): the message names the redirect and its target, and
+/// does not say the typed store failed DNS, refused the connection or is offline.
+#[test]
+fn a_failing_redirect_target_is_named_not_the_store() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let cases = [
+        (
+            "https://woolink-dead.invalid".to_owned(),
+            "https://woolink-dead.invalid/wp-json/",
+            "its host name could not be found (DNS)",
+        ),
+        (
+            format!("https://127.0.0.1:{closed}"),
+            "https://127.0.0.1:",
+            "the connection to it was refused",
+        ),
+        (
+            "ftp://127.0.0.1".to_owned(),
+            "ftp://127.0.0.1/wp-json/",
+            "it is a ftp: address",
+        ),
+        (
+            "file://".to_owned(),
+            "file:///wp-json/",
+            "it is a file: address",
+        ),
+    ];
+    for (to, target, cause) in cases {
+        let key = TestKey::new(Permission::ReadWrite);
+        let store = store_with(Tls::Valid, &key, |config| config.redirect_to = Some(to));
+        let outcome = connect_key(&store, &key, &["--json"]);
+        assert_failure(&outcome, 3, "redirect_target_failed");
+        outcome
+            .assert_stderr_contains(&format!(
+                "{} answered, but redirects to {target}",
+                store.url()
+            ))
+            .assert_stderr_contains(cause)
+            .assert_no_secret(&key.secret);
+        for blame in [
+            format!("could not reach {}", store.url()),
+            "Check the address, and that the store is online".to_owned(),
+        ] {
+            assert!(
+                !outcome.stderr.contains(&blame),
+                "the store was blamed: {}",
+                outcome.stderr
+            );
+        }
+    }
+}
+
 #[test]
 fn redirect_to_another_origin_gets_no_credentials() {
     let key = TestKey::new(Permission::ReadWrite);

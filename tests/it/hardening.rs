@@ -3,8 +3,9 @@
 
 use crate::api::edit_account;
 use crate::connect::{assert_failure, connect, store_with};
+use crate::harness::Woolink;
 use crate::linking::{again, assert_secret_only_in_credentials_file, link, store_with_key};
-use crate::store::{Permission, PlainHttpOnTls, TestKey, Tls};
+use crate::store::{Permission, PlainHttpOnTls, StoreConfig, TestKey, TestStore, Tls};
 
 /// Escape sequences that would clear the screen, retitle the window and write the clipboard.
 const HOSTILE: &str =
@@ -407,4 +408,39 @@ fn a_port_that_speaks_neither_http_nor_tls_is_not_called_an_https_port() {
         "{}",
         outcome.stderr
     );
+}
+
+/// A look-alike host typed by a script is shown as punycode everywhere, with a warning.
+#[test]
+fn a_typed_look_alike_host_is_shown_as_punycode_with_a_warning() {
+    let key = TestKey::new(Permission::Read);
+    let mut config = StoreConfig::new(Tls::None);
+    config.keys = vec![key.clone()];
+    config.host = Some("xn--shp-ted.localhost".to_owned());
+    let store = TestStore::start(config);
+    let port = store.origin().rsplit(':').next().unwrap().to_owned();
+    let mut woolink = Woolink::new();
+    let outcome = woolink
+        .connect_args(
+            &format!("http://sh\u{43e}p.localhost:{port}"),
+            &key.key,
+            &key.secret,
+        )
+        .args(["--no-save"])
+        .run();
+    outcome
+        .assert_code(0)
+        .assert_stderr_contains(&format!(
+            "warning: http://xn--shp-ted.localhost:{port} is shown in its punycode form: its host mixes Latin and Cyrillic letters"
+        ))
+        .assert_no_secret(&key.secret);
+    for text in [&outcome.stdout, &outcome.stderr] {
+        assert!(!text.contains("sh\u{43e}p"), "shown in Unicode:\n{text}");
+    }
+    assert!(
+        outcome.stdout.contains("xn--shp-ted.localhost"),
+        "{}",
+        outcome.stdout
+    );
+    woolink.assert_secret_not_on_disk(&key.secret);
 }

@@ -135,6 +135,47 @@ fn malformed_values_are_explained() {
     );
 }
 
+/// A key or secret pasted with a character that shows as nothing is refused naming that
+/// character and where it is, not only by its length.
+#[test]
+fn an_invisible_character_in_a_key_or_secret_is_named_with_its_place() {
+    let zwsp_key = format!("{}\u{200b}{}", &KEY[..10], &KEY[10..]);
+    refused(
+        &[
+            "connect",
+            "--url",
+            "shop.example",
+            "--consumer-key",
+            &zwsp_key,
+            "--consumer-secret-stdin",
+        ],
+        SECRET,
+        "the consumer key contains an invisible character, a zero-width space (U+200B), at position 11 of 44",
+    );
+    let secret_with = |c: char| format!("{SECRET}{c}");
+    for (c, name, code) in [
+        ('\u{200b}', "zero-width space", "U+200B"),
+        ('\u{2060}', "word joiner", "U+2060"),
+        ('\u{00ad}', "soft hyphen", "U+00AD"),
+        ('\u{200e}', "left-to-right mark", "U+200E"),
+    ] {
+        refused(
+            &[
+                "connect",
+                "--url",
+                "shop.example",
+                "--consumer-key",
+                KEY,
+                "--consumer-secret-stdin",
+            ],
+            &secret_with(c),
+            &format!(
+                "the consumer secret contains an invisible character, a {name} ({code}), at position 44 of 44"
+            ),
+        );
+    }
+}
+
 #[test]
 fn an_unreadable_secret_file_is_named() {
     refused(

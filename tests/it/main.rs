@@ -1,6 +1,7 @@
 //! woolink's integration tests: one binary, real components.
 
 mod accounts;
+mod advice;
 mod api;
 mod api_pipeline;
 mod connect;

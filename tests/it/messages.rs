@@ -552,6 +552,24 @@ fn connect_to_a_store_that_redirects() {
     );
     // Kept alive until here: the redirect points at it.
     drop(plain);
+
+    // To a host that does not exist: the redirect and its target are named, not the store.
+    store.set_redirect_to(Some("https://woolink-test.invalid".to_owned()));
+    let mut woolink = Woolink::new();
+    woolink
+        .connect_args(&store.url(), &key.key, &key.secret)
+        .args(["--no-save", "--ca-cert", &ca_arg(&store)]);
+    let outcome = woolink.run();
+    let redact = Redactor::for_store(&store, &key);
+    snap(
+        "error_redirect_target_failed",
+        3,
+        &outcome,
+        &redact,
+        &key.secret,
+        &woolink,
+        Disk::Untouched,
+    );
 }
 
 /// `connect --no-save` to `url`, where no test store listens.

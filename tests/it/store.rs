@@ -247,6 +247,10 @@ pub struct StoreConfig {
     /// (site URL) is home + this, `wp-admin` lives there and `/wp-admin/` on the home answers
     /// 302 to it; REST stays at the home's `/wp-json/`.
     pub wordpress_dir: Option<String>,
+    /// Without TLS: the host name the store believes it has (its home, the URL OAuth
+    /// signatures are made for) instead of `127.0.0.1`, e.g. a name under `localhost`, which
+    /// woolink resolves to this computer.
+    pub host: Option<String>,
 }
 
 /// A web application firewall's rule for REST writes (POST, PUT, PATCH, DELETE): 406 with
@@ -364,6 +368,7 @@ impl StoreConfig {
             auth_header_plugin: false,
             trailing_slash: false,
             wordpress_dir: None,
+            host: None,
         }
     }
 }
@@ -522,7 +527,10 @@ impl TestStore {
         // "localhost" may resolve to ::1 first; answer there too when the port is free.
         let listener6 = std::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok();
         let origin = match config.tls {
-            Tls::None => format!("http://127.0.0.1:{port}"),
+            Tls::None => format!(
+                "http://{}:{port}",
+                config.host.as_deref().unwrap_or("127.0.0.1")
+            ),
             _ => format!("https://localhost:{port}"),
         };
         let subdir = config.subdir.clone().unwrap_or_default();

@@ -408,6 +408,60 @@ fn a_store_at_another_address_is_offered_and_used() {
     typed.expect_no_requests();
 }
 
+/// A store that sends visitors to a look-alike host (`shоp.localhost`, a Cyrillic "о"): the
+/// host is shown as punycode with a warning, and moving there is not the default answer.
+#[test]
+fn a_move_to_a_look_alike_host_is_shown_as_punycode_and_not_the_default() {
+    let key = TestKey::new(Permission::Read);
+    let plain = |redirect_to: Option<String>| {
+        let mut config = StoreConfig::new(Tls::None);
+        config.keys = vec![key.clone()];
+        config.redirect_to = redirect_to;
+        TestStore::start(config)
+    };
+    let look_alike = plain(None);
+    let port = look_alike.origin().rsplit(':').next().unwrap().to_owned();
+    // `shоp` with a Cyrillic о (U+043E), as the store's redirect names it.
+    let punycode = format!("http://xn--shp-ted.localhost:{port}");
+    let typed = plain(Some(punycode.clone()));
+    let woolink = woolink_for(&typed, &["connect", "--no-save"]);
+    let mut term = Terminal::start(&woolink, Look::NoColour);
+    term.expect("Store URL: ");
+    term.answer(&typed.url());
+    term.expect(&format!(
+        "warning: {punycode} is shown in its punycode form: its host mixes Latin and Cyrillic letters"
+    ));
+    term.expect(&format!(
+        "sends visitors to {punycode}, another address, whose host mixes Latin and Cyrillic letters (it could pass for another's). Use {punycode} instead? [y/N]"
+    ));
+    // Enter alone is no.
+    term.answer("");
+    term.expect("error: ");
+    assert_eq!(term.finish(), 3, "{}", term.transcript);
+    assert!(
+        !term.transcript.contains("sh\u{43e}p"),
+        "the look-alike was shown in Unicode:\n{}",
+        term.transcript
+    );
+    assert!(
+        term.transcript
+            .contains(&format!("sends visitors to {punycode}")),
+        "{}",
+        term.transcript
+    );
+    // It was looked up, and nothing secret went there.
+    assert!(!look_alike.requests().is_empty());
+    assert!(
+        look_alike
+            .requests()
+            .iter()
+            .all(|r| !r.carries_credentials())
+    );
+    assert!(typed.requests().iter().all(|r| !r.carries_credentials()));
+    term.assert_hides(&[&key.secret]);
+    woolink.assert_secret_not_on_disk(&key.secret);
+}
+
 #[test]
 fn no_input_never_prompts_even_for_a_secret_on_a_terminal_stdin() {
     let key = TestKey::new(Permission::ReadWrite);
