@@ -75,7 +75,7 @@ pub enum ApiError {
         url: DisplaySafeUrl,
         location: String,
     },
-    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::output::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::output::visible_line(m))).unwrap_or_default())]
+    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::text::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::text::visible_line(m))).unwrap_or_default())]
     Status {
         method: String,
         url: DisplaySafeUrl,
@@ -135,7 +135,7 @@ pub enum ApiError {
         /// Streamed output stopped part way: what stdout holds is incomplete.
         partly_printed: bool,
     },
-    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::output::visible_line(&crate::probe::retry_when(r)))).unwrap_or_default())]
+    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::text::visible_line(&crate::probe::retry_when(r)))).unwrap_or_default())]
     Busy {
         method: String,
         url: DisplaySafeUrl,
@@ -705,7 +705,7 @@ pub fn fault_words(fault: crate::json_check::Fault, after: &[u8]) -> String {
         FaultKind::Trailing => match crate::store_json::describe(after) {
             Some(text) => format!(
                 "it printed \"{}\" after its JSON (PHP notices are shown when WP_DEBUG_DISPLAY is on: in wp-config.php set define('WP_DEBUG_DISPLAY', false);)",
-                crate::output::visible_line(&text)
+                crate::text::visible_line(&text)
             ),
             None => "it printed something after its JSON".to_owned(),
         },
@@ -745,10 +745,7 @@ pub fn head_text(
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
         let value = redact(&value, credentials);
-        text.push_str(&format!(
-            "{name}: {}\n",
-            crate::output::visible_line(&value)
-        ));
+        text.push_str(&format!("{name}: {}\n", crate::text::visible_line(&value)));
     }
     text.push('\n');
     text

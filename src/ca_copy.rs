@@ -20,9 +20,9 @@ pub const CA_DIR: &str = "ca";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaCopyError {
-    #[error("could not read the CA certificate file {}: {}", .path.display(), crate::error::io_in_words(.source))]
+    #[error("could not read the CA certificate file {}: {}", .path.display(), crate::text::io_in_words(.source))]
     ReadSource { path: PathBuf, source: io::Error },
-    #[error("could not keep a copy of the CA certificate in {}: {}", .path.display(), crate::error::io_in_words(.source))]
+    #[error("could not keep a copy of the CA certificate in {}: {}", .path.display(), crate::text::io_in_words(.source))]
     Write { path: PathBuf, source: io::Error },
     #[error(
         "the account \"{name}\" trusts the CA certificate woolink copied to {}, but that file {why}: {} (PATH: the CA's certificate), or pass --ca-cert PATH to this command",

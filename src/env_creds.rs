@@ -146,7 +146,7 @@ pub async fn locate(
             |why| {
                 Error::Usage(format!(
                     "{API_ROOT_VAR} \"{}\" {why}; woolink sent nothing. Unset it to have woolink find the API root of {}",
-                    crate::output::visible_line(&given),
+                    crate::text::visible_line(&given),
                     store.shown()
                 ))
             },

@@ -34,7 +34,7 @@ const MAX_FILE: u64 = 1024 * 1024;
 /// Why the file gives nothing usable. None of these messages quotes a value from the file.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvFileError {
-    #[error("could not read the dotenv file {}: {}", .path.display(), crate::error::io_in_words(.source))]
+    #[error("could not read the dotenv file {}: {}", .path.display(), crate::text::io_in_words(.source))]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -13,6 +13,7 @@ use crate::keys::KeyError;
 use crate::linked::{NoSuchAccount, SelectError};
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
+use crate::text::io_in_words;
 use crate::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +108,7 @@ pub enum Error {
     /// The store refused a linked account's key: the way out is a new key for the account.
     #[error(
         "{source}{} The store refused the key: if it was revoked or changed, make a new key in the store's admin and link it with `woolink connect --name {name} --force`, which asks only for the new key.",
-        crate::output::full_stop_after_quote(&.source.to_string())
+        crate::text::full_stop_after_quote(&.source.to_string())
     )]
     KeyRefused { source: Box<ApiError>, name: String },
     #[error("could not start {program}: {}", io_in_words(.source))]
@@ -381,31 +382,9 @@ pub fn keychain_problem(err: &CredStoreError) -> String {
     }
 }
 
-/// An I/O error in words for a person: by its kind ("no such file", "permission denied"), not
-/// the system's text with its number ("(os error 2)"). Errors woolink made itself keep their words.
-pub fn io_in_words(err: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    match err.kind() {
-        ErrorKind::NotFound => "no such file".to_owned(),
-        ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        ErrorKind::IsADirectory => "it is a folder, not a file".to_owned(),
-        ErrorKind::NotADirectory => "a part of the path is a file, not a folder".to_owned(),
-        kind if err.raw_os_error().is_some() => kind.to_string(),
-        _ => err.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn io_errors_are_worded_by_kind_without_os_numbers() {
-        let missing = std::fs::read("/nonexistent/woolink-file").unwrap_err();
-        assert_eq!(io_in_words(&missing), "no such file");
-        let own = std::io::Error::new(std::io::ErrorKind::InvalidData, "larger than 64 KiB");
-        assert_eq!(io_in_words(&own), "larger than 64 KiB");
-    }
 
     #[test]
     fn failure_classes_round_trip_through_their_exit_codes() {

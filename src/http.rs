@@ -45,7 +45,7 @@ pub struct HttpConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpSetupError {
-    #[error("could not read the CA certificate file {}: {}", .path.display(), crate::error::io_in_words(.source))]
+    #[error("could not read the CA certificate file {}: {}", .path.display(), crate::text::io_in_words(.source))]
     ReadCa {
         path: PathBuf,
         source: std::io::Error,

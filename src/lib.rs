@@ -52,6 +52,7 @@ mod session_bus;
 mod store_json;
 mod store_url;
 mod term;
+mod text;
 mod vault;
 
 /// What the integration tests, the benchmarks and the fuzz targets reach inside woolink: not an
@@ -196,6 +197,6 @@ fn print_error(message: &str) {
     output::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
-        output::visible(&keys::mask_secret_shapes(message))
+        crate::text::visible(&keys::mask_secret_shapes(message))
     ));
 }

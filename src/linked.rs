@@ -173,7 +173,7 @@ pub fn complete_account_names() -> clap_complete::ArgValueCandidates {
                     format!("{store} ({address})")
                 };
                 clap_complete::CompletionCandidate::new(account.name)
-                    .help(Some(crate::output::visible_line(&help).into_owned().into()))
+                    .help(Some(crate::text::visible_line(&help).into_owned().into()))
             })
             .collect()
     })

@@ -10,6 +10,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::error::Error;
+use crate::text::{visible, visible_line};
 
 /// Writes human `text` to stdout, control characters made visible (see [`visible`]); a
 /// reader that went away is success.
@@ -81,36 +82,6 @@ pub fn json_text(value: &impl Serialize, pretty: bool) -> String {
     out
 }
 
-/// `text` with every control character but the line break made visible, as `\x1b`: text a
-/// store or a hand-edited index supplied must never drive the terminal (clear the screen,
-/// retitle the window, write the clipboard with OSC 52).
-pub fn visible(text: &str) -> Cow<'_, str> {
-    escape_controls(text, |c| c != '\n')
-}
-
-/// One line of such text (a site title, a store's message, an index field): line breaks are
-/// made visible too, so it cannot pass for lines of woolink's own.
-pub fn visible_line(text: &str) -> Cow<'_, str> {
-    escape_controls(text, |_| true)
-}
-
-fn escape_controls(text: &str, escaped: impl Fn(char) -> bool) -> Cow<'_, str> {
-    let hidden = |c: char| c.is_control() && escaped(c);
-    if !text.chars().any(hidden) {
-        return Cow::Borrowed(text);
-    }
-    let mut shown = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
-            // Control characters are U+0000-U+001F and U+007F-U+009F: two hex digits.
-            let _ = write!(shown, "\\x{:02x}", u32::from(c));
-        } else {
-            shown.push(c);
-        }
-    }
-    Cow::Owned(shown)
-}
-
 /// Appends a `Label:     value` line of a human summary; the value is shown as one line.
 pub fn push_row(text: &mut String, indent: &str, label: &str, value: &str) {
     let label = pad(label, 10);
@@ -148,30 +119,6 @@ pub fn status(text: &str) {
 /// a prompt must read.
 pub fn stderr_line(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// An error message shown on its own, not after `error:`: its first word capitalised, unless
-/// that word is an address or a path ("https://…" stays as it is).
-pub fn sentence(message: &str) -> String {
-    let first_word = message.split_whitespace().next().unwrap_or_default();
-    if first_word.contains([':', '/', '.', '@']) {
-        return message.to_owned();
-    }
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// The full stop after a quoted text in a sentence: none when the quote already ends with one
-/// (or with `!` or `?`), so a sentence never ends `."."`.
-pub fn full_stop_after_quote(quoted: &str) -> &'static str {
-    if quoted.trim_end().ends_with(['.', '!', '?']) {
-        ""
-    } else {
-        "."
-    }
 }
 
 /// A warning on stderr, which `--quiet` does not silence: `warning: ` and the text, which begins
@@ -367,23 +314,6 @@ pub fn json_error(err: &Error) -> Result<(), Error> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn an_error_shown_alone_begins_with_a_capital_but_an_address_is_kept() {
-        assert_eq!(sentence("the key is wrong"), "The key is wrong");
-        assert_eq!(
-            sentence("https://shop.example refused"),
-            "https://shop.example refused"
-        );
-        assert_eq!(sentence(""), "");
-    }
-
-    #[test]
-    fn a_quote_that_ends_a_sentence_gets_no_second_full_stop() {
-        assert_eq!(full_stop_after_quote("Invalid signature."), "");
-        assert_eq!(full_stop_after_quote("Stop!"), "");
-        assert_eq!(full_stop_after_quote("Invalid signature"), ".");
-    }
 
     #[test]
     fn json_text_is_json_with_del_and_c1_escaped() {

@@ -104,7 +104,7 @@ impl Progress {
 
     /// A step begins: the spinner names it.
     pub fn start(&self, step: &str) {
-        let step = output::visible_line(step);
+        let step = crate::text::visible_line(step);
         *self.current.borrow_mut() = step.clone().into_owned();
         if let Mode::Spinner(bar) = &self.mode {
             bar.set_message(format!("{step} …"));
@@ -114,7 +114,11 @@ impl Progress {
 
     /// A step passed.
     pub fn done(&self, text: &str) {
-        let line = format!("{} {}", self.paint.green("✓"), output::visible_line(text));
+        let line = format!(
+            "{} {}",
+            self.paint.green("✓"),
+            crate::text::visible_line(text)
+        );
         self.line(&line);
     }
 

@@ -172,7 +172,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
         tries += 1;
         // The error's own text, begun with a capital: here it stands alone, not after `error:`.
-        output::stderr_line(&output::sentence(&err.to_string()));
+        output::stderr_line(&crate::text::sentence(&err.to_string()));
         output::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
         if unknown_key {
             input.credentials.key = input::ask_key()?;
@@ -285,7 +285,7 @@ fn leftover_note(path: &Path, lines: &[SecretLine], storage: SecretStorage) -> S
         text.push_str(&format!(
             "    line {}: {}\n",
             line.line,
-            output::visible_line(what)
+            crate::text::visible_line(what)
         ));
     }
     text
@@ -601,7 +601,7 @@ async fn look_up(
             ) if url_typed && url_tries < TRIES => {
                 progress.fail();
                 url_tries += 1;
-                output::stderr_line(&output::sentence(&err.to_string()));
+                output::stderr_line(&crate::text::sentence(&err.to_string()));
                 output::stderr_line(&format!("Try again ({url_tries} of {TRIES} tries)."));
                 let (typed, notes) = input::ask_store()?;
                 for note in notes {

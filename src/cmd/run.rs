@@ -185,7 +185,7 @@ fn field_names() -> String {
 fn unknown_field(field: &str) -> String {
     format!(
         "\"{}\" is not a field of an account: use one of {}",
-        crate::output::visible_line(field),
+        crate::text::visible_line(field),
         field_names()
     )
 }
@@ -218,7 +218,7 @@ pub fn parse_env_mapping(text: &str) -> Result<EnvMapping, String> {
     if !variable_name_ok(name) {
         return Err(format!(
             "\"{}\" is not a valid variable name: use letters, digits and underscores, not starting with a digit",
-            crate::output::visible_line(name)
+            crate::text::visible_line(name)
         ));
     }
     let field = Field::parse(field).ok_or_else(|| unknown_field(field))?;

@@ -429,10 +429,10 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         checked.changes.push(match &account.store_name {
             Some(old) => format!(
                 "title: \"{}\" → \"{}\"",
-                output::visible_line(old),
-                output::visible_line(title)
+                crate::text::visible_line(old),
+                crate::text::visible_line(title)
             ),
-            None => format!("title: \"{}\"", output::visible_line(title)),
+            None => format!("title: \"{}\"", crate::text::visible_line(title)),
         });
     }
     if report.auth_method != account.auth_method {

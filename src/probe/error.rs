@@ -159,7 +159,7 @@ pub enum ProbeError {
     },
     #[error(
         "{store} refused the signed request for the key {key}: the key is unknown or revoked, the secret is wrong, or this computer's clock is more than 15 minutes off. The store said: \"{message}\"{} Check the key at {admin}.",
-        crate::output::full_stop_after_quote(.message)
+        crate::text::full_stop_after_quote(.message)
     )]
     OAuthRejected {
         store: String,
@@ -254,7 +254,7 @@ impl ProbeError {
         site_login_given: bool,
     ) -> ProbeError {
         // Header values quoted from the store, shown as one line of visible text.
-        let shown = |text: &str| crate::output::visible_line(text).into_owned();
+        let shown = |text: &str| crate::text::visible_line(text).into_owned();
         match trouble {
             StoreTrouble::Challenge(challenge) => ProbeError::Challenge { store, challenge },
             StoreTrouble::SitePassword { realm } => {

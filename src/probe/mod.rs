@@ -511,7 +511,7 @@ async fn conclude(
     if let IndexState::Closed { code, .. } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
-            crate::output::visible_line(code.as_deref().unwrap_or("no code"))
+            crate::text::visible_line(code.as_deref().unwrap_or("no code"))
         ));
     }
     Ok(ProbeReport {
@@ -535,7 +535,7 @@ const HEADER_STRIPPED: &str = "The web server removes the Authorization header b
 fn plugin_owns_header(code: &str) -> String {
     format!(
         "A plugin on the store refuses requests whose Authorization header it does not understand (it answered HTTP 403 \"{}\", not WooCommerce), so woolink sends the key in the query string; it then appears in the store's access logs. A JWT or security plugin's settings may let HTTP Basic through to WooCommerce.",
-        crate::output::visible_line(code)
+        crate::text::visible_line(code)
     )
 }
 
@@ -544,11 +544,11 @@ fn blocked_write(foreign: &Foreign) -> String {
     let who = match (&foreign.code, &foreign.server) {
         (Some(code), _) => format!(
             "with an error of its own (\"{}\"), not WooCommerce's",
-            crate::output::visible_line(code)
+            crate::text::visible_line(code)
         ),
         (None, Some(server)) => format!(
             "with a page from the server in front ({}), not WooCommerce's JSON",
-            crate::output::visible_line(server)
+            crate::text::visible_line(server)
         ),
         (None, None) => "with a page, not WooCommerce's JSON".to_owned(),
     };
@@ -559,7 +559,7 @@ fn blocked_write(foreign: &Foreign) -> String {
             .map(|value| {
                 format!(
                     ", asking to be asked again {}",
-                    crate::output::visible_line(&retry_when(value))
+                    crate::text::visible_line(&retry_when(value))
                 )
             })
             .unwrap_or_default();
@@ -610,7 +610,7 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
             store,
             key,
             admin,
-            message: crate::output::visible_line(&message.unwrap_or_default()).into_owned(),
+            message: crate::text::visible_line(&message.unwrap_or_default()).into_owned(),
         },
         Refusal::WriteOnly => ProbeError::WriteOnly { key, admin },
         Refusal::NoCapability => ProbeError::NoCapability { key, admin },
@@ -622,7 +622,7 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
             store,
             location: location
                 .map(|location| {
-                    crate::output::visible_line(&DisplaySafeUrl::shown(&location).to_string())
+                    crate::text::visible_line(&DisplaySafeUrl::shown(&location).to_string())
                         .into_owned()
                 })
                 .unwrap_or_else(|| "another address".to_owned()),
@@ -654,11 +654,11 @@ fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool
 /// The store redirected to `target`, and that failed: the message names the redirect and its
 /// target, never the store the person typed as the address that failed.
 fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) -> ProbeError {
-    let target = crate::output::visible_line(&crate::store_url::shown_address(target)).into_owned();
+    let target = crate::text::visible_line(&crate::store_url::shown_address(target)).into_owned();
     let cause = match failure {
         RedirectFailure::Scheme(scheme) => format!(
             "it is a {}: address, and woolink follows redirects only to http:// and https://",
-            crate::output::visible_line(&scheme)
+            crate::text::visible_line(&scheme)
         ),
         // TLS at the target keeps its own advice (--ca-cert), for the target.
         RedirectFailure::Transport(TransportError::Tls(problem)) => {
@@ -804,7 +804,7 @@ mod tests {
             let verdict = judge(&read, &write, oauth);
             let message = match verdict {
                 Verdict::Granted { .. } => String::new(),
-                Verdict::NotSeen { code, .. } => crate::output::visible_line(&code).into_owned(),
+                Verdict::NotSeen { code, .. } => crate::text::visible_line(&code).into_owned(),
                 Verdict::Refused(refused) => refusal(&site, &credentials(), refused).to_string(),
             };
             prop_assert!(!message.chars().any(char::is_control), "{message:?}");

@@ -24,7 +24,7 @@ pub(super) async fn key_not_seen(
     if status == 403 {
         return ProbeError::RefusedBeforeWooCommerce {
             store,
-            code: crate::output::visible_line(code).into_owned(),
+            code: crate::text::visible_line(code).into_owned(),
         };
     }
     if site.root.is_plain() {
@@ -47,7 +47,7 @@ pub(super) async fn key_not_seen(
     let plugin = if code == "woocommerce_rest_cannot_view" {
         String::new()
     } else {
-        let code = crate::output::visible_line(code);
+        let code = crate::text::visible_line(code);
         format!(
             " (The store's REST API is also closed to anonymous requests by a plugin, which answered \"{code}\".)"
         )
