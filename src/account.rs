@@ -155,6 +155,26 @@ pub fn new_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+/// A name that cannot be an account's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "\"{0}\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores"
+)]
+pub struct InvalidName(pub String);
+
+/// Account names go into keychain entries, file contents and command lines: they are kept
+/// plain (checked by `connect --name` and `accounts rename`).
+pub fn check_name(name: &str) -> Result<(), InvalidName> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if name.is_empty()
+        || name.len() > crate::store_url::MAX_ACCOUNT_NAME_LEN
+        || !name.chars().all(plain)
+    {
+        return Err(InvalidName(name.to_owned()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,8 @@ use crate::safe_url::{DisplaySafeUrl, is_credential_param, without_credentials};
 
 use crate::http::{Answer, TransportError};
 use crate::keys::Credentials;
-use crate::linked::BadApiRoot;
 use crate::probe::ApiRoot;
+use crate::probe::root::BadApiRoot;
 use crate::probe::root::{has_rel, split_links};
 
 /// The namespace a PATH without a leading `/` lives under.

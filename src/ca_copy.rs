@@ -26,7 +26,7 @@ pub enum CaCopyError {
     Write { path: PathBuf, source: io::Error },
     #[error(
         "the account \"{name}\" trusts the CA certificate woolink copied to {}, but that file {why}: {} (PATH: the CA's certificate), or pass --ca-cert PATH to this command",
-        .path.display(), crate::linked::Relink::same_key(.name).with_ca_cert()
+        .path.display(), crate::relink::Relink::same_key(.name).with_ca_cert()
     )]
     Unusable {
         name: String,

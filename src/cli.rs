@@ -580,8 +580,8 @@ pub struct RunArgs {
     /// Also export the account's FIELD as NAME (repeatable): url, api_root, api_url, key,
     /// secret, auth_method, account, ca_cert, site_user or site_password
     #[arg(long = "env", value_name = "NAME=FIELD",
-          value_parser = crate::cmd::run::parse_env_mapping)]
-    pub env: Vec<crate::cmd::run::EnvMapping>,
+          value_parser = crate::variables::parse_env_mapping)]
+    pub env: Vec<crate::variables::EnvMapping>,
 
     /// Export the variables of this dotenv file; values `woolink://ACCOUNT/FIELD` are that
     /// linked account's FIELD, read from the keychain; other values are exported as written

@@ -14,19 +14,11 @@ use crate::error::Error;
 use crate::http::HttpClient;
 use crate::input;
 use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
-use crate::linked;
 use crate::probe::{self, ApiRoot, ProbeError, ProbeOptions};
 use crate::store_url::StoreUrl;
-
-pub const STORE_URL_VAR: &str = "WOOLINK_STORE_URL";
-pub const KEY_VAR: &str = "WOOLINK_CONSUMER_KEY";
-pub const SECRET_VAR: &str = input::SECRET_VAR;
-/// Skips finding the API root: for stores whose REST index is closed, or to save a request.
-pub const API_ROOT_VAR: &str = "WOOLINK_API_ROOT";
-pub const SITE_USER_VAR: &str = "WOOLINK_SITE_USER";
-
-/// The three variables that together stand for a linked account.
-pub const CREDENTIAL_VARS: [&str; 3] = [STORE_URL_VAR, KEY_VAR, SECRET_VAR];
+use crate::variables::{
+    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SECRET_VAR, SITE_USER_VAR, STORE_URL_VAR,
+};
 
 /// Which of the three variables are set. Pure, for tests: `is_set` says whether one is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,10 +90,10 @@ pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
     })?;
     let site = match std::env::var(SITE_USER_VAR) {
         Ok(user) if !user.is_empty() => Some(input::site_login_for(&user, false)?),
-        _ if is_set(input::SITE_PASSWORD_VAR) => {
+        _ if is_set(crate::variables::SITE_PASSWORD_VAR) => {
             return Err(Error::Usage(format!(
                 "{} is set but {SITE_USER_VAR} is not: the site login needs its user name too",
-                input::SITE_PASSWORD_VAR
+                crate::variables::SITE_PASSWORD_VAR
             )));
         }
         _ => None,
@@ -142,7 +134,7 @@ pub async fn locate(
         .filter(|root| !root.is_empty())
     {
         let auth_method = auth_method(store, options, credentials)?;
-        let root = linked::checked_api_root(&given, &store.to_string(), auth_method).map_err(
+        let root = crate::probe::root::checked_api_root(&given, &store.to_string(), auth_method).map_err(
             |why| {
                 Error::Usage(format!(
                     "{API_ROOT_VAR} \"{}\" {why}; woolink sent nothing. Unset it to have woolink find the API root of {}",
@@ -170,7 +162,7 @@ pub async fn locate(
     }
     let auth_method = auth_method(&site.store, options, credentials)?;
     // What discovery found passes the check a recorded root passes before any key follows.
-    let root = linked::checked_api_root(&site.root.to_string(), &site.store.to_string(), auth_method)
+    let root = crate::probe::root::checked_api_root(&site.root.to_string(), &site.store.to_string(), auth_method)
         .map_err(|why| {
             Error::Usage(format!(
                 "{} gives its API root as \"{}\", which {why}; woolink sent nothing. Set {API_ROOT_VAR} to the store's API root",

@@ -12,18 +12,18 @@ use crate::keys::{ConsumerKey, ConsumerSecret, trim_pasted};
 
 /// The names each value is read under, in the order they are listed in messages and docs.
 pub const URL_NAMES: [&str; 4] = [
-    crate::env_creds::STORE_URL_VAR,
+    crate::variables::STORE_URL_VAR,
     "WOOCOMMERCE_URL",
     "WC_URL",
     "WC_STORE_URL",
 ];
 pub const KEY_NAMES: [&str; 3] = [
-    crate::env_creds::KEY_VAR,
+    crate::variables::KEY_VAR,
     "WOOCOMMERCE_CONSUMER_KEY",
     "WC_CONSUMER_KEY",
 ];
 pub const SECRET_NAMES: [&str; 3] = [
-    crate::input::SECRET_VAR,
+    crate::variables::SECRET_VAR,
     "WOOCOMMERCE_CONSUMER_SECRET",
     "WC_CONSUMER_SECRET",
 ];

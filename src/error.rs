@@ -9,10 +9,13 @@ use crate::credstore::CredStoreError;
 use crate::env_file::EnvFileError;
 use crate::http::HttpSetupError;
 use crate::index::IndexError;
+use crate::index::NoSuchAccount;
 use crate::keys::KeyError;
-use crate::linked::{NoSuchAccount, SelectError};
+use crate::linked::SelectError;
 use crate::probe::ProbeError;
 use crate::store_url::StoreUrlError;
+use serde::Serialize;
+
 use crate::text::io_in_words;
 use crate::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
 
@@ -64,10 +67,8 @@ pub enum Error {
         "the key {key} reads, but --require read-write could not be met: its write access was not checked, because {blocked}. Let write requests to /wp-json/wc/ through (the firewall or host's settings), then try again."
     )]
     WriteNotChecked { key: String, blocked: String },
-    #[error(
-        "\"{0}\" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores"
-    )]
-    InvalidName(String),
+    #[error(transparent)]
+    InvalidName(#[from] crate::account::InvalidName),
     #[error("{0}")]
     Config(#[from] ConfigError),
     #[error("{0}")]
@@ -95,7 +96,7 @@ pub enum Error {
     NoSuchAccount(#[from] NoSuchAccount),
     #[error(
         "the secret of \"{name}\" is missing from the {storage}; {}",
-        crate::linked::Relink::same_key(.name)
+        crate::relink::Relink::same_key(.name)
     )]
     SecretMissing { name: String, storage: String },
     /// The entry holds another key than the one the index names (see `vault::LoadError`).
@@ -137,10 +138,8 @@ pub enum Error {
     Cancelled,
     #[error("could not use the terminal: {}", io_in_words(.0))]
     Terminal(std::io::Error),
-    /// Writing what a command prints (its data on standard output) failed: a full disk, a
-    /// file on a device that refuses writes. A reader that went away is not this.
-    #[error("could not write the output to {}: {}", crate::output::stdout_target(), io_in_words(.0))]
-    Output(std::io::Error),
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 impl Error {
@@ -380,6 +379,28 @@ pub fn keychain_problem(err: &CredStoreError) -> String {
         ),
         other => other.to_string(),
     }
+}
+
+/// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
+pub fn json_error(err: &Error) -> Result<(), Error> {
+    #[derive(Serialize)]
+    struct ErrorView<'a> {
+        kind: &'a str,
+        exit_code: u8,
+        message: String,
+    }
+    #[derive(Serialize)]
+    struct Wrapper<'a> {
+        error: ErrorView<'a>,
+    }
+    crate::output::json(&Wrapper {
+        error: ErrorView {
+            kind: err.kind(),
+            exit_code: err.exit_code(),
+            message: crate::keys::mask_secret_shapes(&err.to_string()).into_owned(),
+        },
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

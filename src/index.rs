@@ -233,6 +233,33 @@ fn read(dir: &Path) -> Result<IndexBody, IndexError> {
         .map_err(|err| IndexError::from_versioned(&file, err))
 }
 
+/// A command named an account the index does not have. Every command says so with this one
+/// error (kind `no_such_account`, exit 2), which lists the names it could have used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no account named \"{name}\"; {}", linked_names(.existing))]
+pub struct NoSuchAccount {
+    pub name: String,
+    /// The names in the index, in its order.
+    pub existing: Vec<String>,
+}
+
+impl NoSuchAccount {
+    pub fn new(name: &str, accounts: &[Account]) -> Self {
+        Self {
+            name: name.to_owned(),
+            existing: accounts.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+}
+
+fn linked_names(names: &[String]) -> String {
+    if names.is_empty() {
+        "no stores are linked".to_owned()
+    } else {
+        format!("linked accounts: {}", names.join(", "))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::fs;

@@ -13,9 +13,8 @@ use crate::error::Error;
 use crate::interrupt::PromptGuard;
 use crate::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError, SiteLogin};
 use crate::store_url::StoreUrl;
+use crate::variables::{SECRET_VAR, SITE_PASSWORD_VAR};
 
-pub const SECRET_VAR: &str = "WOOLINK_CONSUMER_SECRET";
-pub const SITE_PASSWORD_VAR: &str = "WOOLINK_SITE_PASSWORD";
 /// A consumer secret is 43 bytes; anything much longer is not one.
 const MAX_SECRET_INPUT: u64 = 64 * 1024;
 

@@ -47,12 +47,14 @@ mod oauth;
 mod output;
 mod private_file;
 mod probe;
+mod relink;
 mod safe_url;
 mod session_bus;
 mod store_json;
 mod store_url;
 mod term;
 mod text;
+mod variables;
 mod vault;
 
 /// What the integration tests, the benchmarks and the fuzz targets reach inside woolink: not an
@@ -125,7 +127,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             if code == 2 && args.iter().any(|arg| arg == "--json") {
                 let message = usage_message(&err);
                 let _ =
-                    output::json_error(&Error::Usage(format!("{message}; see `woolink --help`")));
+                    error::json_error(&Error::Usage(format!("{message}; see `woolink --help`")));
             }
             return code;
         }
@@ -144,7 +146,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Completions { .. } | Command::Man => false,
         Command::Api(_) | Command::Run(_) => false,
     };
-    output::set_quiet(cli.quiet);
+    crate::term::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
         cmd::recover_interrupted();
@@ -168,7 +170,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             // Errors may quote what a store or the index said: shown, never obeyed.
             print_error(&err.to_string());
             if json {
-                let _ = output::json_error(&err);
+                let _ = error::json_error(&err);
             }
             err.exit_code()
         }
@@ -194,7 +196,7 @@ fn usage_message(err: &clap::Error) -> String {
 /// The one `error:` line of a failed command, on stderr.
 fn print_error(message: &str) {
     let paint = term::Paint::stderr();
-    output::stderr_line(&format!(
+    crate::term::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
         crate::text::visible(&keys::mask_secret_shapes(message))

@@ -1,35 +1,40 @@
-//! Writing to the person or the script: data on stdout, everything else on stderr. A closed
-//! stdout (`woolink accounts list | head -1`) is not an error.
+//! What a command prints as its result, on stdout: text, tables and JSON documents. A closed
+//! stdout (`woolink accounts list | head -1`) is not an error. Everything else a person reads
+//! (status lines, warnings, progress) goes to stderr through `term`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::error::Error;
 use crate::text::{visible, visible_line};
 
 /// Writes human `text` to stdout, control characters made visible (see [`visible`]); a
 /// reader that went away is success.
-pub fn stdout(text: &str) -> Result<(), Error> {
+pub fn stdout(text: &str) -> Result<(), OutputError> {
     write_stdout(&visible(text))
 }
 
 /// Writes a document woolink generated itself (a completion script, a man page) as it is.
-pub fn document(text: &str) -> Result<(), Error> {
+pub fn document(text: &str) -> Result<(), OutputError> {
     write_stdout(text)
 }
 
-fn write_stdout(text: &str) -> Result<(), Error> {
+fn write_stdout(text: &str) -> Result<(), OutputError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(err)),
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(OutputError(err)),
         _ => Ok(()),
     }
 }
+
+/// Writing what a command prints (its data on standard output) failed: a full disk, a file on
+/// a device that refuses writes. A reader that went away is not this.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write the output to {}: {}", stdout_target(), crate::text::io_in_words(.0))]
+pub struct OutputError(pub std::io::Error);
 
 /// Where standard output goes, as an error names it: "standard output", with the file it is
 /// redirected to when the system says (`> orders.json`, `/dev/full`).
@@ -49,7 +54,7 @@ pub fn stdout_target() -> String {
 
 /// Prints one JSON document (pretty, with a final newline) on stdout, exactly: what a store
 /// or the index supplied is data there, escaped as JSON escapes it.
-pub fn json(value: &impl Serialize) -> Result<(), Error> {
+pub fn json(value: &impl Serialize) -> Result<(), OutputError> {
     let mut text = json_text(value, true);
     text.push('\n');
     write_stdout(&text)
@@ -95,37 +100,6 @@ fn pad(text: &str, width: usize) -> String {
     padded.push_str(text);
     padded.extend(std::iter::repeat_n(' ', missing));
     padded
-}
-
-/// Set once by `--quiet`: status lines are left out; data, warnings and errors are not.
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, Ordering::Relaxed);
-}
-
-pub fn is_quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-/// A status line for the person, on stderr. Never data; never a secret.
-pub fn status(text: &str) {
-    if !is_quiet() {
-        stderr_line(text);
-    }
-}
-
-/// A line on stderr that `--quiet` does not silence: an error, a warning, or what a person at
-/// a prompt must read.
-pub fn stderr_line(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// A warning on stderr, which `--quiet` does not silence: `warning: ` and the text, which begins
-/// in lower case as error messages do.
-pub fn warning(text: &str) {
-    let paint = crate::term::Paint::stderr();
-    stderr_line(&format!("{} {text}", paint.yellow(&paint.bold("warning:"))));
 }
 
 /// Lays out rows under a header in left-aligned columns, two spaces apart, aligned by the
@@ -287,27 +261,6 @@ pub fn time_ago(timestamp: &str, now: std::time::SystemTime) -> String {
     };
     let plural = if count == 1 { "" } else { "s" };
     format!("{count} {unit}{plural} ago")
-}
-
-/// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
-pub fn json_error(err: &Error) -> Result<(), Error> {
-    #[derive(Serialize)]
-    struct ErrorView<'a> {
-        kind: &'a str,
-        exit_code: u8,
-        message: String,
-    }
-    #[derive(Serialize)]
-    struct Wrapper<'a> {
-        error: ErrorView<'a>,
-    }
-    json(&Wrapper {
-        error: ErrorView {
-            kind: err.kind(),
-            exit_code: err.exit_code(),
-            message: crate::keys::mask_secret_shapes(&err.to_string()).into_owned(),
-        },
-    })
 }
 
 #[cfg(test)]

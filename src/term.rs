@@ -10,7 +10,8 @@ use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether stderr is a terminal that takes cursor movement (for the spinner): colour settings
 /// do not matter here, only a terminal that is not `dumb`.
@@ -142,7 +143,7 @@ impl Progress {
     fn line(&self, text: &str) {
         match &self.mode {
             Mode::Off => {}
-            Mode::Lines => output::status(text),
+            Mode::Lines => status(text),
             // Printed above the spinner, which keeps spinning below.
             Mode::Spinner(bar) => bar.println(text),
         }
@@ -153,6 +154,37 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.clear();
     }
+}
+
+/// Set once by `--quiet`: status lines are left out; data, warnings and errors are not.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A status line for the person, on stderr. Never data; never a secret.
+pub fn status(text: &str) {
+    if !is_quiet() {
+        stderr_line(text);
+    }
+}
+
+/// A line on stderr that `--quiet` does not silence: an error, a warning, or what a person at
+/// a prompt must read.
+pub fn stderr_line(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// A warning on stderr, which `--quiet` does not silence: `warning: ` and the text, which begins
+/// in lower case as error messages do.
+pub fn warning(text: &str) {
+    let paint = Paint::stderr();
+    stderr_line(&format!("{} {text}", paint.yellow(&paint.bold("warning:"))));
 }
 
 #[cfg(test)]

@@ -29,9 +29,9 @@ use std::path::Path;
 
 use crate::account::{Account, SecretStorage};
 use crate::credstore::{self, CredStoreError, CredentialStore, EntryId, PlaintextFileStore};
+use crate::index::NoSuchAccount;
 use crate::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
 use crate::keys::{Credentials, masked_key};
-use crate::linked::NoSuchAccount;
 
 /// What [`save`] may do with an account that already has the name, decided under the index
 /// lock so that a connect running at the same time cannot slip another account in between.
@@ -634,7 +634,7 @@ pub enum LoadError {
     /// else, or by another config folder before account ids): not used.
     #[error(
         "the {storage} holds the key {stored} for \"{name}\", but the account index names the key {recorded}; woolink did not use it: {}",
-        crate::linked::Relink::new_key(.name)
+        crate::relink::Relink::new_key(.name)
     )]
     Mismatch {
         name: String,

@@ -9,9 +9,10 @@ use crate::config;
 use crate::credstore::{self, CredStoreError};
 use crate::error::{Error, Outcome};
 use crate::index::Index;
+use crate::index::NoSuchAccount;
 use crate::input;
 use crate::keys::masked_key;
-use crate::linked::{self, NoSuchAccount};
+use crate::linked;
 use crate::output;
 use crate::probe::keys_admin_url;
 use crate::vault::{self, LoadError, SecretRemoval};
@@ -89,17 +90,22 @@ fn list(wide: bool, output_args: OutputArgs) -> Result<(), Error> {
             .iter()
             .map(|account| AccountView::new(account, default.as_deref()))
             .collect();
-        return output::json(&views);
+        return Ok(output::json(&views)?);
     }
     if accounts.is_empty() {
-        output::status(&format!(
+        crate::term::status(&format!(
             "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
             Index::path(&dir).display()
         ));
         return Ok(());
     }
     let width = if wide { None } else { output::stdout_width() };
-    output::stdout(&table(&accounts, default.as_deref(), wide, width))
+    Ok(output::stdout(&table(
+        &accounts,
+        default.as_deref(),
+        wide,
+        width,
+    ))?)
 }
 
 /// The accounts as a table: by default the columns a person needs to tell the stores apart,
@@ -215,14 +221,14 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             Err(LoadError::Mismatch { .. }) => Some(false),
             Err(_) => None,
         });
-        return output::json(&view);
+        return Ok(output::json(&view)?);
     }
     let secret = match &present {
         Ok(true) => format!("kept in the {}", account.secret_storage),
         Ok(false) => format!(
             "MISSING from the {}: this account is broken; {}",
             account.secret_storage,
-            linked::Relink::same_key(&account.name)
+            crate::relink::Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
         Err(LoadError::Store(err)) if crate::error::keychain_unreachable(err) => format!(
@@ -256,7 +262,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     }
     row("Linked:", &account.linked_at);
     row("Verified:", &account.verified_at);
-    output::stdout(&text)
+    Ok(output::stdout(&text)?)
 }
 
 fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> Result<(), Error> {
@@ -304,7 +310,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
         }
     };
     if index_only {
-        output::warning(&format!(
+        crate::term::warning(&format!(
             "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
             storage = removed.account.secret_storage,
             id = crate::credstore::EntryId::for_account(&removed.account),
@@ -341,7 +347,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
             /// revoked).
             key_used_by: &'a [String],
         }
-        return output::json(&RemovedView {
+        return Ok(output::json(&RemovedView {
             removed: name,
             secret_was_present: removed.secret == SecretRemoval::Deleted,
             secret_left: index_only,
@@ -350,7 +356,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
             key: &key,
             revoke_at: &revoke_at,
             key_used_by: &used_by,
-        });
+        })?);
     }
     let secret = match removed.secret {
         _ if index_only => format!(
@@ -392,15 +398,15 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
                 .join(", ")
         )
     };
-    output::stdout(&format!(
+    Ok(output::stdout(&format!(
         "Removed \"{name}\": {secret} and its entry from the account index.\n{default}{key_advice}"
-    ))
+    ))?)
 }
 
 /// Renames an account: the index alone changes, as its secret is kept under its id. An account
 /// linked before account ids first gets one (its secret moved to it), which needs its store.
 fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
-    linked::check_name(new)?;
+    crate::account::check_name(new)?;
     if old == new {
         return Err(Error::Usage(format!(
             "\"{old}\" is already the account's name: give the new name after the old one"
@@ -446,21 +452,21 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
             /// The account is the default (it was under its old name).
             default: bool,
         }
-        return output::json(&RenamedView {
+        return Ok(output::json(&RenamedView {
             renamed: old,
             to: new,
             default: renamed.default,
-        });
+        })?);
     }
     let default = if renamed.default {
         "\nIt is still the default account."
     } else {
         ""
     };
-    output::stdout(&format!(
+    Ok(output::stdout(&format!(
         "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
         renamed.account.secret_storage
-    ))
+    ))?)
 }
 
 /// `accounts remove --index-only`: a credential store that is never opened, so that only the
@@ -524,25 +530,25 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(
             /// Every linked account's name, to choose from.
             accounts: &'a [String],
         }
-        return output::json(&DefaultView {
+        return Ok(output::json(&DefaultView {
             default: default.as_deref(),
             accounts: &names,
-        });
+        })?);
     }
     match (&default, name, clear) {
-        (Some(name), Some(_), _) => output::status(&format!(
+        (Some(name), Some(_), _) => crate::term::status(&format!(
             "\"{name}\" is now the default account, used when a command is given no --account."
         )),
-        (None, _, true) => output::status("No default account any more."),
+        (None, _, true) => crate::term::status("No default account any more."),
         (Some(name), None, _) => output::stdout(&format!("{name}\n"))?,
         (None, _, _) => match names.as_slice() {
-            [] => output::status(
+            [] => crate::term::status(
                 "No default account is set, and no stores are linked yet. Link one with `woolink connect`.",
             ),
-            [only] => output::status(&format!(
+            [only] => crate::term::status(&format!(
                 "No default account is set; \"{only}\", the only linked account, is used. Set one with `woolink accounts default NAME`."
             )),
-            several => output::status(&format!(
+            several => crate::term::status(&format!(
                 "No default account is set, and {} accounts are linked: {}. Choose one with `woolink accounts default NAME`.",
                 several.len(),
                 several.join(", ")

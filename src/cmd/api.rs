@@ -154,7 +154,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
         && term::stderr_is_live()
         && let Some(more) = api::more_pages(&answer.headers)
     {
-        output::status(&more);
+        crate::term::status(&more);
     }
     emit(sender, url, &document).map(drop)
 }
@@ -169,7 +169,7 @@ async fn every_page(
     url: Url,
     include: bool,
 ) -> Result<(), Error> {
-    let progress = Progress::new(output::is_quiet() || !term::stderr_is_live());
+    let progress = Progress::new(crate::term::is_quiet() || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
     let result = pages_into(sender, root, url, include, &progress, &mut list).await;
     progress.clear();
@@ -178,11 +178,11 @@ async fn every_page(
         Ok(false) => Ok(()),
         Err(err) => {
             if list.printed_any && sender.jq.is_some() {
-                output::warning(
+                crate::term::warning(
                     "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after",
                 );
             } else if list.printed_any {
-                output::warning(
+                crate::term::warning(
                     "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
                 );
             }
@@ -296,7 +296,10 @@ impl<'a> ListOut<'a> {
             return Ok(());
         }
         self.printed_any = true;
-        output::document(&api::redact(&text, self.sender.credentials))
+        Ok(output::document(&api::redact(
+            &text,
+            self.sender.credentials,
+        ))?)
     }
 
     /// The end of the array.
@@ -304,11 +307,11 @@ impl<'a> ListOut<'a> {
         if self.sender.jq.is_some() {
             return Ok(());
         }
-        output::document(match (self.items, self.pretty) {
+        Ok(output::document(match (self.items, self.pretty) {
             (0, _) => "[]\n",
             (_, true) => "\n]\n",
             (_, false) => "]\n",
-        })
+        })?)
     }
 }
 
@@ -340,14 +343,14 @@ async fn finish(
     let answer = read_rest(opened, head, sender, url).await?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
-        output::status(&format!("Note: {}", junk.note()));
+        crate::term::status(&format!("Note: {}", junk.note()));
     }
     if let Some(err) = api::judge(sender.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,
         // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
             let text = output::json_text(&document, false);
-            output::stderr_line(&api::redact(&text, sender.credentials));
+            crate::term::stderr_line(&api::redact(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
@@ -424,7 +427,7 @@ impl Sender<'_> {
             };
             let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
-            output::status(&format!(
+            crate::term::status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
                 api::status_text(opened.status),
                 wait.as_secs(),
@@ -545,7 +548,7 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(err) => Err(Error::Output(err)),
+        Err(err) => Err(Error::Output(crate::output::OutputError(err))),
     }
 }
 
@@ -652,5 +655,5 @@ fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
     let text = output::json_text(document, std::io::stdout().is_terminal());
     let mut text = api::redact(&text, credentials);
     text.push('\n');
-    output::document(&text)
+    Ok(output::document(&text)?)
 }

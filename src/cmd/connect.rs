@@ -33,7 +33,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if let Some(name) = &args.name {
         check_name(name)?;
     }
-    let quiet = args.output.json || output::is_quiet();
+    let quiet = args.output.json || crate::term::is_quiet();
     // An account named again is linked again at its own store: only the key is new.
     let relinking = relinked_account(&args)?;
     let url_from_account = args.url.is_none() && relinking.is_some();
@@ -69,17 +69,17 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         target = Some(SaveTarget::open(&args, interactive)?);
     }
     if asks && !quiet {
-        output::status(&intro(Paint::stderr()));
+        crate::term::status(&intro(Paint::stderr()));
     }
     if let (Some(account), true, false) = (&relinking, url_from_account, quiet) {
-        output::status(&format!(
+        crate::term::status(&format!(
             "Linking \"{}\" again, at its store {}.",
             account.name, account.store_url
         ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
     if let Some(warning) = store.look_alike_warning() {
-        output::warning(&warning);
+        crate::term::warning(&warning);
     }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
@@ -87,7 +87,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut show_url_notes = || {
         for note in url_notes.take().into_iter().flatten() {
             if !quiet {
-                output::status(&format!("Note: {note}"));
+                crate::term::status(&format!("Note: {note}"));
             }
         }
     };
@@ -133,7 +133,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut tries = 1;
     let report = loop {
         if !quiet {
-            output::status(&format!(
+            crate::term::status(&format!(
                 "Checking the key {} against {} ...",
                 input.credentials.key,
                 input.store.shown()
@@ -172,8 +172,8 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
         tries += 1;
         // The error's own text, begun with a capital: here it stands alone, not after `error:`.
-        output::stderr_line(&crate::text::sentence(&err.to_string()));
-        output::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
+        crate::term::stderr_line(&crate::text::sentence(&err.to_string()));
+        crate::term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
         if unknown_key {
             input.credentials.key = input::ask_key()?;
         }
@@ -220,19 +220,19 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         _ => None,
     };
     if args.output.json {
-        output::json(&ConnectView::new(
+        Ok(output::json(&ConnectView::new(
             &name,
             &input,
             &report,
             kept.as_ref(),
             leftover.as_deref(),
-        ))
+        ))?)
     } else {
         let mut text = summary(&name, &input, &report, kept.as_ref());
         if let (Some(file), Some(lines), Some(kept)) = (&env_file, &leftover, &kept) {
             text.push_str(&leftover_note(&file.path, lines, kept.storage));
         }
-        output::stdout(&text)
+        Ok(output::stdout(&text)?)
     }
 }
 
@@ -398,7 +398,7 @@ impl SaveTarget {
                         Existing::Replace
                     } else {
                         // The key is proven: keep it under another name rather than lose it.
-                        output::stderr_line(&format!(
+                        crate::term::stderr_line(&format!(
                             "Keeping \"{name}\" as it is. Choose another name for this store."
                         ));
                         name = input::ask_account_name(None, name_problem)?;
@@ -419,7 +419,7 @@ impl SaveTarget {
             self.ca_cert.as_deref(),
         )?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
-            output::warning(&format!(
+            crate::term::warning(&format!(
                 "the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
                 self.dir.display()
             ));
@@ -480,7 +480,7 @@ impl SaveTarget {
 /// The replaced account's secret could not be deleted once the new one had landed: said
 /// whatever `--quiet` says, as no command lists it.
 pub(super) fn warn_old_left(left: &crate::vault::OldSecret) {
-    output::warning(&format!(
+    crate::term::warning(&format!(
         "the replaced account's secret is still kept in the {} under {} (deleting it failed: {}). No account lists it: delete it with the {}'s own tools.",
         left.storage, left.id, left.error, left.storage
     ));
@@ -488,7 +488,7 @@ pub(super) fn warn_old_left(left: &crate::vault::OldSecret) {
 
 /// Account names go into keychain entries, file contents and command lines: keep them plain.
 fn check_name(name: &str) -> Result<(), Error> {
-    crate::linked::check_name(name)
+    Ok(crate::account::check_name(name)?)
 }
 
 /// Why a typed account name cannot be used, for asking again.
@@ -513,15 +513,15 @@ fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
     let url = probe::new_key_admin_url(store);
     if !quiet {
         let paint = Paint::stderr();
-        output::status(&format!(
+        crate::term::status(&format!(
             "Make a key for this store here (log in as an administrator or shop manager):\n  {}",
             paint.bold(&url)
         ));
     }
     if open {
         match crate::browser::open(&url) {
-            Ok(_) => output::status("Opened that page in your web browser."),
-            Err(why) => output::warning(&format!(
+            Ok(_) => crate::term::status("Opened that page in your web browser."),
+            Err(why) => crate::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),
         }
@@ -588,7 +588,7 @@ async fn look_up(
                 } else {
                     "asks for the web server's own password"
                 };
-                output::status(&format!(
+                crate::term::status(&format!(
                     "{} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key.",
                     store.shown()
                 ));
@@ -601,16 +601,16 @@ async fn look_up(
             ) if url_typed && url_tries < TRIES => {
                 progress.fail();
                 url_tries += 1;
-                output::stderr_line(&crate::text::sentence(&err.to_string()));
-                output::stderr_line(&format!("Try again ({url_tries} of {TRIES} tries)."));
+                crate::term::stderr_line(&crate::text::sentence(&err.to_string()));
+                crate::term::stderr_line(&format!("Try again ({url_tries} of {TRIES} tries)."));
                 let (typed, notes) = input::ask_store()?;
                 for note in notes {
                     if !quiet {
-                        output::status(&format!("Note: {note}"));
+                        crate::term::status(&format!("Note: {note}"));
                     }
                 }
                 if let Some(warning) = typed.look_alike_warning() {
-                    output::warning(&warning);
+                    crate::term::warning(&warning);
                 }
                 *store = typed;
             }
@@ -646,7 +646,7 @@ async fn look_up(
             ),
         };
         if let Some(warning) = site.store.look_alike_warning() {
-            output::warning(&warning);
+            crate::term::warning(&warning);
         }
         let agreed = if look_alike.is_some() {
             input::confirm(&question)?

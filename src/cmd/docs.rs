@@ -12,7 +12,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "woolink", &mut script);
-    output::document(&String::from_utf8_lossy(&script)).map(Outcome::from)
+    Ok(output::document(&String::from_utf8_lossy(&script)).map(Outcome::from)?)
 }
 
 /// One manual page: the top-level command, then a section per subcommand with its synopsis,
@@ -58,7 +58,7 @@ pub fn man() -> Result<Outcome, Error> {
         }
     }
     page.extend_from_slice(closing.to_roff().as_bytes());
-    output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)
+    Ok(output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)?)
 }
 
 /// The variables woolink reads, and those `woolink run` gives its command.

@@ -51,7 +51,7 @@ impl std::fmt::Display for Source {
             Source::Environment => write!(
                 f,
                 "environment variables ({}); no index or keychain is used",
-                env_creds::CREDENTIAL_VARS.join(", ")
+                crate::variables::CREDENTIAL_VARS.join(", ")
             ),
             Source::Default(name) => write!(f, "the default account \"{name}\" from the index"),
             Source::Only(name) => write!(f, "the only linked account, \"{name}\", from the index"),
@@ -135,7 +135,8 @@ fn linked_account(
         }
         None => Source::Only(account.name.clone()),
     };
-    let root = linked::api_root(&account, &Index::path(&dir)).map_err(ApiError::from)?;
+    let root =
+        crate::probe::root::api_root(&account, &Index::path(&dir)).map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, &dir, &account)?;
     let credentials = match linked::credentials(&dir, &account) {
         Ok(credentials) => credentials,
@@ -171,17 +172,17 @@ pub fn recover_interrupted() {
         return;
     };
     for name in &recovered.finished {
-        crate::output::status(&format!(
+        crate::term::status(&format!(
             "Finished a change to \"{name}\" that an interrupted woolink left: its replaced secret is deleted."
         ));
     }
     for name in &recovered.undone {
-        crate::output::status(&format!(
+        crate::term::status(&format!(
             "Undid a change to \"{name}\" that an interrupted woolink left: the secret it had stored, which no account lists, is deleted."
         ));
     }
     for (name, err) in &recovered.left {
-        crate::output::warning(&format!(
+        crate::term::warning(&format!(
             "an interrupted woolink left a change to \"{name}\" unfinished, and it cannot be finished now ({err}); the next woolink command tries again."
         ));
     }

@@ -14,9 +14,9 @@ use crate::credstore::{self, CredStoreError};
 use crate::error::Error;
 use crate::http::HttpClient;
 use crate::index::Index;
+use crate::index::NoSuchAccount;
 use crate::input;
 use crate::keys::{Credentials, masked_key};
-use crate::linked::NoSuchAccount;
 use crate::output;
 use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 use crate::store_url::StoreUrl;
@@ -28,7 +28,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
         return Err(Error::SecretInArgv);
     }
     let interactive = input::can_prompt(args.output.no_input);
-    let quiet = args.output.json || output::is_quiet();
+    let quiet = args.output.json || crate::term::is_quiet();
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
@@ -77,7 +77,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?)?;
     let timeout = Duration::from_secs(args.net.timeout);
     if !quiet {
-        output::status(&format!(
+        crate::term::status(&format!(
             "Checking the new key {} against {} ...",
             new.key.masked(),
             store_url.shown()
@@ -146,17 +146,17 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
         ..rotated
     };
     if args.output.json {
-        return output::json(&rotated);
+        return Ok(output::json(&rotated)?);
     }
     match revoked {
-        Some(true) => output::stdout(&format!(
+        Some(true) => Ok(output::stdout(&format!(
             "The store refuses the old key {}: it is revoked.\n",
             rotated.old_key
-        )),
-        Some(false) => output::stdout(&format!(
+        ))?),
+        Some(false) => Ok(output::stdout(&format!(
             "The old key {} still works: revoke it at {}\n",
             rotated.old_key, rotated.revoke_at
-        )),
+        ))?),
         None => Ok(()),
     }
 }
@@ -207,7 +207,7 @@ fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
 fn keys_page(account: &Account, open: bool, quiet: bool) {
     let url = probe::new_key_admin_url(account.admin());
     if !quiet {
-        output::status(&format!(
+        crate::term::status(&format!(
             "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
             account.name,
             Paint::stderr().bold(&url)
@@ -215,8 +215,8 @@ fn keys_page(account: &Account, open: bool, quiet: bool) {
     }
     if open {
         match crate::browser::open(&url) {
-            Ok(_) => output::status("Opened that page in your web browser."),
-            Err(why) => output::warning(&format!(
+            Ok(_) => crate::term::status("Opened that page in your web browser."),
+            Err(why) => crate::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),
         }
@@ -246,7 +246,7 @@ async fn wait_for_revoking(
         }
         match prove(http, store, account, old, timeout).await {
             Ok(_) => {
-                output::stderr_line(&format!(
+                crate::term::stderr_line(&format!(
                     "The store still accepts {}: it is not revoked yet.",
                     rotated.old_key
                 ));
@@ -257,7 +257,7 @@ async fn wait_for_revoking(
             // Refused: the key is unknown now, or no longer works.
             Err(err) if err.exit_code() == 4 => return Some(true),
             Err(err) => {
-                output::warning(&format!("could not check the old key: {err}"));
+                crate::term::warning(&format!("could not check the old key: {err}"));
                 return None;
             }
         }

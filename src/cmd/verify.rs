@@ -111,7 +111,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            output::status(&format!(
+            crate::term::status(&format!(
                 "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
                 Index::path(&dir).display()
             ));
@@ -120,7 +120,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     }
     let mut clients = super::Clients::new(&args.net)?;
     if !args.output.json {
-        output::status(&format!(
+        crate::term::status(&format!(
             "Checking {} account{} ...",
             chosen.len(),
             if chosen.len() == 1 { "" } else { "s" }
@@ -176,7 +176,7 @@ async fn check_all(
                 message: Some(format!(
                     "the account index holds \"{}\", which is not a store address; {}",
                     account.store_url,
-                    linked::Relink::at(&account.name, "URL")
+                    crate::relink::Relink::at(&account.name, "URL")
                 )),
                 account,
                 status: Status::InvalidStoreUrl,
@@ -209,7 +209,7 @@ async fn check_all(
         results.push(None);
         // The key goes first where the account says the API is (a root the index cannot have
         // pointed elsewhere: it must be on the store's own address), found again if it moved.
-        let start = linked::api_root(&account, &Index::path(dir))
+        let start = crate::probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
         let permits = permits.clone();
@@ -298,7 +298,7 @@ impl Stores {
                 format!(
                     "its secret is missing from the {}; {}",
                     account.secret_storage,
-                    linked::Relink::same_key(&account.name)
+                    crate::relink::Relink::same_key(&account.name)
                 ),
             )),
             // The whole store is out of reach, not this entry: its other accounts would only
@@ -373,7 +373,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.message = Some(format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
                 probe::keys_admin_url(checked.account.admin()),
-                linked::Relink::new_key(&checked.account.name)
+                crate::relink::Relink::new_key(&checked.account.name)
             ));
             return checked;
         }
@@ -383,7 +383,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.message = Some(if err.exit_code() == 4 {
                 format!(
                     "{err} Then {}.",
-                    linked::Relink::new_key(&checked.account.name)
+                    crate::relink::Relink::new_key(&checked.account.name)
                 )
             } else {
                 err.to_string()
@@ -456,7 +456,7 @@ fn moved(mut checked: Checked, to: String) -> Checked {
     checked.message = Some(format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, {}",
         crate::store_url::shown_address(&checked.account.store_url),
-        linked::Relink::at(&checked.account.name, &to)
+        crate::relink::Relink::at(&checked.account.name, &to)
     ));
     checked.changes.push(format!("moved to {to}"));
     checked

@@ -115,7 +115,7 @@ pub enum CredStoreError {
     Failed(String),
     #[error(
         "the credential store entry for this account does not hold a WooCommerce key and secret saved by woolink; {}",
-        crate::linked::Relink::same_key("NAME")
+        crate::relink::Relink::same_key("NAME")
     )]
     Corrupt,
 }

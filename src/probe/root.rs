@@ -1,13 +1,15 @@
 //! The store's REST API root and how requests under it are addressed and authenticated.
 
 use std::fmt;
+use std::path::Path;
 
 use url::Url;
 
-use crate::account::AuthMethod;
+use crate::account::{Account, AuthMethod};
 use crate::http::{BasicLogin, Request};
 use crate::keys::Credentials;
 use crate::oauth;
+use crate::relink::Relink;
 
 /// The `rel` WordPress gives the REST API root in its `Link` header.
 const API_REL: &str = "https://api.w.org/";
@@ -221,9 +223,65 @@ pub fn signed_for_plain_http<'a>(
     }
 }
 
+/// Why an account's recorded API root cannot receive its credentials. The index holds what
+/// the probe found, so any of these means the index was edited by hand (or by something else).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the account index {index} gives \"{name}\" the API root \"{api_root}\", which {why}; woolink sent nothing: {}",
+    Relink::same_key(.name)
+)]
+pub struct BadApiRoot {
+    pub index: String,
+    pub name: String,
+    pub api_root: String,
+    pub why: &'static str,
+}
+
+/// The account's REST API root, once it is shown fit to receive the account's credentials
+/// (see [`checked_api_root`]). `index` names the file in errors.
+pub fn api_root(account: &Account, index: &Path) -> Result<ApiRoot, BadApiRoot> {
+    checked_api_root(&account.api_root, &account.store_url, account.auth_method).map_err(|why| {
+        BadApiRoot {
+            index: index.display().to_string(),
+            name: account.name.clone(),
+            api_root: account.api_root.clone(),
+            why,
+        }
+    })
+}
+
+/// `api_root` once it is shown fit to receive credentials sent by `auth`: an http(s) base URL
+/// on the store's own origin, and https unless they are signed with OAuth 1.0a (the one way
+/// whose secret never crosses the wire). The error says why not, to follow "which".
+pub fn checked_api_root(
+    api_root: &str,
+    store_url: &str,
+    auth: AuthMethod,
+) -> Result<ApiRoot, &'static str> {
+    let url = Url::parse(api_root).map_err(|_| "is not a URL")?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("carries a user name or password");
+    }
+    let root = ApiRoot::new(url).ok_or("is not an http(s) address")?;
+    let store = Url::parse(store_url)
+        .map_err(|_| "cannot be checked against its store address, which is not a URL")?;
+    if root.url().origin() != store.origin() {
+        return Err(
+            "is not on the store's own address (scheme, host and port must match its store URL)",
+        );
+    }
+    if root.url().scheme() != "https" && auth != AuthMethod::OAuth1 {
+        return Err(
+            "is plain http while the key and secret would be sent as they are: they would cross the wire in clear",
+        );
+    }
+    Ok(root)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::tests::account;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
@@ -293,5 +351,95 @@ mod tests {
             "https://h.example/index.php?rest_route=%2Fwc%2Fv3%2Fproducts&per_page=1"
         );
         assert_eq!(plain.store_base().as_str(), "https://h.example/");
+    }
+
+    #[test]
+    fn an_api_root_must_be_https_on_the_stores_own_origin() {
+        let index = Path::new("/config/accounts.json");
+        let with = |store: &str, root: &str, auth| Account {
+            api_root: root.to_owned(),
+            auth_method: auth,
+            ..account("shop", store)
+        };
+        let ok = [
+            (
+                "https://s.example",
+                "https://s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example/sub",
+                "https://s.example/sub/wp-json/",
+                AuthMethod::QueryString,
+            ),
+            (
+                "https://s.example",
+                "https://s.example:443/index.php?rest_route=/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+            (
+                "https://s.example",
+                "https://s.example/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+        ];
+        for (store, root, auth) in ok {
+            let found = api_root(&with(store, root, auth), index);
+            assert_eq!(
+                found.map(|r| r.to_string()),
+                Ok(root.replace(":443", "")),
+                "{root}"
+            );
+        }
+        let bad = [
+            ("https://s.example", "mailto:x@y", AuthMethod::Basic),
+            ("https://s.example", "not a url", AuthMethod::Basic),
+            ("https://s.example", "data:text/plain,x", AuthMethod::OAuth1),
+            (
+                "https://s.example",
+                "https://evil.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example",
+                "https://s.example:8443/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "https://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::OAuth1,
+            ),
+            (
+                "https://s.example",
+                "https://u:p@s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::Basic,
+            ),
+            (
+                "http://s.example",
+                "http://s.example/wp-json/",
+                AuthMethod::QueryString,
+            ),
+            ("not a url", "https://s.example/wp-json/", AuthMethod::Basic),
+        ];
+        for (store, root, auth) in bad {
+            let err = api_root(&with(store, root, auth), index).unwrap_err();
+            let message = err.to_string();
+            assert!(message.contains("/config/accounts.json"), "{message}");
+            assert!(
+                message.contains("link the store again with `woolink connect --name shop`"),
+                "{message}"
+            );
+        }
     }
 }
