@@ -1,9 +1,21 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 //!
-//! The layers, each using only those below it: `cli` (the command line) → `cmd` (one module a
-//! command: asks, prints) → `probe` (proves a key against the store), `vault` and `linked`
-//! (accounts as transactions over the index and the credential store), `api` → `http` (the only
-//! module that talks to reqwest), `index`, `credstore` (keychain or plaintext file).
+//! The layers, bottom to top, each module using only its own layer and those below it (and no
+//! two modules each other: `src/layers.rs` checks both from the source):
+//! - **domain** (no I/O): `account`, `keys` (secrets in types that cannot print), `store_url`,
+//!   `safe_url`, `text` (what others supplied, made safe to show), `relink` (the advice to link
+//!   again), `variables` (every `WOOLINK_*` name and `run`'s fields), `bom`, `crash`;
+//! - **network**: `http` (the only module that talks to reqwest: trust, proxies, pacing, the
+//!   one redirect it follows), `store_json` (JSON past what PHP printed before it);
+//! - **woocommerce**: `probe` (proves a key: `probe/verdict.rs` is the pure judge), `api`
+//!   (what api paths mean), `oauth`, `json_check`, `jq`;
+//! - **kept**: `index`, `credstore` (keychain or plaintext file), `vault` (the index and the
+//!   credential store as one transaction), `linked`, `ca_copy`, `config`, `private_file`,
+//!   `session_bus`;
+//! - **face**: `cli` (clap), `output` (stdout data), `term` (stderr for people: status, warnings,
+//!   progress, colour), `browser`, `interrupt`;
+//! - **commands**: `cmd` (one module a command), what they ask for and take from the environment
+//!   (`input`, `env_creds`, `env_file`), and `error`.
 //!
 //! Where to look first:
 //! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
@@ -42,6 +54,8 @@ mod interrupt;
 mod jq;
 mod json_check;
 mod keys;
+#[cfg(test)]
+mod layers;
 mod linked;
 mod oauth;
 mod output;
