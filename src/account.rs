@@ -152,7 +152,14 @@ pub fn timestamp_now() -> String {
 
 /// A new account id: 128 random bits, in lower-case hex.
 pub fn new_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    random_hex::<16>()
+}
+
+/// `N` bytes from the system's random number generator, in lower-case hex.
+pub fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0; N];
+    getrandom::fill(&mut bytes).expect("the system's random number generator failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A name that cannot be an account's.

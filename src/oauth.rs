@@ -4,7 +4,6 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rand::RngExt as _;
 use sha2::Sha256;
 use url::Url;
 
@@ -34,11 +33,7 @@ impl Freshness {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_secs())
             .unwrap_or_default();
-        let nonce: String = rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(32)
-            .map(char::from)
-            .collect();
+        let nonce = crate::account::random_hex::<16>();
         Self { timestamp, nonce }
     }
 }

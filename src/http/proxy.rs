@@ -13,11 +13,11 @@
 //!
 //! `NO_PROXY` is a comma-separated list of host names (each also covering its subdomains, a
 //! leading dot optional), IP addresses or networks (`10.0.0.0/8`), or `*` for every host.
-//! Nothing is exempt unless listed, loopback addresses included.
+//! Nothing is exempt unless listed, loopback addresses included. hyper-util's proxy `Matcher`
+//! (reqwest's own) applies the list.
 
-use std::net::IpAddr;
-
-use url::{Host, Url};
+use hyper_util::client::proxy::matcher::Matcher;
+use url::Url;
 
 use super::HttpSetupError;
 
@@ -64,11 +64,12 @@ impl ProxySetting {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Proxies {
     https: Option<ProxySetting>,
     http: Option<ProxySetting>,
-    no_proxy: NoProxy,
+    /// Whether a request goes through a proxy: `NO_PROXY` as reqwest reads it.
+    matcher: Matcher,
 }
 
 impl Proxies {
@@ -96,11 +97,27 @@ impl Proxies {
             &["http_proxy", "HTTP_PROXY"]
         };
         let http = parse(first(http_names))?;
-        let no_proxy = first(&["no_proxy", "NO_PROXY"]).map(|(_, value)| value);
+        let no_proxy = first(&["no_proxy", "NO_PROXY"]).map_or_else(String::new, |(_, v)| v);
+        // hyper-util's `*` covers host names but not addresses, and it reads `[::1]` as a name.
+        let no_proxy: Vec<&str> = no_proxy
+            .split(',')
+            .map(|entry| entry.trim().trim_start_matches('[').trim_end_matches(']'))
+            .collect();
+        let (https, http) = if no_proxy.contains(&"*") {
+            (None, None)
+        } else {
+            (https.or_else(|| all.clone()), http.or(all))
+        };
+        let value = |setting: &Option<ProxySetting>| setting.as_ref().map(|p| p.url.to_string());
+        let matcher = Matcher::builder()
+            .https(value(&https).unwrap_or_default())
+            .http(value(&http).unwrap_or_default())
+            .no(no_proxy.join(","))
+            .build();
         Ok(Proxies {
-            https: https.or_else(|| all.clone()),
-            http: http.or(all),
-            no_proxy: NoProxy::parse(no_proxy.as_deref().unwrap_or_default()),
+            https,
+            http,
+            matcher,
         })
     }
 
@@ -110,13 +127,12 @@ impl Proxies {
 
     /// The proxy a request to `url` goes through, if any.
     pub fn for_url(&self, url: &Url) -> Option<&ProxySetting> {
-        let setting = match url.scheme() {
+        self.matcher.intercept(&url.as_str().parse().ok()?)?;
+        match url.scheme() {
             "https" => self.https.as_ref(),
             "http" => self.http.as_ref(),
             _ => None,
-        }?;
-        let exempt = url.host().is_some_and(|host| self.no_proxy.covers(&host));
-        (!exempt).then_some(setting)
+        }
     }
 }
 
@@ -151,75 +167,6 @@ fn redacted_value(value: &str) -> String {
         Some(at) => format!("{}REDACTED@{}", &value[..start], &value[start + at + 1..]),
         None => value.to_owned(),
     }
-}
-
-#[derive(Debug, Clone, Default)]
-struct NoProxy {
-    everything: bool,
-    /// Lowercase, without a leading dot.
-    domains: Vec<String>,
-    networks: Vec<(IpAddr, u8)>,
-}
-
-impl NoProxy {
-    fn parse(list: &str) -> Self {
-        let mut no_proxy = NoProxy::default();
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let network = match entry.split_once('/') {
-                Some((addr, bits)) => addr.parse().ok().zip(bits.parse().ok()),
-                None => entry
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<IpAddr>()
-                    .ok()
-                    .map(|ip| (ip, if ip.is_ipv4() { 32 } else { 128 })),
-            };
-            match network {
-                _ if entry == "*" => no_proxy.everything = true,
-                Some(network) => no_proxy.networks.push(network),
-                None => no_proxy
-                    .domains
-                    .push(entry.trim_start_matches('.').to_ascii_lowercase()),
-            }
-        }
-        no_proxy
-    }
-
-    fn covers(&self, host: &Host<&str>) -> bool {
-        let ip: IpAddr = match host {
-            Host::Domain(name) => {
-                let name = name.to_ascii_lowercase();
-                return self.everything
-                    || self.domains.iter().any(|domain| {
-                        name == *domain
-                            || name
-                                .strip_suffix(domain.as_str())
-                                .is_some_and(|rest| rest.ends_with('.'))
-                    });
-            }
-            Host::Ipv4(ip) => (*ip).into(),
-            Host::Ipv6(ip) => (*ip).into(),
-        };
-        self.everything
-            || self
-                .networks
-                .iter()
-                .any(|&(network, bits)| in_network(ip, network, bits))
-    }
-}
-
-fn in_network(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
-    // Both as 128-bit numbers whose top `bits` must agree.
-    let (ip, network, bits) = match (ip, network) {
-        (IpAddr::V4(ip), IpAddr::V4(net)) => (
-            u128::from(u32::from(ip)) << 96,
-            u128::from(u32::from(net)) << 96,
-            bits.min(32),
-        ),
-        (IpAddr::V6(ip), IpAddr::V6(net)) => (u128::from(ip), u128::from(net), bits.min(128)),
-        _ => return false,
-    };
-    bits == 0 || (ip ^ network) >> (128 - u32::from(bits)) == 0
 }
 
 #[cfg(test)]
@@ -298,6 +245,9 @@ mod tests {
         }
         let p = proxies(&[("HTTPS_PROXY", "http://proxy"), ("no_proxy", "*")]).unwrap();
         assert_eq!(via(&p, "https://anything.example"), None);
+        assert_eq!(via(&p, "https://10.0.0.1"), None);
+        let p = proxies(&[("HTTPS_PROXY", "http://proxy"), ("no_proxy", "[::1]")]).unwrap();
+        assert_eq!(via(&p, "https://[::1]:8443"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
+use x509_cert::{Certificate, der::Decode as _};
 
 /// The marker error for a self-signed certificate nobody vouched for, so the message can say so
 /// rather than "unknown issuer" or webpki's `CaUsedAsEndEntity`.
@@ -95,7 +96,8 @@ impl ServerCertVerifier for StoreVerifier {
             )
         );
         let self_issued = intermediates.is_empty()
-            && cert_fields(end_entity).is_some_and(|cert| cert.issuer == cert.subject);
+            && Certificate::from_der(end_entity)
+                .is_ok_and(|cert| cert.tbs_certificate.issuer == cert.tbs_certificate.subject);
         if chain_problem && self_issued {
             return Err(rustls::Error::InvalidCertificate(CertificateError::Other(
                 OtherError(Arc::new(SelfSigned)),
@@ -130,125 +132,24 @@ impl ServerCertVerifier for StoreVerifier {
 }
 
 fn check_dates(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
-    let fields = cert_fields(cert).ok_or(CertificateError::BadEncoding)?;
-    if now.as_secs() < fields.not_before {
+    let validity = Certificate::from_der(cert)
+        .map_err(|_| CertificateError::BadEncoding)?
+        .tbs_certificate
+        .validity;
+    if now.as_secs() < validity.not_before.to_unix_duration().as_secs() {
         return Err(CertificateError::NotValidYet.into());
     }
-    if now.as_secs() > fields.not_after {
+    if now.as_secs() > validity.not_after.to_unix_duration().as_secs() {
         return Err(CertificateError::Expired.into());
     }
     Ok(())
 }
 
-/// What the verifier reads from an X.509 certificate itself: the raw issuer and subject
-/// names, and the validity dates as Unix seconds. webpki keeps these private.
-#[derive(Debug, PartialEq, Eq)]
-struct CertFields<'a> {
-    issuer: &'a [u8],
-    subject: &'a [u8],
-    not_before: u64,
-    not_after: u64,
-}
-
-const SEQUENCE: u8 = 0x30;
-
-/// `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
-/// signature, issuer, validity SEQUENCE { notBefore, notAfter }, subject, ... }, ... }`.
-/// None when the DER is not shaped like that.
-fn cert_fields(der: &[u8]) -> Option<CertFields<'_>> {
-    let (cert, _) = der_element(der, SEQUENCE)?;
-    let (mut tbs, _) = der_element(cert, SEQUENCE)?;
-    if tbs.first() == Some(&0xa0) {
-        tbs = der_element(tbs, 0xa0)?.1;
-    }
-    let (_serial, rest) = der_element(tbs, 0x02)?;
-    let (_signature, rest) = der_element(rest, SEQUENCE)?;
-    let (issuer, rest) = der_element(rest, SEQUENCE)?;
-    let (validity, rest) = der_element(rest, SEQUENCE)?;
-    let (subject, _) = der_element(rest, SEQUENCE)?;
-    let (not_before, validity) = der_time(validity)?;
-    let (not_after, _) = der_time(validity)?;
-    Some(CertFields {
-        issuer,
-        subject,
-        not_before,
-        not_after,
-    })
-}
-
-/// The content of the DER element with `tag` at the start of `input`, and what follows it.
-fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&found, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    if found != tag {
-        return None;
-    }
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        // Long form: the low bits count the length bytes (DER has no indefinite length).
-        let (bytes, after) = rest.split_at_checked(usize::from(first & 0x7f))?;
-        if bytes.is_empty() || bytes.len() > 4 {
-            return None;
-        }
-        rest = after;
-        bytes.iter().fold(0, |len, &b| len << 8 | usize::from(b))
-    };
-    rest.split_at_checked(len)
-}
-
-/// A UTCTime (`YYMMDDHHMMSSZ`, 1950 to 2049) or GeneralizedTime (`YYYYMMDDHHMMSSZ`), the only
-/// forms X.509 allows, as Unix seconds; and what follows it.
-fn der_time(input: &[u8]) -> Option<(u64, &[u8])> {
-    let (year, rest_of_time, after) = match input.first()? {
-        0x17 => {
-            let (time, after) = der_element(input, 0x17)?;
-            let year = digits(time.get(..2)?)?;
-            (
-                if year < 50 { 2000 + year } else { 1900 + year },
-                &time[2..],
-                after,
-            )
-        }
-        0x18 => {
-            let (time, after) = der_element(input, 0x18)?;
-            (digits(time.get(..4)?)?, &time[4..], after)
-        }
-        _ => return None,
-    };
-    let [month, day, hour, minute, second] = match rest_of_time {
-        [fields @ .., b'Z'] if fields.len() == 10 => {
-            [0, 2, 4, 6, 8].map(|i| digits(&fields[i..i + 2]))
-        }
-        _ => return None,
-    };
-    let days = days_since_epoch(year, month?, day?)?;
-    let seconds = days * 86_400 + hour? * 3600 + minute? * 60 + second?;
-    Some((u64::try_from(seconds).ok()?, after))
-}
-
-fn digits(text: &[u8]) -> Option<i64> {
-    text.iter().try_fold(0, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-    })
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (the usual era arithmetic).
-fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some(era * 146_097 + day_of_era - 719_468)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
     use rcgen::{CertificateParams, KeyPair, date_time_ymd};
 
     fn cert(from: (i32, u8, u8), until: (i32, u8, u8)) -> (Vec<u8>, KeyPair) {
@@ -259,28 +160,40 @@ mod tests {
         (params.self_signed(&key).unwrap().der().to_vec(), key)
     }
 
+    fn dates_at(der: &[u8], secs: u64) -> Result<(), rustls::Error> {
+        check_dates(
+            &CertificateDer::from(der),
+            UnixTime::since_unix_epoch(Duration::from_secs(secs)),
+        )
+    }
+
     #[test]
     fn validity_dates_are_read_in_both_time_forms() {
         // rcgen writes UTCTime before 2050 and GeneralizedTime from 2050 on, as X.509 requires.
         let (der, _) = cert((2020, 1, 1), (2060, 3, 1));
-        let fields = cert_fields(&der).expect("parses");
-        assert_eq!(fields.not_before, 1_577_836_800);
-        assert_eq!(fields.not_after, 2_845_324_800);
-        assert_eq!(fields.issuer, fields.subject);
+        let (not_before, not_after) = (1_577_836_800, 2_845_324_800);
+        assert!(dates_at(&der, not_before).is_ok());
+        assert!(dates_at(&der, not_after).is_ok());
+        let too_early = rustls::Error::from(CertificateError::NotValidYet);
+        assert_eq!(dates_at(&der, not_before - 1), Err(too_early));
+        let too_late = rustls::Error::from(CertificateError::Expired);
+        assert_eq!(dates_at(&der, not_after + 1), Err(too_late.clone()));
         let (der, _) = cert((1999, 12, 31), (2049, 12, 31));
-        let fields = cert_fields(&der).expect("parses");
-        assert_eq!(
-            (fields.not_before, fields.not_after),
-            (946_598_400, 2_524_521_600)
-        );
+        assert!(dates_at(&der, 946_598_400).is_ok());
+        assert_eq!(dates_at(&der, 2_524_521_601), Err(too_late));
     }
 
     #[test]
     fn broken_certificates_are_refused_not_misread() {
         let (der, _) = cert((2020, 1, 1), (2030, 1, 1));
+        let bad = rustls::Error::from(CertificateError::BadEncoding);
         for cut in [0, 1, 2, 10, 40, der.len() / 2] {
-            assert_eq!(cert_fields(&der[..cut]), None, "cut at {cut}");
+            assert_eq!(
+                dates_at(&der[..cut], 1_600_000_000),
+                Err(bad.clone()),
+                "cut at {cut}"
+            );
         }
-        assert_eq!(cert_fields(b"not a certificate"), None);
+        assert_eq!(dates_at(b"not a certificate", 1_600_000_000), Err(bad));
     }
 }

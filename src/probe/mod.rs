@@ -55,7 +55,7 @@ fn read_query(unique: &str) -> [(&'static str, &str); 3] {
 
 /// 64 random bits in hex.
 fn unique() -> String {
-    format!("{:016x}", rand::random::<u64>())
+    crate::account::random_hex::<8>()
 }
 
 #[derive(Debug, Clone, Copy)]
