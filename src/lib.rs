@@ -13,7 +13,8 @@
 //! - **Where a secret travels**: `keys.rs` holds it in types that cannot print; it leaves them
 //!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
 //!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
-//!   environment). URLs are shown only as `safe_url::DisplaySafeUrl`.
+//!   environment). URLs are shown only as `redact::DisplaySafeUrl`; `redact.rs` holds every way a
+//!   secret is hidden in what woolink prints.
 //! - **Where a secret is kept**: the entry named by the account's random id (`Account::id`,
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
 //!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
@@ -47,7 +48,7 @@ mod oauth;
 mod output;
 mod private_file;
 mod probe;
-mod safe_url;
+mod redact;
 mod session_bus;
 mod store_json;
 mod store_url;
@@ -71,7 +72,7 @@ pub mod testing {
         Foreign, Refusal, StoreTrouble, Verdict, WriteVerdict, challenge, error_code,
         error_message, judge, key_was_judged, store_trouble, write_is_conclusive,
     };
-    pub use crate::safe_url::redacted;
+    pub use crate::redact::debug_url as redacted;
     pub use crate::store_json::parse;
     pub use crate::store_url::StoreUrl;
     pub use crate::vault::{Existing, save};
@@ -117,7 +118,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             } else {
                 // A usage error quotes what was typed, which may be a pasted secret.
                 let rendered = err.render().ansi().to_string();
-                anstream::eprint!("{}", keys::mask_secret_shapes(&rendered));
+                anstream::eprint!("{}", redact::mask_secret_shapes(&rendered));
             }
             // A script that asked for JSON gets its one document even when the command line
             // itself is wrong.
@@ -179,7 +180,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
 fn usage_message(err: &clap::Error) -> String {
     // `StyledStr`'s `Display` is the plain text.
     let rendered = err.render().to_string();
-    let rendered = keys::mask_secret_shapes(&rendered);
+    let rendered = redact::mask_secret_shapes(&rendered);
     let message = rendered.split("\n\n").next().unwrap_or_default();
     let message = message.trim().trim_start_matches("error:");
     let words: Vec<&str> = message.split_whitespace().collect();
@@ -196,6 +197,6 @@ fn print_error(message: &str) {
     output::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
-        output::visible(&keys::mask_secret_shapes(message))
+        output::visible(&redact::mask_secret_shapes(message))
     ));
 }

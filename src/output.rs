@@ -358,7 +358,7 @@ pub fn json_error(err: &Error) -> Result<(), Error> {
         error: ErrorView {
             kind: err.kind(),
             exit_code: err.exit_code(),
-            message: crate::keys::mask_secret_shapes(&err.to_string()).into_owned(),
+            message: crate::redact::mask_secret_shapes(&err.to_string()).into_owned(),
         },
     })
 }

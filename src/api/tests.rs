@@ -318,7 +318,7 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     let echoed = format!(
         r#"{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}","key":"{key}"}}"#
     );
-    let shown = redact(&echoed, &credentials);
+    let shown = in_answer(&echoed, &credentials);
     assert!(
         !shown.contains(&key) && !shown.contains(&secret[3..]),
         "{shown}"
@@ -554,11 +554,11 @@ fn a_streamed_body_is_redacted_wherever_it_is_split() {
     let body = format!(
         r#"[{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}"}},"{secret}{key}"]"#
     );
-    let whole = redact(&body, &credentials);
+    let whole = in_answer(&body, &credentials);
     let bytes = body.as_bytes();
     for first in 0..bytes.len() {
         for second in [first, (first + 17).min(bytes.len()), bytes.len()] {
-            let mut redactor = StreamRedactor::new(&credentials);
+            let mut redactor = crate::redact::Redactor::new(&credentials);
             let mut out = redactor.push(&bytes[..first]);
             out.extend(redactor.push(&bytes[first..second]));
             out.extend(redactor.push(&bytes[second..]));
@@ -580,10 +580,10 @@ fn the_site_password_is_redacted_like_the_secret() {
     };
     let echoed = "{\"auth\":\"stage:staging-pw-123\"}";
     assert_eq!(
-        redact(echoed, &credentials),
+        in_answer(echoed, &credentials),
         "{\"auth\":\"stage:[redacted]\"}"
     );
-    let mut redactor = StreamRedactor::new(&credentials);
+    let mut redactor = crate::redact::Redactor::new(&credentials);
     let mut out = redactor.push(&echoed.as_bytes()[..25]);
     out.extend(redactor.push(&echoed.as_bytes()[25..]));
     out.extend(redactor.finish());

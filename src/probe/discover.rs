@@ -15,6 +15,7 @@ use super::root::{ApiRoot, api_root_from_links};
 use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
 use crate::keys::SiteLogin;
+use crate::redact::DisplaySafeUrl;
 use crate::store_url::StoreUrl;
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
@@ -132,7 +133,7 @@ pub enum DiscoveryError {
     #[error("redirect loop")]
     RedirectLoop,
     #[error("redirect from https to http")]
-    Downgrade { to: String },
+    Downgrade { to: DisplaySafeUrl },
     /// Something in front of WordPress answered instead: a firewall, the web server's
     /// password, maintenance mode, a server error.
     #[error("the store cannot be used")]
@@ -144,7 +145,7 @@ pub enum DiscoveryError {
     /// `target` is the redirect's target without its query.
     #[error("the redirect's target failed")]
     RedirectTarget {
-        target: String,
+        target: DisplaySafeUrl,
         failure: RedirectFailure,
     },
 }
@@ -317,7 +318,7 @@ impl Asker<'_> {
         for _ in 0..=MAX_REDIRECTS {
             // What fails at a redirect's target is the target's failure, not the store's.
             let redirected = |failure| DiscoveryError::RedirectTarget {
-                target: without_query(&url),
+                target: DisplaySafeUrl::without_query(&url),
                 failure,
             };
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
@@ -345,7 +346,7 @@ impl Asker<'_> {
             };
             if url.scheme() == "https" && next.scheme() == "http" {
                 return Err(DiscoveryError::Downgrade {
-                    to: without_query(&next),
+                    to: DisplaySafeUrl::without_query(&next),
                 });
             }
             if visited.contains(&next) || next == url {
@@ -355,14 +356,6 @@ impl Asker<'_> {
         }
         Err(DiscoveryError::RedirectLoop)
     }
-}
-
-/// `url` as a message may show it: without its query, which may hold anything.
-fn without_query(url: &Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 /// The site login for a request to `url` when the user named `start`: only the same host

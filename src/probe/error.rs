@@ -57,7 +57,10 @@ pub enum ProbeError {
     #[error(
         "{store} redirects from https to plain http ({to}). woolink does not send credentials over plain http. Set WordPress Address and Site Address to https:// in Settings > General, or fix the web server's redirect."
     )]
-    Downgrade { store: String, to: String },
+    Downgrade {
+        store: String,
+        to: crate::redact::DisplaySafeUrl,
+    },
     #[error(
         "{typed} sends visitors to {canonical}, another address. woolink sends credentials only to the store you name. If {canonical} is your store, run again with that address."
     )]

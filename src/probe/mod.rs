@@ -28,7 +28,7 @@ use verdict::{Foreign, Refusal, Verdict, WriteVerdict, judge};
 use crate::account::{Access, AuthMethod};
 use crate::http::{Answer, HttpClient, Request, TransportError, pace};
 use crate::keys::{Credentials, SiteLogin};
-use crate::safe_url::DisplaySafeUrl;
+use crate::redact::DisplaySafeUrl;
 use crate::store_url::StoreUrl;
 
 /// The read check: the cheapest request that needs read permission and shop capability.
@@ -646,7 +646,7 @@ fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool
         }
         DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
         DiscoveryError::RedirectTarget { target, failure } => {
-            redirect_target_error(store, &target, failure)
+            redirect_target_error(store, &target.to_string(), failure)
         }
     }
 }
