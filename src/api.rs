@@ -417,7 +417,7 @@ fn has_dot_segment(text: &str) -> bool {
 /// WooCommerce's namespaces under `root`, on its origin. The last check before a request is sent, whatever PATH
 /// or a store's `Link` header said, so a trick [`parse_path`] missed still stops here.
 pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
-    if !same_origin(root, url) {
+    if !crate::same_site::origin(root.url(), url) {
         return Some("it leads away from the account's store");
     }
     let under = |route: &str| in_woocommerce_namespace(route) && !has_dot_segment(route);
@@ -493,11 +493,6 @@ pub fn method(given: Option<&str>, has_input: bool) -> Result<Method, ApiError> 
 /// Whether fields travel in a JSON body (rather than in the query) with this method.
 pub fn fields_in_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
-}
-
-/// Whether `url` may receive the account's credentials: the API root's origin only.
-pub fn same_origin(root: &ApiRoot, url: &Url) -> bool {
-    root.url().origin() == url.origin()
 }
 
 /// The `rel="next"` target of an answer, if any, resolved against `current`.

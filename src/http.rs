@@ -399,7 +399,7 @@ fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
     }
     let location = opened.headers.get(header::LOCATION)?.to_str().ok()?;
     let to = from.join(location).ok()?;
-    let same_but_slash = to.origin() == from.origin()
+    let same_but_slash = crate::same_site::origin(&to, from)
         && to.query() == from.query()
         && to.path() != from.path()
         && to.path().trim_end_matches('/') == from.path().trim_end_matches('/');

@@ -49,6 +49,7 @@ mod output;
 mod private_file;
 mod probe;
 mod redact;
+mod same_site;
 mod session_bus;
 mod store_json;
 mod store_url;

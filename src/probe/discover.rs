@@ -102,7 +102,7 @@ impl Site {
         };
         let url = Url::parse(url).ok()?;
         let wordpress = StoreUrl::from_url(&url).ok()?;
-        let same_origin = url.origin() == self.store.as_url().origin();
+        let same_origin = crate::same_site::origin(&url, self.store.as_url());
         (same_origin && wordpress != self.store).then_some(wordpress)
     }
 
@@ -208,7 +208,7 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
             home: Some(home), ..
         }) => Url::parse(home)
             .ok()
-            .filter(|home| home.origin() == root.url().origin())
+            .filter(|home| crate::same_site::origin(home, root.url()))
             .and_then(|home| StoreUrl::from_url(&home).ok()),
         _ => None,
     };
@@ -358,21 +358,15 @@ impl Asker<'_> {
     }
 }
 
-/// The site login for a request to `url` when the user named `start`: only the same host
-/// (same port, or http upgraded to https on default ports), and only where it cannot be read
-/// on the way: https, or this computer.
+/// The site login for a request to `url` when the user named `start`: only where
+/// [`crate::same_site::login`] allows, and only where it cannot be read on the way: https, or
+/// this computer.
 fn site_login_for<'a>(
     url: &Url,
     start: &Url,
     login: Option<&'a SiteLogin>,
 ) -> Option<&'a SiteLogin> {
-    let same_host = url.host() == start.host()
-        && (url.port_or_known_default() == start.port_or_known_default()
-            || (start.scheme() == "http"
-                && url.scheme() == "https"
-                && start.port().is_none()
-                && url.port().is_none()));
     let private =
         url.scheme() == "https" || StoreUrl::from_url(url).is_ok_and(|store| store.is_loopback());
-    login.filter(|_| same_host && private)
+    login.filter(|_| crate::same_site::login(start, url) && private)
 }
