@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::redact::{DisplaySafeUrl, in_answer, is_credential_param, without_credentials};
 
+use crate::exit::Failure;
 use crate::http::{Answer, TransportError};
 use crate::keys::Credentials;
 use crate::linked::BadApiRoot;
@@ -181,26 +182,41 @@ fn applied_words(method: &str, status: u16) -> &'static str {
 }
 
 impl ApiError {
-    pub fn exit_code(&self) -> u8 {
+    /// Its `kind` for `--json` and its class of failure (`exit.rs`). An answer's class is
+    /// decided by its status: a 2xx whose answer was lost is 5 (the store did what was asked),
+    /// a refused key 4, another 4xx 2, anything else 3.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use Failure::{Credentials, Local, Store, Unprinted, Usage};
+        let answered = |status: &u16| match status {
+            200..=299 => Unprinted,
+            401 | 403 => Credentials,
+            400..=499 => Usage,
+            _ => Store,
+        };
         match self {
-            ApiError::InvalidPath { .. }
-            | ApiError::InvalidField(_)
-            | ApiError::OverridingField { .. }
-            | ApiError::InvalidJq(_)
-            | ApiError::JqFailed { .. }
-            | ApiError::InvalidMethod(_)
-            | ApiError::CredentialParam(_) => 2,
-            ApiError::BadApiRoot(_) => 1,
-            ApiError::Status { status, .. } | ApiError::Unprinted { status, .. } => {
-                match status {
-                    // The store did what was asked; only its answer was lost.
-                    200..=299 => 5,
-                    401 | 403 => 4,
-                    400..=499 => 2,
-                    _ => 3,
-                }
-            }
-            _ => 3,
+            ApiError::InvalidPath { .. } => ("invalid_path", Usage),
+            ApiError::InvalidField(_) => ("invalid_field", Usage),
+            ApiError::OverridingField { .. } => ("overriding_field", Usage),
+            ApiError::InvalidJq(_) => ("invalid_jq", Usage),
+            ApiError::JqFailed { .. } => ("jq_failed", Usage),
+            ApiError::InvalidMethod(_) => ("invalid_method", Usage),
+            ApiError::CredentialParam(_) => ("credential_param", Usage),
+            ApiError::BadApiRoot(_) => ("index", Local),
+            ApiError::PageLoop { .. } => ("page_loop", Store),
+            ApiError::PageNotAList { .. } => ("page_not_a_list", Store),
+            ApiError::BrokenJson { .. } => ("broken_json", Store),
+            ApiError::Transport {
+                cause: TransportError::HttpsPort { .. },
+                ..
+            } => ("https_port", Store),
+            ApiError::Transport { .. } => ("unreachable", Store),
+            ApiError::Redirected { .. } => ("api_redirected", Store),
+            ApiError::Status { status, .. } => ("http_status", answered(status)),
+            ApiError::NotJson { .. } => ("not_json", Store),
+            ApiError::OffSiteNextPage { .. } => ("off_site_next_page", Store),
+            ApiError::TooManyPages => ("too_many_pages", Store),
+            ApiError::Unprinted { status, .. } => ("answer_unprinted", answered(status)),
+            ApiError::Busy { .. } => ("store_busy", Store),
         }
     }
 
@@ -238,34 +254,6 @@ impl ApiError {
                 message: message.map(|m| in_answer(&m, credentials)),
             },
             other => other,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ApiError::InvalidPath { .. } => "invalid_path",
-            ApiError::InvalidField(_) => "invalid_field",
-            ApiError::OverridingField { .. } => "overriding_field",
-            ApiError::InvalidJq(_) => "invalid_jq",
-            ApiError::JqFailed { .. } => "jq_failed",
-            ApiError::PageLoop { .. } => "page_loop",
-            ApiError::PageNotAList { .. } => "page_not_a_list",
-            ApiError::BrokenJson { .. } => "broken_json",
-            ApiError::InvalidMethod(_) => "invalid_method",
-            ApiError::CredentialParam(_) => "credential_param",
-            ApiError::BadApiRoot(_) => "index",
-            ApiError::Transport {
-                cause: TransportError::HttpsPort { .. },
-                ..
-            } => "https_port",
-            ApiError::Transport { .. } => "unreachable",
-            ApiError::Redirected { .. } => "api_redirected",
-            ApiError::Status { .. } => "http_status",
-            ApiError::NotJson { .. } => "not_json",
-            ApiError::OffSiteNextPage { .. } => "off_site_next_page",
-            ApiError::TooManyPages => "too_many_pages",
-            ApiError::Unprinted { .. } => "answer_unprinted",
-            ApiError::Busy { .. } => "store_busy",
         }
     }
 }

@@ -8,8 +8,10 @@
 //! Where to look first:
 //! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
 //!   place that prints the `error:` line; the code comes from `Outcome::exit_code` and
-//!   `Error::exit_code` in `error.rs` (the probe's diagnoses: `ProbeError::exit_code` in
-//!   `probe/error.rs`). The policy is `docs/exit-codes.md`.
+//!   `Error::class` in `error.rs`, which gives each error its `kind` and class of failure
+//!   (the probe's diagnoses: `ProbeError::class` in `probe/error.rs`; `woolink api`'s:
+//!   `ApiError::class` in `api.rs`). Each class's code, and the table `--help`, the man page
+//!   and `docs/exit-codes.md` show: `exit.rs`.
 //! - **Where a secret travels**: `keys.rs` holds it in types that cannot print; it leaves them
 //!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
 //!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
@@ -20,8 +22,9 @@
 //!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
 //!   `vault::recover`; `crash.rs` is the test hook that kills woolink at each step).
 //! - **A new way a store can fail**: model it in the test store (`tests/it/store.rs`), judge it
-//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its kind, message and exit code
-//!   in `probe/error.rs`, and say how WooCommerce behaves in `docs/woocommerce.md`.
+//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
+//!   class in `ProbeError::class`, in `probe/error.rs`, and say how WooCommerce behaves in
+//!   `docs/woocommerce.md`.
 
 mod account;
 mod api;
@@ -36,6 +39,7 @@ mod credstore;
 mod env_creds;
 mod env_file;
 mod error;
+mod exit;
 mod http;
 mod index;
 mod input;
