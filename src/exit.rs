@@ -53,65 +53,58 @@ impl Failure {
     }
 }
 
-/// One line of the exit-code table: the codes, what they mean (one line), and examples.
-pub struct Code {
-    pub codes: &'static str,
-    pub meaning: &'static str,
-    pub examples: &'static str,
-}
-
-pub const CODES: &[Code] = &[
-    Code {
-        codes: "0",
-        meaning: "success",
-        examples: "",
-    },
-    Code {
-        codes: "1",
-        meaning: "unexpected failure on this computer (file system, keychain)",
-        examples: "an account's CA certificate copy missing or changed (`ca_cert_copy`)",
-    },
-    Code {
-        codes: "2",
-        meaning: "usage or invalid input; nothing was sent or written",
-        examples: "a malformed URL, key, proxy variable or dotenv file; a secret as a flag value; a partial set of WOOLINK_STORE_URL/CONSUMER_KEY/CONSUMER_SECRET; plain http refused; the key an account already uses given to `accounts rotate` (`same_key`); a 4xx answer to `woolink api` other than 401 and 403 (the request was sent)",
-    },
-    Code {
-        codes: "3",
-        meaning: "the store cannot be used as it is",
-        examples: "DNS, TLS, an `http://` address whose port speaks HTTPS (`https_port`), timeouts, proxies, firewalls, redirects, no WooCommerce, maintenance, PHP errors, WordPress not seeing https, a rate limit that did not let up (`rate_limited`), a plugin's refusal before WooCommerce saw the key (`refused_before_woocommerce`), a write check a firewall answered when read-write was required (`write_not_checked`)",
-    },
-    Code {
-        codes: "4",
-        meaning: "credentials rejected or not enough access",
-        examples: "unknown key, wrong secret, a read refused when a firewall hides which of the two (`read_refused`), write-only key, a Customer's key, read access where `--require read-write` was given (`needs_write`), a refused site password, a new key that is not one of the account's store (`key_of_another_store`)",
-    },
-    Code {
-        codes: "5",
-        meaning: "`woolink api` only: carried out (2xx), but the answer could not be read whole",
-        examples: "larger than 64 MiB, cut off, too slow: check before sending a write again",
-    },
-    Code {
-        codes: "126, 127",
-        meaning: "`woolink run` only: its command could not be started, or was not found",
-        examples: "as shells and env(1) do; otherwise `woolink run` exits with its command's code",
-    },
-    Code {
-        codes: "130",
-        meaning: "cancelled at a prompt (128+N for other signals at a prompt)",
-        examples: "Ctrl-C, Ctrl-D, SIGTERM, SIGHUP",
-    },
+/// The exit-code table, one line a code (or two, for `woolink run`'s): the codes, what they
+/// mean on one line, and examples.
+pub const CODES: &[(&str, &str, &str)] = &[
+    ("0", "success", ""),
+    (
+        "1",
+        "unexpected failure on this computer (file system, keychain)",
+        "an account's CA certificate copy missing or changed (`ca_cert_copy`)",
+    ),
+    (
+        "2",
+        "usage or invalid input; nothing was sent or written",
+        "a malformed URL, key, proxy variable or dotenv file; a secret as a flag value; a partial set of WOOLINK_STORE_URL/CONSUMER_KEY/CONSUMER_SECRET; plain http refused; the key an account already uses given to `accounts rotate` (`same_key`); a 4xx answer to `woolink api` other than 401 and 403 (the request was sent)",
+    ),
+    (
+        "3",
+        "the store cannot be used as it is",
+        "DNS, TLS, an `http://` address whose port speaks HTTPS (`https_port`), timeouts, proxies, firewalls, redirects, no WooCommerce, maintenance, PHP errors, WordPress not seeing https, a rate limit that did not let up (`rate_limited`), a plugin's refusal before WooCommerce saw the key (`refused_before_woocommerce`), a write check a firewall answered when read-write was required (`write_not_checked`)",
+    ),
+    (
+        "4",
+        "credentials rejected or not enough access",
+        "unknown key, wrong secret, a read refused when a firewall hides which of the two (`read_refused`), write-only key, a Customer's key, read access where `--require read-write` was given (`needs_write`), a refused site password, a new key that is not one of the account's store (`key_of_another_store`)",
+    ),
+    (
+        "5",
+        "`woolink api` only: carried out (2xx), but the answer could not be read whole",
+        "larger than 64 MiB, cut off, too slow: check before sending a write again",
+    ),
+    (
+        "126, 127",
+        "`woolink run` only: its command could not be started, or was not found",
+        "as shells and env(1) do; otherwise `woolink run` exits with its command's code",
+    ),
+    (
+        "130",
+        "cancelled at a prompt (128+N for other signals at a prompt)",
+        "Ctrl-C, Ctrl-D, SIGTERM, SIGHUP",
+    ),
 ];
 
 /// The table as `--help` ends: one line a code.
 pub fn help() -> String {
-    let width = CODES.iter().map(|code| code.codes.len()).max().unwrap_or(0) + 2;
+    let width = CODES
+        .iter()
+        .map(|(codes, ..)| codes.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
     let lines: Vec<String> = CODES
         .iter()
-        .map(|code| {
-            let meaning = code.meaning.replace('`', "");
-            format!("  {:<width$}{meaning}", code.codes)
-        })
+        .map(|(codes, meaning, _)| format!("  {codes:<width$}{}", meaning.replace('`', "")))
         .collect();
     format!("Exit codes:\n{}", lines.join("\n"))
 }
@@ -121,9 +114,9 @@ pub fn help() -> String {
 pub fn man() -> Vec<(&'static str, String)> {
     CODES
         .iter()
-        .map(|code| {
-            let mut text = format!("{}.", code.meaning);
-            let mut examples = code.examples.chars();
+        .map(|&(codes, meaning, examples)| {
+            let mut text = format!("{meaning}.");
+            let mut examples = examples.chars();
             if let Some(first) = examples.next() {
                 text.push_str(&format!(
                     " {}{}.",
@@ -131,7 +124,7 @@ pub fn man() -> Vec<(&'static str, String)> {
                     examples.as_str()
                 ));
             }
-            (code.codes, text.replace('`', ""))
+            (codes, text.replace('`', ""))
         })
         .collect()
 }
@@ -140,8 +133,8 @@ pub fn man() -> Vec<(&'static str, String)> {
 #[cfg(test)]
 fn markdown() -> String {
     let mut table = "| code | meaning | examples |\n|---|---|---|\n".to_owned();
-    for code in CODES {
-        let line = format!("| {} | {} | {} |", code.codes, code.meaning, code.examples);
+    for (codes, meaning, examples) in CODES {
+        let line = format!("| {codes} | {meaning} | {examples} |");
         table.push_str(&format!("{}\n", line.replace("|  |", "| |")));
     }
     table
@@ -155,7 +148,7 @@ mod tests {
     fn every_class_has_its_line_in_the_table() {
         let listed: Vec<u8> = CODES
             .iter()
-            .flat_map(|code| code.codes.split(", "))
+            .flat_map(|(codes, ..)| codes.split(", "))
             .map(|code| code.parse().unwrap())
             .collect();
         for failure in [
