@@ -9,8 +9,9 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use crate::safe_url::{DisplaySafeUrl, is_credential_param, without_credentials};
+use crate::redact::{DisplaySafeUrl, in_answer, is_credential_param, without_credentials};
 
+use crate::exit::Failure;
 use crate::http::{Answer, TransportError};
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
@@ -68,12 +69,12 @@ pub enum ApiError {
         cause: TransportError,
     },
     #[error(
-        "{method} {url}: the store answered with a redirect to {location}. woolink never sends credentials through a redirect; if the store moved, check it with `woolink accounts verify`"
-    )]
+        "{method} {url}: the store answered with a redirect to {}. woolink never sends credentials through a redirect; if the store moved, check it with `woolink accounts verify`"
+    , .location.as_ref().map_or_else(|| "another address".to_owned(), DisplaySafeUrl::to_string))]
     Redirected {
         method: String,
         url: DisplaySafeUrl,
-        location: String,
+        location: Option<DisplaySafeUrl>,
     },
     #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::text::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::text::visible_line(m))).unwrap_or_default())]
     Status {
@@ -181,26 +182,41 @@ fn applied_words(method: &str, status: u16) -> &'static str {
 }
 
 impl ApiError {
-    pub fn exit_code(&self) -> u8 {
+    /// Its `kind` for `--json` and its class of failure (`exit.rs`). An answer's class is
+    /// decided by its status: a 2xx whose answer was lost is 5 (the store did what was asked),
+    /// a refused key 4, another 4xx 2, anything else 3.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use Failure::{Credentials, Local, Store, Unprinted, Usage};
+        let answered = |status: &u16| match status {
+            200..=299 => Unprinted,
+            401 | 403 => Credentials,
+            400..=499 => Usage,
+            _ => Store,
+        };
         match self {
-            ApiError::InvalidPath { .. }
-            | ApiError::InvalidField(_)
-            | ApiError::OverridingField { .. }
-            | ApiError::InvalidJq(_)
-            | ApiError::JqFailed { .. }
-            | ApiError::InvalidMethod(_)
-            | ApiError::CredentialParam(_) => 2,
-            ApiError::BadApiRoot(_) => 1,
-            ApiError::Status { status, .. } | ApiError::Unprinted { status, .. } => {
-                match status {
-                    // The store did what was asked; only its answer was lost.
-                    200..=299 => 5,
-                    401 | 403 => 4,
-                    400..=499 => 2,
-                    _ => 3,
-                }
-            }
-            _ => 3,
+            ApiError::InvalidPath { .. } => ("invalid_path", Usage),
+            ApiError::InvalidField(_) => ("invalid_field", Usage),
+            ApiError::OverridingField { .. } => ("overriding_field", Usage),
+            ApiError::InvalidJq(_) => ("invalid_jq", Usage),
+            ApiError::JqFailed { .. } => ("jq_failed", Usage),
+            ApiError::InvalidMethod(_) => ("invalid_method", Usage),
+            ApiError::CredentialParam(_) => ("credential_param", Usage),
+            ApiError::BadApiRoot(_) => ("index", Local),
+            ApiError::PageLoop { .. } => ("page_loop", Store),
+            ApiError::PageNotAList { .. } => ("page_not_a_list", Store),
+            ApiError::BrokenJson { .. } => ("broken_json", Store),
+            ApiError::Transport {
+                cause: TransportError::HttpsPort { .. },
+                ..
+            } => ("https_port", Store),
+            ApiError::Transport { .. } => ("unreachable", Store),
+            ApiError::Redirected { .. } => ("api_redirected", Store),
+            ApiError::Status { status, .. } => ("http_status", answered(status)),
+            ApiError::NotJson { .. } => ("not_json", Store),
+            ApiError::OffSiteNextPage { .. } => ("off_site_next_page", Store),
+            ApiError::TooManyPages => ("too_many_pages", Store),
+            ApiError::Unprinted { status, .. } => ("answer_unprinted", answered(status)),
+            ApiError::Busy { .. } => ("store_busy", Store),
         }
     }
 
@@ -221,7 +237,7 @@ impl ApiError {
             || (code == "woocommerce_rest_authentication_error" && method == "GET")
     }
 
-    /// The error with what the store said in it passed through [`redact`].
+    /// The error with what the store said in it passed through [`in_answer`].
     pub fn redacted(self, credentials: &Credentials) -> Self {
         match self {
             ApiError::Status {
@@ -234,38 +250,10 @@ impl ApiError {
                 method,
                 url,
                 status,
-                code: code.map(|c| redact(&c, credentials)),
-                message: message.map(|m| redact(&m, credentials)),
+                code: code.map(|c| in_answer(&c, credentials)),
+                message: message.map(|m| in_answer(&m, credentials)),
             },
             other => other,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ApiError::InvalidPath { .. } => "invalid_path",
-            ApiError::InvalidField(_) => "invalid_field",
-            ApiError::OverridingField { .. } => "overriding_field",
-            ApiError::InvalidJq(_) => "invalid_jq",
-            ApiError::JqFailed { .. } => "jq_failed",
-            ApiError::PageLoop { .. } => "page_loop",
-            ApiError::PageNotAList { .. } => "page_not_a_list",
-            ApiError::BrokenJson { .. } => "broken_json",
-            ApiError::InvalidMethod(_) => "invalid_method",
-            ApiError::CredentialParam(_) => "credential_param",
-            ApiError::BadApiRoot(_) => "index",
-            ApiError::Transport {
-                cause: TransportError::HttpsPort { .. },
-                ..
-            } => "https_port",
-            ApiError::Transport { .. } => "unreachable",
-            ApiError::Redirected { .. } => "api_redirected",
-            ApiError::Status { .. } => "http_status",
-            ApiError::NotJson { .. } => "not_json",
-            ApiError::OffSiteNextPage { .. } => "off_site_next_page",
-            ApiError::TooManyPages => "too_many_pages",
-            ApiError::Unprinted { .. } => "answer_unprinted",
-            ApiError::Busy { .. } => "store_busy",
         }
     }
 }
@@ -417,7 +405,7 @@ fn has_dot_segment(text: &str) -> bool {
 /// WooCommerce's namespaces under `root`, on its origin. The last check before a request is sent, whatever PATH
 /// or a store's `Link` header said, so a trick [`parse_path`] missed still stops here.
 pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
-    if !same_origin(root, url) {
+    if !crate::same_site::origin(root.url(), url) {
         return Some("it leads away from the account's store");
     }
     let under = |route: &str| in_woocommerce_namespace(route) && !has_dot_segment(route);
@@ -443,30 +431,6 @@ pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
             && base.is_ok_and(|base| url.path().strip_prefix(&base).is_some_and(under))
     };
     (!inside).then_some("it leads outside the store's WooCommerce API")
-}
-
-/// `text` from the store with the account's secret and full consumer key taken out (the key
-/// shown as `ck_…last7`), for everything `woolink api` prints: a store may echo either.
-pub fn redact(text: &str, credentials: &Credentials) -> String {
-    replacements(credentials)
-        .into_iter()
-        .fold(text.to_owned(), |text, (secret, shown)| {
-            text.replace(secret, &shown)
-        })
-}
-
-/// What each credential is replaced with wherever a store's answer is printed: the secret and
-/// the site password by `[redacted]`, the key by its masked form. None is empty.
-fn replacements(credentials: &Credentials) -> Vec<(&str, String)> {
-    let site_password = credentials.site.as_ref().map(|site| site.expose_password());
-    [
-        (Some(credentials.secret.expose()), "[redacted]".to_owned()),
-        (Some(credentials.key.expose()), credentials.key.masked()),
-        (site_password, "[redacted]".to_owned()),
-    ]
-    .into_iter()
-    .filter_map(|(secret, shown)| secret.filter(|s| !s.is_empty()).map(|s| (s, shown)))
-    .collect()
 }
 
 /// `KEY=VALUE`; `typed` turns numbers, `true`, `false` and `null` into JSON values.
@@ -519,11 +483,6 @@ pub fn fields_in_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
 }
 
-/// Whether `url` may receive the account's credentials: the API root's origin only.
-pub fn same_origin(root: &ApiRoot, url: &Url) -> bool {
-    root.url().origin() == url.origin()
-}
-
 /// The `rel="next"` target of an answer, if any, resolved against `current`.
 pub fn next_link(answer: &Answer, current: &Url) -> Option<Url> {
     answer
@@ -570,10 +529,7 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
 pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
     let (method, url) = (method.to_string(), DisplaySafeUrl::new(url));
     if answer.is_redirect() {
-        let location = answer
-            .header("location")
-            .map(|location| DisplaySafeUrl::shown(location).to_string())
-            .unwrap_or_else(|| "another address".to_owned());
+        let location = answer.header("location").map(DisplaySafeUrl::shown);
         return Some(ApiError::Redirected {
             method,
             url,
@@ -744,80 +700,11 @@ pub fn head_text(
     let mut text = format!("{version} {}\n", status_text(status));
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
-        let value = redact(&value, credentials);
+        let value = in_answer(&value, credentials);
         text.push_str(&format!("{name}: {}\n", crate::text::visible_line(&value)));
     }
     text.push('\n');
     text
-}
-
-/// [`redact`] for a body printed as it arrives: a key or secret split across two pieces is
-/// still caught, because the end of each piece that could begin one is held back until the
-/// next piece (or the end) shows whether it does.
-pub struct StreamRedactor {
-    /// Each text to take out and what replaces it.
-    needles: Vec<(Vec<u8>, Vec<u8>)>,
-    held: Vec<u8>,
-}
-
-impl StreamRedactor {
-    pub fn new(credentials: &Credentials) -> Self {
-        let needles = replacements(credentials)
-            .into_iter()
-            .map(|(secret, shown)| (secret.as_bytes().to_vec(), shown.into_bytes()))
-            .collect();
-        Self {
-            needles,
-            held: Vec::new(),
-        }
-    }
-
-    /// What may be printed of everything pushed so far.
-    pub fn push(&mut self, piece: &[u8]) -> Vec<u8> {
-        self.held.extend_from_slice(piece);
-        self.drain(false)
-    }
-
-    /// The rest, at the end of the body.
-    pub fn finish(&mut self) -> Vec<u8> {
-        self.drain(true)
-    }
-
-    fn drain(&mut self, end: bool) -> Vec<u8> {
-        let text = std::mem::take(&mut self.held);
-        let longest = self.needles.iter().map(|(n, _)| n.len()).max().unwrap_or(1);
-        let mut out = Vec::with_capacity(text.len());
-        let mut at = 0;
-        loop {
-            let found = self
-                .needles
-                .iter()
-                .filter_map(|(needle, with)| {
-                    text[at..]
-                        .windows(needle.len())
-                        .position(|window| window == needle.as_slice())
-                        .map(|offset| (at + offset, needle.len(), with))
-                })
-                .min_by_key(|(position, _, _)| *position);
-            match found {
-                Some((position, len, with)) => {
-                    out.extend_from_slice(&text[at..position]);
-                    out.extend_from_slice(with);
-                    at = position + len;
-                }
-                None => break,
-            }
-        }
-        // A match starting before `safe` would have ended inside `text` and been found.
-        let safe = if end {
-            text.len()
-        } else {
-            text.len().saturating_sub(longest - 1).max(at)
-        };
-        out.extend_from_slice(&text[at..safe]);
-        self.held = text[safe..].to_vec();
-        out
-    }
 }
 
 #[cfg(test)]

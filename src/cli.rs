@@ -7,23 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::account::SecretStorage;
 
-macro_rules! exit_codes {
-    () => {
-        "\
-Exit codes:
-  0    success
-  1    unexpected failure (file system, keychain)
-  2    usage or invalid input (nothing was sent or written)
-  3    store unreachable or not a usable WooCommerce store
-  4    credentials rejected or not enough access
-  130  cancelled at a prompt"
-    };
-}
-
-const EXIT_CODES: &str = exit_codes!();
-
-const TOP_HELP: &str = concat!(
-    "\
+const EXAMPLES: &str = "\
 Examples:
   woolink connect                       # link a store; asks for what it needs
   woolink accounts list                 # the linked stores
@@ -33,19 +17,15 @@ Examples:
 
 Every command that prints data takes --json (one JSON document on standard output) and
 --quiet (no status lines on standard error; data, warnings and errors still appear).
-woolink never prompts when standard input is not a terminal, or with --no-input.
-
-",
-    exit_codes!()
-);
+woolink never prompts when standard input is not a terminal, or with --no-input.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "woolink",
     version,
     about = "Link WooCommerce stores: prove a REST API key against the live store and keep it in the OS keychain",
-    after_help = EXIT_CODES,
-    after_long_help = TOP_HELP,
+    after_help = crate::exit::help(),
+    after_long_help = format!("{EXAMPLES}\n\n{}", crate::exit::help()),
     propagate_version = true
 )]
 pub struct Cli {

@@ -153,7 +153,7 @@ pub async fn locate(
     let http = http()?;
     let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
     // No person is here to agree to another address, as connect asks one to.
-    if !probe::same_site(store, &site.store) {
+    if !crate::same_site::store(store.as_url(), site.store.as_url()) {
         return Err(ProbeError::MovedElsewhere {
             typed: store.shown(),
             canonical: site.store.shown(),

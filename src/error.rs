@@ -1,4 +1,5 @@
-//! The one error type commands return, and the one place exit codes are decided.
+//! The one error type commands return, and the one place exit codes are decided (each
+//! error's class, `Error::class`; the codes of each class: `exit.rs`).
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use crate::ca_copy::CaCopyError;
 use crate::config::ConfigError;
 use crate::credstore::CredStoreError;
 use crate::env_file::EnvFileError;
+pub use crate::exit::Failure;
 use crate::http::HttpSetupError;
 use crate::index::IndexError;
 use crate::index::NoSuchAccount;
@@ -143,91 +145,64 @@ pub enum Error {
 }
 
 impl Error {
-    /// docs/exit-codes.md: 1 unexpected, 2 usage or input, 3 store, 4 credentials, 130 cancelled.
-    pub fn exit_code(&self) -> u8 {
+    /// The error's `kind` (a stable, machine-readable name for `--json`) and its class of
+    /// failure, which decides the exit code (`exit.rs`): one line a variant.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use Failure::{Cancelled, Credentials, Local, NotExecutable, NotFound, Store, Usage};
         match self {
-            Error::Usage(_)
-            | Error::MissingInput { .. }
-            | Error::SecretInArgv
-            | Error::SitePasswordInArgv
-            | Error::InvalidSiteLogin(_)
-            | Error::InvalidUrl(_)
-            | Error::InvalidKey { .. }
-            | Error::ReadInput { .. }
-            | Error::HttpSetup(_)
-            | Error::EnvFile(_)
-            | Error::InvalidName(_)
-            | Error::Save(SaveError::NameTaken { .. })
-            | Error::NoSuchAccount(_)
-            | Error::Rename(RenameError::NameTaken { .. }) => 2,
-            Error::Config(_)
-            | Error::CaCopy(_)
-            | Error::CredStore(_)
-            | Error::Keychain { .. }
-            | Error::Index(_)
-            | Error::Save(_)
-            | Error::Remove(_)
-            | Error::Rename(_) => 1,
-            Error::Probe(err) => err.exit_code(),
-            Error::NeedsWrite { .. } | Error::KeyOfAnotherStore { .. } => 4,
-            Error::WriteNotChecked { .. } => 3,
-            Error::SameKey { .. } => 2,
-            Error::Select(_) => 2,
-            Error::SecretMissing { .. } | Error::SecretMismatch(_) | Error::Migrate(_) => 1,
-            Error::Api(err) => err.exit_code(),
-            Error::KeyRefused { source, .. } => source.exit_code(),
+            Error::Usage(_) => ("usage", Usage),
+            Error::MissingInput { .. } => ("missing_input", Usage),
+            Error::SecretInArgv | Error::SitePasswordInArgv => ("secret_in_argv", Usage),
+            Error::InvalidSiteLogin(_) => ("invalid_site_login", Usage),
+            Error::InvalidUrl(_) => ("invalid_url", Usage),
+            Error::InvalidKey { .. } => ("invalid_key", Usage),
+            Error::ReadInput { .. } => ("read_input", Usage),
+            Error::HttpSetup(HttpSetupError::BadProxy { .. }) => ("proxy_setup", Usage),
+            Error::HttpSetup(_) => ("tls_setup", Usage),
+            Error::CaCopy(_) | Error::Save(SaveError::CaCopy(_)) => ("ca_cert_copy", Local),
+            Error::EnvFile(_) => ("env_file", Usage),
+            Error::Probe(err) => err.class(),
+            Error::NeedsWrite { .. } => ("needs_write", Credentials),
+            Error::WriteNotChecked { .. } => ("write_not_checked", Store),
+            Error::InvalidName(_) => ("invalid_name", Usage),
+            Error::Config(_) => ("config", Local),
+            Error::CredStore(_) | Error::Keychain { .. } => ("credential_store", Local),
+            Error::Index(_) => ("index", Local),
+            Error::Save(SaveError::NameTaken { .. })
+            | Error::Rename(RenameError::NameTaken { .. }) => ("name_taken", Usage),
+            Error::Save(_) => ("save", Local),
+            // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
+            Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => {
+                ("no_such_account", Usage)
+            }
+            Error::Remove(_) => ("remove", Local),
+            Error::Rename(_) => ("rename", Local),
+            Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
+            Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
+            Error::SecretMissing { .. } => ("secret_missing", Local),
+            Error::SecretMismatch(_) => ("secret_mismatch", Local),
+            Error::Migrate(_) => ("secret_move", Local),
+            Error::Api(err) => err.class(),
+            Error::KeyRefused { source, .. } => source.class(),
             // As env(1) and shells do.
-            Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
-            Error::Spawn { .. } => 126,
-            Error::Cancelled => 130,
-            Error::Terminal(_) | Error::Output(_) => 1,
+            Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ("spawn", NotFound)
+            }
+            Error::Spawn { .. } => ("spawn", NotExecutable),
+            Error::KeyOfAnotherStore { .. } => ("key_of_another_store", Credentials),
+            Error::SameKey { .. } => ("same_key", Usage),
+            Error::Cancelled => ("cancelled", Cancelled),
+            Error::Terminal(_) => ("terminal", Local),
+            Error::Output(_) => ("output", Local),
         }
     }
 
-    /// A stable, machine-readable name for `--json` output.
+    pub fn exit_code(&self) -> u8 {
+        self.class().1.exit_code()
+    }
+
     pub fn kind(&self) -> &'static str {
-        match self {
-            Error::Usage(_) => "usage",
-            Error::MissingInput { .. } => "missing_input",
-            Error::SecretInArgv => "secret_in_argv",
-            Error::SitePasswordInArgv => "secret_in_argv",
-            Error::InvalidSiteLogin(_) => "invalid_site_login",
-            Error::InvalidUrl(_) => "invalid_url",
-            Error::InvalidKey { .. } => "invalid_key",
-            Error::ReadInput { .. } => "read_input",
-            Error::HttpSetup(HttpSetupError::BadProxy { .. }) => "proxy_setup",
-            Error::HttpSetup(_) => "tls_setup",
-            Error::CaCopy(_) => "ca_cert_copy",
-            Error::EnvFile(_) => "env_file",
-            Error::Probe(err) => err.kind(),
-            Error::NeedsWrite { .. } => "needs_write",
-            Error::WriteNotChecked { .. } => "write_not_checked",
-            Error::InvalidName(_) => "invalid_name",
-            Error::Config(_) => "config",
-            Error::CredStore(_) | Error::Keychain { .. } => "credential_store",
-            Error::Index(_) => "index",
-            Error::Save(SaveError::NameTaken { .. }) => "name_taken",
-            Error::Save(SaveError::CaCopy(_)) => "ca_cert_copy",
-            Error::Save(_) => "save",
-            // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
-            Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => "no_such_account",
-            Error::Remove(_) => "remove",
-            Error::Rename(RenameError::NameTaken { .. }) => "name_taken",
-            Error::Rename(_) => "rename",
-            Error::Select(SelectError::NoneLinked) => "no_accounts",
-            Error::Select(SelectError::Ambiguous { .. }) => "ambiguous_account",
-            Error::SecretMissing { .. } => "secret_missing",
-            Error::SecretMismatch(_) => "secret_mismatch",
-            Error::Migrate(_) => "secret_move",
-            Error::Api(err) => err.kind(),
-            Error::KeyRefused { source, .. } => source.kind(),
-            Error::Spawn { .. } => "spawn",
-            Error::KeyOfAnotherStore { .. } => "key_of_another_store",
-            Error::SameKey { .. } => "same_key",
-            Error::Cancelled => "cancelled",
-            Error::Terminal(_) => "terminal",
-            Error::Output(_) => "output",
-        }
+        self.class().0
     }
 }
 
@@ -322,44 +297,6 @@ impl Outcome {
     }
 }
 
-/// The classes of failure of docs/exit-codes.md, for a command that reports several results
-/// at once (`accounts verify`). Ordered from least to most severe, so the worst of several is
-/// their `max`: a check that could not be made at all outweighs a rejected key, which outweighs
-/// a store that cannot be used, which outweighs a usage problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Failure {
-    /// Usage or invalid input (2).
-    Usage,
-    /// The store cannot be used as it is (3).
-    Store,
-    /// Credentials rejected or not enough access (4).
-    Credentials,
-    /// Unexpected failure on this computer: the check could not be made (1).
-    Local,
-}
-
-impl Failure {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Failure::Usage => 2,
-            Failure::Store => 3,
-            Failure::Credentials => 4,
-            Failure::Local => 1,
-        }
-    }
-
-    /// The class of a failure whose exit code was decided elsewhere in this policy (the
-    /// probe's diagnoses, `ProbeError::exit_code`).
-    pub fn of_exit_code(code: u8) -> Self {
-        match code {
-            2 => Failure::Usage,
-            3 => Failure::Store,
-            4 => Failure::Credentials,
-            _ => Failure::Local,
-        }
-    }
-}
-
 /// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
 pub fn keychain_unreachable(err: &CredStoreError) -> bool {
     matches!(
@@ -397,40 +334,8 @@ pub fn json_error(err: &Error) -> Result<(), Error> {
         error: ErrorView {
             kind: err.kind(),
             exit_code: err.exit_code(),
-            message: crate::keys::mask_secret_shapes(&err.to_string()).into_owned(),
+            message: crate::redact::mask_secret_shapes(&err.to_string()).into_owned(),
         },
     })?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failure_classes_round_trip_through_their_exit_codes() {
-        for failure in [
-            Failure::Usage,
-            Failure::Store,
-            Failure::Credentials,
-            Failure::Local,
-        ] {
-            assert_eq!(Failure::of_exit_code(failure.exit_code()), failure);
-        }
-    }
-
-    #[test]
-    fn the_most_severe_failure_is_the_greatest() {
-        let cases: &[(&[Failure], u8)] = &[
-            (&[], 0),
-            (&[Failure::Usage], 2),
-            (&[Failure::Usage, Failure::Store], 3),
-            (&[Failure::Store, Failure::Credentials, Failure::Usage], 4),
-            (&[Failure::Credentials, Failure::Local, Failure::Store], 1),
-        ];
-        for (failures, code) in cases {
-            let worst = failures.iter().copied().max();
-            assert_eq!(worst.map_or(0, Failure::exit_code), *code, "{failures:?}");
-        }
-    }
 }

@@ -100,7 +100,7 @@ impl std::fmt::Debug for Request<'_> {
         });
         f.debug_struct("Request")
             .field("method", &self.method)
-            .field("url", &crate::safe_url::redacted(&self.url))
+            .field("url", &crate::redact::debug_url(&self.url))
             .field("basic", &basic)
             .finish()
     }
@@ -312,15 +312,14 @@ impl HttpClient {
             let mut line = format!(
                 "{} {}",
                 request.method,
-                crate::safe_url::redacted(&request.url)
+                crate::redact::debug_url(&request.url)
             );
             if let Some(proxy) = &proxy {
                 line.push_str(&format!(" via {proxy:?}"));
             }
-            let auth = if request.basic.is_some() {
-                " (Authorization: Basic REDACTED)"
-            } else {
-                ""
+            let auth = match request.basic {
+                Some(_) => format!(" (Authorization: Basic {})", crate::redact::IN_DEBUG),
+                None => String::new(),
             };
             debug(&format!("request {line}{auth}"));
             line
@@ -400,7 +399,7 @@ fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
     }
     let location = opened.headers.get(header::LOCATION)?.to_str().ok()?;
     let to = from.join(location).ok()?;
-    let same_but_slash = to.origin() == from.origin()
+    let same_but_slash = crate::same_site::origin(&to, from)
         && to.query() == from.query()
         && to.path() != from.path()
         && to.path().trim_end_matches('/') == from.path().trim_end_matches('/');

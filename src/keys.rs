@@ -226,37 +226,6 @@ impl ConsumerKey {
     }
 }
 
-/// `text` with anything shaped like a consumer secret (`cs_` and 40 hex digits) cut to `cs_…`:
-/// a secret pasted where another value belongs (a stray argument, a method, a field) must not
-/// be echoed back by the error that refuses it.
-pub fn mask_secret_shapes(text: &str) -> std::borrow::Cow<'_, str> {
-    const PREFIX: &str = "cs_";
-    let is_secret_at = |at: usize| {
-        let hex = &text.as_bytes()[at + PREFIX.len()..];
-        hex.len() >= HEX_LEN && hex[..HEX_LEN].iter().all(u8::is_ascii_hexdigit)
-    };
-    let found: Vec<usize> = text
-        .match_indices(PREFIX)
-        .map(|(at, _)| at)
-        .filter(|&at| is_secret_at(at))
-        .collect();
-    if found.is_empty() {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut masked = String::with_capacity(text.len());
-    let mut from = 0;
-    for at in found {
-        if at < from {
-            continue;
-        }
-        masked.push_str(&text[from..at]);
-        masked.push_str("cs_…");
-        from = at + FULL_LEN;
-    }
-    masked.push_str(&text[from..]);
-    std::borrow::Cow::Owned(masked)
-}
-
 /// Formats a key suffix the one way woolink shows keys.
 pub fn masked_key(suffix: &str) -> String {
     format!("ck_…{suffix}")
@@ -352,27 +321,6 @@ impl fmt::Debug for SiteLogin {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn secret_shapes_are_masked_wherever_they_stand() {
-        let secret = "cs_0123456789abcdef0123456789abcdef01234567";
-        assert_eq!(
-            mask_secret_shapes("no secret here, cs_12"),
-            "no secret here, cs_12"
-        );
-        assert_eq!(
-            mask_secret_shapes(&format!("unexpected argument '{secret}' found")),
-            "unexpected argument 'cs_…' found"
-        );
-        assert_eq!(
-            mask_secret_shapes(&format!("{secret}{secret}x")),
-            "cs_…cs_…x"
-        );
-        assert!(matches!(
-            mask_secret_shapes("plain"),
-            std::borrow::Cow::Borrowed(_)
-        ));
-    }
 
     fn hex40() -> impl Strategy<Value = String> {
         "[0-9a-f]{40}"

@@ -20,6 +20,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "variables",
             "bom",
             "crash",
+            "exit",
+            "redact",
+            "same_site",
         ],
     ),
     // Talking to stores, and reading their answers' JSON past what PHP printed before it.

@@ -20,19 +20,23 @@
 //! Where to look first:
 //! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
 //!   place that prints the `error:` line; the code comes from `Outcome::exit_code` and
-//!   `Error::exit_code` in `error.rs` (the probe's diagnoses: `ProbeError::exit_code` in
-//!   `probe/error.rs`). The policy is `docs/exit-codes.md`.
+//!   `Error::class` in `error.rs`, which gives each error its `kind` and class of failure
+//!   (the probe's diagnoses: `ProbeError::class` in `probe/error.rs`; `woolink api`'s:
+//!   `ApiError::class` in `api.rs`). Each class's code, and the table `--help`, the man page
+//!   and `docs/exit-codes.md` show: `exit.rs`.
 //! - **Where a secret travels**: `keys.rs` holds it in types that cannot print; it leaves them
 //!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
 //!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
-//!   environment). URLs are shown only as `safe_url::DisplaySafeUrl`.
+//!   environment). URLs are shown only as `redact::DisplaySafeUrl`; `redact.rs` holds every way a
+//!   secret is hidden in what woolink prints.
 //! - **Where a secret is kept**: the entry named by the account's random id (`Account::id`,
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
 //!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
 //!   `vault::recover`; `crash.rs` is the test hook that kills woolink at each step).
 //! - **A new way a store can fail**: model it in the test store (`tests/it/store.rs`), judge it
-//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its kind, message and exit code
-//!   in `probe/error.rs`, and say how WooCommerce behaves in `docs/woocommerce.md`.
+//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
+//!   class in `ProbeError::class`, in `probe/error.rs`, and say how WooCommerce behaves in
+//!   `docs/woocommerce.md`.
 
 mod account;
 mod api;
@@ -47,6 +51,7 @@ mod credstore;
 mod env_creds;
 mod env_file;
 mod error;
+mod exit;
 mod http;
 mod index;
 mod input;
@@ -61,8 +66,9 @@ mod oauth;
 mod output;
 mod private_file;
 mod probe;
+mod redact;
 mod relink;
-mod safe_url;
+mod same_site;
 mod session_bus;
 mod store_json;
 mod store_url;
@@ -88,7 +94,7 @@ pub mod testing {
         Foreign, Refusal, StoreTrouble, Verdict, WriteVerdict, challenge, error_code,
         error_message, judge, key_was_judged, store_trouble, write_is_conclusive,
     };
-    pub use crate::safe_url::redacted;
+    pub use crate::redact::debug_url as redacted;
     pub use crate::store_json::parse;
     pub use crate::store_url::StoreUrl;
     pub use crate::vault::{Existing, save};
@@ -134,7 +140,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             } else {
                 // A usage error quotes what was typed, which may be a pasted secret.
                 let rendered = err.render().ansi().to_string();
-                anstream::eprint!("{}", keys::mask_secret_shapes(&rendered));
+                anstream::eprint!("{}", redact::mask_secret_shapes(&rendered));
             }
             // A script that asked for JSON gets its one document even when the command line
             // itself is wrong.
@@ -196,7 +202,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
 fn usage_message(err: &clap::Error) -> String {
     // `StyledStr`'s `Display` is the plain text.
     let rendered = err.render().to_string();
-    let rendered = keys::mask_secret_shapes(&rendered);
+    let rendered = redact::mask_secret_shapes(&rendered);
     let message = rendered.split("\n\n").next().unwrap_or_default();
     let message = message.trim().trim_start_matches("error:");
     let words: Vec<&str> = message.split_whitespace().collect();
@@ -213,6 +219,6 @@ fn print_error(message: &str) {
     crate::term::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
-        crate::text::visible(&keys::mask_secret_shapes(message))
+        crate::text::visible(&redact::mask_secret_shapes(message))
     ));
 }

@@ -396,7 +396,7 @@ fn store_path(path: &str, notes: &mut Vec<String>) -> String {
             let removed = format!("/{}", segments[i..].join("/"));
             notes.push(format!(
                 "removed {what} {}",
-                truncate(&redact(&removed), 60)
+                truncate(&crate::redact::hide_credential_words(&removed), 60)
             ));
             &segments[..i]
         }
@@ -437,33 +437,10 @@ fn shown(text: &str) -> String {
         ),
         None => before_query.to_owned(),
     };
-    truncate(&redact(&without_userinfo), SHOWN_MAX)
-}
-
-/// Hides words that look like a consumer key or secret (or a long hex run) in text woolink prints.
-fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let lower = word.to_ascii_lowercase();
-        let hexish = word.len() >= 32 && word.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
-        if lower.starts_with("ck_") || lower.starts_with("cs_") || hexish {
-            out.push_str("[hidden]");
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
+    truncate(
+        &crate::redact::hide_credential_words(&without_userinfo),
+        SHOWN_MAX,
+    )
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -231,7 +231,7 @@ fn answers_are_judged_by_status_and_content_type() {
     ];
     for (answer, code) in cases {
         let err = judge(&get, &u, &answer).unwrap();
-        assert_eq!(err.exit_code(), code, "{err}");
+        assert_eq!(err.class().1.exit_code(), code, "{err}");
         assert!(!err.to_string().contains("cs_2"), "{err}");
     }
 }
@@ -318,7 +318,7 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     let echoed = format!(
         r#"{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}","key":"{key}"}}"#
     );
-    let shown = redact(&echoed, &credentials);
+    let shown = in_answer(&echoed, &credentials);
     assert!(
         !shown.contains(&key) && !shown.contains(&secret[3..]),
         "{shown}"
@@ -496,8 +496,8 @@ fn a_lost_answer_still_tells_what_the_store_answered() {
     };
     let too_large = TransportError::TooLarge { limit: MAX_ANSWER };
     let created = lost("POST", 201, too_large.clone(), false);
-    assert_eq!(created.exit_code(), 5);
-    assert_eq!(created.kind(), "answer_unprinted");
+    assert_eq!(created.class().1.exit_code(), 5);
+    assert_eq!(created.class().0, "answer_unprinted");
     let text = created.to_string();
     assert!(text.contains("the store answered 201 Created"), "{text}");
     assert!(
@@ -509,11 +509,17 @@ fn a_lost_answer_still_tells_what_the_store_answered() {
         "{text}"
     );
     let read = lost("GET", 200, TransportError::Cut, true);
-    assert_eq!(read.exit_code(), 5);
+    assert_eq!(read.class().1.exit_code(), 5);
     assert!(read.to_string().contains("incomplete"), "{read}");
     assert!(!read.to_string().contains("carried out"), "{read}");
-    assert_eq!(lost("GET", 500, too_large.clone(), false).exit_code(), 3);
-    assert_eq!(lost("GET", 403, too_large, false).exit_code(), 4);
+    assert_eq!(
+        lost("GET", 500, too_large.clone(), false)
+            .class()
+            .1
+            .exit_code(),
+        3
+    );
+    assert_eq!(lost("GET", 403, too_large, false).class().1.exit_code(), 4);
 }
 
 #[test]
@@ -554,11 +560,11 @@ fn a_streamed_body_is_redacted_wherever_it_is_split() {
     let body = format!(
         r#"[{{"next":"https://s.example/?consumer_key={key}&consumer_secret={secret}"}},"{secret}{key}"]"#
     );
-    let whole = redact(&body, &credentials);
+    let whole = in_answer(&body, &credentials);
     let bytes = body.as_bytes();
     for first in 0..bytes.len() {
         for second in [first, (first + 17).min(bytes.len()), bytes.len()] {
-            let mut redactor = StreamRedactor::new(&credentials);
+            let mut redactor = crate::redact::Redactor::new(&credentials);
             let mut out = redactor.push(&bytes[..first]);
             out.extend(redactor.push(&bytes[first..second]));
             out.extend(redactor.push(&bytes[second..]));
@@ -580,10 +586,10 @@ fn the_site_password_is_redacted_like_the_secret() {
     };
     let echoed = "{\"auth\":\"stage:staging-pw-123\"}";
     assert_eq!(
-        redact(echoed, &credentials),
+        in_answer(echoed, &credentials),
         "{\"auth\":\"stage:[redacted]\"}"
     );
-    let mut redactor = StreamRedactor::new(&credentials);
+    let mut redactor = crate::redact::Redactor::new(&credentials);
     let mut out = redactor.push(&echoed.as_bytes()[..25]);
     out.extend(redactor.push(&echoed.as_bytes()[25..]));
     out.extend(redactor.finish());

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::api::{self, ApiError, StreamRedactor};
+use crate::api::{self, ApiError};
 use crate::cli::ApiArgs;
 use crate::error::Error;
 use crate::http::{Answer, HttpClient, Opened, TransportError};
@@ -18,7 +18,7 @@ use crate::json_check::{Checker, FaultKind};
 use crate::keys::Credentials;
 use crate::output;
 use crate::probe::{ApiRoot, root};
-use crate::safe_url::DisplaySafeUrl;
+use crate::redact::{self, DisplaySafeUrl, Redactor};
 use crate::term::{self, Progress};
 
 pub async fn run(args: ApiArgs) -> Result<(), Error> {
@@ -296,7 +296,7 @@ impl<'a> ListOut<'a> {
             return Ok(());
         }
         self.printed_any = true;
-        Ok(output::document(&api::redact(
+        Ok(output::document(&redact::in_answer(
             &text,
             self.sender.credentials,
         ))?)
@@ -350,7 +350,7 @@ async fn finish(
         // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
             let text = output::json_text(&document, false);
-            crate::term::stderr_line(&api::redact(&text, sender.credentials));
+            crate::term::stderr_line(&redact::in_answer(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
@@ -469,7 +469,7 @@ enum Streamed {
 
 /// Prints the body as it arrives, without holding it in memory: the store's own compact JSON
 /// goes to a pipe or file unchanged, but for the account's key and secret, which
-/// [`StreamRedactor`] takes out even when split across pieces. Each piece is checked before it
+/// [`Redactor`] takes out even when split across pieces. Each piece is checked before it
 /// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
 /// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
 /// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
@@ -492,7 +492,7 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
     }
     let mut checker = Checker::new();
     let mut checked = 0;
-    let mut redactor = StreamRedactor::new(sender.credentials);
+    let mut redactor = Redactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
     let mut last = b'\n';
     let mut printed = false;
@@ -635,7 +635,7 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
         }
         text.push('\n');
     }
-    let text = api::redact(&text, sender.credentials);
+    let text = redact::in_answer(&text, sender.credentials);
     if text.is_empty() {
         return Ok(false);
     }
@@ -653,7 +653,7 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
 /// that echoes the key or secret back never gets either printed.
 fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
     let text = output::json_text(document, std::io::stdout().is_terminal());
-    let mut text = api::redact(&text, credentials);
+    let mut text = redact::in_answer(&text, credentials);
     text.push('\n');
     Ok(output::document(&text)?)
 }

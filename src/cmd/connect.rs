@@ -627,7 +627,7 @@ async fn look_up(
     };
     progress.done(&format!("Found {what} at {}", site.store.shown()));
     progress.clear();
-    if !probe::same_site(store, &site.store) {
+    if !crate::same_site::store(store.as_url(), site.store.as_url()) {
         // A host that could pass for another is never the default answer: the key would go
         // to it on a single Enter.
         let look_alike = site.store.look_alike();

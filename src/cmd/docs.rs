@@ -44,17 +44,25 @@ pub fn man() -> Result<Outcome, Error> {
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
     let mut closing = Roff::new();
+    let listed = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+        let owned = |(term, text): &(&str, &str)| (term.to_string(), text.to_string());
+        items.iter().map(owned).collect()
+    };
+    let exit_status = crate::exit::man()
+        .into_iter()
+        .map(|(codes, text)| (codes.to_owned(), text))
+        .collect();
     for (heading, items) in [
-        ("ENVIRONMENT", ENVIRONMENT),
-        ("FILES", FILES),
-        ("EXIT STATUS", EXIT_STATUS),
+        ("ENVIRONMENT", listed(ENVIRONMENT)),
+        ("FILES", listed(FILES)),
+        ("EXIT STATUS", exit_status),
     ] {
         closing.control("SH", [heading]);
         for (term, text) in items {
             closing
                 .control("TP", [])
-                .text([bold(*term)])
-                .text([roman(*text)]);
+                .text([bold(term)])
+                .text([roman(text)]);
         }
     }
     page.extend_from_slice(closing.to_roff().as_bytes());
@@ -130,36 +138,6 @@ const FILES: &[(&str, &str)] = &[
     (
         "credentials.json",
         "Only with --store file: the secrets in plain text (mode 0600). Otherwise secrets live in the OS keychain, one entry per account with service woolink and the account id (kept in accounts.json) as user.",
-    ),
-];
-
-/// The one exit-code policy (docs/exit-codes.md), as `Error::exit_code` applies it.
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "Success."),
-    (
-        "1",
-        "An unexpected failure on this computer (file system, keychain).",
-    ),
-    ("2", "Usage or invalid input; nothing was sent or written."),
-    (
-        "3",
-        "The store cannot be used as it is (unreachable, TLS, proxy, firewall, redirects, no WooCommerce, maintenance, PHP errors).",
-    ),
-    (
-        "4",
-        "The credentials were rejected or do not give enough access.",
-    ),
-    (
-        "5",
-        "api only: the store answered 2xx, so the request was carried out, but its answer could not be read whole.",
-    ),
-    (
-        "126, 127",
-        "run only: the command could not be started, or was not found.",
-    ),
-    (
-        "130",
-        "Cancelled at a prompt (Ctrl-C, Ctrl-D); 128+N for signal N (SIGTERM, SIGHUP) at a prompt.",
     ),
 ];
 

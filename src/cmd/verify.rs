@@ -65,7 +65,7 @@ impl Status {
             | Status::SecretMismatch
             | Status::CredentialStore
             | Status::InvalidStoreUrl => Some(Failure::Local),
-            Status::Probe(err) => Some(Failure::of_exit_code(err.exit_code())),
+            Status::Probe(err) => Some(err.class().1),
             Status::Setup(err) => Some(Failure::of_exit_code(err.exit_code())),
         }
     }

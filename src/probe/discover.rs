@@ -15,6 +15,7 @@ use super::root::{ApiRoot, api_root_from_links};
 use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
 use crate::keys::SiteLogin;
+use crate::redact::DisplaySafeUrl;
 use crate::store_url::StoreUrl;
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
@@ -101,7 +102,7 @@ impl Site {
         };
         let url = Url::parse(url).ok()?;
         let wordpress = StoreUrl::from_url(&url).ok()?;
-        let same_origin = url.origin() == self.store.as_url().origin();
+        let same_origin = crate::same_site::origin(&url, self.store.as_url());
         (same_origin && wordpress != self.store).then_some(wordpress)
     }
 
@@ -132,7 +133,7 @@ pub enum DiscoveryError {
     #[error("redirect loop")]
     RedirectLoop,
     #[error("redirect from https to http")]
-    Downgrade { to: String },
+    Downgrade { to: DisplaySafeUrl },
     /// Something in front of WordPress answered instead: a firewall, the web server's
     /// password, maintenance mode, a server error.
     #[error("the store cannot be used")]
@@ -144,7 +145,7 @@ pub enum DiscoveryError {
     /// `target` is the redirect's target without its query.
     #[error("the redirect's target failed")]
     RedirectTarget {
-        target: String,
+        target: DisplaySafeUrl,
         failure: RedirectFailure,
     },
 }
@@ -207,7 +208,7 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
             home: Some(home), ..
         }) => Url::parse(home)
             .ok()
-            .filter(|home| home.origin() == root.url().origin())
+            .filter(|home| crate::same_site::origin(home, root.url()))
             .and_then(|home| StoreUrl::from_url(&home).ok()),
         _ => None,
     };
@@ -317,7 +318,7 @@ impl Asker<'_> {
         for _ in 0..=MAX_REDIRECTS {
             // What fails at a redirect's target is the target's failure, not the store's.
             let redirected = |failure| DiscoveryError::RedirectTarget {
-                target: without_query(&url),
+                target: DisplaySafeUrl::without_query(&url),
                 failure,
             };
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
@@ -345,7 +346,7 @@ impl Asker<'_> {
             };
             if url.scheme() == "https" && next.scheme() == "http" {
                 return Err(DiscoveryError::Downgrade {
-                    to: without_query(&next),
+                    to: DisplaySafeUrl::without_query(&next),
                 });
             }
             if visited.contains(&next) || next == url {
@@ -357,29 +358,15 @@ impl Asker<'_> {
     }
 }
 
-/// `url` as a message may show it: without its query, which may hold anything.
-fn without_query(url: &Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
-
-/// The site login for a request to `url` when the user named `start`: only the same host
-/// (same port, or http upgraded to https on default ports), and only where it cannot be read
-/// on the way: https, or this computer.
+/// The site login for a request to `url` when the user named `start`: only where
+/// [`crate::same_site::login`] allows, and only where it cannot be read on the way: https, or
+/// this computer.
 fn site_login_for<'a>(
     url: &Url,
     start: &Url,
     login: Option<&'a SiteLogin>,
 ) -> Option<&'a SiteLogin> {
-    let same_host = url.host() == start.host()
-        && (url.port_or_known_default() == start.port_or_known_default()
-            || (start.scheme() == "http"
-                && url.scheme() == "https"
-                && start.port().is_none()
-                && url.port().is_none()));
     let private =
         url.scheme() == "https" || StoreUrl::from_url(url).is_ok_and(|store| store.is_loopback());
-    login.filter(|_| same_host && private)
+    login.filter(|_| crate::same_site::login(start, url) && private)
 }

@@ -1,7 +1,8 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
-//! reads, a stable `kind` for `--json`, and its exit code.
+//! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` and its exit code.
 
 use super::verdict::{Challenge, StoreTrouble};
+use crate::exit::Failure;
 use crate::http::{ProxyFailure, TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
@@ -57,7 +58,10 @@ pub enum ProbeError {
     #[error(
         "{store} redirects from https to plain http ({to}). woolink does not send credentials over plain http. Set WordPress Address and Site Address to https:// in Settings > General, or fix the web server's redirect."
     )]
-    Downgrade { store: String, to: String },
+    Downgrade {
+        store: String,
+        to: crate::redact::DisplaySafeUrl,
+    },
     #[error(
         "{typed} sends visitors to {canonical}, another address. woolink sends credentials only to the store you name. If {canonical} is your store, run again with that address."
     )]
@@ -192,56 +196,51 @@ pub enum ProbeError {
 }
 
 impl ProbeError {
-    /// A stable, machine-readable name for `--json` output.
-    pub fn kind(&self) -> &'static str {
+    /// Its `kind` for `--json` and its class of failure (`exit.rs`): 2 input, 3 store not
+    /// usable, 4 credentials or access.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use Failure::{Credentials, Store, Usage};
         match self {
-            ProbeError::Unreachable { .. } => "unreachable",
-            ProbeError::Proxy { .. } => "proxy",
-            ProbeError::BrokenAnswer { .. } => "broken_answer",
-            ProbeError::HttpsPort { .. } => "https_port",
-            ProbeError::TimedOut { .. } => "timeout",
-            ProbeError::Tls { .. } => "tls",
-            ProbeError::RedirectLoop { .. } => "redirect_loop",
-            ProbeError::RedirectTargetFailed { .. } => "redirect_target_failed",
-            ProbeError::Downgrade { .. } => "https_downgrade",
-            ProbeError::MovedElsewhere { .. } => "moved_elsewhere",
-            ProbeError::PlainHttpRefused { .. } => "plain_http_refused",
-            ProbeError::Challenge { .. } => "firewall_challenge",
-            ProbeError::NotWordPress { .. } => "not_wordpress",
-            ProbeError::NoWooCommerce { .. } => "no_woocommerce",
-            ProbeError::PlainPermalinks { .. } => "plain_permalinks",
-            ProbeError::HttpsNotDetected { .. } => "https_not_detected",
-            ProbeError::SitePassword { .. } => "site_password_required",
-            ProbeError::SitePasswordRejected { .. } => "site_password_rejected",
-            ProbeError::Unavailable { .. } => "store_unavailable",
-            ProbeError::RateLimited { .. } => "rate_limited",
-            ProbeError::RefusedBeforeWooCommerce { .. } => "refused_before_woocommerce",
-            ProbeError::ReadRefused { .. } => "read_refused",
-            ProbeError::StoreError { .. } => "store_error",
-            ProbeError::CachedAnswer { .. } => "cached_answer",
-            ProbeError::UnknownKey { .. } => "unknown_key",
-            ProbeError::WrongSecret { .. } => "wrong_secret",
-            ProbeError::OAuthRejected { .. } => "oauth_rejected",
-            ProbeError::WriteOnly { .. } => "write_only_key",
-            ProbeError::NoCapability { .. } => "user_lacks_capability",
-            ProbeError::ApiRedirected { .. } => "api_redirected",
-            ProbeError::Unexpected { .. } => "unexpected_answer",
+            ProbeError::Unreachable { .. } => ("unreachable", Store),
+            ProbeError::Proxy { .. } => ("proxy", Store),
+            ProbeError::BrokenAnswer { .. } => ("broken_answer", Store),
+            ProbeError::HttpsPort { .. } => ("https_port", Store),
+            ProbeError::TimedOut { .. } => ("timeout", Store),
+            ProbeError::Tls { .. } => ("tls", Store),
+            ProbeError::RedirectLoop { .. } => ("redirect_loop", Store),
+            ProbeError::RedirectTargetFailed { .. } => ("redirect_target_failed", Store),
+            ProbeError::Downgrade { .. } => ("https_downgrade", Store),
+            ProbeError::MovedElsewhere { .. } => ("moved_elsewhere", Store),
+            ProbeError::PlainHttpRefused { .. } => ("plain_http_refused", Usage),
+            ProbeError::Challenge { .. } => ("firewall_challenge", Store),
+            ProbeError::NotWordPress { .. } => ("not_wordpress", Store),
+            ProbeError::NoWooCommerce { .. } => ("no_woocommerce", Store),
+            ProbeError::PlainPermalinks { .. } => ("plain_permalinks", Store),
+            ProbeError::HttpsNotDetected { .. } => ("https_not_detected", Store),
+            ProbeError::SitePassword { .. } => ("site_password_required", Store),
+            ProbeError::SitePasswordRejected { .. } => ("site_password_rejected", Credentials),
+            ProbeError::Unavailable { .. } => ("store_unavailable", Store),
+            ProbeError::RateLimited { .. } => ("rate_limited", Store),
+            ProbeError::RefusedBeforeWooCommerce { .. } => ("refused_before_woocommerce", Store),
+            ProbeError::ReadRefused { .. } => ("read_refused", Credentials),
+            ProbeError::StoreError { .. } => ("store_error", Store),
+            ProbeError::CachedAnswer { .. } => ("cached_answer", Store),
+            ProbeError::UnknownKey { .. } => ("unknown_key", Credentials),
+            ProbeError::WrongSecret { .. } => ("wrong_secret", Credentials),
+            ProbeError::OAuthRejected { .. } => ("oauth_rejected", Credentials),
+            ProbeError::WriteOnly { .. } => ("write_only_key", Credentials),
+            ProbeError::NoCapability { .. } => ("user_lacks_capability", Credentials),
+            ProbeError::ApiRedirected { .. } => ("api_redirected", Store),
+            ProbeError::Unexpected { .. } => ("unexpected_answer", Store),
         }
     }
 
-    /// Exit codes: 2 input, 3 store not usable, 4 credentials or access.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            ProbeError::PlainHttpRefused { .. } => 2,
-            ProbeError::UnknownKey { .. }
-            | ProbeError::WrongSecret { .. }
-            | ProbeError::ReadRefused { .. }
-            | ProbeError::SitePasswordRejected { .. }
-            | ProbeError::OAuthRejected { .. }
-            | ProbeError::WriteOnly { .. }
-            | ProbeError::NoCapability { .. } => 4,
-            _ => 3,
-        }
+        self.class().1.exit_code()
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.class().0
     }
 }
 

@@ -265,7 +265,7 @@ pub fn checked_api_root(
     let root = ApiRoot::new(url).ok_or("is not an http(s) address")?;
     let store = Url::parse(store_url)
         .map_err(|_| "cannot be checked against its store address, which is not a URL")?;
-    if root.url().origin() != store.origin() {
+    if !crate::same_site::origin(root.url(), &store) {
         return Err(
             "is not on the store's own address (scheme, host and port must match its store URL)",
         );
