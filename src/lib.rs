@@ -60,6 +60,8 @@ mod vault;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::account::{Access, Account, AuthMethod, SecretStorage};
+    /// The command tree (`Cli::command()`), from which tests derive every command path.
+    pub use crate::cli::Cli;
     pub use crate::credstore::{
         CredStoreError, CredentialStore, DEFAULT_TIMEOUT, EntryId, KeychainStore,
         PlaintextFileStore, Unavailability,
