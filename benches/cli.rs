@@ -16,16 +16,6 @@
 //! time is missing the column says "n/a". That run is separate from the timed ones (time's own
 //! fork and exec would be counted in millisecond-sized figures) and doubles as the warm-up.
 
-/// The integration tests' loopback store. A plain `#[path = "../tests/it/store.rs"] mod store;`
-/// does not compile: a file loaded through `#[path]` counts as a `mod.rs`, so its children
-/// (`mod auth;`) would be looked for in `tests/it/`. Naming the folder on an inline module and
-/// declaring `store` inside it loads `store.rs` the ordinary way, children from `tests/it/store/`.
-#[path = "../tests/it"]
-mod it {
-    #[allow(dead_code)]
-    pub mod store;
-}
-
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
@@ -39,8 +29,10 @@ use woolink::testing::{Access, Account, AuthMethod, SecretStorage};
 use woolink::testing::{ConsumerKey, ConsumerSecret, Credentials};
 use woolink::testing::{INDEX_FILE, INDEX_VERSION};
 
-use it::store::{self, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests};
-use it::store::{Firewall, FrontPage, Junk, Permalinks};
+use woolink_test_store::{
+    self as store, Permission, StoreConfig, TestKey, TestStore, Tls, max_concurrent_requests,
+};
+use woolink_test_store::{Firewall, FrontPage, Junk, Permalinks};
 
 const WOOLINK: &str = env!("CARGO_BIN_EXE_woolink");
 const GNU_TIME: &str = "/usr/bin/time";

@@ -15,18 +15,10 @@
 //! Authorization header), `trailing-slash` (301 to every URL with a slash added), `wp-dir`
 //! (WordPress in its own directory, `/wp`).
 
-/// The integration tests' loopback store, loaded as `benches/cli.rs` loads it (see there why
-/// the folder is named on an inline module).
-#[path = "../tests/it"]
-mod it {
-    #[allow(dead_code)]
-    pub mod store;
-}
-
 use std::process::ExitCode;
 use std::time::Duration;
 
-use it::store::{
+use woolink_test_store::{
     Down, Firewall, FrontPage, Junk, Permission, RateLimit, StoreConfig, TestKey, TestStore, Tls,
 };
 

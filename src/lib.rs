@@ -33,7 +33,7 @@
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
 //!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
 //!   `vault::recover`; `crash.rs` is the test hook that kills woolink at each step).
-//! - **A new way a store can fail**: model it in the test store (`tests/it/store.rs`), judge it
+//! - **A new way a store can fail**: model it in the test store (`crates/test-store/`), judge it
 //!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
 //!   class in `ProbeError::class`, in `probe/error.rs`, and say how WooCommerce behaves in
 //!   `docs/woocommerce.md`.
@@ -83,6 +83,8 @@ mod vault;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::account::{Access, Account, AuthMethod, SecretStorage};
+    /// The command tree (`Cli::command()`), from which tests derive every command path.
+    pub use crate::cli::Cli;
     pub use crate::credstore::{
         CredStoreError, CredentialStore, DEFAULT_TIMEOUT, EntryId, KeychainStore,
         PlaintextFileStore, Unavailability,

@@ -60,6 +60,7 @@ fn again(first: &Woolink, keychain: &PrivateKeychain, args: &[&str]) -> Outcome 
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -134,6 +135,7 @@ fn connect_keeps_the_secret_in_the_keychain_and_remove_deletes_it() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn accounts_list_never_needs_the_keychain() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::Read);
@@ -150,6 +152,7 @@ fn accounts_list_never_needs_the_keychain() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn without_a_secret_service_nothing_is_sent_or_written() {
     for keychain in [None, Some(PrivateKeychain::start_without_secret_service())] {
         let (mut store, key) = store_with_key(Permission::Read);
@@ -176,6 +179,7 @@ fn without_a_secret_service_nothing_is_sent_or_written() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn plaintext_file_store_is_explicit_and_shown_as_such() {
     let (store, key) = store_with_key(Permission::Read);
     let mut woolink = Woolink::new();
@@ -203,6 +207,7 @@ fn plaintext_file_store_is_explicit_and_shown_as_such() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn an_existing_name_is_replaced_only_with_force() {
     let keychain = PrivateKeychain::start();
     // Two keys of one store: the same name with the same key is the same link (connect's
@@ -236,6 +241,7 @@ fn an_existing_name_is_replaced_only_with_force() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn removing_a_missing_account_names_the_existing_ones() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::Read);
@@ -251,6 +257,7 @@ fn removing_a_missing_account_names_the_existing_ones() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn removing_without_yes_and_without_a_terminal_asks_for_yes() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::Read);
@@ -263,6 +270,7 @@ fn removing_without_yes_and_without_a_terminal_asks_for_yes() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn an_account_whose_secret_is_gone_is_shown_as_broken() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::Read);
@@ -283,6 +291,7 @@ fn an_account_whose_secret_is_gone_is_shown_as_broken() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_corrupt_index_is_reported_and_left_untouched() {
     let keychain = PrivateKeychain::start();
     let (mut store, key) = store_with_key(Permission::Read);
@@ -336,6 +345,7 @@ fn connect_at_once(
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn twenty_concurrent_connects_all_land() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -353,6 +363,7 @@ fn twenty_concurrent_connects_all_land() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn five_forced_connects_at_once_all_land_on_one_account() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -367,6 +378,7 @@ fn five_forced_connects_at_once_all_land_on_one_account() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_plaintext_secret_does_not_outlive_its_move_to_the_keychain() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -408,6 +420,7 @@ fn a_plaintext_secret_does_not_outlive_its_move_to_the_keychain() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn removing_an_account_removes_a_plaintext_copy_left_behind() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -463,6 +476,7 @@ fn removing_an_account_removes_a_plaintext_copy_left_behind() {
 /// accounts' names wherever a command takes one, with the store as help; read from the index
 /// alone, so no secret can be in the answer.
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn shell_completion_offers_the_linked_account_names() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -704,6 +718,7 @@ fn accounts_list_fits_the_width_and_shows_the_store_title() {
 /// `accounts rename`: the keychain entry moves to the new name (checked in the Secret Service
 /// itself), the index follows, the default with it; the account works under its new name.
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn rename_keeps_the_keychain_entry_and_the_default_follows() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);
@@ -744,6 +759,7 @@ fn rename_keeps_the_keychain_entry_and_the_default_follows() {
 
 /// Every refusal names what was wrong, exits 2, and changes nothing (index bytes, keychain).
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn rename_refusals_exit_2_and_change_nothing() {
     let keychain = PrivateKeychain::start();
     let (store, key) = store_with_key(Permission::ReadWrite);

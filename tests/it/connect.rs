@@ -765,6 +765,7 @@ mod relinking {
     }
 
     #[test]
+    #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn the_same_connect_again_is_already_linked_and_the_key_proven_again() {
         let key = TestKey::new(Permission::ReadWrite);
         let store = store_knowing(&[&key]);
@@ -804,6 +805,7 @@ mod relinking {
     }
 
     #[test]
+    #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn the_same_name_for_another_store_or_key_stays_taken_without_force() {
         let key = TestKey::new(Permission::ReadWrite);
         let other_key = TestKey::new(Permission::Read);
@@ -840,6 +842,7 @@ mod relinking {
     }
 
     #[test]
+    #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn naming_a_linked_account_uses_its_store_and_keeps_a_missing_secret_again() {
         let key = TestKey::new(Permission::ReadWrite);
         let store = store_knowing(&[&key]);
@@ -871,6 +874,7 @@ mod relinking {
     }
 
     #[test]
+    #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn naming_a_linked_account_with_force_replaces_its_key_in_the_same_storage() {
         let key = TestKey::new(Permission::Read);
         let new_key = TestKey::new(Permission::ReadWrite);
@@ -899,6 +903,7 @@ mod relinking {
     }
 
     #[test]
+    #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn naming_a_linked_account_in_a_script_without_a_key_says_what_is_needed() {
         let key = TestKey::new(Permission::ReadWrite);
         let mut store = store_knowing(&[&key]);

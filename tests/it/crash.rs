@@ -243,6 +243,7 @@ fn credentialed_requests(store: &TestStore) -> usize {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_new_link_killed_at_each_step_leaves_no_secret_that_no_account_names() {
     if !hook_available() {
         return;
@@ -305,26 +306,31 @@ fn a_forced_replace_killed_at_each_step(first: &str, second: &str) {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_forced_replace_in_the_keychain_killed_at_each_step_keeps_index_and_secret_agreeing() {
     a_forced_replace_killed_at_each_step("keychain", "keychain");
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_forced_replace_in_the_file_killed_at_each_step_keeps_index_and_secret_agreeing() {
     a_forced_replace_killed_at_each_step("file", "file");
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_move_from_the_file_to_the_keychain_killed_at_each_step_leaves_no_plaintext_copy() {
     a_forced_replace_killed_at_each_step("file", "keychain");
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_move_from_the_keychain_to_the_file_killed_at_each_step_leaves_no_keychain_copy() {
     a_forced_replace_killed_at_each_step("keychain", "file");
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn two_config_folders_linking_the_same_store_under_one_name_keep_their_own_secrets() {
     let keychain = PrivateKeychain::start();
     let (one, two) = (
@@ -396,6 +402,7 @@ fn make_legacy(home: &Home, store: &TestStore) {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn an_entry_from_before_ids_moves_to_its_id_once_even_when_killed() {
     if !hook_available() {
         return;
@@ -438,6 +445,7 @@ fn an_entry_from_before_ids_moves_to_its_id_once_even_when_killed() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
     let keychain = PrivateKeychain::start();
     let (one, two) = (
@@ -497,6 +505,7 @@ fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_stored_key_that_is_not_the_one_the_index_names_is_never_used() {
     let keychain = PrivateKeychain::start();
     let (one, two) = (

@@ -4,9 +4,12 @@
 //! stderr (panics included) or in any file woolink wrote, except the plaintext credentials
 //! file, which `--store file` chose explicitly. The index holds only the key's last 7.
 //!
-//! A new command path is one new row in `rows()`.
+//! The command paths come from the command tree (`Cli::command()`): a command with no row
+//! fails `every_command_has_a_row`, so a new command is one new row in `rows()`.
 
 use std::collections::BTreeMap;
+
+use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
 use crate::harness::{Outcome, Woolink};
@@ -311,11 +314,26 @@ fn rows() -> Vec<Row> {
         row("run, the command succeeds", "run -- true", "", 0),
         row("run, the command fails", "run -- false", "", 1),
         row(
+            "accounts rotate, the new key kept in the plaintext file",
+            "accounts rotate shop --consumer-key {rotated_key} --consumer-secret-stdin --ca-cert {ca}",
+            "{rotated_secret}",
+            0,
+        ),
+        row(
+            "accounts rotate, a wrong secret",
+            "accounts rotate shop --consumer-key {key} --consumer-secret-stdin --ca-cert {ca} --json",
+            "{wrong_secret}",
+            4,
+        ),
+        row("accounts rename", "accounts rename shop renamed", "", 0),
+        row(
             "accounts remove",
-            "accounts remove shop --yes --json",
+            "accounts remove renamed --yes --json",
             "",
             0,
         ),
+        row("completions", "completions bash", "", 0),
+        row("man", "man", "", 0),
         row("usage error", "accounts frobnicate", "", 2),
     ]
 }
@@ -336,6 +354,7 @@ impl Fixture {
         let read = TestKey::new(Permission::Read);
         let customer = TestKey::customer(Permission::ReadWrite);
         let stranger = TestKey::new(Permission::ReadWrite);
+        let rotated = TestKey::new(Permission::ReadWrite);
         let wrong_secret = TestKey::new(Permission::Read).secret;
         let start = |tls, keys: Vec<TestKey>, adjust: fn(&mut StoreConfig)| {
             let mut config = StoreConfig::new(tls);
@@ -345,7 +364,13 @@ impl Fixture {
         };
         let main = start(
             Tls::Valid,
-            vec![key.clone(), write.clone(), read.clone(), customer.clone()],
+            vec![
+                key.clone(),
+                write.clone(),
+                read.clone(),
+                customer.clone(),
+                rotated.clone(),
+            ],
             |_| {},
         );
         let stripped = start(Tls::Valid, vec![key.clone()], |c| {
@@ -399,6 +424,8 @@ impl Fixture {
             ("customer_secret", customer.secret.clone()),
             ("stranger_key", stranger.key.clone()),
             ("stranger_secret", stranger.secret.clone()),
+            ("rotated_key", rotated.key.clone()),
+            ("rotated_secret", rotated.secret.clone()),
             ("secret_file", path(secret_file)),
             ("other_ca", path(other_ca)),
             ("site_url", site.url()),
@@ -406,7 +433,7 @@ impl Fixture {
             ("site_password", site_password.clone()),
             ("wrong_site_password", wrong_site_password.clone()),
         ]);
-        let all = [&key, &write, &read, &customer, &stranger];
+        let all = [&key, &write, &read, &customer, &stranger, &rotated];
         let mut secrets: Vec<String> = all.iter().map(|k| k.secret.clone()).collect();
         secrets.push(wrong_secret);
         // The web server's own passwords are secrets too.
@@ -500,7 +527,7 @@ fn no_command_path_leaks_a_secret_or_a_full_key() {
         if outcome.code != row.code {
             problems.push(format!("expected exit {}: {context}", row.code));
         }
-        let network = ["connect", "api", "accounts verify"]
+        let network = ["connect", "api", "accounts verify", "accounts rotate"]
             .iter()
             .any(|command| row.args.starts_with(command))
             && row.code != 2;
@@ -549,4 +576,47 @@ fn no_command_path_leaks_a_secret_or_a_full_key() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// Every command path of the command tree (`accounts list`, `api`, …), from clap's own
+/// definition: the paths the table must cover. clap's generated `help` is left out.
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(command: &clap::Command, path: &[String], paths: &mut Vec<Vec<String>>) {
+        let mut children = command.get_subcommands().peekable();
+        if children.peek().is_none() {
+            paths.push(path.to_vec());
+        }
+        for child in children {
+            let mut path = path.to_vec();
+            path.push(child.get_name().to_owned());
+            walk(child, &path, paths);
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&woolink::testing::Cli::command(), &[], &mut paths);
+    paths
+}
+
+#[test]
+fn every_command_has_a_row() {
+    let paths = command_paths();
+    assert!(
+        paths.iter().any(|path| path == &["accounts", "list"]),
+        "the command tree was not walked: {paths:?}"
+    );
+    let rows = rows();
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|path| {
+            !rows.iter().any(|row| {
+                let words: Vec<&str> = row.args.split_whitespace().collect();
+                words.starts_with(&path.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+        })
+        .map(|path| path.join(" "))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "commands with no row in hygiene's rows(): {missing:?}; add one each"
+    );
 }

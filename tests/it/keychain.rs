@@ -7,17 +7,28 @@
 //! binary re-executed) with [`PrivateKeychain::env`].
 //!
 //! Needs `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send` and `secret-tool`
-//! (`apt-get install gnome-keyring libsecret-tools dbus-daemon`).
+//! (`apt-get install gnome-keyring libsecret-tools dbus-daemon`), which a contributor's laptop
+//! may not have: every test that starts one is ignored by plain `cargo test`, with the reason
+//! [`WHY_IGNORED`], and runs with `cargo test -- --include-ignored` (as `.ci/run` does). A test
+//! that starts one without the mark fails, whatever the machine (see [`assert_ignored_test`]).
 
 #![cfg(target_os = "linux")] // a D-Bus Secret Service: Linux only
 #![allow(dead_code)] // shared helper: not every test binary module uses every method
 
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// The reason every test that starts a private Secret Service is ignored. `#[ignore]` needs the
+/// literal (a macro there loses the reason), so each such test spells it out:
+/// `#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]`.
+pub const WHY_IGNORED: &str =
+    "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored";
 
 const PASSWORD: &str = "woolink-test-keyring";
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,6 +51,7 @@ impl PrivateKeychain {
 
     /// A bus on which nothing provides `org.freedesktop.secrets`.
     pub fn start_without_secret_service() -> Self {
+        assert_ignored_test();
         // Unix socket paths are limited to ~100 bytes: stay out of a long $TMPDIR.
         let dir = tempfile::Builder::new()
             .prefix("woolink-kc.")
@@ -261,6 +273,43 @@ impl Drop for PrivateKeychain {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Panics unless the test running on this thread is marked `#[ignore = WHY_IGNORED]`, so that a
+/// test that needs a Secret Service cannot slip into plain `cargo test`, where a machine without
+/// one would fail it. libtest names each test's thread after the test; the test binary itself
+/// lists its tests and its ignored tests (`--list`, `--list --ignored`). A thread that is not a
+/// test's (a thread a test started) is not checked.
+fn assert_ignored_test() {
+    static LISTS: OnceLock<(HashSet<String>, HashSet<String>)> = OnceLock::new();
+    let thread = std::thread::current();
+    let Some(name) = thread.name() else { return };
+    let (all, ignored) = LISTS.get_or_init(|| (listed_tests(false), listed_tests(true)));
+    assert!(
+        !all.contains(name) || ignored.contains(name),
+        "{name} starts a private Secret Service, which a contributor's machine may not have: \
+         mark it #[ignore = \"{WHY_IGNORED}\"] (CI runs it with --include-ignored)"
+    );
+}
+
+/// The names of this test binary's tests (only the ignored ones if `ignored`).
+fn listed_tests(ignored: bool) -> HashSet<String> {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary's path"));
+    command.arg("--list");
+    if ignored {
+        command.arg("--ignored");
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("list the test binary's tests");
+    assert!(output.status.success(), "--list failed: {}", output.status);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A session bus listening only on `socket`, allowing everything, activating nothing.

@@ -53,6 +53,7 @@ fn step(env: Vec<(String, String)>, step: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn round_trip_through_the_real_secret_service() {
     let keychain = PrivateKeychain::start();
     assert!(keychain.search(SERVICE).trim().is_empty());
@@ -80,6 +81,7 @@ fn round_trip_through_the_real_secret_service() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn no_session_bus_is_unavailable_no_session_bus() {
     let keychain = PrivateKeychain::start_without_secret_service();
     let mut env = keychain.env();
@@ -92,12 +94,14 @@ fn no_session_bus_is_unavailable_no_session_bus() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn no_secret_service_is_unavailable_no_secret_service() {
     let keychain = PrivateKeychain::start_without_secret_service();
     step(keychain.env(), "expect-no-secret-service");
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_never_unlocked_keyring_is_not_mistaken_for_an_empty_one() {
     let keychain = PrivateKeychain::start_never_unlocked();
     step(keychain.env(), "expect-unusable");

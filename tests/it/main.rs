@@ -29,7 +29,8 @@ mod schemas;
 mod scripted;
 mod snapshots;
 mod state;
-mod store;
+// The loopback WooCommerce store (crates/test-store), as `crate::store` for every module.
+use woolink_test_store as store;
 mod store_selftest;
 mod terminal;
 mod verify;

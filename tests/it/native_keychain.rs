@@ -2,10 +2,11 @@
 //! loopback store, list, show, verify and remove, with the system's own tool (`security` on
 //! macOS, `cmdkey` on Windows) confirming independently that the entry is there and then gone.
 //!
-//! These write to the keychain of the user running the tests, so they run on macOS and Windows
-//! only (the CI runners; `.ci/native-keychain-test`); on Linux, where the private Secret Service
-//! tests in `accounts.rs` cover the same path, they are compiled (so clippy checks them) but
-//! ignored. Every run uses an account name of its own and deletes its entry with the system tool
+//! These write to the keychain of the user running the tests, so they are ignored by plain
+//! `cargo test` and are tests on macOS and Windows only (the CI runners run them with
+//! `--include-ignored` in `.ci/native-keychain-test`); on Linux, where the private Secret Service
+//! tests in `accounts.rs` cover the same path, they are compiled (so clippy checks them) but are
+//! not tests, so `--include-ignored` does not run them there. Every run uses an account name of its own and deletes its entry with the system tool
 //! when it ends, passed or failed, so a failure leaves nothing behind in the user's keychain.
 
 use std::process::Command;
@@ -115,11 +116,14 @@ fn unique_account_name() -> String {
     format!("woolink-e2e-{}-{nanos}", std::process::id())
 }
 
-#[test]
+// A test on macOS and Windows only (on Linux a function that clippy still checks), and ignored
+// there too: it writes to the keychain of whoever runs `cargo test`.
+#[cfg_attr(any(target_os = "macos", windows), test)]
 #[cfg_attr(
-    not(any(target_os = "macos", windows)),
-    ignore = "uses the real macOS Keychain / Windows Credential Manager; Linux has its own tests"
+    any(target_os = "macos", windows),
+    ignore = "writes to your login Keychain / Credential Manager; run with --include-ignored"
 )]
+#[cfg_attr(not(any(target_os = "macos", windows)), allow(dead_code))]
 fn the_system_keychain_holds_the_secret_from_connect_until_remove() {
     let (store, key) = store_with_key(Tls::Valid, Permission::ReadWrite);
     let home = Woolink::new();

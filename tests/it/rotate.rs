@@ -82,6 +82,7 @@ fn suffix(key: &TestKey) -> &str {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_proven_new_key_replaces_the_old_one_which_is_named_for_revoking() {
     let old = TestKey::new(Permission::Read);
     let new = TestKey::new(Permission::ReadWrite);
@@ -145,6 +146,7 @@ fn a_proven_new_key_replaces_the_old_one_which_is_named_for_revoking() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_key_the_store_does_not_know_or_a_wrong_secret_changes_nothing() {
     let old = TestKey::new(Permission::ReadWrite);
     let elsewhere = TestKey::new(Permission::ReadWrite);
@@ -205,6 +207,7 @@ fn a_key_the_store_does_not_know_or_a_wrong_secret_changes_nothing() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn at_a_terminal_rotate_waits_while_the_old_key_is_revoked_and_checks_it() {
     use crate::terminal::{Look, Terminal};
     let old = TestKey::new(Permission::ReadWrite);
@@ -241,6 +244,7 @@ fn at_a_terminal_rotate_waits_while_the_old_key_is_revoked_and_checks_it() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unused_key() {
     let old = TestKey::new(Permission::Read);
     let new = TestKey::new(Permission::ReadWrite);

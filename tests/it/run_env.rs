@@ -70,6 +70,7 @@ fn marker_cmd(marker: &Path) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn env_exports_fields_under_the_names_a_tool_reads_besides_the_usual_set() {
     let home = Home::new();
     let key = TestKey::new(Permission::ReadWrite);
@@ -148,6 +149,7 @@ fn env_exports_fields_under_the_names_a_tool_reads_besides_the_usual_set() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn an_unknown_field_or_an_invalid_name_is_a_usage_error_and_cmd_does_not_start() {
     let home = Home::new();
     let key = TestKey::new(Permission::Read);
@@ -180,6 +182,7 @@ fn an_unknown_field_or_an_invalid_name_is_a_usage_error_and_cmd_does_not_start()
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn an_env_file_of_references_gets_each_accounts_fields_and_other_lines_as_written() {
     let home = Home::new();
     let key = TestKey::new(Permission::ReadWrite);
@@ -253,6 +256,7 @@ fn an_env_file_of_references_gets_each_accounts_fields_and_other_lines_as_writte
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_bad_reference_is_named_by_its_line_and_cmd_does_not_start() {
     let home = Home::new();
     let key = TestKey::new(Permission::ReadWrite);
@@ -313,6 +317,7 @@ fn a_bad_reference_is_named_by_its_line_and_cmd_does_not_start() {
 const MINIMAL_ENV: [&str; 6] = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER"];
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn from_an_mcp_clients_minimal_environment_the_bus_is_found_and_the_child_gets_working_credentials()
 {
     let keychain = PrivateKeychain::start();

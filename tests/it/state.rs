@@ -1,9 +1,9 @@
 //! State safety: the index survives a writer killed at any moment, 50 writers at once, a full
 //! disk and a read-only config folder, and is never touched when a newer woolink wrote it.
 //!
-//! The disk tests mount a small tmpfs, which needs root: as root (as `.ci/run` runs) a failed
-//! mount fails the test; without root they say so on stderr and check nothing (the GitHub
-//! workflow runs them again under sudo).
+//! The disk tests (`state::as_root::`) mount a small tmpfs, which needs root: plain `cargo test`
+//! ignores them; `cargo test -- --include-ignored` runs them and, without root, fails them
+//! (as root, as `.ci/run` runs, they pass; the GitHub workflow runs them under sudo).
 
 #![cfg(target_os = "linux")]
 
@@ -177,148 +177,148 @@ fn fifty_concurrent_connects_all_land() {
     assert_eq!(credentials["entries"].as_object().unwrap().len(), 50);
 }
 
-/// A small tmpfs, unmounted on drop.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
+/// The disk tests: each mounts a small tmpfs, which needs root.
+mod as_root {
+    use super::*;
 
-impl Tmpfs {
-    /// `None` (after saying why) where this machine does not let us mount.
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().unwrap();
-        let output = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(dir.path())
-            .output();
-        match output {
-            Ok(output) if output.status.success() => Some(Tmpfs { dir }),
-            Ok(output) => {
-                let why = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-                // As root (as in .ci/run) the mount must work: a skip there would hide the test.
-                assert!(!running_as_root(), "root cannot mount a tmpfs: {why}");
-                eprintln!(
-                    "SKIPPED: cannot mount a tmpfs without root ({why}); .ci/run runs it as root"
-                );
-                None
+    /// A small tmpfs, unmounted on drop.
+    struct Tmpfs {
+        dir: tempfile::TempDir,
+    }
+
+    impl Tmpfs {
+        /// Fails the test, saying why, where this machine does not let us mount.
+        fn mount(size: &str) -> Tmpfs {
+            let dir = tempfile::tempdir().unwrap();
+            let output = Command::new("mount")
+                .args([
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    &format!("size={size},mode=0700"),
+                    "tmpfs",
+                ])
+                .arg(dir.path())
+                .output();
+            match output {
+                Ok(output) if output.status.success() => Tmpfs { dir },
+                Ok(output) => panic!(
+                    "cannot mount a tmpfs ({}): the as_root tests need root; run them as root, or \
+                 leave them out with --skip as_root::",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+                Err(err) => panic!("cannot run mount: {err}"),
             }
-            Err(err) => panic!("cannot run mount: {err}"),
+        }
+
+        fn path(&self) -> &Path {
+            self.dir.path()
+        }
+
+        fn remount_read_only(&self) {
+            let status = Command::new("mount")
+                .args(["-o", "remount,ro"])
+                .arg(self.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "remount read-only");
         }
     }
 
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn remount_read_only(&self) {
-        let status = Command::new("mount")
-            .args(["-o", "remount,ro"])
-            .arg(self.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount read-only");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.path()).status();
-    }
-}
-
-/// The bytes of every file under `dir` (the CA copies' folder included), to prove nothing
-/// changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(snapshot(&path));
-        } else {
-            files.push((path.clone(), std::fs::read(&path).unwrap()));
+    impl Drop for Tmpfs {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.path()).status();
         }
     }
-    files.sort();
-    files
-}
 
-#[test]
-fn a_full_disk_is_reported_and_the_old_index_kept() {
-    let Some(disk) = Tmpfs::mount("64k") else {
-        return;
-    };
-    let (store, key) = store_with_key();
-    let config = disk.path().join("config");
-    connect(&config, &store, &key, "first").assert_code(0);
+    /// The bytes of every file under `dir` (the CA copies' folder included), to prove nothing
+    /// changed.
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(snapshot(&path));
+            } else {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+        files.sort();
+        files
+    }
 
-    // Fill the disk to the last byte.
-    let mut filler = std::fs::File::create(disk.path().join("filler")).unwrap();
-    let block = vec![0u8; 4096];
-    while filler.write_all(&block).is_ok() {}
-    while filler.write_all(&block[..1]).is_ok() {}
-    drop(filler);
-    let before = snapshot(&config);
+    #[test]
+    #[ignore = "needs root to mount a tmpfs; run with --include-ignored as root"]
+    fn a_full_disk_is_reported_and_the_old_index_kept() {
+        let disk = Tmpfs::mount("64k");
+        let (store, key) = store_with_key();
+        let config = disk.path().join("config");
+        connect(&config, &store, &key, "first").assert_code(0);
 
-    connect(&config, &store, &key, "second")
-        .assert_code(1)
-        .assert_stderr_contains("No space left on device");
-    assert_eq!(
-        snapshot(&config),
-        before,
-        "a failed write changed the folder"
-    );
+        // Fill the disk to the last byte.
+        let mut filler = std::fs::File::create(disk.path().join("filler")).unwrap();
+        let block = vec![0u8; 4096];
+        while filler.write_all(&block).is_ok() {}
+        while filler.write_all(&block[..1]).is_ok() {}
+        drop(filler);
+        let before = snapshot(&config);
 
-    // The index write itself, reached directly: reported, old file intact.
-    let err = Index::update(&config, |accounts| {
-        accounts.push(account("third"));
-        Ok::<_, IndexError>(())
-    })
-    .unwrap_err();
-    assert!(matches!(err, IndexError::Write { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(
-        message.contains("could not save the account index") && message.contains("No space left"),
-        "{message}"
-    );
-    assert_eq!(
-        snapshot(&config),
-        before,
-        "a failed write changed the folder"
-    );
-    let names: Vec<_> = Index::load(&config)
-        .unwrap()
-        .into_iter()
-        .map(|a| a.name)
-        .collect();
-    assert_eq!(names, ["first"]);
-}
+        connect(&config, &store, &key, "second")
+            .assert_code(1)
+            .assert_stderr_contains("No space left on device");
+        assert_eq!(
+            snapshot(&config),
+            before,
+            "a failed write changed the folder"
+        );
 
-#[test]
-fn a_read_only_config_folder_is_reported_and_left_alone() {
-    let Some(disk) = Tmpfs::mount("1m") else {
-        return;
-    };
-    let (store, key) = store_with_key();
-    let config = disk.path().join("config");
-    connect(&config, &store, &key, "first").assert_code(0);
-    disk.remount_read_only();
-    let before = snapshot(&config);
+        // The index write itself, reached directly: reported, old file intact.
+        let err = Index::update(&config, |accounts| {
+            accounts.push(account("third"));
+            Ok::<_, IndexError>(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, IndexError::Write { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains("could not save the account index")
+                && message.contains("No space left"),
+            "{message}"
+        );
+        assert_eq!(
+            snapshot(&config),
+            before,
+            "a failed write changed the folder"
+        );
+        let names: Vec<_> = Index::load(&config)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["first"]);
+    }
 
-    connect(&config, &store, &key, "second")
-        .assert_code(1)
-        .assert_stderr_contains("Read-only file system");
-    run_in(&config, &["accounts", "remove", "first", "--yes"])
-        .assert_code(1)
-        .assert_stderr_contains("Read-only file system");
-    run_in(&config, &["accounts", "list"])
-        .assert_code(0)
-        .assert_stdout_contains("first");
-    assert_eq!(snapshot(&config), before);
+    #[test]
+    #[ignore = "needs root to mount a tmpfs; run with --include-ignored as root"]
+    fn a_read_only_config_folder_is_reported_and_left_alone() {
+        let disk = Tmpfs::mount("1m");
+        let (store, key) = store_with_key();
+        let config = disk.path().join("config");
+        connect(&config, &store, &key, "first").assert_code(0);
+        disk.remount_read_only();
+        let before = snapshot(&config);
+
+        connect(&config, &store, &key, "second")
+            .assert_code(1)
+            .assert_stderr_contains("Read-only file system");
+        run_in(&config, &["accounts", "remove", "first", "--yes"])
+            .assert_code(1)
+            .assert_stderr_contains("Read-only file system");
+        run_in(&config, &["accounts", "list"])
+            .assert_code(0)
+            .assert_stdout_contains("first");
+        assert_eq!(snapshot(&config), before);
+    }
 }
 
 #[test]
@@ -342,9 +342,4 @@ fn an_index_from_a_newer_woolink_is_refused_and_untouched() {
         .assert_stderr_contains("upgrade woolink");
     assert_eq!(std::fs::read(config.join("accounts.json")).unwrap(), newer);
     assert!(!config.join("credentials.json").exists());
-}
-
-fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
 }

@@ -292,6 +292,7 @@ fn twenty_accounts_are_checked_all_at_once() {
 
 #[cfg(target_os = "linux")]
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_missing_keychain_entry_is_reported_with_exit_1() {
     use crate::keychain::PrivateKeychain;
 
