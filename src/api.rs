@@ -12,6 +12,7 @@ use url::Url;
 use crate::redact::{DisplaySafeUrl, in_answer, is_credential_param, without_credentials};
 
 use crate::exit::Failure;
+use crate::http::pace::retry_after_wait;
 use crate::http::{Answer, TransportError};
 use crate::keys::Credentials;
 use crate::probe::ApiRoot;
@@ -605,17 +606,6 @@ pub fn retries_allowed(status: u16, retry_after: Option<&str>) -> u32 {
     } else {
         MAX_RETRIES
     }
-}
-
-/// `Retry-After` as a wait from `now`: seconds, or an HTTP date (one already past, as a store
-/// whose clock is behind ours may send, is no wait at all). `None` when it is neither.
-fn retry_after_wait(value: &str, now: std::time::SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Why `body`, labelled JSON, is not one whole JSON document, in words: judged from where its
