@@ -191,12 +191,10 @@ The key is made in WordPress admin: WooCommerce > Settings > Advanced > REST API
 Run in a terminal, woolink asks for what was not given and prints (with --open, opens) the
 store's \"Add key\" page once it knows the store's address.";
 
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
-    /// The store's address, e.g. https://shop.example.com (a pasted API or admin URL is fine)
-    #[arg(long, env = "WOOLINK_STORE_URL", value_name = "URL")]
-    pub url: Option<String>,
-
+/// Where a consumer key and its secret come from, for `connect` and `accounts rotate` alike
+/// (besides their variables, an `--env-file` and a prompt).
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
     /// The consumer key (ck_ and 40 hex digits)
     #[arg(
         long,
@@ -217,6 +215,16 @@ pub struct ConnectArgs {
     /// Refused: a secret given as a flag value shows in `ps` and shell history
     #[arg(long, hide = true, value_name = "SECRET")]
     pub consumer_secret: Option<Refused>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The store's address, e.g. https://shop.example.com (a pasted API or admin URL is fine)
+    #[arg(long, env = "WOOLINK_STORE_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
 
     /// Read the store URL, key and secret from a dotenv file (WOOLINK_*, WOOCOMMERCE_* or WC_*
     /// names); flags and their variables win over it. The file is never changed
@@ -470,26 +478,8 @@ pub struct RotateArgs {
     #[arg(add = crate::linked::complete_account_names())]
     pub name: String,
 
-    /// The new consumer key (ck_ and 40 hex digits)
-    #[arg(
-        long,
-        env = "WOOLINK_CONSUMER_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
-    pub consumer_key: Option<String>,
-
-    /// Read the new consumer secret from standard input
-    #[arg(long, conflicts_with = "consumer_secret_file")]
-    pub consumer_secret_stdin: bool,
-
-    /// Read the new consumer secret from a file
-    #[arg(long, value_name = "PATH")]
-    pub consumer_secret_file: Option<PathBuf>,
-
-    /// Refused: a secret given as a flag value shows in `ps` and shell history
-    #[arg(long, hide = true, value_name = "SECRET")]
-    pub consumer_secret: Option<Refused>,
+    #[command(flatten)]
+    pub key: KeyArgs,
 
     /// Open the store's keys page in a web browser
     #[arg(long)]
@@ -599,7 +589,7 @@ mod tests {
         let Command::Connect(args) = &cli.command else {
             panic!("not connect: {cli:?}");
         };
-        assert!(args.consumer_secret.is_some() && args.site_password.is_some());
+        assert!(args.key.consumer_secret.is_some() && args.site_password.is_some());
         for shown in [format!("{cli:?}"), format!("{args:#?}")] {
             assert!(!shown.contains(secret), "{shown}");
             assert!(!shown.contains(&secret[3..]), "{shown}");

@@ -31,16 +31,16 @@ pub struct ConnectInput {
 /// Whether a person at a terminal would be asked for anything: some value has no flag,
 /// variable, file or stdin source.
 pub fn asks_for_something(args: &ConnectArgs) -> bool {
-    let secret_given = args.consumer_secret_stdin
-        || args.consumer_secret_file.is_some()
+    let secret_given = args.key.consumer_secret_stdin
+        || args.key.consumer_secret_file.is_some()
         || args.env_file_secret.is_some()
         || std::env::var(SECRET_VAR).is_ok_and(|text| !text.is_empty());
-    args.url.is_none() || args.consumer_key.is_none() || !secret_given
+    args.url.is_none() || args.key.consumer_key.is_none() || !secret_given
 }
 
 /// Whether the consumer key will be typed at the prompt (no flag, variable or file gives it).
 pub fn key_is_typed(args: &ConnectArgs, interactive: bool) -> bool {
-    interactive && args.consumer_key.is_none()
+    interactive && args.key.consumer_key.is_none()
 }
 
 /// Whether the consumer secret will be typed at the hidden prompt: the same order of sources
@@ -49,10 +49,10 @@ pub fn secret_is_typed(args: &ConnectArgs, interactive: bool) -> bool {
     if !interactive {
         return false;
     }
-    if args.consumer_secret_stdin {
+    if args.key.consumer_secret_stdin {
         return std::io::stdin().is_terminal();
     }
-    args.consumer_secret_file.is_none()
+    args.key.consumer_secret_file.is_none()
         && args.env_file_secret.is_none()
         && !std::env::var(SECRET_VAR).is_ok_and(|text| !text.is_empty())
 }
@@ -91,7 +91,7 @@ pub fn ask_account_name(
 /// The store, from `--url` (or its variable) or a prompt, with what normalizing the typed
 /// address changed.
 pub fn store(args: &ConnectArgs, interactive: bool) -> Result<(StoreUrl, Vec<String>), Error> {
-    if args.consumer_secret.is_some() {
+    if args.key.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
     if args.site_password.is_some() {
@@ -161,7 +161,7 @@ pub fn credentials(
     interactive: bool,
     site: Option<SiteLogin>,
 ) -> Result<Credentials, Error> {
-    let key = match &args.consumer_key {
+    let key = match &args.key.consumer_key {
         Some(key) => ConsumerKey::parse(key)
             .map_err(|error| invalid("consumer key (from --consumer-key)", error))?,
         None if interactive => ask_key()?,
@@ -186,7 +186,7 @@ pub fn confirm_yes(question: &str) -> Result<bool, Error> {
 }
 
 fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, Error> {
-    if args.consumer_secret_stdin {
+    if args.key.consumer_secret_stdin {
         // Typed at a terminal, standard input would echo the secret: ask without echo instead,
         // where asking is allowed at all.
         if std::io::stdin().is_terminal() {
@@ -206,7 +206,7 @@ fn read_secret(args: &ConnectArgs, interactive: bool) -> Result<ConsumerSecret, 
         return ConsumerSecret::parse(&text)
             .map_err(|error| invalid("consumer secret (from stdin)", error));
     }
-    if let Some(path) = &args.consumer_secret_file {
+    if let Some(path) = &args.key.consumer_secret_file {
         let text = read_file(path)?;
         return ConsumerSecret::parse(&text)
             .map_err(|error| invalid(&format!("consumer secret (in {})", path.display()), error));

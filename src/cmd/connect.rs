@@ -264,8 +264,8 @@ fn apply_env_file(args: &mut ConnectArgs, path: &Path) -> Result<EnvFile, Error>
     if args.url.is_none() {
         args.url = file.url.as_ref().map(|(_, url)| url.clone());
     }
-    if args.consumer_key.is_none() {
-        args.consumer_key = file.key.as_ref().map(|(_, key)| key.expose().to_owned());
+    if args.key.consumer_key.is_none() {
+        args.key.consumer_key = file.key.as_ref().map(|(_, key)| key.expose().to_owned());
     }
     args.env_file_secret = file.secret.clone();
     Ok(file)

@@ -24,7 +24,7 @@ use crate::term::Paint;
 use crate::vault::{self, Existing};
 
 pub async fn run(args: RotateArgs) -> Result<(), Error> {
-    if args.consumer_secret.is_some() {
+    if args.key.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
     let interactive = input::can_prompt(args.output.no_input);
@@ -183,10 +183,7 @@ async fn prove(
 fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
     ConnectArgs {
         url: Some(account.store_url.clone()),
-        consumer_key: args.consumer_key.clone(),
-        consumer_secret_stdin: args.consumer_secret_stdin,
-        consumer_secret_file: args.consumer_secret_file.clone(),
-        consumer_secret: None,
+        key: args.key.clone(),
         env_file: None,
         env_file_secret: None,
         site_user: None,
