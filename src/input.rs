@@ -323,10 +323,7 @@ fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, Error> {
         .map(Zeroizing::new)
         .map_err(|err| match err.kind() {
             std::io::ErrorKind::UnexpectedEof => Error::Cancelled,
-            std::io::ErrorKind::Interrupted => {
-                crate::interrupt::await_signal_after_interrupted_read();
-                Error::Cancelled
-            }
+            std::io::ErrorKind::Interrupted => crate::interrupt::interrupted_at_hidden_prompt(),
             _ => Error::Terminal(err),
         })
 }

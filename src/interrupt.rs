@@ -40,14 +40,21 @@ impl Drop for PromptGuard {
 }
 
 /// rpassword reads Ctrl-C itself at a hidden prompt, raises SIGINT and returns an error: the
-/// signal's thread is then about to restore the terminal and exit with the signal's code.
-/// This gives it the time, so that one path, not a race, decides how woolink ends.
-pub fn await_signal_after_interrupted_read() {
-    std::thread::sleep(std::time::Duration::from_secs(2));
+/// prompt ends as the signal's thread would end it. Whichever of the two gets there first
+/// leaves; the other waits for the exit (see [`cancel_prompt`]), so no sleep decides the race.
+pub fn interrupted_at_hidden_prompt() -> ! {
+    cancel_prompt(130)
 }
 
 /// A signal arrived while a prompt was open: the terminal is put back and woolink leaves.
+/// Called from the signal's thread and from a hidden prompt that read Ctrl-C: the first caller
+/// holds the lock until the process is gone, so the terminal is restored and the exit made
+/// once.
 fn cancel_prompt(exit_code: i32) -> ! {
+    static LEAVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _leaving = LEAVING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(Some(settings)) = BEFORE_PROMPTS.get() {
         terminal::restore(settings);
     }
