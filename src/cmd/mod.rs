@@ -107,24 +107,18 @@ async fn chosen_account(
         crate::http::debug_line(&format!("credentials: {}", chosen.source));
         return Ok((chosen, located.root, credentials));
     }
-    let (source, account, root, ca_cert, credentials) = linked_account(requested, net)?;
-    crate::http::debug_line(&format!("credentials: {source}"));
-    let chosen = Chosen {
-        source,
-        store_url: account.store_url,
-        auth_method: account.auth_method,
-        ca_cert,
-    };
-    Ok((chosen, root, credentials))
+    let linked = linked_account(requested, net)?;
+    crate::http::debug_line(&format!("credentials: {}", linked.0.source));
+    Ok(linked)
 }
 
 /// The linked account a command means (`--account`, else the default, else the only one), its
 /// checked API root, the CA certificate to trust for it, and its credentials. The root and the
 /// CA copy are checked first: a hand-edited index must not even get the keychain opened.
-fn linked_account(
+pub fn linked_account(
     requested: Option<&str>,
     net: &NetArgs,
-) -> Result<(Source, Account, ApiRoot, Option<PathBuf>, Credentials), Error> {
+) -> Result<(Chosen, ApiRoot, Credentials), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
@@ -157,7 +151,13 @@ fn linked_account(
         }
         Err(err) => return Err(err.into()),
     };
-    Ok((source, account, root, ca_cert, credentials))
+    let chosen = Chosen {
+        source,
+        store_url: account.store_url,
+        auth_method: account.auth_method,
+        ca_cert,
+    };
+    Ok((chosen, root, credentials))
 }
 
 /// Finishes or undoes what a woolink killed in the middle of a change left (see

@@ -170,11 +170,7 @@ async fn prove(
     credentials: &Credentials,
     timeout: Duration,
 ) -> Result<ProbeReport, ProbeError> {
-    // An account that signs with OAuth 1.0a over http was linked that way on purpose.
-    let options = ProbeOptions {
-        allow_http: account.auth_method == AuthMethod::OAuth1,
-        time_limit: timeout,
-    };
+    let options = ProbeOptions::for_account(account, timeout);
     probe::probe(http, store, credentials, options, None).await
 }
 

@@ -67,7 +67,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
                 }
                 LineValue::Reference { account, field } => {
                     if !read.contains_key(account) {
-                        let (chosen, root, credentials) = linked(account, &args.net)?;
+                        let (chosen, root, credentials) =
+                            super::linked_account(Some(account), &args.net)?;
                         read.insert(account.clone(), values(&chosen, &root, &credentials));
                     }
                     set_field(&mut command, &line.name, &read[account], *field);
@@ -108,18 +109,6 @@ fn set_field(command: &mut Command, name: &str, values: &[(Field, OsString)], fi
         Some((_, value)) => command.env(name, value),
         None => command.env_remove(name),
     };
-}
-
-/// A linked account named by the env file, as `--account NAME` would choose it.
-fn linked(name: &str, net: &crate::cli::NetArgs) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    let (source, account, root, ca_cert, credentials) = super::linked_account(Some(name), net)?;
-    let chosen = Chosen {
-        source,
-        store_url: account.store_url,
-        auth_method: account.auth_method,
-        ca_cert,
-    };
-    Ok((chosen, root, credentials))
 }
 
 const REFERENCE: &str = "woolink://";

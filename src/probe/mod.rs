@@ -65,6 +65,17 @@ pub struct ProbeOptions {
     pub time_limit: std::time::Duration,
 }
 
+impl ProbeOptions {
+    /// How a linked account's key is proven again (verify, rotate): an account that signs
+    /// with OAuth 1.0a over http was linked that way on purpose.
+    pub fn for_account(account: &crate::account::Account, time_limit: std::time::Duration) -> Self {
+        Self {
+            allow_http: account.auth_method == AuthMethod::OAuth1,
+            time_limit,
+        }
+    }
+}
+
 /// What the probe proved.
 #[derive(Debug, Clone)]
 pub struct ProbeReport {
