@@ -18,7 +18,8 @@ fn linked(tls: Tls, permission: Permission) -> (TestStore, TestKey, Woolink) {
     (store, key, home)
 }
 
-fn names(value: &serde_json::Value) -> Vec<&str> {
+/// The `name` of each object of a JSON list, in order.
+pub(crate) fn names(value: &serde_json::Value) -> Vec<&str> {
     value
         .as_array()
         .unwrap()

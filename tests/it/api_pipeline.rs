@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::api::names;
 use crate::harness::{Outcome, Woolink};
 use crate::linking::{assert_secret_only_in_credentials_file, follow, link};
 use crate::store::{Busy, Hostile, HostileScope, Permission, StoreConfig, TestKey, TestStore, Tls};
@@ -59,15 +60,6 @@ fn shop(hostile: Option<(Hostile, HostileScope)>) -> Shop {
         home,
         from_env: hostile.is_some(),
     }
-}
-
-fn names(value: &serde_json::Value) -> Vec<&str> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect()
 }
 
 #[test]

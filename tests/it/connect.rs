@@ -679,8 +679,8 @@ fn verbose_shows_every_request_with_credentials_redacted() {
 /// Secret Service.
 #[cfg(target_os = "linux")]
 mod relinking {
-    use crate::harness::{Outcome, Woolink};
-    use crate::keychain::PrivateKeychain;
+    use crate::harness::Outcome;
+    use crate::keychain::KeychainHome;
     use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
 
     /// A store that knows every key in `keys`.
@@ -691,29 +691,19 @@ mod relinking {
     }
 
     /// One config folder and keychain, shared by every connect of a test.
-    struct Home {
-        keychain: PrivateKeychain,
-        first: Woolink,
+    struct Home(KeychainHome);
+
+    impl std::ops::Deref for Home {
+        type Target = KeychainHome;
+
+        fn deref(&self) -> &KeychainHome {
+            &self.0
+        }
     }
 
     impl Home {
         fn new() -> Self {
-            Self {
-                keychain: PrivateKeychain::start(),
-                first: Woolink::new(),
-            }
-        }
-
-        fn woolink(&self, store: &TestStore) -> Woolink {
-            let mut woolink = Woolink::new();
-            woolink
-                .env("DBUS_SESSION_BUS_ADDRESS", self.keychain.bus_address())
-                .env(
-                    "WOOLINK_CONFIG_DIR",
-                    self.first.config_dir().to_string_lossy(),
-                )
-                .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy());
-            woolink
+            Self(KeychainHome::new())
         }
 
         /// `connect` with `key` given the scripted way (secret on stdin), `url` if any.
@@ -724,7 +714,7 @@ mod relinking {
             key: &TestKey,
             extra: &[&str],
         ) -> Outcome {
-            let mut woolink = self.woolink(store);
+            let mut woolink = self.trusting(store);
             woolink.args(["connect"]);
             if let Some(url) = url {
                 woolink.args(["--url", url]);
@@ -740,7 +730,7 @@ mod relinking {
         }
 
         fn accounts(&self, store: &TestStore) -> serde_json::Value {
-            let mut woolink = self.woolink(store);
+            let mut woolink = self.trusting(store);
             woolink.args(["accounts", "list", "--json"]);
             woolink.run().assert_code(0).json()
         }
@@ -868,7 +858,7 @@ mod relinking {
             .assert_stdout_contains("was already linked; verified")
             .assert_stdout_contains("Its secret had gone missing from the OS keychain");
         assert!(home.kept(&store).contains(&key.secret));
-        let mut show = home.woolink(&store);
+        let mut show = home.trusting(&store);
         let shown = show.args(["accounts", "show", "shop", "--json"]).run();
         assert_eq!(shown.assert_code(0).json()["secret_present"], true);
     }
@@ -912,7 +902,7 @@ mod relinking {
             .assert_code(0);
         let requests = store.requests().len();
         let index = home.index();
-        let mut woolink = home.woolink(&store);
+        let mut woolink = home.trusting(&store);
         let outcome = woolink
             .args(["connect", "--name", "shop", "--json"])
             .env("WOOLINK_CONSUMER_SECRET", key.secret.clone())

@@ -331,3 +331,39 @@ fn bus_config(socket: &Path) -> String {
         socket.display()
     )
 }
+
+/// One config folder and one private Secret Service, shared by every run of a test that links
+/// accounts into the keychain and uses them again.
+pub struct KeychainHome {
+    pub keychain: PrivateKeychain,
+    /// The run whose config folder every later run shares.
+    pub first: crate::harness::Woolink,
+}
+
+impl KeychainHome {
+    pub fn new() -> Self {
+        Self {
+            keychain: PrivateKeychain::start(),
+            first: crate::harness::Woolink::new(),
+        }
+    }
+
+    /// A run in this config folder and keychain.
+    pub fn woolink(&self) -> crate::harness::Woolink {
+        let mut woolink = crate::harness::Woolink::new();
+        woolink
+            .env("DBUS_SESSION_BUS_ADDRESS", self.keychain.bus_address())
+            .env(
+                "WOOLINK_CONFIG_DIR",
+                self.first.config_dir().to_string_lossy(),
+            );
+        woolink
+    }
+
+    /// The same, trusting `store`'s CA.
+    pub fn trusting(&self, store: &crate::store::TestStore) -> crate::harness::Woolink {
+        let mut woolink = self.woolink();
+        woolink.env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy());
+        woolink
+    }
+}

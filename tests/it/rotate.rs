@@ -4,37 +4,27 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::harness::{Outcome, Woolink};
-use crate::keychain::PrivateKeychain;
+use crate::harness::Outcome;
+use crate::keychain::KeychainHome;
 use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
 
-struct Home {
-    keychain: PrivateKeychain,
-    first: Woolink,
+struct Home(KeychainHome);
+
+impl std::ops::Deref for Home {
+    type Target = KeychainHome;
+
+    fn deref(&self) -> &KeychainHome {
+        &self.0
+    }
 }
 
 impl Home {
     fn new() -> Self {
-        Self {
-            keychain: PrivateKeychain::start(),
-            first: Woolink::new(),
-        }
-    }
-
-    fn woolink(&self, store: &TestStore) -> Woolink {
-        let mut woolink = Woolink::new();
-        woolink
-            .env("DBUS_SESSION_BUS_ADDRESS", self.keychain.bus_address())
-            .env(
-                "WOOLINK_CONFIG_DIR",
-                self.first.config_dir().to_string_lossy(),
-            )
-            .env("WOOLINK_CA_CERT", store.ca_cert_path().to_string_lossy());
-        woolink
+        Self(KeychainHome::new())
     }
 
     fn link(&self, store: &TestStore, key: &TestKey, name: &str) {
-        let mut woolink = self.woolink(store);
+        let mut woolink = self.trusting(store);
         woolink
             .connect_args(&store.url(), &key.key, &key.secret)
             .args(["--name", name]);
@@ -43,7 +33,7 @@ impl Home {
 
     /// `accounts rotate NAME` with `key` given the scripted way.
     fn rotate(&self, store: &TestStore, name: &str, key: &TestKey, extra: &[&str]) -> Outcome {
-        let mut woolink = self.woolink(store);
+        let mut woolink = self.trusting(store);
         woolink
             .args(["accounts", "rotate", name, "--consumer-key", &key.key])
             .args(["--consumer-secret-stdin"])
@@ -124,7 +114,7 @@ fn a_proven_new_key_replaces_the_old_one_which_is_named_for_revoking() {
     assert!(index.contains("read-write"), "{index}");
 
     // The account works with the new key: run hands it on.
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     let run = woolink
         .env("EXPECTED", &new.secret)
         .args(["run", "--", "sh", "-c"])
@@ -186,7 +176,7 @@ fn a_key_the_store_does_not_know_or_a_wrong_secret_changes_nothing() {
         .assert_code(2)
         .assert_stderr_contains("no account named \"nope\"; linked accounts: shop");
     // Without a secret from anywhere, a script is told what to give.
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     woolink
         .args([
             "accounts",
@@ -216,7 +206,7 @@ fn at_a_terminal_rotate_waits_while_the_old_key_is_revoked_and_checks_it() {
     let home = Home::new();
     home.link(&store, &old, "shop");
 
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     woolink.args(["accounts", "rotate", "shop", "--json"]);
     let mut term = Terminal::start(&woolink, Look::Dumb);
     // With --json the status lines (the keys page) are left out; the questions are not.
@@ -254,7 +244,7 @@ fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unuse
     home.link(&store, &old, "shop-copy");
 
     // --force over "shop": the old key and access are named; another account still uses it.
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     woolink
         .connect_args(&store.url(), &new.key, &new.secret)
         .args(["--name", "shop", "--force"]);
@@ -276,7 +266,7 @@ fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unuse
     );
 
     // Removing "shop-copy" now leaves the old key unused: revoking it is advised, in JSON too.
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     let removed = woolink
         .args(["accounts", "remove", "shop-copy", "--yes", "--json"])
         .run();
@@ -284,7 +274,7 @@ fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unuse
     assert_eq!(removed.json()["key_used_by"], serde_json::json!([]));
 
     // Back to the old key with --force, as JSON: the replaced account is described.
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     woolink
         .connect_args(&store.url(), &old.key, &old.secret)
         .args(["--name", "shop", "--force", "--json"]);
@@ -298,7 +288,7 @@ fn connect_force_says_what_it_replaced_and_remove_advises_revoking_only_an_unuse
 
     // Two accounts with one key: removing one does not advise revoking it.
     home.link(&store, &old, "shop-copy");
-    let mut woolink = home.woolink(&store);
+    let mut woolink = home.trusting(&store);
     let removed = woolink.args(["accounts", "remove", "shop", "--yes"]).run();
     removed
         .assert_code(0)

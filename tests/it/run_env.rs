@@ -7,32 +7,23 @@
 use std::path::Path;
 
 use crate::harness::{Outcome, Woolink};
-use crate::keychain::PrivateKeychain;
+use crate::keychain::{KeychainHome, PrivateKeychain};
 use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
 
 /// One config folder and one keychain, with accounts linked into them.
-struct Home {
-    keychain: PrivateKeychain,
-    first: Woolink,
+struct Home(KeychainHome);
+
+impl std::ops::Deref for Home {
+    type Target = KeychainHome;
+
+    fn deref(&self) -> &KeychainHome {
+        &self.0
+    }
 }
 
 impl Home {
     fn new() -> Self {
-        Self {
-            keychain: PrivateKeychain::start(),
-            first: Woolink::new(),
-        }
-    }
-
-    fn woolink(&self) -> Woolink {
-        let mut woolink = Woolink::new();
-        woolink
-            .env("DBUS_SESSION_BUS_ADDRESS", self.keychain.bus_address())
-            .env(
-                "WOOLINK_CONFIG_DIR",
-                self.first.config_dir().to_string_lossy(),
-            );
-        woolink
+        Self(KeychainHome::new())
     }
 
     /// Links `key` at `store` as `name`, the secret in the keychain and the store's CA kept
