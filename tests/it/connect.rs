@@ -680,32 +680,11 @@ fn verbose_shows_every_request_with_credentials_redacted() {
 #[cfg(target_os = "linux")]
 mod relinking {
     use crate::harness::Outcome;
-    use crate::keychain::KeychainHome;
-    use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
-
-    /// A store that knows every key in `keys`.
-    fn store_knowing(keys: &[&TestKey]) -> TestStore {
-        let mut config = StoreConfig::new(Tls::Valid);
-        config.keys = keys.iter().map(|key| (*key).clone()).collect();
-        TestStore::start(config)
-    }
-
-    /// One config folder and keychain, shared by every connect of a test.
-    struct Home(KeychainHome);
-
-    impl std::ops::Deref for Home {
-        type Target = KeychainHome;
-
-        fn deref(&self) -> &KeychainHome {
-            &self.0
-        }
-    }
+    use crate::keychain::KeychainHome as Home;
+    use crate::linking::store_knowing;
+    use crate::store::{Permission, TestKey, TestStore};
 
     impl Home {
-        fn new() -> Self {
-            Self(KeychainHome::new())
-        }
-
         /// `connect` with `key` given the scripted way (secret on stdin), `url` if any.
         fn connect(
             &self,
@@ -733,16 +712,6 @@ mod relinking {
             let mut woolink = self.trusting(store);
             woolink.args(["accounts", "list", "--json"]);
             woolink.run().assert_code(0).json()
-        }
-
-        fn index(&self) -> Vec<u8> {
-            std::fs::read(self.first.config_dir().join("accounts.json")).unwrap()
-        }
-
-        /// What the keychain holds for the accounts (every test has a keychain of its own),
-        /// secrets included.
-        fn kept(&self, _store: &TestStore) -> String {
-            self.keychain.woolink_entries()
         }
     }
 
@@ -790,7 +759,7 @@ mod relinking {
                 "{name:?}"
             );
         }
-        let kept = home.kept(&store);
+        let kept = home.kept();
         assert_eq!(kept.matches("attribute.username = ").count(), 2, "{kept}");
     }
 
@@ -826,7 +795,7 @@ mod relinking {
         );
 
         assert_eq!(home.index(), index, "the index changed");
-        let kept = home.kept(&store);
+        let kept = home.kept();
         assert!(kept.contains(&key.secret));
         assert_eq!(kept.matches("attribute.username = ").count(), 1, "{kept}");
     }
@@ -846,7 +815,7 @@ mod relinking {
             .status()
             .unwrap();
         assert!(cleared.success());
-        assert!(!home.kept(&store).contains(&key.secret));
+        assert!(!home.kept().contains(&key.secret));
 
         let outcome = home.connect(&store, None, &key, &["--name", "shop"]);
         outcome
@@ -857,7 +826,7 @@ mod relinking {
             ))
             .assert_stdout_contains("was already linked; verified")
             .assert_stdout_contains("Its secret had gone missing from the OS keychain");
-        assert!(home.kept(&store).contains(&key.secret));
+        assert!(home.kept().contains(&key.secret));
         let mut show = home.trusting(&store);
         let shown = show.args(["accounts", "show", "shop", "--json"]).run();
         assert_eq!(shown.assert_code(0).json()["secret_present"], true);
@@ -881,7 +850,7 @@ mod relinking {
         let json = linked.assert_code(0).json();
         assert_eq!(json["link"], "replaced");
         assert_eq!(json["access"], "read-write");
-        let kept = home.kept(&store);
+        let kept = home.kept();
         assert_eq!(kept.matches("attribute.username = ").count(), 1, "{kept}");
         assert!(kept.contains(&new_key.secret) && !kept.contains(&key.secret));
         let accounts = home.accounts(&store);

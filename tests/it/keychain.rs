@@ -360,6 +360,17 @@ impl KeychainHome {
         woolink
     }
 
+    /// The account index as the runs left it.
+    pub fn index(&self) -> String {
+        std::fs::read_to_string(self.first.config_dir().join("accounts.json")).unwrap()
+    }
+
+    /// What the keychain holds for the accounts (every test has a keychain of its own),
+    /// secrets included.
+    pub fn kept(&self) -> String {
+        self.keychain.woolink_entries()
+    }
+
     /// The same, trusting `store`'s CA.
     pub fn trusting(&self, store: &crate::store::TestStore) -> crate::harness::Woolink {
         let mut woolink = self.woolink();

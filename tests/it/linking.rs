@@ -42,3 +42,10 @@ pub fn assert_secret_only_in_credentials_file(home: &Woolink, secret: &str) {
     let plaintext = home.config_dir().join("credentials.json");
     home.assert_secret_only_in(secret, &[plaintext]);
 }
+
+/// A store that knows every key in `keys`.
+pub fn store_knowing(keys: &[&TestKey]) -> TestStore {
+    let mut config = StoreConfig::new(Tls::Valid);
+    config.keys = keys.iter().map(|key| (*key).clone()).collect();
+    TestStore::start(config)
+}

@@ -5,24 +5,11 @@
 #![cfg(target_os = "linux")]
 
 use crate::harness::Outcome;
-use crate::keychain::KeychainHome;
-use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
-
-struct Home(KeychainHome);
-
-impl std::ops::Deref for Home {
-    type Target = KeychainHome;
-
-    fn deref(&self) -> &KeychainHome {
-        &self.0
-    }
-}
+use crate::keychain::KeychainHome as Home;
+use crate::linking::store_knowing;
+use crate::store::{Permission, TestKey, TestStore};
 
 impl Home {
-    fn new() -> Self {
-        Self(KeychainHome::new())
-    }
-
     fn link(&self, store: &TestStore, key: &TestKey, name: &str) {
         let mut woolink = self.trusting(store);
         woolink
@@ -44,27 +31,11 @@ impl Home {
         outcome
     }
 
-    fn index(&self) -> String {
-        std::fs::read_to_string(self.first.config_dir().join("accounts.json")).unwrap()
-    }
-
-    /// What the keychain holds for the accounts (every test has a keychain of its own),
-    /// secrets included.
-    fn kept(&self, _store: &TestStore) -> String {
-        self.keychain.woolink_entries()
-    }
-
     fn assert_not_on_disk(&self, keys: &[&TestKey]) {
         for key in keys {
             self.first.assert_secret_not_on_disk(&key.secret);
         }
     }
-}
-
-fn store_knowing(keys: &[&TestKey]) -> TestStore {
-    let mut config = StoreConfig::new(Tls::Valid);
-    config.keys = keys.iter().map(|key| (*key).clone()).collect();
-    TestStore::start(config)
 }
 
 fn suffix(key: &TestKey) -> &str {
@@ -101,7 +72,7 @@ fn a_proven_new_key_replaces_the_old_one_which_is_named_for_revoking() {
         "{}",
         outcome.stdout
     );
-    let kept = home.kept(&store);
+    let kept = home.kept();
     assert!(
         kept.contains(&new.secret) && !kept.contains(&old.secret),
         "{kept}"
@@ -190,7 +161,7 @@ fn a_key_the_store_does_not_know_or_a_wrong_secret_changes_nothing() {
         .assert_stderr_contains("--consumer-secret-stdin");
 
     assert_eq!(home.index(), index, "the index changed");
-    let now = home.kept(&store);
+    let now = home.kept();
     assert!(now.contains(&old.secret), "the keychain changed: {now}");
     assert_eq!(now.matches("attribute.username = ").count(), 1, "{now}");
     home.assert_not_on_disk(&[&old, &elsewhere, &wrong_secret]);
@@ -228,7 +199,7 @@ fn at_a_terminal_rotate_waits_while_the_old_key_is_revoked_and_checks_it() {
     term.expect("\"old_key_revoked\": true");
     assert_eq!(term.finish(), 0, "{}", term.transcript);
     term.assert_hides(&[&old.secret, &new.secret]);
-    let kept = home.kept(&store);
+    let kept = home.kept();
     assert!(kept.contains(&new.secret), "{kept}");
     home.assert_not_on_disk(&[&old, &new]);
 }

@@ -7,28 +7,14 @@
 use std::path::Path;
 
 use crate::harness::{Outcome, Woolink};
-use crate::keychain::{KeychainHome, PrivateKeychain};
-use crate::store::{Permission, StoreConfig, TestKey, TestStore, Tls};
-
-/// One config folder and one keychain, with accounts linked into them.
-struct Home(KeychainHome);
-
-impl std::ops::Deref for Home {
-    type Target = KeychainHome;
-
-    fn deref(&self) -> &KeychainHome {
-        &self.0
-    }
-}
+use crate::keychain::{KeychainHome as Home, PrivateKeychain};
+use crate::linking::store_knowing;
+use crate::store::{Permission, TestKey, TestStore};
 
 impl Home {
-    fn new() -> Self {
-        Self(KeychainHome::new())
-    }
-
     /// Links `key` at `store` as `name`, the secret in the keychain and the store's CA kept
     /// with the account.
-    fn link(&self, store: &TestStore, key: &TestKey, name: &str) {
+    fn link_with_ca(&self, store: &TestStore, key: &TestKey, name: &str) {
         let mut woolink = self.woolink();
         woolink
             .connect_args(&store.url(), &key.key, &key.secret)
@@ -42,17 +28,6 @@ impl Home {
         prepare(&mut woolink);
         woolink.args(["run"]).args(args.iter().copied()).run()
     }
-
-    /// Nothing the runs wrote holds `secret`: the index, the CA copies, the env files.
-    fn assert_secret_not_on_disk(&self, secret: &str) {
-        self.first.assert_secret_not_on_disk(secret);
-    }
-}
-
-fn store_knowing(keys: &[&TestKey]) -> TestStore {
-    let mut config = StoreConfig::new(Tls::Valid);
-    config.keys = keys.iter().map(|key| (*key).clone()).collect();
-    TestStore::start(config)
 }
 
 /// A CMD that would leave a file behind if it ran.
@@ -66,7 +41,7 @@ fn env_exports_fields_under_the_names_a_tool_reads_besides_the_usual_set() {
     let home = Home::new();
     let key = TestKey::new(Permission::ReadWrite);
     let store = store_knowing(&[&key]);
-    home.link(&store, &key, "shop");
+    home.link_with_ca(&store, &key, "shop");
     // The child compares the secret itself, so it never reaches any output.
     let script = r#"
         printf 'store=%s\nwkey=%s\nroot=%s\napi=%s\nauth=%s\nname=%s\nca=%s\nusual=%s\n' \
@@ -136,7 +111,7 @@ fn env_exports_fields_under_the_names_a_tool_reads_besides_the_usual_set() {
         "{ca}"
     );
     assert_eq!(outcome.stderr, "", "run keeps quiet");
-    home.assert_secret_not_on_disk(&key.secret);
+    home.first.assert_secret_not_on_disk(&key.secret);
 }
 
 #[test]
@@ -145,7 +120,7 @@ fn an_unknown_field_or_an_invalid_name_is_a_usage_error_and_cmd_does_not_start()
     let home = Home::new();
     let key = TestKey::new(Permission::Read);
     let store = store_knowing(&[&key]);
-    home.link(&store, &key, "shop");
+    home.link_with_ca(&store, &key, "shop");
     let marker = home.first.config_dir().join("child-ran");
     for (mapping, named) in [
         ("WOO_PASS=password", "\"password\" is not a field"),
@@ -169,7 +144,7 @@ fn an_unknown_field_or_an_invalid_name_is_a_usage_error_and_cmd_does_not_start()
     home.run(&["--env", "X=pass", "--", "true"], |_| {})
         .assert_code(2)
         .assert_stderr_contains("url, api_root, api_url, key, secret, auth_method, account, ca_cert, site_user, site_password");
-    home.assert_secret_not_on_disk(&key.secret);
+    home.first.assert_secret_not_on_disk(&key.secret);
 }
 
 #[test]
@@ -180,8 +155,8 @@ fn an_env_file_of_references_gets_each_accounts_fields_and_other_lines_as_writte
     let staging_key = TestKey::new(Permission::Read);
     let store = store_knowing(&[&key]);
     let staging = store_knowing(&[&staging_key]);
-    home.link(&store, &key, "shop");
-    home.link(&staging, &staging_key, "staging");
+    home.link_with_ca(&store, &key, "shop");
+    home.link_with_ca(&staging, &staging_key, "staging");
     let file = home.first.config_dir().join("tool.env");
     std::fs::write(
         &file,
@@ -242,8 +217,8 @@ fn an_env_file_of_references_gets_each_accounts_fields_and_other_lines_as_writte
         .assert_stdout_contains("command_line=wins\n")
         .assert_no_secret(&key.secret)
         .assert_no_secret(&staging_key.secret);
-    home.assert_secret_not_on_disk(&key.secret);
-    home.assert_secret_not_on_disk(&staging_key.secret);
+    home.first.assert_secret_not_on_disk(&key.secret);
+    home.first.assert_secret_not_on_disk(&staging_key.secret);
 }
 
 #[test]
@@ -252,7 +227,7 @@ fn a_bad_reference_is_named_by_its_line_and_cmd_does_not_start() {
     let home = Home::new();
     let key = TestKey::new(Permission::ReadWrite);
     let store = store_knowing(&[&key]);
-    home.link(&store, &key, "shop");
+    home.link_with_ca(&store, &key, "shop");
     let marker = home.first.config_dir().join("child-ran");
     let file = home.first.config_dir().join("tool.env");
     for (line3, named) in [
@@ -301,7 +276,7 @@ fn a_bad_reference_is_named_by_its_line_and_cmd_does_not_start() {
     )
     .assert_code(2)
     .assert_stderr_contains("/nonexistent/woolink.env");
-    home.assert_secret_not_on_disk(&key.secret);
+    home.first.assert_secret_not_on_disk(&key.secret);
 }
 
 /// What MCP clients give the servers they start, and nothing else.
