@@ -1,105 +1,77 @@
 //! woolink: link WooCommerce stores. The binary is a thin shell around [`run`].
 //!
-//! The layers, bottom to top, each module using only its own layer and those below it (and no
-//! two modules each other: `src/layers.rs` checks both from the source):
-//! - **domain** (no I/O): `account`, `keys` (secrets in types that cannot print), `store_url`,
-//!   `safe_url`, `text` (what others supplied, made safe to show), `relink` (the advice to link
-//!   again), `variables` (every `WOOLINK_*` name and `run`'s fields), `bom`, `crash`;
-//! - **network**: `http` (the only module that talks to reqwest: trust, proxies, pacing, the
-//!   one redirect it follows), `store_json` (JSON past what PHP printed before it);
-//! - **woocommerce**: `probe` (proves a key: `probe/verdict.rs` is the pure judge), `api`
-//!   (what api paths mean), `oauth`, `json_check`, `jq`;
-//! - **kept**: `index`, `credstore` (keychain or plaintext file), `vault` (the index and the
-//!   credential store as one transaction), `linked`, `ca_copy`, `config`, `private_file`,
-//!   `session_bus`;
-//! - **face**: `cli` (clap), `output` (stdout data), `term` (stderr for people: status, warnings,
+//! The layers are the folders, bottom to top; each module uses only its own layer and those
+//! below it, and no two modules each other (`src/layers.rs` checks both from the source):
+//! - `domain/` (no I/O): `account`, `keys` (secrets in types that cannot print), `store_url`,
+//!   `text` (what others supplied, made safe to show), `redact` (every way a secret is hidden),
+//!   `same_site`, `relink` (the advice to link again), `variables` (every `WOOLINK_*` name and
+//!   `run`'s fields), `exit` (the exit-code table), `bom`, `crash`;
+//! - `http/`: the only module that talks to reqwest (trust, proxies, pacing, the one redirect
+//!   it follows), and `store_json` (JSON past what PHP printed before it);
+//! - `woocommerce/`: `probe` (proves a key: `probe/verdict.rs` is the pure judge), `api` (what
+//!   api paths mean), `oauth`, `json_check`, `jq`;
+//! - `accounts/` (what is kept): `index`, `credstore` (keychain or plaintext file), `vault` (the
+//!   index and the credential store as one transaction), `linked`, `ca_copy`, `config`,
+//!   `private_file`, `session_bus`;
+//! - `face/`: `cli` (clap), `output` (stdout data), `term` (stderr for people: status, warnings,
 //!   progress, colour), `browser`, `interrupt`;
-//! - **commands**: `cmd` (one module a command), what they ask for and take from the environment
-//!   (`input`, `env_creds`, `env_file`), and `error`.
+//! - `cmd/`: one module a command, what they ask for and take from the environment (`input`,
+//!   `env_creds`, `env_file`), and `error`.
 //!
 //! Where to look first:
 //! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
 //!   place that prints the `error:` line; the code comes from `Outcome::exit_code` and
-//!   `Error::class` in `error.rs`, which gives each error its `kind` and class of failure
-//!   (the probe's diagnoses: `ProbeError::class` in `probe/error.rs`; `woolink api`'s:
-//!   `ApiError::class` in `api.rs`). Each class's code, and the table `--help`, the man page
-//!   and `docs/exit-codes.md` show: `exit.rs`.
-//! - **Where a secret travels**: `keys.rs` holds it in types that cannot print; it leaves them
-//!   only in `http.rs` (Basic, query string or an OAuth signature, `oauth.rs`), in
-//!   `credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
-//!   environment). URLs are shown only as `redact::DisplaySafeUrl`; `redact.rs` holds every way a
+//!   `Error::class` in `cmd/error.rs`, which gives each error its `kind` and class of failure
+//!   (the probe's diagnoses: `ProbeError::class` in `woocommerce/probe/error.rs`; `woolink api`'s:
+//!   `ApiError::class` in `woocommerce/api.rs`). Each class's code, and the table `--help`, the man page
+//!   and `docs/exit-codes.md` show: `domain/exit.rs`.
+//! - **Where a secret travels**: `domain/keys.rs` holds it in types that cannot print; it leaves them
+//!   only in `http/mod.rs` (Basic, query string or an OAuth signature, `woocommerce/oauth.rs`),
+//!   in `accounts/credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
+//!   environment). URLs are shown only as `redact::DisplaySafeUrl`; `domain/redact.rs` holds every way a
 //!   secret is hidden in what woolink prints.
 //! - **Where a secret is kept**: the entry named by the account's random id (`Account::id`,
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
-//!   pending record in the index, which the next command finishes or undoes (`vault.rs`,
-//!   `vault::recover`; `crash.rs` is the test hook that kills woolink at each step).
+//!   pending record in the index, which the next command finishes or undoes (`accounts/vault.rs`,
+//!   `vault::recover`; `domain/crash.rs` is the test hook that kills woolink at each step).
 //! - **A new way a store can fail**: model it in the test store (`crates/test-store/`), judge it
-//!   in `probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
-//!   class in `ProbeError::class`, in `probe/error.rs`, and say how WooCommerce behaves in
+//!   in `woocommerce/probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
+//!   class in `ProbeError::class`, in `woocommerce/probe/error.rs`, and say how WooCommerce behaves in
 //!   `docs/woocommerce.md`.
 
-mod account;
-mod api;
-mod bom;
-mod browser;
-mod ca_copy;
-mod cli;
+mod accounts;
 mod cmd;
-mod config;
-mod crash;
-mod credstore;
-mod env_creds;
-mod env_file;
-mod error;
-mod exit;
+mod domain;
+
+mod face;
 mod http;
-mod index;
-mod input;
-mod interrupt;
-mod jq;
-mod json_check;
-mod keys;
 #[cfg(test)]
 mod layers;
-mod linked;
-mod oauth;
-mod output;
-mod private_file;
-mod probe;
-mod redact;
-mod relink;
-mod same_site;
-mod session_bus;
-mod store_json;
-mod store_url;
-mod term;
-mod text;
-mod variables;
-mod vault;
+mod woocommerce;
 
 /// What the integration tests, the benchmarks and the fuzz targets reach inside woolink: not an
 /// API, and not kept stable. Everything else is private to the crate, so the compiler sees
 /// what is unused.
 #[doc(hidden)]
 pub mod testing {
-    pub use crate::account::{Access, Account, AuthMethod, SecretStorage};
-    /// The command tree (`Cli::command()`), from which tests derive every command path.
-    pub use crate::cli::Cli;
-    pub use crate::credstore::{
+    pub use crate::accounts::credstore::{
         CredStoreError, CredentialStore, DEFAULT_TIMEOUT, EntryId, KeychainStore,
         PlaintextFileStore, Unavailability,
     };
+    pub use crate::accounts::index::{INDEX_FILE, INDEX_VERSION, Index, IndexError};
+    pub use crate::accounts::vault::{Existing, save};
+    pub use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+    pub use crate::domain::keys::{ConsumerKey, ConsumerSecret, Credentials};
+    pub use crate::domain::redact::debug_url as redacted;
+    pub use crate::domain::store_url::StoreUrl;
+    /// The command tree (`Cli::command()`), from which tests derive every command path.
+    pub use crate::face::cli::Cli;
     pub use crate::http::Answer;
-    pub use crate::index::{INDEX_FILE, INDEX_VERSION, Index, IndexError};
-    pub use crate::keys::{ConsumerKey, ConsumerSecret, Credentials};
-    pub use crate::probe::verdict::{
+    pub use crate::http::store_json::parse;
+    pub use crate::woocommerce::probe::verdict::{
         Foreign, Refusal, StoreTrouble, Verdict, WriteVerdict, challenge, error_code,
         error_message, judge, key_was_judged, store_trouble, write_is_conclusive,
     };
-    pub use crate::redact::debug_url as redacted;
-    pub use crate::store_json::parse;
-    pub use crate::store_url::StoreUrl;
-    pub use crate::vault::{Existing, save};
 }
 
 use std::ffi::OsString;
@@ -108,13 +80,15 @@ use std::ffi::OsString;
 /// user's session bus found where desktops put it, woolink starts itself again with the
 /// address set (see `session_bus.rs`), so the keychain is reachable from a minimal environment.
 pub fn find_session_bus() {
-    session_bus::restart_with_found_bus();
+    accounts::session_bus::restart_with_found_bus();
 }
 
 use clap::{CommandFactory, Parser};
 
-use cli::{AccountsCommand, Cli, Command};
-use error::{Error, Outcome};
+use cmd::error::{self, Error, Outcome};
+use domain::redact;
+use face::cli::{self, AccountsCommand, Cli, Command};
+use face::term;
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
 /// and nowhere else: the human message on stderr and, with `--json`, a JSON document on stdout.
@@ -168,7 +142,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Completions { .. } | Command::Man => false,
         Command::Api(_) | Command::Run(_) => false,
     };
-    crate::term::set_quiet(cli.quiet);
+    crate::face::term::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
         cmd::recover_interrupted();
@@ -218,9 +192,9 @@ fn usage_message(err: &clap::Error) -> String {
 /// The one `error:` line of a failed command, on stderr.
 fn print_error(message: &str) {
     let paint = term::Paint::stderr();
-    crate::term::stderr_line(&format!(
+    crate::face::term::stderr_line(&format!(
         "{} {}",
         paint.red(&paint.bold("error:")),
-        crate::text::visible(&redact::mask_secret_shapes(message))
+        crate::domain::text::visible(&redact::mask_secret_shapes(message))
     ));
 }

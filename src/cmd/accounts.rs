@@ -3,19 +3,19 @@
 
 use serde::Serialize;
 
-use crate::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::cli::{AccountsCommand, OutputArgs};
-use crate::config;
-use crate::credstore::{self, CredStoreError};
-use crate::error::{Error, Outcome};
-use crate::index::Index;
-use crate::index::NoSuchAccount;
-use crate::input;
-use crate::keys::masked_key;
-use crate::linked;
-use crate::output;
-use crate::probe::keys_admin_url;
-use crate::vault::{self, LoadError, SecretRemoval};
+use crate::accounts::config;
+use crate::accounts::credstore::{self, CredStoreError};
+use crate::accounts::index::Index;
+use crate::accounts::index::NoSuchAccount;
+use crate::accounts::linked;
+use crate::accounts::vault::{self, LoadError, SecretRemoval};
+use crate::cmd::error::{Error, Outcome};
+use crate::cmd::input;
+use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::keys::masked_key;
+use crate::face::cli::{AccountsCommand, OutputArgs};
+use crate::face::output;
+use crate::woocommerce::probe::keys_admin_url;
 
 pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
     match command {
@@ -93,7 +93,7 @@ fn list(wide: bool, output_args: OutputArgs) -> Result<(), Error> {
         return Ok(output::json(&views)?);
     }
     if accounts.is_empty() {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
             Index::path(&dir).display()
         ));
@@ -145,7 +145,7 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             } else {
                 account.name.clone()
             };
-            let address = crate::store_url::shown_address(&account.store_url);
+            let address = crate::domain::store_url::shown_address(&account.store_url);
             let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
             vec![
                 name,
@@ -228,12 +228,12 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
         Ok(false) => format!(
             "MISSING from the {}: this account is broken; {}",
             account.secret_storage,
-            crate::relink::Relink::same_key(&account.name)
+            crate::domain::relink::Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
-        Err(LoadError::Store(err)) if crate::error::keychain_unreachable(err) => format!(
+        Err(LoadError::Store(err)) if crate::cmd::error::keychain_unreachable(err) => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
-            crate::error::keychain_problem(err),
+            crate::cmd::error::keychain_problem(err),
             account.name
         ),
         Err(err) => format!("could not be checked: {err}"),
@@ -250,7 +250,10 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
         },
     );
     row("Store:", &linked::store_label(&account));
-    row("URL:", &crate::store_url::shown_address(&account.store_url));
+    row(
+        "URL:",
+        &crate::domain::store_url::shown_address(&account.store_url),
+    );
     row("API root:", &account.api_root);
     row("Key:", &masked_key(&account.key_suffix));
     row("Access:", &account.access.to_string());
@@ -275,7 +278,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
         }
         let question = format!(
             "Remove \"{name}\" ({}, key {}) from this computer?",
-            crate::store_url::shown_address(&account.store_url),
+            crate::domain::store_url::shown_address(&account.store_url),
             masked_key(&account.key_suffix)
         );
         if !input::confirm(&question)? {
@@ -297,12 +300,14 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
     } else {
         let store = match credstore::open(account.secret_storage, &dir) {
             Ok(store) => store,
-            Err(err) if crate::error::keychain_unreachable(&err) => return Err(unreachable(err)),
+            Err(err) if crate::cmd::error::keychain_unreachable(&err) => {
+                return Err(unreachable(err));
+            }
             Err(err) => return Err(err.into()),
         };
         match vault::remove(&dir, store.as_ref(), name) {
             Err(vault::RemoveError::Secret { source, .. })
-                if crate::error::keychain_unreachable(&source) =>
+                if crate::cmd::error::keychain_unreachable(&source) =>
             {
                 return Err(unreachable(source));
             }
@@ -310,10 +315,10 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
         }
     };
     if index_only {
-        crate::term::warning(&format!(
+        crate::face::term::warning(&format!(
             "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
             storage = removed.account.secret_storage,
-            id = crate::credstore::EntryId::for_account(&removed.account),
+            id = crate::accounts::credstore::EntryId::for_account(&removed.account),
         ));
     }
     let plaintext_copy = removed.plaintext_copy;
@@ -406,7 +411,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
 /// Renames an account: the index alone changes, as its secret is kept under its id. An account
 /// linked before account ids first gets one (its secret moved to it), which needs its store.
 fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
-    crate::account::check_name(new)?;
+    crate::domain::account::check_name(new)?;
     if old == new {
         return Err(Error::Usage(format!(
             "\"{old}\" is already the account's name: give the new name after the old one"
@@ -424,7 +429,7 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
         match moved {
             Ok(_) => {}
             Err(vault::MigrateError::Secret { source, .. })
-                if crate::error::keychain_unreachable(&source) =>
+                if crate::cmd::error::keychain_unreachable(&source) =>
             {
                 return Err(Error::Keychain {
                     source,
@@ -474,15 +479,15 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
 /// the secret was left.
 struct IndexOnly(SecretStorage);
 
-impl crate::credstore::CredentialStore for IndexOnly {
+impl crate::accounts::credstore::CredentialStore for IndexOnly {
     fn storage(&self) -> SecretStorage {
         self.0
     }
 
     fn set(
         &self,
-        _id: &crate::credstore::EntryId,
-        _creds: &crate::keys::Credentials,
+        _id: &crate::accounts::credstore::EntryId,
+        _creds: &crate::domain::keys::Credentials,
     ) -> Result<(), CredStoreError> {
         Err(CredStoreError::Failed(
             "not opened (--index-only)".to_owned(),
@@ -491,14 +496,14 @@ impl crate::credstore::CredentialStore for IndexOnly {
 
     fn get(
         &self,
-        _id: &crate::credstore::EntryId,
-    ) -> Result<crate::keys::Credentials, CredStoreError> {
+        _id: &crate::accounts::credstore::EntryId,
+    ) -> Result<crate::domain::keys::Credentials, CredStoreError> {
         Err(CredStoreError::Failed(
             "not opened (--index-only)".to_owned(),
         ))
     }
 
-    fn delete(&self, _id: &crate::credstore::EntryId) -> Result<(), CredStoreError> {
+    fn delete(&self, _id: &crate::accounts::credstore::EntryId) -> Result<(), CredStoreError> {
         Err(CredStoreError::NotFound)
     }
 }
@@ -536,19 +541,19 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(
         })?);
     }
     match (&default, name, clear) {
-        (Some(name), Some(_), _) => crate::term::status(&format!(
+        (Some(name), Some(_), _) => crate::face::term::status(&format!(
             "\"{name}\" is now the default account, used when a command is given no --account."
         )),
-        (None, _, true) => crate::term::status("No default account any more."),
+        (None, _, true) => crate::face::term::status("No default account any more."),
         (Some(name), None, _) => output::stdout(&format!("{name}\n"))?,
         (None, _, _) => match names.as_slice() {
-            [] => crate::term::status(
+            [] => crate::face::term::status(
                 "No default account is set, and no stores are linked yet. Link one with `woolink connect`.",
             ),
-            [only] => crate::term::status(&format!(
+            [only] => crate::face::term::status(&format!(
                 "No default account is set; \"{only}\", the only linked account, is used. Set one with `woolink accounts default NAME`."
             )),
-            several => crate::term::status(&format!(
+            several => crate::face::term::status(&format!(
                 "No default account is set, and {} accounts are linked: {}. Choose one with `woolink accounts default NAME`.",
                 several.len(),
                 several.join(", ")

@@ -9,17 +9,17 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::api::{self, ApiError};
-use crate::cli::ApiArgs;
-use crate::error::Error;
+use crate::cmd::error::Error;
+use crate::domain::keys::Credentials;
+use crate::domain::redact::{self, DisplaySafeUrl, Redactor};
+use crate::face::cli::ApiArgs;
+use crate::face::output;
+use crate::face::term::{self, Progress};
 use crate::http::{Answer, HttpClient, Opened, TransportError};
-use crate::jq::Jq;
-use crate::json_check::{Checker, FaultKind};
-use crate::keys::Credentials;
-use crate::output;
-use crate::probe::{ApiRoot, root};
-use crate::redact::{self, DisplaySafeUrl, Redactor};
-use crate::term::{self, Progress};
+use crate::woocommerce::api::{self, ApiError};
+use crate::woocommerce::jq::Jq;
+use crate::woocommerce::json_check::{Checker, FaultKind};
+use crate::woocommerce::probe::{ApiRoot, root};
 
 pub async fn run(args: ApiArgs) -> Result<(), Error> {
     let planned = Planned::from_args(&args)?;
@@ -154,7 +154,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
         && term::stderr_is_live()
         && let Some(more) = api::more_pages(&answer.headers)
     {
-        crate::term::status(&more);
+        crate::face::term::status(&more);
     }
     emit(sender, url, &document).map(drop)
 }
@@ -169,7 +169,7 @@ async fn every_page(
     url: Url,
     include: bool,
 ) -> Result<(), Error> {
-    let progress = Progress::new(crate::term::is_quiet() || !term::stderr_is_live());
+    let progress = Progress::new(crate::face::term::is_quiet() || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
     let result = pages_into(sender, root, url, include, &progress, &mut list).await;
     progress.clear();
@@ -178,11 +178,11 @@ async fn every_page(
         Ok(false) => Ok(()),
         Err(err) => {
             if list.printed_any && sender.jq.is_some() {
-                crate::term::warning(
+                crate::face::term::warning(
                     "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after",
                 );
             } else if list.printed_any {
-                crate::term::warning(
+                crate::face::term::warning(
                     "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
                 );
             }
@@ -343,14 +343,14 @@ async fn finish(
     let answer = read_rest(opened, head, sender, url).await?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
-        crate::term::status(&format!("Note: {}", junk.note()));
+        crate::face::term::status(&format!("Note: {}", junk.note()));
     }
     if let Some(err) = api::judge(sender.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,
         // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
             let text = output::json_text(&document, false);
-            crate::term::stderr_line(&redact::in_answer(&text, sender.credentials));
+            crate::face::term::stderr_line(&redact::in_answer(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
@@ -427,7 +427,7 @@ impl Sender<'_> {
             };
             let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
-            crate::term::status(&format!(
+            crate::face::term::status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
                 api::status_text(opened.status),
                 wait.as_secs(),
@@ -548,7 +548,7 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(err) => Err(Error::Output(crate::output::OutputError(err))),
+        Err(err) => Err(Error::Output(crate::face::output::OutputError(err))),
     }
 }
 

@@ -5,20 +5,20 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::cli::{ConnectArgs, Require};
-use crate::config;
-use crate::credstore::{self, CredentialStore};
-use crate::env_file::{EnvFile, SecretLine};
-use crate::error::Error;
-use crate::index::Index;
-use crate::input::{self, ConnectInput};
-use crate::keys::SiteLogin;
-use crate::output;
-use crate::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
-use crate::store_url::StoreUrl;
-use crate::term::{Paint, Progress};
-use crate::vault::Existing;
+use crate::accounts::config;
+use crate::accounts::credstore::{self, CredentialStore};
+use crate::accounts::index::Index;
+use crate::accounts::vault::Existing;
+use crate::cmd::env_file::{EnvFile, SecretLine};
+use crate::cmd::error::Error;
+use crate::cmd::input::{self, ConnectInput};
+use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::keys::SiteLogin;
+use crate::domain::store_url::StoreUrl;
+use crate::face::cli::{ConnectArgs, Require};
+use crate::face::output;
+use crate::face::term::{Paint, Progress};
+use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
 
 /// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
 const TRIES: u32 = 3;
@@ -33,7 +33,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if let Some(name) = &args.name {
         check_name(name)?;
     }
-    let quiet = args.output.json || crate::term::is_quiet();
+    let quiet = args.output.json || crate::face::term::is_quiet();
     // An account named again is linked again at its own store: only the key is new.
     let relinking = relinked_account(&args)?;
     let url_from_account = args.url.is_none() && relinking.is_some();
@@ -49,7 +49,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
         let same_store = url_from_account || args.url.as_deref() == Some(&account.store_url);
         if args.net.ca_cert.is_none() && same_store {
-            args.net.ca_cert = crate::ca_copy::path_for(&config::config_dir()?, account)?;
+            args.net.ca_cert = crate::accounts::ca_copy::path_for(&config::config_dir()?, account)?;
         }
     }
     if let Some(account) = &relinking
@@ -69,17 +69,17 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         target = Some(SaveTarget::open(&args, interactive)?);
     }
     if asks && !quiet {
-        crate::term::status(&intro(Paint::stderr()));
+        crate::face::term::status(&intro(Paint::stderr()));
     }
     if let (Some(account), true, false) = (&relinking, url_from_account, quiet) {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Linking \"{}\" again, at its store {}.",
             account.name, account.store_url
         ));
     }
     let (mut store, url_notes) = input::store(&args, interactive)?;
     if let Some(warning) = store.look_alike_warning() {
-        crate::term::warning(&warning);
+        crate::face::term::warning(&warning);
     }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
@@ -87,7 +87,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut show_url_notes = || {
         for note in url_notes.take().into_iter().flatten() {
             if !quiet {
-                crate::term::status(&format!("Note: {note}"));
+                crate::face::term::status(&format!("Note: {note}"));
             }
         }
     };
@@ -133,7 +133,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut tries = 1;
     let report = loop {
         if !quiet {
-            crate::term::status(&format!(
+            crate::face::term::status(&format!(
                 "Checking the key {} against {} ...",
                 input.credentials.key,
                 input.store.shown()
@@ -172,8 +172,8 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         }
         tries += 1;
         // The error's own text, begun with a capital: here it stands alone, not after `error:`.
-        crate::term::stderr_line(&crate::text::sentence(&err.to_string()));
-        crate::term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
+        crate::face::term::stderr_line(&crate::domain::text::sentence(&err.to_string()));
+        crate::face::term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
         if unknown_key {
             input.credentials.key = input::ask_key()?;
         }
@@ -254,7 +254,7 @@ fn relink_needs_key(account: &Account) -> Error {
         "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account unless --url is given. Another key than {key} also needs --force, or choose another name with --name",
         name = account.name,
         url = account.store_url,
-        key = crate::keys::masked_key(&account.key_suffix),
+        key = crate::domain::keys::masked_key(&account.key_suffix),
     ))
 }
 
@@ -285,7 +285,7 @@ fn leftover_note(path: &Path, lines: &[SecretLine], storage: SecretStorage) -> S
         text.push_str(&format!(
             "    line {}: {}\n",
             line.line,
-            crate::text::visible_line(what)
+            crate::domain::text::visible_line(what)
         ));
     }
     text
@@ -356,7 +356,7 @@ impl SaveTarget {
                     && !self.interactive
                     && old.key_suffix != input.credentials.key.suffix() =>
             {
-                Err(crate::vault::SaveError::NameTaken {
+                Err(crate::accounts::vault::SaveError::NameTaken {
                     name: name.to_owned(),
                 }
                 .into())
@@ -387,18 +387,18 @@ impl SaveTarget {
             let existing = match taken {
                 _ if self.force => Existing::Replace,
                 None => Existing::Refuse,
-                Some(old) if crate::vault::same_link(old, &account) => Existing::SameLink,
+                Some(old) if crate::accounts::vault::same_link(old, &account) => Existing::SameLink,
                 Some(old) if self.interactive => {
                     let question = format!(
                         "An account named \"{name}\" already exists ({}, key {}). Replace it?",
                         old.store_url,
-                        crate::keys::masked_key(&old.key_suffix)
+                        crate::domain::keys::masked_key(&old.key_suffix)
                     );
                     if input::confirm(&question)? {
                         Existing::Replace
                     } else {
                         // The key is proven: keep it under another name rather than lose it.
-                        crate::term::stderr_line(&format!(
+                        crate::face::term::stderr_line(&format!(
                             "Keeping \"{name}\" as it is. Choose another name for this store."
                         ));
                         name = input::ask_account_name(None, name_problem)?;
@@ -410,7 +410,7 @@ impl SaveTarget {
             break (account, existing);
         };
         // The CA certificate given is kept beside the index, named by its content.
-        let saved = crate::vault::save_with_ca_cert(
+        let saved = crate::accounts::vault::save_with_ca_cert(
             &self.dir,
             self.store.as_ref(),
             account,
@@ -419,7 +419,7 @@ impl SaveTarget {
             self.ca_cert.as_deref(),
         )?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
-            crate::term::warning(&format!(
+            crate::face::term::warning(&format!(
                 "the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",
                 self.dir.display()
             ));
@@ -456,7 +456,7 @@ impl SaveTarget {
 
     /// The account record for what the probe proved, as `name`.
     fn account(&self, name: &str, input: &ConnectInput, report: &ProbeReport) -> Account {
-        let now = crate::account::timestamp_now();
+        let now = crate::domain::account::timestamp_now();
         Account {
             name: name.to_owned(),
             // Set as the account is saved: every link is a new entry.
@@ -479,8 +479,8 @@ impl SaveTarget {
 
 /// The replaced account's secret could not be deleted once the new one had landed: said
 /// whatever `--quiet` says, as no command lists it.
-pub(super) fn warn_old_left(left: &crate::vault::OldSecret) {
-    crate::term::warning(&format!(
+pub(super) fn warn_old_left(left: &crate::accounts::vault::OldSecret) {
+    crate::face::term::warning(&format!(
         "the replaced account's secret is still kept in the {} under {} (deleting it failed: {}). No account lists it: delete it with the {}'s own tools.",
         left.storage, left.id, left.error, left.storage
     ));
@@ -488,7 +488,7 @@ pub(super) fn warn_old_left(left: &crate::vault::OldSecret) {
 
 /// Account names go into keychain entries, file contents and command lines: keep them plain.
 fn check_name(name: &str) -> Result<(), Error> {
-    Ok(crate::account::check_name(name)?)
+    Ok(crate::domain::account::check_name(name)?)
 }
 
 /// Why a typed account name cannot be used, for asking again.
@@ -513,15 +513,15 @@ fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
     let url = probe::new_key_admin_url(store);
     if !quiet {
         let paint = Paint::stderr();
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Make a key for this store here (log in as an administrator or shop manager):\n  {}",
             paint.bold(&url)
         ));
     }
     if open {
-        match crate::browser::open(&url) {
-            Ok(_) => crate::term::status("Opened that page in your web browser."),
-            Err(why) => crate::term::warning(&format!(
+        match crate::face::browser::open(&url) {
+            Ok(_) => crate::face::term::status("Opened that page in your web browser."),
+            Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),
         }
@@ -588,7 +588,7 @@ async fn look_up(
                 } else {
                     "asks for the web server's own password"
                 };
-                crate::term::status(&format!(
+                crate::face::term::status(&format!(
                     "{} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key.",
                     store.shown()
                 ));
@@ -601,16 +601,18 @@ async fn look_up(
             ) if url_typed && url_tries < TRIES => {
                 progress.fail();
                 url_tries += 1;
-                crate::term::stderr_line(&crate::text::sentence(&err.to_string()));
-                crate::term::stderr_line(&format!("Try again ({url_tries} of {TRIES} tries)."));
+                crate::face::term::stderr_line(&crate::domain::text::sentence(&err.to_string()));
+                crate::face::term::stderr_line(&format!(
+                    "Try again ({url_tries} of {TRIES} tries)."
+                ));
                 let (typed, notes) = input::ask_store()?;
                 for note in notes {
                     if !quiet {
-                        crate::term::status(&format!("Note: {note}"));
+                        crate::face::term::status(&format!("Note: {note}"));
                     }
                 }
                 if let Some(warning) = typed.look_alike_warning() {
-                    crate::term::warning(&warning);
+                    crate::face::term::warning(&warning);
                 }
                 *store = typed;
             }
@@ -627,7 +629,7 @@ async fn look_up(
     };
     progress.done(&format!("Found {what} at {}", site.store.shown()));
     progress.clear();
-    if !crate::same_site::store(store.as_url(), site.store.as_url()) {
+    if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
         // A host that could pass for another is never the default answer: the key would go
         // to it on a single Enter.
         let look_alike = site.store.look_alike();
@@ -646,7 +648,7 @@ async fn look_up(
             ),
         };
         if let Some(warning) = site.store.look_alike_warning() {
-            crate::term::warning(&warning);
+            crate::face::term::warning(&warning);
         }
         let agreed = if look_alike.is_some() {
             input::confirm(&question)?
@@ -729,7 +731,7 @@ fn replaced_note(
     input: &ConnectInput,
     report: &ProbeReport,
 ) -> String {
-    let old_key = crate::keys::masked_key(&old.key_suffix);
+    let old_key = crate::domain::keys::masked_key(&old.key_suffix);
     let access = match (old.access, report.access) {
         (Access::Read, Access::ReadWrite) => {
             format!("{} -> {} (widened)", old.access, report.access)
@@ -840,7 +842,7 @@ impl<'a> ConnectView<'a> {
             replaced: kept
                 .and_then(|kept| kept.replaced.as_ref())
                 .map(|(old, still_used)| ReplacedView {
-                    key: crate::keys::masked_key(&old.key_suffix),
+                    key: crate::domain::keys::masked_key(&old.key_suffix),
                     key_suffix: &old.key_suffix,
                     access: old.access,
                     store_url: &old.store_url,

@@ -4,9 +4,9 @@
 use clap::CommandFactory;
 use roff::{Roff, bold, roman};
 
-use crate::cli::Cli;
-use crate::error::{Error, Outcome};
-use crate::output;
+use crate::cmd::error::{Error, Outcome};
+use crate::face::cli::Cli;
+use crate::face::output;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
     let mut command = Cli::command();
@@ -48,7 +48,7 @@ pub fn man() -> Result<Outcome, Error> {
         let owned = |(term, text): &(&str, &str)| (term.to_string(), text.to_string());
         items.iter().map(owned).collect()
     };
-    let exit_status = crate::exit::man()
+    let exit_status = crate::domain::exit::man()
         .into_iter()
         .map(|(codes, text)| (codes.to_owned(), text))
         .collect();

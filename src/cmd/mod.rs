@@ -5,6 +5,10 @@ pub mod accounts;
 pub mod api;
 pub mod connect;
 pub mod docs;
+pub mod env_creds;
+pub mod env_file;
+pub mod error;
+pub mod input;
 pub mod rotate;
 pub mod run;
 pub mod verify;
@@ -13,19 +17,18 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::account::{Account, AuthMethod};
-use crate::api::ApiError;
-use crate::cli::NetArgs;
-use crate::config;
-use crate::credstore::CredStoreError;
-use crate::env_creds;
-use crate::error::Error;
+use crate::accounts::config;
+use crate::accounts::credstore::CredStoreError;
+use crate::accounts::index::Index;
+use crate::accounts::linked;
+use crate::accounts::vault::LoadError;
+use crate::cmd::error::Error;
+use crate::domain::account::{Account, AuthMethod};
+use crate::domain::keys::Credentials;
+use crate::face::cli::NetArgs;
 use crate::http::{HttpClient, HttpConfig};
-use crate::index::Index;
-use crate::keys::Credentials;
-use crate::linked;
-use crate::probe::ApiRoot;
-use crate::vault::LoadError;
+use crate::woocommerce::api::ApiError;
+use crate::woocommerce::probe::ApiRoot;
 
 /// A store that accepts no connection in this time will not do better later.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,7 +54,7 @@ impl std::fmt::Display for Source {
             Source::Environment => write!(
                 f,
                 "environment variables ({}); no index or keychain is used",
-                crate::variables::CREDENTIAL_VARS.join(", ")
+                crate::domain::variables::CREDENTIAL_VARS.join(", ")
             ),
             Source::Default(name) => write!(f, "the default account \"{name}\" from the index"),
             Source::Only(name) => write!(f, "the only linked account, \"{name}\", from the index"),
@@ -129,8 +132,8 @@ pub fn linked_account(
         }
         None => Source::Only(account.name.clone()),
     };
-    let root =
-        crate::probe::root::api_root(&account, &Index::path(&dir)).map_err(ApiError::from)?;
+    let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
+        .map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, &dir, &account)?;
     let credentials = match linked::credentials(&dir, &account) {
         Ok(credentials) => credentials,
@@ -140,7 +143,7 @@ pub fn linked_account(
                 storage: account.secret_storage.to_string(),
             });
         }
-        Err(LoadError::Store(err)) if crate::error::keychain_unreachable(&err) => {
+        Err(LoadError::Store(err)) if crate::cmd::error::keychain_unreachable(&err) => {
             return Err(Error::Keychain {
                 source: err,
                 advice: format!(
@@ -168,21 +171,21 @@ pub fn recover_interrupted() {
     let Ok(dir) = config::config_dir() else {
         return;
     };
-    let Ok(recovered) = crate::vault::recover(&dir) else {
+    let Ok(recovered) = crate::accounts::vault::recover(&dir) else {
         return;
     };
     for name in &recovered.finished {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Finished a change to \"{name}\" that an interrupted woolink left: its replaced secret is deleted."
         ));
     }
     for name in &recovered.undone {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Undid a change to \"{name}\" that an interrupted woolink left: the secret it had stored, which no account lists, is deleted."
         ));
     }
     for (name, err) in &recovered.left {
-        crate::term::warning(&format!(
+        crate::face::term::warning(&format!(
             "an interrupted woolink left a change to \"{name}\" unfinished, and it cannot be finished now ({err}); the next woolink command tries again."
         ));
     }
@@ -213,7 +216,7 @@ fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>) -> Result<HttpClien
 fn trusted_ca(net: &NetArgs, dir: &Path, account: &Account) -> Result<Option<PathBuf>, Error> {
     match &net.ca_cert {
         Some(given) => Ok(Some(given.clone())),
-        None => Ok(crate::ca_copy::path_for(dir, account)?),
+        None => Ok(crate::accounts::ca_copy::path_for(dir, account)?),
     }
 }
 

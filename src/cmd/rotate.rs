@@ -7,28 +7,28 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::cli::{ConnectArgs, Require, RotateArgs};
-use crate::config;
-use crate::credstore::{self, CredStoreError};
-use crate::error::Error;
+use crate::accounts::config;
+use crate::accounts::credstore::{self, CredStoreError};
+use crate::accounts::index::Index;
+use crate::accounts::index::NoSuchAccount;
+use crate::accounts::vault::{self, Existing};
+use crate::cmd::error::Error;
+use crate::cmd::input;
+use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::keys::{Credentials, masked_key};
+use crate::domain::store_url::StoreUrl;
+use crate::face::cli::{ConnectArgs, Require, RotateArgs};
+use crate::face::output;
+use crate::face::term::Paint;
 use crate::http::HttpClient;
-use crate::index::Index;
-use crate::index::NoSuchAccount;
-use crate::input;
-use crate::keys::{Credentials, masked_key};
-use crate::output;
-use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport};
-use crate::store_url::StoreUrl;
-use crate::term::Paint;
-use crate::vault::{self, Existing};
+use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
 pub async fn run(args: RotateArgs) -> Result<(), Error> {
     if args.key.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
     let interactive = input::can_prompt(args.output.no_input);
-    let quiet = args.output.json || crate::term::is_quiet();
+    let quiet = args.output.json || crate::face::term::is_quiet();
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
@@ -77,7 +77,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?)?;
     let timeout = Duration::from_secs(args.net.timeout);
     if !quiet {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Checking the new key {} against {} ...",
             new.key.masked(),
             store_url.shown()
@@ -108,7 +108,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
         auth_method: report.auth_method,
         api_root: report.api_root.to_string(),
         store_name: report.site_name.clone().or_else(|| old.store_name.clone()),
-        verified_at: crate::account::timestamp_now(),
+        verified_at: crate::domain::account::timestamp_now(),
         ..old.clone()
     };
     // One transaction: the entry is overwritten and the index written under its lock; if the
@@ -200,16 +200,16 @@ fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
 fn keys_page(account: &Account, open: bool, quiet: bool) {
     let url = probe::new_key_admin_url(account.admin());
     if !quiet {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
             account.name,
             Paint::stderr().bold(&url)
         ));
     }
     if open {
-        match crate::browser::open(&url) {
-            Ok(_) => crate::term::status("Opened that page in your web browser."),
-            Err(why) => crate::term::warning(&format!(
+        match crate::face::browser::open(&url) {
+            Ok(_) => crate::face::term::status("Opened that page in your web browser."),
+            Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),
         }
@@ -239,7 +239,7 @@ async fn wait_for_revoking(
         }
         match prove(http, store, account, old, timeout).await {
             Ok(_) => {
-                crate::term::stderr_line(&format!(
+                crate::face::term::stderr_line(&format!(
                     "The store still accepts {}: it is not revoked yet.",
                     rotated.old_key
                 ));
@@ -250,7 +250,7 @@ async fn wait_for_revoking(
             // Refused: the key is unknown now, or no longer works.
             Err(err) if err.exit_code() == 4 => return Some(true),
             Err(err) => {
-                crate::term::warning(&format!("could not check the old key: {err}"));
+                crate::face::term::warning(&format!("could not check the old key: {err}"));
                 return None;
             }
         }

@@ -13,16 +13,16 @@ use std::process::Command;
 use zeroize::Zeroizing;
 
 use super::Chosen;
-use crate::api::NAMESPACE;
-use crate::cli::RunArgs;
-use crate::config;
-use crate::env_file;
-use crate::error::{Error, Outcome};
-use crate::index::Index;
-use crate::index::NoSuchAccount;
-use crate::keys::Credentials;
-use crate::probe::ApiRoot;
-use crate::variables::{CA_CERT_VARIABLE, Field, field_names, unknown_field};
+use crate::accounts::config;
+use crate::accounts::index::Index;
+use crate::accounts::index::NoSuchAccount;
+use crate::cmd::env_file;
+use crate::cmd::error::{Error, Outcome};
+use crate::domain::keys::Credentials;
+use crate::domain::variables::{CA_CERT_VARIABLE, Field, field_names, unknown_field};
+use crate::face::cli::RunArgs;
+use crate::woocommerce::api::NAMESPACE;
+use crate::woocommerce::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
 pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
@@ -262,7 +262,7 @@ fn values(account: &Chosen, root: &ApiRoot, credentials: &Credentials) -> Vec<(F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::variables::FIELDS;
+    use crate::domain::variables::FIELDS;
 
     #[test]
     fn help_and_man_page_list_every_field_and_variable() {
@@ -273,14 +273,14 @@ mod tests {
             .join(", ");
         for (_, name, variable) in FIELDS {
             assert!(
-                crate::cli::RUN_HELP.contains(&format!("  {name} ")),
+                crate::face::cli::RUN_HELP.contains(&format!("  {name} ")),
                 "{name}"
             );
-            assert!(crate::cli::RUN_HELP.contains(variable), "{variable}");
+            assert!(crate::face::cli::RUN_HELP.contains(variable), "{variable}");
             assert!(man.contains(variable), "{variable}");
         }
         for scrubbed in SCRUBBED.iter().filter(|name| name.starts_with("WOOLINK_")) {
-            assert!(crate::cli::RUN_HELP.contains(scrubbed), "{scrubbed}");
+            assert!(crate::face::cli::RUN_HELP.contains(scrubbed), "{scrubbed}");
         }
     }
 }

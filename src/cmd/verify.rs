@@ -8,19 +8,19 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::cli::VerifyArgs;
-use crate::config;
-use crate::credstore::{self, CredStoreError, CredentialStore};
-use crate::error::{Error, Failure, Outcome};
+use crate::accounts::config;
+use crate::accounts::credstore::{self, CredStoreError, CredentialStore};
+use crate::accounts::index::{Index, IndexError};
+use crate::accounts::linked::{self, SelectError};
+use crate::accounts::vault;
+use crate::cmd::error::{Error, Failure, Outcome};
+use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::keys::{Credentials, masked_key};
+use crate::domain::store_url::StoreUrl;
+use crate::face::cli::VerifyArgs;
+use crate::face::output;
 use crate::http::HttpClient;
-use crate::index::{Index, IndexError};
-use crate::keys::{Credentials, masked_key};
-use crate::linked::{self, SelectError};
-use crate::output;
-use crate::probe::{self, ProbeError, ProbeOptions, ProbeReport, Site};
-use crate::store_url::StoreUrl;
-use crate::vault;
+use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport, Site};
 
 /// Stores probed at the same time: enough that a typical set (20 stores) costs about as long
 /// as the slowest one; a bound all the same, so a list of hundreds does not open hundreds of
@@ -111,7 +111,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            crate::term::status(&format!(
+            crate::face::term::status(&format!(
                 "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
                 Index::path(&dir).display()
             ));
@@ -120,7 +120,7 @@ pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     }
     let mut clients = super::Clients::new(&args.net)?;
     if !args.output.json {
-        crate::term::status(&format!(
+        crate::face::term::status(&format!(
             "Checking {} account{} ...",
             chosen.len(),
             if chosen.len() == 1 { "" } else { "s" }
@@ -176,7 +176,7 @@ async fn check_all(
                 message: Some(format!(
                     "the account index holds \"{}\", which is not a store address; {}",
                     account.store_url,
-                    crate::relink::Relink::at(&account.name, "URL")
+                    crate::domain::relink::Relink::at(&account.name, "URL")
                 )),
                 account,
                 status: Status::InvalidStoreUrl,
@@ -209,7 +209,7 @@ async fn check_all(
         results.push(None);
         // The key goes first where the account says the API is (a root the index cannot have
         // pointed elsewhere: it must be on the store's own address), found again if it moved.
-        let start = crate::probe::root::api_root(&account, &Index::path(dir))
+        let start = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
         let permits = permits.clone();
@@ -298,7 +298,7 @@ impl Stores {
                 format!(
                     "its secret is missing from the {}; {}",
                     account.secret_storage,
-                    crate::relink::Relink::same_key(&account.name)
+                    crate::domain::relink::Relink::same_key(&account.name)
                 ),
             )),
             // The whole store is out of reach, not this entry: its other accounts would only
@@ -369,7 +369,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.message = Some(format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
                 probe::keys_admin_url(checked.account.admin()),
-                crate::relink::Relink::new_key(&checked.account.name)
+                crate::domain::relink::Relink::new_key(&checked.account.name)
             ));
             return checked;
         }
@@ -379,7 +379,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             checked.message = Some(if err.exit_code() == 4 {
                 format!(
                     "{err} Then {}.",
-                    crate::relink::Relink::new_key(&checked.account.name)
+                    crate::domain::relink::Relink::new_key(&checked.account.name)
                 )
             } else {
                 err.to_string()
@@ -425,10 +425,10 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         checked.changes.push(match &account.store_name {
             Some(old) => format!(
                 "title: \"{}\" → \"{}\"",
-                crate::text::visible_line(old),
-                crate::text::visible_line(title)
+                crate::domain::text::visible_line(old),
+                crate::domain::text::visible_line(title)
             ),
-            None => format!("title: \"{}\"", crate::text::visible_line(title)),
+            None => format!("title: \"{}\"", crate::domain::text::visible_line(title)),
         });
     }
     if report.auth_method != account.auth_method {
@@ -451,8 +451,8 @@ fn moved(mut checked: Checked, to: String) -> Checked {
     checked.status = Status::Moved;
     checked.message = Some(format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, {}",
-        crate::store_url::shown_address(&checked.account.store_url),
-        crate::relink::Relink::at(&checked.account.name, &to)
+        crate::domain::store_url::shown_address(&checked.account.store_url),
+        crate::domain::relink::Relink::at(&checked.account.name, &to)
     ));
     checked.changes.push(format!("moved to {to}"));
     checked
@@ -475,7 +475,7 @@ fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
     if results.iter().all(|checked| checked.report.is_none()) {
         return Ok(());
     }
-    let now = crate::account::timestamp_now();
+    let now = crate::domain::account::timestamp_now();
     let measured = |account: &mut Account, report: &ProbeReport| {
         account.verified_at = now.clone();
         account.access = proven_access(account.access, report.access);
@@ -612,7 +612,7 @@ impl<'a> CheckedView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::tests::account;
+    use crate::accounts::index::tests::account;
 
     fn with_status(status: Status) -> Checked {
         Checked {
@@ -693,16 +693,19 @@ mod tests {
         }
         fn set(
             &self,
-            _: &crate::credstore::EntryId,
+            _: &crate::accounts::credstore::EntryId,
             _: &Credentials,
         ) -> Result<(), CredStoreError> {
             Ok(())
         }
-        fn get(&self, _: &crate::credstore::EntryId) -> Result<Credentials, CredStoreError> {
+        fn get(
+            &self,
+            _: &crate::accounts::credstore::EntryId,
+        ) -> Result<Credentials, CredStoreError> {
             self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Err((self.answer)())
         }
-        fn delete(&self, _: &crate::credstore::EntryId) -> Result<(), CredStoreError> {
+        fn delete(&self, _: &crate::accounts::credstore::EntryId) -> Result<(), CredStoreError> {
             Ok(())
         }
     }
@@ -757,7 +760,7 @@ mod tests {
                 after: Duration::from_secs(10),
             },
             || CredStoreError::Unavailable {
-                why: crate::credstore::Unavailability::Locked,
+                why: crate::accounts::credstore::Unavailability::Locked,
             },
         ];
         for answer in unreachable {

@@ -1,7 +1,7 @@
 //! Issue 19, items 1 and 2: every account's secret is an entry of its own, named by a random
 //! account id kept in the index, and a woolink killed between the secret and the index is
 //! finished or undone by the next command. The kills are `std::process::abort()` at named
-//! steps (`WOOLINK_TEST_CRASH_AT`, a test hook honoured by debug builds only, `src/crash.rs`);
+//! steps (`WOOLINK_TEST_CRASH_AT`, a test hook honoured by debug builds only, `src/domain/crash.rs`);
 //! after each, the next command must leave no secret that no account names (in the keychain,
 //! or with `--store file` in `credentials.json`), and the index and the secret must name the
 //! same key.

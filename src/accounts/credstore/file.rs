@@ -1,0 +1,187 @@
+//! The plaintext credentials file, used only when the user chooses it (`--store file`): a
+//! versioned JSON map in the config folder, mode 0600, written atomically under
+//! `credentials.lock` with the same discipline as the account index.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{CredStoreError, CredentialStore, EntryId, Stored};
+use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
+use crate::domain::account::SecretStorage;
+use crate::domain::keys::Credentials;
+
+pub const CREDENTIALS_FILE: &str = "credentials.json";
+const LOCK_FILE: &str = "credentials.lock";
+const VERSION: u32 = 1;
+
+/// The file's body, after its version. Keys are `"<service>\n<user>"`; values are what a
+/// keychain entry would hold.
+#[derive(Serialize, Deserialize, Default)]
+struct CredentialsFile {
+    entries: BTreeMap<String, Stored>,
+}
+
+/// Credentials in `credentials.json` in the config folder.
+#[derive(Debug, Clone)]
+pub struct PlaintextFileStore {
+    file: VersionedJson,
+}
+
+impl PlaintextFileStore {
+    pub fn new(config_dir: &Path) -> Self {
+        Self {
+            file: VersionedJson::new(
+                config_dir.to_path_buf(),
+                CREDENTIALS_FILE,
+                LOCK_FILE,
+                VERSION,
+            ),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.file.path()
+    }
+
+    fn read(&self) -> Result<CredentialsFile, CredStoreError> {
+        self.file
+            .read()
+            .map(Option::unwrap_or_default)
+            .map_err(|err| self.failed(err))
+    }
+
+    /// Locked read-modify-write; `change` decides whether anything is written.
+    fn update<T>(
+        &self,
+        change: impl FnOnce(&mut CredentialsFile) -> Result<T, CredStoreError>,
+    ) -> Result<T, CredStoreError> {
+        let (_lock, file) = self
+            .file
+            .lock(private_file::LOCK_WAIT)
+            .map_err(|err| self.failed(err))?;
+        let mut file = file.unwrap_or_default();
+        let value = change(&mut file)?;
+        self.file.write(&file).map_err(|err| self.failed(err))?;
+        Ok(value)
+    }
+
+    /// What went wrong, in words. A damaged file's detail is left out: it may quote a secret.
+    fn failed(&self, err: VersionedError) -> CredStoreError {
+        let path = self.path();
+        let path = path.display();
+        let untouched = "woolink left it untouched";
+        CredStoreError::Failed(match err {
+            VersionedError::Read(err) => format!("could not read {path}: {err}"),
+            VersionedError::Corrupt(_) => format!(
+                "the credentials file {path} is damaged; {untouched}: repair it or move it away and link the stores again"
+            ),
+            VersionedError::TooNew(found) => format!(
+                "the credentials file {path} was written by a newer woolink (format version {found}; this woolink reads up to {VERSION}); {untouched}: upgrade woolink"
+            ),
+            VersionedError::CreateDir(err) => format!(
+                "could not create the folder {}: {err}",
+                self.file.dir().display()
+            ),
+            VersionedError::Lock(LockError::Io(err)) => {
+                format!("could not lock {}: {err}", self.file.lock_path().display())
+            }
+            VersionedError::Lock(LockError::TimedOut(_)) => format!(
+                "another woolink process holds {}; try again when it has finished",
+                self.file.lock_path().display()
+            ),
+            VersionedError::Write(err) => format!("could not save {path}: {err}"),
+        })
+    }
+}
+
+fn key(id: &EntryId) -> String {
+    format!("{}\n{}", id.service, id.user)
+}
+
+impl CredentialStore for PlaintextFileStore {
+    fn storage(&self) -> SecretStorage {
+        SecretStorage::PlaintextFile
+    }
+
+    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
+        self.update(|file| {
+            file.entries.insert(key(id), Stored::new(creds));
+            Ok(())
+        })
+    }
+
+    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+        let file = self.read()?;
+        let entry = file.entries.get(&key(id)).ok_or(CredStoreError::NotFound)?;
+        entry.credentials()
+    }
+
+    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+        // Absent: report it without rewriting the file.
+        if !self.read()?.entries.contains_key(&key(id)) {
+            return Err(CredStoreError::NotFound);
+        }
+        self.update(|file| match file.entries.remove(&key(id)) {
+            Some(_) => Ok(()),
+            None => Err(CredStoreError::NotFound),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::accounts::credstore::tests::{SECRET, SECRET2, creds};
+
+    #[test]
+    fn round_trip_in_a_private_file() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("woolink");
+        let store = PlaintextFileStore::new(&dir);
+        let a = EntryId::legacy("https://a.example", "a");
+        let b = EntryId::legacy("https://b.example", "b");
+        assert!(matches!(store.get(&a), Err(CredStoreError::NotFound)));
+        assert!(matches!(store.delete(&a), Err(CredStoreError::NotFound)));
+        assert!(!dir.exists(), "reads create nothing");
+        store.set(&a, &creds(SECRET)).unwrap();
+        store.set(&b, &creds(SECRET2)).unwrap();
+        assert_eq!(store.get(&a).unwrap().secret.expose(), SECRET);
+        store.delete(&a).unwrap();
+        assert!(matches!(store.get(&a), Err(CredStoreError::NotFound)));
+        assert_eq!(store.get(&b).unwrap().secret.expose(), SECRET2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn damaged_file_is_reported_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PlaintextFileStore::new(dir.path());
+        fs::write(store.path(), b"{\"version\": 1, \"entr").unwrap();
+        let id = EntryId::legacy("https://a.example", "a");
+        let err = store.set(&id, &creds(SECRET)).unwrap_err();
+        assert!(err.to_string().contains("untouched"), "{err}");
+        assert_eq!(fs::read(store.path()).unwrap(), b"{\"version\": 1, \"entr");
+    }
+
+    #[test]
+    fn a_file_from_a_newer_woolink_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PlaintextFileStore::new(dir.path());
+        let newer = b"{\"version\": 2, \"entries\": {}}";
+        fs::write(store.path(), newer).unwrap();
+        let id = EntryId::legacy("https://a.example", "a");
+        let err = store.set(&id, &creds(SECRET)).unwrap_err();
+        assert!(err.to_string().contains("newer woolink"), "{err}");
+        assert!(err.to_string().contains("untouched"), "{err}");
+        assert_eq!(fs::read(store.path()).unwrap(), newer);
+    }
+}

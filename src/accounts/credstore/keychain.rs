@@ -1,0 +1,271 @@
+//! The OS keychain through keyring-core, with the platform store chosen explicitly (libdbus
+//! Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
+//!
+//! Every call, including connecting, runs on its own thread and is awaited with a timeout: a
+//! locked keyring with an unlock dialog would otherwise block forever. A call that times out
+//! leaves its thread behind, blocked; it holds no secret we still need and dies with the process.
+//!
+//! Trusting "no entry": a Secret Service whose keyring was never unlocked (no default collection)
+//! answers every lookup with `NoEntry`, exactly like a working, empty one. So before reporting
+//! `NotFound` on Linux, the store must have been seen working in this process (any successful
+//! call), or a probe proves it: writing and deleting a throw-away entry (`woolink:probe`), which
+//! in that state fails with `NoStorageAccess` (reported as `Locked`) instead. `connect` asks for
+//! the same probe before it sends the key anywhere, so a keyring that cannot keep the key is named
+//! first; with a display, a locked keyring's unlock dialog then comes before the key check.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore as CoreStore, Entry, Error as KeyringError};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::{CredStoreError, CredentialStore, EntryId, Unavailability, decode, encode};
+use crate::domain::account::SecretStorage;
+use crate::domain::keys::Credentials;
+
+/// How long one keychain call may take before woolink gives up on it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const PROBE_SERVICE: &str = "woolink:probe";
+
+/// The throw-away entry that proves the store works. One per process: connects running at the
+/// same time would otherwise write and delete the same item under each other.
+fn probe_entry() -> EntryId {
+    EntryId {
+        service: PROBE_SERVICE.to_owned(),
+        user: format!("woolink-{}", std::process::id()),
+    }
+}
+
+/// The OS keychain (or any keyring-core store, for tests).
+pub struct KeychainStore {
+    store: Arc<CoreStore>,
+    timeout: Duration,
+    verify_before_not_found: bool,
+    seen_working: AtomicBool,
+}
+
+impl KeychainStore {
+    /// Connects to this platform's keychain, within `timeout`. On Linux, `NotFound` is then
+    /// reported only once the store is known to work (see the module docs).
+    pub fn open_platform(timeout: Duration) -> Result<Self, CredStoreError> {
+        let store = bounded(timeout, platform_store)?.map_err(|err| match map_error(err) {
+            CredStoreError::Failed(detail) => CredStoreError::Unavailable {
+                why: Unavailability::Other(detail),
+            },
+            other => other,
+        })?;
+        Ok(Self::with_store(store)
+            .timeout(timeout)
+            .verify_before_not_found(cfg!(target_os = "linux")))
+    }
+
+    /// Wraps any keyring-core store (e.g. `keyring_core::mock::Store`). Trusts `NoEntry` until
+    /// told otherwise with [`Self::verify_before_not_found`].
+    pub fn with_store(store: Arc<CoreStore>) -> Self {
+        Self {
+            store,
+            timeout: DEFAULT_TIMEOUT,
+            verify_before_not_found: false,
+            seen_working: AtomicBool::new(false),
+        }
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether a `NoEntry` answer must be confirmed by a probe before it counts as `NotFound`.
+    pub fn verify_before_not_found(mut self, verify: bool) -> Self {
+        self.verify_before_not_found = verify;
+        self
+    }
+
+    /// Runs `op` on the entry on a separate thread, within the timeout.
+    fn call<T: Send + 'static>(
+        &self,
+        id: &EntryId,
+        op: impl FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
+    ) -> Result<keyring_core::Result<T>, CredStoreError> {
+        let store = Arc::clone(&self.store);
+        let (service, user) = (id.service.clone(), id.user.clone());
+        let result = bounded(self.timeout, move || {
+            Entry::new_in_store(&store, &service, &user).and_then(|entry| op(&entry))
+        })?;
+        if result.is_ok() {
+            self.seen_working.store(true, Ordering::Relaxed);
+        }
+        Ok(result)
+    }
+
+    /// What a `NoEntry` answer means: `NotFound` if the store works, else why it does not.
+    fn no_entry(&self) -> CredStoreError {
+        match self.confirm_working() {
+            Ok(()) => CredStoreError::NotFound,
+            Err(err) => err,
+        }
+    }
+
+    /// Proves the store works unless it has been seen working (or need not be): the
+    /// throw-away entry written and deleted, which a keyring never unlocked refuses.
+    fn confirm_working(&self) -> Result<(), CredStoreError> {
+        if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let probe = probe_entry();
+        match self.call(&probe, |entry| {
+            entry.set_password("probe")?;
+            // The set proved the store works; a failed clean-up leaves a harmless entry.
+            let _ = entry.delete_credential();
+            Ok(())
+        }) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(map_error(err)),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl CredentialStore for KeychainStore {
+    fn storage(&self) -> SecretStorage {
+        SecretStorage::Keychain
+    }
+
+    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
+        let text = encode(creds);
+        self.call(id, move |entry| entry.set_password(&text))?
+            .map_err(map_error)
+    }
+
+    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+        match self.call(id, |entry| entry.get_password().map(Zeroizing::new))? {
+            Ok(text) => decode(&text),
+            Err(KeyringError::NoEntry) => Err(self.no_entry()),
+            Err(err) => Err(map_error(err)),
+        }
+    }
+
+    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+        match self.call(id, |entry| entry.delete_credential())? {
+            Ok(()) => Ok(()),
+            Err(KeyringError::NoEntry) => Err(self.no_entry()),
+            Err(err) => Err(map_error(err)),
+        }
+    }
+
+    /// The same throw-away entry that confirms a `NoEntry`: a keyring that was never unlocked
+    /// (or is locked with nobody to unlock it) is named before the key is checked, not after.
+    fn check_writable(&self) -> Result<(), CredStoreError> {
+        self.confirm_working()
+    }
+}
+
+/// Runs `work` on its own thread and waits at most `timeout` for it.
+fn bounded<T: Send + 'static>(
+    timeout: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CredStoreError> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("woolink-keychain".to_owned())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|err| {
+            CredStoreError::Failed(format!("could not start a thread for the keychain: {err}"))
+        })?;
+    match rx.recv_timeout(timeout) {
+        Ok(value) => Ok(value),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(CredStoreError::TimedOut { after: timeout }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CredStoreError::Failed(
+            "the keychain call stopped without an answer".to_owned(),
+        )),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    let store: Arc<CoreStore> = dbus_secret_service_keyring_store::Store::new()?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    let store: Arc<CoreStore> = apple_native_keyring_store::keychain::Store::new()?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    let store: Arc<CoreStore> = windows_native_keyring_store::Store::new()?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    Err(KeyringError::NotSupportedByStore(
+        "woolink has no OS keychain support on this system".to_owned(),
+    ))
+}
+
+/// Maps keyring-core's answer to what callers branch on (table in docs/keychain.md).
+/// Never carries secret bytes: encoding errors hold the raw entry, which is wiped here.
+fn map_error(err: KeyringError) -> CredStoreError {
+    match err {
+        KeyringError::NoEntry => CredStoreError::NotFound,
+        KeyringError::PlatformFailure(source) => classify_platform_failure(&error_text(&*source)),
+        KeyringError::NoStorageAccess(_) => CredStoreError::Unavailable {
+            why: Unavailability::Locked,
+        },
+        KeyringError::BadEncoding(mut bytes) => {
+            bytes.zeroize();
+            CredStoreError::Corrupt
+        }
+        KeyringError::BadDataFormat(mut bytes, _) => {
+            bytes.zeroize();
+            CredStoreError::Corrupt
+        }
+        KeyringError::Ambiguous(entries) => CredStoreError::Failed(format!(
+            "{} keychain entries match this account where woolink expects one; remove the extra ones with your keychain tool, then link the store again",
+            entries.len()
+        )),
+        other => CredStoreError::Failed(other.to_string()),
+    }
+}
+
+fn classify_platform_failure(text: &str) -> CredStoreError {
+    let why = if text.contains("Failed to connect to")
+        || text.contains("autolaunch")
+        || text.contains("DBUS_SESSION_BUS_ADDRESS")
+    {
+        Unavailability::NoSessionBus
+    } else if text.contains("ServiceUnknown")
+        || text.contains("org.freedesktop.secrets")
+        || text.contains("NameHasNoOwner")
+    {
+        Unavailability::NoSecretService
+    } else {
+        return CredStoreError::Failed(format!("the OS keychain reported: {text}"));
+    };
+    CredStoreError::Unavailable { why }
+}
+
+/// The error and its sources, joined: D-Bus details often sit in a source.
+fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! Private files written atomically under a lock: the one discipline shared by the account index
+//! and the plaintext credentials file, both kept as [`VersionedJson`].
+//!
+//! Writers take an exclusive lock on a sibling `.lock` file, re-read, write a temp file in the
+//! same folder, `sync_all`, rename it over the target and (on unix) fsync the folder. Readers
+//! take no lock: a rename is atomic, so they see the old or the new file, never half of one. A
+//! writer killed mid-way leaves at most a `.<name>.*.tmp` file, which nothing ever reads.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+/// How long a writer waits for another woolink process to finish. Generous because a writer
+/// may hold the lock across a keychain call (each bounded, see `credstore`).
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Creates `dir` (and missing parents) readable by the owner only.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Why a lock could not be taken.
+#[derive(Debug)]
+pub(crate) enum LockError {
+    Io(io::Error),
+    TimedOut(Duration),
+}
+
+/// An exclusive lock on `path` (created if missing), held until the `File` is dropped.
+/// Polls instead of blocking so that a stuck writer cannot hang this one forever.
+pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
+    let mut options = private_options();
+    options.read(true).write(true).create(true).truncate(false);
+    // A lock file that is a symbolic link is not followed: it could point anywhere.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits();
+        options.custom_flags(i32::try_from(no_follow).expect("O_NOFOLLOW fits an int"));
+    }
+    let file = options.open(path).map_err(LockError::Io)?;
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(LockError::TimedOut(wait)),
+            Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
+        }
+    }
+}
+
+/// The file's bytes, or `None` when it does not exist. A leading byte-order mark (a hand edit
+/// in Notepad) is dropped in place, so no copy of the bytes is left behind.
+pub(crate) fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(mut bytes) => {
+            if crate::domain::bom::starts(&bytes) {
+                bytes.drain(..3);
+            }
+            Ok(Some(bytes))
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Replaces `path` with `bytes` atomically, mode 0600. The caller holds the lock.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent(path);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o600));
+    }
+    let mut temp = builder.tempfile_in(&dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    sync_dir(&dir)
+}
+
+/// A JSON file `{"version": N, ...}` in a private folder, changed only under its lock file. A
+/// file this woolink cannot understand (damaged, or from a newer woolink) is reported and never
+/// overwritten: every write follows a read under the lock, and a failed read stops it.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionedJson {
+    dir: PathBuf,
+    file_name: &'static str,
+    lock_name: &'static str,
+    /// The newest format this woolink reads, and the one it writes.
+    version: u32,
+}
+
+/// What went wrong with a [`VersionedJson`] file. Each owner words its own messages: only it
+/// knows what the file is for and what the user can do. `Corrupt`'s detail may quote the
+/// file's content, so a file that holds secrets must not show it.
+#[derive(Debug)]
+pub(crate) enum VersionedError {
+    Read(io::Error),
+    Corrupt(String),
+    TooNew(u64),
+    CreateDir(io::Error),
+    Lock(LockError),
+    Write(io::Error),
+}
+
+/// The body of a [`VersionedJson`] file, written after its version.
+#[derive(Serialize)]
+struct Versioned<'a, T> {
+    version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+#[derive(serde::Deserialize)]
+struct VersionOnly {
+    version: Option<serde_json::Value>,
+}
+
+impl VersionedJson {
+    pub(crate) const fn new(
+        dir: PathBuf,
+        file_name: &'static str,
+        lock_name: &'static str,
+        version: u32,
+    ) -> Self {
+        Self {
+            dir,
+            file_name,
+            lock_name,
+            version,
+        }
+    }
+
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.join(self.file_name)
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn lock_path(&self) -> PathBuf {
+        self.dir.join(self.lock_name)
+    }
+
+    /// The file's body, `None` when there is no file. No lock, no folder creation. A leading
+    /// byte-order mark is tolerated; the bytes read are wiped once parsed.
+    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, VersionedError> {
+        let Some(bytes) = read_optional(&self.path()).map_err(VersionedError::Read)? else {
+            return Ok(None);
+        };
+        let bytes = Zeroizing::new(bytes);
+        let corrupt = VersionedError::Corrupt;
+        let head: VersionOnly = serde_json::from_slice(&bytes)
+            .map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
+        let version = match head.version {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            _ => None,
+        }
+        .ok_or_else(|| corrupt("no format version number".to_owned()))?;
+        if version > u64::from(self.version) {
+            return Err(VersionedError::TooNew(version));
+        }
+        if version != u64::from(self.version) {
+            return Err(corrupt(format!("unknown format version {version}")));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|err| corrupt(err.to_string()))
+    }
+
+    /// Takes the lock (creating the folder, 0700, if needed), then reads the file afresh. Keep
+    /// the returned lock while you read-modify-[`write`](Self::write); dropping it releases it.
+    pub(crate) fn lock<T: DeserializeOwned>(
+        &self,
+        wait: Duration,
+    ) -> Result<(File, Option<T>), VersionedError> {
+        create_private_dir(&self.dir).map_err(VersionedError::CreateDir)?;
+        let lock = lock_exclusive(&self.lock_path(), wait).map_err(VersionedError::Lock)?;
+        Ok((lock, self.read()?))
+    }
+
+    /// Replaces the file with `body` after the version (see [`write_atomic`]). The caller
+    /// holds the lock from [`lock`](Self::lock). The bytes written are wiped afterwards.
+    pub(crate) fn write<T: Serialize>(&self, body: &T) -> Result<(), VersionedError> {
+        let versioned = Versioned {
+            version: self.version,
+            body,
+        };
+        let mut bytes =
+            Zeroizing::new(serde_json::to_vec_pretty(&versioned).expect("serializes to JSON"));
+        bytes.push(b'\n');
+        write_atomic(&self.path(), &bytes).map_err(VersionedError::Write)
+    }
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Makes the rename itself durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+fn private_options() -> OpenOptions {
+    #[allow(unused_mut)]
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Body {
+        items: Vec<String>,
+    }
+
+    fn versioned(dir: &Path) -> VersionedJson {
+        VersionedJson::new(dir.to_path_buf(), "x.json", "x.lock", 1)
+    }
+
+    #[test]
+    fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("woolink");
+        let file = versioned(&dir);
+        assert_eq!(file.read::<Body>().unwrap(), None);
+        assert!(!dir.exists(), "reads create nothing");
+        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).unwrap();
+        assert_eq!(none, None);
+        let body = Body {
+            items: vec!["a".into()],
+        };
+        file.write(&body).unwrap();
+        let text = fs::read_to_string(file.path()).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"version\": 1,\n  \"items\": [\n    \"a\"\n  ]\n}\n"
+        );
+        fs::write(
+            file.path(),
+            [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat(),
+        )
+        .unwrap();
+        assert_eq!(file.read::<Body>().unwrap(), Some(body));
+    }
+
+    #[test]
+    fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{\"version\": 2, \"items\": []}", "TooNew(2)"),
+            (b"{\"version\": 0, \"items\": []}", "Corrupt"),
+            (b"{\"items\": []}", "Corrupt"),
+            (b"{\"version\": 1, \"items\": 3}", "Corrupt"),
+            (b"{\"version\": 1, \"ite", "Corrupt"),
+        ];
+        for (bytes, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let file = versioned(dir.path());
+            fs::write(file.path(), bytes).unwrap();
+            let err = file.lock::<Body>(LOCK_WAIT).unwrap_err();
+            assert!(format!("{err:?}").starts_with(expected), "{err:?}");
+            assert_eq!(&fs::read(file.path()).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn second_lock_waits_then_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let _held = lock_exclusive(&path, LOCK_WAIT).unwrap();
+        match lock_exclusive(&path, Duration::from_millis(50)) {
+            Err(LockError::TimedOut(_)) => {}
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,753 @@
+//! An account's secret and its index record, changed together. Pure of UI: it prints and asks
+//! nothing; callers decide what to say.
+//!
+//! Each account has a random id (`Account::id`), and its secret is the credential store entry
+//! named by it (`EntryId::for_account`): renaming an account or giving it a new address touches
+//! the index only, and an entry is written once, for one key (a new key is a new entry under a
+//! new id).
+//!
+//! Writing an entry is one transaction with the index, under the index lock throughout:
+//! 1. a [`Pending`] record naming the new entry (and the entry it replaces) is written into the
+//!    index;
+//! 2. the secret is stored under the new id;
+//! 3. the index is written with the account naming the new id (the record cleared at once when
+//!    nothing is replaced);
+//! 4. the replaced entry is deleted, and the record cleared.
+//!
+//! A woolink killed anywhere in between leaves the record, and the next command ([`recover`])
+//! finishes or undoes it: a record whose id no account has is undone (its entry deleted, so no
+//! secret is left that no account lists); one whose id an account has is finished (the
+//! replaced entry deleted). So the index and the store never name different keys: the entry
+//! the index names is always the one written for the key it records.
+//!
+//! - remove: under the index lock, delete the secret first, then the index entry. A failure
+//!   then leaves a visible, retryable "broken" account, never an orphaned secret nobody lists.
+//! - reading ([`load_credentials`]) moves an entry from before account ids to one first
+//!   ([`migrate`]) and checks that the stored key is the key the index names.
+
+use std::path::Path;
+
+use crate::accounts::credstore::{
+    self, CredStoreError, CredentialStore, EntryId, PlaintextFileStore,
+};
+use crate::accounts::index::NoSuchAccount;
+use crate::accounts::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
+use crate::domain::account::{Account, SecretStorage};
+use crate::domain::keys::{Credentials, masked_key};
+
+/// What [`save`] may do with an account that already has the name, decided under the index
+/// lock so that a connect running at the same time cannot slip another account in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// A taken name is refused ([`SaveError::NameTaken`]).
+    Refuse,
+    /// Whatever account has the name is replaced.
+    Replace,
+    /// Only the same link (the same store URL and key) may hold the name; it is proven again
+    /// and kept. Any other account there is refused.
+    SameLink,
+}
+
+/// Whether `old` is the link `new` records again: the same name, store and key.
+pub fn same_link(old: &Account, new: &Account) -> bool {
+    old.name == new.name && old.store_url == new.store_url && old.key_suffix == new.key_suffix
+}
+
+/// What [`save`] did.
+#[derive(Debug)]
+pub struct Saved {
+    /// The account as recorded (its `secret_storage` set from the store used, its new id).
+    pub account: Account,
+    /// The account it replaced, if any.
+    pub replaced: Option<Account>,
+    /// The replaced account's entry could not be deleted: it is still there.
+    pub old_left: Option<OldSecret>,
+    /// Whether the replaced account's entry held nothing (or nothing readable, or another key)
+    /// before: with the same link again, its secret had gone missing and is kept again.
+    pub entry_was_empty: bool,
+}
+
+impl Saved {
+    /// Whether the account replaced was this same link, proven again.
+    pub fn relinked(&self) -> bool {
+        self.replaced
+            .as_ref()
+            .is_some_and(|old| same_link(old, &self.account))
+    }
+}
+
+/// The replaced account's secret, which could not be deleted once the new one had landed.
+#[derive(Debug)]
+pub struct OldSecret {
+    pub storage: SecretStorage,
+    pub id: EntryId,
+    pub error: CredStoreError,
+}
+
+/// How a failed save was undone in the credential store.
+#[derive(Debug)]
+pub enum Undo {
+    /// The entry written a moment ago was deleted again.
+    Removed,
+    /// Undoing failed: the store may still hold the new credentials under `id` (the pending
+    /// record left in the index names it, and the next command deletes it).
+    Failed { id: EntryId, error: CredStoreError },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(
+        "an account named \"{name}\" already exists; choose another name with --name, or replace it with --force"
+    )]
+    NameTaken { name: String },
+    #[error("{0}; nothing was saved")]
+    Index(#[source] IndexError),
+    #[error("could not save the credentials: {0}; nothing was saved")]
+    Secret(#[source] CredStoreError),
+    #[error("{source}; {}", undo_text(.undo))]
+    IndexWrite { source: IndexError, undo: Box<Undo> },
+    #[error("{0}; nothing was saved")]
+    CaCopy(#[source] crate::accounts::ca_copy::CaCopyError),
+}
+
+fn undo_text(undo: &Undo) -> String {
+    match undo {
+        Undo::Removed => "the credentials were removed again and nothing was saved".to_owned(),
+        Undo::Failed { id, error } => format!(
+            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
+        ),
+    }
+}
+
+/// [`save_with_ca_cert`] for an account that trusts no CA certificate of its own.
+pub fn save(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    account: Account,
+    creds: &Credentials,
+    existing: Existing,
+) -> Result<Saved, SaveError> {
+    save_with_ca_cert(dir, store, account, creds, existing, None)
+}
+
+/// Stores `creds` under a new account id and records `account` with it, doing with an account
+/// of the same name what `existing` allows (see the module docs for the steps).
+/// `account.secret_storage` is set to `store.storage()`. The same link proven again keeps the
+/// date it was first linked. `ca_cert`, the CA certificate connect was given, is copied into
+/// the config folder under the lock, and the copy is deleted again if the account is not saved
+/// (unless another account uses it), so a failed save leaves none behind.
+pub fn save_with_ca_cert(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    mut account: Account,
+    creds: &Credentials,
+    existing: Existing,
+    ca_cert: Option<&Path>,
+) -> Result<Saved, SaveError> {
+    account.secret_storage = store.storage();
+    let id = crate::domain::account::new_id();
+    account.id = Some(id.clone());
+    let new_entry = EntryId::for_id(&id);
+    let mut index = Index::lock(dir).map_err(SaveError::Index)?;
+    let position = index.accounts.iter().position(|a| a.name == account.name);
+    let mut entry_was_empty = true;
+    if let Some(i) = position {
+        let old = &index.accounts[i];
+        let same = same_link(old, &account);
+        let allowed = match existing {
+            Existing::Refuse => false,
+            Existing::Replace => true,
+            Existing::SameLink => same,
+        };
+        if !allowed {
+            return Err(SaveError::NameTaken { name: account.name });
+        }
+        if same {
+            account.linked_at = old.linked_at.clone();
+            // Whether the secret had gone missing, and is kept again.
+            if old.secret_storage == store.storage() {
+                entry_was_empty = match store.get(&EntryId::for_account(old)) {
+                    Ok(kept) => kept.key.suffix() != old.key_suffix,
+                    Err(CredStoreError::NotFound | CredStoreError::Corrupt) => true,
+                    Err(err) => return Err(SaveError::Secret(err)),
+                };
+            } else {
+                entry_was_empty = false;
+            }
+        }
+        // A scripted link does not learn the store's title (that would cost another request):
+        // the title known for the same store is kept.
+        if old.store_url == account.store_url && account.store_name.is_none() {
+            account.store_name = old.store_name.clone();
+        }
+    }
+    if let Some(source) = ca_cert {
+        account.ca_cert =
+            Some(crate::accounts::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
+    }
+    // What the index holds on disk until the new one lands: a copy none of them uses is ours.
+    let saved_before = if ca_cert.is_some() {
+        index.accounts.clone()
+    } else {
+        Vec::new()
+    };
+    let unsaved = |err: SaveError| {
+        if ca_cert.is_some() {
+            crate::accounts::ca_copy::release(dir, &account, &saved_before);
+        }
+        err
+    };
+    let replaces = position.map(|i| pending_entry(&index.accounts[i]));
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage: store.storage(),
+        name: account.name.clone(),
+        replaces: replaces.clone(),
+    });
+    index
+        .write()
+        .map_err(|err| unsaved(SaveError::Index(err)))?;
+    crate::domain::crash::point("save:pending");
+    if let Err(err) = store.set(&new_entry, creds) {
+        // Nothing was stored; the record goes (if it cannot, the next command clears it).
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        return Err(unsaved(SaveError::Secret(err)));
+    }
+    crate::domain::crash::point("save:secret");
+    let replaced = match position {
+        Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
+        None => {
+            index.accounts.push(account.clone());
+            None
+        }
+    };
+    if replaces.is_none() {
+        index.pending.retain(|p| p.id != id);
+    }
+    if let Err(source) = index.write() {
+        // The record written in step 1 stays on disk and names the entry, so what this cannot
+        // delete, the next command does.
+        let undo = match store.delete(&new_entry) {
+            Ok(()) | Err(CredStoreError::NotFound) => Undo::Removed,
+            Err(error) => Undo::Failed {
+                id: new_entry,
+                error,
+            },
+        };
+        return Err(unsaved(SaveError::IndexWrite {
+            source,
+            undo: Box::new(undo),
+        }));
+    }
+    crate::domain::crash::point("save:index");
+    if let Some(old) = &replaced {
+        crate::accounts::ca_copy::release(dir, old, &index.accounts);
+    }
+    let old_left = replaces.and_then(|old| {
+        let left = delete_replaced(dir, store, &index, &old).err();
+        // Done either way: what could not be deleted is said, not retried on every command
+        // (the keychain may be the store that cannot be reached any more).
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        left.map(|error| OldSecret {
+            storage: old.storage,
+            id: entry_of(&old),
+            error,
+        })
+    });
+    Ok(Saved {
+        account,
+        replaced,
+        old_left,
+        entry_was_empty,
+    })
+}
+
+/// The entry `account` keeps its secret in, as a pending record names it.
+fn pending_entry(account: &Account) -> PendingEntry {
+    let id = EntryId::for_account(account);
+    PendingEntry {
+        storage: account.secret_storage,
+        service: id.service,
+        user: id.user,
+    }
+}
+
+fn entry_of(entry: &PendingEntry) -> EntryId {
+    EntryId {
+        service: entry.service.clone(),
+        user: entry.user.clone(),
+    }
+}
+
+/// Deletes the entry a finished change replaced (absent is fine), in `store` when it is kept
+/// there, else in the store it names. Never one an account in `index` still names.
+fn delete_replaced(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    index: &LockedIndex,
+    old: &PendingEntry,
+) -> Result<(), CredStoreError> {
+    let id = entry_of(old);
+    let named = index
+        .accounts
+        .iter()
+        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == id);
+    if named {
+        return Ok(());
+    }
+    let deleted = if old.storage == store.storage() {
+        store.delete(&id)
+    } else {
+        credstore::open(old.storage, dir).and_then(|other| other.delete(&id))
+    };
+    match deleted {
+        Ok(()) | Err(CredStoreError::NotFound) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// What [`recover`] did with the records a killed woolink left.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Changes finished: the accounts (by name) that had landed in the index, whose replaced
+    /// entry is now deleted.
+    pub finished: Vec<String>,
+    /// Changes undone: the accounts (by name) whose entry had been written (or was about to
+    /// be) but never recorded, now deleted.
+    pub undone: Vec<String>,
+    /// Records that could not be dealt with now (their store failed): kept for the next
+    /// command.
+    pub left: Vec<(String, CredStoreError)>,
+}
+
+/// Finishes or undoes what [`Pending`] records left in the index name (see the module docs).
+/// Reads the index without a lock first, so it costs nothing when there are none. A record is
+/// read under the index lock, which every change holds from writing its record to clearing
+/// it, so any record seen there is one its writer left when it died.
+pub fn recover(dir: &Path) -> Result<Recovered, IndexError> {
+    recover_with(dir, &|storage| credstore::open(storage, dir))
+}
+
+/// A credential store opened on demand (a fake one in tests).
+type Opener<'a> = dyn Fn(SecretStorage) -> Result<Box<dyn CredentialStore>, CredStoreError> + 'a;
+
+/// [`recover`], opening each store it needs with `open`.
+fn recover_with(dir: &Path, open: &Opener<'_>) -> Result<Recovered, IndexError> {
+    let mut recovered = Recovered::default();
+    if Index::pending(dir)?.is_empty() {
+        return Ok(recovered);
+    }
+    let mut index = Index::lock(dir)?;
+    // Each store opened once; one that cannot be opened is given up on (the message kept).
+    type Opened = Result<Box<dyn CredentialStore>, String>;
+    let mut stores: Vec<(SecretStorage, Opened)> = Vec::new();
+    let mut kept = Vec::new();
+    for record in std::mem::take(&mut index.pending) {
+        let committed = index
+            .accounts
+            .iter()
+            .any(|a| a.id.as_deref() == Some(record.id.as_str()));
+        let target = if committed {
+            record.replaces.clone()
+        } else {
+            Some(PendingEntry {
+                storage: record.storage,
+                service: credstore::SERVICE.to_owned(),
+                user: record.id.clone(),
+            })
+        };
+        let result = match &target {
+            None => Ok(()),
+            Some(target) => {
+                let slot = match stores.iter().position(|(s, _)| *s == target.storage) {
+                    Some(i) => i,
+                    None => {
+                        let opened = open(target.storage).map_err(|err| err.to_string());
+                        stores.push((target.storage, opened));
+                        stores.len() - 1
+                    }
+                };
+                match &stores[slot].1 {
+                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target),
+                    Err(why) => Err(CredStoreError::Failed(why.clone())),
+                }
+            }
+        };
+        match result {
+            Ok(()) if committed => recovered.finished.push(record.name.clone()),
+            Ok(()) => recovered.undone.push(record.name.clone()),
+            Err(err) => {
+                recovered.left.push((record.name.clone(), err));
+                kept.push(record);
+            }
+        }
+    }
+    index.pending = kept;
+    index.write()?;
+    Ok(recovered)
+}
+
+/// Why an entry from before account ids could not be moved to the account's id. Nothing was
+/// lost: the old entry is still there.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
+    #[error("{0}; the secret of this account was not moved to its new entry, and is still kept")]
+    Index(#[source] IndexError),
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: {source}; it is still kept where it was"
+    )]
+    Secret {
+        name: String,
+        storage: SecretStorage,
+        source: CredStoreError,
+    },
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: what was read back is not what was written; it is still kept where it was"
+    )]
+    ReadBack {
+        name: String,
+        storage: SecretStorage,
+    },
+}
+
+/// Gives the account `name`, from an index written before account ids, its id, moving its
+/// secret from the entry named by store URL and account name to the entry named by the id:
+/// a pending record, the secret copied, read back and compared, the index written with the
+/// id, the old entry deleted, the record cleared (a crash anywhere leaves the secret readable,
+/// and [`recover`] tidies up). An old entry that holds another key than the account's (a
+/// second config folder that linked the same store under the same name overwrote it) is left
+/// where it is, for that folder, and the account keeps no id: reading it then reports the
+/// mismatch. With no old entry at all, the account simply gets its id.
+pub fn migrate(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    name: &str,
+) -> Result<Account, MigrateError> {
+    let mut index = Index::lock(dir).map_err(MigrateError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
+        return Err(MigrateError::NotFound(NoSuchAccount::new(
+            name,
+            &index.accounts,
+        )));
+    };
+    let account = index.accounts[position].clone();
+    if account.id.is_some() {
+        return Ok(account);
+    }
+    let storage = account.secret_storage;
+    let secret_error = |source| MigrateError::Secret {
+        name: name.to_owned(),
+        storage,
+        source,
+    };
+    let legacy = EntryId::for_account(&account);
+    let id = crate::domain::account::new_id();
+    let new_entry = EntryId::for_id(&id);
+    let creds = match store.get(&legacy) {
+        Ok(creds) if creds.key.suffix() == account.key_suffix => Some(creds),
+        Ok(_) | Err(CredStoreError::Corrupt) => return Ok(account),
+        Err(CredStoreError::NotFound) => None,
+        Err(err) => return Err(secret_error(err)),
+    };
+    let Some(creds) = creds else {
+        index.accounts[position].id = Some(id);
+        index.write().map_err(MigrateError::Index)?;
+        return Ok(index.accounts[position].clone());
+    };
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage,
+        name: name.to_owned(),
+        replaces: Some(pending_entry(&account)),
+    });
+    index.write().map_err(MigrateError::Index)?;
+    crate::domain::crash::point("migrate:pending");
+    let abandon = |index: &mut LockedIndex, err: MigrateError| {
+        let _ = store.delete(&new_entry);
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+        err
+    };
+    if let Err(err) = store.set(&new_entry, &creds) {
+        return Err(abandon(&mut index, secret_error(err)));
+    }
+    crate::domain::crash::point("migrate:secret");
+    match store.get(&new_entry) {
+        Ok(back) if same_credentials(&back, &creds) => {}
+        Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
+            let err = MigrateError::ReadBack {
+                name: name.to_owned(),
+                storage,
+            };
+            return Err(abandon(&mut index, err));
+        }
+        Err(err) => return Err(abandon(&mut index, secret_error(err))),
+    }
+    index.accounts[position].id = Some(id.clone());
+    if let Err(err) = index.write() {
+        // The record on disk names the new entry with no account: the next command deletes
+        // it, if this cannot.
+        let _ = store.delete(&new_entry);
+        return Err(MigrateError::Index(err));
+    }
+    crate::domain::crash::point("migrate:index");
+    // Once the old entry is gone the record is done; if it cannot be deleted now the record
+    // stays, and the next command tries again.
+    if matches!(
+        store.delete(&legacy),
+        Ok(()) | Err(CredStoreError::NotFound)
+    ) {
+        index.pending.retain(|p| p.id != id);
+        let _ = index.write();
+    }
+    if storage == SecretStorage::Keychain {
+        drop_legacy_plaintext_copy(dir, &account);
+    }
+    Ok(index.accounts[position].clone())
+}
+
+/// Whether two sets of credentials are the same, down to the site login.
+fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
+    let site = |c: &Credentials| {
+        c.site
+            .as_ref()
+            .map(|s| (s.user().to_owned(), s.expose_password().to_owned()))
+    };
+    a.key.expose() == b.key.expose() && a.secret.expose() == b.secret.expose() && site(a) == site(b)
+}
+
+/// Before account ids, a keychain account could keep a plaintext copy of its secret from an
+/// earlier `--store file` link under the same (old-style) entry name in `credentials.json`:
+/// deleted with the account's move to an id, or its removal. Whether one was deleted.
+fn drop_legacy_plaintext_copy(dir: &Path, account: &Account) -> bool {
+    let file = PlaintextFileStore::new(dir);
+    if account.secret_storage == SecretStorage::PlaintextFile || !file.path().exists() {
+        return false;
+    }
+    let id = EntryId::legacy(&account.store_url, &account.name);
+    file.delete(&id).is_ok()
+}
+
+/// What [`remove`] did.
+#[derive(Debug)]
+pub struct Removed {
+    pub account: Account,
+    pub secret: SecretRemoval,
+    /// A plaintext copy of a keychain account's secret from before account ids was deleted
+    /// too.
+    pub plaintext_copy: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretRemoval {
+    Deleted,
+    /// The store had no entry for the account any more.
+    AlreadyGone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
+    #[error(
+        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to remove it (a bug in woolink); nothing was removed"
+    )]
+    WrongStore {
+        name: String,
+        account_storage: SecretStorage,
+        store_storage: SecretStorage,
+    },
+    #[error("{0}; nothing was removed")]
+    Index(#[source] IndexError),
+    #[error("could not delete the saved credentials of \"{name}\": {source}; nothing was removed")]
+    Secret {
+        name: String,
+        source: CredStoreError,
+    },
+    #[error(
+        "deleted the saved credentials of \"{name}\", but {source}; the account is still listed: run `woolink accounts remove {name}` again"
+    )]
+    IndexWrite { name: String, source: IndexError },
+}
+
+/// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
+/// then its index entry. `store` must be the store the account's `secret_storage` names. An
+/// old-style entry that holds another key than the account's belongs to another config folder
+/// and is left alone.
+pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Removed, RemoveError> {
+    let mut index = Index::lock(dir).map_err(RemoveError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
+        return Err(RemoveError::NotFound(NoSuchAccount::new(
+            name,
+            &index.accounts,
+        )));
+    };
+    let account = &index.accounts[position];
+    if account.secret_storage != store.storage() {
+        return Err(RemoveError::WrongStore {
+            name: name.to_owned(),
+            account_storage: account.secret_storage,
+            store_storage: store.storage(),
+        });
+    }
+    let id = EntryId::for_account(account);
+    let foreign = account.id.is_none()
+        && matches!(store.get(&id), Ok(kept) if kept.key.suffix() != account.key_suffix);
+    let deleted = if foreign {
+        Err(CredStoreError::NotFound)
+    } else {
+        store.delete(&id)
+    };
+    let secret = match deleted {
+        Ok(()) => SecretRemoval::Deleted,
+        Err(CredStoreError::NotFound) => SecretRemoval::AlreadyGone,
+        Err(source) => {
+            return Err(RemoveError::Secret {
+                name: name.to_owned(),
+                source,
+            });
+        }
+    };
+    let account = index.accounts.remove(position);
+    index.write().map_err(|source| RemoveError::IndexWrite {
+        name: name.to_owned(),
+        source,
+    })?;
+    crate::accounts::ca_copy::release(dir, &account, &index.accounts);
+    let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account);
+    Ok(Removed {
+        account,
+        secret,
+        plaintext_copy,
+    })
+}
+
+/// Why an account's credentials could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] CredStoreError),
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    /// The entry holds another key than the one the index names (an entry written by something
+    /// else, or by another config folder before account ids): not used.
+    #[error(
+        "the {storage} holds the key {stored} for \"{name}\", but the account index names the key {recorded}; woolink did not use it: {}",
+        crate::domain::relink::Relink::new_key(.name)
+    )]
+    Mismatch {
+        name: String,
+        storage: SecretStorage,
+        /// The stored key, masked.
+        stored: String,
+        /// The key the index names, masked.
+        recorded: String,
+    },
+}
+
+/// The account's credentials, for commands that talk to the store: moved to an entry of the
+/// account's own first if it has no id yet ([`migrate`]), and only when the stored key is the
+/// key the index names. `store` must be the store the account's `secret_storage` names.
+pub fn load_credentials(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    account: &Account,
+) -> Result<Credentials, LoadError> {
+    let migrated;
+    let account = if account.id.is_none() {
+        migrated = migrate(dir, store, &account.name)?;
+        &migrated
+    } else {
+        account
+    };
+    let credentials = store.get(&EntryId::for_account(account))?;
+    if credentials.key.suffix() != account.key_suffix {
+        return Err(LoadError::Mismatch {
+            name: account.name.clone(),
+            storage: account.secret_storage,
+            stored: credentials.key.masked(),
+            recorded: masked_key(&account.key_suffix),
+        });
+    }
+    Ok(credentials)
+}
+
+/// Whether the store still holds the account's secret (for `accounts show`; `accounts list`
+/// never calls this). `Err` when the store cannot tell, or holds another key.
+pub fn check_secret_present(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    account: &Account,
+) -> Result<bool, LoadError> {
+    match load_credentials(dir, store, account) {
+        Ok(_) => Ok(true),
+        Err(LoadError::Store(CredStoreError::NotFound)) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// What [`rename`] did.
+#[derive(Debug)]
+pub struct Renamed {
+    /// The account as recorded now, under its new name.
+    pub account: Account,
+    /// It is the default account, as it was under its old name.
+    pub default: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenameError {
+    #[error(transparent)]
+    NotFound(NoSuchAccount),
+    #[error(
+        "an account named \"{name}\" already exists; choose another name, or remove that account first with `woolink accounts remove {name}`"
+    )]
+    NameTaken { name: String },
+    #[error(
+        "the account \"{name}\" was linked before account ids and its secret could not be moved to an entry of its own, so it cannot be renamed yet: {source}"
+    )]
+    NoId { name: String, source: MigrateError },
+    #[error("{0}; nothing was renamed")]
+    Index(#[source] IndexError),
+}
+
+/// Renames the account `old` to `new`, the default following it: the index alone changes, as
+/// the secret is kept under the account's id. An account from before ids must have been given
+/// one first ([`migrate`]); one that still has none (its old entry holds another key) is
+/// given one here, as that entry is not its own.
+pub fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
+    let mut index = Index::lock(dir).map_err(RenameError::Index)?;
+    let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
+        return Err(RenameError::NotFound(NoSuchAccount::new(
+            old,
+            &index.accounts,
+        )));
+    };
+    if index.accounts.iter().any(|a| a.name == new) {
+        return Err(RenameError::NameTaken {
+            name: new.to_owned(),
+        });
+    }
+    let account = &mut index.accounts[position];
+    account.name = new.to_owned();
+    account
+        .id
+        .get_or_insert_with(crate::domain::account::new_id);
+    let renamed = account.clone();
+    let default = index.default.as_deref() == Some(old);
+    if default {
+        index.default = Some(new.to_owned());
+    }
+    index.write().map_err(RenameError::Index)?;
+    Ok(Renamed {
+        account: renamed,
+        default,
+    })
+}
+
+#[cfg(test)]
+mod tests;

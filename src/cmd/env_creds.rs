@@ -1,0 +1,228 @@
+//! Credentials from the environment, for `woolink api` and `woolink run` in scripts and CI:
+//! WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET used as they are. No
+//! index is read, no keychain is opened and nothing is written, so a CI job needs no config
+//! folder and no Secret Service.
+//!
+//! The API root is found as `connect` finds it, without credentials, or taken from
+//! WOOLINK_API_ROOT once it passes the check an account's recorded root passes. The way the
+//! key is sent follows connect's rule for the store's address; it is not probed.
+
+use std::time::Duration;
+
+use crate::cmd::error::Error;
+use crate::cmd::input;
+use crate::domain::account::AuthMethod;
+use crate::domain::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use crate::domain::store_url::StoreUrl;
+use crate::domain::variables::{
+    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SECRET_VAR, SITE_USER_VAR, STORE_URL_VAR,
+};
+use crate::http::HttpClient;
+use crate::woocommerce::probe::{self, ApiRoot, ProbeError, ProbeOptions};
+
+/// Which of the three variables are set. Pure, for tests: `is_set` says whether one is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    None,
+    All,
+    /// Some but not all: the missing ones, in [`CREDENTIAL_VARS`] order.
+    Partial {
+        missing: Vec<&'static str>,
+    },
+}
+
+pub fn presence(is_set: impl Fn(&str) -> bool) -> Presence {
+    let missing: Vec<&'static str> = CREDENTIAL_VARS
+        .into_iter()
+        .filter(|name| !is_set(name))
+        .collect();
+    match missing.len() {
+        0 => Presence::All,
+        n if n == CREDENTIAL_VARS.len() => Presence::None,
+        _ => Presence::Partial { missing },
+    }
+}
+
+/// Set and not empty, as clap and [`input::secret_var`] read variables.
+fn is_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|value| !value.is_empty())
+}
+
+/// The usage error for a partial set: using the default account instead could send a script's
+/// work to another store than the one it names.
+pub fn partial_error(missing: &[&str]) -> Error {
+    let set: Vec<&str> = CREDENTIAL_VARS
+        .into_iter()
+        .filter(|name| !missing.contains(name))
+        .collect();
+    let verb = |names: &[&str]| if names.len() == 1 { "is" } else { "are" };
+    Error::Usage(format!(
+        "{} {} set but {} {} not: credentials from the environment need all three of {}. Set {}, or unset {} to use a linked account (or pass --account NAME)",
+        set.join(" and "),
+        verb(&set),
+        missing.join(" and "),
+        verb(missing),
+        CREDENTIAL_VARS.join(", "),
+        missing.join(" and "),
+        set.join(" and "),
+    ))
+}
+
+/// The store and credentials the environment gives, if it gives all three; `None` when it
+/// gives none of them. Checks each value; sends nothing.
+pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
+    match presence(is_set) {
+        Presence::None => return Ok(None),
+        Presence::Partial { missing } => return Err(partial_error(&missing)),
+        Presence::All => {}
+    }
+    let url = plain_var(STORE_URL_VAR)?;
+    let (store, _notes) = StoreUrl::parse_with_notes(&url)
+        .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
+    let key = ConsumerKey::parse(&plain_var(KEY_VAR)?).map_err(|error| Error::InvalidKey {
+        source_name: format!("consumer key (from {KEY_VAR})"),
+        error,
+    })?;
+    let secret_text = input::secret_var(SECRET_VAR)?.expect("checked as set above");
+    let secret = ConsumerSecret::parse(&secret_text).map_err(|error| Error::InvalidKey {
+        source_name: format!("consumer secret (from {SECRET_VAR})"),
+        error,
+    })?;
+    let site = match std::env::var(SITE_USER_VAR) {
+        Ok(user) if !user.is_empty() => Some(input::site_login_for(&user, false)?),
+        _ if is_set(crate::domain::variables::SITE_PASSWORD_VAR) => {
+            return Err(Error::Usage(format!(
+                "{} is set but {SITE_USER_VAR} is not: the site login needs its user name too",
+                crate::domain::variables::SITE_PASSWORD_VAR
+            )));
+        }
+        _ => None,
+    };
+    Ok(Some((store, Credentials { key, secret, site })))
+}
+
+fn plain_var(name: &str) -> Result<String, Error> {
+    std::env::var(name)
+        .map_err(|_| Error::Usage(format!("{name} is set, but not to valid UTF-8 text")))
+}
+
+/// Where the credentials from the environment go, and how.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The store's canonical address (the one found, or the one given with WOOLINK_API_ROOT).
+    pub store: StoreUrl,
+    pub root: ApiRoot,
+    pub auth_method: AuthMethod,
+}
+
+/// The API root of `store` and the way to send `credentials` there. With WOOLINK_API_ROOT set,
+/// that root once checked, and no request; otherwise the store is found as `connect` finds
+/// it, sending no credential, with a client made by `http` only then.
+pub async fn locate(
+    store: &StoreUrl,
+    credentials: &Credentials,
+    http: impl FnOnce() -> Result<HttpClient, Error>,
+    time_limit: Duration,
+) -> Result<Located, Error> {
+    let options = ProbeOptions {
+        // api and run have no --allow-http: plain http only to this computer.
+        allow_http: false,
+        time_limit,
+    };
+    if let Some(given) = std::env::var(API_ROOT_VAR)
+        .ok()
+        .filter(|root| !root.is_empty())
+    {
+        let auth_method = auth_method(store, options, credentials)?;
+        let root = crate::woocommerce::probe::root::checked_api_root(&given, &store.to_string(), auth_method).map_err(
+            |why| {
+                Error::Usage(format!(
+                    "{API_ROOT_VAR} \"{}\" {why}; woolink sent nothing. Unset it to have woolink find the API root of {}",
+                    crate::domain::text::visible_line(&given),
+                    store.shown()
+                ))
+            },
+        )?;
+        crate::http::debug_line(&format!("API root {root} from {API_ROOT_VAR}"));
+        return Ok(Located {
+            store: store.clone(),
+            root,
+            auth_method,
+        });
+    }
+    let http = http()?;
+    let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
+    // No person is here to agree to another address, as connect asks one to.
+    if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
+        return Err(ProbeError::MovedElsewhere {
+            typed: store.shown(),
+            canonical: site.store.shown(),
+        }
+        .into());
+    }
+    let auth_method = auth_method(&site.store, options, credentials)?;
+    // What discovery found passes the check a recorded root passes before any key follows.
+    let root = crate::woocommerce::probe::root::checked_api_root(&site.root.to_string(), &site.store.to_string(), auth_method)
+        .map_err(|why| {
+            Error::Usage(format!(
+                "{} gives its API root as \"{}\", which {why}; woolink sent nothing. Set {API_ROOT_VAR} to the store's API root",
+                site.store.shown(),
+                site.root
+            ))
+        })?;
+    crate::http::debug_line(&format!(
+        "API root {root} found at {} without credentials",
+        site.store.shown()
+    ));
+    Ok(Located {
+        store: site.store,
+        root,
+        auth_method,
+    })
+}
+
+/// connect's rule, with a message that names the variable: api and run have no --allow-http.
+fn auth_method(
+    store: &StoreUrl,
+    options: ProbeOptions,
+    credentials: &Credentials,
+) -> Result<AuthMethod, Error> {
+    probe::auth_method(store, options, credentials).map_err(|err| match err {
+        ProbeError::PlainHttpRefused { store } => Error::Usage(format!(
+            "{STORE_URL_VAR} is {store}, plain http: the key would travel unprotected. Use the store's https address; plain http is used only with this computer (loopback), signed with OAuth 1.0a"
+        )),
+        other => other.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_three_or_none_else_the_missing_are_named() {
+        let with = |set: &[&str]| presence(|name| set.contains(&name));
+        assert_eq!(with(&[]), Presence::None);
+        assert_eq!(with(&CREDENTIAL_VARS), Presence::All);
+        assert_eq!(
+            with(&[STORE_URL_VAR, KEY_VAR]),
+            Presence::Partial {
+                missing: vec![SECRET_VAR]
+            }
+        );
+        assert_eq!(
+            with(&[SECRET_VAR]),
+            Presence::Partial {
+                missing: vec![STORE_URL_VAR, KEY_VAR]
+            }
+        );
+        let message = partial_error(&[SECRET_VAR]).to_string();
+        assert!(
+            message.starts_with(
+                "WOOLINK_STORE_URL and WOOLINK_CONSUMER_KEY are set but WOOLINK_CONSUMER_SECRET is not"
+            ),
+            "{message}"
+        );
+        assert_eq!(partial_error(&[KEY_VAR]).exit_code(), 2);
+    }
+}

@@ -1,0 +1,341 @@
+//! The one error type commands return, and the one place exit codes are decided (each
+//! error's class, `Error::class`; the codes of each class: `exit.rs`).
+
+use std::path::PathBuf;
+
+use crate::accounts::ca_copy::CaCopyError;
+use crate::accounts::config::ConfigError;
+use crate::accounts::credstore::CredStoreError;
+use crate::accounts::index::IndexError;
+use crate::accounts::index::NoSuchAccount;
+use crate::accounts::linked::SelectError;
+use crate::cmd::env_file::EnvFileError;
+pub use crate::domain::exit::Failure;
+use crate::domain::keys::KeyError;
+use crate::domain::store_url::StoreUrlError;
+use crate::http::HttpSetupError;
+use crate::woocommerce::api::ApiError;
+use crate::woocommerce::probe::ProbeError;
+use serde::Serialize;
+
+use crate::accounts::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
+use crate::domain::text::io_in_words;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{what} is missing: {how}. (woolink only asks when it runs in a terminal.)")]
+    MissingInput {
+        what: &'static str,
+        how: &'static str,
+    },
+    #[error(
+        "woolink does not take the consumer secret as a flag value: it would be visible to other users in `ps` and kept in your shell history. Use --consumer-secret-stdin, --consumer-secret-file PATH or the WOOLINK_CONSUMER_SECRET variable. If that was a real secret, remove it from your shell history."
+    )]
+    SecretInArgv,
+    #[error(
+        "woolink does not take the site password as a flag value: it would be visible to other users in `ps` and kept in your shell history. Set WOOLINK_SITE_PASSWORD, or answer the prompt at a terminal. If that was a real password, remove it from your shell history."
+    )]
+    SitePasswordInArgv,
+    #[error("invalid site login: {0}.")]
+    InvalidSiteLogin(String),
+    #[error("{0}")]
+    InvalidUrl(#[from] StoreUrlError),
+    #[error("invalid {source_name}: {error}.")]
+    InvalidKey {
+        source_name: String,
+        error: KeyError,
+    },
+    #[error("could not read {what} from {}: {}", .path.display(), io_in_words(.source))]
+    ReadInput {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    HttpSetup(#[from] HttpSetupError),
+    #[error("{0}")]
+    CaCopy(#[from] CaCopyError),
+    #[error("{0}")]
+    EnvFile(#[from] EnvFileError),
+    #[error("{0}")]
+    Probe(#[from] ProbeError),
+    #[error(
+        "the key {key} has read access only, and --require read-write was given. Edit the key at {admin} and set Permissions to Read/Write."
+    )]
+    NeedsWrite { key: String, admin: String },
+    #[error(
+        "the key {key} reads, but --require read-write could not be met: its write access was not checked, because {blocked}. Let write requests to /wp-json/wc/ through (the firewall or host's settings), then try again."
+    )]
+    WriteNotChecked { key: String, blocked: String },
+    #[error(transparent)]
+    InvalidName(#[from] crate::domain::account::InvalidName),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    CredStore(#[from] CredStoreError),
+    /// The keychain could not be reached by a command other than connect: what is wrong with
+    /// it, and what works for that command (not connect's `--no-save` or `--store file`).
+    #[error("{}. {advice}", keychain_problem(.source))]
+    Keychain {
+        source: CredStoreError,
+        advice: String,
+    },
+    #[error("{0}")]
+    Index(#[from] IndexError),
+    #[error("{0}")]
+    Save(#[from] SaveError),
+    #[error("{0}")]
+    Remove(RemoveError),
+    #[error("{0}")]
+    Rename(RenameError),
+    #[error("{0}")]
+    Select(SelectError),
+    /// Whichever command named it: the `NotFound` of removing, renaming and choosing an account
+    /// all become this one (see the `From` impls below).
+    #[error("{0}")]
+    NoSuchAccount(#[from] NoSuchAccount),
+    #[error(
+        "the secret of \"{name}\" is missing from the {storage}; {}",
+        crate::domain::relink::Relink::same_key(.name)
+    )]
+    SecretMissing { name: String, storage: String },
+    /// The entry holds another key than the one the index names (see `vault::LoadError`).
+    #[error("{0}")]
+    SecretMismatch(LoadError),
+    #[error("{0}")]
+    Migrate(MigrateError),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// The store refused a linked account's key: the way out is a new key for the account.
+    #[error(
+        "{source}{} The store refused the key: if it was revoked or changed, make a new key in the store's admin and link it with `woolink connect --name {name} --force`, which asks only for the new key.",
+        crate::domain::text::full_stop_after_quote(&.source.to_string())
+    )]
+    KeyRefused { source: Box<ApiError>, name: String },
+    #[error("could not start {program}: {}", io_in_words(.source))]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{store} does not know the key {key}: it is not a key of this store (made on another store, or deleted), so \"{name}\" was not changed. Make the new key on this store, at {admin}"
+    )]
+    KeyOfAnotherStore {
+        name: String,
+        store: String,
+        key: String,
+        admin: String,
+    },
+    #[error(
+        "{key} is the key \"{name}\" already uses: make a new key at {admin}, then give that one; nothing was changed"
+    )]
+    SameKey {
+        name: String,
+        key: String,
+        admin: String,
+    },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("could not use the terminal: {}", io_in_words(.0))]
+    Terminal(std::io::Error),
+    #[error(transparent)]
+    Output(#[from] crate::face::output::OutputError),
+}
+
+impl Error {
+    /// The error's `kind` (a stable, machine-readable name for `--json`) and its class of
+    /// failure, which decides the exit code (`exit.rs`): one line a variant.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use Failure::{Cancelled, Credentials, Local, NotExecutable, NotFound, Store, Usage};
+        match self {
+            Error::Usage(_) => ("usage", Usage),
+            Error::MissingInput { .. } => ("missing_input", Usage),
+            Error::SecretInArgv | Error::SitePasswordInArgv => ("secret_in_argv", Usage),
+            Error::InvalidSiteLogin(_) => ("invalid_site_login", Usage),
+            Error::InvalidUrl(_) => ("invalid_url", Usage),
+            Error::InvalidKey { .. } => ("invalid_key", Usage),
+            Error::ReadInput { .. } => ("read_input", Usage),
+            Error::HttpSetup(HttpSetupError::BadProxy { .. }) => ("proxy_setup", Usage),
+            Error::HttpSetup(_) => ("tls_setup", Usage),
+            Error::CaCopy(_) | Error::Save(SaveError::CaCopy(_)) => ("ca_cert_copy", Local),
+            Error::EnvFile(_) => ("env_file", Usage),
+            Error::Probe(err) => err.class(),
+            Error::NeedsWrite { .. } => ("needs_write", Credentials),
+            Error::WriteNotChecked { .. } => ("write_not_checked", Store),
+            Error::InvalidName(_) => ("invalid_name", Usage),
+            Error::Config(_) => ("config", Local),
+            Error::CredStore(_) | Error::Keychain { .. } => ("credential_store", Local),
+            Error::Index(_) => ("index", Local),
+            Error::Save(SaveError::NameTaken { .. })
+            | Error::Rename(RenameError::NameTaken { .. }) => ("name_taken", Usage),
+            Error::Save(_) => ("save", Local),
+            // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
+            Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => {
+                ("no_such_account", Usage)
+            }
+            Error::Remove(_) => ("remove", Local),
+            Error::Rename(_) => ("rename", Local),
+            Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
+            Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
+            Error::SecretMissing { .. } => ("secret_missing", Local),
+            Error::SecretMismatch(_) => ("secret_mismatch", Local),
+            Error::Migrate(_) => ("secret_move", Local),
+            Error::Api(err) => err.class(),
+            Error::KeyRefused { source, .. } => source.class(),
+            // As env(1) and shells do.
+            Error::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ("spawn", NotFound)
+            }
+            Error::Spawn { .. } => ("spawn", NotExecutable),
+            Error::KeyOfAnotherStore { .. } => ("key_of_another_store", Credentials),
+            Error::SameKey { .. } => ("same_key", Usage),
+            Error::Cancelled => ("cancelled", Cancelled),
+            Error::Terminal(_) => ("terminal", Local),
+            Error::Output(_) => ("output", Local),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.class().1.exit_code()
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.class().0
+    }
+}
+
+impl From<RemoveError> for Error {
+    fn from(err: RemoveError) -> Self {
+        match err {
+            RemoveError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Remove(err),
+        }
+    }
+}
+
+impl From<RenameError> for Error {
+    fn from(err: RenameError) -> Self {
+        match err {
+            RenameError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Rename(err),
+        }
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Store(err) => Error::CredStore(err),
+            LoadError::Migrate(err) => err.into(),
+            err @ LoadError::Mismatch { .. } => Error::SecretMismatch(err),
+        }
+    }
+}
+
+impl From<MigrateError> for Error {
+    fn from(err: MigrateError) -> Self {
+        match err {
+            MigrateError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Migrate(err),
+        }
+    }
+}
+
+impl From<SelectError> for Error {
+    fn from(err: SelectError) -> Self {
+        match err {
+            SelectError::NotFound(err) => Error::NoSuchAccount(err),
+            err => Error::Select(err),
+        }
+    }
+}
+
+/// How a command that ran to its end finished. What it printed is its own; `lib::run` turns
+/// this into the exit code and, for a failure, the `error:` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `accounts verify`: `failed` of the `checked` accounts are not healthy (the report, and
+    /// with `--json` its document, is printed); `worst` is the most severe problem found.
+    Unhealthy {
+        failed: usize,
+        checked: usize,
+        worst: Failure,
+    },
+    /// `woolink run` waited for its command (not on Unix, where woolink becomes the command):
+    /// the command's own exit code, passed on as it is.
+    #[cfg_attr(unix, allow(dead_code))]
+    Exited(u8),
+}
+
+/// A command that can only succeed one way says so with `Ok(())`.
+impl From<()> for Outcome {
+    fn from((): ()) -> Self {
+        Outcome::Success
+    }
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Unhealthy { worst, .. } => worst.exit_code(),
+            Outcome::Exited(code) => code,
+        }
+    }
+
+    /// The message of the `error:` line, when the outcome is a failure woolink reports.
+    pub fn failure(self) -> Option<String> {
+        match self {
+            Outcome::Unhealthy {
+                failed, checked, ..
+            } => Some(format!("{failed} of {checked} accounts are not healthy")),
+            Outcome::Success | Outcome::Exited(_) => None,
+        }
+    }
+}
+
+/// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
+pub fn keychain_unreachable(err: &CredStoreError) -> bool {
+    matches!(
+        err,
+        CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
+    )
+}
+
+/// What is wrong with the keychain, without the choices `connect` has (`--no-save`,
+/// `--store file`), which other commands do not take.
+pub fn keychain_problem(err: &CredStoreError) -> String {
+    match err {
+        CredStoreError::Unavailable { why } => format!("the OS keychain cannot be used: {why}"),
+        CredStoreError::TimedOut { after } => format!(
+            "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog",
+            humantime::format_duration(*after)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
+pub fn json_error(err: &Error) -> Result<(), Error> {
+    #[derive(Serialize)]
+    struct ErrorView<'a> {
+        kind: &'a str,
+        exit_code: u8,
+        message: String,
+    }
+    #[derive(Serialize)]
+    struct Wrapper<'a> {
+        error: ErrorView<'a>,
+    }
+    crate::face::output::json(&Wrapper {
+        error: ErrorView {
+            kind: err.kind(),
+            exit_code: err.exit_code(),
+            message: crate::domain::redact::mask_secret_shapes(&err.to_string()).into_owned(),
+        },
+    })?;
+    Ok(())
+}

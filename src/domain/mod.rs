@@ -1,0 +1,11 @@
+pub mod account;
+pub mod bom;
+pub mod crash;
+pub mod exit;
+pub mod keys;
+pub mod redact;
+pub mod relink;
+pub mod same_site;
+pub mod store_url;
+pub mod text;
+pub mod variables;

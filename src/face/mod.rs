@@ -1,0 +1,5 @@
+pub mod browser;
+pub mod cli;
+pub mod interrupt;
+pub mod output;
+pub mod term;

@@ -1,0 +1,663 @@
+//! The HTTP transport: the only module that talks to reqwest.
+//!
+//! It follows no redirect but one that only adds or removes a trailing slash on the same
+//! origin (callers decide the rest, so credentials can never ride a redirect to another
+//! origin), paces a store that limits requests (`pace`), caps every body, bounds every request in time, and turns transport failures
+//! into [`TransportError`] values that name no URL (a URL may carry query credentials).
+
+mod dns;
+mod failure;
+pub mod pace;
+mod proxy;
+pub mod store_json;
+mod trust;
+
+pub use failure::{ProxyFailure, TlsProblem, TransportError};
+use failure::{answer_was_not_http, classify, tls_problem};
+pub use proxy::Proxies;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{self, HeaderMap};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use url::Url;
+
+use crate::domain::keys::{Credentials, SiteLogin};
+
+/// Probes and API answers larger than this are refused; a store's answers to woolink's
+/// requests are a few KB.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
+
+/// How to reach stores: trust and time limits.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// A PEM file with extra certificates to trust: private CAs, or a store's own certificate.
+    pub extra_ca: Option<PathBuf>,
+    /// Limit for one request, connection included.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    #[error("could not read the CA certificate file {}: {}", .path.display(), crate::domain::text::io_in_words(.source))]
+    ReadCa {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the CA certificate file {path} holds no PEM certificate (expected \"-----BEGIN CERTIFICATE-----\" blocks)"
+    )]
+    BadCa { path: PathBuf },
+    #[error("could not set up HTTPS: {0}")]
+    Client(String),
+    #[error(
+        "{variable} is set to \"{value}\", which is not a proxy woolink can use: {why}. Fix or unset {variable}."
+    )]
+    BadProxy {
+        variable: &'static str,
+        /// With any user name and password replaced.
+        value: String,
+        why: &'static str,
+    },
+}
+
+/// A request about to be sent. Credentials are attached here and nowhere else.
+pub struct Request<'a> {
+    pub method: reqwest::Method,
+    pub url: Url,
+    pub basic: Option<BasicLogin<'a>>,
+}
+
+/// What travels as HTTP Basic: the WooCommerce key itself, or the web server's own login in
+/// front of the site (then the key, if any, is in the query string).
+#[derive(Clone, Copy)]
+pub enum BasicLogin<'a> {
+    Key(&'a Credentials),
+    Site(&'a SiteLogin),
+}
+
+impl<'a> BasicLogin<'a> {
+    fn user_and_password(self) -> (&'a str, &'a str) {
+        match self {
+            BasicLogin::Key(credentials) => (credentials.key.expose(), credentials.secret.expose()),
+            BasicLogin::Site(site) => (site.user(), site.expose_password()),
+        }
+    }
+}
+
+/// Debug output shows the URL with credential values redacted, never the credentials.
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let basic = self.basic.map(|login| match login {
+            BasicLogin::Key(credentials) => credentials.key.masked(),
+            BasicLogin::Site(site) => format!("site user {}", site.user()),
+        });
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &crate::domain::redact::debug_url(&self.url))
+            .field("basic", &basic)
+            .finish()
+    }
+}
+
+/// Debug output names the headers but not their values: stores echo query credentials in
+/// `Link` headers.
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+impl<'a> Request<'a> {
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: reqwest::Method::GET,
+            url,
+            basic: None,
+        }
+    }
+}
+
+/// What came back, with the body already read (and capped).
+#[derive(Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    pub fn is_json(&self) -> bool {
+        is_json_type(&self.headers)
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+    }
+
+    /// The JSON document of an answer labelled JSON, read past anything the store printed
+    /// before it (see [`crate::http::store_json`]).
+    pub fn json(&self) -> Option<serde_json::Value> {
+        self.json_with_junk().map(|(value, _)| value)
+    }
+
+    /// What the store printed before the JSON of this answer, if anything.
+    pub fn junk(&self) -> Option<crate::http::store_json::Junk> {
+        self.json_with_junk().and_then(|(_, junk)| junk)
+    }
+
+    fn json_with_junk(&self) -> Option<(serde_json::Value, Option<crate::http::store_json::Junk>)> {
+        if !self.is_json() {
+            return None;
+        }
+        crate::http::store_json::parse(&self.body)
+    }
+}
+
+pub fn is_json_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("application/json") || ct.contains("+json")
+        })
+        .unwrap_or(false)
+}
+
+/// A byte count as limits are stated: whole MiB where it is one, else KiB.
+pub fn size_in_words(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= 2 * MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+/// The HTTP client used for every store request.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    request_timeout: Duration,
+    proxies: Arc<Proxies>,
+    pacer: Arc<pace::Pacer>,
+}
+
+impl HttpClient {
+    pub fn new(config: &HttpConfig) -> Result<Self, HttpSetupError> {
+        // reqwest is built without a default crypto provider (`rustls-no-provider`: rustls uses
+        // ring, as Cargo.toml chooses, rather than aws-lc); installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let extra = match &config.extra_ca {
+            Some(path) => read_ca(path)?,
+            None => Vec::new(),
+        };
+        // Errors here are the system's (no root certificates found, say): read_ca checked ours.
+        let tls = trust::client_config(extra).map_err(|err| {
+            HttpSetupError::Client(match tls_problem(&err) {
+                TlsProblem::Other(words) => words,
+                problem => problem.to_string(),
+            })
+        })?;
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .retry(reqwest::retry::never())
+            // The system's resolver, as reqwest's own; its failures have a type of their own.
+            .dns_resolver(dns::SystemResolver)
+            // reqwest would read the proxy variables itself, and ignore malformed ones.
+            .no_proxy();
+        let proxies = Arc::new(Proxies::from_env()?);
+        if !proxies.is_empty() {
+            // reqwest asks the same function that later names the proxy in a failure.
+            let decide = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+                decide.for_url(url).map(|proxy| proxy.url().clone())
+            }));
+        }
+        let client = builder
+            .build()
+            .map_err(|err| HttpSetupError::Client(err.without_url().to_string()))?;
+        Ok(Self {
+            client,
+            request_timeout: config.request_timeout,
+            proxies,
+            pacer: Arc::default(),
+        })
+    }
+
+    pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
+        self.send_json(request, None).await
+    }
+
+    /// Sends `request` and reads only the status and headers: the body is never downloaded
+    /// (a front page can be megabytes), and `body` of the answer is empty.
+    pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
+        let opened = self.open(request, None, 0).await?;
+        Ok(opened.headers_only())
+    }
+
+    /// Sends `request` with `body`, if any, as its JSON content, and reads at most [`MAX_BODY`]
+    /// of the answer.
+    pub async fn send_json(
+        &self,
+        request: Request<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, TransportError> {
+        let opened = self.open(request, body, MAX_BODY).await?;
+        opened.read_all().await
+    }
+
+    /// Sends `request` with `body`, if any, as its JSON content, and returns once the status
+    /// and headers have come: the body is then read with [`Opened::chunk`] or
+    /// [`Opened::read_all`], never more than `limit` bytes of it once decompressed (a small
+    /// compressed answer may unpack to gigabytes). Every answer woolink reads goes through
+    /// here; only the limit differs.
+    pub async fn open(
+        &self,
+        request: Request<'_>,
+        body: Option<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Opened, TransportError> {
+        let opened = self.open_once(&request, body.clone(), limit).await?;
+        // Some stores want every URL with (or without) a trailing slash and say so with a
+        // redirect, POST included. The same request to the same origin, method and body
+        // kept, is what the store asked for; anything else is the caller's to decide.
+        match slash_only_redirect(&request.url, &opened) {
+            Some(url) => {
+                if let Some(line) = &opened.shown {
+                    debug(&format!(
+                        "{line}: the store adds or removes a trailing slash; asking again there"
+                    ));
+                }
+                self.open_once(&Request { url, ..request }, body, limit)
+                    .await
+            }
+            None => Ok(opened),
+        }
+    }
+
+    async fn open_once(
+        &self,
+        request: &Request<'_>,
+        body: Option<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Opened, TransportError> {
+        self.pacer.wait_turn(&request.url).await;
+        let started = Instant::now();
+        // reqwest's own timeout covers the whole exchange too; this outer bound also covers a
+        // body that drips forever between chunks.
+        let deadline =
+            tokio::time::Instant::now() + self.request_timeout + Duration::from_millis(100);
+        let proxy = self.proxies.for_url(&request.url).cloned();
+        let shown = debug_enabled().then(|| {
+            let mut line = format!(
+                "{} {}",
+                request.method,
+                crate::domain::redact::debug_url(&request.url)
+            );
+            if let Some(proxy) = &proxy {
+                line.push_str(&format!(" via {proxy:?}"));
+            }
+            let auth = match request.basic {
+                Some(_) => format!(
+                    " (Authorization: Basic {})",
+                    crate::domain::redact::IN_DEBUG
+                ),
+                None => String::new(),
+            };
+            debug(&format!("request {line}{auth}"));
+            line
+        });
+        // A plain http request is checked for having reached an HTTPS port, if it fails.
+        let plain_url = (request.url.scheme() == "http").then(|| request.url.clone());
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone());
+        if let Some(body) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        if let Some(login) = request.basic {
+            let (user, password) = login.user_and_password();
+            builder = builder.basic_auth(user, Some(password));
+        }
+        let mut not_http = false;
+        let mut sent = match tokio::time::timeout_at(deadline, builder.send()).await {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(result) => result.map_err(|err| {
+                not_http = answer_was_not_http(&err);
+                classify(err, proxy.as_ref())
+            }),
+        };
+        if let Some(url) = plain_url {
+            // What a TLS port makes of a plain request: TLS bytes back (not HTTP), the
+            // connection closed, or a web server's own 400 page ("The plain HTTP request was
+            // sent to HTTPS port"). A WooCommerce 400 is JSON, and is left alone.
+            let suspect = match &sent {
+                Err(TransportError::Cut) => true,
+                Err(_) => not_http,
+                Ok(response) => response.status() == 400 && !is_json_type(response.headers()),
+            };
+            if suspect && let Some(https) = self.speaks_https(&url).await {
+                sent = Err(TransportError::HttpsPort { https });
+            }
+        }
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) => {
+                if let Some(line) = &shown {
+                    let elapsed = started.elapsed().as_millis();
+                    debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
+                }
+                return Err(err);
+            }
+        };
+        if matches!(response.status().as_u16(), 429 | 503) {
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok());
+            let wait = pace::wait_asked(retry_after).unwrap_or(pace::SPACING);
+            self.pacer.slow_down(&request.url, wait.min(pace::MAX_WAIT));
+        }
+        Ok(Opened {
+            version: response.version(),
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            response,
+            limit,
+            read: 0,
+            deadline,
+            started,
+            shown,
+        })
+    }
+}
+
+/// Where `opened` redirects, when that is `from` with a trailing slash added or removed and
+/// nothing else changed (origin, the rest of the path, query).
+fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
+    if !matches!(opened.status, 301 | 302 | 307 | 308) {
+        return None;
+    }
+    let location = opened.headers.get(header::LOCATION)?.to_str().ok()?;
+    let to = from.join(location).ok()?;
+    let same_but_slash = crate::domain::same_site::origin(&to, from)
+        && to.query() == from.query()
+        && to.path() != from.path()
+        && to.path().trim_end_matches('/') == from.path().trim_end_matches('/');
+    same_but_slash.then_some(to)
+}
+
+impl HttpClient {
+    /// `url`'s host and port with https://, when that port completes (or gets as far as
+    /// judging certificates in) a TLS handshake: it speaks HTTPS. Nothing but a GET of `/`
+    /// with no credentials is sent.
+    async fn speaks_https(&self, url: &Url) -> Option<String> {
+        let port = url.port_or_known_default()?;
+        let mut https = url.clone();
+        https.set_scheme("https").ok()?;
+        https.set_port(Some(port)).ok()?;
+        https.set_path("/");
+        https.set_query(None);
+        https.set_fragment(None);
+        let _ = https.set_username("");
+        let _ = https.set_password(None);
+        let checked = Box::pin(self.open(Request::get(https.clone()), None, 0)).await;
+        let spoke_tls = match checked {
+            Ok(_) => true,
+            Err(TransportError::Tls(problem)) => problem != TlsProblem::NotTls,
+            Err(_) => false,
+        };
+        spoke_tls.then(|| https.origin().ascii_serialization())
+    }
+}
+
+/// An answer whose status and headers came; its body is read piece by piece, decompressed,
+/// within the limit and the deadline it was opened with.
+pub struct Opened {
+    pub version: reqwest::Version,
+    pub status: u16,
+    pub headers: HeaderMap,
+    response: reqwest::Response,
+    limit: usize,
+    read: usize,
+    deadline: tokio::time::Instant,
+    started: Instant,
+    /// The request as debug lines name it, when they are on.
+    shown: Option<String>,
+}
+
+impl Opened {
+    /// The status and headers, the body left unread.
+    pub fn headers_only(self) -> Answer {
+        self.log(Ok(0));
+        Answer {
+            status: self.status,
+            headers: self.headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// The next piece of the body, `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        // The status and headers came; whatever stops the body now cut the answer short.
+        let cut = |err| match classify(err, None) {
+            TransportError::Timeout => TransportError::Timeout,
+            _ => TransportError::Cut,
+        };
+        let result = match tokio::time::timeout_at(self.deadline, self.response.chunk()).await {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(Err(err)) => Err(cut(err)),
+            Ok(Ok(None)) => Ok(None),
+            Ok(Ok(Some(chunk))) if self.read + chunk.len() > self.limit => {
+                Err(TransportError::TooLarge { limit: self.limit })
+            }
+            Ok(Ok(Some(chunk))) => {
+                self.read += chunk.len();
+                Ok(Some(chunk.to_vec()))
+            }
+        };
+        match &result {
+            Ok(None) => self.log(Ok(self.read)),
+            Err(err) => self.log(Err(err)),
+            Ok(Some(_)) => {}
+        }
+        result
+    }
+
+    /// The whole body.
+    pub async fn read_all(self) -> Result<Answer, TransportError> {
+        self.read_after(Vec::new()).await
+    }
+
+    /// The body, of which `head` was already read with [`Opened::chunk`]. An answer whose
+    /// Content-Length is over the limit is refused before any more is read.
+    pub async fn read_after(mut self, head: Vec<u8>) -> Result<Answer, TransportError> {
+        if self
+            .response
+            .content_length()
+            .is_some_and(|len| len > self.limit as u64)
+        {
+            let err = TransportError::TooLarge { limit: self.limit };
+            self.log(Err(&err));
+            return Err(err);
+        }
+        let mut body = head;
+        while let Some(chunk) = self.chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
+    }
+
+    fn log(&self, outcome: Result<usize, &TransportError>) {
+        if let Some(line) = &self.shown {
+            let elapsed = self.started.elapsed().as_millis();
+            let status = self.status;
+            match outcome {
+                Ok(bytes) => debug(&format!(
+                    "answer {status} to {line}: {bytes} bytes in {elapsed} ms"
+                )),
+                Err(err) => debug(&format!(
+                    "answer {status} to {line}, body unread after {elapsed} ms: {err}"
+                )),
+            }
+        }
+    }
+}
+
+/// Whether debug lines go to stderr: `WOOLINK_DEBUG` set to anything but empty or `0`, or
+/// `RUST_LOG` enabling debug or trace for woolink (`debug`, `trace`, `woolink`,
+/// `woolink=debug`, `info,woolink=trace`, ...). Read once per process.
+pub fn debug_enabled() -> bool {
+    static ENABLED: LazyLock<bool> = LazyLock::new(|| {
+        debug_wanted(
+            std::env::var("WOOLINK_DEBUG").ok().as_deref(),
+            std::env::var("RUST_LOG").ok().as_deref(),
+        )
+    });
+    *ENABLED || VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `--verbose`: debug lines whatever the environment says.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_verbose(verbose: bool) {
+    VERBOSE.store(verbose, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The decision behind [`debug_enabled`], pure for tests.
+pub fn debug_wanted(woolink_debug: Option<&str>, rust_log: Option<&str>) -> bool {
+    if woolink_debug.is_some_and(|value| !matches!(value.trim(), "" | "0" | "false" | "off")) {
+        return true;
+    }
+    let verbose = |level: &str| {
+        matches!(
+            level.trim().to_ascii_lowercase().as_str(),
+            "debug" | "trace"
+        )
+    };
+    rust_log.unwrap_or_default().split(',').any(|directive| {
+        let directive = directive.trim();
+        match directive.split_once('=') {
+            Some((target, level)) => {
+                let target = target.trim();
+                (target == "woolink" || target.starts_with("woolink::")) && verbose(level)
+            }
+            None => directive == "woolink" || verbose(directive),
+        }
+    })
+}
+
+/// One `--verbose` line on stderr, when debug lines are on.
+pub fn debug_line(line: &str) {
+    if debug_enabled() {
+        debug(line);
+    }
+}
+
+fn debug(line: &str) {
+    let _ = writeln!(std::io::stderr(), "woolink debug: {line}");
+}
+
+/// The certificates of a `--ca-cert` PEM file, each usable as a root.
+fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
+    let pem = std::fs::read(path).map_err(|source| HttpSetupError::ReadCa {
+        path: path.to_owned(),
+        source,
+    })?;
+    match CertificateDer::pem_slice_iter(crate::domain::bom::strip(&pem))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        // Each must also do as a root, which is what the platform verifier makes of them.
+        Ok(certs)
+            if !certs.is_empty()
+                && certs
+                    .iter()
+                    .all(|cert| webpki::anchor_from_trusted_cert(cert).is_ok()) =>
+        {
+            Ok(certs)
+        }
+        _ => Err(HttpSetupError::BadCa {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_opt_in() {
+        let cases: &[(Option<&str>, Option<&str>, bool)] = &[
+            (None, None, false),
+            (Some(""), None, false),
+            (Some("0"), None, false),
+            (Some("1"), None, true),
+            (None, Some("debug"), true),
+            (None, Some("TRACE"), true),
+            (None, Some("info"), false),
+            (None, Some("woolink"), true),
+            (None, Some("woolink=debug"), true),
+            (None, Some("warn, woolink=trace"), true),
+            (None, Some("woolink=info"), false),
+            (None, Some("hyper=debug"), false),
+        ];
+        for (woolink, rust_log, expected) in cases {
+            assert_eq!(
+                debug_wanted(*woolink, *rust_log),
+                *expected,
+                "{woolink:?} {rust_log:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_is_recognised_by_content_type_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=UTF-8".parse().unwrap(),
+        );
+        let answer = Answer {
+            status: 200,
+            headers,
+            body: b"[]".to_vec(),
+        };
+        assert!(answer.is_json());
+        assert_eq!(answer.json(), Some(serde_json::json!([])));
+
+        let html = Answer {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: b"[]".to_vec(),
+        };
+        assert_eq!(html.json(), None);
+    }
+}

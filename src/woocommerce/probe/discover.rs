@@ -1,0 +1,372 @@
+//! Finding the store when the API is not where it usually is: its canonical address and REST
+//! API root, without sending any credential.
+//!
+//! The REST API is asked first: its index (with `_fields`, so it stays small) says where the
+//! API is, whether WooCommerce is active and where the store's home is. Where it is not at
+//! `/wp-json/`, the answer there (WordPress's 404 page, or the home page under Plain
+//! permalinks) names the root in its `Link rel="https://api.w.org/"` header. Only when neither
+//! does is the front page asked, and only its headers are read: front pages can be megabytes,
+//! slow, or replaced by private-site and coming-soon plugins.
+
+use reqwest::Method;
+use url::Url;
+
+use super::root::{ApiRoot, api_root_from_links};
+use super::verdict::{StoreTrouble, error_code, store_trouble};
+use crate::domain::keys::SiteLogin;
+use crate::domain::redact::DisplaySafeUrl;
+use crate::domain::store_url::StoreUrl;
+use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
+
+/// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
+const MAX_REDIRECTS: usize = 10;
+/// The index is 1.5 MB on a plain store; these fields are under 1 KB.
+const INDEX_FIELDS: &str = "name,url,home,namespaces";
+
+/// A store found: where its API is and what is known of it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The store's address: its home, where admin pages hang.
+    pub store: StoreUrl,
+    pub root: ApiRoot,
+    pub index: IndexState,
+}
+
+impl Site {
+    /// A store whose API root is known (kept with an account); nothing asked yet.
+    pub fn known(store: StoreUrl, root: ApiRoot) -> Site {
+        Site {
+            store,
+            root,
+            index: IndexState::NotAsked,
+        }
+    }
+
+    /// Where the API of a store at `typed` usually is; nothing asked yet.
+    pub fn guessed(typed: &StoreUrl) -> Site {
+        Site {
+            store: typed.clone(),
+            root: ApiRoot::pretty_under(typed.as_url()),
+            index: IndexState::NotAsked,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexState {
+    /// The probe went straight to the API and did not need the index.
+    NotAsked,
+    Found(SiteIndex),
+    /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
+    /// closes the REST API to anonymous requests.
+    Closed {
+        status: u16,
+        code: Option<String>,
+    },
+    /// No JSON came back.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SiteIndex {
+    pub name: Option<String>,
+    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
+    /// under it when WordPress is installed in its own directory.
+    pub url: Option<String>,
+    pub home: Option<String>,
+    pub namespaces: Vec<String>,
+}
+
+impl SiteIndex {
+    pub fn has_woocommerce(&self) -> bool {
+        self.namespaces.iter().any(|ns| ns == "wc/v3")
+    }
+}
+
+impl IndexState {
+    pub fn site_name(&self) -> Option<&str> {
+        match self {
+            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+impl Site {
+    /// Where WordPress itself (and so `wp-admin`) is, when the index says it is somewhere
+    /// else than the store's home on the same origin: WordPress in its own directory. An
+    /// index naming another origin is not followed, not even for a link.
+    pub fn wordpress_url(&self) -> Option<StoreUrl> {
+        let IndexState::Found(SiteIndex { url: Some(url), .. }) = &self.index else {
+            return None;
+        };
+        let url = Url::parse(url).ok()?;
+        let wordpress = StoreUrl::from_url(&url).ok()?;
+        let same_origin = crate::domain::same_site::origin(&url, self.store.as_url());
+        (same_origin && wordpress != self.store).then_some(wordpress)
+    }
+
+    /// Where the store's admin pages are: WordPress's own address, else the store's home.
+    pub fn admin(&self) -> StoreUrl {
+        self.wordpress_url().unwrap_or_else(|| self.store.clone())
+    }
+
+    /// This site with its index read, if it was not yet: its title and where WordPress is.
+    pub async fn with_index(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        if self.index != IndexState::NotAsked {
+            return self;
+        }
+        let ask = Asker {
+            http,
+            start: self.store.as_url(),
+            site_login,
+        };
+        let index = fetch_index(&ask, &self.root).await;
+        Site { index, ..self }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoveryError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("redirect loop")]
+    RedirectLoop,
+    #[error("redirect from https to http")]
+    Downgrade { to: DisplaySafeUrl },
+    /// Something in front of WordPress answered instead: a firewall, the web server's
+    /// password, maintenance mode, a server error.
+    #[error("the store cannot be used")]
+    Trouble(StoreTrouble),
+    #[error("not WordPress")]
+    NotWordPress { status: u16 },
+    /// The store answered with a redirect, and its target is what failed: a host that does
+    /// not resolve, a closed port, an address woolink does not follow (`ftp:`, `file:`).
+    /// `target` is the redirect's target without its query.
+    #[error("the redirect's target failed")]
+    RedirectTarget {
+        target: DisplaySafeUrl,
+        failure: RedirectFailure,
+    },
+}
+
+/// Why a redirect's target could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectFailure {
+    /// Not http:// or https://: the scheme, e.g. `ftp`.
+    Scheme(String),
+    Transport(TransportError),
+}
+
+/// Finds the store's API root, home and index. Sends no credentials.
+/// `site_login` is the web server's own login, sent only where [`site_login_for`] allows.
+pub async fn discover(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    site_login: Option<&SiteLogin>,
+) -> Result<Site, DiscoveryError> {
+    let ask = Asker {
+        http,
+        start: typed.as_url(),
+        site_login,
+    };
+    let guess = ApiRoot::pretty_under(typed.as_url());
+    let (url, answer) = ask.follow(index_url(&guess), Read::Whole).await?;
+    let mut index = index_state(&answer);
+    let root = if matches!(index, IndexState::Found(_) | IndexState::Closed { .. }) {
+        // A REST index (or a REST error) where it should be is proof enough.
+        let mut root = url.clone();
+        root.set_query(None);
+        ApiRoot::new(root)
+    } else {
+        index = IndexState::Unavailable;
+        link_root(&answer, &url)
+    };
+    let root = match root {
+        Some(root) => root,
+        None => {
+            if let Some(trouble) = store_trouble(&answer) {
+                return Err(DiscoveryError::Trouble(trouble));
+            }
+            front_page_root(&ask).await?
+        }
+    };
+    if index == IndexState::Unavailable {
+        index = fetch_index(&ask, &root).await;
+    }
+    let store = home(&index, &root).ok_or(DiscoveryError::NotWordPress {
+        status: answer.status,
+    })?;
+    Ok(Site { store, root, index })
+}
+
+/// The store's address: the index's `home` when it is on the API's own origin (where the key
+/// goes), else the folder the root hangs under.
+fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
+    let from_index = match index {
+        IndexState::Found(SiteIndex {
+            home: Some(home), ..
+        }) => Url::parse(home)
+            .ok()
+            .filter(|home| crate::domain::same_site::origin(home, root.url()))
+            .and_then(|home| StoreUrl::from_url(&home).ok()),
+        _ => None,
+    };
+    from_index.or_else(|| StoreUrl::from_url(&root.store_base()).ok())
+}
+
+/// The API root named in the front page's headers; its body is never read.
+async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, DiscoveryError> {
+    let (url, answer) = ask.follow(ask.start.clone(), Read::Headers).await?;
+    if let Some(root) = link_root(&answer, &url) {
+        return Ok(same_scheme_as_page(root, &url));
+    }
+    Err(match store_trouble(&answer) {
+        Some(trouble) => DiscoveryError::Trouble(trouble),
+        None => DiscoveryError::NotWordPress {
+            status: answer.status,
+        },
+    })
+}
+
+/// WordPress behind a proxy that terminates TLS may name an http:// root on a page it served
+/// over https. The API is where the page is; whether WordPress knows it is on https is judged
+/// later, from how it answers the key.
+fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
+    let url = root.url();
+    if url.scheme() != "http" || page.scheme() != "https" || url.host() != page.host() {
+        return root;
+    }
+    let mut upgraded = url.clone();
+    let _ = upgraded.set_scheme("https");
+    let _ = upgraded.set_port(page.port());
+    ApiRoot::new(upgraded).unwrap_or(root)
+}
+
+fn link_root(answer: &Answer, base: &Url) -> Option<ApiRoot> {
+    let values = answer
+        .headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    api_root_from_links(values, base)
+}
+
+fn index_url(root: &ApiRoot) -> Url {
+    let mut url = root.url().clone();
+    url.query_pairs_mut().append_pair("_fields", INDEX_FIELDS);
+    url
+}
+
+async fn fetch_index(ask: &Asker<'_>, root: &ApiRoot) -> IndexState {
+    match ask.follow(index_url(root), Read::Whole).await {
+        Ok((_, answer)) => index_state(&answer),
+        Err(_) => IndexState::Unavailable,
+    }
+}
+
+fn index_state(answer: &Answer) -> IndexState {
+    let Some(json) = answer.json() else {
+        return IndexState::Unavailable;
+    };
+    match json.get("namespaces").and_then(|ns| ns.as_array()) {
+        Some(namespaces) if answer.status == 200 => {
+            let text = |field: &str| json.get(field).and_then(|v| v.as_str()).map(str::to_owned);
+            IndexState::Found(SiteIndex {
+                name: text("name"),
+                url: text("url"),
+                home: text("home"),
+                namespaces: namespaces
+                    .iter()
+                    .filter_map(|ns| ns.as_str().map(str::to_owned))
+                    .collect(),
+            })
+        }
+        // A 200 that is not an index is no sign of a plugin closing the API: just unusable.
+        _ if answer.status == 200 => IndexState::Unavailable,
+        // A REST error from WordPress (a plugin closing the API); a server error is not that.
+        _ if answer.status < 500 && error_code(answer).is_some() => IndexState::Closed {
+            status: answer.status,
+            code: error_code(answer),
+        },
+        _ => IndexState::Unavailable,
+    }
+}
+
+/// How much of an answer to read.
+#[derive(Clone, Copy)]
+enum Read {
+    Whole,
+    /// Status and headers only: the body is never downloaded.
+    Headers,
+}
+
+/// Asks the store without WooCommerce credentials; the web server's own login, if given,
+/// goes only to the host the user named, over https (or to this computer).
+struct Asker<'a> {
+    http: &'a HttpClient,
+    start: &'a Url,
+    site_login: Option<&'a SiteLogin>,
+}
+
+impl Asker<'_> {
+    /// GETs `start`, following redirects by hand so that loops and a downgrade to plain http
+    /// are caught and named.
+    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), DiscoveryError> {
+        let mut url = start;
+        let mut visited: Vec<Url> = Vec::new();
+        for _ in 0..=MAX_REDIRECTS {
+            // What fails at a redirect's target is the target's failure, not the store's.
+            let redirected = |failure| DiscoveryError::RedirectTarget {
+                target: DisplaySafeUrl::without_query(&url),
+                failure,
+            };
+            if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
+                return Err(redirected(RedirectFailure::Scheme(url.scheme().to_owned())));
+            }
+            let request = Request {
+                method: Method::GET,
+                basic: site_login_for(&url, self.start, self.site_login).map(BasicLogin::Site),
+                url: url.clone(),
+            };
+            let sent = match read {
+                Read::Whole => self.http.send(request).await,
+                Read::Headers => self.http.send_for_headers(request).await,
+            };
+            let answer = match sent {
+                Ok(answer) => answer,
+                Err(cause) if !visited.is_empty() => {
+                    return Err(redirected(RedirectFailure::Transport(cause)));
+                }
+                Err(cause) => return Err(cause.into()),
+            };
+            let location = answer.header("location").filter(|_| answer.is_redirect());
+            let Some(next) = location.and_then(|location| url.join(location).ok()) else {
+                return Ok((url, answer));
+            };
+            if url.scheme() == "https" && next.scheme() == "http" {
+                return Err(DiscoveryError::Downgrade {
+                    to: DisplaySafeUrl::without_query(&next),
+                });
+            }
+            if visited.contains(&next) || next == url {
+                return Err(DiscoveryError::RedirectLoop);
+            }
+            visited.push(std::mem::replace(&mut url, next));
+        }
+        Err(DiscoveryError::RedirectLoop)
+    }
+}
+
+/// The site login for a request to `url` when the user named `start`: only where
+/// [`crate::domain::same_site::login`] allows, and only where it cannot be read on the way: https, or
+/// this computer.
+fn site_login_for<'a>(
+    url: &Url,
+    start: &Url,
+    login: Option<&'a SiteLogin>,
+) -> Option<&'a SiteLogin> {
+    let private =
+        url.scheme() == "https" || StoreUrl::from_url(url).is_ok_and(|store| store.is_loopback());
+    login.filter(|_| crate::domain::same_site::login(start, url) && private)
+}

@@ -1,0 +1,820 @@
+//! The probe: proves against the live store that a key authenticates and what it may do.
+//!
+//! It costs one round of two requests on a well-configured store: an authenticated read and a
+//! write to a route that does not exist, sent at once to where the API usually is, at the
+//! address the user named. PHP workers are few on real hosting, so nothing else is asked when
+//! these answers are conclusive. Only when they are not (the API is elsewhere, a redirect,
+//! a page where JSON was expected) is the store found without credentials (REST index first,
+//! front page headers last), and the pair sent to the API found, on the same site only.
+//! Where the key was not seen at all, other ways of sending it are tried, and the evidence
+//! decides between an unknown key and a store that hides the key from WooCommerce.
+//! The probe prints nothing and prompts for nothing.
+
+mod discover;
+mod error;
+pub mod root;
+mod unseen;
+pub mod verdict;
+
+use reqwest::Method;
+
+use discover::{DiscoveryError, RedirectFailure, discover};
+pub use discover::{IndexState, Site};
+pub use error::{ProbeError, retry_when};
+pub use root::ApiRoot;
+use verdict::{Foreign, Refusal, Verdict, WriteVerdict, judge};
+
+use crate::domain::account::{Access, AuthMethod};
+use crate::domain::keys::{Credentials, SiteLogin};
+use crate::domain::redact::DisplaySafeUrl;
+use crate::domain::store_url::StoreUrl;
+use crate::http::{Answer, HttpClient, Request, TransportError, pace};
+
+/// The read check: the cheapest request that needs read permission and shop capability.
+const READ_ROUTE: &str = "wc/v3/products";
+/// The write check: a write method to a route that does not exist changes nothing on the
+/// store; the key's write permission is judged before WordPress looks for the route.
+const WRITE_ROUTE: &str = "wc/v3/woolink-write-check";
+/// The fallback write check, for stores whose firewall refuses writes to routes it does not
+/// know: an update of a product id that cannot exist on a collection every firewall lets
+/// through. WooCommerce checks the key's write permission first, then refuses the id (400
+/// `woocommerce_rest_product_invalid_id`) before anything is written.
+const FALLBACK_WRITE_ROUTE: &str = "wc/v3/products/0";
+/// A store limiting requests is asked again this often at most, and for no more than
+/// [`PATIENCE`] of waiting in all.
+const TRIES: usize = 4;
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// The read check's query: one product, its id only, and a value no other request has, so that
+/// no cache in front can answer it with a copy made for someone else (WordPress ignores
+/// parameters a route does not know).
+fn read_query(unique: &str) -> [(&'static str, &str); 3] {
+    [("per_page", "1"), ("_fields", "id"), ("woolink", unique)]
+}
+
+/// 64 random bits in hex.
+fn unique() -> String {
+    crate::domain::account::random_hex::<8>()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeOptions {
+    /// Allow plain http to a host that is not loopback (OAuth 1.0a signatures only).
+    pub allow_http: bool,
+    /// The whole probe, every request included, ends with [`ProbeError::TimedOut`] after this.
+    pub time_limit: std::time::Duration,
+}
+
+impl ProbeOptions {
+    /// How a linked account's key is proven again (verify, rotate): an account that signs
+    /// with OAuth 1.0a over http was linked that way on purpose.
+    pub fn for_account(
+        account: &crate::domain::account::Account,
+        time_limit: std::time::Duration,
+    ) -> Self {
+        Self {
+            allow_http: account.auth_method == AuthMethod::OAuth1,
+            time_limit,
+        }
+    }
+}
+
+/// What the probe proved.
+#[derive(Debug, Clone)]
+pub struct ProbeReport {
+    /// The canonical store address (may differ from what was typed).
+    pub store: StoreUrl,
+    pub typed: StoreUrl,
+    pub api_root: ApiRoot,
+    pub site_name: Option<String>,
+    /// Where WordPress itself (`wp-admin`) is, when not at the store's home.
+    pub wordpress_url: Option<StoreUrl>,
+    pub access: Access,
+    /// With [`Access::ReadProven`]: what answered the write check instead of WooCommerce.
+    pub write_blocked: Option<String>,
+    pub auth_method: AuthMethod,
+    /// Things the user should know although the key works.
+    pub notes: Vec<String>,
+}
+
+impl ProbeReport {
+    pub fn moved(&self) -> bool {
+        self.store != self.typed
+    }
+
+    /// Where the store's admin pages are.
+    pub fn admin(&self) -> &StoreUrl {
+        self.wordpress_url.as_ref().unwrap_or(&self.store)
+    }
+
+    /// Reads the store's index, when the probe did not need it, for its title and where
+    /// WordPress is. One small request after the verdict, for what is kept with an account.
+    pub async fn learn_site(&mut self, http: &HttpClient, site_login: Option<&SiteLogin>) {
+        let site = Site::known(self.store.clone(), self.api_root.clone())
+            .learnt(http, site_login)
+            .await;
+        self.learn_from(&site);
+    }
+
+    /// Takes the title and where WordPress is from `site`'s index, when it was read at the
+    /// API root this report proved.
+    pub fn learn_from(&mut self, site: &Site) {
+        if site.root != self.api_root {
+            return;
+        }
+        if let Some(name) = site.index.site_name() {
+            self.site_name = Some(name.to_owned());
+        }
+        if let IndexState::Found(_) = site.index {
+            self.wordpress_url = site.wordpress_url();
+        }
+    }
+}
+
+impl Site {
+    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
+    /// what was known.
+    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        let fallback = self.clone();
+        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
+            .await
+            .unwrap_or(fallback)
+    }
+}
+
+/// How long [`Site::learnt`] waits for the index.
+const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The WooCommerce REST API keys page of a store.
+pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
+    format!("{store}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys")
+}
+
+/// The page that opens WooCommerce's "Add key" form directly.
+pub fn new_key_admin_url(store: impl std::fmt::Display) -> String {
+    format!("{}&create-key=1", keys_admin_url(store))
+}
+
+/// A step the probe has passed, for showing progress as it happens. The probe itself prints
+/// nothing; [`probe_observed`] hands each step to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeStep<'a> {
+    /// The store answered and is WordPress; `store` is its canonical address.
+    Reached {
+        store: &'a StoreUrl,
+        site_name: Option<&'a str>,
+    },
+    /// WooCommerce's `wc/v3` REST API is there.
+    WooCommerceFound,
+    /// The store accepted the key, sent this way.
+    KeyAccepted { auth_method: AuthMethod },
+    /// What the key may do.
+    AccessDecided { access: Access },
+}
+
+/// Proves `credentials` against the store at `typed`, whose API is at `found` if known.
+pub async fn probe(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    credentials: &Credentials,
+    options: ProbeOptions,
+    found: Option<&Site>,
+) -> Result<ProbeReport, ProbeError> {
+    probe_observed(http, typed, credentials, options, found, &|_| {}).await
+}
+
+/// Finds the store at `typed` without sending any credential: where its API is, its home and
+/// name. For a person at a terminal, before the key is typed. The site found may be at
+/// another address ([`crate::domain::same_site::store`] tells); nothing is sent there until the person agrees.
+pub async fn look_up(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    site_login: Option<&SiteLogin>,
+    time_limit: std::time::Duration,
+) -> Result<Site, ProbeError> {
+    let finding = async {
+        let site = discover(http, typed, site_login)
+            .await
+            .map_err(|err| discovery_error(typed, err, site_login.is_some()))?;
+        match &site.index {
+            IndexState::Found(index) if !index.has_woocommerce() => {
+                Err(ProbeError::NoWooCommerce {
+                    store: site.store.shown(),
+                })
+            }
+            _ => Ok(site),
+        }
+    };
+    within(time_limit, typed, finding).await
+}
+
+/// [`probe`], calling `observe` at each step boundary as it is passed. `found` is where the
+/// store's API is already known to be: as [`look_up`] found it (at an address the person
+/// agreed to) or as an account keeps it. Should it no longer answer there, the store is found
+/// again.
+pub async fn probe_observed(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    credentials: &Credentials,
+    options: ProbeOptions,
+    found: Option<&Site>,
+    observe: &impl Fn(ProbeStep),
+) -> Result<ProbeReport, ProbeError> {
+    let probing = probe_unbounded(http, typed, credentials, options, found, observe);
+    within(options.time_limit, typed, probing).await
+}
+
+/// `work`, or [`ProbeError::TimedOut`] once `limit` has passed: one limit for every request
+/// it makes.
+async fn within<T>(
+    limit: std::time::Duration,
+    typed: &StoreUrl,
+    work: impl Future<Output = Result<T, ProbeError>>,
+) -> Result<T, ProbeError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(ProbeError::TimedOut {
+            store: typed.shown(),
+        })
+    })
+}
+
+async fn probe_unbounded(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    credentials: &Credentials,
+    options: ProbeOptions,
+    found: Option<&Site>,
+    observe: &impl Fn(ProbeStep),
+) -> Result<ProbeReport, ProbeError> {
+    // Round one: the key goes straight to where the API is known to be (looked up, or kept
+    // with the account) or usually is, at the address the user named.
+    let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
+    let mut first = None;
+    if let Ok(auth) = auth_method(&start.store, options, credentials) {
+        let answers = check(http, &start.root, credentials, auth)
+            .await
+            .map_err(|cause| transport_error(&start.store, cause))?;
+        let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
+        if !verdict.needs_discovery() {
+            return conclude(http, typed, &start, credentials, auth, answers, observe).await;
+        }
+        // The first answer often names where the API is (WordPress's Link header on its own
+        // 404 page, a redirect to the canonical address): round two goes straight there.
+        if let Some(named) = named_site(typed, &start, &answers.0)
+            && let Ok(auth) = auth_method(&named.store, options, credentials)
+        {
+            let answers = check(http, &named.root, credentials, auth)
+                .await
+                .map_err(|cause| transport_error(&named.store, cause))?;
+            let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
+            if !verdict.needs_discovery() {
+                return conclude(http, typed, &named, credentials, auth, answers, observe).await;
+            }
+        }
+        first = Some((auth, answers));
+    }
+
+    // The API is not where it usually is: find the store, without credentials.
+    let site = discover(http, typed, credentials.site.as_ref())
+        .await
+        .map_err(|err| discovery_error(typed, err, credentials.site.is_some()))?;
+    if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
+        return Err(ProbeError::MovedElsewhere {
+            typed: typed.shown(),
+            canonical: site.store.shown(),
+        });
+    }
+    if let IndexState::Found(index) = &site.index
+        && !index.has_woocommerce()
+    {
+        return Err(ProbeError::NoWooCommerce {
+            store: site.store.shown(),
+        });
+    }
+    let auth = auth_method(&site.store, options, credentials)?;
+    let answers = match first {
+        // Discovery found the API where the key already went: its answers stand.
+        Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
+        _ => check(http, &site.root, credentials, auth)
+            .await
+            .map_err(|cause| transport_error(&site.store, cause))?,
+    };
+    conclude(http, typed, &site, credentials, auth, answers, observe).await
+}
+
+/// Where the answer to the read check says the API is, when that is somewhere else on the
+/// site the user named: the REST root in WordPress's `Link` header, or the root a redirect
+/// of the read check moves to.
+fn named_site(typed: &StoreUrl, start: &Site, read: &Answer) -> Option<Site> {
+    let links = read
+        .headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let root = match root::api_root_from_links(links, start.root.url()) {
+        Some(root) => root,
+        None => {
+            let location = read.header("location").filter(|_| read.is_redirect())?;
+            let mut moved = start.root.url().join(location).ok()?;
+            let path = moved.path().trim_end_matches('/');
+            let root_path = path.strip_suffix(READ_ROUTE)?.to_owned();
+            moved.set_path(&root_path);
+            moved.set_query(None);
+            ApiRoot::new(moved)?
+        }
+    };
+    let store = StoreUrl::from_url(&root.store_base()).ok()?;
+    (root != start.root && crate::domain::same_site::store(typed.as_url(), store.as_url()))
+        .then(|| Site::known(store, root))
+}
+
+/// Basic over https (the query string when Basic carries the web server's own password);
+/// OAuth 1.0a over http, where it is allowed at all. Also how credentials from the environment
+/// are sent, which are never probed.
+pub fn auth_method(
+    store: &StoreUrl,
+    options: ProbeOptions,
+    credentials: &Credentials,
+) -> Result<AuthMethod, ProbeError> {
+    if store.is_https() && credentials.site.is_some() {
+        Ok(AuthMethod::QueryString)
+    } else if store.is_https() {
+        Ok(AuthMethod::Basic)
+    } else if store.is_loopback() || options.allow_http {
+        Ok(AuthMethod::OAuth1)
+    } else {
+        Err(ProbeError::PlainHttpRefused {
+            store: store.shown(),
+        })
+    }
+}
+
+/// The authenticated read and the write check, sent together. When the key was judged and
+/// something in front of WooCommerce answered the write check, the fallback write check
+/// follows: its answer stands when it is WooCommerce's, else the first one does.
+async fn check(
+    http: &HttpClient,
+    root: &ApiRoot,
+    credentials: &Credentials,
+    auth: AuthMethod,
+) -> Result<(Answer, Answer), TransportError> {
+    let read_url = root.route(READ_ROUTE, &read_query(&unique()));
+    let write_url = root.route(WRITE_ROUTE, &[]);
+    let (read, write) = tokio::join!(
+        patiently(http, None, || root::authenticated(
+            Method::GET,
+            read_url.clone(),
+            credentials,
+            auth
+        )),
+        patiently(http, None, || root::authenticated(
+            Method::POST,
+            write_url.clone(),
+            credentials,
+            auth
+        )),
+    );
+    let (read, write) = (read?, write?);
+    if !verdict::key_was_judged(&read) || verdict::write_is_conclusive(&write) {
+        return Ok((read, write));
+    }
+    let fallback_url = root.route(FALLBACK_WRITE_ROUTE, &[]);
+    let fallback = patiently(http, Some(b"{}"), || {
+        root::authenticated(Method::POST, fallback_url.clone(), credentials, auth)
+    })
+    .await?;
+    Ok(if verdict::write_is_conclusive(&fallback) {
+        (read, fallback)
+    } else {
+        (read, write)
+    })
+}
+
+/// Sends one check, and again while the store turns it away for being one request too many
+/// (429, or a 503 from the server in front), as long as the wait it asks for is short: the
+/// HTTP client spaces the requests from then on. The last answer stands.
+async fn patiently<'a>(
+    http: &HttpClient,
+    body: Option<&[u8]>,
+    request: impl Fn() -> Request<'a>,
+) -> Result<Answer, TransportError> {
+    let mut waited = std::time::Duration::ZERO;
+    for _ in 1..TRIES {
+        let answer = http.send_json(request(), body.map(<[u8]>::to_vec)).await?;
+        let wait = verdict::busy(&answer)
+            .and_then(|_| pace::wait_asked(answer.header("retry-after")))
+            .filter(|wait| *wait <= pace::MAX_WAIT)
+            .map(|wait| wait.max(pace::SPACING));
+        match wait {
+            Some(wait) if waited + wait <= PATIENCE => waited += wait,
+            _ => return Ok(answer),
+        }
+    }
+    http.send_json(request(), body.map(<[u8]>::to_vec)).await
+}
+
+/// Turns the two answers into a report or the error that explains them.
+async fn conclude(
+    http: &HttpClient,
+    typed: &StoreUrl,
+    site: &Site,
+    credentials: &Credentials,
+    auth: AuthMethod,
+    (read, write): (Answer, Answer),
+    observe: &impl Fn(ProbeStep),
+) -> Result<ProbeReport, ProbeError> {
+    let mut notes: Vec<String> = read
+        .junk()
+        .or_else(|| write.junk())
+        .map(|junk| junk.note())
+        .into_iter()
+        .collect();
+    let mut auth = auth;
+    let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
+    if let Verdict::NotSeen { status, code } = &verdict
+        && auth == AuthMethod::Basic
+    {
+        // Some servers drop the Authorization header before PHP sees it, and some plugins
+        // refuse every header they do not know: the same credentials in the query string
+        // then work. Only then are they sent that way.
+        let why = if *status == 403 {
+            plugin_owns_header(code)
+        } else {
+            HEADER_STRIPPED.to_owned()
+        };
+        let answers = check(http, &site.root, credentials, AuthMethod::QueryString)
+            .await
+            .map_err(|cause| transport_error(&site.store, cause))?;
+        let refused_on_the_way = *status == 403;
+        let retried = judge(&answers.0, &answers.1, false);
+        // Any answer but "not seen" proves the key reached WooCommerce this way, so it is the
+        // one to judge: a wrong secret or a write-only key is named as such. Where a plugin
+        // refused the header, what the query string met says more than that refusal.
+        let seen = !matches!(retried, Verdict::NotSeen { .. });
+        if seen || refused_on_the_way {
+            if seen {
+                auth = AuthMethod::QueryString;
+            }
+            if matches!(retried, Verdict::Granted { .. }) {
+                notes.push(why);
+            }
+            verdict = retried;
+        }
+    }
+
+    // A cache or an odd answer to the key check still means the store was reached: what
+    // failed is the key check, and the person must see that step fail, not "Reaching".
+    if woocommerce_answered(&verdict) || answered_key_check_oddly(&verdict) {
+        observe(ProbeStep::Reached {
+            store: &site.store,
+            site_name: site.index.site_name(),
+        });
+    }
+    if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
+        observe(ProbeStep::WooCommerceFound);
+    }
+    let write = match verdict {
+        Verdict::Granted { write } => write,
+        // What to do next is done in the store's admin: where it is, the index says.
+        Verdict::NotSeen { status, code } => {
+            let site = site
+                .clone()
+                .with_index(http, credentials.site.as_ref())
+                .await;
+            return Err(unseen::key_not_seen(http, &site, credentials, status, &code).await);
+        }
+        Verdict::Refused(refused) => {
+            let site = site
+                .clone()
+                .with_index(http, credentials.site.as_ref())
+                .await;
+            return Err(refusal(&site, credentials, refused));
+        }
+    };
+    let access = write.access();
+    let write_blocked = match write {
+        WriteVerdict::Unchecked(foreign) => {
+            let blocked = blocked_write(&foreign);
+            notes.push(format!(
+                "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
+                site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
+            ));
+            Some(blocked)
+        }
+        WriteVerdict::Allowed | WriteVerdict::Refused => None,
+    };
+    observe(ProbeStep::KeyAccepted { auth_method: auth });
+    observe(ProbeStep::AccessDecided { access });
+    // Known only when the store was looked up: a conclusive first round never asks the index,
+    // and the fast path gets no extra request just for this note.
+    if let IndexState::Closed { code, .. } = &site.index {
+        notes.push(format!(
+            "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
+            crate::domain::text::visible_line(code.as_deref().unwrap_or("no code"))
+        ));
+    }
+    Ok(ProbeReport {
+        store: site.store.clone(),
+        typed: typed.clone(),
+        api_root: site.root.clone(),
+        site_name: site.index.site_name().map(str::to_owned),
+        wordpress_url: site.wordpress_url(),
+        access,
+        write_blocked,
+        auth_method: auth,
+        notes,
+    })
+}
+
+/// The note when the key only reached WooCommerce in the query string.
+const HEADER_STRIPPED: &str = "The web server removes the Authorization header before WordPress sees it, so woolink sends the key in the query string; it then appears in the store's access logs. To fix the server: on Apache add `CGIPassAuth On` (or a rewrite rule passing HTTP_AUTHORIZATION) to .htaccess.";
+
+/// The note when a plugin refused the key in the Authorization header and it worked in the
+/// query string.
+fn plugin_owns_header(code: &str) -> String {
+    format!(
+        "A plugin on the store refuses requests whose Authorization header it does not understand (it answered HTTP 403 \"{}\", not WooCommerce), so woolink sends the key in the query string; it then appears in the store's access logs. A JWT or security plugin's settings may let HTTP Basic through to WooCommerce.",
+        crate::domain::text::visible_line(code)
+    )
+}
+
+/// What answered the write checks instead of WooCommerce, in words.
+fn blocked_write(foreign: &Foreign) -> String {
+    let who = match (&foreign.code, &foreign.server) {
+        (Some(code), _) => format!(
+            "with an error of its own (\"{}\"), not WooCommerce's",
+            crate::domain::text::visible_line(code)
+        ),
+        (None, Some(server)) => format!(
+            "with a page from the server in front ({}), not WooCommerce's JSON",
+            crate::domain::text::visible_line(server)
+        ),
+        (None, None) => "with a page, not WooCommerce's JSON".to_owned(),
+    };
+    if foreign.limiting {
+        let when = foreign
+            .retry_after
+            .as_deref()
+            .map(|value| {
+                format!(
+                    ", asking to be asked again {}",
+                    crate::domain::text::visible_line(&retry_when(value))
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "the store is limiting requests: it answered the write check with HTTP {}{when}",
+            foreign.status
+        )
+    } else {
+        format!(
+            "the store answered the write check with HTTP {} {who} (a firewall or security rule on write requests)",
+            foreign.status
+        )
+    }
+}
+
+/// Whether WooCommerce itself answered (the store was reached, whatever it says of the key),
+/// not something in front of it.
+fn woocommerce_answered(verdict: &Verdict) -> bool {
+    !matches!(
+        verdict,
+        Verdict::Refused(
+            Refusal::Trouble(_) | Refusal::Redirected { .. } | Refusal::Unexpected { .. }
+        )
+    )
+}
+
+/// Whether the key check was answered, but not as WooCommerce answers: from a cache, or with
+/// an answer WooCommerce never gives.
+fn answered_key_check_oddly(verdict: &Verdict) -> bool {
+    matches!(
+        verdict,
+        Verdict::Refused(
+            Refusal::Trouble(verdict::StoreTrouble::Cached { .. }) | Refusal::Unexpected { .. }
+        )
+    )
+}
+
+/// What a refusal tells the user. Pure; whatever the store said is quoted as one line of
+/// visible text.
+fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeError {
+    let store = site.store.shown();
+    let key = credentials.key.masked();
+    let admin = keys_admin_url(site.admin());
+    match refused {
+        Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },
+        Refusal::ReadRefused => ProbeError::ReadRefused { store, key, admin },
+        Refusal::OAuthRejected { message } => ProbeError::OAuthRejected {
+            store,
+            key,
+            admin,
+            message: crate::domain::text::visible_line(&message.unwrap_or_default()).into_owned(),
+        },
+        Refusal::WriteOnly => ProbeError::WriteOnly { key, admin },
+        Refusal::NoCapability => ProbeError::NoCapability { key, admin },
+        Refusal::NoWooCommerce => ProbeError::NoWooCommerce { store },
+        Refusal::Trouble(trouble) => {
+            ProbeError::from_trouble(store, trouble, credentials.site.is_some())
+        }
+        Refusal::Redirected { location } => ProbeError::ApiRedirected {
+            store,
+            location: location
+                .map(|location| {
+                    crate::domain::text::visible_line(&DisplaySafeUrl::shown(&location).to_string())
+                        .into_owned()
+                })
+                .unwrap_or_else(|| "another address".to_owned()),
+        },
+        Refusal::Unexpected { status, json } => ProbeError::Unexpected {
+            store,
+            status,
+            json,
+        },
+    }
+}
+
+fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
+    let store = typed.shown();
+    match err {
+        DiscoveryError::Transport(cause) => transport_error(typed, cause),
+        DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
+        DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
+        DiscoveryError::Trouble(trouble) => {
+            ProbeError::from_trouble(store, trouble, site_login_given)
+        }
+        DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
+        DiscoveryError::RedirectTarget { target, failure } => {
+            redirect_target_error(store, &target.to_string(), failure)
+        }
+    }
+}
+
+/// The store redirected to `target`, and that failed: the message names the redirect and its
+/// target, never the store the person typed as the address that failed.
+fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) -> ProbeError {
+    let target =
+        crate::domain::text::visible_line(&crate::domain::store_url::shown_address(target))
+            .into_owned();
+    let cause = match failure {
+        RedirectFailure::Scheme(scheme) => format!(
+            "it is a {}: address, and woolink follows redirects only to http:// and https://",
+            crate::domain::text::visible_line(&scheme)
+        ),
+        // TLS at the target keeps its own advice (--ca-cert), for the target.
+        RedirectFailure::Transport(TransportError::Tls(problem)) => {
+            let advice = problem.advice();
+            return ProbeError::Tls {
+                store: target,
+                problem,
+                advice,
+            };
+        }
+        RedirectFailure::Transport(TransportError::Proxy(failure)) => {
+            return ProbeError::Proxy {
+                store: target,
+                failure,
+            };
+        }
+        RedirectFailure::Transport(TransportError::Dns) => {
+            "its host name could not be found (DNS)".to_owned()
+        }
+        RedirectFailure::Transport(TransportError::Refused) => {
+            "the connection to it was refused (nothing is listening on that address and port)"
+                .to_owned()
+        }
+        RedirectFailure::Transport(TransportError::Timeout) => {
+            "it did not answer in time".to_owned()
+        }
+        RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
+            format!("its port speaks HTTPS, not plain http ({https})")
+        }
+        RedirectFailure::Transport(cause) => cause.to_string(),
+    };
+    ProbeError::RedirectTargetFailed {
+        store,
+        target,
+        cause,
+    }
+}
+
+fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
+    let store_text = store.shown();
+    match cause {
+        TransportError::Timeout => ProbeError::TimedOut { store: store_text },
+        TransportError::HttpsPort { https } => ProbeError::HttpsPort {
+            store: store_text,
+            https,
+        },
+        cause @ (TransportError::TooLarge { .. }
+        | TransportError::HeadersTooLarge
+        | TransportError::Cut) => ProbeError::BrokenAnswer {
+            store: store_text,
+            cause,
+        },
+        TransportError::Tls(problem) => {
+            let advice = problem.advice();
+            ProbeError::Tls {
+                store: store_text,
+                problem,
+                advice,
+            }
+        }
+        TransportError::Proxy(failure) => ProbeError::Proxy {
+            store: store_text,
+            failure,
+        },
+        cause => ProbeError::Unreachable {
+            store: store_text,
+            cause,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn credentials() -> Credentials {
+        Credentials {
+            key: crate::domain::keys::ConsumerKey::parse(
+                "ck_0123456789abcdef0123456789abcdef01234567",
+            )
+            .unwrap(),
+            secret: crate::domain::keys::ConsumerSecret::parse(
+                "cs_89abcdef0123456789abcdef0123456789abcdef",
+            )
+            .unwrap(),
+            site: None,
+        }
+    }
+
+    /// An answer a hostile store could send: a status, some of the headers the probe reads,
+    /// and a body that is often JSON with text full of control characters.
+    fn answer() -> impl Strategy<Value = Answer> {
+        let names = prop::sample::select(vec![
+            "content-type",
+            "location",
+            "retry-after",
+            "www-authenticate",
+            "cf-mitigated",
+            "x-cache",
+            "age",
+            "link",
+        ]);
+        let header = (names, "[ -~\t]{0,40}");
+        let text = "\\PC{0,20}|[\x00-\x1f\x7f\u{80}-\u{9f}a-z]{0,20}";
+        let body = prop_oneof![
+            (text, text).prop_map(|(code, message)| {
+                serde_json::json!({ "code": code, "message": message, "data": { "status": 401 } })
+                    .to_string()
+                    .into_bytes()
+            }),
+            proptest::collection::vec(any::<u8>(), 0..200),
+            (text).prop_map(|junk| format!("{junk}[{{\"id\":1}}]").into_bytes()),
+        ];
+        (
+            prop::sample::select(vec![
+                200u16, 201, 202, 301, 302, 401, 403, 404, 405, 429, 500, 502, 503,
+            ]),
+            proptest::collection::vec(header, 0..4),
+            body,
+        )
+            .prop_map(|(status, headers, body)| {
+                let mut map = HeaderMap::new();
+                map.insert("content-type", HeaderValue::from_static("application/json"));
+                for (name, value) in headers {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        map.append(HeaderName::from_static(name), value);
+                    }
+                }
+                Answer {
+                    status,
+                    headers: map,
+                    body,
+                }
+            })
+    }
+
+    proptest! {
+        /// Whatever the store answers, what woolink says of it names no control character
+        /// that could drive the terminal, and any note about junk is one clean line.
+        #[test]
+        fn no_answer_puts_a_control_character_in_a_message(read in answer(), write in answer(), oauth in any::<bool>()) {
+            let site = Site::guessed(&"https://shop.example".parse().unwrap());
+            let verdict = judge(&read, &write, oauth);
+            let message = match verdict {
+                Verdict::Granted { .. } => String::new(),
+                Verdict::NotSeen { code, .. } => crate::domain::text::visible_line(&code).into_owned(),
+                Verdict::Refused(refused) => refusal(&site, &credentials(), refused).to_string(),
+            };
+            prop_assert!(!message.chars().any(char::is_control), "{message:?}");
+            if let Some(junk) = read.junk() {
+                let note = junk.note();
+                prop_assert!(!note.chars().any(char::is_control), "{note:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A key the store treated as absent with every way of sending it: unknown, or hidden from
+//! WooCommerce by something on the way. Only evidence decides which; this module gathers it.
+
+use reqwest::Method;
+
+use super::{READ_ROUTE, Site, keys_admin_url, read_query, root, unique, verdict};
+use crate::domain::keys::Credentials;
+use crate::http::{BasicLogin, HttpClient};
+use crate::woocommerce::probe::ProbeError;
+
+/// The store treated the key as absent with every way of sending it: the key is unknown, or
+/// something on the way hides it from WooCommerce. Only evidence decides which.
+pub(super) async fn key_not_seen(
+    http: &HttpClient,
+    site: &Site,
+    credentials: &Credentials,
+    status: u16,
+    code: &str,
+) -> ProbeError {
+    let store = site.store.shown();
+    let key = &credentials.key;
+    // WooCommerce answers an unknown key with 401; a 403 with another code came from
+    // something that refused the request before WooCommerce judged the key.
+    if status == 403 {
+        return ProbeError::RefusedBeforeWooCommerce {
+            store,
+            code: crate::domain::text::visible_line(code).into_owned(),
+        };
+    }
+    if site.root.is_plain() {
+        return ProbeError::PlainPermalinks {
+            store,
+            key: key.masked(),
+            suffix: key.suffix().to_owned(),
+            admin: keys_admin_url(site.admin()),
+        };
+    }
+    if site.root.url().scheme() == "https" {
+        let evidence = https_evidence(http, site, credentials).await;
+        if evidence.key_works || evidence.login_loops {
+            return ProbeError::HttpsNotDetected {
+                store,
+                key_works: evidence.key_works,
+            };
+        }
+    }
+    let plugin = if code == "woocommerce_rest_cannot_view" {
+        String::new()
+    } else {
+        let code = crate::domain::text::visible_line(code);
+        format!(
+            " (The store's REST API is also closed to anonymous requests by a plugin, which answered \"{code}\".)"
+        )
+    };
+    ProbeError::UnknownKey {
+        store,
+        key: key.masked(),
+        suffix: key.suffix().to_owned(),
+        admin: keys_admin_url(site.admin()),
+        plugin,
+    }
+}
+
+/// What tells a store that hides HTTPS from WordPress (behind a TLS-terminating proxy) from
+/// one that does not know the key. WordPress with `is_ssl()` false ignores Basic and query
+/// keys exactly as it ignores an unknown key, but judges OAuth 1.0a signatures against the
+/// http:// form of the URL, and its login page redirects to itself (siteurl is https).
+struct HttpsEvidence {
+    /// A read signed for the http:// URL was accepted: the key works.
+    key_works: bool,
+    /// `wp-login.php` redirects to its own address.
+    login_loops: bool,
+}
+
+async fn https_evidence(
+    http: &HttpClient,
+    site: &Site,
+    credentials: &Credentials,
+) -> HttpsEvidence {
+    let read = site.root.route(READ_ROUTE, &read_query(&unique()));
+    let signed = root::signed_for_plain_http(Method::GET, read, credentials);
+    let login = site
+        .store
+        .as_url()
+        .join("wp-login.php")
+        .expect("a relative path joins");
+    let login_request = crate::http::Request {
+        method: Method::GET,
+        url: login.clone(),
+        basic: credentials.site.as_ref().map(BasicLogin::Site),
+    };
+    let (read, login_answer) =
+        tokio::join!(http.send(signed), http.send_for_headers(login_request));
+    let key_works = read.is_ok_and(|answer| {
+        answer.status == 200
+            && answer.json().is_some_and(|body| body.is_array())
+            && verdict::cache_hit(&answer).is_none()
+    });
+    let login_loops = login_answer.is_ok_and(|answer| {
+        answer.is_redirect()
+            && answer
+                .header("location")
+                .and_then(|location| login.join(location).ok())
+                .is_some_and(|target| target == login)
+    });
+    HttpsEvidence {
+        key_works,
+        login_loops,
+    }
+}
