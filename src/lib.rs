@@ -142,18 +142,17 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Completions { .. } | Command::Man => false,
         Command::Api(_) | Command::Run(_) => false,
     };
-    crate::face::term::set_quiet(cli.quiet);
-    http::set_verbose(cli.verbose);
+    let ui = term::Ui::new(cli.quiet, cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
-        cmd::recover_interrupted();
+        cmd::recover_interrupted(ui);
     }
     let result: Result<Outcome, Error> = match cli.command {
-        Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),
-        Command::Accounts(command) => cmd::accounts::run(command).await,
+        Command::Connect(args) => cmd::connect::run(args, ui).await.map(Outcome::from),
+        Command::Accounts(command) => cmd::accounts::run(command, ui).await,
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
-        Command::Api(args) => cmd::api::run(args).await.map(Outcome::from),
-        Command::Run(args) => cmd::run::run(args).await,
+        Command::Api(args) => cmd::api::run(args, ui).await.map(Outcome::from),
+        Command::Run(args) => cmd::run::run(args, ui).await,
     };
     match result {
         Ok(outcome) => {

@@ -1,6 +1,7 @@
 //! `woolink accounts list | show | remove`. `list` reads the index alone and never touches the
 //! keychain; `show` also asks the credential store whether the secret is still there.
 
+use crate::face::term::Ui;
 use serde::Serialize;
 
 use crate::accounts::config;
@@ -17,9 +18,9 @@ use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
 use crate::woocommerce::probe::keys_admin_url;
 
-pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
+pub async fn run(command: AccountsCommand, ui: Ui) -> Result<Outcome, Error> {
     match command {
-        AccountsCommand::List { wide, output } => list(wide, output).map(Outcome::from),
+        AccountsCommand::List { wide, output } => list(wide, output, ui).map(Outcome::from),
         AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
         AccountsCommand::Remove {
             name,
@@ -34,9 +35,9 @@ pub async fn run(command: AccountsCommand) -> Result<Outcome, Error> {
             name,
             clear,
             output,
-        } => default(name.as_deref(), clear, output).map(Outcome::from),
-        AccountsCommand::Verify(args) => super::verify::run(args).await,
-        AccountsCommand::Rotate(args) => super::rotate::run(args).await.map(Outcome::from),
+        } => default(name.as_deref(), clear, output, ui).map(Outcome::from),
+        AccountsCommand::Verify(args) => super::verify::run(args, ui).await,
+        AccountsCommand::Rotate(args) => super::rotate::run(args, ui).await.map(Outcome::from),
     }
 }
 
@@ -82,7 +83,7 @@ impl<'a> AccountView<'a> {
     }
 }
 
-fn list(wide: bool, output_args: OutputArgs) -> Result<(), Error> {
+fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     if output_args.json {
@@ -93,7 +94,7 @@ fn list(wide: bool, output_args: OutputArgs) -> Result<(), Error> {
         return Ok(output::json(&views)?);
     }
     if accounts.is_empty() {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
             Index::path(&dir).display()
         ));
@@ -509,7 +510,7 @@ impl crate::accounts::credstore::CredentialStore for IndexOnly {
 }
 
 /// Shows, sets or clears the default account (kept in the index).
-fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(), Error> {
+fn default(name: Option<&str>, clear: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (default, names) = if clear || name.is_some() {
         Index::lock(&dir).and_then(|mut index| {
@@ -541,19 +542,19 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs) -> Result<(
         })?);
     }
     match (&default, name, clear) {
-        (Some(name), Some(_), _) => crate::face::term::status(&format!(
+        (Some(name), Some(_), _) => ui.status(&format!(
             "\"{name}\" is now the default account, used when a command is given no --account."
         )),
-        (None, _, true) => crate::face::term::status("No default account any more."),
+        (None, _, true) => ui.status("No default account any more."),
         (Some(name), None, _) => output::stdout(&format!("{name}\n"))?,
         (None, _, _) => match names.as_slice() {
-            [] => crate::face::term::status(
+            [] => ui.status(
                 "No default account is set, and no stores are linked yet. Link one with `woolink connect`.",
             ),
-            [only] => crate::face::term::status(&format!(
+            [only] => ui.status(&format!(
                 "No default account is set; \"{only}\", the only linked account, is used. Set one with `woolink accounts default NAME`."
             )),
-            several => crate::face::term::status(&format!(
+            several => ui.status(&format!(
                 "No default account is set, and {} accounts are linked: {}. Choose one with `woolink accounts default NAME`.",
                 several.len(),
                 several.join(", ")

@@ -1,6 +1,7 @@
 //! `woolink api`: one authenticated request (or one per page with `--paginate`) to a linked
 //! store's WooCommerce API; the JSON answer on stdout.
 
+use crate::face::term::Ui;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -21,11 +22,11 @@ use crate::woocommerce::jq::Jq;
 use crate::woocommerce::json_check::{Checker, FaultKind};
 use crate::woocommerce::probe::{ApiRoot, root};
 
-pub async fn run(args: ApiArgs) -> Result<(), Error> {
+pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let planned = Planned::from_args(&args)?;
     let (account, root, credentials) =
-        super::chosen_account(args.account.as_deref(), &args.net).await?;
-    let http = super::chosen_client(&account, &args.net)?;
+        super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
+    let http = super::chosen_client(&account, &args.net, ui)?;
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
@@ -35,6 +36,7 @@ pub async fn run(args: ApiArgs) -> Result<(), Error> {
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
         jq: planned.jq.as_ref(),
+        ui,
     };
     let result = if args.paginate {
         every_page(&sender, &root, url, args.include).await
@@ -154,7 +156,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
         && term::stderr_is_live()
         && let Some(more) = api::more_pages(&answer.headers)
     {
-        crate::face::term::status(&more);
+        sender.ui.status(&more);
     }
     emit(sender, url, &document).map(drop)
 }
@@ -169,7 +171,7 @@ async fn every_page(
     url: Url,
     include: bool,
 ) -> Result<(), Error> {
-    let progress = Progress::new(crate::face::term::is_quiet() || !term::stderr_is_live());
+    let progress = Progress::new(sender.ui.quiet || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
     let result = pages_into(sender, root, url, include, &progress, &mut list).await;
     progress.clear();
@@ -343,7 +345,7 @@ async fn finish(
     let answer = read_rest(opened, head, sender, url).await?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
-        crate::face::term::status(&format!("Note: {}", junk.note()));
+        sender.ui.status(&format!("Note: {}", junk.note()));
     }
     if let Some(err) = api::judge(sender.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,
@@ -388,6 +390,7 @@ struct Sender<'a> {
     timeout: Duration,
     /// `--jq`: what is printed is the filter's results.
     jq: Option<&'a Jq>,
+    ui: Ui,
 }
 
 impl Sender<'_> {
@@ -427,7 +430,7 @@ impl Sender<'_> {
             };
             let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
-            crate::face::term::status(&format!(
+            self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
                 api::status_text(opened.status),
                 wait.as_secs(),

@@ -1,5 +1,6 @@
 //! `woolink connect`: gather the input, prove the key against the store, keep the account.
 
+use crate::face::term::Ui;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site
 /// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
 const TRIES: u32 = 3;
 
-pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
+pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     // A file that cannot be used stops connect before anything is asked, sent or written.
     let env_file = match args.env_file.clone() {
         Some(path) => Some(apply_env_file(&mut args, &path)?),
@@ -33,7 +34,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if let Some(name) = &args.name {
         check_name(name)?;
     }
-    let quiet = args.output.json || crate::face::term::is_quiet();
+    let quiet = args.output.json || ui.quiet;
     // An account named again is linked again at its own store: only the key is new.
     let relinking = relinked_account(&args)?;
     let url_from_account = args.url.is_none() && relinking.is_some();
@@ -69,10 +70,10 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
         target = Some(SaveTarget::open(&args, interactive)?);
     }
     if asks && !quiet {
-        crate::face::term::status(&intro(Paint::stderr()));
+        ui.status(&intro(Paint::stderr()));
     }
     if let (Some(account), true, false) = (&relinking, url_from_account, quiet) {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Linking \"{}\" again, at its store {}.",
             account.name, account.store_url
         ));
@@ -87,12 +88,12 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut show_url_notes = || {
         for note in url_notes.take().into_iter().flatten() {
             if !quiet {
-                crate::face::term::status(&format!("Note: {note}"));
+                ui.status(&format!("Note: {note}"));
             }
         }
     };
     let mut site_login = input::site_login(&args, interactive)?;
-    let http = super::http_client(&args.net)?;
+    let http = super::http_client(&args.net, ui)?;
     let options = ProbeOptions {
         allow_http: args.allow_http,
         time_limit: Duration::from_secs(args.net.timeout),
@@ -108,6 +109,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
                 &mut site_login,
                 options,
                 quiet,
+                ui,
                 url_typed,
             )
             .await?,
@@ -119,7 +121,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     if key_typed || args.open {
         // Where WordPress's admin is, once the store was looked up.
         let admin = found.as_ref().map_or_else(|| store.clone(), Site::admin);
-        keys_page(&admin, args.open, quiet);
+        keys_page(&admin, args.open, quiet, ui);
     }
     let credentials = input::credentials(&args, interactive, site_login)?;
     let mut input = ConnectInput { store, credentials };
@@ -133,7 +135,7 @@ pub async fn run(mut args: ConnectArgs) -> Result<(), Error> {
     let mut tries = 1;
     let report = loop {
         if !quiet {
-            crate::face::term::status(&format!(
+            ui.status(&format!(
                 "Checking the key {} against {} ...",
                 input.credentials.key,
                 input.store.shown()
@@ -509,18 +511,18 @@ fn intro(paint: Paint) -> String {
 }
 
 /// Once the store is known: where to make a key for it, and with `--open` the browser.
-fn keys_page(store: &StoreUrl, open: bool, quiet: bool) {
+fn keys_page(store: &StoreUrl, open: bool, quiet: bool, ui: Ui) {
     let url = probe::new_key_admin_url(store);
     if !quiet {
         let paint = Paint::stderr();
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Make a key for this store here (log in as an administrator or shop manager):\n  {}",
             paint.bold(&url)
         ));
     }
     if open {
         match crate::face::browser::open(&url) {
-            Ok(_) => crate::face::term::status("Opened that page in your web browser."),
+            Ok(_) => ui.status("Opened that page in your web browser."),
             Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),
@@ -563,6 +565,7 @@ async fn look_up(
     site_login: &mut Option<SiteLogin>,
     options: ProbeOptions,
     quiet: bool,
+    ui: Ui,
     url_typed: bool,
 ) -> Result<Site, Error> {
     let mut tries = 0;
@@ -588,7 +591,7 @@ async fn look_up(
                 } else {
                     "asks for the web server's own password"
                 };
-                crate::face::term::status(&format!(
+                ui.status(&format!(
                     "{} {why}{realm} before WordPress answers: a staging site's login, not the WooCommerce key.",
                     store.shown()
                 ));
@@ -608,7 +611,7 @@ async fn look_up(
                 let (typed, notes) = input::ask_store()?;
                 for note in notes {
                     if !quiet {
-                        crate::face::term::status(&format!("Note: {note}"));
+                        ui.status(&format!("Note: {note}"));
                     }
                 }
                 if let Some(warning) = typed.look_alike_warning() {

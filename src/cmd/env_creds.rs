@@ -7,6 +7,7 @@
 //! WOOLINK_API_ROOT once it passes the check an account's recorded root passes. The way the
 //! key is sent follows connect's rule for the store's address; it is not probed.
 
+use crate::face::term::Ui;
 use std::time::Duration;
 
 use crate::cmd::error::Error;
@@ -123,6 +124,7 @@ pub async fn locate(
     credentials: &Credentials,
     http: impl FnOnce() -> Result<HttpClient, Error>,
     time_limit: Duration,
+    ui: Ui,
 ) -> Result<Located, Error> {
     let options = ProbeOptions {
         // api and run have no --allow-http: plain http only to this computer.
@@ -143,7 +145,7 @@ pub async fn locate(
                 ))
             },
         )?;
-        crate::http::debug_line(&format!("API root {root} from {API_ROOT_VAR}"));
+        ui.debug(&format!("API root {root} from {API_ROOT_VAR}"));
         return Ok(Located {
             store: store.clone(),
             root,
@@ -170,7 +172,7 @@ pub async fn locate(
                 site.root
             ))
         })?;
-    crate::http::debug_line(&format!(
+    ui.debug(&format!(
         "API root {root} found at {} without credentials",
         site.store.shown()
     ));

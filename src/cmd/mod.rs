@@ -26,6 +26,7 @@ use crate::cmd::error::Error;
 use crate::domain::account::{Account, AuthMethod};
 use crate::domain::keys::Credentials;
 use crate::face::cli::NetArgs;
+use crate::face::term::Ui;
 use crate::http::{HttpClient, HttpConfig};
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::ApiRoot;
@@ -90,6 +91,7 @@ impl Chosen {
 async fn chosen_account(
     requested: Option<&str>,
     net: &NetArgs,
+    ui: Ui,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
     if requested.is_none()
         && let Some((store, credentials)) = env_creds::read()?
@@ -97,8 +99,9 @@ async fn chosen_account(
         let located = env_creds::locate(
             &store,
             &credentials,
-            || http_client(net),
+            || http_client(net, ui),
             Duration::from_secs(net.timeout),
+            ui,
         )
         .await?;
         let chosen = Chosen {
@@ -107,11 +110,11 @@ async fn chosen_account(
             auth_method: located.auth_method,
             ca_cert: net.ca_cert.clone(),
         };
-        crate::http::debug_line(&format!("credentials: {}", chosen.source));
+        ui.debug(&format!("credentials: {}", chosen.source));
         return Ok((chosen, located.root, credentials));
     }
     let linked = linked_account(requested, net)?;
-    crate::http::debug_line(&format!("credentials: {}", linked.0.source));
+    ui.debug(&format!("credentials: {}", linked.0.source));
     Ok(linked)
 }
 
@@ -167,7 +170,7 @@ pub fn linked_account(
 /// `vault::recover`), before any command uses the index. Best effort: an index that cannot be
 /// read is the command's to report, and a credential store that cannot be reached now is
 /// tried again by the next command.
-pub fn recover_interrupted() {
+pub fn recover_interrupted(ui: Ui) {
     let Ok(dir) = config::config_dir() else {
         return;
     };
@@ -175,12 +178,12 @@ pub fn recover_interrupted() {
         return;
     };
     for name in &recovered.finished {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Finished a change to \"{name}\" that an interrupted woolink left: its replaced secret is deleted."
         ));
     }
     for name in &recovered.undone {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Undid a change to \"{name}\" that an interrupted woolink left: the secret it had stored, which no account lists, is deleted."
         ));
     }
@@ -193,21 +196,22 @@ pub fn recover_interrupted() {
 
 /// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores
 /// not yet linked.
-fn http_client(net: &NetArgs) -> Result<HttpClient, Error> {
-    client_trusting(net, net.ca_cert.clone())
+fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
+    client_trusting(net, net.ca_cert.clone(), ui)
 }
 
 /// A client for the chosen store, trusting the certificate chosen for it.
-fn chosen_client(chosen: &Chosen, net: &NetArgs) -> Result<HttpClient, Error> {
-    client_trusting(net, chosen.ca_cert.clone())
+fn chosen_client(chosen: &Chosen, net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
+    client_trusting(net, chosen.ca_cert.clone(), ui)
 }
 
-fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>) -> Result<HttpClient, Error> {
+fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
     let total = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(&HttpConfig {
         extra_ca,
         request_timeout: total,
         connect_timeout: CONNECT_TIMEOUT.min(total),
+        debug: ui.debug,
     })?)
 }
 
@@ -224,15 +228,16 @@ fn trusted_ca(net: &NetArgs, dir: &Path, account: &Account) -> Result<Option<Pat
 /// account's trusting only its own.
 struct Clients<'a> {
     net: &'a NetArgs,
+    ui: Ui,
     by_ca: HashMap<Option<PathBuf>, HttpClient>,
 }
 
 impl<'a> Clients<'a> {
     /// Checks `--ca-cert` and the proxy variables before any account is looked at.
-    fn new(net: &'a NetArgs) -> Result<Self, Error> {
+    fn new(net: &'a NetArgs, ui: Ui) -> Result<Self, Error> {
         let mut by_ca = HashMap::new();
-        by_ca.insert(net.ca_cert.clone(), http_client(net)?);
-        Ok(Self { net, by_ca })
+        by_ca.insert(net.ca_cert.clone(), http_client(net, ui)?);
+        Ok(Self { net, ui, by_ca })
     }
 
     fn for_account(&mut self, dir: &Path, account: &Account) -> Result<HttpClient, Error> {
@@ -240,7 +245,7 @@ impl<'a> Clients<'a> {
         if let Some(client) = self.by_ca.get(&ca) {
             return Ok(client.clone());
         }
-        let client = client_trusting(self.net, ca.clone())?;
+        let client = client_trusting(self.net, ca.clone(), self.ui)?;
         self.by_ca.insert(ca, client.clone());
         Ok(client)
     }

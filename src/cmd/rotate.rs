@@ -3,6 +3,7 @@
 //! old key stays if anything fails), and the old key is named for revoking; at a terminal
 //! woolink waits while the person revokes it and then checks that the store refuses it.
 
+use crate::face::term::Ui;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -23,12 +24,12 @@ use crate::face::term::Paint;
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
-pub async fn run(args: RotateArgs) -> Result<(), Error> {
+pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if args.key.consumer_secret.is_some() {
         return Err(Error::SecretInArgv);
     }
     let interactive = input::can_prompt(args.output.no_input);
-    let quiet = args.output.json || crate::face::term::is_quiet();
+    let quiet = args.output.json || ui.quiet;
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
@@ -58,7 +59,7 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     let connect_args = as_connect_args(&args, &old);
     let key_typed = input::key_is_typed(&connect_args, interactive);
     if key_typed || args.open {
-        keys_page(&old, args.open, quiet);
+        keys_page(&old, args.open, quiet, ui);
     }
     let site = old_credentials.as_ref().and_then(|c| c.site.clone());
     let new = input::credentials(&connect_args, interactive, site)?;
@@ -74,10 +75,10 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
             admin,
         });
     }
-    let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?)?;
+    let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
     let timeout = Duration::from_secs(args.net.timeout);
     if !quiet {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Checking the new key {} against {} ...",
             new.key.masked(),
             store_url.shown()
@@ -197,10 +198,10 @@ fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
 }
 
 /// Where to make the new key (and revoke the old one), with `--open` in the browser.
-fn keys_page(account: &Account, open: bool, quiet: bool) {
+fn keys_page(account: &Account, open: bool, quiet: bool, ui: Ui) {
     let url = probe::new_key_admin_url(account.admin());
     if !quiet {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
             account.name,
             Paint::stderr().bold(&url)
@@ -208,7 +209,7 @@ fn keys_page(account: &Account, open: bool, quiet: bool) {
     }
     if open {
         match crate::face::browser::open(&url) {
-            Ok(_) => crate::face::term::status("Opened that page in your web browser."),
+            Ok(_) => ui.status("Opened that page in your web browser."),
             Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
             )),

@@ -5,6 +5,7 @@
 //! status are CMD's own with nothing in between. Elsewhere it waits for CMD and exits with its
 //! code.
 
+use crate::face::term::Ui;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ use crate::woocommerce::api::NAMESPACE;
 use crate::woocommerce::probe::ApiRoot;
 
 /// Runs CMD; returns its exit code where woolink outlives it (not on Unix).
-pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
+pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     // Everything the command line and the env file can get wrong is found before any
     // keychain is opened or CMD started.
     let file = match &args.env_file {
@@ -36,7 +37,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Error> {
         file.check_accounts()?;
     }
     let (account, root, credentials) =
-        super::chosen_account(args.account.as_deref(), &args.net).await?;
+        super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
     let mut parts = args.command.into_iter();
     let program = parts.next().expect("clap requires CMD");
     let mut command = Command::new(&program);

@@ -1,6 +1,7 @@
 //! `woolink accounts verify`: each account's key proven again against its store, up to
 //! [`CONCURRENCY`] at once, with what changed since it was linked written back to the index.
 
+use crate::face::term::Ui;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -105,22 +106,22 @@ struct Checked {
     report: Option<ProbeReport>,
 }
 
-pub async fn run(args: VerifyArgs) -> Result<Outcome, Error> {
+pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            crate::face::term::status(&format!(
+            ui.status(&format!(
                 "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
                 Index::path(&dir).display()
             ));
         }
         return finish(&[], args.output.json);
     }
-    let mut clients = super::Clients::new(&args.net)?;
+    let mut clients = super::Clients::new(&args.net, ui)?;
     if !args.output.json {
-        crate::face::term::status(&format!(
+        ui.status(&format!(
             "Checking {} account{} ...",
             chosen.len(),
             if chosen.len() == 1 { "" } else { "s" }

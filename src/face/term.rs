@@ -11,7 +11,6 @@ use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether stderr is a terminal that takes cursor movement (for the spinner): colour settings
 /// do not matter here, only a terminal that is not `dumb`.
@@ -143,7 +142,7 @@ impl Progress {
     fn line(&self, text: &str) {
         match &self.mode {
             Mode::Off => {}
-            Mode::Lines => status(text),
+            Mode::Lines => stderr_line(text),
             // Printed above the spinner, which keeps spinning below.
             Mode::Spinner(bar) => bar.println(text),
         }
@@ -156,22 +155,64 @@ impl Drop for Progress {
     }
 }
 
-/// Set once by `--quiet`: status lines are left out; data, warnings and errors are not.
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, Ordering::Relaxed);
+/// What `--quiet` and `--verbose` (or `WOOLINK_DEBUG`, `RUST_LOG`) ask for, decided once by
+/// `run` and handed to each command, rather than switches kept by the process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ui {
+    /// `--quiet`: status lines are left out; data, warnings and errors are not.
+    pub quiet: bool,
+    /// Debug lines on stderr: each request and answer, and where credentials came from.
+    pub debug: bool,
 }
 
-pub fn is_quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-/// A status line for the person, on stderr. Never data; never a secret.
-pub fn status(text: &str) {
-    if !is_quiet() {
-        stderr_line(text);
+impl Ui {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        let debug = verbose
+            || debug_wanted(
+                std::env::var("WOOLINK_DEBUG").ok().as_deref(),
+                std::env::var("RUST_LOG").ok().as_deref(),
+            );
+        Self { quiet, debug }
     }
+
+    /// A status line for the person, on stderr. Never data; never a secret.
+    pub fn status(self, text: &str) {
+        if !self.quiet {
+            stderr_line(text);
+        }
+    }
+
+    /// A debug line, when they are on.
+    pub fn debug(self, line: &str) {
+        if self.debug {
+            crate::http::print_debug(line);
+        }
+    }
+}
+
+/// Whether the environment asks for debug lines: `WOOLINK_DEBUG` set to anything but empty or
+/// `0`, or `RUST_LOG` enabling debug or trace for woolink (`debug`, `trace`, `woolink`,
+/// `woolink=debug`, `info,woolink=trace`, ...).
+fn debug_wanted(woolink_debug: Option<&str>, rust_log: Option<&str>) -> bool {
+    if woolink_debug.is_some_and(|value| !matches!(value.trim(), "" | "0" | "false" | "off")) {
+        return true;
+    }
+    let verbose = |level: &str| {
+        matches!(
+            level.trim().to_ascii_lowercase().as_str(),
+            "debug" | "trace"
+        )
+    };
+    rust_log.unwrap_or_default().split(',').any(|directive| {
+        let directive = directive.trim();
+        match directive.split_once('=') {
+            Some((target, level)) => {
+                let target = target.trim();
+                (target == "woolink" || target.starts_with("woolink::")) && verbose(level)
+            }
+            None => directive == "woolink" || verbose(directive),
+        }
+    })
 }
 
 /// A line on stderr that `--quiet` does not silence: an error, a warning, or what a person at
@@ -190,6 +231,31 @@ pub fn warning(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_is_opt_in() {
+        let cases: &[(Option<&str>, Option<&str>, bool)] = &[
+            (None, None, false),
+            (Some(""), None, false),
+            (Some("0"), None, false),
+            (Some("1"), None, true),
+            (None, Some("debug"), true),
+            (None, Some("TRACE"), true),
+            (None, Some("info"), false),
+            (None, Some("woolink"), true),
+            (None, Some("woolink=debug"), true),
+            (None, Some("warn, woolink=trace"), true),
+            (None, Some("woolink=info"), false),
+            (None, Some("hyper=debug"), false),
+        ];
+        for (woolink, rust_log, expected) in cases {
+            assert_eq!(
+                debug_wanted(*woolink, *rust_log),
+                *expected,
+                "{woolink:?} {rust_log:?}"
+            );
+        }
+    }
 
     #[test]
     fn paint_off_leaves_text_alone() {

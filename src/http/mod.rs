@@ -18,7 +18,7 @@ pub use proxy::Proxies;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
@@ -42,6 +42,8 @@ pub struct HttpConfig {
     /// Limit for one request, connection included.
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
+    /// Whether each request and answer is shown as a debug line.
+    pub debug: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +199,7 @@ pub struct HttpClient {
     request_timeout: Duration,
     proxies: Arc<Proxies>,
     pacer: Arc<pace::Pacer>,
+    debug: bool,
 }
 
 impl HttpClient {
@@ -242,6 +245,7 @@ impl HttpClient {
             request_timeout: config.request_timeout,
             proxies,
             pacer: Arc::default(),
+            debug: config.debug,
         })
     }
 
@@ -285,7 +289,7 @@ impl HttpClient {
         match slash_only_redirect(&request.url, &opened) {
             Some(url) => {
                 if let Some(line) = &opened.shown {
-                    debug(&format!(
+                    print_debug(&format!(
                         "{line}: the store adds or removes a trailing slash; asking again there"
                     ));
                 }
@@ -309,7 +313,7 @@ impl HttpClient {
         let deadline =
             tokio::time::Instant::now() + self.request_timeout + Duration::from_millis(100);
         let proxy = self.proxies.for_url(&request.url).cloned();
-        let shown = debug_enabled().then(|| {
+        let shown = self.debug.then(|| {
             let mut line = format!(
                 "{} {}",
                 request.method,
@@ -325,7 +329,7 @@ impl HttpClient {
                 ),
                 None => String::new(),
             };
-            debug(&format!("request {line}{auth}"));
+            print_debug(&format!("request {line}{auth}"));
             line
         });
         // A plain http request is checked for having reached an HTTPS port, if it fails.
@@ -368,7 +372,7 @@ impl HttpClient {
             Err(err) => {
                 if let Some(line) = &shown {
                     let elapsed = started.elapsed().as_millis();
-                    debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
+                    print_debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
                 }
                 return Err(err);
             }
@@ -520,10 +524,10 @@ impl Opened {
             let elapsed = self.started.elapsed().as_millis();
             let status = self.status;
             match outcome {
-                Ok(bytes) => debug(&format!(
+                Ok(bytes) => print_debug(&format!(
                     "answer {status} to {line}: {bytes} bytes in {elapsed} ms"
                 )),
-                Err(err) => debug(&format!(
+                Err(err) => print_debug(&format!(
                     "answer {status} to {line}, body unread after {elapsed} ms: {err}"
                 )),
             }
@@ -531,57 +535,8 @@ impl Opened {
     }
 }
 
-/// Whether debug lines go to stderr: `WOOLINK_DEBUG` set to anything but empty or `0`, or
-/// `RUST_LOG` enabling debug or trace for woolink (`debug`, `trace`, `woolink`,
-/// `woolink=debug`, `info,woolink=trace`, ...). Read once per process.
-pub fn debug_enabled() -> bool {
-    static ENABLED: LazyLock<bool> = LazyLock::new(|| {
-        debug_wanted(
-            std::env::var("WOOLINK_DEBUG").ok().as_deref(),
-            std::env::var("RUST_LOG").ok().as_deref(),
-        )
-    });
-    *ENABLED || VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// `--verbose`: debug lines whatever the environment says.
-static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-pub fn set_verbose(verbose: bool) {
-    VERBOSE.store(verbose, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// The decision behind [`debug_enabled`], pure for tests.
-pub fn debug_wanted(woolink_debug: Option<&str>, rust_log: Option<&str>) -> bool {
-    if woolink_debug.is_some_and(|value| !matches!(value.trim(), "" | "0" | "false" | "off")) {
-        return true;
-    }
-    let verbose = |level: &str| {
-        matches!(
-            level.trim().to_ascii_lowercase().as_str(),
-            "debug" | "trace"
-        )
-    };
-    rust_log.unwrap_or_default().split(',').any(|directive| {
-        let directive = directive.trim();
-        match directive.split_once('=') {
-            Some((target, level)) => {
-                let target = target.trim();
-                (target == "woolink" || target.starts_with("woolink::")) && verbose(level)
-            }
-            None => directive == "woolink" || verbose(directive),
-        }
-    })
-}
-
-/// One `--verbose` line on stderr, when debug lines are on.
-pub fn debug_line(line: &str) {
-    if debug_enabled() {
-        debug(line);
-    }
-}
-
-fn debug(line: &str) {
+/// One debug line on stderr (`--verbose`, `WOOLINK_DEBUG`, `RUST_LOG`; see `face::term::Ui`).
+pub fn print_debug(line: &str) {
     let _ = writeln!(std::io::stderr(), "woolink debug: {line}");
 }
 
@@ -612,31 +567,6 @@ fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn debug_is_opt_in() {
-        let cases: &[(Option<&str>, Option<&str>, bool)] = &[
-            (None, None, false),
-            (Some(""), None, false),
-            (Some("0"), None, false),
-            (Some("1"), None, true),
-            (None, Some("debug"), true),
-            (None, Some("TRACE"), true),
-            (None, Some("info"), false),
-            (None, Some("woolink"), true),
-            (None, Some("woolink=debug"), true),
-            (None, Some("warn, woolink=trace"), true),
-            (None, Some("woolink=info"), false),
-            (None, Some("hyper=debug"), false),
-        ];
-        for (woolink, rust_log, expected) in cases {
-            assert_eq!(
-                debug_wanted(*woolink, *rust_log),
-                *expected,
-                "{woolink:?} {rust_log:?}"
-            );
-        }
-    }
 
     #[test]
     fn json_is_recognised_by_content_type_only() {
