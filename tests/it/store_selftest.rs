@@ -852,6 +852,27 @@ async fn latency_and_concurrency_are_visible() {
     assert_eq!(seen[3].path_and_query, "/wp-json/?_fields=name");
 }
 
+#[tokio::test]
+async fn gathered_key_checks_are_answered_together() {
+    let store = TestStore::start(https(vec![]));
+    store.gather(2, Duration::from_secs(30));
+    let c = client(&store);
+    let url = format!(
+        "{}/wp-json/wc/v3/products?consumer_key=ck_x&consumer_secret=cs_y",
+        store.url()
+    );
+    // An unauthenticated GET is never held.
+    send(c.get(format!("{}/wp-json/", store.url()))).await;
+    let (a, b) = tokio::join!(send(c.get(&url)), send(c.get(&url)));
+    assert_eq!((a.status, b.status), (401, 401));
+    let seen = store.requests();
+    assert_eq!(max_concurrent_requests(&seen[1..]), 2);
+    // Gathered once, nothing is held again: this would wait 30 s otherwise.
+    let started = std::time::Instant::now();
+    send(c.get(&url)).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
 #[test]
 fn an_unused_store_fails_the_test() {
     let unused = std::panic::catch_unwind(|| drop(TestStore::start(StoreConfig::new(Tls::None))));

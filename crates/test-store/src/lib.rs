@@ -445,6 +445,9 @@ struct Shared {
     workers: Option<Arc<tokio::sync::Semaphore>>,
     index_routes: serde_json::Value,
     connections: AtomicUsize,
+    /// [`TestStore::gather`]: how many GETs with credentials have arrived, and their wake-up.
+    gathered: AtomicUsize,
+    all_gathered: tokio::sync::Notify,
     state: Mutex<State>,
 }
 
@@ -454,6 +457,8 @@ struct State {
     redirect_to: Option<String>,
     nonces: HashMap<String, HashSet<String>>,
     requests: Vec<SeenRequest>,
+    /// Set by [`TestStore::gather`].
+    gather: Option<(usize, Duration)>,
     /// What the cache in front keeps, by path and query.
     cache: HashMap<String, (hyper::http::response::Parts, Bytes)>,
     /// REST requests still to turn away, see [`Busy`].
@@ -544,12 +549,15 @@ impl TestStore {
             origin,
             wp_home,
             connections: AtomicUsize::new(0),
+            gathered: AtomicUsize::new(0),
+            all_gathered: tokio::sync::Notify::new(),
             state: Mutex::new(State {
                 keys: config.keys.clone(),
                 revoked: HashSet::new(),
                 redirect_to: config.redirect_to.clone(),
                 nonces: HashMap::new(),
                 requests: Vec::new(),
+                gather: None,
                 cache: HashMap::new(),
                 busy: None,
                 created: Vec::new(),
@@ -650,6 +658,15 @@ impl TestStore {
     }
 
     /// The site's title (Settings > General > Site Title) from now on.
+    /// From now on, GETs carrying credentials (key checks, api reads) are held until `count`
+    /// of them have arrived (or `wait` passes), then answered together; once that many have
+    /// gathered, none is held again. Shows, without timing anything, that a client sends them
+    /// side by side.
+    pub fn gather(&self, count: usize, wait: Duration) {
+        self.shared.gathered.store(0, Ordering::SeqCst);
+        self.shared.state.lock().unwrap().gather = Some((count, wait));
+    }
+
     pub fn set_site_name(&self, name: &str) {
         self.shared.state.lock().unwrap().site_name = name.to_owned();
     }
@@ -828,6 +845,19 @@ impl hyper::body::Body for StoreBody {
     }
 }
 
+/// Holds a GET until `count` GETs with credentials have arrived, at most `wait`.
+async fn gather(shared: &Shared, count: usize, wait: Duration) {
+    let all_gathered = shared.all_gathered.notified();
+    tokio::pin!(all_gathered);
+    // Registered before counting, so a wake-up between the two is not missed.
+    all_gathered.as_mut().enable();
+    if shared.gathered.fetch_add(1, Ordering::SeqCst) + 1 >= count {
+        shared.all_gathered.notify_waiters();
+        return;
+    }
+    let _ = tokio::time::timeout(wait, all_gathered).await;
+}
+
 async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
@@ -851,6 +881,7 @@ async fn handle(
         started,
         finished: started,
     };
+    let authenticated_read = seen.method == "GET" && seen.carries_credentials();
     let (index, limited) = {
         let mut state = shared.state.lock().unwrap();
         state.requests.push(seen);
@@ -875,6 +906,10 @@ async fn handle(
         headers: parts.headers,
         body,
     };
+    let gathering = shared.state.lock().unwrap().gather;
+    if let (Some((count, wait)), true) = (gathering, authenticated_read) {
+        gather(&shared, count, wait).await;
+    }
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
