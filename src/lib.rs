@@ -145,7 +145,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     crate::face::term::set_quiet(cli.quiet);
     http::set_verbose(cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
-        cmd::recover_interrupted();
+        cmd::recover_interrupted().await;
     }
     let result: Result<Outcome, Error> = match cli.command {
         Command::Connect(args) => cmd::connect::run(args).await.map(Outcome::from),

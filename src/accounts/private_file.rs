@@ -9,7 +9,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,8 +39,9 @@ pub(crate) enum LockError {
 }
 
 /// An exclusive lock on `path` (created if missing), held until the `File` is dropped.
-/// Polls instead of blocking so that a stuck writer cannot hang this one forever.
-pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
+/// Polls, sleeping on the runtime's timer between tries, instead of blocking: a stuck writer
+/// cannot hang this one forever, and the runtime's one thread is free while it waits.
+pub(crate) async fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
     let mut options = private_options();
     options.read(true).write(true).create(true).truncate(false);
     // A lock file that is a symbolic link is not followed: it could point anywhere.
@@ -51,18 +52,20 @@ pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockEr
         options.custom_flags(i32::try_from(no_follow).expect("O_NOFOLLOW fits an int"));
     }
     let file = options.open(path).map_err(LockError::Io)?;
-    let deadline = Instant::now() + wait;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
+    let polling = async {
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(()),
+                Err(fs::TryLockError::WouldBlock) => tokio::time::sleep(pause).await,
+                Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
             }
-            Err(fs::TryLockError::WouldBlock) => return Err(LockError::TimedOut(wait)),
-            Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
+    };
+    match tokio::time::timeout(wait, polling).await {
+        Ok(locked) => locked.map(|()| file),
+        Err(_elapsed) => Err(LockError::TimedOut(wait)),
     }
 }
 
@@ -193,12 +196,14 @@ impl VersionedJson {
 
     /// Takes the lock (creating the folder, 0700, if needed), then reads the file afresh. Keep
     /// the returned lock while you read-modify-[`write`](Self::write); dropping it releases it.
-    pub(crate) fn lock<T: DeserializeOwned>(
+    pub(crate) async fn lock<T: DeserializeOwned>(
         &self,
         wait: Duration,
     ) -> Result<(File, Option<T>), VersionedError> {
         create_private_dir(&self.dir).map_err(VersionedError::CreateDir)?;
-        let lock = lock_exclusive(&self.lock_path(), wait).map_err(VersionedError::Lock)?;
+        let lock = lock_exclusive(&self.lock_path(), wait)
+            .await
+            .map_err(VersionedError::Lock)?;
         Ok((lock, self.read()?))
     }
 
@@ -274,14 +279,14 @@ mod tests {
         VersionedJson::new(dir.to_path_buf(), "x.json", "x.lock", 1)
     }
 
-    #[test]
-    fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
+    #[tokio::test]
+    async fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("woolink");
         let file = versioned(&dir);
         assert_eq!(file.read::<Body>().unwrap(), None);
         assert!(!dir.exists(), "reads create nothing");
-        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).unwrap();
+        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).await.unwrap();
         assert_eq!(none, None);
         let body = Body {
             items: vec!["a".into()],
@@ -300,8 +305,8 @@ mod tests {
         assert_eq!(file.read::<Body>().unwrap(), Some(body));
     }
 
-    #[test]
-    fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
+    #[tokio::test]
+    async fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
         let cases: &[(&[u8], &str)] = &[
             (b"{\"version\": 2, \"items\": []}", "TooNew(2)"),
             (b"{\"version\": 0, \"items\": []}", "Corrupt"),
@@ -313,18 +318,18 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let file = versioned(dir.path());
             fs::write(file.path(), bytes).unwrap();
-            let err = file.lock::<Body>(LOCK_WAIT).unwrap_err();
+            let err = file.lock::<Body>(LOCK_WAIT).await.unwrap_err();
             assert!(format!("{err:?}").starts_with(expected), "{err:?}");
             assert_eq!(&fs::read(file.path()).unwrap(), bytes);
         }
     }
 
-    #[test]
-    fn second_lock_waits_then_times_out() {
+    #[tokio::test]
+    async fn second_lock_waits_then_times_out() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
-        let _held = lock_exclusive(&path, LOCK_WAIT).unwrap();
-        match lock_exclusive(&path, Duration::from_millis(50)) {
+        let _held = lock_exclusive(&path, LOCK_WAIT).await.unwrap();
+        match lock_exclusive(&path, Duration::from_millis(50)).await {
             Err(LockError::TimedOut(_)) => {}
             other => panic!("expected a timeout, got {other:?}"),
         }

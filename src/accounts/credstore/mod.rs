@@ -11,7 +11,9 @@ mod file;
 mod keychain;
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -68,33 +70,51 @@ impl fmt::Display for EntryId {
     }
 }
 
+/// What a store call returns: a boxed future, so that the store can be chosen at run time
+/// (`Box<dyn CredentialStore>`) and a slow keychain is waited for without holding up the
+/// runtime's one thread.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, CredStoreError>> + Send + 'a>>;
+
 /// Where woolink keeps credentials. Implementations bound every call in time.
 pub trait CredentialStore: Send + Sync {
     /// What the account record should say about where its secret lives.
     fn storage(&self) -> SecretStorage;
     /// Creates or replaces the entry.
-    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError>;
+    fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()>;
     /// `Err(NotFound)` only when the store is known to work and has no such entry.
-    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError>;
+    fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials>;
     /// `Err(NotFound)` when there was no such entry.
-    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError>;
+    fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()>;
     /// Whether an entry could be written now, asked before a key is sent anywhere so that a
     /// store that cannot keep it fails first. Only stores that can be unusable while answering
     /// (a keyring never unlocked) check anything.
-    fn check_writable(&self) -> Result<(), CredStoreError> {
-        Ok(())
+    fn check_writable(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
     }
 }
 
 /// Opens the chosen store. For the keychain this connects to it (bounded by [`DEFAULT_TIMEOUT`]),
 /// so an unusable keychain is reported here, before anything is asked or written.
-pub fn open(
+pub async fn open(
     storage: SecretStorage,
     config_dir: &Path,
 ) -> Result<Box<dyn CredentialStore>, CredStoreError> {
     Ok(match storage {
-        SecretStorage::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT)?),
+        SecretStorage::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT).await?),
         SecretStorage::PlaintextFile => Box::new(PlaintextFileStore::new(config_dir)),
+    })
+}
+
+/// Opens a credential store when it is first needed (a fake one in tests).
+pub type Opener =
+    Box<dyn Fn(SecretStorage) -> StoreFuture<'static, Box<dyn CredentialStore>> + Send + Sync>;
+
+/// The [`Opener`] of the stores kept for the config folder `dir`: [`open`].
+pub fn opener(dir: &Path) -> Opener {
+    let dir = dir.to_owned();
+    Box::new(move |storage| {
+        let dir = dir.clone();
+        Box::pin(async move { open(storage, &dir).await })
     })
 }
 
