@@ -361,6 +361,7 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
         account,
         &creds,
         woolink::testing::Existing::Refuse,
+        None,
     ))
     .map_err(|err| format!("link the worker-bound store: {err}"))?;
     let cost = php_cost(settings).as_millis();
@@ -826,6 +827,7 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
             account,
             &creds,
             woolink::testing::Existing::Refuse,
+            None,
         ))
         .map_err(|err| format!("link test store {i}: {err}"))?;
         stores.push(store);

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::credstore::EntryId;
 use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
 use crate::domain::account::{Account, SecretStorage};
 
@@ -71,8 +72,8 @@ pub struct Pending {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingEntry {
     pub storage: SecretStorage,
-    pub service: String,
-    pub user: String,
+    #[serde(flatten)]
+    pub id: EntryId,
 }
 
 /// The index file's body, after its version, as it is read.
@@ -85,16 +86,6 @@ struct IndexBody {
     /// Added within version 1: older files have none.
     #[serde(default)]
     pending: Vec<Pending>,
-}
-
-/// The same body as it is written, borrowing the accounts.
-#[derive(Serialize)]
-struct IndexBodyOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    default: Option<String>,
-    accounts: &'a [Account],
-    #[serde(skip_serializing_if = "<[Pending]>::is_empty")]
-    pending: &'a [Pending],
 }
 
 fn file(dir: &Path) -> VersionedJson {
@@ -189,30 +180,37 @@ impl Index {
     }
 }
 
-/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`].
-#[derive(Debug)]
+/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`]; it is
+/// written as the file's body.
+#[derive(Debug, Serialize)]
 pub struct LockedIndex {
-    pub accounts: Vec<Account>,
     /// The default account's name. Written only while it names an account, so removing the
     /// default account clears it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    pub accounts: Vec<Account>,
     /// Credential store changes under way: kept as they are by whoever writes the index, and
     /// changed only by `vault`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
+    #[serde(skip)]
     file: VersionedJson,
+    #[serde(skip)]
     _lock: File,
 }
 
 impl LockedIndex {
+    /// Where the account `name` is in `accounts`.
+    pub fn position(&self, name: &str) -> Result<usize, NoSuchAccount> {
+        let position = self.accounts.iter().position(|a| a.name == name);
+        position.ok_or_else(|| NoSuchAccount::new(name, &self.accounts))
+    }
+
     /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
-    pub fn write(&self) -> Result<(), IndexError> {
-        let body = IndexBodyOut {
-            default: live_default(&self.accounts, self.default.clone()),
-            accounts: &self.accounts,
-            pending: &self.pending,
-        };
+    pub fn write(&mut self) -> Result<(), IndexError> {
+        self.default = live_default(&self.accounts, self.default.take());
         self.file
-            .write(&body)
+            .write(self)
             .map_err(|err| IndexError::from_versioned(&self.file, err))
     }
 }

@@ -85,12 +85,16 @@ pub struct OldSecret {
 }
 
 /// How a failed save was undone in the credential store.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Undo {
     /// The entry written a moment ago was deleted again.
+    #[error("the credentials were removed again and nothing was saved")]
     Removed,
     /// Undoing failed: the store may still hold the new credentials under `id` (the pending
     /// record left in the index names it, and the next command deletes it).
+    #[error(
+        "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
+    )]
     Failed { id: EntryId, error: CredStoreError },
 }
 
@@ -104,30 +108,10 @@ pub enum SaveError {
     Index(#[source] IndexError),
     #[error("could not save the credentials: {0}; nothing was saved")]
     Secret(#[source] CredStoreError),
-    #[error("{source}; {}", undo_text(.undo))]
+    #[error("{source}; {undo}")]
     IndexWrite { source: IndexError, undo: Box<Undo> },
     #[error("{0}; nothing was saved")]
     CaCopy(#[source] crate::accounts::ca_copy::CaCopyError),
-}
-
-fn undo_text(undo: &Undo) -> String {
-    match undo {
-        Undo::Removed => "the credentials were removed again and nothing was saved".to_owned(),
-        Undo::Failed { id, error } => format!(
-            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
-        ),
-    }
-}
-
-/// [`save_with_ca_cert`] for an account that trusts no CA certificate of its own.
-pub async fn save(
-    dir: &Path,
-    store: &dyn CredentialStore,
-    account: Account,
-    creds: &Credentials,
-    existing: Existing,
-) -> Result<Saved, SaveError> {
-    save_with_ca_cert(dir, store, account, creds, existing, None).await
 }
 
 /// Stores `creds` under a new account id and records `account` with it, doing with an account
@@ -136,7 +120,7 @@ pub async fn save(
 /// date it was first linked. `ca_cert`, the CA certificate connect was given, is copied into
 /// the config folder under the lock, and the copy is deleted again if the account is not saved
 /// (unless another account uses it), so a failed save leaves none behind.
-pub async fn save_with_ca_cert(
+pub async fn save(
     dir: &Path,
     store: &dyn CredentialStore,
     mut account: Account,
@@ -186,11 +170,7 @@ pub async fn save_with_ca_cert(
             Some(crate::accounts::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
-    let saved_before = if ca_cert.is_some() {
-        index.accounts.clone()
-    } else {
-        Vec::new()
-    };
+    let saved_before = index.accounts.clone();
     let unsaved = |err: SaveError| {
         if ca_cert.is_some() {
             crate::accounts::ca_copy::release(dir, &account, &saved_before);
@@ -253,7 +233,7 @@ pub async fn save_with_ca_cert(
         let _ = index.write();
         old_left = left.map(|error| OldSecret {
             storage: old.storage,
-            id: entry_of(&old),
+            id: old.id,
             error,
         });
     }
@@ -267,18 +247,9 @@ pub async fn save_with_ca_cert(
 
 /// The entry `account` keeps its secret in, as a pending record names it.
 fn pending_entry(account: &Account) -> PendingEntry {
-    let id = EntryId::for_account(account);
     PendingEntry {
         storage: account.secret_storage,
-        service: id.service,
-        user: id.user,
-    }
-}
-
-fn entry_of(entry: &PendingEntry) -> EntryId {
-    EntryId {
-        service: entry.service.clone(),
-        user: entry.user.clone(),
+        id: EntryId::for_account(account),
     }
 }
 
@@ -290,19 +261,19 @@ async fn delete_replaced(
     index: &LockedIndex,
     old: &PendingEntry,
 ) -> Result<(), CredStoreError> {
-    let id = entry_of(old);
+    let id = &old.id;
     let named = index
         .accounts
         .iter()
-        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == id);
+        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == *id);
     if named {
         return Ok(());
     }
     let deleted = if old.storage == store.storage() {
-        store.delete(&id).await
+        store.delete(id).await
     } else {
         match credstore::open(old.storage, dir).await {
-            Ok(other) => other.delete(&id).await,
+            Ok(other) => other.delete(id).await,
             Err(err) => Err(err),
         }
     };
@@ -355,8 +326,7 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
         } else {
             Some(PendingEntry {
                 storage: record.storage,
-                service: credstore::SERVICE.to_owned(),
-                user: record.id.clone(),
+                id: EntryId::for_id(&record.id),
             })
         };
         let result = match &target {
@@ -429,12 +399,7 @@ pub async fn migrate(
     name: &str,
 ) -> Result<Account, MigrateError> {
     let mut index = Index::lock(dir).await.map_err(MigrateError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
-        return Err(MigrateError::NotFound(NoSuchAccount::new(
-            name,
-            &index.accounts,
-        )));
-    };
+    let position = index.position(name).map_err(MigrateError::NotFound)?;
     let account = index.accounts[position].clone();
     if account.id.is_some() {
         return Ok(account);
@@ -584,12 +549,7 @@ pub async fn remove(
     name: &str,
 ) -> Result<Removed, RemoveError> {
     let mut index = Index::lock(dir).await.map_err(RemoveError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
-        return Err(RemoveError::NotFound(NoSuchAccount::new(
-            name,
-            &index.accounts,
-        )));
-    };
+    let position = index.position(name).map_err(RemoveError::NotFound)?;
     let account = &index.accounts[position];
     if account.secret_storage != store.storage() {
         return Err(RemoveError::WrongStore {
@@ -725,12 +685,7 @@ pub enum RenameError {
 /// given one here, as that entry is not its own.
 pub async fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
     let mut index = Index::lock(dir).await.map_err(RenameError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
-        return Err(RenameError::NotFound(NoSuchAccount::new(
-            old,
-            &index.accounts,
-        )));
-    };
+    let position = index.position(old).map_err(RenameError::NotFound)?;
     if index.accounts.iter().any(|a| a.name == new) {
         return Err(RenameError::NameTaken {
             name: new.to_owned(),

@@ -414,7 +414,7 @@ impl SaveTarget {
             break (account, existing);
         };
         // The CA certificate given is kept beside the index, named by its content.
-        let saved = crate::accounts::vault::save_with_ca_cert(
+        let saved = crate::accounts::vault::save(
             &self.dir,
             self.store.as_ref(),
             account,

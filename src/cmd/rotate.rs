@@ -113,7 +113,15 @@ pub async fn run(args: RotateArgs) -> Result<(), Error> {
     };
     // One transaction: the entry is overwritten and the index written under its lock; if the
     // index cannot be written the old credentials are put back.
-    let saved = vault::save(&dir, credstore.as_ref(), account, &new, Existing::Replace).await?;
+    let saved = vault::save(
+        &dir,
+        credstore.as_ref(),
+        account,
+        &new,
+        Existing::Replace,
+        None,
+    )
+    .await?;
     if let Some(left) = &saved.old_left {
         super::connect::warn_old_left(left);
     }

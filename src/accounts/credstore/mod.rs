@@ -30,7 +30,7 @@ pub const SERVICE: &str = "woolink";
 
 /// One entry in a credential store: service [`SERVICE`], user the account's random id. Entries
 /// from before account ids are named [`EntryId::legacy`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EntryId {
     pub service: String,
     pub user: String,

@@ -89,6 +89,7 @@ impl Harness {
             account(name, store_url),
             &creds(secret),
             Existing::Refuse,
+            None,
         )
         .await
         .unwrap()
@@ -129,7 +130,7 @@ async fn save_stores_secret_under_a_new_id_and_records_account() {
     let h = Harness::new();
     let mut record = account("shop", URL);
     record.secret_storage = SecretStorage::PlaintextFile;
-    let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse)
+    let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse, None)
         .await
         .unwrap();
     assert_eq!(saved.account.secret_storage, SecretStorage::Keychain);
@@ -162,6 +163,7 @@ async fn name_taken_writes_nothing() {
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Refuse,
+        None,
     )
     .await
     .unwrap_err();
@@ -186,6 +188,7 @@ async fn failed_index_write_removes_the_new_secret_again() {
         account("shop", URL),
         &creds(SECRET2),
         Existing::Refuse,
+        None,
     )
     .await
     .unwrap_err();
@@ -221,6 +224,7 @@ async fn failed_replace_keeps_the_previous_secret() {
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Replace,
+        None,
     )
     .await
     .unwrap_err();
@@ -240,6 +244,7 @@ async fn a_replace_deletes_the_old_entry_once_the_index_landed() {
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Replace,
+        None,
     )
     .await
     .unwrap();
@@ -328,6 +333,7 @@ async fn an_unusable_keychain_saves_nothing() {
         account("shop", URL),
         &creds(SECRET),
         Existing::Refuse,
+        None,
     )
     .await
     .unwrap_err();
@@ -350,6 +356,7 @@ async fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
         account("shop", URL),
         &creds(SECRET),
         Existing::Refuse,
+        None,
     )
     .await
     .unwrap_err();
@@ -408,7 +415,7 @@ async fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
         verified_at: "2026-06-01T00:00:00Z".to_owned(),
         ..account("shop", URL)
     };
-    let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink)
+    let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink, None)
         .await
         .unwrap();
     assert!(saved.relinked());
@@ -431,6 +438,7 @@ async fn the_same_link_puts_back_a_secret_that_went_missing() {
         account("shop", URL),
         &creds(SECRET),
         Existing::SameLink,
+        None,
     )
     .await
     .unwrap();
@@ -448,7 +456,7 @@ async fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
         ..account("shop", URL)
     };
     for other in [account("shop", NEW_URL), other_key] {
-        let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink)
+        let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink, None)
             .await
             .unwrap_err();
         assert!(matches!(err, SaveError::NameTaken { .. }), "{err}");
@@ -464,7 +472,7 @@ async fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
         store_name: Some("Acme Shop".to_owned()),
         ..account("shop", URL)
     };
-    save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse)
+    save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse, None)
         .await
         .unwrap();
     save(
@@ -473,6 +481,7 @@ async fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
         account("shop", URL),
         &creds(SECRET),
         Existing::SameLink,
+        None,
     )
     .await
     .unwrap();
@@ -481,9 +490,16 @@ async fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
         Some("Acme Shop")
     );
     let elsewhere = account("shop", "https://other.example");
-    save(&h.dir, &h, elsewhere, &creds(SECRET2), Existing::Replace)
-        .await
-        .unwrap();
+    save(
+        &h.dir,
+        &h,
+        elsewhere,
+        &creds(SECRET2),
+        Existing::Replace,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(Index::load(&h.dir).unwrap()[0].store_name, None);
 }
 
