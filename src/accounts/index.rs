@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::credstore::EntryId;
-use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
+use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
 use crate::domain::account::{Account, SecretStorage};
 
 pub const INDEX_FILE: &str = "accounts.json";
@@ -147,7 +147,7 @@ impl Index {
     pub async fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
         let file = file(dir);
         let (lock, body) = file
-            .lock::<IndexBody>(private_file::LOCK_WAIT)
+            .lock::<IndexBody>()
             .await
             .map_err(|err| IndexError::from_versioned(&file, err))?;
         let IndexBody {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CredStoreError, CredentialStore, EntryId, StoreFuture, Stored};
-use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
+use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
 use crate::domain::account::SecretStorage;
 use crate::domain::keys::Credentials;
 
@@ -57,11 +57,7 @@ impl PlaintextFileStore {
         &self,
         change: impl FnOnce(&mut CredentialsFile) -> Result<T, CredStoreError>,
     ) -> Result<T, CredStoreError> {
-        let (_lock, file) = self
-            .file
-            .lock(private_file::LOCK_WAIT)
-            .await
-            .map_err(|err| self.failed(err))?;
+        let (_lock, file) = self.file.lock().await.map_err(|err| self.failed(err))?;
         let mut file = file.unwrap_or_default();
         let value = change(&mut file)?;
         self.file.write(&file).map_err(|err| self.failed(err))?;
