@@ -141,32 +141,25 @@ pub enum CredStoreError {
 }
 
 /// Why the OS keychain cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unavailability {
     /// No D-Bus session bus: `DBUS_SESSION_BUS_ADDRESS` unset or pointing at nothing.
+    #[error(
+        "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS points to nothing, or it is unset and no bus socket of yours is at $XDG_RUNTIME_DIR/bus or /run/user/UID/bus), so no Secret Service keychain can be reached"
+    )]
     NoSessionBus,
     /// A session bus, but nothing on it provides `org.freedesktop.secrets`.
+    #[error(
+        "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)"
+    )]
     NoSecretService,
     /// The keychain is locked (or was never unlocked) and could not be unlocked from here.
+    #[error(
+        "the keychain is locked, or was never unlocked and has no default collection, and it could not be unlocked from here"
+    )]
     Locked,
+    #[error("{0}")]
     Other(String),
-}
-
-impl fmt::Display for Unavailability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unavailability::NoSessionBus => f.write_str(
-                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS points to nothing, or it is unset and no bus socket of yours is at $XDG_RUNTIME_DIR/bus or /run/user/UID/bus), so no Secret Service keychain can be reached",
-            ),
-            Unavailability::NoSecretService => f.write_str(
-                "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)",
-            ),
-            Unavailability::Locked => f.write_str(
-                "the keychain is locked, or was never unlocked and has no default collection, and it could not be unlocked from here",
-            ),
-            Unavailability::Other(detail) => write!(f, "{detail}"),
-        }
-    }
 }
 
 /// The user's ways out, in one place so every keychain message offers the same ones.
