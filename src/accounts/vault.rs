@@ -278,8 +278,8 @@ async fn delete_replaced(
         }
     };
     match deleted {
-        Ok(()) | Err(CredStoreError::NotFound) => Ok(()),
-        Err(err) => Err(err),
+        Err(CredStoreError::NotFound) => Ok(()),
+        deleted => deleted,
     }
 }
 

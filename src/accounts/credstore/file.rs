@@ -66,8 +66,8 @@ impl PlaintextFileStore {
 
     /// What went wrong, in words. A damaged file's detail is left out: it may quote a secret.
     fn failed(&self, err: VersionedError) -> CredStoreError {
-        let path = self.path();
-        let path = path.display();
+        let (path, lock) = (self.path(), self.file.lock_path());
+        let (path, lock) = (path.display(), lock.display());
         let untouched = "woolink left it untouched";
         CredStoreError::Failed(match err {
             VersionedError::Read(err) => format!("could not read {path}: {err}"),
@@ -81,13 +81,10 @@ impl PlaintextFileStore {
                 "could not create the folder {}: {err}",
                 self.file.dir().display()
             ),
-            VersionedError::Lock(LockError::Io(err)) => {
-                format!("could not lock {}: {err}", self.file.lock_path().display())
+            VersionedError::Lock(LockError::Io(err)) => format!("could not lock {lock}: {err}"),
+            VersionedError::Lock(LockError::TimedOut(_)) => {
+                format!("another woolink process holds {lock}; try again when it has finished")
             }
-            VersionedError::Lock(LockError::TimedOut(_)) => format!(
-                "another woolink process holds {}; try again when it has finished",
-                self.file.lock_path().display()
-            ),
             VersionedError::Write(err) => format!("could not save {path}: {err}"),
         })
     }

@@ -46,6 +46,7 @@ fn probe_entry() -> EntryId {
 pub struct KeychainStore {
     store: Arc<CoreStore>,
     timeout: Duration,
+    /// Whether a `NoEntry` answer must be confirmed by a probe before it counts as `NotFound`.
     verify_before_not_found: bool,
     seen_working: AtomicBool,
 }
@@ -54,22 +55,21 @@ impl KeychainStore {
     /// Connects to this platform's keychain, within `timeout`. On Linux, `NotFound` is then
     /// reported only once the store is known to work (see the module docs).
     pub async fn open_platform(timeout: Duration) -> Result<Self, CredStoreError> {
-        let store =
-            bounded(timeout, platform_store)
-                .await?
-                .map_err(|err| match map_error(err) {
-                    CredStoreError::Failed(detail) => CredStoreError::Unavailable {
-                        why: Unavailability::Other(detail),
-                    },
-                    other => other,
-                })?;
-        Ok(Self::with_store(store)
-            .timeout(timeout)
-            .verify_before_not_found(cfg!(target_os = "linux")))
+        let connected = bounded(timeout, platform_store).await?;
+        let store = connected.map_err(|err| match map_error(err) {
+            CredStoreError::Failed(detail) => CredStoreError::Unavailable {
+                why: Unavailability::Other(detail),
+            },
+            other => other,
+        })?;
+        Ok(Self {
+            timeout,
+            verify_before_not_found: cfg!(target_os = "linux"),
+            ..Self::with_store(store)
+        })
     }
 
-    /// Wraps any keyring-core store (e.g. `keyring_core::mock::Store`). Trusts `NoEntry` until
-    /// told otherwise with [`Self::verify_before_not_found`].
+    /// Wraps any keyring-core store (e.g. `keyring_core::mock::Store`), trusting `NoEntry`.
     pub fn with_store(store: Arc<CoreStore>) -> Self {
         Self {
             store,
@@ -77,17 +77,6 @@ impl KeychainStore {
             verify_before_not_found: false,
             seen_working: AtomicBool::new(false),
         }
-    }
-
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Whether a `NoEntry` answer must be confirmed by a probe before it counts as `NotFound`.
-    pub fn verify_before_not_found(mut self, verify: bool) -> Self {
-        self.verify_before_not_found = verify;
-        self
     }
 
     /// Runs `op` on the entry on the blocking pool, within the timeout.

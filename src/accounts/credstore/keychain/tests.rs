@@ -120,7 +120,10 @@ async fn an_entry_that_is_not_ours_is_corrupt_and_not_echoed() {
 async fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
     // A never-unlocked keyring: lookups say NoEntry, writes fail with NoStorageAccess.
     let core = mock_store();
-    let store = KeychainStore::with_store(core.clone()).verify_before_not_found(true);
+    let store = KeychainStore {
+        verify_before_not_found: true,
+        ..KeychainStore::with_store(core.clone())
+    };
     let probe = probe_entry();
     inject(
         &core,
@@ -151,7 +154,10 @@ async fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
 #[tokio::test]
 async fn a_hanging_keychain_call_times_out() {
     let hanging = Hanging(Duration::from_secs(2));
-    let store = KeychainStore::with_store(Arc::new(hanging)).timeout(Duration::from_millis(100));
+    let store = KeychainStore {
+        timeout: Duration::from_millis(100),
+        ..KeychainStore::with_store(Arc::new(hanging))
+    };
     let started = Instant::now();
     for result in [
         store.set(&id("shop"), &creds(SECRET)).await,
