@@ -94,23 +94,16 @@ fn file(dir: &Path) -> VersionedJson {
 
 impl IndexError {
     fn from_versioned(file: &VersionedJson, err: VersionedError) -> Self {
-        let path = file.path();
+        let (path, dir, lock) = (file.path(), file.dir().to_path_buf(), file.lock_path());
         match err {
             VersionedError::Read(source) => IndexError::Read { path, source },
             VersionedError::Corrupt(detail) => IndexError::Corrupt { path, detail },
             VersionedError::TooNew(found) => IndexError::TooNew { path, found },
-            VersionedError::CreateDir(source) => IndexError::CreateDir {
-                path: file.dir().to_path_buf(),
-                source,
-            },
-            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock {
-                path: file.lock_path(),
-                source,
-            },
-            VersionedError::Lock(LockError::TimedOut(waited)) => IndexError::LockTimedOut {
-                path: file.lock_path(),
-                waited,
-            },
+            VersionedError::CreateDir(source) => IndexError::CreateDir { path: dir, source },
+            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock { path: lock, source },
+            VersionedError::Lock(LockError::TimedOut(waited)) => {
+                IndexError::LockTimedOut { path: lock, waited }
+            }
             VersionedError::Write(source) => IndexError::Write { path, source },
         }
     }
