@@ -414,15 +414,14 @@ pub async fn migrate(
     let id = crate::domain::account::new_id();
     let new_entry = EntryId::for_id(&id);
     let creds = match store.get(&legacy).await {
-        Ok(creds) if creds.key.suffix() == account.key_suffix => Some(creds),
+        Ok(creds) if creds.key.suffix() == account.key_suffix => creds,
         Ok(_) | Err(CredStoreError::Corrupt) => return Ok(account),
-        Err(CredStoreError::NotFound) => None,
+        Err(CredStoreError::NotFound) => {
+            index.accounts[position].id = Some(id);
+            index.write().map_err(MigrateError::Index)?;
+            return Ok(index.accounts[position].clone());
+        }
         Err(err) => return Err(secret_error(err)),
-    };
-    let Some(creds) = creds else {
-        index.accounts[position].id = Some(id);
-        index.write().map_err(MigrateError::Index)?;
-        return Ok(index.accounts[position].clone());
     };
     index.pending.push(Pending {
         id: id.clone(),
