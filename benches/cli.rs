@@ -355,13 +355,14 @@ fn bench_worker_store(settings: &Settings) -> Harness<Vec<Row>> {
         secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
         site: None,
     };
-    woolink::testing::save(
+    block_on(woolink::testing::save(
         &dir,
         &PlaintextFileStore::new(&dir),
         account,
         &creds,
         woolink::testing::Existing::Refuse,
-    )
+        None,
+    ))
     .map_err(|err| format!("link the worker-bound store: {err}"))?;
     let cost = php_cost(settings).as_millis();
     let get_args: Vec<OsString> = ["api", "products?per_page=1&_fields=id", "--account"]
@@ -820,13 +821,14 @@ fn bench_verify_all(settings: &Settings) -> Harness<Row> {
             secret: ConsumerSecret::parse(&key.secret).map_err(|err| err.to_string())?,
             site: None,
         };
-        woolink::testing::save(
+        block_on(woolink::testing::save(
             &dir,
             &secrets,
             account,
             &creds,
             woolink::testing::Existing::Refuse,
-        )
+            None,
+        ))
         .map_err(|err| format!("link test store {i}: {err}"))?;
         stores.push(store);
     }
@@ -934,4 +936,12 @@ fn table(rows: &[Row]) -> String {
         );
     }
     text
+}
+
+/// Runs `future` (woolink's saving, which waits for the index lock on tokio's timer) to its end.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build();
+    runtime.expect("a runtime").block_on(future)
 }

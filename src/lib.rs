@@ -144,7 +144,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     let ui = term::Ui::new(cli.quiet, cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
-        cmd::recover_interrupted(ui);
+        cmd::recover_interrupted(ui).await;
     }
     let result: Result<Outcome, Error> = match cli.command {
         Command::Connect(args) => cmd::connect::run(args, ui).await.map(Outcome::from),

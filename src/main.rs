@@ -9,5 +9,9 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("the async runtime starts");
-    ExitCode::from(runtime.block_on(woolink::run(std::env::args_os())))
+    let code = runtime.block_on(woolink::run(std::env::args_os()));
+    // A keychain call that timed out may still hold a thread of the blocking pool: it is left
+    // behind to die with the process, not waited for.
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }

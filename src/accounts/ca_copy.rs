@@ -102,9 +102,7 @@ pub fn release(dir: &Path, removed: &Account, remaining: &[Account]) {
 }
 
 fn entry_for(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{CA_DIR}/{hex}.pem")
+    format!("{CA_DIR}/{:x}.pem", Sha256::digest(bytes))
 }
 
 /// The digest in an entry of the form `ca/<64 lowercase hex digits>.pem`, else `None`.

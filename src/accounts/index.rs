@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
+use crate::accounts::credstore::EntryId;
+use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
 use crate::domain::account::{Account, SecretStorage};
 
 pub const INDEX_FILE: &str = "accounts.json";
@@ -71,8 +72,8 @@ pub struct Pending {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingEntry {
     pub storage: SecretStorage,
-    pub service: String,
-    pub user: String,
+    #[serde(flatten)]
+    pub id: EntryId,
 }
 
 /// The index file's body, after its version, as it is read.
@@ -87,39 +88,22 @@ struct IndexBody {
     pending: Vec<Pending>,
 }
 
-/// The same body as it is written, borrowing the accounts.
-#[derive(Serialize)]
-struct IndexBodyOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    default: Option<String>,
-    accounts: &'a [Account],
-    #[serde(skip_serializing_if = "<[Pending]>::is_empty")]
-    pending: &'a [Pending],
-}
-
 fn file(dir: &Path) -> VersionedJson {
     VersionedJson::new(dir.to_path_buf(), INDEX_FILE, LOCK_FILE, INDEX_VERSION)
 }
 
 impl IndexError {
     fn from_versioned(file: &VersionedJson, err: VersionedError) -> Self {
-        let path = file.path();
+        let (path, dir, lock) = (file.path(), file.dir().to_path_buf(), file.lock_path());
         match err {
             VersionedError::Read(source) => IndexError::Read { path, source },
             VersionedError::Corrupt(detail) => IndexError::Corrupt { path, detail },
             VersionedError::TooNew(found) => IndexError::TooNew { path, found },
-            VersionedError::CreateDir(source) => IndexError::CreateDir {
-                path: file.dir().to_path_buf(),
-                source,
-            },
-            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock {
-                path: file.lock_path(),
-                source,
-            },
-            VersionedError::Lock(LockError::TimedOut(waited)) => IndexError::LockTimedOut {
-                path: file.lock_path(),
-                waited,
-            },
+            VersionedError::CreateDir(source) => IndexError::CreateDir { path: dir, source },
+            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock { path: lock, source },
+            VersionedError::Lock(LockError::TimedOut(waited)) => {
+                IndexError::LockTimedOut { path: lock, waited }
+            }
             VersionedError::Write(source) => IndexError::Write { path, source },
         }
     }
@@ -153,14 +137,11 @@ impl Index {
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
     /// the guard while you read-modify-write; dropping it releases the lock.
-    pub fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
-        Self::lock_waiting(dir, private_file::LOCK_WAIT)
-    }
-
-    pub fn lock_waiting(dir: &Path, wait: Duration) -> Result<LockedIndex, IndexError> {
+    pub async fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
         let file = file(dir);
         let (lock, body) = file
-            .lock::<IndexBody>(wait)
+            .lock::<IndexBody>()
+            .await
             .map_err(|err| IndexError::from_versioned(&file, err))?;
         let IndexBody {
             default,
@@ -178,44 +159,51 @@ impl Index {
 
     /// Locks, re-reads, applies `change` and, if it returns `Ok`, writes the result atomically.
     /// When `change` fails nothing is written.
-    pub fn update<T, E>(
+    pub async fn update<T, E>(
         dir: &Path,
         change: impl FnOnce(&mut Vec<Account>) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<IndexError>,
     {
-        let mut index = Self::lock(dir)?;
+        let mut index = Self::lock(dir).await?;
         let value = change(&mut index.accounts)?;
         index.write()?;
         Ok(value)
     }
 }
 
-/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`].
-#[derive(Debug)]
+/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`]; it is
+/// written as the file's body.
+#[derive(Debug, Serialize)]
 pub struct LockedIndex {
-    pub accounts: Vec<Account>,
     /// The default account's name. Written only while it names an account, so removing the
     /// default account clears it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    pub accounts: Vec<Account>,
     /// Credential store changes under way: kept as they are by whoever writes the index, and
     /// changed only by `vault`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
+    #[serde(skip)]
     file: VersionedJson,
+    #[serde(skip)]
     _lock: File,
 }
 
 impl LockedIndex {
+    /// Where the account `name` is in `accounts`.
+    pub fn position(&self, name: &str) -> Result<usize, NoSuchAccount> {
+        let position = self.accounts.iter().position(|a| a.name == name);
+        position.ok_or_else(|| NoSuchAccount::new(name, &self.accounts))
+    }
+
     /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
-    pub fn write(&self) -> Result<(), IndexError> {
-        let body = IndexBodyOut {
-            default: live_default(&self.accounts, self.default.clone()),
-            accounts: &self.accounts,
-            pending: &self.pending,
-        };
+    pub fn write(&mut self) -> Result<(), IndexError> {
+        self.default = live_default(&self.accounts, self.default.take());
         self.file
-            .write(&body)
+            .write(self)
             .map_err(|err| IndexError::from_versioned(&self.file, err))
     }
 }
@@ -285,11 +273,12 @@ pub(crate) mod tests {
         }
     }
 
-    fn add(dir: &Path, account: Account) -> Result<(), IndexError> {
+    async fn add(dir: &Path, account: Account) -> Result<(), IndexError> {
         Index::update(dir, |accounts| {
             accounts.push(account);
             Ok::<_, IndexError>(())
         })
+        .await
     }
 
     #[test]
@@ -300,12 +289,16 @@ pub(crate) mod tests {
         assert!(!dir.exists());
     }
 
-    #[test]
-    fn update_creates_private_dir_and_file_and_round_trips() {
+    #[tokio::test]
+    async fn update_creates_private_dir_and_file_and_round_trips() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("a/woolink");
-        add(&dir, account("shop", "https://shop.example")).unwrap();
-        add(&dir, account("other", "https://other.example")).unwrap();
+        add(&dir, account("shop", "https://shop.example"))
+            .await
+            .unwrap();
+        add(&dir, account("other", "https://other.example"))
+            .await
+            .unwrap();
         let names: Vec<_> = Index::load(&dir)
             .unwrap()
             .into_iter()
@@ -323,8 +316,8 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn failing_change_writes_nothing() {
+    #[tokio::test]
+    async fn failing_change_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let result: Result<(), IndexError> = Index::update(dir.path(), |accounts| {
             accounts.push(account("shop", "https://shop.example"));
@@ -332,13 +325,14 @@ pub(crate) mod tests {
                 path: PathBuf::new(),
                 detail: "test".into(),
             })
-        });
+        })
+        .await;
         assert!(result.is_err());
         assert!(!dir.path().join(INDEX_FILE).exists());
     }
 
-    #[test]
-    fn damaged_or_newer_index_is_reported_and_never_overwritten() {
+    #[tokio::test]
+    async fn damaged_or_newer_index_is_reported_and_never_overwritten() {
         let cases: &[&[u8]] = &[
             b"{\"version\": 1, \"accounts\": [",
             b"",
@@ -362,7 +356,9 @@ pub(crate) mod tests {
             let message = err.to_string();
             assert!(message.contains(&path.display().to_string()), "{message}");
             assert!(message.contains("untouched"), "{message}");
-            let err = add(dir.path(), account("shop", "https://shop.example")).unwrap_err();
+            let err = add(dir.path(), account("shop", "https://shop.example"))
+                .await
+                .unwrap_err();
             assert!(matches!(
                 err,
                 IndexError::TooNew { .. } | IndexError::Corrupt { .. }
@@ -371,14 +367,18 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn leftover_temp_file_from_a_killed_writer_is_harmless() {
+    #[tokio::test]
+    async fn leftover_temp_file_from_a_killed_writer_is_harmless() {
         let dir = tempfile::tempdir().unwrap();
-        add(dir.path(), account("shop", "https://shop.example")).unwrap();
+        add(dir.path(), account("shop", "https://shop.example"))
+            .await
+            .unwrap();
         let leftover = dir.path().join(".accounts.json.Ab12Cd.tmp");
         fs::write(&leftover, b"{\"version\": 1, \"acc").unwrap();
         assert_eq!(Index::load(dir.path()).unwrap().len(), 1);
-        add(dir.path(), account("other", "https://other.example")).unwrap();
+        add(dir.path(), account("other", "https://other.example"))
+            .await
+            .unwrap();
         assert_eq!(Index::load(dir.path()).unwrap().len(), 2);
         assert!(
             leftover.exists(),
@@ -386,24 +386,30 @@ pub(crate) mod tests {
         );
     }
 
-    #[test]
-    fn default_is_optional_kept_and_cleared_with_its_account() {
+    #[tokio::test]
+    async fn default_is_optional_kept_and_cleared_with_its_account() {
         let dir = tempfile::tempdir().unwrap();
-        add(dir.path(), account("shop", "https://shop.example")).unwrap();
-        add(dir.path(), account("other", "https://other.example")).unwrap();
+        add(dir.path(), account("shop", "https://shop.example"))
+            .await
+            .unwrap();
+        add(dir.path(), account("other", "https://other.example"))
+            .await
+            .unwrap();
         assert_eq!(Index::load_with_default(dir.path()).unwrap().1, None);
         let text = fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
         assert!(!text.contains("default"), "{text}");
 
-        let mut index = Index::lock(dir.path()).unwrap();
+        let mut index = Index::lock(dir.path()).await.unwrap();
         index.default = Some("other".to_owned());
         index.write().unwrap();
         drop(index);
-        add(dir.path(), account("third", "https://third.example")).unwrap();
+        add(dir.path(), account("third", "https://third.example"))
+            .await
+            .unwrap();
         let (accounts, default) = Index::load_with_default(dir.path()).unwrap();
         assert_eq!((accounts.len(), default.as_deref()), (3, Some("other")));
 
-        let mut index = Index::lock(dir.path()).unwrap();
+        let mut index = Index::lock(dir.path()).await.unwrap();
         index.accounts.retain(|a| a.name != "other");
         index.write().unwrap();
         drop(index);
@@ -420,7 +426,12 @@ pub(crate) mod tests {
             for i in 0..20 {
                 let dir = &dir;
                 scope.spawn(move || {
-                    add(dir, account(&format!("shop{i}"), "https://shop.example")).unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_time()
+                        .build()
+                        .unwrap();
+                    let shop = account(&format!("shop{i}"), "https://shop.example");
+                    runtime.block_on(add(dir, shop)).unwrap();
                 });
             }
         });

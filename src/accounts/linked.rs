@@ -91,12 +91,12 @@ pub fn select<'a>(
 
 /// The account's key and secret, from its credential store, once shown to be the key the
 /// index names.
-pub fn credentials(
+pub async fn credentials(
     dir: &Path,
     account: &Account,
 ) -> Result<Credentials, crate::accounts::vault::LoadError> {
-    let store = credstore::open(account.secret_storage, dir)?;
-    crate::accounts::vault::load_credentials(dir, store.as_ref(), account)
+    let store = credstore::open(account.secret_storage, dir).await?;
+    crate::accounts::vault::load_credentials(dir, store.as_ref(), account).await
 }
 
 #[cfg(test)]

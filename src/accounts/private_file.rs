@@ -9,7 +9,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 /// How long a writer waits for another woolink process to finish. Generous because a writer
 /// may hold the lock across a keychain call (each bounded, see `credstore`).
-pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(60);
+const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// Creates `dir` (and missing parents) readable by the owner only.
 pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -39,51 +39,40 @@ pub(crate) enum LockError {
 }
 
 /// An exclusive lock on `path` (created if missing), held until the `File` is dropped.
-/// Polls instead of blocking so that a stuck writer cannot hang this one forever.
-pub(crate) fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
-    let mut options = private_options();
+/// Polls, sleeping on the runtime's timer between tries, instead of blocking: a stuck writer
+/// cannot hang this one forever, and the runtime's one thread is free while it waits.
+pub(crate) async fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
+    let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     // A lock file that is a symbolic link is not followed: it could point anywhere.
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
         let no_follow = rustix::fs::OFlags::NOFOLLOW.bits();
         options.custom_flags(i32::try_from(no_follow).expect("O_NOFOLLOW fits an int"));
     }
     let file = options.open(path).map_err(LockError::Io)?;
-    let deadline = Instant::now() + wait;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
+    let polling = async {
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(()),
+                Err(fs::TryLockError::WouldBlock) => tokio::time::sleep(pause).await,
+                Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
             }
-            Err(fs::TryLockError::WouldBlock) => return Err(LockError::TimedOut(wait)),
-            Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
-    }
-}
-
-/// The file's bytes, or `None` when it does not exist. A leading byte-order mark (a hand edit
-/// in Notepad) is dropped in place, so no copy of the bytes is left behind.
-pub(crate) fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(mut bytes) => {
-            if crate::domain::bom::starts(&bytes) {
-                bytes.drain(..3);
-            }
-            Ok(Some(bytes))
-        }
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err),
+    };
+    match tokio::time::timeout(wait, polling).await {
+        Ok(locked) => locked.map(|()| file),
+        Err(_elapsed) => Err(LockError::TimedOut(wait)),
     }
 }
 
 /// Replaces `path` with `bytes` atomically, mode 0600. The caller holds the lock.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = parent(path);
+    let dir = path.parent().expect("a file in a folder");
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
@@ -93,11 +82,14 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    let mut temp = builder.tempfile_in(&dir)?;
+    let mut temp = builder.tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|err| err.error)?;
-    sync_dir(&dir)
+    // Makes the rename itself durable.
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 /// A JSON file `{"version": N, ...}` in a private folder, changed only under its lock file. A
@@ -135,7 +127,8 @@ struct Versioned<'a, T> {
 
 #[derive(serde::Deserialize)]
 struct VersionOnly {
-    version: Option<serde_json::Value>,
+    #[serde(default)]
+    version: serde_json::Value,
 }
 
 impl VersionedJson {
@@ -168,18 +161,21 @@ impl VersionedJson {
     /// The file's body, `None` when there is no file. No lock, no folder creation. A leading
     /// byte-order mark is tolerated; the bytes read are wiped once parsed.
     pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, VersionedError> {
-        let Some(bytes) = read_optional(&self.path()).map_err(VersionedError::Read)? else {
-            return Ok(None);
+        let mut bytes = match fs::read(self.path()) {
+            Ok(bytes) => Zeroizing::new(bytes),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(VersionedError::Read(err)),
         };
-        let bytes = Zeroizing::new(bytes);
+        // A hand edit in Notepad: the mark is dropped in place, so no copy of the bytes is left.
+        if crate::domain::bom::starts(&bytes) {
+            bytes.drain(..3);
+        }
         let corrupt = VersionedError::Corrupt;
         let head: VersionOnly = serde_json::from_slice(&bytes)
             .map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
-        let version = match head.version {
-            Some(serde_json::Value::Number(n)) => n.as_u64(),
-            _ => None,
-        }
-        .ok_or_else(|| corrupt("no format version number".to_owned()))?;
+        let Some(version) = head.version.as_u64() else {
+            return Err(corrupt("no format version number".to_owned()));
+        };
         if version > u64::from(self.version) {
             return Err(VersionedError::TooNew(version));
         }
@@ -193,12 +189,13 @@ impl VersionedJson {
 
     /// Takes the lock (creating the folder, 0700, if needed), then reads the file afresh. Keep
     /// the returned lock while you read-modify-[`write`](Self::write); dropping it releases it.
-    pub(crate) fn lock<T: DeserializeOwned>(
+    pub(crate) async fn lock<T: DeserializeOwned>(
         &self,
-        wait: Duration,
     ) -> Result<(File, Option<T>), VersionedError> {
         create_private_dir(&self.dir).map_err(VersionedError::CreateDir)?;
-        let lock = lock_exclusive(&self.lock_path(), wait).map_err(VersionedError::Lock)?;
+        let lock = lock_exclusive(&self.lock_path(), LOCK_WAIT)
+            .await
+            .map_err(VersionedError::Lock)?;
         Ok((lock, self.read()?))
     }
 
@@ -214,35 +211,6 @@ impl VersionedJson {
         bytes.push(b'\n');
         write_atomic(&self.path(), &bytes).map_err(VersionedError::Write)
     }
-}
-
-fn parent(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Makes the rename itself durable.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}
-
-fn private_options() -> OpenOptions {
-    #[allow(unused_mut)]
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
 }
 
 #[cfg(test)]
@@ -274,14 +242,14 @@ mod tests {
         VersionedJson::new(dir.to_path_buf(), "x.json", "x.lock", 1)
     }
 
-    #[test]
-    fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
+    #[tokio::test]
+    async fn versioned_json_writes_its_version_first_and_reads_past_a_bom() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("woolink");
         let file = versioned(&dir);
         assert_eq!(file.read::<Body>().unwrap(), None);
         assert!(!dir.exists(), "reads create nothing");
-        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).unwrap();
+        let (_lock, none) = file.lock::<Body>().await.unwrap();
         assert_eq!(none, None);
         let body = Body {
             items: vec!["a".into()],
@@ -300,8 +268,8 @@ mod tests {
         assert_eq!(file.read::<Body>().unwrap(), Some(body));
     }
 
-    #[test]
-    fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
+    #[tokio::test]
+    async fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
         let cases: &[(&[u8], &str)] = &[
             (b"{\"version\": 2, \"items\": []}", "TooNew(2)"),
             (b"{\"version\": 0, \"items\": []}", "Corrupt"),
@@ -313,18 +281,18 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let file = versioned(dir.path());
             fs::write(file.path(), bytes).unwrap();
-            let err = file.lock::<Body>(LOCK_WAIT).unwrap_err();
+            let err = file.lock::<Body>().await.unwrap_err();
             assert!(format!("{err:?}").starts_with(expected), "{err:?}");
             assert_eq!(&fs::read(file.path()).unwrap(), bytes);
         }
     }
 
-    #[test]
-    fn second_lock_waits_then_times_out() {
+    #[tokio::test]
+    async fn second_lock_waits_then_times_out() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
-        let _held = lock_exclusive(&path, LOCK_WAIT).unwrap();
-        match lock_exclusive(&path, Duration::from_millis(50)) {
+        let _held = lock_exclusive(&path, LOCK_WAIT).await.unwrap();
+        match lock_exclusive(&path, Duration::from_millis(50)).await {
             Err(LockError::TimedOut(_)) => {}
             other => panic!("expected a timeout, got {other:?}"),
         }

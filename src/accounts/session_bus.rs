@@ -86,7 +86,8 @@ pub fn restart_with_found_bus() {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
 

@@ -28,7 +28,7 @@
 use std::path::Path;
 
 use crate::accounts::credstore::{
-    self, CredStoreError, CredentialStore, EntryId, PlaintextFileStore,
+    self, CredStoreError, CredentialStore, EntryId, Opener, PlaintextFileStore,
 };
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
@@ -85,12 +85,16 @@ pub struct OldSecret {
 }
 
 /// How a failed save was undone in the credential store.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Undo {
     /// The entry written a moment ago was deleted again.
+    #[error("the credentials were removed again and nothing was saved")]
     Removed,
     /// Undoing failed: the store may still hold the new credentials under `id` (the pending
     /// record left in the index names it, and the next command deletes it).
+    #[error(
+        "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
+    )]
     Failed { id: EntryId, error: CredStoreError },
 }
 
@@ -104,30 +108,10 @@ pub enum SaveError {
     Index(#[source] IndexError),
     #[error("could not save the credentials: {0}; nothing was saved")]
     Secret(#[source] CredStoreError),
-    #[error("{source}; {}", undo_text(.undo))]
+    #[error("{source}; {undo}")]
     IndexWrite { source: IndexError, undo: Box<Undo> },
     #[error("{0}; nothing was saved")]
     CaCopy(#[source] crate::accounts::ca_copy::CaCopyError),
-}
-
-fn undo_text(undo: &Undo) -> String {
-    match undo {
-        Undo::Removed => "the credentials were removed again and nothing was saved".to_owned(),
-        Undo::Failed { id, error } => format!(
-            "undoing the credential store change failed too ({error}): it may still hold an entry for {id}, which the next woolink command deletes"
-        ),
-    }
-}
-
-/// [`save_with_ca_cert`] for an account that trusts no CA certificate of its own.
-pub fn save(
-    dir: &Path,
-    store: &dyn CredentialStore,
-    account: Account,
-    creds: &Credentials,
-    existing: Existing,
-) -> Result<Saved, SaveError> {
-    save_with_ca_cert(dir, store, account, creds, existing, None)
 }
 
 /// Stores `creds` under a new account id and records `account` with it, doing with an account
@@ -136,7 +120,7 @@ pub fn save(
 /// date it was first linked. `ca_cert`, the CA certificate connect was given, is copied into
 /// the config folder under the lock, and the copy is deleted again if the account is not saved
 /// (unless another account uses it), so a failed save leaves none behind.
-pub fn save_with_ca_cert(
+pub async fn save(
     dir: &Path,
     store: &dyn CredentialStore,
     mut account: Account,
@@ -148,7 +132,7 @@ pub fn save_with_ca_cert(
     let id = crate::domain::account::new_id();
     account.id = Some(id.clone());
     let new_entry = EntryId::for_id(&id);
-    let mut index = Index::lock(dir).map_err(SaveError::Index)?;
+    let mut index = Index::lock(dir).await.map_err(SaveError::Index)?;
     let position = index.accounts.iter().position(|a| a.name == account.name);
     let mut entry_was_empty = true;
     if let Some(i) = position {
@@ -166,7 +150,7 @@ pub fn save_with_ca_cert(
             account.linked_at = old.linked_at.clone();
             // Whether the secret had gone missing, and is kept again.
             if old.secret_storage == store.storage() {
-                entry_was_empty = match store.get(&EntryId::for_account(old)) {
+                entry_was_empty = match store.get(&EntryId::for_account(old)).await {
                     Ok(kept) => kept.key.suffix() != old.key_suffix,
                     Err(CredStoreError::NotFound | CredStoreError::Corrupt) => true,
                     Err(err) => return Err(SaveError::Secret(err)),
@@ -186,11 +170,7 @@ pub fn save_with_ca_cert(
             Some(crate::accounts::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
-    let saved_before = if ca_cert.is_some() {
-        index.accounts.clone()
-    } else {
-        Vec::new()
-    };
+    let saved_before = index.accounts.clone();
     let unsaved = |err: SaveError| {
         if ca_cert.is_some() {
             crate::accounts::ca_copy::release(dir, &account, &saved_before);
@@ -208,7 +188,7 @@ pub fn save_with_ca_cert(
         .write()
         .map_err(|err| unsaved(SaveError::Index(err)))?;
     crate::domain::crash::point("save:pending");
-    if let Err(err) = store.set(&new_entry, creds) {
+    if let Err(err) = store.set(&new_entry, creds).await {
         // Nothing was stored; the record goes (if it cannot, the next command clears it).
         index.pending.retain(|p| p.id != id);
         let _ = index.write();
@@ -228,7 +208,7 @@ pub fn save_with_ca_cert(
     if let Err(source) = index.write() {
         // The record written in step 1 stays on disk and names the entry, so what this cannot
         // delete, the next command does.
-        let undo = match store.delete(&new_entry) {
+        let undo = match store.delete(&new_entry).await {
             Ok(()) | Err(CredStoreError::NotFound) => Undo::Removed,
             Err(error) => Undo::Failed {
                 id: new_entry,
@@ -244,18 +224,19 @@ pub fn save_with_ca_cert(
     if let Some(old) = &replaced {
         crate::accounts::ca_copy::release(dir, old, &index.accounts);
     }
-    let old_left = replaces.and_then(|old| {
-        let left = delete_replaced(dir, store, &index, &old).err();
+    let mut old_left = None;
+    if let Some(old) = replaces {
+        let left = delete_replaced(dir, store, &index, &old).await.err();
         // Done either way: what could not be deleted is said, not retried on every command
         // (the keychain may be the store that cannot be reached any more).
         index.pending.retain(|p| p.id != id);
         let _ = index.write();
-        left.map(|error| OldSecret {
+        old_left = left.map(|error| OldSecret {
             storage: old.storage,
-            id: entry_of(&old),
+            id: old.id,
             error,
-        })
-    });
+        });
+    }
     Ok(Saved {
         account,
         replaced,
@@ -266,45 +247,39 @@ pub fn save_with_ca_cert(
 
 /// The entry `account` keeps its secret in, as a pending record names it.
 fn pending_entry(account: &Account) -> PendingEntry {
-    let id = EntryId::for_account(account);
     PendingEntry {
         storage: account.secret_storage,
-        service: id.service,
-        user: id.user,
-    }
-}
-
-fn entry_of(entry: &PendingEntry) -> EntryId {
-    EntryId {
-        service: entry.service.clone(),
-        user: entry.user.clone(),
+        id: EntryId::for_account(account),
     }
 }
 
 /// Deletes the entry a finished change replaced (absent is fine), in `store` when it is kept
 /// there, else in the store it names. Never one an account in `index` still names.
-fn delete_replaced(
+async fn delete_replaced(
     dir: &Path,
     store: &dyn CredentialStore,
     index: &LockedIndex,
     old: &PendingEntry,
 ) -> Result<(), CredStoreError> {
-    let id = entry_of(old);
+    let id = &old.id;
     let named = index
         .accounts
         .iter()
-        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == id);
+        .any(|a| a.secret_storage == old.storage && EntryId::for_account(a) == *id);
     if named {
         return Ok(());
     }
     let deleted = if old.storage == store.storage() {
-        store.delete(&id)
+        store.delete(id).await
     } else {
-        credstore::open(old.storage, dir).and_then(|other| other.delete(&id))
+        match credstore::open(old.storage, dir).await {
+            Ok(other) => other.delete(id).await,
+            Err(err) => Err(err),
+        }
     };
     match deleted {
-        Ok(()) | Err(CredStoreError::NotFound) => Ok(()),
-        Err(err) => Err(err),
+        Err(CredStoreError::NotFound) => Ok(()),
+        deleted => deleted,
     }
 }
 
@@ -326,20 +301,17 @@ pub struct Recovered {
 /// Reads the index without a lock first, so it costs nothing when there are none. A record is
 /// read under the index lock, which every change holds from writing its record to clearing
 /// it, so any record seen there is one its writer left when it died.
-pub fn recover(dir: &Path) -> Result<Recovered, IndexError> {
-    recover_with(dir, &|storage| credstore::open(storage, dir))
+pub async fn recover(dir: &Path) -> Result<Recovered, IndexError> {
+    recover_with(dir, &credstore::opener(dir)).await
 }
 
-/// A credential store opened on demand (a fake one in tests).
-type Opener<'a> = dyn Fn(SecretStorage) -> Result<Box<dyn CredentialStore>, CredStoreError> + 'a;
-
 /// [`recover`], opening each store it needs with `open`.
-fn recover_with(dir: &Path, open: &Opener<'_>) -> Result<Recovered, IndexError> {
+async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError> {
     let mut recovered = Recovered::default();
     if Index::pending(dir)?.is_empty() {
         return Ok(recovered);
     }
-    let mut index = Index::lock(dir)?;
+    let mut index = Index::lock(dir).await?;
     // Each store opened once; one that cannot be opened is given up on (the message kept).
     type Opened = Result<Box<dyn CredentialStore>, String>;
     let mut stores: Vec<(SecretStorage, Opened)> = Vec::new();
@@ -354,8 +326,7 @@ fn recover_with(dir: &Path, open: &Opener<'_>) -> Result<Recovered, IndexError> 
         } else {
             Some(PendingEntry {
                 storage: record.storage,
-                service: credstore::SERVICE.to_owned(),
-                user: record.id.clone(),
+                id: EntryId::for_id(&record.id),
             })
         };
         let result = match &target {
@@ -364,13 +335,13 @@ fn recover_with(dir: &Path, open: &Opener<'_>) -> Result<Recovered, IndexError> 
                 let slot = match stores.iter().position(|(s, _)| *s == target.storage) {
                     Some(i) => i,
                     None => {
-                        let opened = open(target.storage).map_err(|err| err.to_string());
+                        let opened = open(target.storage).await.map_err(|err| err.to_string());
                         stores.push((target.storage, opened));
                         stores.len() - 1
                     }
                 };
                 match &stores[slot].1 {
-                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target),
+                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target).await,
                     Err(why) => Err(CredStoreError::Failed(why.clone())),
                 }
             }
@@ -422,18 +393,13 @@ pub enum MigrateError {
 /// second config folder that linked the same store under the same name overwrote it) is left
 /// where it is, for that folder, and the account keeps no id: reading it then reports the
 /// mismatch. With no old entry at all, the account simply gets its id.
-pub fn migrate(
+pub async fn migrate(
     dir: &Path,
     store: &dyn CredentialStore,
     name: &str,
 ) -> Result<Account, MigrateError> {
-    let mut index = Index::lock(dir).map_err(MigrateError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
-        return Err(MigrateError::NotFound(NoSuchAccount::new(
-            name,
-            &index.accounts,
-        )));
-    };
+    let mut index = Index::lock(dir).await.map_err(MigrateError::Index)?;
+    let position = index.position(name).map_err(MigrateError::NotFound)?;
     let account = index.accounts[position].clone();
     if account.id.is_some() {
         return Ok(account);
@@ -447,16 +413,15 @@ pub fn migrate(
     let legacy = EntryId::for_account(&account);
     let id = crate::domain::account::new_id();
     let new_entry = EntryId::for_id(&id);
-    let creds = match store.get(&legacy) {
-        Ok(creds) if creds.key.suffix() == account.key_suffix => Some(creds),
+    let creds = match store.get(&legacy).await {
+        Ok(creds) if creds.key.suffix() == account.key_suffix => creds,
         Ok(_) | Err(CredStoreError::Corrupt) => return Ok(account),
-        Err(CredStoreError::NotFound) => None,
+        Err(CredStoreError::NotFound) => {
+            index.accounts[position].id = Some(id);
+            index.write().map_err(MigrateError::Index)?;
+            return Ok(index.accounts[position].clone());
+        }
         Err(err) => return Err(secret_error(err)),
-    };
-    let Some(creds) = creds else {
-        index.accounts[position].id = Some(id);
-        index.write().map_err(MigrateError::Index)?;
-        return Ok(index.accounts[position].clone());
     };
     index.pending.push(Pending {
         id: id.clone(),
@@ -466,46 +431,45 @@ pub fn migrate(
     });
     index.write().map_err(MigrateError::Index)?;
     crate::domain::crash::point("migrate:pending");
-    let abandon = |index: &mut LockedIndex, err: MigrateError| {
-        let _ = store.delete(&new_entry);
+    let copied = async {
+        store.set(&new_entry, &creds).await.map_err(secret_error)?;
+        crate::domain::crash::point("migrate:secret");
+        match store.get(&new_entry).await {
+            Ok(back) if same_credentials(&back, &creds) => Ok(()),
+            Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
+                Err(MigrateError::ReadBack {
+                    name: name.to_owned(),
+                    storage,
+                })
+            }
+            Err(err) => Err(secret_error(err)),
+        }
+    };
+    if let Err(err) = copied.await {
+        let _ = store.delete(&new_entry).await;
         index.pending.retain(|p| p.id != id);
         let _ = index.write();
-        err
-    };
-    if let Err(err) = store.set(&new_entry, &creds) {
-        return Err(abandon(&mut index, secret_error(err)));
-    }
-    crate::domain::crash::point("migrate:secret");
-    match store.get(&new_entry) {
-        Ok(back) if same_credentials(&back, &creds) => {}
-        Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
-            let err = MigrateError::ReadBack {
-                name: name.to_owned(),
-                storage,
-            };
-            return Err(abandon(&mut index, err));
-        }
-        Err(err) => return Err(abandon(&mut index, secret_error(err))),
+        return Err(err);
     }
     index.accounts[position].id = Some(id.clone());
     if let Err(err) = index.write() {
         // The record on disk names the new entry with no account: the next command deletes
         // it, if this cannot.
-        let _ = store.delete(&new_entry);
+        let _ = store.delete(&new_entry).await;
         return Err(MigrateError::Index(err));
     }
     crate::domain::crash::point("migrate:index");
     // Once the old entry is gone the record is done; if it cannot be deleted now the record
     // stays, and the next command tries again.
     if matches!(
-        store.delete(&legacy),
+        store.delete(&legacy).await,
         Ok(()) | Err(CredStoreError::NotFound)
     ) {
         index.pending.retain(|p| p.id != id);
         let _ = index.write();
     }
     if storage == SecretStorage::Keychain {
-        drop_legacy_plaintext_copy(dir, &account);
+        drop_legacy_plaintext_copy(dir, &account).await;
     }
     Ok(index.accounts[position].clone())
 }
@@ -523,13 +487,13 @@ fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
 /// Before account ids, a keychain account could keep a plaintext copy of its secret from an
 /// earlier `--store file` link under the same (old-style) entry name in `credentials.json`:
 /// deleted with the account's move to an id, or its removal. Whether one was deleted.
-fn drop_legacy_plaintext_copy(dir: &Path, account: &Account) -> bool {
+async fn drop_legacy_plaintext_copy(dir: &Path, account: &Account) -> bool {
     let file = PlaintextFileStore::new(dir);
     if account.secret_storage == SecretStorage::PlaintextFile || !file.path().exists() {
         return false;
     }
     let id = EntryId::legacy(&account.store_url, &account.name);
-    file.delete(&id).is_ok()
+    file.delete(&id).await.is_ok()
 }
 
 /// What [`remove`] did.
@@ -578,14 +542,13 @@ pub enum RemoveError {
 /// then its index entry. `store` must be the store the account's `secret_storage` names. An
 /// old-style entry that holds another key than the account's belongs to another config folder
 /// and is left alone.
-pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Removed, RemoveError> {
-    let mut index = Index::lock(dir).map_err(RemoveError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == name) else {
-        return Err(RemoveError::NotFound(NoSuchAccount::new(
-            name,
-            &index.accounts,
-        )));
-    };
+pub async fn remove(
+    dir: &Path,
+    store: &dyn CredentialStore,
+    name: &str,
+) -> Result<Removed, RemoveError> {
+    let mut index = Index::lock(dir).await.map_err(RemoveError::Index)?;
+    let position = index.position(name).map_err(RemoveError::NotFound)?;
     let account = &index.accounts[position];
     if account.secret_storage != store.storage() {
         return Err(RemoveError::WrongStore {
@@ -596,11 +559,11 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
     }
     let id = EntryId::for_account(account);
     let foreign = account.id.is_none()
-        && matches!(store.get(&id), Ok(kept) if kept.key.suffix() != account.key_suffix);
+        && matches!(store.get(&id).await, Ok(kept) if kept.key.suffix() != account.key_suffix);
     let deleted = if foreign {
         Err(CredStoreError::NotFound)
     } else {
-        store.delete(&id)
+        store.delete(&id).await
     };
     let secret = match deleted {
         Ok(()) => SecretRemoval::Deleted,
@@ -618,7 +581,7 @@ pub fn remove(dir: &Path, store: &dyn CredentialStore, name: &str) -> Result<Rem
         source,
     })?;
     crate::accounts::ca_copy::release(dir, &account, &index.accounts);
-    let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account);
+    let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account).await;
     Ok(Removed {
         account,
         secret,
@@ -652,19 +615,19 @@ pub enum LoadError {
 /// The account's credentials, for commands that talk to the store: moved to an entry of the
 /// account's own first if it has no id yet ([`migrate`]), and only when the stored key is the
 /// key the index names. `store` must be the store the account's `secret_storage` names.
-pub fn load_credentials(
+pub async fn load_credentials(
     dir: &Path,
     store: &dyn CredentialStore,
     account: &Account,
 ) -> Result<Credentials, LoadError> {
     let migrated;
     let account = if account.id.is_none() {
-        migrated = migrate(dir, store, &account.name)?;
+        migrated = migrate(dir, store, &account.name).await?;
         &migrated
     } else {
         account
     };
-    let credentials = store.get(&EntryId::for_account(account))?;
+    let credentials = store.get(&EntryId::for_account(account)).await?;
     if credentials.key.suffix() != account.key_suffix {
         return Err(LoadError::Mismatch {
             name: account.name.clone(),
@@ -678,12 +641,12 @@ pub fn load_credentials(
 
 /// Whether the store still holds the account's secret (for `accounts show`; `accounts list`
 /// never calls this). `Err` when the store cannot tell, or holds another key.
-pub fn check_secret_present(
+pub async fn check_secret_present(
     dir: &Path,
     store: &dyn CredentialStore,
     account: &Account,
 ) -> Result<bool, LoadError> {
-    match load_credentials(dir, store, account) {
+    match load_credentials(dir, store, account).await {
         Ok(_) => Ok(true),
         Err(LoadError::Store(CredStoreError::NotFound)) => Ok(false),
         Err(err) => Err(err),
@@ -719,14 +682,9 @@ pub enum RenameError {
 /// the secret is kept under the account's id. An account from before ids must have been given
 /// one first ([`migrate`]); one that still has none (its old entry holds another key) is
 /// given one here, as that entry is not its own.
-pub fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
-    let mut index = Index::lock(dir).map_err(RenameError::Index)?;
-    let Some(position) = index.accounts.iter().position(|a| a.name == old) else {
-        return Err(RenameError::NotFound(NoSuchAccount::new(
-            old,
-            &index.accounts,
-        )));
-    };
+pub async fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
+    let mut index = Index::lock(dir).await.map_err(RenameError::Index)?;
+    let position = index.position(old).map_err(RenameError::NotFound)?;
     if index.accounts.iter().any(|a| a.name == new) {
         return Err(RenameError::NameTaken {
             name: new.to_owned(),

@@ -5,7 +5,7 @@ use crate::face::term::Ui;
 use serde::Serialize;
 
 use crate::accounts::config;
-use crate::accounts::credstore::{self, CredStoreError};
+use crate::accounts::credstore::{self, CredStoreError, StoreFuture};
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked;
@@ -21,21 +21,25 @@ use crate::woocommerce::probe::keys_admin_url;
 pub async fn run(command: AccountsCommand, ui: Ui) -> Result<Outcome, Error> {
     match command {
         AccountsCommand::List { wide, output } => list(wide, output, ui).map(Outcome::from),
-        AccountsCommand::Show { name, output } => show(&name, output).map(Outcome::from),
+        AccountsCommand::Show { name, output } => show(&name, output).await.map(Outcome::from),
         AccountsCommand::Remove {
             name,
             yes,
             index_only,
             output,
-        } => remove(&name, yes, index_only, output).map(Outcome::from),
+        } => remove(&name, yes, index_only, output)
+            .await
+            .map(Outcome::from),
         AccountsCommand::Rename { old, new, output } => {
-            rename(&old, &new, output).map(Outcome::from)
+            rename(&old, &new, output).await.map(Outcome::from)
         }
         AccountsCommand::Default {
             name,
             clear,
             output,
-        } => default(name.as_deref(), clear, output, ui).map(Outcome::from),
+        } => default(name.as_deref(), clear, output, ui)
+            .await
+            .map(Outcome::from),
         AccountsCommand::Verify(args) => super::verify::run(args, ui).await,
         AccountsCommand::Rotate(args) => super::rotate::run(args, ui).await.map(Outcome::from),
     }
@@ -206,14 +210,14 @@ fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
 }
 
 /// Asks the account's credential store whether the secret is still there.
-fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, LoadError> {
-    let store = credstore::open(account.secret_storage, dir)?;
-    vault::check_secret_present(dir, store.as_ref(), account)
+async fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, LoadError> {
+    let store = credstore::open(account.secret_storage, dir).await?;
+    vault::check_secret_present(dir, store.as_ref(), account).await
 }
 
-fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
+async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let (dir, account, is_default) = find(name)?;
-    let present = secret_present(&dir, &account);
+    let present = secret_present(&dir, &account).await;
     if output_args.json {
         let mut view = AccountView::new(&account, is_default.then_some(name));
         // Another key than the account's is not its secret.
@@ -269,7 +273,12 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     Ok(output::stdout(&text)?)
 }
 
-fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> Result<(), Error> {
+async fn remove(
+    name: &str,
+    yes: bool,
+    index_only: bool,
+    output_args: OutputArgs,
+) -> Result<(), Error> {
     let (dir, account, was_default) = find(name)?;
     if !yes {
         if !input::can_prompt(output_args.no_input) {
@@ -297,16 +306,16 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
     };
     let removed = if index_only {
         let left = IndexOnly(account.secret_storage);
-        vault::remove(&dir, &left, name)?
+        vault::remove(&dir, &left, name).await?
     } else {
-        let store = match credstore::open(account.secret_storage, &dir) {
+        let store = match credstore::open(account.secret_storage, &dir).await {
             Ok(store) => store,
             Err(err) if crate::cmd::error::keychain_unreachable(&err) => {
                 return Err(unreachable(err));
             }
             Err(err) => return Err(err.into()),
         };
-        match vault::remove(&dir, store.as_ref(), name) {
+        match vault::remove(&dir, store.as_ref(), name).await {
             Err(vault::RemoveError::Secret { source, .. })
                 if crate::cmd::error::keychain_unreachable(&source) =>
             {
@@ -411,7 +420,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
 
 /// Renames an account: the index alone changes, as its secret is kept under its id. An account
 /// linked before account ids first gets one (its secret moved to it), which needs its store.
-fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
+async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     crate::domain::account::check_name(new)?;
     if old == new {
         return Err(Error::Usage(format!(
@@ -420,13 +429,14 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     }
     let (dir, account, _) = find(old)?;
     if account.id.is_none() {
-        let moved = credstore::open(account.secret_storage, &dir)
-            .map_err(|source| vault::MigrateError::Secret {
+        let moved = match credstore::open(account.secret_storage, &dir).await {
+            Ok(store) => vault::migrate(&dir, store.as_ref(), old).await,
+            Err(source) => Err(vault::MigrateError::Secret {
                 name: old.to_owned(),
                 storage: account.secret_storage,
                 source,
-            })
-            .and_then(|store| vault::migrate(&dir, store.as_ref(), old));
+            }),
+        };
         match moved {
             Ok(_) => {}
             Err(vault::MigrateError::Secret { source, .. })
@@ -449,7 +459,7 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
             }
         }
     }
-    let renamed = vault::rename(&dir, old, new)?;
+    let renamed = vault::rename(&dir, old, new).await?;
     if output_args.json {
         #[derive(Serialize)]
         struct RenamedView<'a> {
@@ -485,35 +495,40 @@ impl crate::accounts::credstore::CredentialStore for IndexOnly {
         self.0
     }
 
-    fn set(
-        &self,
-        _id: &crate::accounts::credstore::EntryId,
-        _creds: &crate::domain::keys::Credentials,
-    ) -> Result<(), CredStoreError> {
-        Err(CredStoreError::Failed(
-            "not opened (--index-only)".to_owned(),
-        ))
+    fn set<'a>(
+        &'a self,
+        _id: &'a crate::accounts::credstore::EntryId,
+        _creds: &'a crate::domain::keys::Credentials,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(not_opened()) })
     }
 
-    fn get(
-        &self,
-        _id: &crate::accounts::credstore::EntryId,
-    ) -> Result<crate::domain::keys::Credentials, CredStoreError> {
-        Err(CredStoreError::Failed(
-            "not opened (--index-only)".to_owned(),
-        ))
+    fn get<'a>(
+        &'a self,
+        _id: &'a crate::accounts::credstore::EntryId,
+    ) -> StoreFuture<'a, crate::domain::keys::Credentials> {
+        Box::pin(async { Err(not_opened()) })
     }
 
-    fn delete(&self, _id: &crate::accounts::credstore::EntryId) -> Result<(), CredStoreError> {
-        Err(CredStoreError::NotFound)
+    fn delete<'a>(&'a self, _id: &'a crate::accounts::credstore::EntryId) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(CredStoreError::NotFound) })
     }
 }
 
+fn not_opened() -> CredStoreError {
+    CredStoreError::Failed("not opened (--index-only)".to_owned())
+}
+
 /// Shows, sets or clears the default account (kept in the index).
-fn default(name: Option<&str>, clear: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
+async fn default(
+    name: Option<&str>,
+    clear: bool,
+    output_args: OutputArgs,
+    ui: Ui,
+) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (default, names) = if clear || name.is_some() {
-        Index::lock(&dir).and_then(|mut index| {
+        Index::lock(&dir).await.and_then(|mut index| {
             let names: Vec<String> = index.accounts.iter().map(|a| a.name.clone()).collect();
             index.default = match name {
                 Some(name) if names.iter().any(|n| n == name) => Some(name.to_owned()),

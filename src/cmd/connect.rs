@@ -67,7 +67,7 @@ pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     // checked first: they cost nothing).
     let mut target = None;
     if !args.no_save && interactive {
-        target = Some(SaveTarget::open(&args, interactive)?);
+        target = Some(SaveTarget::open(&args, interactive).await?);
     }
     if asks && !quiet {
         ui.status(&intro(Paint::stderr()));
@@ -126,7 +126,7 @@ pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let credentials = input::credentials(&args, interactive, site_login)?;
     let mut input = ConnectInput { store, credentials };
     if !args.no_save && target.is_none() {
-        let opened = SaveTarget::open(&args, interactive)?;
+        let opened = SaveTarget::open(&args, interactive).await?;
         opened.refuse_another_key(args.name.as_deref(), &input)?;
         target = Some(opened);
     }
@@ -209,7 +209,11 @@ pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     }
     let default_name = report.store.host_for_name();
     let kept = match target {
-        Some(target) => Some(target.save(args.name.clone(), &default_name, &input, &report)?),
+        Some(target) => Some(
+            target
+                .save(args.name.clone(), &default_name, &input, &report)
+                .await?,
+        ),
         None => None,
     };
     let name = match &kept {
@@ -329,11 +333,11 @@ struct Kept {
 }
 
 impl SaveTarget {
-    fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
+    async fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        let store = credstore::open(args.store.unwrap_or(SecretStorage::Keychain), &dir)?;
-        store.check_writable()?;
+        let store = credstore::open(args.store.unwrap_or(SecretStorage::Keychain), &dir).await?;
+        store.check_writable().await?;
         Ok(Self {
             dir,
             store,
@@ -369,7 +373,7 @@ impl SaveTarget {
 
     /// Keeps the account under the name given, else (at a terminal) one the person chooses,
     /// offering `default_name`, else `default_name`.
-    fn save(
+    async fn save(
         self,
         given: Option<String>,
         default_name: &str,
@@ -412,14 +416,15 @@ impl SaveTarget {
             break (account, existing);
         };
         // The CA certificate given is kept beside the index, named by its content.
-        let saved = crate::accounts::vault::save_with_ca_cert(
+        let saved = crate::accounts::vault::save(
             &self.dir,
             self.store.as_ref(),
             account,
             &input.credentials,
             existing,
             self.ca_cert.as_deref(),
-        )?;
+        )
+        .await?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
             crate::face::term::warning(&format!(
                 "the secret is kept in a plaintext file in {} (readable only by you), because --store file was chosen. Anyone with access to your user account can read it.",

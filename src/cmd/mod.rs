@@ -113,7 +113,7 @@ async fn chosen_account(
         ui.debug(&format!("credentials: {}", chosen.source));
         return Ok((chosen, located.root, credentials));
     }
-    let linked = linked_account(requested, net)?;
+    let linked = linked_account(requested, net).await?;
     ui.debug(&format!("credentials: {}", linked.0.source));
     Ok(linked)
 }
@@ -121,7 +121,7 @@ async fn chosen_account(
 /// The linked account a command means (`--account`, else the default, else the only one), its
 /// checked API root, the CA certificate to trust for it, and its credentials. The root and the
 /// CA copy are checked first: a hand-edited index must not even get the keychain opened.
-pub fn linked_account(
+pub async fn linked_account(
     requested: Option<&str>,
     net: &NetArgs,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
@@ -138,7 +138,7 @@ pub fn linked_account(
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
         .map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, &dir, &account)?;
-    let credentials = match linked::credentials(&dir, &account) {
+    let credentials = match linked::credentials(&dir, &account).await {
         Ok(credentials) => credentials,
         Err(LoadError::Store(CredStoreError::NotFound)) => {
             return Err(Error::SecretMissing {
@@ -170,11 +170,11 @@ pub fn linked_account(
 /// `vault::recover`), before any command uses the index. Best effort: an index that cannot be
 /// read is the command's to report, and a credential store that cannot be reached now is
 /// tried again by the next command.
-pub fn recover_interrupted(ui: Ui) {
+pub async fn recover_interrupted(ui: Ui) {
     let Ok(dir) = config::config_dir() else {
         return;
     };
-    let Ok(recovered) = crate::accounts::vault::recover(&dir) else {
+    let Ok(recovered) = crate::accounts::vault::recover(&dir).await else {
         return;
     };
     for name in &recovered.finished {

@@ -44,11 +44,11 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
             ))
         })?;
     // A credential store that cannot keep the new key is named before anything is typed.
-    let credstore = credstore::open(old.secret_storage, &dir)?;
-    credstore.check_writable()?;
+    let credstore = credstore::open(old.secret_storage, &dir).await?;
+    credstore.check_writable().await?;
     // The old key, to check once it is revoked; the site login is the store's, not the key's.
     // One that is missing, damaged or holds another key is not the old key: not used.
-    let old_credentials = match vault::load_credentials(&dir, credstore.as_ref(), &old) {
+    let old_credentials = match vault::load_credentials(&dir, credstore.as_ref(), &old).await {
         Ok(credentials) => Some(credentials),
         Err(
             vault::LoadError::Store(CredStoreError::NotFound | CredStoreError::Corrupt)
@@ -114,7 +114,15 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     };
     // One transaction: the entry is overwritten and the index written under its lock; if the
     // index cannot be written the old credentials are put back.
-    let saved = vault::save(&dir, credstore.as_ref(), account, &new, Existing::Replace)?;
+    let saved = vault::save(
+        &dir,
+        credstore.as_ref(),
+        account,
+        &new,
+        Existing::Replace,
+        None,
+    )
+    .await?;
     if let Some(left) = &saved.old_left {
         super::connect::warn_old_left(left);
     }

@@ -69,7 +69,7 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
                 LineValue::Reference { account, field } => {
                     if !read.contains_key(account) {
                         let (chosen, root, credentials) =
-                            super::linked_account(Some(account), &args.net)?;
+                            super::linked_account(Some(account), &args.net).await?;
                         read.insert(account.clone(), values(&chosen, &root, &credentials));
                     }
                     set_field(&mut command, &line.name, &read[account], *field);

@@ -129,7 +129,7 @@ pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
     }
     let timeout = Duration::from_secs(args.net.timeout);
     let mut results = check_all(&dir, chosen, &mut clients, timeout).await;
-    record(&dir, &mut results)?;
+    record(&dir, &mut results).await?;
     finish(&results, args.output.json)
 }
 
@@ -200,7 +200,7 @@ async fn check_all(
                 continue;
             }
         };
-        let credentials = match stores.credentials(&account) {
+        let credentials = match stores.credentials(&account).await {
             Ok(credentials) => credentials,
             Err(failed) => {
                 results.push(Some(*failed));
@@ -230,16 +230,12 @@ async fn check_all(
         .collect()
 }
 
-/// Opens the credential store an account's secret lives in (a fake one in tests).
-type Opener =
-    Box<dyn Fn(SecretStorage) -> Result<Box<dyn CredentialStore>, CredStoreError> + Send + Sync>;
-
 /// Each credential store opened at most once, and given up on at its first time-out or
 /// unavailability: a locked keychain would otherwise cost its full time limit per account.
 struct Stores {
     /// The config folder: an account from before ids is given one as its secret is read.
     dir: std::path::PathBuf,
-    open: Opener,
+    open: credstore::Opener,
     /// `Err` holds the message every account of a store that failed is reported with.
     keychain: Option<Result<Box<dyn CredentialStore>, String>>,
     file: Option<Result<Box<dyn CredentialStore>, String>>,
@@ -247,14 +243,10 @@ struct Stores {
 
 impl Stores {
     fn new(dir: &std::path::Path) -> Self {
-        let opened = dir.to_owned();
-        Self::with_opener(
-            dir,
-            Box::new(move |storage| credstore::open(storage, &opened)),
-        )
+        Self::with_opener(dir, credstore::opener(dir))
     }
 
-    fn with_opener(dir: &std::path::Path, open: Opener) -> Self {
+    fn with_opener(dir: &std::path::Path, open: credstore::Opener) -> Self {
         Self {
             dir: dir.to_owned(),
             open,
@@ -263,16 +255,19 @@ impl Stores {
         }
     }
 
-    fn credentials(&mut self, account: &Account) -> Result<Credentials, Box<Checked>> {
+    async fn credentials(&mut self, account: &Account) -> Result<Credentials, Box<Checked>> {
         let slot = match account.secret_storage {
             SecretStorage::Keychain => &mut self.keychain,
             SecretStorage::PlaintextFile => &mut self.file,
         };
-        let open = &self.open;
-        let store = slot.get_or_insert_with(|| {
-            open(account.secret_storage)
-                .map_err(|err| format!("could not open the {}: {err}", account.secret_storage))
-        });
+        if slot.is_none() {
+            let opened = (self.open)(account.secret_storage).await;
+            *slot =
+                Some(opened.map_err(|err| {
+                    format!("could not open the {}: {err}", account.secret_storage)
+                }));
+        }
+        let store = slot.as_mut().expect("opened above");
         let failed = |status, message: String| {
             Box::new(Checked {
                 account: account.clone(),
@@ -286,7 +281,7 @@ impl Stores {
             Ok(store) => store,
             Err(message) => return Err(failed(Status::CredentialStore, message.clone())),
         };
-        match vault::load_credentials(&self.dir, store.as_ref(), account) {
+        match vault::load_credentials(&self.dir, store.as_ref(), account).await {
             Ok(credentials) => Ok(credentials),
             Err(err @ vault::LoadError::Mismatch { .. }) => {
                 Err(failed(Status::SecretMismatch, err.to_string()))
@@ -472,7 +467,7 @@ fn proven_access(recorded: Access, proven: Access) -> Access {
 /// while the account is still the one that was checked, so a concurrent relink wins). Only
 /// what the check measured is written, onto the record as it is now: a CA copy or a site
 /// login a relink gave meanwhile stays.
-fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
+async fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
     if results.iter().all(|checked| checked.report.is_none()) {
         return Ok(());
     }
@@ -506,7 +501,8 @@ fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
             }
         }
         Ok::<_, IndexError>(())
-    })?;
+    })
+    .await?;
     Ok(())
 }
 
@@ -613,6 +609,7 @@ impl<'a> CheckedView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::credstore::{EntryId, StoreFuture};
     use crate::accounts::index::tests::account;
 
     fn with_status(status: Status) -> Checked {
@@ -692,28 +689,21 @@ mod tests {
         fn storage(&self) -> SecretStorage {
             SecretStorage::Keychain
         }
-        fn set(
-            &self,
-            _: &crate::accounts::credstore::EntryId,
-            _: &Credentials,
-        ) -> Result<(), CredStoreError> {
-            Ok(())
+        fn set<'a>(&'a self, _: &'a EntryId, _: &'a Credentials) -> StoreFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
         }
-        fn get(
-            &self,
-            _: &crate::accounts::credstore::EntryId,
-        ) -> Result<Credentials, CredStoreError> {
+        fn get<'a>(&'a self, _: &'a EntryId) -> StoreFuture<'a, Credentials> {
             self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Err((self.answer)())
+            Box::pin(async { Err((self.answer)()) })
         }
-        fn delete(&self, _: &crate::accounts::credstore::EntryId) -> Result<(), CredStoreError> {
-            Ok(())
+        fn delete<'a>(&'a self, _: &'a EntryId) -> StoreFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
         }
     }
 
     /// Five accounts, three in the keychain (which answers `keychain`) and two in the file
     /// (whose entries are missing): the statuses, and how often each store was asked.
-    fn load_all(keychain: fn() -> CredStoreError) -> (Vec<Checked>, usize, usize) {
+    async fn load_all(keychain: fn() -> CredStoreError) -> (Vec<Checked>, usize, usize) {
         let keychain_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let file_gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (k, f) = (keychain_gets.clone(), file_gets.clone());
@@ -726,7 +716,8 @@ mod tests {
                     SecretStorage::Keychain => (k.clone(), keychain),
                     SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
                 };
-                Ok(Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>)
+                let store = Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>;
+                Box::pin(async { Ok(store) })
             }),
         );
         let storages = [
@@ -736,26 +727,22 @@ mod tests {
             SecretStorage::PlaintextFile,
             SecretStorage::Keychain,
         ];
-        let results = storages
-            .into_iter()
-            .enumerate()
-            .map(|(i, secret_storage)| {
-                let account = Account {
-                    secret_storage,
-                    ..account(&format!("s{i}"), &format!("https://s{i}.example"))
-                };
-                *stores
-                    .credentials(&account)
-                    .expect_err("no store has credentials")
-            })
-            .collect();
+        let mut results = Vec::new();
+        for (i, secret_storage) in storages.into_iter().enumerate() {
+            let account = Account {
+                secret_storage,
+                ..account(&format!("s{i}"), &format!("https://s{i}.example"))
+            };
+            let failed = stores.credentials(&account).await;
+            results.push(*failed.expect_err("no store has credentials"));
+        }
         let count =
             |gets: &std::sync::atomic::AtomicUsize| gets.load(std::sync::atomic::Ordering::SeqCst);
         (results, count(&keychain_gets), count(&file_gets))
     }
 
-    #[test]
-    fn a_keychain_that_times_out_is_asked_once_for_all_its_accounts() {
+    #[tokio::test]
+    async fn a_keychain_that_times_out_is_asked_once_for_all_its_accounts() {
         let unreachable: [fn() -> CredStoreError; 2] = [
             || CredStoreError::TimedOut {
                 after: Duration::from_secs(10),
@@ -765,7 +752,7 @@ mod tests {
             },
         ];
         for answer in unreachable {
-            let (results, keychain_gets, file_gets) = load_all(answer);
+            let (results, keychain_gets, file_gets) = load_all(answer).await;
             assert_eq!(keychain_gets, 1, "the keychain was asked again");
             assert_eq!(file_gets, 2, "the file store is another store");
             let expected = answer().to_string();
@@ -780,9 +767,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_keychain_error_about_one_entry_does_not_stop_the_others() {
-        let (results, keychain_gets, _) = load_all(|| CredStoreError::Corrupt);
+    #[tokio::test]
+    async fn a_keychain_error_about_one_entry_does_not_stop_the_others() {
+        let (results, keychain_gets, _) = load_all(|| CredStoreError::Corrupt).await;
         assert_eq!(keychain_gets, 3);
         assert!(
             results

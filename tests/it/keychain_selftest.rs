@@ -116,37 +116,39 @@ fn creds() -> Credentials {
 }
 
 /// Runs in the child process only (see the module docs); does nothing when run directly.
-#[test]
+#[tokio::test]
 #[ignore = "a step of the keychain self-test, run in a child process"]
-fn child_step() {
+async fn child_step() {
     let Ok(step) = std::env::var(STEP_ENV) else {
         return;
     };
     let id = EntryId::legacy(STORE_URL, "selftest");
     let open = || KeychainStore::open_platform(woolink::testing::DEFAULT_TIMEOUT);
     match step.as_str() {
-        "set" => open().unwrap().set(&id, &creds()).unwrap(),
+        "set" => open().await.unwrap().set(&id, &creds()).await.unwrap(),
         "get" => {
-            let got = open().unwrap().get(&id).unwrap();
+            let got = open().await.unwrap().get(&id).await.unwrap();
             assert_eq!(got.key.expose(), KEY);
             assert_eq!(got.secret.expose(), SECRET);
         }
-        "delete" => open().unwrap().delete(&id).unwrap(),
-        "get-missing" => match open().unwrap().get(&id) {
+        "delete" => open().await.unwrap().delete(&id).await.unwrap(),
+        "get-missing" => match open().await.unwrap().get(&id).await {
             Err(CredStoreError::NotFound) => {}
             other => panic!("expected NotFound, got {other:?}"),
         },
-        "delete-missing" => match open().unwrap().delete(&id) {
+        "delete-missing" => match open().await.unwrap().delete(&id).await {
             Err(CredStoreError::NotFound) => {}
             other => panic!("expected NotFound, got {other:?}"),
         },
-        "expect-no-session-bus" => expect_unavailable(open(), Unavailability::NoSessionBus),
-        "expect-no-secret-service" => expect_unavailable(open(), Unavailability::NoSecretService),
+        "expect-no-session-bus" => expect_unavailable(open().await, Unavailability::NoSessionBus),
+        "expect-no-secret-service" => {
+            expect_unavailable(open().await, Unavailability::NoSecretService)
+        }
         "expect-unusable" => {
             // Lookups in such a keyring answer "no entry"; the probe exposes it as Locked.
-            let store = open().unwrap();
-            let lookup = store.get(&id).map(drop);
-            let write = store.set(&id, &creds());
+            let store = open().await.unwrap();
+            let lookup = store.get(&id).await.map(drop);
+            let write = store.set(&id, &creds()).await;
             for result in [lookup, write] {
                 assert!(
                     matches!(

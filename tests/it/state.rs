@@ -40,6 +40,14 @@ fn account(name: &str) -> Account {
     }
 }
 
+/// Runs `future` (a change to the index, which waits for its lock on tokio's timer) to its end.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build();
+    runtime.expect("a runtime").block_on(future)
+}
+
 /// Not a test: the writer that `a_writer_killed_at_any_moment_loses_nothing` kills. Adds
 /// accounts one `Index::update` at a time and reports each once it has returned.
 #[test]
@@ -53,10 +61,10 @@ fn child_writer() {
     let mut out = std::io::stdout().lock();
     for n in 0.. {
         let name = format!("{prefix}-{n}");
-        Index::update(&dir, |accounts| {
+        block_on(Index::update(&dir, |accounts| {
             accounts.push(account(&name));
             Ok::<_, IndexError>(())
-        })
+        }))
         .expect("index update");
         writeln!(out, "COMMITTED {name}").unwrap();
         out.flush().unwrap();
@@ -273,10 +281,10 @@ mod as_root {
         );
 
         // The index write itself, reached directly: reported, old file intact.
-        let err = Index::update(&config, |accounts| {
+        let err = block_on(Index::update(&config, |accounts| {
             accounts.push(account("third"));
             Ok::<_, IndexError>(())
-        })
+        }))
         .unwrap_err();
         assert!(matches!(err, IndexError::Write { .. }), "{err:?}");
         let message = err.to_string();

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CredStoreError, CredentialStore, EntryId, Stored};
-use crate::accounts::private_file::{self, LockError, VersionedError, VersionedJson};
+use super::{CredStoreError, CredentialStore, EntryId, StoreFuture, Stored};
+use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
 use crate::domain::account::SecretStorage;
 use crate::domain::keys::Credentials;
 
@@ -53,14 +53,11 @@ impl PlaintextFileStore {
     }
 
     /// Locked read-modify-write; `change` decides whether anything is written.
-    fn update<T>(
+    async fn update<T>(
         &self,
         change: impl FnOnce(&mut CredentialsFile) -> Result<T, CredStoreError>,
     ) -> Result<T, CredStoreError> {
-        let (_lock, file) = self
-            .file
-            .lock(private_file::LOCK_WAIT)
-            .map_err(|err| self.failed(err))?;
+        let (_lock, file) = self.file.lock().await.map_err(|err| self.failed(err))?;
         let mut file = file.unwrap_or_default();
         let value = change(&mut file)?;
         self.file.write(&file).map_err(|err| self.failed(err))?;
@@ -69,8 +66,8 @@ impl PlaintextFileStore {
 
     /// What went wrong, in words. A damaged file's detail is left out: it may quote a secret.
     fn failed(&self, err: VersionedError) -> CredStoreError {
-        let path = self.path();
-        let path = path.display();
+        let (path, lock) = (self.path(), self.file.lock_path());
+        let (path, lock) = (path.display(), lock.display());
         let untouched = "woolink left it untouched";
         CredStoreError::Failed(match err {
             VersionedError::Read(err) => format!("could not read {path}: {err}"),
@@ -84,13 +81,10 @@ impl PlaintextFileStore {
                 "could not create the folder {}: {err}",
                 self.file.dir().display()
             ),
-            VersionedError::Lock(LockError::Io(err)) => {
-                format!("could not lock {}: {err}", self.file.lock_path().display())
+            VersionedError::Lock(LockError::Io(err)) => format!("could not lock {lock}: {err}"),
+            VersionedError::Lock(LockError::TimedOut(_)) => {
+                format!("another woolink process holds {lock}; try again when it has finished")
             }
-            VersionedError::Lock(LockError::TimedOut(_)) => format!(
-                "another woolink process holds {}; try again when it has finished",
-                self.file.lock_path().display()
-            ),
             VersionedError::Write(err) => format!("could not save {path}: {err}"),
         })
     }
@@ -105,27 +99,32 @@ impl CredentialStore for PlaintextFileStore {
         SecretStorage::PlaintextFile
     }
 
-    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
-        self.update(|file| {
+    fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()> {
+        Box::pin(self.update(|file| {
             file.entries.insert(key(id), Stored::new(creds));
             Ok(())
+        }))
+    }
+
+    fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
+        Box::pin(async move {
+            let file = self.read()?;
+            let entry = file.entries.get(&key(id)).ok_or(CredStoreError::NotFound)?;
+            entry.credentials()
         })
     }
 
-    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
-        let file = self.read()?;
-        let entry = file.entries.get(&key(id)).ok_or(CredStoreError::NotFound)?;
-        entry.credentials()
-    }
-
-    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
-        // Absent: report it without rewriting the file.
-        if !self.read()?.entries.contains_key(&key(id)) {
-            return Err(CredStoreError::NotFound);
-        }
-        self.update(|file| match file.entries.remove(&key(id)) {
-            Some(_) => Ok(()),
-            None => Err(CredStoreError::NotFound),
+    fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            // Absent: report it without rewriting the file.
+            if !self.read()?.entries.contains_key(&key(id)) {
+                return Err(CredStoreError::NotFound);
+            }
+            self.update(|file| match file.entries.remove(&key(id)) {
+                Some(_) => Ok(()),
+                None => Err(CredStoreError::NotFound),
+            })
+            .await
         })
     }
 }
@@ -137,22 +136,25 @@ mod tests {
     use super::*;
     use crate::accounts::credstore::tests::{SECRET, SECRET2, creds};
 
-    #[test]
-    fn round_trip_in_a_private_file() {
+    #[tokio::test]
+    async fn round_trip_in_a_private_file() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("woolink");
         let store = PlaintextFileStore::new(&dir);
         let a = EntryId::legacy("https://a.example", "a");
         let b = EntryId::legacy("https://b.example", "b");
-        assert!(matches!(store.get(&a), Err(CredStoreError::NotFound)));
-        assert!(matches!(store.delete(&a), Err(CredStoreError::NotFound)));
+        assert!(matches!(store.get(&a).await, Err(CredStoreError::NotFound)));
+        assert!(matches!(
+            store.delete(&a).await,
+            Err(CredStoreError::NotFound)
+        ));
         assert!(!dir.exists(), "reads create nothing");
-        store.set(&a, &creds(SECRET)).unwrap();
-        store.set(&b, &creds(SECRET2)).unwrap();
-        assert_eq!(store.get(&a).unwrap().secret.expose(), SECRET);
-        store.delete(&a).unwrap();
-        assert!(matches!(store.get(&a), Err(CredStoreError::NotFound)));
-        assert_eq!(store.get(&b).unwrap().secret.expose(), SECRET2);
+        store.set(&a, &creds(SECRET)).await.unwrap();
+        store.set(&b, &creds(SECRET2)).await.unwrap();
+        assert_eq!(store.get(&a).await.unwrap().secret.expose(), SECRET);
+        store.delete(&a).await.unwrap();
+        assert!(matches!(store.get(&a).await, Err(CredStoreError::NotFound)));
+        assert_eq!(store.get(&b).await.unwrap().secret.expose(), SECRET2);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -161,25 +163,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn damaged_file_is_reported_and_left_alone() {
+    #[tokio::test]
+    async fn damaged_file_is_reported_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = PlaintextFileStore::new(dir.path());
         fs::write(store.path(), b"{\"version\": 1, \"entr").unwrap();
         let id = EntryId::legacy("https://a.example", "a");
-        let err = store.set(&id, &creds(SECRET)).unwrap_err();
+        let err = store.set(&id, &creds(SECRET)).await.unwrap_err();
         assert!(err.to_string().contains("untouched"), "{err}");
         assert_eq!(fs::read(store.path()).unwrap(), b"{\"version\": 1, \"entr");
     }
 
-    #[test]
-    fn a_file_from_a_newer_woolink_is_refused_and_left_alone() {
+    #[tokio::test]
+    async fn a_file_from_a_newer_woolink_is_refused_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = PlaintextFileStore::new(dir.path());
         let newer = b"{\"version\": 2, \"entries\": {}}";
         fs::write(store.path(), newer).unwrap();
         let id = EntryId::legacy("https://a.example", "a");
-        let err = store.set(&id, &creds(SECRET)).unwrap_err();
+        let err = store.set(&id, &creds(SECRET)).await.unwrap_err();
         assert!(err.to_string().contains("newer woolink"), "{err}");
         assert!(err.to_string().contains("untouched"), "{err}");
         assert_eq!(fs::read(store.path()).unwrap(), newer);

@@ -1,9 +1,11 @@
 //! The OS keychain through keyring-core, with the platform store chosen explicitly (libdbus
 //! Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
 //!
-//! Every call, including connecting, runs on its own thread and is awaited with a timeout: a
-//! locked keyring with an unlock dialog would otherwise block forever. A call that times out
-//! leaves its thread behind, blocked; it holds no secret we still need and dies with the process.
+//! Every call, including connecting, runs on tokio's blocking pool and is awaited with a
+//! timeout: a locked keyring with an unlock dialog would otherwise block forever, and the
+//! runtime's one thread stays free for other work (e.g. `accounts verify`'s requests) meanwhile.
+//! A call that times out leaves its thread behind, blocked; it holds no secret we still need and
+//! dies with the process.
 //!
 //! Trusting "no entry": a Secret Service whose keyring was never unlocked (no default collection)
 //! answers every lookup with `NoEntry`, exactly like a working, empty one. So before reporting
@@ -13,14 +15,16 @@
 //! the same probe before it sends the key anywhere, so a keyring that cannot keep the key is named
 //! first; with a display, a locked keyring's unlock dialog then comes before the key check.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use keyring_core::{CredentialStore as CoreStore, Entry, Error as KeyringError};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{CredStoreError, CredentialStore, EntryId, Unavailability, decode, encode};
+use super::{
+    CredStoreError, CredentialStore, EntryId, StoreFuture, Unavailability, decode, encode,
+};
 use crate::domain::account::SecretStorage;
 use crate::domain::keys::Credentials;
 
@@ -42,6 +46,7 @@ fn probe_entry() -> EntryId {
 pub struct KeychainStore {
     store: Arc<CoreStore>,
     timeout: Duration,
+    /// Whether a `NoEntry` answer must be confirmed by a probe before it counts as `NotFound`.
     verify_before_not_found: bool,
     seen_working: AtomicBool,
 }
@@ -49,20 +54,22 @@ pub struct KeychainStore {
 impl KeychainStore {
     /// Connects to this platform's keychain, within `timeout`. On Linux, `NotFound` is then
     /// reported only once the store is known to work (see the module docs).
-    pub fn open_platform(timeout: Duration) -> Result<Self, CredStoreError> {
-        let store = bounded(timeout, platform_store)?.map_err(|err| match map_error(err) {
+    pub async fn open_platform(timeout: Duration) -> Result<Self, CredStoreError> {
+        let connected = bounded(timeout, platform_store).await?;
+        let store = connected.map_err(|err| match map_error(err) {
             CredStoreError::Failed(detail) => CredStoreError::Unavailable {
                 why: Unavailability::Other(detail),
             },
             other => other,
         })?;
-        Ok(Self::with_store(store)
-            .timeout(timeout)
-            .verify_before_not_found(cfg!(target_os = "linux")))
+        Ok(Self {
+            timeout,
+            verify_before_not_found: cfg!(target_os = "linux"),
+            ..Self::with_store(store)
+        })
     }
 
-    /// Wraps any keyring-core store (e.g. `keyring_core::mock::Store`). Trusts `NoEntry` until
-    /// told otherwise with [`Self::verify_before_not_found`].
+    /// Wraps any keyring-core store (e.g. `keyring_core::mock::Store`), trusting `NoEntry`.
     pub fn with_store(store: Arc<CoreStore>) -> Self {
         Self {
             store,
@@ -72,19 +79,8 @@ impl KeychainStore {
         }
     }
 
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Whether a `NoEntry` answer must be confirmed by a probe before it counts as `NotFound`.
-    pub fn verify_before_not_found(mut self, verify: bool) -> Self {
-        self.verify_before_not_found = verify;
-        self
-    }
-
-    /// Runs `op` on the entry on a separate thread, within the timeout.
-    fn call<T: Send + 'static>(
+    /// Runs `op` on the entry on the blocking pool, within the timeout.
+    async fn call<T: Send + 'static>(
         &self,
         id: &EntryId,
         op: impl FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
@@ -93,7 +89,8 @@ impl KeychainStore {
         let (service, user) = (id.service.clone(), id.user.clone());
         let result = bounded(self.timeout, move || {
             Entry::new_in_store(&store, &service, &user).and_then(|entry| op(&entry))
-        })?;
+        })
+        .await?;
         if result.is_ok() {
             self.seen_working.store(true, Ordering::Relaxed);
         }
@@ -101,8 +98,8 @@ impl KeychainStore {
     }
 
     /// What a `NoEntry` answer means: `NotFound` if the store works, else why it does not.
-    fn no_entry(&self) -> CredStoreError {
-        match self.confirm_working() {
+    async fn no_entry(&self) -> CredStoreError {
+        match self.confirm_working().await {
             Ok(()) => CredStoreError::NotFound,
             Err(err) => err,
         }
@@ -110,21 +107,19 @@ impl KeychainStore {
 
     /// Proves the store works unless it has been seen working (or need not be): the
     /// throw-away entry written and deleted, which a keyring never unlocked refuses.
-    fn confirm_working(&self) -> Result<(), CredStoreError> {
+    async fn confirm_working(&self) -> Result<(), CredStoreError> {
         if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
             return Ok(());
         }
         let probe = probe_entry();
-        match self.call(&probe, |entry| {
+        self.call(&probe, |entry| {
             entry.set_password("probe")?;
             // The set proved the store works; a failed clean-up leaves a harmless entry.
             let _ = entry.delete_credential();
             Ok(())
-        }) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(err)) => Err(map_error(err)),
-            Err(err) => Err(err),
-        }
+        })
+        .await?
+        .map_err(map_error)
     }
 }
 
@@ -133,53 +128,54 @@ impl CredentialStore for KeychainStore {
         SecretStorage::Keychain
     }
 
-    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
+    fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()> {
         let text = encode(creds);
-        self.call(id, move |entry| entry.set_password(&text))?
-            .map_err(map_error)
+        Box::pin(async move {
+            self.call(id, move |entry| entry.set_password(&text))
+                .await?
+                .map_err(map_error)
+        })
     }
 
-    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
-        match self.call(id, |entry| entry.get_password().map(Zeroizing::new))? {
-            Ok(text) => decode(&text),
-            Err(KeyringError::NoEntry) => Err(self.no_entry()),
-            Err(err) => Err(map_error(err)),
-        }
+    fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
+        Box::pin(async move {
+            match self
+                .call(id, |entry| entry.get_password().map(Zeroizing::new))
+                .await?
+            {
+                Ok(text) => decode(&text),
+                Err(KeyringError::NoEntry) => Err(self.no_entry().await),
+                Err(err) => Err(map_error(err)),
+            }
+        })
     }
 
-    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
-        match self.call(id, |entry| entry.delete_credential())? {
-            Ok(()) => Ok(()),
-            Err(KeyringError::NoEntry) => Err(self.no_entry()),
-            Err(err) => Err(map_error(err)),
-        }
+    fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            match self.call(id, |entry| entry.delete_credential()).await? {
+                Ok(()) => Ok(()),
+                Err(KeyringError::NoEntry) => Err(self.no_entry().await),
+                Err(err) => Err(map_error(err)),
+            }
+        })
     }
 
     /// The same throw-away entry that confirms a `NoEntry`: a keyring that was never unlocked
     /// (or is locked with nobody to unlock it) is named before the key is checked, not after.
-    fn check_writable(&self) -> Result<(), CredStoreError> {
-        self.confirm_working()
+    fn check_writable(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.confirm_working())
     }
 }
 
-/// Runs `work` on its own thread and waits at most `timeout` for it.
-fn bounded<T: Send + 'static>(
+/// Runs `work` on tokio's blocking pool and waits at most `timeout` for it.
+async fn bounded<T: Send + 'static>(
     timeout: Duration,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CredStoreError> {
-    let (tx, rx) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("woolink-keychain".to_owned())
-        .spawn(move || {
-            let _ = tx.send(work());
-        })
-        .map_err(|err| {
-            CredStoreError::Failed(format!("could not start a thread for the keychain: {err}"))
-        })?;
-    match rx.recv_timeout(timeout) {
-        Ok(value) => Ok(value),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(CredStoreError::TimedOut { after: timeout }),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CredStoreError::Failed(
+    match tokio::time::timeout(timeout, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(value)) => Ok(value),
+        Err(_elapsed) => Err(CredStoreError::TimedOut { after: timeout }),
+        Ok(Err(_panicked)) => Err(CredStoreError::Failed(
             "the keychain call stopped without an answer".to_owned(),
         )),
     }

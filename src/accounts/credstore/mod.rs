@@ -11,7 +11,9 @@ mod file;
 mod keychain;
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -28,7 +30,7 @@ pub const SERVICE: &str = "woolink";
 
 /// One entry in a credential store: service [`SERVICE`], user the account's random id. Entries
 /// from before account ids are named [`EntryId::legacy`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EntryId {
     pub service: String,
     pub user: String,
@@ -68,33 +70,51 @@ impl fmt::Display for EntryId {
     }
 }
 
+/// What a store call returns: a boxed future, so that the store can be chosen at run time
+/// (`Box<dyn CredentialStore>`) and a slow keychain is waited for without holding up the
+/// runtime's one thread.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, CredStoreError>> + Send + 'a>>;
+
 /// Where woolink keeps credentials. Implementations bound every call in time.
 pub trait CredentialStore: Send + Sync {
     /// What the account record should say about where its secret lives.
     fn storage(&self) -> SecretStorage;
     /// Creates or replaces the entry.
-    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError>;
+    fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()>;
     /// `Err(NotFound)` only when the store is known to work and has no such entry.
-    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError>;
+    fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials>;
     /// `Err(NotFound)` when there was no such entry.
-    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError>;
+    fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()>;
     /// Whether an entry could be written now, asked before a key is sent anywhere so that a
     /// store that cannot keep it fails first. Only stores that can be unusable while answering
     /// (a keyring never unlocked) check anything.
-    fn check_writable(&self) -> Result<(), CredStoreError> {
-        Ok(())
+    fn check_writable(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
     }
 }
 
 /// Opens the chosen store. For the keychain this connects to it (bounded by [`DEFAULT_TIMEOUT`]),
 /// so an unusable keychain is reported here, before anything is asked or written.
-pub fn open(
+pub async fn open(
     storage: SecretStorage,
     config_dir: &Path,
 ) -> Result<Box<dyn CredentialStore>, CredStoreError> {
     Ok(match storage {
-        SecretStorage::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT)?),
+        SecretStorage::Keychain => Box::new(KeychainStore::open_platform(DEFAULT_TIMEOUT).await?),
         SecretStorage::PlaintextFile => Box::new(PlaintextFileStore::new(config_dir)),
+    })
+}
+
+/// Opens a credential store when it is first needed (a fake one in tests).
+pub type Opener =
+    Box<dyn Fn(SecretStorage) -> StoreFuture<'static, Box<dyn CredentialStore>> + Send + Sync>;
+
+/// The [`Opener`] of the stores kept for the config folder `dir`: [`open`].
+pub fn opener(dir: &Path) -> Opener {
+    let dir = dir.to_owned();
+    Box::new(move |storage| {
+        let dir = dir.clone();
+        Box::pin(async move { open(storage, &dir).await })
     })
 }
 
@@ -121,32 +141,25 @@ pub enum CredStoreError {
 }
 
 /// Why the OS keychain cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unavailability {
     /// No D-Bus session bus: `DBUS_SESSION_BUS_ADDRESS` unset or pointing at nothing.
+    #[error(
+        "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS points to nothing, or it is unset and no bus socket of yours is at $XDG_RUNTIME_DIR/bus or /run/user/UID/bus), so no Secret Service keychain can be reached"
+    )]
     NoSessionBus,
     /// A session bus, but nothing on it provides `org.freedesktop.secrets`.
+    #[error(
+        "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)"
+    )]
     NoSecretService,
     /// The keychain is locked (or was never unlocked) and could not be unlocked from here.
+    #[error(
+        "the keychain is locked, or was never unlocked and has no default collection, and it could not be unlocked from here"
+    )]
     Locked,
+    #[error("{0}")]
     Other(String),
-}
-
-impl fmt::Display for Unavailability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unavailability::NoSessionBus => f.write_str(
-                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS points to nothing, or it is unset and no bus socket of yours is at $XDG_RUNTIME_DIR/bus or /run/user/UID/bus), so no Secret Service keychain can be reached",
-            ),
-            Unavailability::NoSecretService => f.write_str(
-                "no Secret Service is running on the D-Bus session bus (nothing provides org.freedesktop.secrets)",
-            ),
-            Unavailability::Locked => f.write_str(
-                "the keychain is locked, or was never unlocked and has no default collection, and it could not be unlocked from here",
-            ),
-            Unavailability::Other(detail) => write!(f, "{detail}"),
-        }
-    }
 }
 
 /// The user's ways out, in one place so every keychain message offers the same ones.

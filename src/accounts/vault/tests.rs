@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use keyring_core::{CredentialStore as CoreStore, Entry, Error as KeyringError, mock};
 
 use super::*;
-use crate::accounts::credstore::KeychainStore;
 use crate::accounts::credstore::tests::{KEY, SECRET, SECRET2, creds};
+use crate::accounts::credstore::{KeychainStore, StoreFuture};
 use crate::accounts::index::INDEX_FILE;
 use crate::accounts::index::tests::account;
 
@@ -48,10 +48,11 @@ impl Harness {
     }
 
     /// The secret kept for the account `name` as the index records it now.
-    fn secret(&self, name: &str) -> Option<String> {
+    async fn secret(&self, name: &str) -> Option<String> {
         let account = self.recorded(name)?;
         self.store
             .get(&EntryId::for_account(&account))
+            .await
             .ok()
             .map(|c| c.secret.expose().to_owned())
     }
@@ -63,30 +64,34 @@ impl Harness {
             .find(|a| a.name == name)
     }
 
-    fn entry(&self, id: &EntryId) -> Option<String> {
+    async fn entry(&self, id: &EntryId) -> Option<String> {
         self.store
             .get(id)
+            .await
             .ok()
             .map(|c| c.secret.expose().to_owned())
     }
 
-    fn recover(&self) -> Recovered {
+    async fn recover(&self) -> Recovered {
         let core = self.core.clone();
-        recover_with(&self.dir, &move |_| {
-            Ok(Box::new(KeychainStore::with_store(core.clone())) as Box<dyn CredentialStore>)
-        })
-        .unwrap()
+        let open: Opener = Box::new(move |_| {
+            let store = KeychainStore::with_store(core.clone());
+            Box::pin(async { Ok(Box::new(store) as Box<dyn CredentialStore>) })
+        });
+        recover_with(&self.dir, &open).await.unwrap()
     }
 
     /// Links a new account `name` at `store_url` whose secret is `secret`, as connect does.
-    fn link(&self, name: &str, store_url: &str, secret: &str) -> Saved {
+    async fn link(&self, name: &str, store_url: &str, secret: &str) -> Saved {
         save(
             &self.dir,
             self,
             account(name, store_url),
             &creds(secret),
             Existing::Refuse,
+            None,
         )
+        .await
         .unwrap()
     }
 
@@ -99,18 +104,20 @@ impl CredentialStore for Harness {
     fn storage(&self) -> SecretStorage {
         self.store.storage()
     }
-    fn set(&self, id: &EntryId, creds: &Credentials) -> Result<(), CredStoreError> {
-        self.store.set(id, creds)?;
-        if self.arm.swap(false, Ordering::SeqCst) {
-            fs::rename(&self.dir, self.moved()).unwrap();
-            fs::write(&self.dir, b"not a folder").unwrap();
-        }
-        Ok(())
+    fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.store.set(id, creds).await?;
+            if self.arm.swap(false, Ordering::SeqCst) {
+                fs::rename(&self.dir, self.moved()).unwrap();
+                fs::write(&self.dir, b"not a folder").unwrap();
+            }
+            Ok(())
+        })
     }
-    fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+    fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
         self.store.get(id)
     }
-    fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+    fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
         self.store.delete(id)
     }
 }
@@ -118,28 +125,37 @@ impl CredentialStore for Harness {
 const URL: &str = "https://shop.example";
 const NEW_URL: &str = "https://www.shop.example";
 
-#[test]
-fn save_stores_secret_under_a_new_id_and_records_account() {
+#[tokio::test]
+async fn save_stores_secret_under_a_new_id_and_records_account() {
     let h = Harness::new();
     let mut record = account("shop", URL);
     record.secret_storage = SecretStorage::PlaintextFile;
-    let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse).unwrap();
+    let saved = save(&h.dir, &h, record, &creds(SECRET), Existing::Refuse, None)
+        .await
+        .unwrap();
     assert_eq!(saved.account.secret_storage, SecretStorage::Keychain);
     let id = saved.account.id.clone().unwrap();
     assert_eq!(id.len(), 32);
     assert!(saved.replaced.is_none());
-    assert_eq!(h.entry(&EntryId::for_id(&id)).as_deref(), Some(SECRET));
+    assert_eq!(
+        h.entry(&EntryId::for_id(&id)).await.as_deref(),
+        Some(SECRET)
+    );
     assert_eq!(Index::load(&h.dir).unwrap(), vec![saved.account.clone()]);
     assert!(Index::pending(&h.dir).unwrap().is_empty());
-    assert!(check_secret_present(&h.dir, &h, &saved.account).unwrap());
-    let loaded = load_credentials(&h.dir, &h, &saved.account).unwrap();
+    assert!(
+        check_secret_present(&h.dir, &h, &saved.account)
+            .await
+            .unwrap()
+    );
+    let loaded = load_credentials(&h.dir, &h, &saved.account).await.unwrap();
     assert_eq!(loaded.secret.expose(), SECRET);
 }
 
-#[test]
-fn name_taken_writes_nothing() {
+#[tokio::test]
+async fn name_taken_writes_nothing() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
+    h.link("shop", URL, SECRET).await;
     let before = h.index_bytes();
     let err = save(
         &h.dir,
@@ -147,7 +163,9 @@ fn name_taken_writes_nothing() {
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Refuse,
+        None,
     )
+    .await
     .unwrap_err();
     assert!(
         matches!(&err, SaveError::NameTaken { name } if name == "shop"),
@@ -155,13 +173,13 @@ fn name_taken_writes_nothing() {
     );
     assert!(err.to_string().contains("--force"));
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn failed_index_write_removes_the_new_secret_again() {
+#[tokio::test]
+async fn failed_index_write_removes_the_new_secret_again() {
     let h = Harness::new();
-    h.link("other", URL, SECRET);
+    h.link("other", URL, SECRET).await;
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
     let err = save(
@@ -170,7 +188,9 @@ fn failed_index_write_removes_the_new_secret_again() {
         account("shop", URL),
         &creds(SECRET2),
         Existing::Refuse,
+        None,
     )
+    .await
     .unwrap_err();
     assert!(
         matches!(
@@ -186,16 +206,16 @@ fn failed_index_write_removes_the_new_secret_again() {
     h.repair();
     // The pending record written first is still there; the next command clears it.
     assert_eq!(Index::pending(&h.dir).unwrap().len(), 1);
-    let recovered = h.recover();
+    let recovered = h.recover().await;
     assert_eq!(recovered.undone, ["shop"]);
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret("other").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("other").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn failed_replace_keeps_the_previous_secret() {
+#[tokio::test]
+async fn failed_replace_keeps_the_previous_secret() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
+    h.link("shop", URL, SECRET).await;
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
     save(
@@ -204,44 +224,48 @@ fn failed_replace_keeps_the_previous_secret() {
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Replace,
+        None,
     )
+    .await
     .unwrap_err();
     h.repair();
-    h.recover();
+    h.recover().await;
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn a_replace_deletes_the_old_entry_once_the_index_landed() {
+#[tokio::test]
+async fn a_replace_deletes_the_old_entry_once_the_index_landed() {
     let h = Harness::new();
-    let first = h.link("shop", URL, SECRET).account;
+    let first = h.link("shop", URL, SECRET).await.account;
     let saved = save(
         &h.dir,
         &h,
         account("shop", NEW_URL),
         &creds(SECRET2),
         Existing::Replace,
+        None,
     )
+    .await
     .unwrap();
     assert_eq!(saved.replaced.unwrap().store_url, URL);
     assert!(saved.old_left.is_none());
     assert_ne!(saved.account.id, first.id);
-    assert_eq!(h.entry(&EntryId::for_account(&first)), None);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET2));
+    assert_eq!(h.entry(&EntryId::for_account(&first)).await, None);
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET2));
     assert_eq!(Index::load(&h.dir).unwrap().len(), 1);
     assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
 /// A crash between the steps, as the pending record and the store show it: undone before the
 /// index names the new entry, finished after.
-#[test]
-fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
+#[tokio::test]
+async fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
     let h = Harness::new();
-    let first = h.link("shop", URL, SECRET).account;
+    let first = h.link("shop", URL, SECRET).await.account;
     // Killed after storing the new secret, before the index: undone.
     let id = crate::domain::account::new_id();
-    let mut index = Index::lock(&h.dir).unwrap();
+    let mut index = Index::lock(&h.dir).await.unwrap();
     index.pending.push(Pending {
         id: id.clone(),
         storage: SecretStorage::Keychain,
@@ -250,13 +274,16 @@ fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
     });
     index.write().unwrap();
     drop(index);
-    h.store.set(&EntryId::for_id(&id), &creds(SECRET2)).unwrap();
-    let recovered = h.recover();
+    h.store
+        .set(&EntryId::for_id(&id), &creds(SECRET2))
+        .await
+        .unwrap();
+    let recovered = h.recover().await;
     assert_eq!(recovered.undone, ["shop"]);
-    assert_eq!(h.entry(&EntryId::for_id(&id)), None);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.entry(&EntryId::for_id(&id)).await, None);
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
     // Killed after the index named it, before the old entry went: finished.
-    let mut index = Index::lock(&h.dir).unwrap();
+    let mut index = Index::lock(&h.dir).await.unwrap();
     index.pending.push(Pending {
         id: id.clone(),
         storage: SecretStorage::Keychain,
@@ -266,16 +293,19 @@ fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
     index.accounts[0].id = Some(id.clone());
     index.write().unwrap();
     drop(index);
-    h.store.set(&EntryId::for_id(&id), &creds(SECRET2)).unwrap();
-    let recovered = h.recover();
+    h.store
+        .set(&EntryId::for_id(&id), &creds(SECRET2))
+        .await
+        .unwrap();
+    let recovered = h.recover().await;
     assert_eq!(recovered.finished, ["shop"]);
-    assert_eq!(h.entry(&EntryId::for_account(&first)), None);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET2));
+    assert_eq!(h.entry(&EntryId::for_account(&first)).await, None);
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET2));
     assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
-#[test]
-fn an_unusable_keychain_saves_nothing() {
+#[tokio::test]
+async fn an_unusable_keychain_saves_nothing() {
     let h = Harness::new();
     let failing = KeychainStore::with_store(h.core.clone());
     struct Refusing(KeychainStore);
@@ -283,15 +313,17 @@ fn an_unusable_keychain_saves_nothing() {
         fn storage(&self) -> SecretStorage {
             self.0.storage()
         }
-        fn set(&self, _: &EntryId, _: &Credentials) -> Result<(), CredStoreError> {
-            Err(CredStoreError::Unavailable {
-                why: crate::accounts::credstore::Unavailability::Locked,
+        fn set<'a>(&'a self, _: &'a EntryId, _: &'a Credentials) -> StoreFuture<'a, ()> {
+            Box::pin(async {
+                Err(CredStoreError::Unavailable {
+                    why: crate::accounts::credstore::Unavailability::Locked,
+                })
             })
         }
-        fn get(&self, id: &EntryId) -> Result<Credentials, CredStoreError> {
+        fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
             self.0.get(id)
         }
-        fn delete(&self, id: &EntryId) -> Result<(), CredStoreError> {
+        fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
             self.0.delete(id)
         }
     }
@@ -301,7 +333,9 @@ fn an_unusable_keychain_saves_nothing() {
         account("shop", URL),
         &creds(SECRET),
         Existing::Refuse,
+        None,
     )
+    .await
     .unwrap_err();
     assert!(matches!(
         err,
@@ -311,8 +345,8 @@ fn an_unusable_keychain_saves_nothing() {
     assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
-#[test]
-fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
+#[tokio::test]
+async fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
     let h = Harness::new();
     fs::create_dir_all(&h.dir).unwrap();
     fs::write(h.dir.join(INDEX_FILE), b"{\"version\": 7}").unwrap();
@@ -322,7 +356,9 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
         account("shop", URL),
         &creds(SECRET),
         Existing::Refuse,
+        None,
     )
+    .await
     .unwrap_err();
     assert!(matches!(
         err,
@@ -331,32 +367,32 @@ fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
     assert_eq!(h.index_bytes(), b"{\"version\": 7}");
 }
 
-#[test]
-fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
+#[tokio::test]
+async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let h = Harness::new();
-    let a = h.link("a", URL, SECRET).account;
-    let b = h.link("b", URL, SECRET2).account;
-    match remove(&h.dir, &h, "nope") {
+    let a = h.link("a", URL, SECRET).await.account;
+    let b = h.link("b", URL, SECRET2).await.account;
+    match remove(&h.dir, &h, "nope").await {
         Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
             assert_eq!(existing, ["a", "b"]);
         }
         other => panic!("{other:?}"),
     }
-    let removed = remove(&h.dir, &h, "a").unwrap();
+    let removed = remove(&h.dir, &h, "a").await.unwrap();
     assert_eq!(removed.secret, SecretRemoval::Deleted);
-    assert_eq!(h.entry(&EntryId::for_account(&a)), None);
-    h.store.delete(&EntryId::for_account(&b)).unwrap();
-    assert!(!check_secret_present(&h.dir, &h, &b).unwrap());
-    let removed = remove(&h.dir, &h, "b").unwrap();
+    assert_eq!(h.entry(&EntryId::for_account(&a)).await, None);
+    h.store.delete(&EntryId::for_account(&b)).await.unwrap();
+    assert!(!check_secret_present(&h.dir, &h, &b).await.unwrap());
+    let removed = remove(&h.dir, &h, "b").await.unwrap();
     assert_eq!(removed.secret, SecretRemoval::AlreadyGone);
     assert!(Index::load(&h.dir).unwrap().is_empty());
 }
 
-#[test]
-fn remove_keeps_the_account_when_the_keychain_fails() {
+#[tokio::test]
+async fn remove_keeps_the_account_when_the_keychain_fails() {
     let h = Harness::new();
-    let shop = h.link("shop", URL, SECRET).account;
+    let shop = h.link("shop", URL, SECRET).await.account;
     let before = h.index_bytes();
     let id = EntryId::for_account(&shop);
     let entry = Entry::new_in_store(&h.core, &id.service, &id.user).unwrap();
@@ -364,22 +400,24 @@ fn remove_keeps_the_account_when_the_keychain_fails() {
     cred.set_error(KeyringError::PlatformFailure(
         "org.freedesktop.DBus.Error.ServiceUnknown".into(),
     ));
-    let err = remove(&h.dir, &h, "shop").unwrap_err();
+    let err = remove(&h.dir, &h, "shop").await.unwrap_err();
     assert!(matches!(err, RemoveError::Secret { .. }), "{err:?}");
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
+#[tokio::test]
+async fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
+    h.link("shop", URL, SECRET).await;
     let again = Account {
         linked_at: "2026-06-01T00:00:00Z".to_owned(),
         verified_at: "2026-06-01T00:00:00Z".to_owned(),
         ..account("shop", URL)
     };
-    let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink).unwrap();
+    let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink, None)
+        .await
+        .unwrap();
     assert!(saved.relinked());
     assert!(!saved.entry_was_empty);
     assert!(saved.old_left.is_none());
@@ -389,92 +427,109 @@ fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
     assert_eq!(recorded[0].verified_at, "2026-06-01T00:00:00Z");
 }
 
-#[test]
-fn the_same_link_puts_back_a_secret_that_went_missing() {
+#[tokio::test]
+async fn the_same_link_puts_back_a_secret_that_went_missing() {
     let h = Harness::new();
-    let first = h.link("shop", URL, SECRET).account;
-    h.store.delete(&EntryId::for_account(&first)).unwrap();
+    let first = h.link("shop", URL, SECRET).await.account;
+    h.store.delete(&EntryId::for_account(&first)).await.unwrap();
     let saved = save(
         &h.dir,
         &h,
         account("shop", URL),
         &creds(SECRET),
         Existing::SameLink,
+        None,
     )
+    .await
     .unwrap();
     assert!(saved.relinked() && saved.entry_was_empty);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
+#[tokio::test]
+async fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
     let h = Harness::new();
-    h.link("shop", URL, SECRET);
+    h.link("shop", URL, SECRET).await;
     let before = h.index_bytes();
     let other_key = Account {
         key_suffix: "7654321".to_owned(),
         ..account("shop", URL)
     };
     for other in [account("shop", NEW_URL), other_key] {
-        let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink).unwrap_err();
+        let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink, None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, SaveError::NameTaken { .. }), "{err}");
     }
     assert_eq!(h.index_bytes(), before);
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
-#[test]
-fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
+#[tokio::test]
+async fn linking_the_same_store_again_keeps_its_title_when_none_was_learnt() {
     let h = Harness::new();
     let titled = Account {
         store_name: Some("Acme Shop".to_owned()),
         ..account("shop", URL)
     };
-    save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse).unwrap();
+    save(&h.dir, &h, titled, &creds(SECRET), Existing::Refuse, None)
+        .await
+        .unwrap();
     save(
         &h.dir,
         &h,
         account("shop", URL),
         &creds(SECRET),
         Existing::SameLink,
+        None,
     )
+    .await
     .unwrap();
     assert_eq!(
         Index::load(&h.dir).unwrap()[0].store_name.as_deref(),
         Some("Acme Shop")
     );
     let elsewhere = account("shop", "https://other.example");
-    save(&h.dir, &h, elsewhere, &creds(SECRET2), Existing::Replace).unwrap();
+    save(
+        &h.dir,
+        &h,
+        elsewhere,
+        &creds(SECRET2),
+        Existing::Replace,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(Index::load(&h.dir).unwrap()[0].store_name, None);
 }
 
-#[test]
-fn rename_touches_the_index_only_and_the_default_follows() {
+#[tokio::test]
+async fn rename_touches_the_index_only_and_the_default_follows() {
     let h = Harness::new();
-    let shop = h.link("shop", URL, SECRET).account;
-    h.link("other", URL, SECRET2);
-    let mut index = Index::lock(&h.dir).unwrap();
+    let shop = h.link("shop", URL, SECRET).await.account;
+    h.link("other", URL, SECRET2).await;
+    let mut index = Index::lock(&h.dir).await.unwrap();
     index.default = Some("shop".to_owned());
     index.write().unwrap();
     drop(index);
-    let renamed = rename(&h.dir, "shop", "client-shop").unwrap();
+    let renamed = rename(&h.dir, "shop", "client-shop").await.unwrap();
     assert!(renamed.default);
     assert_eq!(renamed.account.id, shop.id);
-    assert_eq!(h.secret("client-shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("client-shop").await.as_deref(), Some(SECRET));
     let (accounts, default) = Index::load_with_default(&h.dir).unwrap();
     let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["client-shop", "other"], "the order is kept");
     assert_eq!(default.as_deref(), Some("client-shop"));
     let before = h.index_bytes();
-    let err = rename(&h.dir, "client-shop", "other").unwrap_err();
+    let err = rename(&h.dir, "client-shop", "other").await.unwrap_err();
     assert!(matches!(&err, RenameError::NameTaken { .. }), "{err:?}");
-    let err = rename(&h.dir, "nope", "new").unwrap_err();
+    let err = rename(&h.dir, "nope", "new").await.unwrap_err();
     assert!(matches!(&err, RenameError::NotFound(_)), "{err:?}");
     assert_eq!(h.index_bytes(), before);
 }
 
 /// Writes an index from before account ids, with the secret under the old entry name.
-fn legacy_account(h: &Harness, name: &str, secret: &str) -> Account {
+async fn legacy_account(h: &Harness, name: &str, secret: &str) -> Account {
     let mut old = account(name, URL);
     old.id = None;
     old.key_suffix = KEY[KEY.len() - 7..].to_owned();
@@ -482,44 +537,47 @@ fn legacy_account(h: &Harness, name: &str, secret: &str) -> Account {
         accounts.push(old.clone());
         Ok::<_, IndexError>(())
     })
+    .await
     .unwrap();
     h.store
         .set(&EntryId::legacy(URL, name), &creds(secret))
+        .await
         .unwrap();
     old
 }
 
-#[test]
-fn an_account_from_before_ids_is_moved_to_its_id_once() {
+#[tokio::test]
+async fn an_account_from_before_ids_is_moved_to_its_id_once() {
     let h = Harness::new();
-    let old = legacy_account(&h, "shop", SECRET);
-    let loaded = load_credentials(&h.dir, &h, &old).unwrap();
+    let old = legacy_account(&h, "shop", SECRET).await;
+    let loaded = load_credentials(&h.dir, &h, &old).await.unwrap();
     assert_eq!(loaded.secret.expose(), SECRET);
     let now = h.recorded("shop").unwrap();
     assert!(now.id.is_some());
-    assert_eq!(h.secret("shop").as_deref(), Some(SECRET));
+    assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
     assert_eq!(
-        h.entry(&EntryId::legacy(URL, "shop")),
+        h.entry(&EntryId::legacy(URL, "shop")).await,
         None,
         "moved, not copied"
     );
     assert!(Index::pending(&h.dir).unwrap().is_empty());
     // Again: nothing moves.
-    let again = migrate(&h.dir, &h, "shop").unwrap();
+    let again = migrate(&h.dir, &h, "shop").await.unwrap();
     assert_eq!(again.id, now.id);
 }
 
-#[test]
-fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
+#[tokio::test]
+async fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
     let h = Harness::new();
-    let mut old = legacy_account(&h, "shop", SECRET);
+    let mut old = legacy_account(&h, "shop", SECRET).await;
     old.key_suffix = "zzzzzzz".to_owned();
     Index::update(&h.dir, |accounts| {
         accounts[0] = old.clone();
         Ok::<_, IndexError>(())
     })
+    .await
     .unwrap();
-    let err = load_credentials(&h.dir, &h, &old).unwrap_err();
+    let err = load_credentials(&h.dir, &h, &old).await.unwrap_err();
     assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
@@ -528,25 +586,25 @@ fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
     );
     assert!(!message.contains(SECRET), "{message}");
     assert_eq!(
-        h.entry(&EntryId::legacy(URL, "shop")).as_deref(),
+        h.entry(&EntryId::legacy(URL, "shop")).await.as_deref(),
         Some(SECRET)
     );
     // Removing the account leaves that entry to whoever it belongs to.
-    remove(&h.dir, &h, "shop").unwrap();
+    remove(&h.dir, &h, "shop").await.unwrap();
     assert_eq!(
-        h.entry(&EntryId::legacy(URL, "shop")).as_deref(),
+        h.entry(&EntryId::legacy(URL, "shop")).await.as_deref(),
         Some(SECRET)
     );
 }
 
-#[test]
-fn a_stored_key_that_is_not_the_recorded_one_is_refused() {
+#[tokio::test]
+async fn a_stored_key_that_is_not_the_recorded_one_is_refused() {
     let h = Harness::new();
-    let shop = h.link("shop", URL, SECRET).account;
+    let shop = h.link("shop", URL, SECRET).await.account;
     let edited = Account {
         key_suffix: "7654321".to_owned(),
         ..shop
     };
-    let err = load_credentials(&h.dir, &h, &edited).unwrap_err();
+    let err = load_credentials(&h.dir, &h, &edited).await.unwrap_err();
     assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
 }

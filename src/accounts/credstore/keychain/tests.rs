@@ -32,28 +32,34 @@ fn platform(text: &str) -> KeyringError {
     KeyringError::PlatformFailure(text.into())
 }
 
-#[test]
-fn set_get_delete_round_trip_in_one_entry() {
+#[tokio::test]
+async fn set_get_delete_round_trip_in_one_entry() {
     let core = mock_store();
     let store = KeychainStore::with_store(core.clone());
     let id = id("shop");
-    store.set(&id, &creds(SECRET)).unwrap();
+    store.set(&id, &creds(SECRET)).await.unwrap();
     let raw = raw_password(&core, &id).unwrap();
     assert!(
         raw.contains(KEY) && raw.contains(SECRET),
         "key and secret together"
     );
-    store.set(&id, &creds(SECRET2)).unwrap();
-    let got = store.get(&id).unwrap();
+    store.set(&id, &creds(SECRET2)).await.unwrap();
+    let got = store.get(&id).await.unwrap();
     assert_eq!(got.key.expose(), KEY);
     assert_eq!(got.secret.expose(), SECRET2);
-    store.delete(&id).unwrap();
-    assert!(matches!(store.get(&id), Err(CredStoreError::NotFound)));
-    assert!(matches!(store.delete(&id), Err(CredStoreError::NotFound)));
+    store.delete(&id).await.unwrap();
+    assert!(matches!(
+        store.get(&id).await,
+        Err(CredStoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete(&id).await,
+        Err(CredStoreError::NotFound)
+    ));
 }
 
-#[test]
-fn platform_failures_map_to_the_cases_callers_branch_on() {
+#[tokio::test]
+async fn platform_failures_map_to_the_cases_callers_branch_on() {
     let cases = [
         (
             platform(
@@ -82,7 +88,7 @@ fn platform_failures_map_to_the_cases_callers_branch_on() {
     let id = id("shop");
     for (err, expected) in cases {
         inject(&core, &id, err);
-        match (store.set(&id, &creds(SECRET)), expected) {
+        match (store.set(&id, &creds(SECRET)).await, expected) {
             (Err(CredStoreError::Unavailable { why }), Some(expected)) => assert_eq!(why, expected),
             (Err(CredStoreError::Failed(text)), None) => assert!(text.contains("something else")),
             (other, expected) => panic!("expected {expected:?}, got {other:?}"),
@@ -90,8 +96,8 @@ fn platform_failures_map_to_the_cases_callers_branch_on() {
     }
 }
 
-#[test]
-fn an_entry_that_is_not_ours_is_corrupt_and_not_echoed() {
+#[tokio::test]
+async fn an_entry_that_is_not_ours_is_corrupt_and_not_echoed() {
     let core = mock_store();
     let store = KeychainStore::with_store(core.clone());
     let id = id("shop");
@@ -99,7 +105,7 @@ fn an_entry_that_is_not_ours_is_corrupt_and_not_echoed() {
         .unwrap()
         .set_password("hunter2")
         .unwrap();
-    let err = store.get(&id).unwrap_err();
+    let err = store.get(&id).await.unwrap_err();
     assert!(matches!(err, CredStoreError::Corrupt));
     assert!(!err.to_string().contains("hunter2"));
     inject(
@@ -107,21 +113,24 @@ fn an_entry_that_is_not_ours_is_corrupt_and_not_echoed() {
         &id,
         KeyringError::BadEncoding(b"\xffhunter2".to_vec()),
     );
-    assert!(matches!(store.get(&id), Err(CredStoreError::Corrupt)));
+    assert!(matches!(store.get(&id).await, Err(CredStoreError::Corrupt)));
 }
 
-#[test]
-fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
+#[tokio::test]
+async fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
     // A never-unlocked keyring: lookups say NoEntry, writes fail with NoStorageAccess.
     let core = mock_store();
-    let store = KeychainStore::with_store(core.clone()).verify_before_not_found(true);
+    let store = KeychainStore {
+        verify_before_not_found: true,
+        ..KeychainStore::with_store(core.clone())
+    };
     let probe = probe_entry();
     inject(
         &core,
         &probe,
         KeyringError::NoStorageAccess("result not returned".into()),
     );
-    match store.get(&id("shop")) {
+    match store.get(&id("shop")).await {
         Err(CredStoreError::Unavailable {
             why: Unavailability::Locked,
         }) => {}
@@ -129,7 +138,7 @@ fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
     }
     // Now the probe succeeds: NoEntry means NotFound, and the probe entry is gone again.
     assert!(matches!(
-        store.get(&id("shop")),
+        store.get(&id("shop")).await,
         Err(CredStoreError::NotFound)
     ));
     assert!(matches!(
@@ -137,19 +146,23 @@ fn no_entry_is_trusted_only_once_the_store_is_known_to_work() {
         Err(KeyringError::NoEntry)
     ));
     assert!(matches!(
-        store.delete(&id("shop")),
+        store.delete(&id("shop")).await,
         Err(CredStoreError::NotFound)
     ));
 }
 
-#[test]
-fn a_hanging_keychain_call_times_out() {
-    let store = KeychainStore::with_store(Arc::new(Hanging)).timeout(Duration::from_millis(100));
+#[tokio::test]
+async fn a_hanging_keychain_call_times_out() {
+    let hanging = Hanging(Duration::from_secs(2));
+    let store = KeychainStore {
+        timeout: Duration::from_millis(100),
+        ..KeychainStore::with_store(Arc::new(hanging))
+    };
     let started = Instant::now();
     for result in [
-        store.set(&id("shop"), &creds(SECRET)),
-        store.get(&id("shop")).map(drop),
-        store.delete(&id("shop")),
+        store.set(&id("shop"), &creds(SECRET)).await,
+        store.get(&id("shop")).await.map(drop),
+        store.delete(&id("shop")).await,
     ] {
         assert!(
             matches!(result, Err(CredStoreError::TimedOut { .. })),
@@ -167,29 +180,57 @@ fn a_hanging_keychain_call_times_out() {
     );
 }
 
-/// A store whose every entry call blocks, like a keyring waiting on an unlock dialog.
+/// While a keychain call is pending (an unlock dialog, say), the runtime's one thread goes on
+/// with other work: here a ticker on the same current-thread runtime, as `accounts verify`'s
+/// requests run beside its keychain reads.
+#[tokio::test(flavor = "current_thread")]
+async fn a_pending_keychain_call_leaves_the_runtime_free() {
+    let store = KeychainStore::with_store(Arc::new(Hanging(Duration::from_millis(500))));
+    let ticks = std::cell::Cell::new(0);
+    let ticker = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            ticks.set(ticks.get() + 1);
+        }
+    };
+    let shop = id("shop");
+    tokio::select! {
+        result = store.get(&shop) => {
+            assert!(matches!(result, Err(CredStoreError::NotFound)), "{result:?}");
+        }
+        () = ticker => unreachable!(),
+    }
+    assert!(
+        ticks.get() >= 10,
+        "only {} ticks while the keychain was asked",
+        ticks.get()
+    );
+}
+
+/// A store whose every entry call blocks for the given time, like a keyring waiting on an
+/// unlock dialog, then answers that there is no such entry.
 #[derive(Debug)]
-struct Hanging;
+struct Hanging(Duration);
 
 impl Hanging {
-    fn block<T>() -> keyring_core::Result<T> {
-        std::thread::sleep(Duration::from_secs(30));
+    fn block<T>(&self) -> keyring_core::Result<T> {
+        std::thread::sleep(self.0);
         Err(KeyringError::NoEntry)
     }
 }
 
 impl CredentialApi for Hanging {
     fn set_secret(&self, _: &[u8]) -> keyring_core::Result<()> {
-        Self::block()
+        self.block()
     }
     fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
-        Self::block()
+        self.block()
     }
     fn delete_credential(&self) -> keyring_core::Result<()> {
-        Self::block()
+        self.block()
     }
     fn get_credential(&self) -> keyring_core::Result<Option<Arc<Credential>>> {
-        Self::block()
+        self.block()
     }
     fn get_specifiers(&self) -> Option<(String, String)> {
         None
@@ -212,7 +253,7 @@ impl CredentialStoreApi for Hanging {
         _: &str,
         _: Option<&HashMap<&str, &str>>,
     ) -> keyring_core::Result<Entry> {
-        Ok(Entry::new_with_credential(Arc::new(Hanging)))
+        Ok(Entry::new_with_credential(Arc::new(Hanging(self.0))))
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
