@@ -37,12 +37,8 @@ pub enum ProbeError {
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
-    #[error("could not connect securely to {store}: {problem}. {advice}")]
-    Tls {
-        store: String,
-        problem: TlsProblem,
-        advice: &'static str,
-    },
+    #[error("could not connect securely to {store}: {problem}. {}", .problem.advice())]
+    Tls { store: String, problem: TlsProblem },
     #[error(
         "{store} redirects in a loop. Check WordPress Address and Site Address in Settings > General, and the web server's redirect rules."
     )]

@@ -251,11 +251,8 @@ async fn probe_unbounded(
     let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
     let mut first = None;
     if let Ok(auth) = auth_method(&start.store, options, credentials) {
-        let answers = check(http, &start.root, credentials, auth)
-            .await
-            .map_err(|cause| transport_error(&start.store, cause))?;
-        let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
-        if !verdict.needs_discovery() {
+        let answers = check(http, &start, credentials, auth).await?;
+        if conclusive(&answers, auth) {
             return conclude(http, typed, &start, credentials, auth, answers, observe).await;
         }
         // The first answer often names where the API is (WordPress's Link header on its own
@@ -263,11 +260,8 @@ async fn probe_unbounded(
         if let Some(named) = named_site(typed, &start, &answers.0)
             && let Ok(auth) = auth_method(&named.store, options, credentials)
         {
-            let answers = check(http, &named.root, credentials, auth)
-                .await
-                .map_err(|cause| transport_error(&named.store, cause))?;
-            let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
-            if !verdict.needs_discovery() {
+            let answers = check(http, &named, credentials, auth).await?;
+            if conclusive(&answers, auth) {
                 return conclude(http, typed, &named, credentials, auth, answers, observe).await;
             }
         }
@@ -295,11 +289,14 @@ async fn probe_unbounded(
     let answers = match first {
         // Discovery found the API where the key already went: its answers stand.
         Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
-        _ => check(http, &site.root, credentials, auth)
-            .await
-            .map_err(|cause| transport_error(&site.store, cause))?,
+        _ => check(http, &site, credentials, auth).await?,
     };
     conclude(http, typed, &site, credentials, auth, answers, observe).await
+}
+
+/// Whether the answers are WooCommerce's at this address, so no discovery is needed.
+fn conclusive((read, write): &(Answer, Answer), auth: AuthMethod) -> bool {
+    !judge(read, write, auth == AuthMethod::OAuth1).needs_discovery()
 }
 
 /// Where the answer to the read check says the API is, when that is somewhere else on the
@@ -354,10 +351,12 @@ pub fn auth_method(
 /// follows: its answer stands when it is WooCommerce's, else the first one does.
 async fn check(
     http: &HttpClient,
-    root: &ApiRoot,
+    site: &Site,
     credentials: &Credentials,
     auth: AuthMethod,
-) -> Result<(Answer, Answer), TransportError> {
+) -> Result<(Answer, Answer), ProbeError> {
+    let root = &site.root;
+    let failed = |cause| transport_error(site.store.shown(), cause);
     let read_url = root.route(READ_ROUTE, &read_query(&unique()));
     let write_url = root.route(WRITE_ROUTE, &[]);
     let (read, write) = tokio::join!(
@@ -374,7 +373,7 @@ async fn check(
             auth
         )),
     );
-    let (read, write) = (read?, write?);
+    let (read, write) = (read.map_err(failed)?, write.map_err(failed)?);
     if !verdict::key_was_judged(&read) || verdict::write_is_conclusive(&write) {
         return Ok((read, write));
     }
@@ -382,7 +381,8 @@ async fn check(
     let fallback = patiently(http, Some(b"{}"), || {
         root::authenticated(Method::POST, fallback_url.clone(), credentials, auth)
     })
-    .await?;
+    .await
+    .map_err(failed)?;
     Ok(if verdict::write_is_conclusive(&fallback) {
         (read, fallback)
     } else {
@@ -442,9 +442,7 @@ async fn conclude(
         } else {
             HEADER_STRIPPED.to_owned()
         };
-        let answers = check(http, &site.root, credentials, AuthMethod::QueryString)
-            .await
-            .map_err(|cause| transport_error(&site.store, cause))?;
+        let answers = check(http, site, credentials, AuthMethod::QueryString).await?;
         let refused_on_the_way = *status == 403;
         let retried = judge(&answers.0, &answers.1, false);
         // Any answer but "not seen" proves the key reached WooCommerce this way, so it is the
@@ -637,7 +635,7 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
 fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
     let store = typed.shown();
     match err {
-        DiscoveryError::Transport(cause) => transport_error(typed, cause),
+        DiscoveryError::Transport(cause) => transport_error(store, cause),
         DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
         DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
         DiscoveryError::Trouble(trouble) => {
@@ -661,20 +659,9 @@ fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) 
             "it is a {}: address, and woolink follows redirects only to http:// and https://",
             crate::domain::text::visible_line(&scheme)
         ),
-        // TLS at the target keeps its own advice (--ca-cert), for the target.
-        RedirectFailure::Transport(TransportError::Tls(problem)) => {
-            let advice = problem.advice();
-            return ProbeError::Tls {
-                store: target,
-                problem,
-                advice,
-            };
-        }
-        RedirectFailure::Transport(TransportError::Proxy(failure)) => {
-            return ProbeError::Proxy {
-                store: target,
-                failure,
-            };
+        // TLS and proxy failures at the target keep their own advice, for the target.
+        RedirectFailure::Transport(cause @ (TransportError::Tls(_) | TransportError::Proxy(_))) => {
+            return transport_error(target, cause);
         }
         RedirectFailure::Transport(TransportError::Dns) => {
             "its host name could not be found (DNS)".to_owned()
@@ -698,36 +685,17 @@ fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) 
     }
 }
 
-fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
-    let store_text = store.shown();
+/// The error for a request to `store` (as shown) that got no answer.
+fn transport_error(store: String, cause: TransportError) -> ProbeError {
     match cause {
-        TransportError::Timeout => ProbeError::TimedOut { store: store_text },
-        TransportError::HttpsPort { https } => ProbeError::HttpsPort {
-            store: store_text,
-            https,
-        },
+        TransportError::Timeout => ProbeError::TimedOut { store },
+        TransportError::HttpsPort { https } => ProbeError::HttpsPort { store, https },
         cause @ (TransportError::TooLarge { .. }
         | TransportError::HeadersTooLarge
-        | TransportError::Cut) => ProbeError::BrokenAnswer {
-            store: store_text,
-            cause,
-        },
-        TransportError::Tls(problem) => {
-            let advice = problem.advice();
-            ProbeError::Tls {
-                store: store_text,
-                problem,
-                advice,
-            }
-        }
-        TransportError::Proxy(failure) => ProbeError::Proxy {
-            store: store_text,
-            failure,
-        },
-        cause => ProbeError::Unreachable {
-            store: store_text,
-            cause,
-        },
+        | TransportError::Cut) => ProbeError::BrokenAnswer { store, cause },
+        TransportError::Tls(problem) => ProbeError::Tls { store, problem },
+        TransportError::Proxy(failure) => ProbeError::Proxy { store, failure },
+        cause => ProbeError::Unreachable { store, cause },
     }
 }
 
