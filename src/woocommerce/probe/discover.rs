@@ -44,55 +44,9 @@ impl Site {
 
     /// Where the API of a store at `typed` usually is; nothing asked yet.
     pub fn guessed(typed: &StoreUrl) -> Site {
-        Site {
-            store: typed.clone(),
-            root: ApiRoot::pretty_under(typed.as_url()),
-            index: IndexState::NotAsked,
-        }
+        Site::known(typed.clone(), ApiRoot::pretty_under(typed.as_url()))
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IndexState {
-    /// The probe went straight to the API and did not need the index.
-    NotAsked,
-    Found(SiteIndex),
-    /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
-    /// closes the REST API to anonymous requests.
-    Closed {
-        status: u16,
-        code: Option<String>,
-    },
-    /// No JSON came back.
-    Unavailable,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SiteIndex {
-    pub name: Option<String>,
-    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
-    /// under it when WordPress is installed in its own directory.
-    pub url: Option<String>,
-    pub home: Option<String>,
-    pub namespaces: Vec<String>,
-}
-
-impl SiteIndex {
-    pub fn has_woocommerce(&self) -> bool {
-        self.namespaces.iter().any(|ns| ns == "wc/v3")
-    }
-}
-
-impl IndexState {
-    pub fn site_name(&self) -> Option<&str> {
-        match self {
-            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
-            _ => None,
-        }
-    }
-}
-
-impl Site {
     /// Where WordPress itself (and so `wp-admin`) is, when the index says it is somewhere
     /// else than the store's home on the same origin: WordPress in its own directory. An
     /// index naming another origin is not followed, not even for a link.
@@ -123,6 +77,57 @@ impl Site {
         };
         let index = fetch_index(&ask, &self.root).await;
         Site { index, ..self }
+    }
+
+    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
+    /// what was known.
+    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        let fallback = self.clone();
+        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
+            .await
+            .unwrap_or(fallback)
+    }
+}
+
+/// How long [`Site::learnt`] waits for the index.
+const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexState {
+    /// The probe went straight to the API and did not need the index.
+    NotAsked,
+    Found(SiteIndex),
+    /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
+    /// closes the REST API to anonymous requests.
+    Closed {
+        code: String,
+    },
+    /// No JSON came back.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SiteIndex {
+    pub name: Option<String>,
+    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
+    /// under it when WordPress is installed in its own directory.
+    pub url: Option<String>,
+    pub home: Option<String>,
+    pub namespaces: Vec<String>,
+}
+
+impl SiteIndex {
+    pub fn has_woocommerce(&self) -> bool {
+        self.namespaces.iter().any(|ns| ns == "wc/v3")
+    }
+}
+
+impl IndexState {
+    pub fn site_name(&self) -> Option<&str> {
+        match self {
+            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
+            _ => None,
+        }
     }
 }
 
@@ -180,7 +185,7 @@ pub async fn discover(
         ApiRoot::new(root)
     } else {
         index = IndexState::Unavailable;
-        link_root(&answer, &url)
+        api_root_from_links(&answer.headers, &url)
     };
     let root = match root {
         Some(root) => root,
@@ -218,7 +223,7 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
 /// The API root named in the front page's headers; its body is never read.
 async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, DiscoveryError> {
     let (url, answer) = ask.follow(ask.start.clone(), Read::Headers).await?;
-    if let Some(root) = link_root(&answer, &url) {
+    if let Some(root) = api_root_from_links(&answer.headers, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }
     Err(match store_trouble(&answer) {
@@ -241,15 +246,6 @@ fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
     let _ = upgraded.set_scheme("https");
     let _ = upgraded.set_port(page.port());
     ApiRoot::new(upgraded).unwrap_or(root)
-}
-
-fn link_root(answer: &Answer, base: &Url) -> Option<ApiRoot> {
-    let values = answer
-        .headers
-        .get_all("link")
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    api_root_from_links(values, base)
 }
 
 fn index_url(root: &ApiRoot) -> Url {
@@ -282,14 +278,14 @@ fn index_state(answer: &Answer) -> IndexState {
                     .collect(),
             })
         }
-        // A 200 that is not an index is no sign of a plugin closing the API: just unusable.
-        _ if answer.status == 200 => IndexState::Unavailable,
-        // A REST error from WordPress (a plugin closing the API); a server error is not that.
-        _ if answer.status < 500 && error_code(answer).is_some() => IndexState::Closed {
-            status: answer.status,
-            code: error_code(answer),
+        // A REST error from WordPress (a plugin closing the API); a server error is not that,
+        // and a 200 that is not an index is no sign of a plugin closing the API: just unusable.
+        _ => match error_code(answer) {
+            Some(code) if answer.status != 200 && answer.status < 500 => {
+                IndexState::Closed { code }
+            }
+            _ => IndexState::Unavailable,
         },
-        _ => IndexState::Unavailable,
     }
 }
 

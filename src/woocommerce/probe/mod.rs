@@ -131,20 +131,6 @@ impl ProbeReport {
     }
 }
 
-impl Site {
-    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
-    /// what was known.
-    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
-        let fallback = self.clone();
-        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
-            .await
-            .unwrap_or(fallback)
-    }
-}
-
-/// How long [`Site::learnt`] waits for the index.
-const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// The WooCommerce REST API keys page of a store.
 pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
     format!("{store}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys")
@@ -303,12 +289,7 @@ fn conclusive((read, write): &(Answer, Answer), auth: AuthMethod) -> bool {
 /// site the user named: the REST root in WordPress's `Link` header, or the root a redirect
 /// of the read check moves to.
 fn named_site(typed: &StoreUrl, start: &Site, read: &Answer) -> Option<Site> {
-    let links = read
-        .headers
-        .get_all("link")
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    let root = match root::api_root_from_links(links, start.root.url()) {
+    let root = match root::api_root_from_links(&read.headers, start.root.url()) {
         Some(root) => root,
         None => {
             let location = read.header("location").filter(|_| read.is_redirect())?;
@@ -505,10 +486,10 @@ async fn conclude(
     observe(ProbeStep::AccessDecided { access });
     // Known only when the store was looked up: a conclusive first round never asks the index,
     // and the fast path gets no extra request just for this note.
-    if let IndexState::Closed { code, .. } = &site.index {
+    if let IndexState::Closed { code } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
-            crate::domain::text::visible_line(code.as_deref().unwrap_or("no code"))
+            crate::domain::text::visible_line(code)
         ));
     }
     Ok(ProbeReport {
