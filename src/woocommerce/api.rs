@@ -18,6 +18,7 @@ use crate::http::{Answer, TransportError};
 use crate::woocommerce::probe::ApiRoot;
 use crate::woocommerce::probe::root::BadApiRoot;
 use crate::woocommerce::probe::root::linked;
+use crate::woocommerce::probe::verdict::{error_code, error_message};
 
 /// The namespace a PATH without a leading `/` lives under.
 pub const NAMESPACE: &str = "wc/v3";
@@ -534,18 +535,12 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
             status: answer.status,
         });
     }
-    let text = |name: &str| {
-        body.as_ref()
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     Some(ApiError::Status {
         method,
         url,
         status: answer.status,
-        code: text("code"),
-        message: text("message"),
+        code: error_code(answer),
+        message: error_message(answer),
     })
 }
 

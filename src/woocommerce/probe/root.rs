@@ -170,32 +170,21 @@ pub fn authenticated<'a>(
     credentials: &'a Credentials,
     auth: AuthMethod,
 ) -> Request<'a> {
-    match auth {
-        AuthMethod::Basic => Request {
-            method,
-            url,
-            basic: Some(BasicLogin::Key(credentials)),
-        },
+    let (url, basic) = match auth {
+        AuthMethod::Basic => (url, Some(BasicLogin::Key(credentials))),
         AuthMethod::QueryString => {
             let mut url = url;
             url.query_pairs_mut()
                 .append_pair("consumer_key", credentials.key.expose())
                 .append_pair("consumer_secret", credentials.secret.expose());
-            Request {
-                method,
-                url,
-                basic: site_login(credentials),
-            }
+            (url, site_login(credentials))
         }
         AuthMethod::OAuth1 => {
             let url = oauth::sign(method.as_str(), &url, credentials, &oauth::Freshness::now());
-            Request {
-                method,
-                url,
-                basic: site_login(credentials),
-            }
+            (url, site_login(credentials))
         }
-    }
+    };
+    Request { method, url, basic }
 }
 
 /// The web server's own login, where the site has one: it rides as HTTP Basic beside a key in
