@@ -11,6 +11,7 @@
 use reqwest::Method;
 use url::Url;
 
+use super::ProbeError;
 use super::root::{ApiRoot, api_root_from_links};
 use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::domain::keys::SiteLogin;
@@ -72,11 +73,23 @@ impl Site {
         }
         let ask = Asker {
             http,
-            start: self.store.as_url(),
+            start: &self.store,
             site_login,
         };
         let index = fetch_index(&ask, &self.root).await;
         Site { index, ..self }
+    }
+
+    /// This site, unless its index shows WordPress without WooCommerce's REST API.
+    pub fn with_woocommerce(self) -> Result<Site, ProbeError> {
+        match &self.index {
+            IndexState::Found(index) if !index.namespaces.iter().any(|ns| ns == "wc/v3") => {
+                Err(ProbeError::NoWooCommerce {
+                    store: self.store.shown(),
+                })
+            }
+            _ => Ok(self),
+        }
     }
 
     /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
@@ -116,12 +129,6 @@ pub struct SiteIndex {
     pub namespaces: Vec<String>,
 }
 
-impl SiteIndex {
-    pub fn has_woocommerce(&self) -> bool {
-        self.namespaces.iter().any(|ns| ns == "wc/v3")
-    }
-}
-
 impl IndexState {
     pub fn site_name(&self) -> Option<&str> {
         match self {
@@ -129,30 +136,6 @@ impl IndexState {
             _ => None,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DiscoveryError {
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    #[error("redirect loop")]
-    RedirectLoop,
-    #[error("redirect from https to http")]
-    Downgrade { to: DisplaySafeUrl },
-    /// Something in front of WordPress answered instead: a firewall, the web server's
-    /// password, maintenance mode, a server error.
-    #[error("the store cannot be used")]
-    Trouble(StoreTrouble),
-    #[error("not WordPress")]
-    NotWordPress { status: u16 },
-    /// The store answered with a redirect, and its target is what failed: a host that does
-    /// not resolve, a closed port, an address woolink does not follow (`ftp:`, `file:`).
-    /// `target` is the redirect's target without its query.
-    #[error("the redirect's target failed")]
-    RedirectTarget {
-        target: DisplaySafeUrl,
-        failure: RedirectFailure,
-    },
 }
 
 /// Why a redirect's target could not be reached.
@@ -169,10 +152,10 @@ pub async fn discover(
     http: &HttpClient,
     typed: &StoreUrl,
     site_login: Option<&SiteLogin>,
-) -> Result<Site, DiscoveryError> {
+) -> Result<Site, ProbeError> {
     let ask = Asker {
         http,
-        start: typed.as_url(),
+        start: typed,
         site_login,
     };
     let guess = ApiRoot::pretty_under(typed.as_url());
@@ -191,7 +174,7 @@ pub async fn discover(
         Some(root) => root,
         None => {
             if let Some(trouble) = store_trouble(&answer) {
-                return Err(DiscoveryError::Trouble(trouble));
+                return Err(ask.trouble(trouble));
             }
             front_page_root(&ask).await?
         }
@@ -199,7 +182,8 @@ pub async fn discover(
     if index == IndexState::Unavailable {
         index = fetch_index(&ask, &root).await;
     }
-    let store = home(&index, &root).ok_or(DiscoveryError::NotWordPress {
+    let store = home(&index, &root).ok_or(ProbeError::NotWordPress {
+        store: typed.shown(),
         status: answer.status,
     })?;
     Ok(Site { store, root, index })
@@ -221,14 +205,17 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
 }
 
 /// The API root named in the front page's headers; its body is never read.
-async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, DiscoveryError> {
-    let (url, answer) = ask.follow(ask.start.clone(), Read::Headers).await?;
+async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, ProbeError> {
+    let (url, answer) = ask
+        .follow(ask.start.as_url().clone(), Read::Headers)
+        .await?;
     if let Some(root) = api_root_from_links(&answer.headers, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }
     Err(match store_trouble(&answer) {
-        Some(trouble) => DiscoveryError::Trouble(trouble),
-        None => DiscoveryError::NotWordPress {
+        Some(trouble) => ask.trouble(trouble),
+        None => ProbeError::NotWordPress {
+            store: ask.start.shown(),
             status: answer.status,
         },
     })
@@ -301,28 +288,35 @@ enum Read {
 /// goes only to the host the user named, over https (or to this computer).
 struct Asker<'a> {
     http: &'a HttpClient,
-    start: &'a Url,
+    /// The address the user named, which errors name too.
+    start: &'a StoreUrl,
     site_login: Option<&'a SiteLogin>,
 }
 
 impl Asker<'_> {
+    /// The error for a store that answered with `trouble` instead of WordPress.
+    fn trouble(&self, trouble: StoreTrouble) -> ProbeError {
+        ProbeError::from_trouble(self.start.shown(), trouble, self.site_login.is_some())
+    }
+
     /// GETs `start`, following redirects by hand so that loops and a downgrade to plain http
     /// are caught and named.
-    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), DiscoveryError> {
+    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), ProbeError> {
         let mut url = start;
         let mut visited: Vec<Url> = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
             // What fails at a redirect's target is the target's failure, not the store's.
-            let redirected = |failure| DiscoveryError::RedirectTarget {
-                target: DisplaySafeUrl::without_query(&url),
-                failure,
+            let redirected = |failure| {
+                let target = DisplaySafeUrl::without_query(&url).to_string();
+                ProbeError::redirect_target(self.start.shown(), &target, failure)
             };
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
                 return Err(redirected(RedirectFailure::Scheme(url.scheme().to_owned())));
             }
             let request = Request {
                 method: Method::GET,
-                basic: site_login_for(&url, self.start, self.site_login).map(BasicLogin::Site),
+                basic: site_login_for(&url, self.start.as_url(), self.site_login)
+                    .map(BasicLogin::Site),
                 url: url.clone(),
             };
             let sent = match read {
@@ -334,23 +328,30 @@ impl Asker<'_> {
                 Err(cause) if !visited.is_empty() => {
                     return Err(redirected(RedirectFailure::Transport(cause)));
                 }
-                Err(cause) => return Err(cause.into()),
+                Err(cause) => return Err(ProbeError::transport(self.start.shown(), cause)),
             };
             let location = answer.header("location").filter(|_| answer.is_redirect());
             let Some(next) = location.and_then(|location| url.join(location).ok()) else {
                 return Ok((url, answer));
             };
             if url.scheme() == "https" && next.scheme() == "http" {
-                return Err(DiscoveryError::Downgrade {
+                return Err(ProbeError::Downgrade {
+                    store: self.start.shown(),
                     to: DisplaySafeUrl::without_query(&next),
                 });
             }
             if visited.contains(&next) || next == url {
-                return Err(DiscoveryError::RedirectLoop);
+                return Err(self.redirect_loop());
             }
             visited.push(std::mem::replace(&mut url, next));
         }
-        Err(DiscoveryError::RedirectLoop)
+        Err(self.redirect_loop())
+    }
+
+    fn redirect_loop(&self) -> ProbeError {
+        ProbeError::RedirectLoop {
+            store: self.start.shown(),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
 //! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` and its exit code.
 
+use super::discover::RedirectFailure;
 use super::verdict::{Challenge, StoreTrouble};
 use crate::domain::exit::Failure;
 use crate::http::{ProxyFailure, TlsProblem, TransportError};
@@ -278,6 +279,65 @@ impl ProbeError {
                 store,
                 header: shown(&header),
             },
+        }
+    }
+}
+
+impl ProbeError {
+    /// The error for a request to `store` (as shown) that got no answer.
+    pub(super) fn transport(store: String, cause: TransportError) -> ProbeError {
+        match cause {
+            TransportError::Timeout => ProbeError::TimedOut { store },
+            TransportError::HttpsPort { https } => ProbeError::HttpsPort { store, https },
+            cause @ (TransportError::TooLarge { .. }
+            | TransportError::HeadersTooLarge
+            | TransportError::Cut) => ProbeError::BrokenAnswer { store, cause },
+            TransportError::Tls(problem) => ProbeError::Tls { store, problem },
+            TransportError::Proxy(failure) => ProbeError::Proxy { store, failure },
+            cause => ProbeError::Unreachable { store, cause },
+        }
+    }
+
+    /// The store redirected to `target`, and that failed: the message names the redirect and
+    /// its target, never the store the person typed as the address that failed.
+    pub(super) fn redirect_target(
+        store: String,
+        target: &str,
+        failure: RedirectFailure,
+    ) -> ProbeError {
+        let target =
+            crate::domain::text::visible_line(&crate::domain::store_url::shown_address(target))
+                .into_owned();
+        let cause = match failure {
+            RedirectFailure::Scheme(scheme) => format!(
+                "it is a {}: address, and woolink follows redirects only to http:// and https://",
+                crate::domain::text::visible_line(&scheme)
+            ),
+            // TLS and proxy failures at the target keep their own advice, for the target.
+            RedirectFailure::Transport(
+                cause @ (TransportError::Tls(_) | TransportError::Proxy(_)),
+            ) => {
+                return ProbeError::transport(target, cause);
+            }
+            RedirectFailure::Transport(TransportError::Dns) => {
+                "its host name could not be found (DNS)".to_owned()
+            }
+            RedirectFailure::Transport(TransportError::Refused) => {
+                "the connection to it was refused (nothing is listening on that address and port)"
+                    .to_owned()
+            }
+            RedirectFailure::Transport(TransportError::Timeout) => {
+                "it did not answer in time".to_owned()
+            }
+            RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
+                format!("its port speaks HTTPS, not plain http ({https})")
+            }
+            RedirectFailure::Transport(cause) => cause.to_string(),
+        };
+        ProbeError::RedirectTargetFailed {
+            store,
+            target,
+            cause,
         }
     }
 }

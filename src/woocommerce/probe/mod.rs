@@ -18,7 +18,7 @@ pub mod verdict;
 
 use reqwest::Method;
 
-use discover::{DiscoveryError, RedirectFailure, discover};
+use discover::discover;
 pub use discover::{IndexState, Site};
 pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
@@ -178,19 +178,7 @@ pub async fn look_up(
     site_login: Option<&SiteLogin>,
     time_limit: std::time::Duration,
 ) -> Result<Site, ProbeError> {
-    let finding = async {
-        let site = discover(http, typed, site_login)
-            .await
-            .map_err(|err| discovery_error(typed, err, site_login.is_some()))?;
-        match &site.index {
-            IndexState::Found(index) if !index.has_woocommerce() => {
-                Err(ProbeError::NoWooCommerce {
-                    store: site.store.shown(),
-                })
-            }
-            _ => Ok(site),
-        }
-    };
+    let finding = async { discover(http, typed, site_login).await?.with_woocommerce() };
     within(time_limit, typed, finding).await
 }
 
@@ -255,22 +243,14 @@ async fn probe_unbounded(
     }
 
     // The API is not where it usually is: find the store, without credentials.
-    let site = discover(http, typed, credentials.site.as_ref())
-        .await
-        .map_err(|err| discovery_error(typed, err, credentials.site.is_some()))?;
+    let site = discover(http, typed, credentials.site.as_ref()).await?;
     if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
         return Err(ProbeError::MovedElsewhere {
             typed: typed.shown(),
             canonical: site.store.shown(),
         });
     }
-    if let IndexState::Found(index) = &site.index
-        && !index.has_woocommerce()
-    {
-        return Err(ProbeError::NoWooCommerce {
-            store: site.store.shown(),
-        });
-    }
+    let site = site.with_woocommerce()?;
     let auth = auth_method(&site.store, options, credentials)?;
     let answers = match first {
         // Discovery found the API where the key already went: its answers stand.
@@ -336,34 +316,24 @@ async fn check(
     credentials: &Credentials,
     auth: AuthMethod,
 ) -> Result<(Answer, Answer), ProbeError> {
-    let root = &site.root;
-    let failed = |cause| transport_error(site.store.shown(), cause);
-    let read_url = root.route(READ_ROUTE, &read_query(&unique()));
-    let write_url = root.route(WRITE_ROUTE, &[]);
+    let failed = |cause| ProbeError::transport(site.store.shown(), cause);
+    let send = |method: Method, route: &str, query: &[(&str, &str)], body| {
+        let url = site.root.route(route, query);
+        patiently(http, body, move || {
+            root::authenticated(method.clone(), url.clone(), credentials, auth)
+        })
+    };
     let (read, write) = tokio::join!(
-        patiently(http, None, || root::authenticated(
-            Method::GET,
-            read_url.clone(),
-            credentials,
-            auth
-        )),
-        patiently(http, None, || root::authenticated(
-            Method::POST,
-            write_url.clone(),
-            credentials,
-            auth
-        )),
+        send(Method::GET, READ_ROUTE, &read_query(&unique()), None),
+        send(Method::POST, WRITE_ROUTE, &[], None),
     );
     let (read, write) = (read.map_err(failed)?, write.map_err(failed)?);
     if !verdict::key_was_judged(&read) || verdict::write_is_conclusive(&write) {
         return Ok((read, write));
     }
-    let fallback_url = root.route(FALLBACK_WRITE_ROUTE, &[]);
-    let fallback = patiently(http, Some(b"{}"), || {
-        root::authenticated(Method::POST, fallback_url.clone(), credentials, auth)
-    })
-    .await
-    .map_err(failed)?;
+    let fallback = send(Method::POST, FALLBACK_WRITE_ROUTE, &[], Some(b"{}"))
+        .await
+        .map_err(failed)?;
     Ok(if verdict::write_is_conclusive(&fallback) {
         (read, fallback)
     } else {
@@ -400,7 +370,7 @@ async fn conclude(
     typed: &StoreUrl,
     site: &Site,
     credentials: &Credentials,
-    auth: AuthMethod,
+    mut auth: AuthMethod,
     (read, write): (Answer, Answer),
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
@@ -410,7 +380,6 @@ async fn conclude(
         .map(|junk| junk.note())
         .into_iter()
         .collect();
-    let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
     if let Verdict::NotSeen { status, code } = &verdict
         && auth == AuthMethod::Basic
@@ -610,73 +579,6 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
             status,
             json,
         },
-    }
-}
-
-fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
-    let store = typed.shown();
-    match err {
-        DiscoveryError::Transport(cause) => transport_error(store, cause),
-        DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
-        DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
-        DiscoveryError::Trouble(trouble) => {
-            ProbeError::from_trouble(store, trouble, site_login_given)
-        }
-        DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
-        DiscoveryError::RedirectTarget { target, failure } => {
-            redirect_target_error(store, &target.to_string(), failure)
-        }
-    }
-}
-
-/// The store redirected to `target`, and that failed: the message names the redirect and its
-/// target, never the store the person typed as the address that failed.
-fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) -> ProbeError {
-    let target =
-        crate::domain::text::visible_line(&crate::domain::store_url::shown_address(target))
-            .into_owned();
-    let cause = match failure {
-        RedirectFailure::Scheme(scheme) => format!(
-            "it is a {}: address, and woolink follows redirects only to http:// and https://",
-            crate::domain::text::visible_line(&scheme)
-        ),
-        // TLS and proxy failures at the target keep their own advice, for the target.
-        RedirectFailure::Transport(cause @ (TransportError::Tls(_) | TransportError::Proxy(_))) => {
-            return transport_error(target, cause);
-        }
-        RedirectFailure::Transport(TransportError::Dns) => {
-            "its host name could not be found (DNS)".to_owned()
-        }
-        RedirectFailure::Transport(TransportError::Refused) => {
-            "the connection to it was refused (nothing is listening on that address and port)"
-                .to_owned()
-        }
-        RedirectFailure::Transport(TransportError::Timeout) => {
-            "it did not answer in time".to_owned()
-        }
-        RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
-            format!("its port speaks HTTPS, not plain http ({https})")
-        }
-        RedirectFailure::Transport(cause) => cause.to_string(),
-    };
-    ProbeError::RedirectTargetFailed {
-        store,
-        target,
-        cause,
-    }
-}
-
-/// The error for a request to `store` (as shown) that got no answer.
-fn transport_error(store: String, cause: TransportError) -> ProbeError {
-    match cause {
-        TransportError::Timeout => ProbeError::TimedOut { store },
-        TransportError::HttpsPort { https } => ProbeError::HttpsPort { store, https },
-        cause @ (TransportError::TooLarge { .. }
-        | TransportError::HeadersTooLarge
-        | TransportError::Cut) => ProbeError::BrokenAnswer { store, cause },
-        TransportError::Tls(problem) => ProbeError::Tls { store, problem },
-        TransportError::Proxy(failure) => ProbeError::Proxy { store, failure },
-        cause => ProbeError::Unreachable { store, cause },
     }
 }
 
