@@ -30,9 +30,10 @@ enum Container {
     Object,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// A value must come (whitespace first allowed).
+    #[default]
     Value,
     /// After `[`: a value or `]`.
     ValueOrEnd,
@@ -77,7 +78,7 @@ enum State {
 }
 
 /// The checker: feed it every piece with [`Checker::push`], then call [`Checker::finish`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Checker {
     stack: Vec<Container>,
     state: State,
@@ -89,21 +90,9 @@ pub struct Checker {
     fault: Option<Fault>,
 }
 
-impl Default for Checker {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Checker {
     pub fn new() -> Self {
-        Self {
-            stack: Vec::new(),
-            state: State::Value,
-            in_key: false,
-            offset: 0,
-            fault: None,
-        }
+        Self::default()
     }
 
     /// Checks the next piece. On a fault, the bytes before `fault.at` were fine.
