@@ -17,7 +17,7 @@ use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::domain::keys::SiteLogin;
 use crate::domain::redact::DisplaySafeUrl;
 use crate::domain::store_url::StoreUrl;
-use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
+use crate::http::{Answer, BasicLogin, HttpClient, Request};
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
@@ -136,14 +136,6 @@ impl IndexState {
             _ => None,
         }
     }
-}
-
-/// Why a redirect's target could not be reached.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedirectFailure {
-    /// Not http:// or https://: the scheme, e.g. `ftp`.
-    Scheme(String),
-    Transport(TransportError),
 }
 
 /// Finds the store's API root, home and index. Sends no credentials.
@@ -306,12 +298,8 @@ impl Asker<'_> {
         let mut visited: Vec<Url> = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
             // What fails at a redirect's target is the target's failure, not the store's.
-            let redirected = |failure| {
-                let target = DisplaySafeUrl::without_query(&url).to_string();
-                ProbeError::redirect_target(self.start.shown(), &target, failure)
-            };
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
-                return Err(redirected(RedirectFailure::Scheme(url.scheme().to_owned())));
+                return Err(ProbeError::redirect_scheme(self.start.shown(), &url));
             }
             let request = Request {
                 method: Method::GET,
@@ -326,7 +314,7 @@ impl Asker<'_> {
             let answer = match sent {
                 Ok(answer) => answer,
                 Err(cause) if !visited.is_empty() => {
-                    return Err(redirected(RedirectFailure::Transport(cause)));
+                    return Err(ProbeError::redirect_target(self.start.shown(), &url, cause));
                 }
                 Err(cause) => return Err(ProbeError::transport(self.start.shown(), cause)),
             };

@@ -1,7 +1,8 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
 //! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` and its exit code.
 
-use super::discover::RedirectFailure;
+use url::Url;
+
 use super::verdict::{Challenge, StoreTrouble};
 use crate::domain::exit::Failure;
 use crate::http::{ProxyFailure, TlsProblem, TransportError};
@@ -298,41 +299,29 @@ impl ProbeError {
         }
     }
 
-    /// The store redirected to `target`, and that failed: the message names the redirect and
-    /// its target, never the store the person typed as the address that failed.
+    /// The store redirected to `target`, which got no answer: the message names the redirect
+    /// and its target, never the store the person typed as the address that failed.
     pub(super) fn redirect_target(
         store: String,
-        target: &str,
-        failure: RedirectFailure,
+        target: &Url,
+        cause: TransportError,
     ) -> ProbeError {
-        let target =
-            crate::domain::text::visible_line(&crate::domain::store_url::shown_address(target))
-                .into_owned();
-        let cause = match failure {
-            RedirectFailure::Scheme(scheme) => format!(
-                "it is a {}: address, and woolink follows redirects only to http:// and https://",
-                crate::domain::text::visible_line(&scheme)
-            ),
+        let target = shown_target(target);
+        let cause = match cause {
             // TLS and proxy failures at the target keep their own advice, for the target.
-            RedirectFailure::Transport(
-                cause @ (TransportError::Tls(_) | TransportError::Proxy(_)),
-            ) => {
+            cause @ (TransportError::Tls(_) | TransportError::Proxy(_)) => {
                 return ProbeError::transport(target, cause);
             }
-            RedirectFailure::Transport(TransportError::Dns) => {
-                "its host name could not be found (DNS)".to_owned()
-            }
-            RedirectFailure::Transport(TransportError::Refused) => {
+            TransportError::Dns => "its host name could not be found (DNS)".to_owned(),
+            TransportError::Refused => {
                 "the connection to it was refused (nothing is listening on that address and port)"
                     .to_owned()
             }
-            RedirectFailure::Transport(TransportError::Timeout) => {
-                "it did not answer in time".to_owned()
-            }
-            RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
+            TransportError::Timeout => "it did not answer in time".to_owned(),
+            TransportError::HttpsPort { https } => {
                 format!("its port speaks HTTPS, not plain http ({https})")
             }
-            RedirectFailure::Transport(cause) => cause.to_string(),
+            cause => cause.to_string(),
         };
         ProbeError::RedirectTargetFailed {
             store,
@@ -340,6 +329,25 @@ impl ProbeError {
             cause,
         }
     }
+
+    /// The store redirected to `target`, an address that is not http:// or https://.
+    pub(super) fn redirect_scheme(store: String, target: &Url) -> ProbeError {
+        ProbeError::RedirectTargetFailed {
+            store,
+            target: shown_target(target),
+            cause: format!(
+                "it is a {}: address, and woolink follows redirects only to http:// and https://",
+                crate::domain::text::visible_line(target.scheme())
+            ),
+        }
+    }
+}
+
+/// A redirect's target as messages show it: without its query, as one line.
+fn shown_target(target: &Url) -> String {
+    let target = crate::domain::redact::DisplaySafeUrl::without_query(target).to_string();
+    crate::domain::text::visible_line(&crate::domain::store_url::shown_address(&target))
+        .into_owned()
 }
 
 /// `Retry-After` in words: seconds ("in 10 minutes", "at once" for 0) or an HTTP date
