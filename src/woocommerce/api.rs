@@ -17,7 +17,8 @@ use crate::http::pace::retry_after_wait;
 use crate::http::{Answer, TransportError};
 use crate::woocommerce::probe::ApiRoot;
 use crate::woocommerce::probe::root::BadApiRoot;
-use crate::woocommerce::probe::root::{has_rel, split_links};
+use crate::woocommerce::probe::root::linked;
+use crate::woocommerce::probe::verdict::{error_code, error_message};
 
 /// The namespace a PATH without a leading `/` lives under.
 pub const NAMESPACE: &str = "wc/v3";
@@ -239,23 +240,14 @@ impl ApiError {
     }
 
     /// The error with what the store said in it passed through [`in_answer`].
-    pub fn redacted(self, credentials: &Credentials) -> Self {
-        match self {
-            ApiError::Status {
-                method,
-                url,
-                status,
-                code,
-                message,
-            } => ApiError::Status {
-                method,
-                url,
-                status,
-                code: code.map(|c| in_answer(&c, credentials)),
-                message: message.map(|m| in_answer(&m, credentials)),
-            },
-            other => other,
+    pub fn redacted(mut self, credentials: &Credentials) -> Self {
+        if let ApiError::Status { code, message, .. } = &mut self {
+            *code = code.take().map(|code| in_answer(&code, credentials));
+            *message = message
+                .take()
+                .map(|message| in_answer(&message, credentials));
         }
+        self
     }
 }
 
@@ -436,12 +428,9 @@ pub fn outside_namespace(root: &ApiRoot, url: &Url) -> Option<&'static str> {
 
 /// `KEY=VALUE`; `typed` turns numbers, `true`, `false` and `null` into JSON values.
 pub fn parse_field(field: &str, typed: bool) -> Result<(String, Value), ApiError> {
-    let Some((key, value)) = field.split_once('=') else {
+    let Some((key, value)) = field.split_once('=').filter(|(key, _)| !key.is_empty()) else {
         return Err(ApiError::InvalidField(field.to_owned()));
     };
-    if key.is_empty() {
-        return Err(ApiError::InvalidField(field.to_owned()));
-    }
     if is_credential_param(key) {
         return Err(ApiError::CredentialParam(key.to_owned()));
     }
@@ -484,18 +473,6 @@ pub fn fields_in_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
 }
 
-/// The `rel="next"` target of an answer, if any, resolved against `current`.
-pub fn next_link(answer: &Answer, current: &Url) -> Option<Url> {
-    answer
-        .headers
-        .get_all("link")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(split_links)
-        .find(|(_, params)| has_rel(params, |rel| rel.eq_ignore_ascii_case("next")))
-        .and_then(|(target, _)| current.join(target).ok())
-}
-
 /// What a page's URL is as a page of a list: its query sorted, and `page=1` where it names no
 /// page (WordPress's default), so a `next` link back to a page already fetched is seen.
 pub fn page_key(url: &Url) -> String {
@@ -513,7 +490,9 @@ pub fn page_key(url: &Url) -> String {
 /// The next page to ask for: a same-origin `rel="next"` rebuilt from its non-credential
 /// parameters (stores echo query credentials there), ready to be authenticated again.
 pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Option<Url>, ApiError> {
-    let Some(next) = next_link(answer, current) else {
+    let Some(next) = linked(&answer.headers, current, |rel| {
+        rel.eq_ignore_ascii_case("next")
+    }) else {
         return Ok(None);
     };
     let next = without_credentials(&next);
@@ -556,18 +535,12 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
             status: answer.status,
         });
     }
-    let text = |name: &str| {
-        body.as_ref()
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     Some(ApiError::Status {
         method,
         url,
         status: answer.status,
-        code: text("code"),
-        message: text("message"),
+        code: error_code(answer),
+        message: error_message(answer),
     })
 }
 

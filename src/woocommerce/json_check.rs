@@ -30,9 +30,10 @@ enum Container {
     Object,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// A value must come (whitespace first allowed).
+    #[default]
     Value,
     /// After `[`: a value or `]`.
     ValueOrEnd,
@@ -44,25 +45,18 @@ enum State {
     Colon,
     /// After a value: `,`, the container's end, or (at the top) only whitespace.
     AfterValue,
-    /// Inside a string (`key`: an object's key).
-    Str { key: bool },
-    /// After `\` in a string.
-    Escape { key: bool },
+    /// Inside a string.
+    Str,
+    /// After `\` in a string; `low`: only the `u` of a low surrogate's escape may come.
+    Escape { low: bool },
     /// `\u` and `digits` of its four hex digits so far, forming `unit`; `low`: this is the
     /// second half of a surrogate pair.
-    Unicode {
-        key: bool,
-        low: bool,
-        digits: u8,
-        unit: u16,
-    },
+    Unicode { low: bool, digits: u8, unit: u16 },
     /// After a high surrogate escape: `\` of the low one must come.
-    LowBackslash { key: bool },
-    /// After that `\`: `u`.
-    LowU { key: bool },
+    LowBackslash,
     /// Inside a multi-byte UTF-8 character: `left` more continuation bytes, the next one in
     /// `lo..=hi`.
-    Utf8 { key: bool, left: u8, lo: u8, hi: u8 },
+    Utf8 { left: u8, lo: u8, hi: u8 },
     /// Inside `true`, `false` or `null`: what is still to come.
     Literal { rest: &'static [u8] },
     /// After `-`: a digit.
@@ -84,30 +78,21 @@ enum State {
 }
 
 /// The checker: feed it every piece with [`Checker::push`], then call [`Checker::finish`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Checker {
     stack: Vec<Container>,
     state: State,
+    /// The string being read is an object's key: a `:` follows it.
+    in_key: bool,
     /// Bytes checked so far.
     offset: usize,
     /// The first fault found; every later push reports it again.
     fault: Option<Fault>,
 }
 
-impl Default for Checker {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Checker {
     pub fn new() -> Self {
-        Self {
-            stack: Vec::new(),
-            state: State::Value,
-            offset: 0,
-            fault: None,
-        }
+        Self::default()
     }
 
     /// Checks the next piece. On a fault, the bytes before `fault.at` were fine.
@@ -149,196 +134,131 @@ impl Checker {
         }
     }
 
-    /// Whether the document is complete: what follows may only be whitespace.
-    fn after_value(&mut self) {
-        self.state = State::AfterValue;
-    }
-
     fn step(&mut self, byte: u8) -> Result<(), FaultKind> {
         use FaultKind::{Invalid, NotUtf8, Trailing};
         let ws = matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
-        match self.state {
-            State::Value | State::ValueOrEnd => {
-                if ws {
-                    return Ok(());
-                }
-                if byte == b']' && self.state == State::ValueOrEnd {
-                    self.stack.pop();
-                    self.after_value();
-                    return Ok(());
-                }
-                self.state = match byte {
-                    b'{' => {
-                        self.stack.push(Container::Object);
-                        State::KeyOrEnd
-                    }
-                    b'[' => {
-                        self.stack.push(Container::Array);
-                        State::ValueOrEnd
-                    }
-                    b'"' => State::Str { key: false },
-                    b't' => State::Literal { rest: b"rue" },
-                    b'f' => State::Literal { rest: b"alse" },
-                    b'n' => State::Literal { rest: b"ull" },
-                    b'-' => State::Minus,
-                    b'0' => State::Zero,
-                    b'1'..=b'9' => State::Int,
-                    _ => return Err(Invalid),
-                };
+        self.state = match (self.state, byte) {
+            (
+                State::Value
+                | State::ValueOrEnd
+                | State::KeyOrEnd
+                | State::Key
+                | State::Colon
+                | State::AfterValue,
+                _,
+            ) if ws => self.state,
+            (State::ValueOrEnd, b']') | (State::KeyOrEnd, b'}') => {
+                self.stack.pop();
+                State::AfterValue
             }
-            State::KeyOrEnd | State::Key => match byte {
-                _ if ws => {}
-                b'"' => self.state = State::Str { key: true },
-                b'}' if self.state == State::KeyOrEnd => {
-                    self.stack.pop();
-                    self.after_value();
+            (State::Value | State::ValueOrEnd, _) => match byte {
+                b'{' => {
+                    self.stack.push(Container::Object);
+                    State::KeyOrEnd
                 }
+                b'[' => {
+                    self.stack.push(Container::Array);
+                    State::ValueOrEnd
+                }
+                b'"' => State::Str,
+                b't' => State::Literal { rest: b"rue" },
+                b'f' => State::Literal { rest: b"alse" },
+                b'n' => State::Literal { rest: b"ull" },
+                b'-' => State::Minus,
+                b'0' => State::Zero,
+                b'1'..=b'9' => State::Int,
                 _ => return Err(Invalid),
             },
-            State::Colon => match byte {
-                _ if ws => {}
-                b':' => self.state = State::Value,
-                _ => return Err(Invalid),
-            },
-            State::AfterValue => match (self.stack.last(), byte) {
-                (_, _) if ws => {}
+            (State::KeyOrEnd | State::Key, b'"') => {
+                self.in_key = true;
+                State::Str
+            }
+            (State::Colon, b':') => State::Value,
+            (State::AfterValue, _) => match (self.stack.last(), byte) {
                 (None, _) => return Err(Trailing),
-                (Some(Container::Array), b',') => self.state = State::Value,
-                (Some(Container::Object), b',') => self.state = State::Key,
+                (Some(Container::Array), b',') => State::Value,
+                (Some(Container::Object), b',') => State::Key,
                 (Some(Container::Array), b']') | (Some(Container::Object), b'}') => {
                     self.stack.pop();
+                    State::AfterValue
                 }
                 _ => return Err(Invalid),
             },
-            State::Str { key } => match byte {
-                b'"' if key => self.state = State::Colon,
-                b'"' => self.after_value(),
-                b'\\' => self.state = State::Escape { key },
-                0x00..=0x1f => return Err(Invalid),
-                0x20..=0x7f => {}
-                _ => {
-                    let (left, lo, hi) = match byte {
-                        0xc2..=0xdf => (1, 0x80, 0xbf),
-                        0xe0 => (2, 0xa0, 0xbf),
-                        0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
-                        0xed => (2, 0x80, 0x9f),
-                        0xf0 => (3, 0x90, 0xbf),
-                        0xf1..=0xf3 => (3, 0x80, 0xbf),
-                        0xf4 => (3, 0x80, 0x8f),
-                        _ => return Err(NotUtf8),
-                    };
-                    self.state = State::Utf8 { key, left, lo, hi };
-                }
-            },
-            State::Utf8 { key, left, lo, hi } => {
-                if !(lo..=hi).contains(&byte) {
-                    return Err(NotUtf8);
-                }
-                self.state = if left == 1 {
-                    State::Str { key }
-                } else {
-                    State::Utf8 {
-                        key,
-                        left: left - 1,
-                        lo: 0x80,
-                        hi: 0xbf,
-                    }
+            (State::Str, b'"') if std::mem::take(&mut self.in_key) => State::Colon,
+            (State::Str, b'"') => State::AfterValue,
+            (State::Str, b'\\') => State::Escape { low: false },
+            (State::Str, 0x20..=0x7f) => State::Str,
+            (State::Str, 0x80..) => {
+                let (left, lo, hi) = match byte {
+                    0xc2..=0xdf => (1, 0x80, 0xbf),
+                    0xe0 => (2, 0xa0, 0xbf),
+                    0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+                    0xed => (2, 0x80, 0x9f),
+                    0xf0 => (3, 0x90, 0xbf),
+                    0xf1..=0xf3 => (3, 0x80, 0xbf),
+                    0xf4 => (3, 0x80, 0x8f),
+                    _ => return Err(NotUtf8),
                 };
+                State::Utf8 { left, lo, hi }
             }
-            State::Escape { key } => {
-                self.state = match byte {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => State::Str { key },
-                    b'u' => State::Unicode {
-                        key,
-                        low: false,
-                        digits: 0,
-                        unit: 0,
-                    },
-                    _ => return Err(Invalid),
-                }
-            }
-            State::Unicode {
-                key,
+            (State::Utf8 { left, lo, hi }, _) if (lo..=hi).contains(&byte) => match left {
+                1 => State::Str,
+                _ => State::Utf8 {
+                    left: left - 1,
+                    lo: 0x80,
+                    hi: 0xbf,
+                },
+            },
+            (State::Utf8 { .. }, _) => return Err(NotUtf8),
+            (
+                State::Escape { low: false },
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't',
+            ) => State::Str,
+            (State::Escape { low }, b'u') => State::Unicode {
                 low,
-                digits,
-                unit,
-            } => {
+                digits: 0,
+                unit: 0,
+            },
+            (State::Unicode { low, digits, unit }, _) => {
                 let digit = char::from(byte).to_digit(16).ok_or(Invalid)?;
                 let unit = unit << 4 | digit as u16;
-                self.state = if digits < 3 {
-                    State::Unicode {
-                        key,
+                match (digits, low, unit) {
+                    (0..3, _, _) => State::Unicode {
                         low,
                         digits: digits + 1,
                         unit,
-                    }
-                } else {
-                    match (low, unit) {
-                        (false, 0xd800..=0xdbff) => State::LowBackslash { key },
-                        (false, 0xdc00..=0xdfff) => return Err(Invalid),
-                        (true, 0xdc00..=0xdfff) | (false, _) => State::Str { key },
-                        (true, _) => return Err(Invalid),
-                    }
-                };
-            }
-            State::LowBackslash { key } => match byte {
-                b'\\' => self.state = State::LowU { key },
-                _ => return Err(Invalid),
-            },
-            State::LowU { key } => match byte {
-                b'u' => {
-                    self.state = State::Unicode {
-                        key,
-                        low: true,
-                        digits: 0,
-                        unit: 0,
-                    }
-                }
-                _ => return Err(Invalid),
-            },
-            State::Literal { rest } => {
-                if rest.first() != Some(&byte) {
-                    return Err(Invalid);
-                }
-                if rest.len() == 1 {
-                    self.after_value();
-                } else {
-                    self.state = State::Literal { rest: &rest[1..] };
+                    },
+                    (_, false, 0xd800..=0xdbff) => State::LowBackslash,
+                    (_, false, 0xdc00..=0xdfff) => return Err(Invalid),
+                    (_, true, 0xdc00..=0xdfff) | (_, false, _) => State::Str,
+                    (_, true, _) => return Err(Invalid),
                 }
             }
-            State::Minus => match byte {
-                b'0' => self.state = State::Zero,
-                b'1'..=b'9' => self.state = State::Int,
-                _ => return Err(Invalid),
+            (State::LowBackslash, b'\\') => State::Escape { low: true },
+            (
+                State::Literal {
+                    rest: [first, rest @ ..],
+                },
+                _,
+            ) if *first == byte => match rest {
+                [] => State::AfterValue,
+                rest => State::Literal { rest },
             },
-            State::Dot => match byte {
-                b'0'..=b'9' => self.state = State::Frac,
-                _ => return Err(Invalid),
-            },
-            State::Exp => match byte {
-                b'+' | b'-' => self.state = State::ExpSign,
-                b'0'..=b'9' => self.state = State::ExpDigits,
-                _ => return Err(Invalid),
-            },
-            State::ExpSign => match byte {
-                b'0'..=b'9' => self.state = State::ExpDigits,
-                _ => return Err(Invalid),
-            },
-            State::Zero | State::Int | State::Frac | State::ExpDigits => {
-                match (self.state, byte) {
-                    (State::Int | State::Frac | State::ExpDigits, b'0'..=b'9') => {}
-                    (State::Zero | State::Int, b'.') => self.state = State::Dot,
-                    (State::Zero | State::Int | State::Frac, b'e' | b'E') => {
-                        self.state = State::Exp
-                    }
-                    // The number ended: this byte is what follows a value.
-                    _ => {
-                        self.after_value();
-                        return self.step(byte);
-                    }
-                }
+            (State::Minus, b'0') => State::Zero,
+            (State::Minus, b'1'..=b'9') => State::Int,
+            (State::Dot, b'0'..=b'9') => State::Frac,
+            (State::Exp, b'+' | b'-') => State::ExpSign,
+            (State::Exp | State::ExpSign, b'0'..=b'9') => State::ExpDigits,
+            (State::Int | State::Frac | State::ExpDigits, b'0'..=b'9') => self.state,
+            (State::Zero | State::Int, b'.') => State::Dot,
+            (State::Zero | State::Int | State::Frac, b'e' | b'E') => State::Exp,
+            // The number ended: this byte is what follows a value.
+            (State::Zero | State::Int | State::Frac | State::ExpDigits, _) => {
+                self.state = State::AfterValue;
+                return self.step(byte);
             }
-        }
+            _ => return Err(Invalid),
+        };
         Ok(())
     }
 }

@@ -40,49 +40,47 @@ impl Freshness {
 
 /// Returns `url` with the OAuth parameters and signature added to its query string.
 pub fn sign(method: &str, url: &Url, credentials: &Credentials, fresh: &Freshness) -> Url {
-    let mut params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    params.extend([
-        (
-            "oauth_consumer_key".to_owned(),
-            credentials.key.expose().to_owned(),
-        ),
-        ("oauth_nonce".to_owned(), fresh.nonce.clone()),
-        (
-            "oauth_signature_method".to_owned(),
-            "HMAC-SHA256".to_owned(),
-        ),
-        ("oauth_timestamp".to_owned(), fresh.timestamp.to_string()),
-    ]);
+    let oauth = [
+        ("oauth_consumer_key", credentials.key.expose().to_owned()),
+        ("oauth_nonce", fresh.nonce.clone()),
+        ("oauth_signature_method", "HMAC-SHA256".to_owned()),
+        ("oauth_timestamp", fresh.timestamp.to_string()),
+    ];
+    let mut params: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(name, value)| (encode(&name), encode(&value)))
+        .chain(
+            oauth
+                .iter()
+                .map(|(name, value)| (encode(name), encode(value))),
+        )
+        .collect();
     let signature = signature(method, url, &params, credentials);
-    params.push(("oauth_signature".to_owned(), signature));
-
-    let query = params
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&");
+    params.push(("oauth_signature".to_owned(), encode(&signature)));
     let mut signed = url.clone();
-    signed.set_query(Some(&query));
+    signed.set_query(Some(&joined(&params)));
     signed
 }
 
+/// `name=value&...`, of names and values already encoded.
+fn joined(params: &[(String, String)]) -> String {
+    let pairs: Vec<String> = params
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    pairs.join("&")
+}
+
+/// The signature of the request; `params` are encoded.
 fn signature(
     method: &str,
     url: &Url,
     params: &[(String, String)],
     credentials: &Credentials,
 ) -> String {
-    let mut encoded: Vec<(String, String)> = params
-        .iter()
-        .map(|(name, value)| (encode(name), encode(value)))
-        .collect();
-    encoded.sort();
-    let normalized = encoded
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("&");
-
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let normalized = joined(&sorted);
     let mut base_url = url.clone();
     base_url.set_query(None);
     base_url.set_fragment(None);

@@ -11,12 +11,13 @@
 use reqwest::Method;
 use url::Url;
 
+use super::ProbeError;
 use super::root::{ApiRoot, api_root_from_links};
 use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::domain::keys::SiteLogin;
 use crate::domain::redact::DisplaySafeUrl;
 use crate::domain::store_url::StoreUrl;
-use crate::http::{Answer, BasicLogin, HttpClient, Request, TransportError};
+use crate::http::{Answer, BasicLogin, HttpClient, Request};
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
@@ -44,55 +45,9 @@ impl Site {
 
     /// Where the API of a store at `typed` usually is; nothing asked yet.
     pub fn guessed(typed: &StoreUrl) -> Site {
-        Site {
-            store: typed.clone(),
-            root: ApiRoot::pretty_under(typed.as_url()),
-            index: IndexState::NotAsked,
-        }
+        Site::known(typed.clone(), ApiRoot::pretty_under(typed.as_url()))
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IndexState {
-    /// The probe went straight to the API and did not need the index.
-    NotAsked,
-    Found(SiteIndex),
-    /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
-    /// closes the REST API to anonymous requests.
-    Closed {
-        status: u16,
-        code: Option<String>,
-    },
-    /// No JSON came back.
-    Unavailable,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SiteIndex {
-    pub name: Option<String>,
-    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
-    /// under it when WordPress is installed in its own directory.
-    pub url: Option<String>,
-    pub home: Option<String>,
-    pub namespaces: Vec<String>,
-}
-
-impl SiteIndex {
-    pub fn has_woocommerce(&self) -> bool {
-        self.namespaces.iter().any(|ns| ns == "wc/v3")
-    }
-}
-
-impl IndexState {
-    pub fn site_name(&self) -> Option<&str> {
-        match self {
-            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
-            _ => None,
-        }
-    }
-}
-
-impl Site {
     /// Where WordPress itself (and so `wp-admin`) is, when the index says it is somewhere
     /// else than the store's home on the same origin: WordPress in its own directory. An
     /// index naming another origin is not followed, not even for a link.
@@ -118,44 +73,69 @@ impl Site {
         }
         let ask = Asker {
             http,
-            start: self.store.as_url(),
+            start: &self.store,
             site_login,
         };
         let index = fetch_index(&ask, &self.root).await;
         Site { index, ..self }
     }
+
+    /// This site, unless its index shows WordPress without WooCommerce's REST API.
+    pub fn with_woocommerce(self) -> Result<Site, ProbeError> {
+        match &self.index {
+            IndexState::Found(index) if !index.namespaces.iter().any(|ns| ns == "wc/v3") => {
+                Err(ProbeError::NoWooCommerce {
+                    store: self.store.shown(),
+                })
+            }
+            _ => Ok(self),
+        }
+    }
+
+    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
+    /// what was known.
+    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
+        let fallback = self.clone();
+        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
+            .await
+            .unwrap_or(fallback)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DiscoveryError {
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    #[error("redirect loop")]
-    RedirectLoop,
-    #[error("redirect from https to http")]
-    Downgrade { to: DisplaySafeUrl },
-    /// Something in front of WordPress answered instead: a firewall, the web server's
-    /// password, maintenance mode, a server error.
-    #[error("the store cannot be used")]
-    Trouble(StoreTrouble),
-    #[error("not WordPress")]
-    NotWordPress { status: u16 },
-    /// The store answered with a redirect, and its target is what failed: a host that does
-    /// not resolve, a closed port, an address woolink does not follow (`ftp:`, `file:`).
-    /// `target` is the redirect's target without its query.
-    #[error("the redirect's target failed")]
-    RedirectTarget {
-        target: DisplaySafeUrl,
-        failure: RedirectFailure,
-    },
-}
+/// How long [`Site::learnt`] waits for the index.
+const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Why a redirect's target could not be reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedirectFailure {
-    /// Not http:// or https://: the scheme, e.g. `ftp`.
-    Scheme(String),
-    Transport(TransportError),
+pub enum IndexState {
+    /// The probe went straight to the API and did not need the index.
+    NotAsked,
+    Found(SiteIndex),
+    /// The index answered with a JSON error, e.g. 401 `rest_not_logged_in` from a plugin that
+    /// closes the REST API to anonymous requests.
+    Closed {
+        code: String,
+    },
+    /// No JSON came back.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SiteIndex {
+    pub name: Option<String>,
+    /// WordPress's own address (its site URL, where `wp-admin` is): the home, or a folder
+    /// under it when WordPress is installed in its own directory.
+    pub url: Option<String>,
+    pub home: Option<String>,
+    pub namespaces: Vec<String>,
+}
+
+impl IndexState {
+    pub fn site_name(&self) -> Option<&str> {
+        match self {
+            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
+            _ => None,
+        }
+    }
 }
 
 /// Finds the store's API root, home and index. Sends no credentials.
@@ -164,10 +144,10 @@ pub async fn discover(
     http: &HttpClient,
     typed: &StoreUrl,
     site_login: Option<&SiteLogin>,
-) -> Result<Site, DiscoveryError> {
+) -> Result<Site, ProbeError> {
     let ask = Asker {
         http,
-        start: typed.as_url(),
+        start: typed,
         site_login,
     };
     let guess = ApiRoot::pretty_under(typed.as_url());
@@ -180,13 +160,13 @@ pub async fn discover(
         ApiRoot::new(root)
     } else {
         index = IndexState::Unavailable;
-        link_root(&answer, &url)
+        api_root_from_links(&answer.headers, &url)
     };
     let root = match root {
         Some(root) => root,
         None => {
             if let Some(trouble) = store_trouble(&answer) {
-                return Err(DiscoveryError::Trouble(trouble));
+                return Err(ask.trouble(trouble));
             }
             front_page_root(&ask).await?
         }
@@ -194,7 +174,8 @@ pub async fn discover(
     if index == IndexState::Unavailable {
         index = fetch_index(&ask, &root).await;
     }
-    let store = home(&index, &root).ok_or(DiscoveryError::NotWordPress {
+    let store = home(&index, &root).ok_or(ProbeError::NotWordPress {
+        store: typed.shown(),
         status: answer.status,
     })?;
     Ok(Site { store, root, index })
@@ -216,14 +197,17 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
 }
 
 /// The API root named in the front page's headers; its body is never read.
-async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, DiscoveryError> {
-    let (url, answer) = ask.follow(ask.start.clone(), Read::Headers).await?;
-    if let Some(root) = link_root(&answer, &url) {
+async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, ProbeError> {
+    let (url, answer) = ask
+        .follow(ask.start.as_url().clone(), Read::Headers)
+        .await?;
+    if let Some(root) = api_root_from_links(&answer.headers, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }
     Err(match store_trouble(&answer) {
-        Some(trouble) => DiscoveryError::Trouble(trouble),
-        None => DiscoveryError::NotWordPress {
+        Some(trouble) => ask.trouble(trouble),
+        None => ProbeError::NotWordPress {
+            store: ask.start.shown(),
             status: answer.status,
         },
     })
@@ -241,15 +225,6 @@ fn same_scheme_as_page(root: ApiRoot, page: &Url) -> ApiRoot {
     let _ = upgraded.set_scheme("https");
     let _ = upgraded.set_port(page.port());
     ApiRoot::new(upgraded).unwrap_or(root)
-}
-
-fn link_root(answer: &Answer, base: &Url) -> Option<ApiRoot> {
-    let values = answer
-        .headers
-        .get_all("link")
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    api_root_from_links(values, base)
 }
 
 fn index_url(root: &ApiRoot) -> Url {
@@ -282,14 +257,14 @@ fn index_state(answer: &Answer) -> IndexState {
                     .collect(),
             })
         }
-        // A 200 that is not an index is no sign of a plugin closing the API: just unusable.
-        _ if answer.status == 200 => IndexState::Unavailable,
-        // A REST error from WordPress (a plugin closing the API); a server error is not that.
-        _ if answer.status < 500 && error_code(answer).is_some() => IndexState::Closed {
-            status: answer.status,
-            code: error_code(answer),
+        // A REST error from WordPress (a plugin closing the API); a server error is not that,
+        // and a 200 that is not an index is no sign of a plugin closing the API: just unusable.
+        _ => match error_code(answer) {
+            Some(code) if answer.status != 200 && answer.status < 500 => {
+                IndexState::Closed { code }
+            }
+            _ => IndexState::Unavailable,
         },
-        _ => IndexState::Unavailable,
     }
 }
 
@@ -305,28 +280,31 @@ enum Read {
 /// goes only to the host the user named, over https (or to this computer).
 struct Asker<'a> {
     http: &'a HttpClient,
-    start: &'a Url,
+    /// The address the user named, which errors name too.
+    start: &'a StoreUrl,
     site_login: Option<&'a SiteLogin>,
 }
 
 impl Asker<'_> {
+    /// The error for a store that answered with `trouble` instead of WordPress.
+    fn trouble(&self, trouble: StoreTrouble) -> ProbeError {
+        ProbeError::from_trouble(self.start.shown(), trouble, self.site_login.is_some())
+    }
+
     /// GETs `start`, following redirects by hand so that loops and a downgrade to plain http
     /// are caught and named.
-    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), DiscoveryError> {
+    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), ProbeError> {
         let mut url = start;
         let mut visited: Vec<Url> = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
             // What fails at a redirect's target is the target's failure, not the store's.
-            let redirected = |failure| DiscoveryError::RedirectTarget {
-                target: DisplaySafeUrl::without_query(&url),
-                failure,
-            };
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
-                return Err(redirected(RedirectFailure::Scheme(url.scheme().to_owned())));
+                return Err(ProbeError::redirect_scheme(self.start.shown(), &url));
             }
             let request = Request {
                 method: Method::GET,
-                basic: site_login_for(&url, self.start, self.site_login).map(BasicLogin::Site),
+                basic: site_login_for(&url, self.start.as_url(), self.site_login)
+                    .map(BasicLogin::Site),
                 url: url.clone(),
             };
             let sent = match read {
@@ -336,25 +314,32 @@ impl Asker<'_> {
             let answer = match sent {
                 Ok(answer) => answer,
                 Err(cause) if !visited.is_empty() => {
-                    return Err(redirected(RedirectFailure::Transport(cause)));
+                    return Err(ProbeError::redirect_target(self.start.shown(), &url, cause));
                 }
-                Err(cause) => return Err(cause.into()),
+                Err(cause) => return Err(ProbeError::transport(self.start.shown(), cause)),
             };
             let location = answer.header("location").filter(|_| answer.is_redirect());
             let Some(next) = location.and_then(|location| url.join(location).ok()) else {
                 return Ok((url, answer));
             };
             if url.scheme() == "https" && next.scheme() == "http" {
-                return Err(DiscoveryError::Downgrade {
+                return Err(ProbeError::Downgrade {
+                    store: self.start.shown(),
                     to: DisplaySafeUrl::without_query(&next),
                 });
             }
             if visited.contains(&next) || next == url {
-                return Err(DiscoveryError::RedirectLoop);
+                return Err(self.redirect_loop());
             }
             visited.push(std::mem::replace(&mut url, next));
         }
-        Err(DiscoveryError::RedirectLoop)
+        Err(self.redirect_loop())
+    }
+
+    fn redirect_loop(&self) -> ProbeError {
+        ProbeError::RedirectLoop {
+            store: self.start.shown(),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
 //! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` and its exit code.
 
+use url::Url;
+
 use super::verdict::{Challenge, StoreTrouble};
 use crate::domain::exit::Failure;
 use crate::http::{ProxyFailure, TlsProblem, TransportError};
@@ -37,12 +39,8 @@ pub enum ProbeError {
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
     TimedOut { store: String },
-    #[error("could not connect securely to {store}: {problem}. {advice}")]
-    Tls {
-        store: String,
-        problem: TlsProblem,
-        advice: &'static str,
-    },
+    #[error("could not connect securely to {store}: {problem}. {}", .problem.advice())]
+    Tls { store: String, problem: TlsProblem },
     #[error(
         "{store} redirects in a loop. Check WordPress Address and Site Address in Settings > General, and the web server's redirect rules."
     )]
@@ -284,6 +282,72 @@ impl ProbeError {
             },
         }
     }
+}
+
+impl ProbeError {
+    /// The error for a request to `store` (as shown) that got no answer.
+    pub(super) fn transport(store: String, cause: TransportError) -> ProbeError {
+        match cause {
+            TransportError::Timeout => ProbeError::TimedOut { store },
+            TransportError::HttpsPort { https } => ProbeError::HttpsPort { store, https },
+            cause @ (TransportError::TooLarge { .. }
+            | TransportError::HeadersTooLarge
+            | TransportError::Cut) => ProbeError::BrokenAnswer { store, cause },
+            TransportError::Tls(problem) => ProbeError::Tls { store, problem },
+            TransportError::Proxy(failure) => ProbeError::Proxy { store, failure },
+            cause => ProbeError::Unreachable { store, cause },
+        }
+    }
+
+    /// The store redirected to `target`, which got no answer: the message names the redirect
+    /// and its target, never the store the person typed as the address that failed.
+    pub(super) fn redirect_target(
+        store: String,
+        target: &Url,
+        cause: TransportError,
+    ) -> ProbeError {
+        let target = shown_target(target);
+        let cause = match cause {
+            // TLS and proxy failures at the target keep their own advice, for the target.
+            cause @ (TransportError::Tls(_) | TransportError::Proxy(_)) => {
+                return ProbeError::transport(target, cause);
+            }
+            TransportError::Dns => "its host name could not be found (DNS)".to_owned(),
+            TransportError::Refused => {
+                "the connection to it was refused (nothing is listening on that address and port)"
+                    .to_owned()
+            }
+            TransportError::Timeout => "it did not answer in time".to_owned(),
+            TransportError::HttpsPort { https } => {
+                format!("its port speaks HTTPS, not plain http ({https})")
+            }
+            cause => cause.to_string(),
+        };
+        ProbeError::RedirectTargetFailed {
+            store,
+            target,
+            cause,
+        }
+    }
+
+    /// The store redirected to `target`, an address that is not http:// or https://.
+    pub(super) fn redirect_scheme(store: String, target: &Url) -> ProbeError {
+        ProbeError::RedirectTargetFailed {
+            store,
+            target: shown_target(target),
+            cause: format!(
+                "it is a {}: address, and woolink follows redirects only to http:// and https://",
+                crate::domain::text::visible_line(target.scheme())
+            ),
+        }
+    }
+}
+
+/// A redirect's target as messages show it: without its query, as one line.
+fn shown_target(target: &Url) -> String {
+    let target = crate::domain::redact::DisplaySafeUrl::without_query(target).to_string();
+    crate::domain::text::visible_line(&crate::domain::store_url::shown_address(&target))
+        .into_owned()
 }
 
 /// `Retry-After` in words: seconds ("in 10 minutes", "at once" for 0) or an HTTP date

@@ -18,7 +18,7 @@ pub mod verdict;
 
 use reqwest::Method;
 
-use discover::{DiscoveryError, RedirectFailure, discover};
+use discover::discover;
 pub use discover::{IndexState, Site};
 pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
@@ -131,20 +131,6 @@ impl ProbeReport {
     }
 }
 
-impl Site {
-    /// [`Site::with_index`], given a few seconds: a store that does not answer in time keeps
-    /// what was known.
-    pub async fn learnt(self, http: &HttpClient, site_login: Option<&SiteLogin>) -> Site {
-        let fallback = self.clone();
-        tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
-            .await
-            .unwrap_or(fallback)
-    }
-}
-
-/// How long [`Site::learnt`] waits for the index.
-const LEARNING_TIME: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// The WooCommerce REST API keys page of a store.
 pub fn keys_admin_url(store: impl std::fmt::Display) -> String {
     format!("{store}/wp-admin/admin.php?page=wc-settings&tab=advanced&section=keys")
@@ -192,19 +178,7 @@ pub async fn look_up(
     site_login: Option<&SiteLogin>,
     time_limit: std::time::Duration,
 ) -> Result<Site, ProbeError> {
-    let finding = async {
-        let site = discover(http, typed, site_login)
-            .await
-            .map_err(|err| discovery_error(typed, err, site_login.is_some()))?;
-        match &site.index {
-            IndexState::Found(index) if !index.has_woocommerce() => {
-                Err(ProbeError::NoWooCommerce {
-                    store: site.store.shown(),
-                })
-            }
-            _ => Ok(site),
-        }
-    };
+    let finding = async { discover(http, typed, site_login).await?.with_woocommerce() };
     within(time_limit, typed, finding).await
 }
 
@@ -251,11 +225,8 @@ async fn probe_unbounded(
     let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
     let mut first = None;
     if let Ok(auth) = auth_method(&start.store, options, credentials) {
-        let answers = check(http, &start.root, credentials, auth)
-            .await
-            .map_err(|cause| transport_error(&start.store, cause))?;
-        let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
-        if !verdict.needs_discovery() {
+        let answers = check(http, &start, credentials, auth).await?;
+        if conclusive(&answers, auth) {
             return conclude(http, typed, &start, credentials, auth, answers, observe).await;
         }
         // The first answer often names where the API is (WordPress's Link header on its own
@@ -263,11 +234,8 @@ async fn probe_unbounded(
         if let Some(named) = named_site(typed, &start, &answers.0)
             && let Ok(auth) = auth_method(&named.store, options, credentials)
         {
-            let answers = check(http, &named.root, credentials, auth)
-                .await
-                .map_err(|cause| transport_error(&named.store, cause))?;
-            let verdict = judge(&answers.0, &answers.1, auth == AuthMethod::OAuth1);
-            if !verdict.needs_discovery() {
+            let answers = check(http, &named, credentials, auth).await?;
+            if conclusive(&answers, auth) {
                 return conclude(http, typed, &named, credentials, auth, answers, observe).await;
             }
         }
@@ -275,43 +243,33 @@ async fn probe_unbounded(
     }
 
     // The API is not where it usually is: find the store, without credentials.
-    let site = discover(http, typed, credentials.site.as_ref())
-        .await
-        .map_err(|err| discovery_error(typed, err, credentials.site.is_some()))?;
+    let site = discover(http, typed, credentials.site.as_ref()).await?;
     if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
         return Err(ProbeError::MovedElsewhere {
             typed: typed.shown(),
             canonical: site.store.shown(),
         });
     }
-    if let IndexState::Found(index) = &site.index
-        && !index.has_woocommerce()
-    {
-        return Err(ProbeError::NoWooCommerce {
-            store: site.store.shown(),
-        });
-    }
+    let site = site.with_woocommerce()?;
     let auth = auth_method(&site.store, options, credentials)?;
     let answers = match first {
         // Discovery found the API where the key already went: its answers stand.
         Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
-        _ => check(http, &site.root, credentials, auth)
-            .await
-            .map_err(|cause| transport_error(&site.store, cause))?,
+        _ => check(http, &site, credentials, auth).await?,
     };
     conclude(http, typed, &site, credentials, auth, answers, observe).await
+}
+
+/// Whether the answers are WooCommerce's at this address, so no discovery is needed.
+fn conclusive((read, write): &(Answer, Answer), auth: AuthMethod) -> bool {
+    !judge(read, write, auth == AuthMethod::OAuth1).needs_discovery()
 }
 
 /// Where the answer to the read check says the API is, when that is somewhere else on the
 /// site the user named: the REST root in WordPress's `Link` header, or the root a redirect
 /// of the read check moves to.
 fn named_site(typed: &StoreUrl, start: &Site, read: &Answer) -> Option<Site> {
-    let links = read
-        .headers
-        .get_all("link")
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    let root = match root::api_root_from_links(links, start.root.url()) {
+    let root = match root::api_root_from_links(&read.headers, start.root.url()) {
         Some(root) => root,
         None => {
             let location = read.header("location").filter(|_| read.is_redirect())?;
@@ -354,35 +312,28 @@ pub fn auth_method(
 /// follows: its answer stands when it is WooCommerce's, else the first one does.
 async fn check(
     http: &HttpClient,
-    root: &ApiRoot,
+    site: &Site,
     credentials: &Credentials,
     auth: AuthMethod,
-) -> Result<(Answer, Answer), TransportError> {
-    let read_url = root.route(READ_ROUTE, &read_query(&unique()));
-    let write_url = root.route(WRITE_ROUTE, &[]);
+) -> Result<(Answer, Answer), ProbeError> {
+    let failed = |cause| ProbeError::transport(site.store.shown(), cause);
+    let send = |method: Method, route: &str, query: &[(&str, &str)], body| {
+        let url = site.root.route(route, query);
+        patiently(http, body, move || {
+            root::authenticated(method.clone(), url.clone(), credentials, auth)
+        })
+    };
     let (read, write) = tokio::join!(
-        patiently(http, None, || root::authenticated(
-            Method::GET,
-            read_url.clone(),
-            credentials,
-            auth
-        )),
-        patiently(http, None, || root::authenticated(
-            Method::POST,
-            write_url.clone(),
-            credentials,
-            auth
-        )),
+        send(Method::GET, READ_ROUTE, &read_query(&unique()), None),
+        send(Method::POST, WRITE_ROUTE, &[], None),
     );
-    let (read, write) = (read?, write?);
+    let (read, write) = (read.map_err(failed)?, write.map_err(failed)?);
     if !verdict::key_was_judged(&read) || verdict::write_is_conclusive(&write) {
         return Ok((read, write));
     }
-    let fallback_url = root.route(FALLBACK_WRITE_ROUTE, &[]);
-    let fallback = patiently(http, Some(b"{}"), || {
-        root::authenticated(Method::POST, fallback_url.clone(), credentials, auth)
-    })
-    .await?;
+    let fallback = send(Method::POST, FALLBACK_WRITE_ROUTE, &[], Some(b"{}"))
+        .await
+        .map_err(failed)?;
     Ok(if verdict::write_is_conclusive(&fallback) {
         (read, fallback)
     } else {
@@ -419,7 +370,7 @@ async fn conclude(
     typed: &StoreUrl,
     site: &Site,
     credentials: &Credentials,
-    auth: AuthMethod,
+    mut auth: AuthMethod,
     (read, write): (Answer, Answer),
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
@@ -429,7 +380,6 @@ async fn conclude(
         .map(|junk| junk.note())
         .into_iter()
         .collect();
-    let mut auth = auth;
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
     if let Verdict::NotSeen { status, code } = &verdict
         && auth == AuthMethod::Basic
@@ -442,9 +392,7 @@ async fn conclude(
         } else {
             HEADER_STRIPPED.to_owned()
         };
-        let answers = check(http, &site.root, credentials, AuthMethod::QueryString)
-            .await
-            .map_err(|cause| transport_error(&site.store, cause))?;
+        let answers = check(http, site, credentials, AuthMethod::QueryString).await?;
         let refused_on_the_way = *status == 403;
         let retried = judge(&answers.0, &answers.1, false);
         // Any answer but "not seen" proves the key reached WooCommerce this way, so it is the
@@ -507,10 +455,10 @@ async fn conclude(
     observe(ProbeStep::AccessDecided { access });
     // Known only when the store was looked up: a conclusive first round never asks the index,
     // and the fast path gets no extra request just for this note.
-    if let IndexState::Closed { code, .. } = &site.index {
+    if let IndexState::Closed { code } = &site.index {
         notes.push(format!(
             "The store's REST index is closed to anonymous requests ({}), probably by a security plugin; the key works all the same.",
-            crate::domain::text::visible_line(code.as_deref().unwrap_or("no code"))
+            crate::domain::text::visible_line(code)
         ));
     }
     Ok(ProbeReport {
@@ -630,103 +578,6 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
             store,
             status,
             json,
-        },
-    }
-}
-
-fn discovery_error(typed: &StoreUrl, err: DiscoveryError, site_login_given: bool) -> ProbeError {
-    let store = typed.shown();
-    match err {
-        DiscoveryError::Transport(cause) => transport_error(typed, cause),
-        DiscoveryError::RedirectLoop => ProbeError::RedirectLoop { store },
-        DiscoveryError::Downgrade { to } => ProbeError::Downgrade { store, to },
-        DiscoveryError::Trouble(trouble) => {
-            ProbeError::from_trouble(store, trouble, site_login_given)
-        }
-        DiscoveryError::NotWordPress { status } => ProbeError::NotWordPress { store, status },
-        DiscoveryError::RedirectTarget { target, failure } => {
-            redirect_target_error(store, &target.to_string(), failure)
-        }
-    }
-}
-
-/// The store redirected to `target`, and that failed: the message names the redirect and its
-/// target, never the store the person typed as the address that failed.
-fn redirect_target_error(store: String, target: &str, failure: RedirectFailure) -> ProbeError {
-    let target =
-        crate::domain::text::visible_line(&crate::domain::store_url::shown_address(target))
-            .into_owned();
-    let cause = match failure {
-        RedirectFailure::Scheme(scheme) => format!(
-            "it is a {}: address, and woolink follows redirects only to http:// and https://",
-            crate::domain::text::visible_line(&scheme)
-        ),
-        // TLS at the target keeps its own advice (--ca-cert), for the target.
-        RedirectFailure::Transport(TransportError::Tls(problem)) => {
-            let advice = problem.advice();
-            return ProbeError::Tls {
-                store: target,
-                problem,
-                advice,
-            };
-        }
-        RedirectFailure::Transport(TransportError::Proxy(failure)) => {
-            return ProbeError::Proxy {
-                store: target,
-                failure,
-            };
-        }
-        RedirectFailure::Transport(TransportError::Dns) => {
-            "its host name could not be found (DNS)".to_owned()
-        }
-        RedirectFailure::Transport(TransportError::Refused) => {
-            "the connection to it was refused (nothing is listening on that address and port)"
-                .to_owned()
-        }
-        RedirectFailure::Transport(TransportError::Timeout) => {
-            "it did not answer in time".to_owned()
-        }
-        RedirectFailure::Transport(TransportError::HttpsPort { https }) => {
-            format!("its port speaks HTTPS, not plain http ({https})")
-        }
-        RedirectFailure::Transport(cause) => cause.to_string(),
-    };
-    ProbeError::RedirectTargetFailed {
-        store,
-        target,
-        cause,
-    }
-}
-
-fn transport_error(store: &StoreUrl, cause: TransportError) -> ProbeError {
-    let store_text = store.shown();
-    match cause {
-        TransportError::Timeout => ProbeError::TimedOut { store: store_text },
-        TransportError::HttpsPort { https } => ProbeError::HttpsPort {
-            store: store_text,
-            https,
-        },
-        cause @ (TransportError::TooLarge { .. }
-        | TransportError::HeadersTooLarge
-        | TransportError::Cut) => ProbeError::BrokenAnswer {
-            store: store_text,
-            cause,
-        },
-        TransportError::Tls(problem) => {
-            let advice = problem.advice();
-            ProbeError::Tls {
-                store: store_text,
-                problem,
-                advice,
-            }
-        }
-        TransportError::Proxy(failure) => ProbeError::Proxy {
-            store: store_text,
-            failure,
-        },
-        cause => ProbeError::Unreachable {
-            store: store_text,
-            cause,
         },
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
+use reqwest::header::HeaderMap;
 use url::Url;
 
 use crate::domain::account::{Account, AuthMethod};
@@ -106,22 +107,30 @@ impl fmt::Display for ApiRoot {
     }
 }
 
-/// Finds the API root in `Link` header values, resolving a relative target against `base`.
-pub fn api_root_from_links<'a>(
-    values: impl IntoIterator<Item = &'a str>,
+/// The API root named in `headers`' `Link` values, resolved against `base`.
+pub fn api_root_from_links(headers: &HeaderMap, base: &Url) -> Option<ApiRoot> {
+    linked(headers, base, |rel| rel == API_REL).and_then(ApiRoot::new)
+}
+
+/// The first link in `headers`' `Link` values with a `rel` that `wanted` accepts, resolved
+/// against `base`.
+pub(crate) fn linked(
+    headers: &HeaderMap,
     base: &Url,
-) -> Option<ApiRoot> {
-    values
-        .into_iter()
+    wanted: impl Fn(&str) -> bool,
+) -> Option<Url> {
+    headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
         .flat_map(split_links)
-        .find(|(_, params)| has_api_rel(params))
+        .find(|(_, params)| has_rel(params, &wanted))
         .and_then(|(target, _)| base.join(target).ok())
-        .and_then(ApiRoot::new)
 }
 
 /// Splits one `Link` header value into `(target, params)` pairs. Targets are inside `<...>`,
 /// so commas in them do not split.
-pub(crate) fn split_links(value: &str) -> Vec<(&str, &str)> {
+fn split_links(value: &str) -> Vec<(&str, &str)> {
     let mut links = Vec::new();
     let mut rest = value;
     while let Some(open) = rest.find('<') {
@@ -137,12 +146,8 @@ pub(crate) fn split_links(value: &str) -> Vec<(&str, &str)> {
     links
 }
 
-fn has_api_rel(params: &str) -> bool {
-    has_rel(params, |rel| rel == API_REL)
-}
-
 /// Whether a link's parameters (`; rel="a b"; type=...`) hold a `rel` that `wanted` accepts.
-pub(crate) fn has_rel(params: &str, wanted: impl Fn(&str) -> bool) -> bool {
+fn has_rel(params: &str, wanted: impl Fn(&str) -> bool) -> bool {
     params.split(';').any(|param| {
         let Some((name, value)) = param.split_once('=') else {
             return false;
@@ -165,32 +170,21 @@ pub fn authenticated<'a>(
     credentials: &'a Credentials,
     auth: AuthMethod,
 ) -> Request<'a> {
-    match auth {
-        AuthMethod::Basic => Request {
-            method,
-            url,
-            basic: Some(BasicLogin::Key(credentials)),
-        },
+    let (url, basic) = match auth {
+        AuthMethod::Basic => (url, Some(BasicLogin::Key(credentials))),
         AuthMethod::QueryString => {
             let mut url = url;
             url.query_pairs_mut()
                 .append_pair("consumer_key", credentials.key.expose())
                 .append_pair("consumer_secret", credentials.secret.expose());
-            Request {
-                method,
-                url,
-                basic: site_login(credentials),
-            }
+            (url, site_login(credentials))
         }
         AuthMethod::OAuth1 => {
             let url = oauth::sign(method.as_str(), &url, credentials, &oauth::Freshness::now());
-            Request {
-                method,
-                url,
-                basic: site_login(credentials),
-            }
+            (url, site_login(credentials))
         }
-    }
+    };
+    Request { method, url, basic }
 }
 
 /// The web server's own login, where the site has one: it rides as HTTP Basic beside a key in
@@ -317,7 +311,11 @@ mod tests {
             ),
         ];
         for (header, expected) in cases {
-            let found = api_root_from_links([*header], &base).map(|root| root.to_string());
+            let headers = HeaderMap::from_iter([(
+                reqwest::header::LINK,
+                reqwest::header::HeaderValue::from_str(header).unwrap(),
+            )]);
+            let found = api_root_from_links(&headers, &base).map(|root| root.to_string());
             assert_eq!(found.as_deref(), *expected, "header {header}");
         }
     }

@@ -35,14 +35,10 @@ pub(super) async fn key_not_seen(
             admin: keys_admin_url(site.admin()),
         };
     }
-    if site.root.url().scheme() == "https" {
-        let evidence = https_evidence(http, site, credentials).await;
-        if evidence.key_works || evidence.login_loops {
-            return ProbeError::HttpsNotDetected {
-                store,
-                key_works: evidence.key_works,
-            };
-        }
+    if site.root.url().scheme() == "https"
+        && let Some(key_works) = https_hidden(http, site, credentials).await
+    {
+        return ProbeError::HttpsNotDetected { store, key_works };
     }
     let plugin = if code == "woocommerce_rest_cannot_view" {
         String::new()
@@ -61,22 +57,12 @@ pub(super) async fn key_not_seen(
     }
 }
 
-/// What tells a store that hides HTTPS from WordPress (behind a TLS-terminating proxy) from
-/// one that does not know the key. WordPress with `is_ssl()` false ignores Basic and query
-/// keys exactly as it ignores an unknown key, but judges OAuth 1.0a signatures against the
-/// http:// form of the URL, and its login page redirects to itself (siteurl is https).
-struct HttpsEvidence {
-    /// A read signed for the http:// URL was accepted: the key works.
-    key_works: bool,
-    /// `wp-login.php` redirects to its own address.
-    login_loops: bool,
-}
-
-async fn https_evidence(
-    http: &HttpClient,
-    site: &Site,
-    credentials: &Credentials,
-) -> HttpsEvidence {
+/// Whether the store hides HTTPS from WordPress (behind a TLS-terminating proxy), rather than
+/// not knowing the key, and if so whether the key works. WordPress with `is_ssl()` false
+/// ignores Basic and query keys exactly as it ignores an unknown key, but judges OAuth 1.0a
+/// signatures against the http:// form of the URL (a read signed so is accepted: the key
+/// works), and its login page redirects to itself (siteurl is https).
+async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials) -> Option<bool> {
     let read = site.root.route(READ_ROUTE, &read_query(&unique()));
     let signed = root::signed_for_plain_http(Method::GET, read, credentials);
     let login = site
@@ -103,8 +89,5 @@ async fn https_evidence(
                 .and_then(|location| login.join(location).ok())
                 .is_some_and(|target| target == login)
     });
-    HttpsEvidence {
-        key_works,
-        login_loops,
-    }
+    (key_works || login_loops).then_some(key_works)
 }
