@@ -13,11 +13,15 @@ use std::str::FromStr;
 use url::{Host, Url};
 
 use crate::domain::keys::trim_pasted;
+use StoreUrlErrorKind as Kind;
 
 mod look_alike;
 
+/// Why a non-web address is refused.
+const NEEDS_HTTP: &str = "woolink needs an http:// or https:// address";
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
+const BAD_PORT: &str = "the port is not a number from 1 to 65535";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
 const SHOWN_MAX: usize = 80;
 /// Longer than any store's home page address (browsers and servers stop near 2,000-8,000);
@@ -78,11 +82,10 @@ impl StoreUrlError {
     fn new(kind: StoreUrlErrorKind, shown: &str, reason: &str) -> Self {
         // These two reasons already say exactly what to enter instead.
         let advice = match kind {
-            StoreUrlErrorKind::UserInfo | StoreUrlErrorKind::SingleLabelHost => "",
-            _ => ADVICE,
+            Kind::UserInfo | Kind::SingleLabelHost => String::new(),
+            _ => format!(". {ADVICE}"),
         };
-        let sep = if advice.is_empty() { "" } else { ". " };
-        let message = format!("\"{shown}\" is not a store address: {reason}{sep}{advice}");
+        let message = format!("\"{shown}\" is not a store address: {reason}{advice}");
         Self { kind, message }
     }
 }
@@ -93,14 +96,14 @@ impl StoreUrl {
         let text = trim_pasted(input);
         if text.is_empty() {
             return Err(StoreUrlError {
-                kind: StoreUrlErrorKind::Empty,
+                kind: Kind::Empty,
                 message: format!("no store address was given. {ADVICE}"),
             });
         }
         if looks_like_credential(text) {
             // Not even a redacted excerpt: the whole input is the secret.
             return Err(StoreUrlError {
-                kind: StoreUrlErrorKind::LooksLikeCredential,
+                kind: Kind::LooksLikeCredential,
                 message: format!(
                     "this looks like a consumer key or secret, not a store address (it is not shown here). {ADVICE}; woolink asks for the consumer key and secret separately"
                 ),
@@ -148,7 +151,7 @@ impl StoreUrl {
     /// so that it is always a valid account name. A `:` cannot be used: account names appear
     /// in keychain entries and command lines, so they keep to letters, digits, `.`, `-`, `_`.
     pub fn host_for_name(&self) -> String {
-        let mut name = match self.url.host() {
+        let host = match self.url.host() {
             Some(Host::Ipv6(ip)) => format!("ipv6:{ip}"),
             _ => {
                 let host = self.url.host_str().unwrap_or_default();
@@ -156,29 +159,19 @@ impl StoreUrl {
             }
         };
         // `Url::port` is `None` for the scheme's default port, even when it was typed.
-        if let Some(port) = self.url.port() {
-            name.push(':');
-            name.push_str(&port.to_string());
-        }
-        for segment in self.url.path().split('/').filter(|s| !s.is_empty()) {
-            // '/' joins the run mapping below, so `/%C3` gives one '-', not two.
-            name.push('/');
-            name.push_str(segment);
-        }
-        // Each run of other characters (`::`, `%`, `_`) becomes one '-'; existing "--" stays,
-        // since punycode hosts (`xn--bcher-kva`) need it.
-        let mut out = String::with_capacity(name.len());
-        let mut in_run = false;
-        for c in name.to_ascii_lowercase().chars() {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' {
-                out.push(c);
-                in_run = false;
-            } else if !in_run {
-                out.push('-');
-                in_run = true;
-            }
-        }
-        let mut out: String = out
+        let port = self.url.port().map(|port| format!(":{port}"));
+        let name = format!("{host}{}{}", port.unwrap_or_default(), self.url.path());
+        // Each run of other characters (`::`, `/%C3`, `_`) becomes one '-'; existing "--"
+        // stays, since punycode hosts (`xn--bcher-kva`) need it.
+        let allowed =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+        let lower = name.to_ascii_lowercase();
+        let runs: Vec<&str> = lower
+            .split(|c| !allowed(c))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut out: String = runs
+            .join("-")
             .trim_matches('-')
             .chars()
             .take(MAX_ACCOUNT_NAME_LEN)
@@ -186,6 +179,33 @@ impl StoreUrl {
         // Cut short, a name should not end in the middle of a separator.
         out.truncate(out.trim_end_matches(['-', '.']).len());
         out
+    }
+
+    /// The address as a person reads it: an internationalized host in its Unicode form
+    /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
+    /// is the account's identity (`https://xn--bcher-kva.example`). For messages only.
+    pub fn shown(&self) -> String {
+        shown_address(&self.to_string())
+    }
+
+    /// Why the store's host could pass for another (mixed scripts, look-alike letters), in
+    /// words; such a host is shown as punycode, never in its Unicode form.
+    pub fn look_alike(&self) -> Option<String> {
+        match self.url.host() {
+            Some(Host::Domain(domain)) => look_alike::look_alike(domain),
+            _ => None,
+        }
+    }
+
+    /// The warning for a store whose host could pass for another: the address as shown
+    /// (punycode), why, and what to check. `None` for any other store.
+    pub fn look_alike_warning(&self) -> Option<String> {
+        self.look_alike().map(|why| {
+            format!(
+                "{} is shown in its punycode form: its host {why}, as look-alike addresses do (a Cyrillic \"о\" for a Latin \"o\", say). Make sure it is the store you mean.",
+                self.shown()
+            )
+        })
     }
 }
 
@@ -202,20 +222,16 @@ fn with_scheme(
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
     if before_query.chars().any(char::is_whitespace) {
         let reason = "it contains a space or line break";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::Whitespace,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::Whitespace, shown, reason));
     }
-    let unsupported = || {
-        let reason = "woolink needs an http:// or https:// address";
-        StoreUrlError::new(StoreUrlErrorKind::UnsupportedScheme, shown, reason)
-    };
     let lower = text.to_ascii_lowercase();
     if let Some((scheme, rest)) = split_scheme(text) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(unsupported());
+            return Err(StoreUrlError::new(
+                Kind::UnsupportedScheme,
+                shown,
+                NEEDS_HTTP,
+            ));
         }
         // The url crate reads `http:///x` as `http://x`; three slashes is a slip, not a host.
         if rest.starts_with(['/', '\\']) || rest.is_empty() {
@@ -226,11 +242,10 @@ fn with_scheme(
     if let Some(scheme) = OPAQUE_SCHEMES.iter().find(|s| lower.starts_with(*s)) {
         // Only the scheme: the rest of `mailto:a@b` would be mangled by the userinfo rule.
         let shown = format!("{scheme}…");
-        let reason = "woolink needs an http:// or https:// address";
         return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UnsupportedScheme,
+            Kind::UnsupportedScheme,
             &shown,
-            reason,
+            NEEDS_HTTP,
         ));
     }
     if lower.starts_with("http:") || lower.starts_with("https:") {
@@ -253,7 +268,7 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
 
 fn missing_host(shown: &str) -> StoreUrlError {
     let reason = "it has no host name after the scheme";
-    StoreUrlError::new(StoreUrlErrorKind::MissingHost, shown, reason)
+    StoreUrlError::new(Kind::MissingHost, shown, reason)
 }
 
 /// Maps the url crate's refusal. Its messages never quote the input, so they are safe to add.
@@ -261,20 +276,17 @@ fn parse_error(error: url::ParseError, shown: &str) -> StoreUrlError {
     use url::ParseError as P;
     let (kind, reason) = match error {
         P::EmptyHost => return missing_host(shown),
-        P::InvalidPort => (
-            StoreUrlErrorKind::InvalidPort,
-            "the port is not a number from 1 to 65535".to_owned(),
-        ),
+        P::InvalidPort => (Kind::InvalidPort, BAD_PORT.to_owned()),
         P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => (
-            StoreUrlErrorKind::InvalidHost,
+            Kind::InvalidHost,
             format!("the host name is not valid ({error})"),
         ),
         P::IdnaError => (
-            StoreUrlErrorKind::InvalidHost,
+            Kind::InvalidHost,
             "the host name is not a valid domain name".to_owned(),
         ),
         _ => (
-            StoreUrlErrorKind::Malformed,
+            Kind::Malformed,
             format!("woolink could not read it as a web address ({error})"),
         ),
     };
@@ -293,36 +305,22 @@ fn normalize(
             "it is {} characters long, and a store's address is at most {MAX_LEN}",
             url.as_str().len()
         );
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::TooLong,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::TooLong, shown, &reason));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        let reason = "woolink needs an http:// or https:// address";
         return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UnsupportedScheme,
+            Kind::UnsupportedScheme,
             shown,
-            reason,
+            NEEDS_HTTP,
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UserInfo,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::UserInfo, shown, reason));
     }
     normalize_host(&mut url, shown, single_label_ok, notes)?;
     if url.port() == Some(0) {
-        let reason = "the port is not a number from 1 to 65535";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::InvalidPort,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::InvalidPort, shown, BAD_PORT));
     }
     // Notes say that something was removed, never what: a query may hold `consumer_secret=`.
     if url.query().is_some_and(|q| !q.is_empty()) {
@@ -357,21 +355,13 @@ fn normalize_host(
     }
     if host.split('.').any(str::is_empty) {
         let reason = format!("the host \"{domain}\" has an empty part between dots");
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::InvalidHost,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::InvalidHost, shown, &reason));
     }
     if !host.contains('.') && host != "localhost" && !single_label_ok {
         let reason = format!(
             "the host \"{host}\" has no dot, so it is not a full host name; enter the full name (e.g. https://{host}.example.com), or write http://{host} if it really is a local network name"
         );
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::SingleLabelHost,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::SingleLabelHost, shown, &reason));
     }
     if host != domain {
         notes.push("removed the dot after the host name".to_owned());
@@ -455,37 +445,6 @@ impl FromStr for StoreUrl {
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         Self::parse_with_notes(input).map(|(store, _)| store)
-    }
-}
-
-impl StoreUrl {
-    /// The address as a person reads it: an internationalized host in its Unicode form
-    /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
-    /// is the account's identity (`https://xn--bcher-kva.example`). For messages only.
-    pub fn shown(&self) -> String {
-        shown_address(&self.to_string())
-    }
-}
-
-impl StoreUrl {
-    /// Why the store's host could pass for another (mixed scripts, look-alike letters), in
-    /// words; such a host is shown as punycode, never in its Unicode form.
-    pub fn look_alike(&self) -> Option<String> {
-        match self.url.host() {
-            Some(Host::Domain(domain)) => look_alike::look_alike(domain),
-            _ => None,
-        }
-    }
-
-    /// The warning for a store whose host could pass for another: the address as shown
-    /// (punycode), why, and what to check. `None` for any other store.
-    pub fn look_alike_warning(&self) -> Option<String> {
-        self.look_alike().map(|why| {
-            format!(
-                "{} is shown in its punycode form: its host {why}, as look-alike addresses do (a Cyrillic \"о\" for a Latin \"o\", say). Make sure it is the store you mean.",
-                self.shown()
-            )
-        })
     }
 }
 
