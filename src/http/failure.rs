@@ -93,47 +93,33 @@ impl std::fmt::Display for ProxyFailure {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlsProblem {
+    #[error(
+        "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)"
+    )]
     UnknownIssuer,
     /// A certificate that issued itself, which nobody vouched for with --ca-cert.
+    #[error("its HTTPS certificate is self-signed, so nothing vouches for it")]
     SelfSigned,
+    #[error("its HTTPS certificate has expired (or this computer's clock is wrong)")]
     Expired,
+    #[error("its HTTPS certificate was issued for a different host name")]
     WrongName,
     /// The server refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with
     /// authenticated encryption): it offers only outdated ones, such as TLS 1.0 or CBC ciphers.
+    #[error(
+        "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers"
+    )]
     Outdated,
     /// The server answered the TLS handshake with something that is not TLS (plain http).
+    #[error(
+        "the secure connection failed: the server did not speak TLS as expected (is it serving plain http on this port?)"
+    )]
     NotTls,
     /// Anything else, already in words.
+    #[error("the secure connection failed: {0}")]
     Other(String),
-}
-
-impl std::fmt::Display for TlsProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TlsProblem::UnknownIssuer => f.write_str(
-                "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)",
-            ),
-            TlsProblem::SelfSigned => f.write_str(
-                "its HTTPS certificate is self-signed, so nothing vouches for it",
-            ),
-            TlsProblem::Expired => f.write_str(
-                "its HTTPS certificate has expired (or this computer's clock is wrong)",
-            ),
-            TlsProblem::WrongName => {
-                f.write_str("its HTTPS certificate was issued for a different host name")
-            }
-            TlsProblem::Outdated => f.write_str(
-                "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers",
-            ),
-            TlsProblem::NotTls => write!(
-                f,
-                "the secure connection failed: the server did not speak TLS as expected (is it serving plain http on this port?)"
-            ),
-            TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
-        }
-    }
 }
 
 impl TlsProblem {
@@ -203,7 +189,11 @@ fn classify_direct(err: reqwest::Error) -> TransportError {
             }
         }
     }
-    TransportError::Other(innermost_message(err))
+    // The deepest cause's text. reqwest's own names the URL, which may carry query
+    // credentials, so the URL is dropped first.
+    let err = err.without_url();
+    let words = causes(&err).last().map(|cause| cause.to_string());
+    TransportError::Other(words.unwrap_or_default())
 }
 
 /// Whether the server answered with bytes that are not HTTP (hyper could not parse them).
@@ -233,49 +223,43 @@ fn causes<'a>(
 
 /// A failure to connect through `proxy`: the proxy's, unless it got as far as the store.
 fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
-    // hyper-util's and reqwest's words for each stage; their error types are private.
-    let texts: Vec<String> = error_texts(&err)
-        .into_iter()
-        .map(|text| match text.strip_prefix("tunnel error: ") {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        })
+    // hyper-util's and reqwest's words for each stage, below reqwest's own error (whose text
+    // names the URL); their error types are private, known only by their words.
+    let texts: Vec<String> = causes(&err)
+        .skip(1)
+        .map(|cause| cause.to_string())
         .collect();
-    let said = |words: &str| texts.iter().any(|text| text == words);
+    let texts: Vec<&str> = texts
+        .iter()
+        .map(|text| text.strip_prefix("tunnel error: ").unwrap_or(text))
+        .collect();
+    let said = |words: &str| texts.contains(&words);
     // An HTTP proxy's CONNECT fails with this around the cause when the proxy is not reached.
     let proxy_unreached = said("failed to create underlying connection");
-    let failure = |problem| {
-        TransportError::Proxy(ProxyFailure {
-            proxy: proxy.shown(),
-            variable: proxy.variable,
-            problem,
-        })
-    };
     let socks = texts
         .iter()
         .find_map(|text| text.strip_prefix("SOCKS error: "));
+    let needs_credentials = ProxyProblem::NeedsCredentials {
+        given: proxy.has_credentials(),
+    };
     let direct = classify_direct(err);
-    match direct {
+    let problem = match direct {
         // The tunnel stands and the store's certificate failed; or an https proxy's did.
-        TransportError::Tls(problem) if proxy_unreached => failure(ProxyProblem::Other(format!(
+        TransportError::Tls(problem) if proxy_unreached => ProxyProblem::Other(format!(
             "the secure connection to the proxy failed: {problem}"
-        ))),
-        TransportError::Tls(_) | TransportError::Timeout => direct,
+        )),
+        TransportError::Tls(_) | TransportError::Timeout => return direct,
         // socks5:// resolves the store's name here, before asking the proxy.
-        TransportError::Dns if said("error resolving for socks proxy") => direct,
-        TransportError::Dns => failure(ProxyProblem::Dns),
-        TransportError::Refused => failure(ProxyProblem::Refused),
-        _ if said("proxy authorization required") => failure(ProxyProblem::NeedsCredentials {
-            given: proxy.has_credentials(),
-        }),
-        _ if said("unsuccessful") => failure(ProxyProblem::TunnelRefused),
+        TransportError::Dns if said("error resolving for socks proxy") => return direct,
+        TransportError::Dns => ProxyProblem::Dns,
+        TransportError::Refused => ProxyProblem::Refused,
+        _ if said("proxy authorization required") => needs_credentials,
+        _ if said("unsuccessful") => ProxyProblem::TunnelRefused,
         _ => match socks {
-            Some("failed to create underlying connection") => failure(ProxyProblem::Unreachable),
+            Some("failed to create underlying connection") => ProxyProblem::Unreachable,
             Some(
                 "credentials not accepted" | "server does not support user/pass authentication",
-            ) => failure(ProxyProblem::NeedsCredentials {
-                given: proxy.has_credentials(),
-            }),
+            ) => needs_credentials,
             Some(
                 reply @ ("general server failure"
                 | "connection not allowed"
@@ -283,23 +267,20 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
                 | "host unreachable"
                 | "connection refused"
                 | "ttl expired"),
-            ) => failure(ProxyProblem::SocksReply(reply.to_owned())),
-            Some(other) => failure(ProxyProblem::Other(other.to_owned())),
+            ) => ProxyProblem::SocksReply(reply.to_owned()),
+            Some(other) => ProxyProblem::Other(other.to_owned()),
             None => match direct {
-                TransportError::Other(words) => failure(ProxyProblem::Other(words)),
-                TransportError::Cut => {
-                    failure(ProxyProblem::Other("it closed the connection".to_owned()))
-                }
-                other => other,
+                TransportError::Other(words) => ProxyProblem::Other(words),
+                TransportError::Cut => ProxyProblem::Other("it closed the connection".to_owned()),
+                other => return other,
             },
         },
-    }
-}
-
-/// The text of each error in the chain below reqwest's own (whose text names the URL):
-/// hyper-util's and reqwest's proxy errors are private types, known only by their words.
-fn error_texts(err: &reqwest::Error) -> Vec<String> {
-    causes(err).skip(1).map(|cause| cause.to_string()).collect()
+    };
+    TransportError::Proxy(ProxyFailure {
+        proxy: proxy.shown(),
+        variable: proxy.variable,
+        problem,
+    })
 }
 
 pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
@@ -379,19 +360,6 @@ fn identifier_words(value: &impl std::fmt::Debug) -> String {
         words.push(c.to_ascii_lowercase());
     }
     words
-}
-
-/// The deepest cause's text. reqwest's own Display names the URL, which may carry query
-/// credentials, so the URL is dropped first.
-fn innermost_message(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(current) = source {
-        message = current.to_string();
-        source = current.source();
-    }
-    message
 }
 
 #[cfg(test)]
