@@ -35,6 +35,13 @@ impl Part {
             Part::Secret => "consumer secret",
         }
     }
+
+    fn other(self) -> Part {
+        match self {
+            Part::Key => Part::Secret,
+            Part::Secret => Part::Key,
+        }
+    }
 }
 
 /// Why a pasted key or secret is not a WooCommerce credential. Messages never repeat a secret.
@@ -85,15 +92,6 @@ pub enum KeyError {
         .part.noun(), .part.noun(), .part.prefix()
     )]
     NotHex { part: Part, position: usize },
-}
-
-impl Part {
-    fn other(self) -> Part {
-        match self {
-            Part::Key => Part::Secret,
-            Part::Secret => Part::Key,
-        }
-    }
 }
 
 /// Strips what copying commonly adds around a value: white space and a pair of quotes.

@@ -32,65 +32,13 @@ pub enum TransportError {
     Proxy(ProxyFailure),
 }
 
-/// A proxy that failed the request before the store was reached. Names the proxy as
-/// `scheme://host:port`, never with its credentials, and the variable it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A proxy that failed the request before the store was reached: the variable it came from,
+/// and the message, which names the proxy as `scheme://host:port`, never with its credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct ProxyFailure {
-    pub proxy: String,
     pub variable: &'static str,
-    pub problem: ProxyProblem,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProxyProblem {
-    Refused,
-    Dns,
-    /// A SOCKS proxy could not be connected to; reqwest does not say why.
-    Unreachable,
-    /// HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
-    NeedsCredentials {
-        given: bool,
-    },
-    /// An HTTP proxy answered the CONNECT request with something other than 200.
-    TunnelRefused,
-    /// A SOCKS proxy's reply, e.g. "host unreachable": it could not reach the store.
-    SocksReply(String),
-    /// Anything else, in words.
-    Other(String),
-}
-
-impl std::fmt::Display for ProxyFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ProxyFailure {
-            proxy,
-            variable,
-            problem,
-        } = self;
-        let reached = format!("the proxy {proxy} (from {variable})");
-        match problem {
-            ProxyProblem::Refused => write!(f, "{reached} refused the connection"),
-            ProxyProblem::Dns => write!(f, "the host name of {reached} could not be found (DNS)"),
-            ProxyProblem::Unreachable => write!(f, "no connection could be made to {reached}"),
-            ProxyProblem::NeedsCredentials { given: false } => write!(
-                f,
-                "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
-            ),
-            ProxyProblem::NeedsCredentials { given: true } => {
-                write!(
-                    f,
-                    "{reached} did not accept the user name and password in {variable}"
-                )
-            }
-            ProxyProblem::TunnelRefused => write!(
-                f,
-                "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
-            ),
-            ProxyProblem::SocksReply(reply) => {
-                write!(f, "{reached} could not connect to the store: {reply}")
-            }
-            ProxyProblem::Other(words) => write!(f, "{reached} failed: {words}"),
-        }
-    }
+    message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -239,27 +187,42 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
     let socks = texts
         .iter()
         .find_map(|text| text.strip_prefix("SOCKS error: "));
-    let needs_credentials = ProxyProblem::NeedsCredentials {
-        given: proxy.has_credentials(),
+    let variable = proxy.variable;
+    let reached = format!("the proxy {} (from {variable})", proxy.shown());
+    let failed = |words: &str| format!("{reached} failed: {words}");
+    // HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
+    let needs_credentials = if proxy.has_credentials() {
+        format!("{reached} did not accept the user name and password in {variable}")
+    } else {
+        format!(
+            "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
+        )
     };
     let direct = classify_direct(err);
-    let problem = match direct {
+    let message = match direct {
         // The tunnel stands and the store's certificate failed; or an https proxy's did.
-        TransportError::Tls(problem) if proxy_unreached => ProxyProblem::Other(format!(
+        TransportError::Tls(problem) if proxy_unreached => failed(&format!(
             "the secure connection to the proxy failed: {problem}"
         )),
         TransportError::Tls(_) | TransportError::Timeout => return direct,
         // socks5:// resolves the store's name here, before asking the proxy.
         TransportError::Dns if said("error resolving for socks proxy") => return direct,
-        TransportError::Dns => ProxyProblem::Dns,
-        TransportError::Refused => ProxyProblem::Refused,
+        TransportError::Dns => format!("the host name of {reached} could not be found (DNS)"),
+        TransportError::Refused => format!("{reached} refused the connection"),
         _ if said("proxy authorization required") => needs_credentials,
-        _ if said("unsuccessful") => ProxyProblem::TunnelRefused,
+        // An HTTP proxy answered the CONNECT request with something other than 200.
+        _ if said("unsuccessful") => format!(
+            "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
+        ),
         _ => match socks {
-            Some("failed to create underlying connection") => ProxyProblem::Unreachable,
+            // A SOCKS proxy that could not be connected to; reqwest does not say why.
+            Some("failed to create underlying connection") => {
+                format!("no connection could be made to {reached}")
+            }
             Some(
                 "credentials not accepted" | "server does not support user/pass authentication",
             ) => needs_credentials,
+            // A SOCKS proxy's reply: it could not reach the store.
             Some(
                 reply @ ("general server failure"
                 | "connection not allowed"
@@ -267,20 +230,16 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
                 | "host unreachable"
                 | "connection refused"
                 | "ttl expired"),
-            ) => ProxyProblem::SocksReply(reply.to_owned()),
-            Some(other) => ProxyProblem::Other(other.to_owned()),
+            ) => format!("{reached} could not connect to the store: {reply}"),
+            Some(other) => failed(other),
             None => match direct {
-                TransportError::Other(words) => ProxyProblem::Other(words),
-                TransportError::Cut => ProxyProblem::Other("it closed the connection".to_owned()),
+                TransportError::Other(words) => failed(&words),
+                TransportError::Cut => failed("it closed the connection"),
                 other => return other,
             },
         },
     };
-    TransportError::Proxy(ProxyFailure {
-        proxy: proxy.shown(),
-        variable: proxy.variable,
-        problem,
-    })
+    TransportError::Proxy(ProxyFailure { variable, message })
 }
 
 pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
