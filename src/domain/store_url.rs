@@ -13,6 +13,7 @@ use std::str::FromStr;
 use url::{Host, Url};
 
 use crate::domain::keys::trim_pasted;
+use crate::domain::redact::hide_credential_words;
 use StoreUrlErrorKind as Kind;
 
 mod look_alike;
@@ -349,10 +350,8 @@ fn normalize_host(
         Some(Host::Domain(d)) => d.to_owned(),
         Some(_) => return Ok(()),
     };
-    let mut host = domain.as_str();
-    if let Some(stripped) = host.strip_suffix('.').filter(|h| !h.is_empty()) {
-        host = stripped;
-    }
+    let host = domain.strip_suffix('.').filter(|h| !h.is_empty());
+    let host = host.unwrap_or(&domain);
     if host.split('.').any(str::is_empty) {
         let reason = format!("the host \"{domain}\" has an empty part between dots");
         return Err(StoreUrlError::new(Kind::InvalidHost, shown, &reason));
@@ -386,7 +385,7 @@ fn store_path(path: &str, notes: &mut Vec<String>) -> String {
             let removed = format!("/{}", segments[i..].join("/"));
             notes.push(format!(
                 "removed {what} {}",
-                truncate(&crate::domain::redact::hide_credential_words(&removed), 60)
+                truncate(&hide_credential_words(&removed), 60)
             ));
             &segments[..i]
         }
@@ -413,13 +412,10 @@ fn shown(text: &str) -> String {
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
     // The authority ends where the url crate ends it: at the first '/' or '\' after `://`.
     let start = split_scheme(before_query).map_or(0, |(scheme, _)| scheme.len() + 3);
-    let authority_len = before_query[start..]
-        .find(['/', '\\'])
-        .unwrap_or(before_query.len() - start);
-    let authority = &before_query[start..start + authority_len];
+    let authority = before_query[start..].split(['/', '\\']).next();
     // A login in the address is never echoed, but its place is marked: the person sees what
     // the message is about.
-    let without_userinfo = match authority.rfind('@') {
+    let without_userinfo = match authority.unwrap_or_default().rfind('@') {
         Some(at) => format!(
             "{}…@{}",
             &before_query[..start],
@@ -427,10 +423,7 @@ fn shown(text: &str) -> String {
         ),
         None => before_query.to_owned(),
     };
-    truncate(
-        &crate::domain::redact::hide_credential_words(&without_userinfo),
-        SHOWN_MAX,
-    )
+    truncate(&hide_credential_words(&without_userinfo), SHOWN_MAX)
 }
 
 fn truncate(text: &str, max: usize) -> String {
