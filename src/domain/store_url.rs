@@ -18,8 +18,6 @@ use StoreUrlErrorKind as Kind;
 
 mod look_alike;
 
-/// Why a non-web address is refused.
-const NEEDS_HTTP: &str = "woolink needs an http:// or https:// address";
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
 const BAD_PORT: &str = "the port is not a number from 1 to 65535";
@@ -228,11 +226,7 @@ fn with_scheme(
     let lower = text.to_ascii_lowercase();
     if let Some((scheme, rest)) = split_scheme(text) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(StoreUrlError::new(
-                Kind::UnsupportedScheme,
-                shown,
-                NEEDS_HTTP,
-            ));
+            return Err(unsupported_scheme(shown));
         }
         // The url crate reads `http:///x` as `http://x`; three slashes is a slip, not a host.
         if rest.starts_with(['/', '\\']) || rest.is_empty() {
@@ -242,12 +236,7 @@ fn with_scheme(
     }
     if let Some(scheme) = OPAQUE_SCHEMES.iter().find(|s| lower.starts_with(*s)) {
         // Only the scheme: the rest of `mailto:a@b` would be mangled by the userinfo rule.
-        let shown = format!("{scheme}…");
-        return Err(StoreUrlError::new(
-            Kind::UnsupportedScheme,
-            &shown,
-            NEEDS_HTTP,
-        ));
+        return Err(unsupported_scheme(&format!("{scheme}…")));
     }
     if lower.starts_with("http:") || lower.starts_with("https:") {
         // `https:example.com`: the url crate reads it as intended.
@@ -265,6 +254,11 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
     (first_ok && rest_ok).then_some((scheme, rest))
+}
+
+fn unsupported_scheme(shown: &str) -> StoreUrlError {
+    let reason = "woolink needs an http:// or https:// address";
+    StoreUrlError::new(Kind::UnsupportedScheme, shown, reason)
 }
 
 fn missing_host(shown: &str) -> StoreUrlError {
@@ -309,11 +303,7 @@ fn normalize(
         return Err(StoreUrlError::new(Kind::TooLong, shown, &reason));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(StoreUrlError::new(
-            Kind::UnsupportedScheme,
-            shown,
-            NEEDS_HTTP,
-        ));
+        return Err(unsupported_scheme(shown));
     }
     if !url.username().is_empty() || url.password().is_some() {
         let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
