@@ -243,9 +243,9 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
 }
 
 pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
-    use rustls::CertificateError as C;
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let words = match err {
-        rustls::Error::InvalidCertificate(cert) => match cert {
+        E::InvalidCertificate(cert) => match cert {
             C::UnknownIssuer | C::BadSignature => return TlsProblem::UnknownIssuer,
             C::Expired
             | C::ExpiredContext { .. }
@@ -262,7 +262,7 @@ pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
                     "the server presented a CA certificate instead of its own".to_owned()
                 }
                 // The platform verifiers' own errors are sentences; webpki's are identifiers.
-                Some(other) => format!("its certificate was refused ({})", identifier_words(other)),
+                Some(other) => told("its certificate was refused", other),
                 None => format!("its certificate was refused: {other}"),
             },
             C::BadEncoding => "its certificate is malformed".to_owned(),
@@ -270,37 +270,31 @@ pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
             C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
                 "its certificate is not meant for web servers".to_owned()
             }
-            other => format!("its certificate was refused ({})", identifier_words(other)),
+            other => told("its certificate was refused", other),
         },
         // A server that knows none of TLS 1.2/1.3 answers "protocol version"; one whose ciphers
         // are all outdated (CBC, RC4, 3DES) answers "handshake failure".
-        rustls::Error::AlertReceived(
-            rustls::AlertDescription::ProtocolVersion
-            | rustls::AlertDescription::HandshakeFailure
-            | rustls::AlertDescription::InsufficientSecurity,
-        ) => return TlsProblem::Outdated,
-        rustls::Error::AlertReceived(alert) => format!(
-            "the server ended the handshake ({})",
-            identifier_words(alert)
-        ),
-        rustls::Error::PeerIncompatible(why) => format!(
-            "the server's TLS settings do not match woolink's ({})",
-            identifier_words(why)
-        ),
-        rustls::Error::InvalidMessage(_)
-        | rustls::Error::InappropriateMessage { .. }
-        | rustls::Error::InappropriateHandshakeMessage { .. } => return TlsProblem::NotTls,
-        rustls::Error::PeerMisbehaved(why) => format!(
-            "the server broke the TLS protocol ({})",
-            identifier_words(why)
-        ),
-        rustls::Error::NoCertificatesPresented => "the server presented no certificate".to_owned(),
+        E::AlertReceived(A::ProtocolVersion | A::HandshakeFailure | A::InsufficientSecurity) => {
+            return TlsProblem::Outdated;
+        }
+        E::AlertReceived(alert) => told("the server ended the handshake", alert),
+        E::PeerIncompatible(why) => told("the server's TLS settings do not match woolink's", why),
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => return TlsProblem::NotTls,
+        E::PeerMisbehaved(why) => told("the server broke the TLS protocol", why),
+        E::NoCertificatesPresented => "the server presented no certificate".to_owned(),
         // These carry text meant for people.
-        rustls::Error::General(text) => text.clone(),
-        rustls::Error::Other(other) => other.to_string(),
+        E::General(text) => text.clone(),
+        E::Other(other) => other.to_string(),
         other => identifier_words(other),
     };
     TlsProblem::Other(words)
+}
+
+/// `what`, then in parentheses the words of `value`'s name (see [`identifier_words`]).
+fn told(what: &str, value: &impl std::fmt::Debug) -> String {
+    format!("{what} ({})", identifier_words(value))
 }
 
 /// rustls and webpki describe many errors only by their variant's name; this turns a name such
