@@ -98,15 +98,11 @@ pub enum KeyError {
 pub fn trim_pasted(input: &str) -> &str {
     // A byte-order mark from a file saved by Notepad or PowerShell 5 is not part of the value.
     let trimmed = crate::domain::bom::strip_str(input.trim_start()).trim();
-    for (open, close) in [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>')] {
-        if let Some(inner) = trimmed
-            .strip_prefix(open)
-            .and_then(|rest| rest.strip_suffix(close))
-        {
-            return inner.trim();
-        }
-    }
-    trimmed
+    let pairs = [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>')];
+    let quoted = pairs
+        .into_iter()
+        .find_map(|(open, close)| trimmed.strip_prefix(open)?.strip_suffix(close));
+    quoted.map_or(trimmed, str::trim)
 }
 
 /// Checks one credential part. Pure: decides only from the text.
@@ -115,11 +111,11 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
     if value.is_empty() {
         return Err(KeyError::Empty(part));
     }
-    if let Some((index, (c, name))) = value
+    let invisible_at = value
         .chars()
         .enumerate()
-        .find_map(|(index, c)| invisible(c).map(|name| (index, (c, name))))
-    {
+        .find_map(|(i, c)| Some((i, c, invisible(c)?)));
+    if let Some((index, c, name)) = invisible_at {
         return Err(KeyError::Invisible {
             part,
             name,
