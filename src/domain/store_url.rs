@@ -435,26 +435,20 @@ impl FromStr for StoreUrl {
 /// is. A host that could pass for another (see `look_alike.rs`) keeps its punycode form, as
 /// browsers show it.
 pub fn shown_address(address: &str) -> String {
-    // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
-    if !address.contains("xn--") {
-        return address.to_owned();
-    }
-    let Ok(url) = Url::parse(address) else {
-        return address.to_owned();
-    };
-    match url.host_str() {
-        Some(host)
-            if host.split('.').any(|label| label.starts_with("xn--"))
-                && look_alike::look_alike(host).is_none() =>
-        {
-            let (unicode, result) = idna::domain_to_unicode(host);
-            if result.is_err() {
-                return address.to_owned();
-            }
-            address.replacen(host, &unicode, 1)
+    let unicode = || {
+        let url = Url::parse(address).ok()?;
+        let punycode = |host: &&str| host.split('.').any(|label| label.starts_with("xn--"));
+        let host = url.host_str().filter(punycode)?;
+        if look_alike::look_alike(host).is_some() {
+            return None;
         }
-        _ => address.to_owned(),
-    }
+        let (unicode, result) = idna::domain_to_unicode(host);
+        result.ok()?;
+        Some(address.replacen(host, &unicode, 1))
+    };
+    // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
+    let shown = address.contains("xn--").then(unicode).flatten();
+    shown.unwrap_or_else(|| address.to_owned())
 }
 
 /// `https://example.com/shop`: the path without its trailing slash, as people write it.
