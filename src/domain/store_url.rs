@@ -269,23 +269,23 @@ fn missing_host(shown: &str) -> StoreUrlError {
 /// Maps the url crate's refusal. Its messages never quote the input, so they are safe to add.
 fn parse_error(error: url::ParseError, shown: &str) -> StoreUrlError {
     use url::ParseError as P;
-    let (kind, reason) = match error {
-        P::EmptyHost => return missing_host(shown),
-        P::InvalidPort => (Kind::InvalidPort, BAD_PORT.to_owned()),
-        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => (
+    let refused = |kind, reason: &str| StoreUrlError::new(kind, shown, reason);
+    match error {
+        P::EmptyHost => missing_host(shown),
+        P::InvalidPort => refused(Kind::InvalidPort, BAD_PORT),
+        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => refused(
             Kind::InvalidHost,
-            format!("the host name is not valid ({error})"),
+            &format!("the host name is not valid ({error})"),
         ),
-        P::IdnaError => (
+        P::IdnaError => refused(
             Kind::InvalidHost,
-            "the host name is not a valid domain name".to_owned(),
+            "the host name is not a valid domain name",
         ),
-        _ => (
+        _ => refused(
             Kind::Malformed,
-            format!("woolink could not read it as a web address ({error})"),
+            &format!("woolink could not read it as a web address ({error})"),
         ),
-    };
-    StoreUrlError::new(kind, shown, &reason)
+    }
 }
 
 /// The rules that apply to any parsed URL, typed or learned from the store.
