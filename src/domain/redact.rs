@@ -74,16 +74,8 @@ impl DisplaySafeUrl {
 
     /// An address that may not parse, shown up to its query where it does not.
     pub fn shown(location: &str) -> Self {
-        match Url::parse(location) {
-            Ok(url) => Self::new(&url),
-            Err(_) => Self(
-                location
-                    .split(['?', '#'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-        }
+        let before_query = location.split(['?', '#']).next().unwrap_or_default();
+        Url::parse(location).map_or_else(|_| Self(before_query.to_owned()), |url| Self::new(&url))
     }
 }
 
