@@ -381,11 +381,8 @@ fn store_path(path: &str, notes: &mut Vec<String>) -> String {
         }
         None => &segments[..],
     };
-    if kept.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("/{}/", kept.join("/"))
-    }
+    let kept: String = kept.iter().map(|segment| format!("{segment}/")).collect();
+    format!("/{kept}")
 }
 
 /// A consumer key or secret pasted into the address prompt (`ck_…`, `cs_…`, or 40+ hex digits).
