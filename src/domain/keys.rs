@@ -35,6 +35,13 @@ impl Part {
             Part::Secret => "consumer secret",
         }
     }
+
+    fn other(self) -> Part {
+        match self {
+            Part::Key => Part::Secret,
+            Part::Secret => Part::Key,
+        }
+    }
 }
 
 /// Why a pasted key or secret is not a WooCommerce credential. Messages never repeat a secret.
@@ -87,28 +94,15 @@ pub enum KeyError {
     NotHex { part: Part, position: usize },
 }
 
-impl Part {
-    fn other(self) -> Part {
-        match self {
-            Part::Key => Part::Secret,
-            Part::Secret => Part::Key,
-        }
-    }
-}
-
 /// Strips what copying commonly adds around a value: white space and a pair of quotes.
 pub fn trim_pasted(input: &str) -> &str {
     // A byte-order mark from a file saved by Notepad or PowerShell 5 is not part of the value.
     let trimmed = crate::domain::bom::strip_str(input.trim_start()).trim();
-    for (open, close) in [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>')] {
-        if let Some(inner) = trimmed
-            .strip_prefix(open)
-            .and_then(|rest| rest.strip_suffix(close))
-        {
-            return inner.trim();
-        }
-    }
-    trimmed
+    let pairs = [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>')];
+    let quoted = pairs
+        .into_iter()
+        .find_map(|(open, close)| trimmed.strip_prefix(open)?.strip_suffix(close));
+    quoted.map_or(trimmed, str::trim)
 }
 
 /// Checks one credential part. Pure: decides only from the text.
@@ -117,11 +111,11 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
     if value.is_empty() {
         return Err(KeyError::Empty(part));
     }
-    if let Some((index, (c, name))) = value
+    let invisible_at = value
         .chars()
         .enumerate()
-        .find_map(|(index, c)| invisible(c).map(|name| (index, (c, name))))
-    {
+        .find_map(|(i, c)| Some((i, c, invisible(c)?)));
+    if let Some((index, c, name)) = invisible_at {
         return Err(KeyError::Invisible {
             part,
             name,

@@ -30,11 +30,7 @@ pub fn is_credential_param(name: &str) -> bool {
 /// `url` with every credential parameter, user name and password removed.
 pub fn without_credentials(url: &Url) -> Url {
     let mut clean = url.clone();
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(name, _)| !is_credential_param(name))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
+    let kept = query_with_credentials_as(url, None);
     if kept.is_empty() {
         clean.set_query(None);
     } else {
@@ -43,6 +39,19 @@ pub fn without_credentials(url: &Url) -> Url {
     let _ = clean.set_username("");
     let _ = clean.set_password(None);
     clean
+}
+
+/// `url`'s query pairs with each credential's value replaced by `mark`, or left out for `None`.
+fn query_with_credentials_as(url: &Url, mark: Option<&str>) -> Vec<(String, String)> {
+    let pairs = url.query_pairs().filter_map(|(name, value)| {
+        let value = if is_credential_param(&name) {
+            mark?.into()
+        } else {
+            value
+        };
+        Some((name.into_owned(), value.into_owned()))
+    });
+    pairs.collect()
 }
 
 /// A URL to show: made [`without_credentials`], so its `Display` and `Debug` cannot show one
@@ -65,16 +74,8 @@ impl DisplaySafeUrl {
 
     /// An address that may not parse, shown up to its query where it does not.
     pub fn shown(location: &str) -> Self {
-        match Url::parse(location) {
-            Ok(url) => Self::new(&url),
-            Err(_) => Self(
-                location
-                    .split(['?', '#'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-        }
+        let before_query = location.split(['?', '#']).next().unwrap_or_default();
+        Url::parse(location).map_or_else(|_| Self(before_query.to_owned()), |url| Self::new(&url))
     }
 }
 
@@ -106,17 +107,7 @@ pub fn debug_url(url: &Url) -> String {
         let _ = shown.set_password(Some(IN_DEBUG));
     }
     if url.query().is_some() {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(name, value)| {
-                let value = if is_credential_param(&name) {
-                    IN_DEBUG.into()
-                } else {
-                    value
-                };
-                (name.into_owned(), value.into_owned())
-            })
-            .collect();
+        let pairs = query_with_credentials_as(url, Some(IN_DEBUG));
         shown.query_pairs_mut().clear().extend_pairs(pairs);
     }
     shown.set_fragment(None);

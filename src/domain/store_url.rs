@@ -13,11 +13,14 @@ use std::str::FromStr;
 use url::{Host, Url};
 
 use crate::domain::keys::trim_pasted;
+use crate::domain::redact::hide_credential_words;
+use StoreUrlErrorKind as Kind;
 
 mod look_alike;
 
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
+const BAD_PORT: &str = "the port is not a number from 1 to 65535";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
 const SHOWN_MAX: usize = 80;
 /// Longer than any store's home page address (browsers and servers stop near 2,000-8,000);
@@ -78,11 +81,10 @@ impl StoreUrlError {
     fn new(kind: StoreUrlErrorKind, shown: &str, reason: &str) -> Self {
         // These two reasons already say exactly what to enter instead.
         let advice = match kind {
-            StoreUrlErrorKind::UserInfo | StoreUrlErrorKind::SingleLabelHost => "",
-            _ => ADVICE,
+            Kind::UserInfo | Kind::SingleLabelHost => String::new(),
+            _ => format!(". {ADVICE}"),
         };
-        let sep = if advice.is_empty() { "" } else { ". " };
-        let message = format!("\"{shown}\" is not a store address: {reason}{sep}{advice}");
+        let message = format!("\"{shown}\" is not a store address: {reason}{advice}");
         Self { kind, message }
     }
 }
@@ -93,14 +95,14 @@ impl StoreUrl {
         let text = trim_pasted(input);
         if text.is_empty() {
             return Err(StoreUrlError {
-                kind: StoreUrlErrorKind::Empty,
+                kind: Kind::Empty,
                 message: format!("no store address was given. {ADVICE}"),
             });
         }
         if looks_like_credential(text) {
             // Not even a redacted excerpt: the whole input is the secret.
             return Err(StoreUrlError {
-                kind: StoreUrlErrorKind::LooksLikeCredential,
+                kind: Kind::LooksLikeCredential,
                 message: format!(
                     "this looks like a consumer key or secret, not a store address (it is not shown here). {ADVICE}; woolink asks for the consumer key and secret separately"
                 ),
@@ -148,7 +150,7 @@ impl StoreUrl {
     /// so that it is always a valid account name. A `:` cannot be used: account names appear
     /// in keychain entries and command lines, so they keep to letters, digits, `.`, `-`, `_`.
     pub fn host_for_name(&self) -> String {
-        let mut name = match self.url.host() {
+        let host = match self.url.host() {
             Some(Host::Ipv6(ip)) => format!("ipv6:{ip}"),
             _ => {
                 let host = self.url.host_str().unwrap_or_default();
@@ -156,29 +158,19 @@ impl StoreUrl {
             }
         };
         // `Url::port` is `None` for the scheme's default port, even when it was typed.
-        if let Some(port) = self.url.port() {
-            name.push(':');
-            name.push_str(&port.to_string());
-        }
-        for segment in self.url.path().split('/').filter(|s| !s.is_empty()) {
-            // '/' joins the run mapping below, so `/%C3` gives one '-', not two.
-            name.push('/');
-            name.push_str(segment);
-        }
-        // Each run of other characters (`::`, `%`, `_`) becomes one '-'; existing "--" stays,
-        // since punycode hosts (`xn--bcher-kva`) need it.
-        let mut out = String::with_capacity(name.len());
-        let mut in_run = false;
-        for c in name.to_ascii_lowercase().chars() {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' {
-                out.push(c);
-                in_run = false;
-            } else if !in_run {
-                out.push('-');
-                in_run = true;
-            }
-        }
-        let mut out: String = out
+        let port = self.url.port().map(|port| format!(":{port}"));
+        let name = format!("{host}{}{}", port.unwrap_or_default(), self.url.path());
+        // Each run of other characters (`::`, `/%C3`, `_`) becomes one '-'; existing "--"
+        // stays, since punycode hosts (`xn--bcher-kva`) need it.
+        let allowed =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+        let lower = name.to_ascii_lowercase();
+        let runs: Vec<&str> = lower
+            .split(|c| !allowed(c))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut out: String = runs
+            .join("-")
             .trim_matches('-')
             .chars()
             .take(MAX_ACCOUNT_NAME_LEN)
@@ -186,6 +178,33 @@ impl StoreUrl {
         // Cut short, a name should not end in the middle of a separator.
         out.truncate(out.trim_end_matches(['-', '.']).len());
         out
+    }
+
+    /// The address as a person reads it: an internationalized host in its Unicode form
+    /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
+    /// is the account's identity (`https://xn--bcher-kva.example`). For messages only.
+    pub fn shown(&self) -> String {
+        shown_address(&self.to_string())
+    }
+
+    /// Why the store's host could pass for another (mixed scripts, look-alike letters), in
+    /// words; such a host is shown as punycode, never in its Unicode form.
+    pub fn look_alike(&self) -> Option<String> {
+        match self.url.host() {
+            Some(Host::Domain(domain)) => look_alike::look_alike(domain),
+            _ => None,
+        }
+    }
+
+    /// The warning for a store whose host could pass for another: the address as shown
+    /// (punycode), why, and what to check. `None` for any other store.
+    pub fn look_alike_warning(&self) -> Option<String> {
+        self.look_alike().map(|why| {
+            format!(
+                "{} is shown in its punycode form: its host {why}, as look-alike addresses do (a Cyrillic \"о\" for a Latin \"o\", say). Make sure it is the store you mean.",
+                self.shown()
+            )
+        })
     }
 }
 
@@ -202,20 +221,12 @@ fn with_scheme(
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
     if before_query.chars().any(char::is_whitespace) {
         let reason = "it contains a space or line break";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::Whitespace,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::Whitespace, shown, reason));
     }
-    let unsupported = || {
-        let reason = "woolink needs an http:// or https:// address";
-        StoreUrlError::new(StoreUrlErrorKind::UnsupportedScheme, shown, reason)
-    };
     let lower = text.to_ascii_lowercase();
     if let Some((scheme, rest)) = split_scheme(text) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(unsupported());
+            return Err(unsupported_scheme(shown));
         }
         // The url crate reads `http:///x` as `http://x`; three slashes is a slip, not a host.
         if rest.starts_with(['/', '\\']) || rest.is_empty() {
@@ -225,13 +236,7 @@ fn with_scheme(
     }
     if let Some(scheme) = OPAQUE_SCHEMES.iter().find(|s| lower.starts_with(*s)) {
         // Only the scheme: the rest of `mailto:a@b` would be mangled by the userinfo rule.
-        let shown = format!("{scheme}…");
-        let reason = "woolink needs an http:// or https:// address";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UnsupportedScheme,
-            &shown,
-            reason,
-        ));
+        return Err(unsupported_scheme(&format!("{scheme}…")));
     }
     if lower.starts_with("http:") || lower.starts_with("https:") {
         // `https:example.com`: the url crate reads it as intended.
@@ -251,34 +256,36 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
     (first_ok && rest_ok).then_some((scheme, rest))
 }
 
+fn unsupported_scheme(shown: &str) -> StoreUrlError {
+    let reason = "woolink needs an http:// or https:// address";
+    StoreUrlError::new(Kind::UnsupportedScheme, shown, reason)
+}
+
 fn missing_host(shown: &str) -> StoreUrlError {
     let reason = "it has no host name after the scheme";
-    StoreUrlError::new(StoreUrlErrorKind::MissingHost, shown, reason)
+    StoreUrlError::new(Kind::MissingHost, shown, reason)
 }
 
 /// Maps the url crate's refusal. Its messages never quote the input, so they are safe to add.
 fn parse_error(error: url::ParseError, shown: &str) -> StoreUrlError {
     use url::ParseError as P;
-    let (kind, reason) = match error {
-        P::EmptyHost => return missing_host(shown),
-        P::InvalidPort => (
-            StoreUrlErrorKind::InvalidPort,
-            "the port is not a number from 1 to 65535".to_owned(),
+    let refused = |kind, reason: &str| StoreUrlError::new(kind, shown, reason);
+    match error {
+        P::EmptyHost => missing_host(shown),
+        P::InvalidPort => refused(Kind::InvalidPort, BAD_PORT),
+        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => refused(
+            Kind::InvalidHost,
+            &format!("the host name is not valid ({error})"),
         ),
-        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => (
-            StoreUrlErrorKind::InvalidHost,
-            format!("the host name is not valid ({error})"),
+        P::IdnaError => refused(
+            Kind::InvalidHost,
+            "the host name is not a valid domain name",
         ),
-        P::IdnaError => (
-            StoreUrlErrorKind::InvalidHost,
-            "the host name is not a valid domain name".to_owned(),
+        _ => refused(
+            Kind::Malformed,
+            &format!("woolink could not read it as a web address ({error})"),
         ),
-        _ => (
-            StoreUrlErrorKind::Malformed,
-            format!("woolink could not read it as a web address ({error})"),
-        ),
-    };
-    StoreUrlError::new(kind, shown, &reason)
+    }
 }
 
 /// The rules that apply to any parsed URL, typed or learned from the store.
@@ -293,36 +300,18 @@ fn normalize(
             "it is {} characters long, and a store's address is at most {MAX_LEN}",
             url.as_str().len()
         );
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::TooLong,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::TooLong, shown, &reason));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        let reason = "woolink needs an http:// or https:// address";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UnsupportedScheme,
-            shown,
-            reason,
-        ));
+        return Err(unsupported_scheme(shown));
     }
     if !url.username().is_empty() || url.password().is_some() {
         let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::UserInfo,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::UserInfo, shown, reason));
     }
     normalize_host(&mut url, shown, single_label_ok, notes)?;
     if url.port() == Some(0) {
-        let reason = "the port is not a number from 1 to 65535";
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::InvalidPort,
-            shown,
-            reason,
-        ));
+        return Err(StoreUrlError::new(Kind::InvalidPort, shown, BAD_PORT));
     }
     // Notes say that something was removed, never what: a query may hold `consumer_secret=`.
     if url.query().is_some_and(|q| !q.is_empty()) {
@@ -351,27 +340,17 @@ fn normalize_host(
         Some(Host::Domain(d)) => d.to_owned(),
         Some(_) => return Ok(()),
     };
-    let mut host = domain.as_str();
-    if let Some(stripped) = host.strip_suffix('.').filter(|h| !h.is_empty()) {
-        host = stripped;
-    }
+    let host = domain.strip_suffix('.').filter(|h| !h.is_empty());
+    let host = host.unwrap_or(&domain);
     if host.split('.').any(str::is_empty) {
         let reason = format!("the host \"{domain}\" has an empty part between dots");
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::InvalidHost,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::InvalidHost, shown, &reason));
     }
     if !host.contains('.') && host != "localhost" && !single_label_ok {
         let reason = format!(
             "the host \"{host}\" has no dot, so it is not a full host name; enter the full name (e.g. https://{host}.example.com), or write http://{host} if it really is a local network name"
         );
-        return Err(StoreUrlError::new(
-            StoreUrlErrorKind::SingleLabelHost,
-            shown,
-            &reason,
-        ));
+        return Err(StoreUrlError::new(Kind::SingleLabelHost, shown, &reason));
     }
     if host != domain {
         notes.push("removed the dot after the host name".to_owned());
@@ -396,17 +375,14 @@ fn store_path(path: &str, notes: &mut Vec<String>) -> String {
             let removed = format!("/{}", segments[i..].join("/"));
             notes.push(format!(
                 "removed {what} {}",
-                truncate(&crate::domain::redact::hide_credential_words(&removed), 60)
+                truncate(&hide_credential_words(&removed), 60)
             ));
             &segments[..i]
         }
         None => &segments[..],
     };
-    if kept.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("/{}/", kept.join("/"))
-    }
+    let kept: String = kept.iter().map(|segment| format!("{segment}/")).collect();
+    format!("/{kept}")
 }
 
 /// A consumer key or secret pasted into the address prompt (`ck_…`, `cs_…`, or 40+ hex digits).
@@ -423,13 +399,10 @@ fn shown(text: &str) -> String {
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
     // The authority ends where the url crate ends it: at the first '/' or '\' after `://`.
     let start = split_scheme(before_query).map_or(0, |(scheme, _)| scheme.len() + 3);
-    let authority_len = before_query[start..]
-        .find(['/', '\\'])
-        .unwrap_or(before_query.len() - start);
-    let authority = &before_query[start..start + authority_len];
+    let authority = before_query[start..].split(['/', '\\']).next();
     // A login in the address is never echoed, but its place is marked: the person sees what
     // the message is about.
-    let without_userinfo = match authority.rfind('@') {
+    let without_userinfo = match authority.unwrap_or_default().rfind('@') {
         Some(at) => format!(
             "{}…@{}",
             &before_query[..start],
@@ -437,10 +410,7 @@ fn shown(text: &str) -> String {
         ),
         None => before_query.to_owned(),
     };
-    truncate(
-        &crate::domain::redact::hide_credential_words(&without_userinfo),
-        SHOWN_MAX,
-    )
+    truncate(&hide_credential_words(&without_userinfo), SHOWN_MAX)
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -458,61 +428,24 @@ impl FromStr for StoreUrl {
     }
 }
 
-impl StoreUrl {
-    /// The address as a person reads it: an internationalized host in its Unicode form
-    /// (`https://bücher.example`), where [`Display`](fmt::Display) keeps the ASCII form that
-    /// is the account's identity (`https://xn--bcher-kva.example`). For messages only.
-    pub fn shown(&self) -> String {
-        shown_address(&self.to_string())
-    }
-}
-
-impl StoreUrl {
-    /// Why the store's host could pass for another (mixed scripts, look-alike letters), in
-    /// words; such a host is shown as punycode, never in its Unicode form.
-    pub fn look_alike(&self) -> Option<String> {
-        match self.url.host() {
-            Some(Host::Domain(domain)) => look_alike::look_alike(domain),
-            _ => None,
-        }
-    }
-
-    /// The warning for a store whose host could pass for another: the address as shown
-    /// (punycode), why, and what to check. `None` for any other store.
-    pub fn look_alike_warning(&self) -> Option<String> {
-        self.look_alike().map(|why| {
-            format!(
-                "{} is shown in its punycode form: its host {why}, as look-alike addresses do (a Cyrillic \"о\" for a Latin \"o\", say). Make sure it is the store you mean.",
-                self.shown()
-            )
-        })
-    }
-}
-
 /// `address` (a URL) with an internationalized host in its Unicode form; anything else as it
 /// is. A host that could pass for another (see `look_alike.rs`) keeps its punycode form, as
 /// browsers show it.
 pub fn shown_address(address: &str) -> String {
-    // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
-    if !address.contains("xn--") {
-        return address.to_owned();
-    }
-    let Ok(url) = Url::parse(address) else {
-        return address.to_owned();
-    };
-    match url.host_str() {
-        Some(host)
-            if host.split('.').any(|label| label.starts_with("xn--"))
-                && look_alike::look_alike(host).is_none() =>
-        {
-            let (unicode, result) = idna::domain_to_unicode(host);
-            if result.is_err() {
-                return address.to_owned();
-            }
-            address.replacen(host, &unicode, 1)
+    let unicode = || {
+        let url = Url::parse(address).ok()?;
+        let punycode = |host: &&str| host.split('.').any(|label| label.starts_with("xn--"));
+        let host = url.host_str().filter(punycode)?;
+        if look_alike::look_alike(host).is_some() {
+            return None;
         }
-        _ => address.to_owned(),
-    }
+        let (unicode, result) = idna::domain_to_unicode(host);
+        result.ok()?;
+        Some(address.replacen(host, &unicode, 1))
+    };
+    // Only a punycode label is shown otherwise; most addresses have none and need no parsing.
+    let shown = address.contains("xn--").then(unicode).flatten();
+    shown.unwrap_or_else(|| address.to_owned())
 }
 
 /// `https://example.com/shop`: the path without its trailing slash, as people write it.

@@ -32,108 +32,42 @@ pub enum TransportError {
     Proxy(ProxyFailure),
 }
 
-/// A proxy that failed the request before the store was reached. Names the proxy as
-/// `scheme://host:port`, never with its credentials, and the variable it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A proxy that failed the request before the store was reached: the variable it came from,
+/// and the message, which names the proxy as `scheme://host:port`, never with its credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct ProxyFailure {
-    pub proxy: String,
     pub variable: &'static str,
-    pub problem: ProxyProblem,
+    message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProxyProblem {
-    Refused,
-    Dns,
-    /// A SOCKS proxy could not be connected to; reqwest does not say why.
-    Unreachable,
-    /// HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
-    NeedsCredentials {
-        given: bool,
-    },
-    /// An HTTP proxy answered the CONNECT request with something other than 200.
-    TunnelRefused,
-    /// A SOCKS proxy's reply, e.g. "host unreachable": it could not reach the store.
-    SocksReply(String),
-    /// Anything else, in words.
-    Other(String),
-}
-
-impl std::fmt::Display for ProxyFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ProxyFailure {
-            proxy,
-            variable,
-            problem,
-        } = self;
-        let reached = format!("the proxy {proxy} (from {variable})");
-        match problem {
-            ProxyProblem::Refused => write!(f, "{reached} refused the connection"),
-            ProxyProblem::Dns => write!(f, "the host name of {reached} could not be found (DNS)"),
-            ProxyProblem::Unreachable => write!(f, "no connection could be made to {reached}"),
-            ProxyProblem::NeedsCredentials { given: false } => write!(
-                f,
-                "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
-            ),
-            ProxyProblem::NeedsCredentials { given: true } => {
-                write!(
-                    f,
-                    "{reached} did not accept the user name and password in {variable}"
-                )
-            }
-            ProxyProblem::TunnelRefused => write!(
-                f,
-                "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
-            ),
-            ProxyProblem::SocksReply(reply) => {
-                write!(f, "{reached} could not connect to the store: {reply}")
-            }
-            ProxyProblem::Other(words) => write!(f, "{reached} failed: {words}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlsProblem {
+    #[error(
+        "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)"
+    )]
     UnknownIssuer,
     /// A certificate that issued itself, which nobody vouched for with --ca-cert.
+    #[error("its HTTPS certificate is self-signed, so nothing vouches for it")]
     SelfSigned,
+    #[error("its HTTPS certificate has expired (or this computer's clock is wrong)")]
     Expired,
+    #[error("its HTTPS certificate was issued for a different host name")]
     WrongName,
     /// The server refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with
     /// authenticated encryption): it offers only outdated ones, such as TLS 1.0 or CBC ciphers.
+    #[error(
+        "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers"
+    )]
     Outdated,
     /// The server answered the TLS handshake with something that is not TLS (plain http).
+    #[error(
+        "the secure connection failed: the server did not speak TLS as expected (is it serving plain http on this port?)"
+    )]
     NotTls,
     /// Anything else, already in words.
+    #[error("the secure connection failed: {0}")]
     Other(String),
-}
-
-impl std::fmt::Display for TlsProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TlsProblem::UnknownIssuer => f.write_str(
-                "its HTTPS certificate was issued by an authority this computer does not trust (self-signed or private CA)",
-            ),
-            TlsProblem::SelfSigned => f.write_str(
-                "its HTTPS certificate is self-signed, so nothing vouches for it",
-            ),
-            TlsProblem::Expired => f.write_str(
-                "its HTTPS certificate has expired (or this computer's clock is wrong)",
-            ),
-            TlsProblem::WrongName => {
-                f.write_str("its HTTPS certificate was issued for a different host name")
-            }
-            TlsProblem::Outdated => f.write_str(
-                "the store refused every TLS version and cipher woolink offers (TLS 1.2 and 1.3 with modern ciphers), so it most likely offers only outdated ones such as TLS 1.0 or CBC ciphers",
-            ),
-            TlsProblem::NotTls => write!(
-                f,
-                "the secure connection failed: the server did not speak TLS as expected (is it serving plain http on this port?)"
-            ),
-            TlsProblem::Other(detail) => write!(f, "the secure connection failed: {detail}"),
-        }
-    }
 }
 
 impl TlsProblem {
@@ -203,7 +137,11 @@ fn classify_direct(err: reqwest::Error) -> TransportError {
             }
         }
     }
-    TransportError::Other(innermost_message(err))
+    // The deepest cause's text. reqwest's own names the URL, which may carry query
+    // credentials, so the URL is dropped first.
+    let err = err.without_url();
+    let words = causes(&err).last().map(|cause| cause.to_string());
+    TransportError::Other(words.unwrap_or_default())
 }
 
 /// Whether the server answered with bytes that are not HTTP (hyper could not parse them).
@@ -233,49 +171,58 @@ fn causes<'a>(
 
 /// A failure to connect through `proxy`: the proxy's, unless it got as far as the store.
 fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
-    // hyper-util's and reqwest's words for each stage; their error types are private.
-    let texts: Vec<String> = error_texts(&err)
-        .into_iter()
-        .map(|text| match text.strip_prefix("tunnel error: ") {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        })
+    // hyper-util's and reqwest's words for each stage, below reqwest's own error (whose text
+    // names the URL); their error types are private, known only by their words.
+    let texts: Vec<String> = causes(&err)
+        .skip(1)
+        .map(|cause| cause.to_string())
         .collect();
-    let said = |words: &str| texts.iter().any(|text| text == words);
+    let texts: Vec<&str> = texts
+        .iter()
+        .map(|text| text.strip_prefix("tunnel error: ").unwrap_or(text))
+        .collect();
+    let said = |words: &str| texts.contains(&words);
     // An HTTP proxy's CONNECT fails with this around the cause when the proxy is not reached.
     let proxy_unreached = said("failed to create underlying connection");
-    let failure = |problem| {
-        TransportError::Proxy(ProxyFailure {
-            proxy: proxy.shown(),
-            variable: proxy.variable,
-            problem,
-        })
-    };
     let socks = texts
         .iter()
         .find_map(|text| text.strip_prefix("SOCKS error: "));
+    let variable = proxy.variable;
+    let reached = format!("the proxy {} (from {variable})", proxy.shown());
+    let failed = |words: &str| format!("{reached} failed: {words}");
+    // HTTP 407, or a SOCKS proxy refusing (or wanting) a user name and password.
+    let needs_credentials = if proxy.has_credentials() {
+        format!("{reached} did not accept the user name and password in {variable}")
+    } else {
+        format!(
+            "{reached} wants a user name and password (HTTP 407); give them in {variable} as scheme://USER:PASSWORD@host:port"
+        )
+    };
     let direct = classify_direct(err);
-    match direct {
+    let message = match direct {
         // The tunnel stands and the store's certificate failed; or an https proxy's did.
-        TransportError::Tls(problem) if proxy_unreached => failure(ProxyProblem::Other(format!(
+        TransportError::Tls(problem) if proxy_unreached => failed(&format!(
             "the secure connection to the proxy failed: {problem}"
-        ))),
-        TransportError::Tls(_) | TransportError::Timeout => direct,
+        )),
+        TransportError::Tls(_) | TransportError::Timeout => return direct,
         // socks5:// resolves the store's name here, before asking the proxy.
-        TransportError::Dns if said("error resolving for socks proxy") => direct,
-        TransportError::Dns => failure(ProxyProblem::Dns),
-        TransportError::Refused => failure(ProxyProblem::Refused),
-        _ if said("proxy authorization required") => failure(ProxyProblem::NeedsCredentials {
-            given: proxy.has_credentials(),
-        }),
-        _ if said("unsuccessful") => failure(ProxyProblem::TunnelRefused),
+        TransportError::Dns if said("error resolving for socks proxy") => return direct,
+        TransportError::Dns => format!("the host name of {reached} could not be found (DNS)"),
+        TransportError::Refused => format!("{reached} refused the connection"),
+        _ if said("proxy authorization required") => needs_credentials,
+        // An HTTP proxy answered the CONNECT request with something other than 200.
+        _ if said("unsuccessful") => format!(
+            "{reached} refused to open a connection to the store (it may block that address, or the store may be down)"
+        ),
         _ => match socks {
-            Some("failed to create underlying connection") => failure(ProxyProblem::Unreachable),
+            // A SOCKS proxy that could not be connected to; reqwest does not say why.
+            Some("failed to create underlying connection") => {
+                format!("no connection could be made to {reached}")
+            }
             Some(
                 "credentials not accepted" | "server does not support user/pass authentication",
-            ) => failure(ProxyProblem::NeedsCredentials {
-                given: proxy.has_credentials(),
-            }),
+            ) => needs_credentials,
+            // A SOCKS proxy's reply: it could not reach the store.
             Some(
                 reply @ ("general server failure"
                 | "connection not allowed"
@@ -283,29 +230,22 @@ fn proxy_failure(err: reqwest::Error, proxy: &ProxySetting) -> TransportError {
                 | "host unreachable"
                 | "connection refused"
                 | "ttl expired"),
-            ) => failure(ProxyProblem::SocksReply(reply.to_owned())),
-            Some(other) => failure(ProxyProblem::Other(other.to_owned())),
+            ) => format!("{reached} could not connect to the store: {reply}"),
+            Some(other) => failed(other),
             None => match direct {
-                TransportError::Other(words) => failure(ProxyProblem::Other(words)),
-                TransportError::Cut => {
-                    failure(ProxyProblem::Other("it closed the connection".to_owned()))
-                }
-                other => other,
+                TransportError::Other(words) => failed(&words),
+                TransportError::Cut => failed("it closed the connection"),
+                other => return other,
             },
         },
-    }
-}
-
-/// The text of each error in the chain below reqwest's own (whose text names the URL):
-/// hyper-util's and reqwest's proxy errors are private types, known only by their words.
-fn error_texts(err: &reqwest::Error) -> Vec<String> {
-    causes(err).skip(1).map(|cause| cause.to_string()).collect()
+    };
+    TransportError::Proxy(ProxyFailure { variable, message })
 }
 
 pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
-    use rustls::CertificateError as C;
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let words = match err {
-        rustls::Error::InvalidCertificate(cert) => match cert {
+        E::InvalidCertificate(cert) => match cert {
             C::UnknownIssuer | C::BadSignature => return TlsProblem::UnknownIssuer,
             C::Expired
             | C::ExpiredContext { .. }
@@ -322,7 +262,7 @@ pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
                     "the server presented a CA certificate instead of its own".to_owned()
                 }
                 // The platform verifiers' own errors are sentences; webpki's are identifiers.
-                Some(other) => format!("its certificate was refused ({})", identifier_words(other)),
+                Some(other) => told("its certificate was refused", other),
                 None => format!("its certificate was refused: {other}"),
             },
             C::BadEncoding => "its certificate is malformed".to_owned(),
@@ -330,37 +270,31 @@ pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
             C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
                 "its certificate is not meant for web servers".to_owned()
             }
-            other => format!("its certificate was refused ({})", identifier_words(other)),
+            other => told("its certificate was refused", other),
         },
         // A server that knows none of TLS 1.2/1.3 answers "protocol version"; one whose ciphers
         // are all outdated (CBC, RC4, 3DES) answers "handshake failure".
-        rustls::Error::AlertReceived(
-            rustls::AlertDescription::ProtocolVersion
-            | rustls::AlertDescription::HandshakeFailure
-            | rustls::AlertDescription::InsufficientSecurity,
-        ) => return TlsProblem::Outdated,
-        rustls::Error::AlertReceived(alert) => format!(
-            "the server ended the handshake ({})",
-            identifier_words(alert)
-        ),
-        rustls::Error::PeerIncompatible(why) => format!(
-            "the server's TLS settings do not match woolink's ({})",
-            identifier_words(why)
-        ),
-        rustls::Error::InvalidMessage(_)
-        | rustls::Error::InappropriateMessage { .. }
-        | rustls::Error::InappropriateHandshakeMessage { .. } => return TlsProblem::NotTls,
-        rustls::Error::PeerMisbehaved(why) => format!(
-            "the server broke the TLS protocol ({})",
-            identifier_words(why)
-        ),
-        rustls::Error::NoCertificatesPresented => "the server presented no certificate".to_owned(),
+        E::AlertReceived(A::ProtocolVersion | A::HandshakeFailure | A::InsufficientSecurity) => {
+            return TlsProblem::Outdated;
+        }
+        E::AlertReceived(alert) => told("the server ended the handshake", alert),
+        E::PeerIncompatible(why) => told("the server's TLS settings do not match woolink's", why),
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => return TlsProblem::NotTls,
+        E::PeerMisbehaved(why) => told("the server broke the TLS protocol", why),
+        E::NoCertificatesPresented => "the server presented no certificate".to_owned(),
         // These carry text meant for people.
-        rustls::Error::General(text) => text.clone(),
-        rustls::Error::Other(other) => other.to_string(),
+        E::General(text) => text.clone(),
+        E::Other(other) => other.to_string(),
         other => identifier_words(other),
     };
     TlsProblem::Other(words)
+}
+
+/// `what`, then in parentheses the words of `value`'s name (see [`identifier_words`]).
+fn told(what: &str, value: &impl std::fmt::Debug) -> String {
+    format!("{what} ({})", identifier_words(value))
 }
 
 /// rustls and webpki describe many errors only by their variant's name; this turns a name such
@@ -379,19 +313,6 @@ fn identifier_words(value: &impl std::fmt::Debug) -> String {
         words.push(c.to_ascii_lowercase());
     }
     words
-}
-
-/// The deepest cause's text. reqwest's own Display names the URL, which may carry query
-/// credentials, so the URL is dropped first.
-fn innermost_message(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(current) = source {
-        message = current.to_string();
-        source = current.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -41,18 +41,10 @@ impl ProxySetting {
     /// `scheme://host:port`, without any credentials.
     pub fn shown(&self) -> String {
         let host = self.url.host().map(|h| h.to_string()).unwrap_or_default();
-        format!("{}://{host}:{}", self.url.scheme(), self.port())
-    }
-
-    /// The port woolink connects to: as given, else the scheme's usual one.
-    fn port(&self) -> u16 {
-        self.url
-            .port_or_known_default()
-            .unwrap_or(if self.is_socks() { 1080 } else { 80 })
-    }
-
-    pub fn is_socks(&self) -> bool {
-        self.url.scheme().starts_with("socks")
+        // The port woolink connects to: as given, else the scheme's usual one (the url crate
+        // knows http's and https's; socks5 and socks5h, the other schemes allowed, use 1080).
+        let port = self.url.port_or_known_default().unwrap_or(1080);
+        format!("{}://{host}:{port}", self.url.scheme())
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -84,19 +76,20 @@ impl Proxies {
                 .iter()
                 .find_map(|&name| get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
         };
-        let parse = |found: Option<(&'static str, String)>| {
+        let setting = |names: &[&'static str]| {
+            let found = first(names);
             found
                 .map(|(variable, value)| parse_proxy(variable, &value))
                 .transpose()
         };
-        let all = parse(first(&["all_proxy", "ALL_PROXY"]))?;
-        let https = parse(first(&["https_proxy", "HTTPS_PROXY"]))?;
+        let all = setting(&["all_proxy", "ALL_PROXY"])?;
+        let https = setting(&["https_proxy", "HTTPS_PROXY"])?;
         let http_names: &[&'static str] = if get("REQUEST_METHOD").is_some() {
             &["http_proxy"]
         } else {
             &["http_proxy", "HTTP_PROXY"]
         };
-        let http = parse(first(http_names))?;
+        let http = setting(http_names)?;
         let no_proxy = first(&["no_proxy", "NO_PROXY"]).map_or_else(String::new, |(_, v)| v);
         // hyper-util's `*` covers host names but not addresses, and it reads `[::1]` as a name.
         let no_proxy: Vec<&str> = no_proxy

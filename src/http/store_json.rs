@@ -40,12 +40,8 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
     }
     let bom = crate::domain::bom::starts(body);
     let rest = crate::domain::bom::strip(body);
-    let starts = rest
-        .iter()
-        .enumerate()
-        .filter(|(_, byte)| matches!(byte, b'{' | b'['))
-        .map(|(at, _)| at)
-        .take(MAX_STARTS);
+    let opens_json = |at: &usize| matches!(rest[*at], b'{' | b'[');
+    let starts = (0..rest.len()).filter(opens_json).take(MAX_STARTS);
     for start in starts {
         let prefix = &rest[..start];
         if inside_json(prefix) {

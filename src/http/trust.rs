@@ -16,16 +16,9 @@ use x509_cert::{Certificate, der::Decode as _};
 
 /// The marker error for a self-signed certificate nobody vouched for, so the message can say so
 /// rather than "unknown issuer" or webpki's `CaUsedAsEndEntity`.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("the certificate is self-signed")]
 pub(super) struct SelfSigned;
-
-impl std::fmt::Display for SelfSigned {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the certificate is self-signed")
-    }
-}
-
-impl std::error::Error for SelfSigned {}
 
 /// The TLS set-up reqwest 0.13 builds by default with rustls (the installed crypto provider,
 /// TLS 1.2 and 1.3, the platform verifier, ALPN h2 and http/1.1), with [`StoreVerifier`] in
@@ -70,15 +63,15 @@ impl ServerCertVerifier for StoreVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let refused = match self.platform.verify_server_cert(
+        let platform = self.platform.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        ) {
-            Ok(verified) => return Ok(verified),
-            Err(refused) => refused,
+        );
+        let Err(refused) = platform else {
+            return platform;
         };
         if self.pinned.iter().any(|pinned| pinned == end_entity) {
             // The user vouched for this very certificate, so who issued it no longer matters

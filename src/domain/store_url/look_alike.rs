@@ -53,13 +53,17 @@ fn label_look_alike(label: &str) -> Option<String> {
     if label.is_ascii() {
         return None;
     }
+    // Digits, hyphens and marks belong to every script: only letters count.
+    let letters = || {
+        label
+            .chars()
+            .filter(|c| !matches!(c.script(), Script::Common | Script::Inherited))
+    };
     let mut scripts: Vec<Script> = Vec::new();
-    for c in label.chars() {
-        let script = c.script();
-        if matches!(script, Script::Common | Script::Inherited) || scripts.contains(&script) {
-            continue;
+    for script in letters().map(|c| c.script()) {
+        if !scripts.contains(&script) {
+            scripts.push(script);
         }
-        scripts.push(script);
     }
     if let Some(rare) = scripts.iter().find(|script| !script.is_recommended()) {
         return Some(format!(
@@ -78,11 +82,6 @@ fn label_look_alike(label: &str) -> Option<String> {
         let (last, rest) = names.split_last().expect("more than one script");
         return Some(format!("mixes {} and {last} letters", rest.join(", ")));
     }
-    let letters = || {
-        label
-            .chars()
-            .filter(|c| !matches!(c.script(), Script::Common | Script::Inherited))
-    };
     if let [script @ (Script::Cyrillic | Script::Greek)] = scripts.as_slice()
         && letters().all(|c| LATIN_LOOK_ALIKES.contains(&c))
     {
