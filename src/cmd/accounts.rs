@@ -112,11 +112,6 @@ fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
 /// The accounts as a table: by default the columns a person needs to tell the stores apart,
 /// with relative times, fitted to `width`; `wide`, every column with exact times.
 fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<usize>) -> String {
-    let column = |header, drop_rank, shrinks| output::Column {
-        header,
-        drop_rank,
-        shrinks,
-    };
     let now = std::time::SystemTime::now();
     let when = |timestamp: &str| {
         if wide {
@@ -125,42 +120,6 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             output::time_ago(timestamp, now)
         }
     };
-    // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
-    // stays longest.
-    let columns = [
-        column("NAME", None, false),
-        column("STORE", None, true),
-        column("URL", Some(1), false),
-        column("KEY", Some(2), false),
-        column("ACCESS", Some(4), false),
-        column("AUTH", Some(0), false),
-        column("SECRET", Some(5), false),
-        column("LINKED", Some(0), false),
-        column("VERIFIED", Some(3), false),
-    ];
-    let rows: Vec<Vec<String>> = accounts
-        .iter()
-        .map(|account| {
-            let name = if default == Some(account.name.as_str()) {
-                format!("{} (default)", account.name)
-            } else {
-                account.name.clone()
-            };
-            let address = crate::domain::store_url::shown_address(&account.store_url);
-            let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
-            vec![
-                name,
-                store,
-                address,
-                masked_key(&account.key_suffix),
-                account.access.to_string(),
-                account.auth_method.id().to_owned(),
-                short_storage(account.secret_storage).to_owned(),
-                when(&account.linked_at),
-                when(&account.verified_at),
-            ]
-        })
-        .collect();
     // Without --wide, what is said elsewhere or rarely needed is left out: the way the key
     // travels, when the account was made, where the secret is when that is the keychain for
     // every account, and the address when no account has a title.
@@ -177,14 +136,56 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             _ => true,
         }
     };
-    let kept: Vec<usize> = (0..columns.len())
-        .filter(|&i| shown(columns[i].header))
-        .collect();
-    let columns: Vec<output::Column> = kept.iter().map(|&i| columns[i]).collect();
-    let rows: Vec<Vec<String>> = rows
+    // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
+    // stays longest.
+    let columns: Vec<output::Column> = [
+        ("NAME", None, false),
+        ("STORE", None, true),
+        ("URL", Some(1), false),
+        ("KEY", Some(2), false),
+        ("ACCESS", Some(4), false),
+        ("AUTH", Some(0), false),
+        ("SECRET", Some(5), false),
+        ("LINKED", Some(0), false),
+        ("VERIFIED", Some(3), false),
+    ]
+    .into_iter()
+    .map(|(header, drop_rank, shrinks)| output::Column {
+        header,
+        drop_rank,
+        shrinks,
+    })
+    .collect();
+    let rows: Vec<Vec<String>> = accounts
         .iter()
-        .map(|row| kept.iter().map(|&i| row[i].clone()).collect())
+        .map(|account| {
+            let name = if default == Some(account.name.as_str()) {
+                format!("{} (default)", account.name)
+            } else {
+                account.name.clone()
+            };
+            let address = crate::domain::store_url::shown_address(&account.store_url);
+            let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
+            let cells = [
+                name,
+                store,
+                address,
+                masked_key(&account.key_suffix),
+                account.access.to_string(),
+                account.auth_method.id().to_owned(),
+                short_storage(account.secret_storage).to_owned(),
+                when(&account.linked_at),
+                when(&account.verified_at),
+            ];
+            let columns = columns.iter();
+            let kept = cells
+                .into_iter()
+                .zip(columns)
+                .filter(|(_, c)| shown(c.header));
+            kept.map(|(cell, _)| cell).collect()
+        })
         .collect();
+    let columns: Vec<output::Column> = columns.into_iter().filter(|c| shown(c.header)).collect();
     output::fitted_table(&columns, &rows, width)
 }
 
@@ -364,24 +365,16 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
             key_used_by: &used_by,
         })?);
     }
+    let storage = removed.account.secret_storage;
     let secret = match removed.secret {
-        _ if index_only => format!(
-            "its secret was left in the {}",
-            removed.account.secret_storage
-        ),
-        SecretRemoval::Deleted => format!(
-            "deleted its secret from the {}",
-            removed.account.secret_storage
-        ),
-        SecretRemoval::AlreadyGone => format!(
-            "its secret was already gone from the {}",
-            removed.account.secret_storage
-        ),
+        _ if index_only => format!("its secret was left in the {storage}"),
+        SecretRemoval::Deleted => format!("deleted its secret from the {storage}"),
+        SecretRemoval::AlreadyGone => format!("its secret was already gone from the {storage}"),
     };
-    let secret = if plaintext_copy {
-        format!("{secret} (and a plaintext copy from credentials.json)")
+    let copy = if plaintext_copy {
+        " (and a plaintext copy from credentials.json)"
     } else {
-        secret
+        ""
     };
     let default = if was_default {
         "It was the default account: no account is the default now; choose one with `woolink accounts default NAME`.\n"
@@ -405,7 +398,7 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
         )
     };
     Ok(output::stdout(&format!(
-        "Removed \"{name}\": {secret} and its entry from the account index.\n{default}{key_advice}"
+        "Removed \"{name}\": {secret}{copy} and its entry from the account index.\n{default}{key_advice}"
     ))?)
 }
 

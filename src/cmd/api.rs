@@ -26,7 +26,7 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let planned = Planned::from_args(&args)?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
-    let http = super::chosen_client(&account, &args.net, ui)?;
+    let http = super::client_trusting(&args.net, account.ca_cert.clone(), ui)?;
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
@@ -65,21 +65,18 @@ struct Planned {
 impl Planned {
     fn from_args(args: &ApiArgs) -> Result<Self, Error> {
         let target = api::parse_path(&args.path)?;
-        let jq = match &args.jq {
-            Some(code) => Some(Jq::compile(code).map_err(ApiError::InvalidJq)?),
-            None => None,
-        };
-        let mut fields = Vec::new();
-        for field in &args.fields {
-            fields.push(api::parse_field(field, true)?);
-        }
-        for field in &args.raw_fields {
-            fields.push(api::parse_field(field, false)?);
-        }
-        let input = match &args.input {
-            Some(path) => Some(read_body(path)?),
-            None => None,
-        };
+        let jq = args.jq.as_deref().map(Jq::compile).transpose();
+        let jq = jq.map_err(ApiError::InvalidJq)?;
+        let typed = args
+            .fields
+            .iter()
+            .map(|field| api::parse_field(field, true));
+        let raw = args
+            .raw_fields
+            .iter()
+            .map(|field| api::parse_field(field, false));
+        let fields = typed.chain(raw).collect::<Result<Vec<_>, _>>()?;
+        let input = args.input.as_deref().map(read_body).transpose()?;
         let method = api::method(args.method.as_deref(), input.is_some())?;
         let mut query = target.query;
         // Fields go into a JSON body for writes without --input, into the query otherwise.
@@ -334,7 +331,8 @@ async fn open(sender: &Sender<'_>, url: &Url, include: bool) -> Result<Opened, E
 
 /// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
 /// error, with its own JSON document printed as data. The first answer's junk before the
-/// JSON is noted.
+/// JSON is noted. A body that cannot be had whole still has its status reported: a write the
+/// store answered 201 to was carried out.
 async fn finish(
     sender: &Sender<'_>,
     url: &Url,
@@ -342,7 +340,11 @@ async fn finish(
     head: Vec<u8>,
     first: bool,
 ) -> Result<Answer, Error> {
-    let answer = read_rest(opened, head, sender, url).await?;
+    let status = opened.status;
+    let answer = opened
+        .read_after(head)
+        .await
+        .map_err(|cause| sender.unprinted(url, status, cause, false))?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
         sender.ui.status(&format!("Note: {}", junk.note()));
@@ -555,21 +557,6 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     }
 }
 
-/// The rest of the body after `head`, whole. When it cannot be had, the store's status is
-/// still reported: a write it answered 201 to was carried out.
-async fn read_rest(
-    opened: Opened,
-    head: Vec<u8>,
-    sender: &Sender<'_>,
-    url: &Url,
-) -> Result<Answer, ApiError> {
-    let status = opened.status;
-    opened
-        .read_after(head)
-        .await
-        .map_err(|cause| sender.unprinted(url, status, cause, false))
-}
-
 fn query_pair((name, value): (String, Value)) -> (String, String) {
     let value = match value {
         Value::String(text) => text,
@@ -616,19 +603,25 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// What `woolink api` prints of one JSON document: the document, or with `--jq` the filter's
-/// results.
 /// Prints `document`, or with `--jq` the filter's results on it; whether anything was printed.
+/// The document is pretty for a person, compact for a pipe, its objects' keys in the store's
+/// order; JSON's own escaping is all it gets (see [`output::json_text`]). A store that echoes
+/// the key or secret back never gets either printed.
 fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error> {
+    let terminal = std::io::stdout().is_terminal();
     let Some(jq) = sender.jq else {
-        return print(document, sender.credentials).map(|()| true);
+        let text = output::json_text(document, terminal);
+        output::document(&format!(
+            "{}\n",
+            redact::in_answer(&text, sender.credentials)
+        ))?;
+        return Ok(true);
     };
     let results = jq.run(document).map_err(|message| ApiError::JqFailed {
         method: sender.method.to_string(),
         url: DisplaySafeUrl::new(url),
         message,
     })?;
-    let terminal = std::io::stdout().is_terminal();
     let mut text = String::new();
     for result in &results {
         match result {
@@ -649,14 +642,4 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
         output::document(&text)?;
     }
     Ok(true)
-}
-
-/// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in
-/// the store's order. JSON's own escaping is all it gets (see [`output::json_text`]). A store
-/// that echoes the key or secret back never gets either printed.
-fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
-    let text = output::json_text(document, std::io::stdout().is_terminal());
-    let mut text = redact::in_answer(&text, credentials);
-    text.push('\n');
-    Ok(output::document(&text)?)
 }

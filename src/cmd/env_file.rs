@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::domain::keys::{ConsumerKey, ConsumerSecret, trim_pasted};
+use crate::domain::store_url::StoreUrl;
 
 /// The names each value is read under, in the order they are listed in messages and docs.
 pub const URL_NAMES: [&str; 4] = [
@@ -44,8 +45,8 @@ pub enum EnvFileError {
     #[error("{} is not UTF-8 text: not a dotenv file", .path.display())]
     NotText { path: PathBuf },
     #[error(
-        "{}{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
-        .line.map(|n| format!("line {n} of ")).unwrap_or_default(), .path.display()
+        "{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
+        where_in(.path, *.line)
     )]
     Malformed { path: PathBuf, line: Option<usize> },
     #[error(
@@ -110,6 +111,14 @@ impl EnvFile {
                     .map(str::to_owned),
             })
             .collect()
+    }
+}
+
+/// "line 3 of .env", or the file alone when the line cannot be told.
+pub fn where_in(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("line {line} of {}", path.display()),
+        None => path.display().to_string(),
     }
 }
 
@@ -238,35 +247,23 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
         name,
         why,
     };
-    let url = match url {
-        Some((name, value)) => {
-            crate::domain::store_url::StoreUrl::parse_with_notes(value)
-                .map_err(|err| invalid("store URL", name, err.to_string()))?;
-            Some((name, value.trim().to_owned()))
-        }
-        None => None,
-    };
-    let key = match key {
-        Some((name, value)) => Some((
-            name,
-            ConsumerKey::parse(value)
-                .map_err(|err| invalid("consumer key", name, format!("{err}.")))?,
-        )),
-        None => None,
-    };
-    let secret = match secret {
-        Some((name, value)) => Some((
-            name,
-            ConsumerSecret::parse(value)
-                .map_err(|err| invalid("consumer secret", name, format!("{err}.")))?,
-        )),
-        None => None,
-    };
+    let url = url.map(|(name, value)| match StoreUrl::parse_with_notes(value) {
+        Ok(_) => Ok((name, value.trim().to_owned())),
+        Err(err) => Err(invalid("store URL", name, err.to_string())),
+    });
+    let key = key.map(|(name, value)| match ConsumerKey::parse(value) {
+        Ok(key) => Ok((name, key)),
+        Err(err) => Err(invalid("consumer key", name, format!("{err}."))),
+    });
+    let secret = secret.map(|(name, value)| match ConsumerSecret::parse(value) {
+        Ok(secret) => Ok((name, secret)),
+        Err(err) => Err(invalid("consumer secret", name, format!("{err}."))),
+    });
     Ok(EnvFile {
         path: path.to_owned(),
-        url,
-        key,
-        secret,
+        url: url.transpose()?,
+        key: key.transpose()?,
+        secret: secret.transpose()?,
         text,
     })
 }

@@ -200,11 +200,7 @@ fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
     client_trusting(net, net.ca_cert.clone(), ui)
 }
 
-/// A client for the chosen store, trusting the certificate chosen for it.
-fn chosen_client(chosen: &Chosen, net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
-    client_trusting(net, chosen.ca_cert.clone(), ui)
-}
-
+/// A client trusting `extra_ca` besides the system's roots (the chosen store's certificate).
 fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
     let total = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(&HttpConfig {
