@@ -2,7 +2,7 @@
 //! keychain; `show` also asks the credential store whether the secret is still there.
 
 use crate::face::term::Ui;
-use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
@@ -12,7 +12,7 @@ use crate::accounts::linked;
 use crate::accounts::vault::{self, LoadError, SecretRemoval};
 use crate::cmd::error::{Error, Outcome};
 use crate::cmd::input;
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::account::{Account, SecretStorage};
 use crate::domain::keys::masked_key;
 use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
@@ -41,55 +41,32 @@ pub async fn run(command: AccountsCommand, ui: Ui) -> Result<Outcome, Error> {
     }
 }
 
-/// The `--json` shape of an account. Built from the index record, which holds no secret.
-#[derive(Serialize)]
-struct AccountView<'a> {
-    name: &'a str,
-    store_url: &'a str,
-    api_root: &'a str,
-    store_name: Option<&'a str>,
-    key: String,
-    key_suffix: &'a str,
-    access: Access,
-    auth_method: AuthMethod,
-    secret_storage: SecretStorage,
-    linked_at: &'a str,
-    verified_at: &'a str,
-    /// Whether this is the default account, used when a command is given no --account.
-    default: bool,
-    /// Only from `show`: whether the credential store still holds the secret
-    /// (`null` when the store could not be asked).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret_present: Option<Option<bool>>,
-}
-
-impl<'a> AccountView<'a> {
-    fn new(account: &'a Account, default: Option<&str>) -> Self {
-        Self {
-            name: &account.name,
-            store_url: &account.store_url,
-            api_root: &account.api_root,
-            store_name: account.store_name.as_deref(),
-            key: masked_key(&account.key_suffix),
-            key_suffix: &account.key_suffix,
-            access: account.access,
-            auth_method: account.auth_method,
-            secret_storage: account.secret_storage,
-            linked_at: &account.linked_at,
-            verified_at: &account.verified_at,
-            default: default == Some(account.name.as_str()),
-            secret_present: None,
-        }
-    }
+/// The `--json` shape of an account, built from the index record, which holds no secret.
+/// `default`: whether this is the default account, used when a command is given no --account.
+fn account_json(account: &Account, default: Option<&str>) -> Value {
+    json!({
+        "name": account.name,
+        "store_url": account.store_url,
+        "api_root": account.api_root,
+        "store_name": account.store_name,
+        "key": masked_key(&account.key_suffix),
+        "key_suffix": account.key_suffix,
+        "access": account.access,
+        "auth_method": account.auth_method,
+        "secret_storage": account.secret_storage,
+        "linked_at": account.linked_at,
+        "verified_at": account.verified_at,
+        "default": default == Some(account.name.as_str()),
+    })
 }
 
 fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     if output_args.json {
-        let views: Vec<AccountView> = accounts
+        let views: Vec<Value> = accounts
             .iter()
-            .map(|account| AccountView::new(account, default.as_deref()))
+            .map(|account| account_json(account, default.as_deref()))
             .collect();
         return Ok(output::json(&views)?);
     }
@@ -216,13 +193,14 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let (dir, account, is_default) = find(name)?;
     let present = secret_present(&dir, &account);
     if output_args.json {
-        let mut view = AccountView::new(&account, is_default.then_some(name));
-        // Another key than the account's is not its secret.
-        view.secret_present = Some(match &present {
-            Ok(present) => Some(*present),
-            Err(LoadError::Mismatch { .. }) => Some(false),
-            Err(_) => None,
-        });
+        let mut view = account_json(&account, is_default.then_some(name));
+        // Whether the credential store still holds the secret (`null` when it could not be
+        // asked); another key than the account's is not its secret.
+        view["secret_present"] = match &present {
+            Ok(present) => json!(present),
+            Err(LoadError::Mismatch { .. }) => json!(false),
+            Err(_) => Value::Null,
+        };
         return Ok(output::json(&view)?);
     }
     let secret = match &present {
@@ -338,32 +316,18 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
         .map(|other| other.name)
         .collect();
     if output_args.json {
-        #[derive(Serialize)]
-        struct RemovedView<'a> {
-            removed: &'a str,
-            secret_was_present: bool,
-            /// `--index-only`: the secret was left where it is kept.
-            secret_left: bool,
-            /// A plaintext copy left by an earlier `--store file` link was deleted too.
-            plaintext_copy_removed: bool,
-            /// It was the default account; now no account is.
-            was_default: bool,
-            key: &'a str,
-            revoke_at: &'a str,
-            /// Other accounts that use the same key at the same store (then it is not to be
-            /// revoked).
-            key_used_by: &'a [String],
-        }
-        return Ok(output::json(&RemovedView {
-            removed: name,
-            secret_was_present: removed.secret == SecretRemoval::Deleted,
-            secret_left: index_only,
-            plaintext_copy_removed: plaintext_copy,
-            was_default,
-            key: &key,
-            revoke_at: &revoke_at,
-            key_used_by: &used_by,
-        })?);
+        // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other
+        // accounts that use the same key at the same store (then it is not to be revoked).
+        return Ok(output::json(&json!({
+            "removed": name,
+            "secret_was_present": removed.secret == SecretRemoval::Deleted,
+            "secret_left": index_only,
+            "plaintext_copy_removed": plaintext_copy,
+            "was_default": was_default,
+            "key": key,
+            "revoke_at": revoke_at,
+            "key_used_by": used_by,
+        }))?);
     }
     let storage = removed.account.secret_storage;
     let secret = match removed.secret {
@@ -444,18 +408,12 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
     }
     let renamed = vault::rename(&dir, old, new)?;
     if output_args.json {
-        #[derive(Serialize)]
-        struct RenamedView<'a> {
-            renamed: &'a str,
-            to: &'a str,
-            /// The account is the default (it was under its old name).
-            default: bool,
-        }
-        return Ok(output::json(&RenamedView {
-            renamed: old,
-            to: new,
-            default: renamed.default,
-        })?);
+        // `default`: the account is the default (it was under its old name).
+        return Ok(output::json(&json!({
+            "renamed": old,
+            "to": new,
+            "default": renamed.default,
+        }))?);
     }
     let default = if renamed.default {
         "\nIt is still the default account."
@@ -523,16 +481,10 @@ fn default(name: Option<&str>, clear: bool, output_args: OutputArgs, ui: Ui) -> 
         (default, accounts.into_iter().map(|a| a.name).collect())
     };
     if output_args.json {
-        #[derive(Serialize)]
-        struct DefaultView<'a> {
-            default: Option<&'a str>,
-            /// Every linked account's name, to choose from.
-            accounts: &'a [String],
-        }
-        return Ok(output::json(&DefaultView {
-            default: default.as_deref(),
-            accounts: &names,
-        })?);
+        // `accounts`: every linked account's name, to choose from.
+        return Ok(output::json(
+            &json!({"default": default, "accounts": names}),
+        )?);
     }
     match (&default, name, clear) {
         (Some(name), Some(_), _) => ui.status(&format!(

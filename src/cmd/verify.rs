@@ -5,7 +5,7 @@ use crate::face::term::Ui;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -15,7 +15,7 @@ use crate::accounts::index::{Index, IndexError};
 use crate::accounts::linked::{self, SelectError};
 use crate::accounts::vault;
 use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::account::{Access, Account, SecretStorage};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
 use crate::face::cli::VerifyArgs;
@@ -80,6 +80,27 @@ impl Checked {
 
     fn notes(&self) -> &[String] {
         self.report.as_ref().map_or(&[], |report| &report.notes)
+    }
+
+    /// The account in `--json`; built from the index record and the probe, which hold no
+    /// secret. `notes` is what the user should know although the key works (e.g. what the
+    /// store prints before its JSON).
+    fn json(&self) -> Value {
+        let account = &self.account;
+        json!({
+            "name": account.name,
+            "store_url": account.store_url,
+            "healthy": self.problem.is_none(),
+            "status": self.kind(),
+            "exit_code": self.failure().map_or(0, Failure::exit_code),
+            "message": self.problem.as_ref().map(|problem| &problem.message),
+            "changes": self.changes,
+            "notes": self.notes(),
+            "key": masked_key(&account.key_suffix),
+            "access": account.access,
+            "auth_method": account.auth_method,
+            "verified_at": account.verified_at,
+        })
     }
 }
 
@@ -475,11 +496,12 @@ fn outcome(results: &[Checked]) -> Outcome {
 fn finish(results: &[Checked], json: bool) -> Result<Outcome, Error> {
     let outcome = outcome(results);
     if json {
-        output::json(&ReportView {
-            healthy: outcome == Outcome::Success,
-            exit_code: outcome.exit_code(),
-            accounts: results.iter().map(CheckedView::new).collect(),
-        })?;
+        let accounts: Vec<Value> = results.iter().map(Checked::json).collect();
+        output::json(&json!({
+            "healthy": outcome == Outcome::Success,
+            "exit_code": outcome.exit_code(),
+            "accounts": accounts,
+        }))?;
     } else if !results.is_empty() {
         output::stdout(&human(results))?;
     }
@@ -511,55 +533,6 @@ fn human(results: &[Checked]) -> String {
         }
     }
     text
-}
-
-#[derive(Serialize)]
-struct ReportView<'a> {
-    healthy: bool,
-    exit_code: u8,
-    accounts: Vec<CheckedView<'a>>,
-}
-
-/// One account in `--json`; built from the index record and the probe, which hold no secret.
-#[derive(Serialize)]
-struct CheckedView<'a> {
-    name: &'a str,
-    store_url: &'a str,
-    healthy: bool,
-    status: &'a str,
-    exit_code: u8,
-    message: Option<&'a str>,
-    changes: &'a [String],
-    /// What the user should know although the key works (e.g. what the store prints
-    /// before its JSON).
-    notes: &'a [String],
-    key: String,
-    access: Access,
-    auth_method: AuthMethod,
-    verified_at: &'a str,
-}
-
-impl<'a> CheckedView<'a> {
-    fn new(checked: &'a Checked) -> Self {
-        let account = &checked.account;
-        Self {
-            name: &account.name,
-            store_url: &account.store_url,
-            healthy: checked.problem.is_none(),
-            status: checked.kind(),
-            exit_code: checked.failure().map_or(0, Failure::exit_code),
-            message: checked
-                .problem
-                .as_ref()
-                .map(|problem| problem.message.as_str()),
-            changes: &checked.changes,
-            notes: checked.notes(),
-            key: masked_key(&account.key_suffix),
-            access: account.access,
-            auth_method: account.auth_method,
-            verified_at: &account.verified_at,
-        }
-    }
 }
 
 #[cfg(test)]
