@@ -5,15 +5,15 @@ use crate::face::term::Ui;
 use serde_json::{Value, json};
 
 use crate::accounts::config;
-use crate::accounts::credstore::{self, CredStoreError};
+use crate::accounts::credstore::{self, CredStoreError, CredentialStore, EntryId};
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked;
 use crate::accounts::vault::{self, LoadError, SecretRemoval};
-use crate::cmd::error::{Error, Outcome};
+use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
-use crate::domain::keys::masked_key;
+use crate::domain::keys::{Credentials, masked_key};
 use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
 use crate::woocommerce::probe::keys_admin_url;
@@ -211,7 +211,7 @@ fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             crate::domain::relink::Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
-        Err(LoadError::Store(err)) if crate::cmd::error::keychain_unreachable(err) => format!(
+        Err(LoadError::Store(err)) if keychain_unreachable(err) => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
             crate::cmd::error::keychain_problem(err),
             account.name
@@ -274,31 +274,25 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
             storage = account.secret_storage,
         ),
     };
-    let removed = if index_only {
-        let left = IndexOnly(account.secret_storage);
-        vault::remove(&dir, &left, name)?
+    let store: Box<dyn CredentialStore> = if index_only {
+        Box::new(IndexOnly(account.secret_storage))
     } else {
-        let store = match credstore::open(account.secret_storage, &dir) {
-            Ok(store) => store,
-            Err(err) if crate::cmd::error::keychain_unreachable(&err) => {
-                return Err(unreachable(err));
-            }
-            Err(err) => return Err(err.into()),
-        };
-        match vault::remove(&dir, store.as_ref(), name) {
-            Err(vault::RemoveError::Secret { source, .. })
-                if crate::cmd::error::keychain_unreachable(&source) =>
-            {
-                return Err(unreachable(source));
-            }
-            removed => removed?,
+        match credstore::open(account.secret_storage, &dir) {
+            Err(err) if keychain_unreachable(&err) => return Err(unreachable(err)),
+            store => store?,
         }
     };
+    let removed = match vault::remove(&dir, store.as_ref(), name) {
+        Err(vault::RemoveError::Secret { source, .. }) if keychain_unreachable(&source) => {
+            return Err(unreachable(source));
+        }
+        removed => removed?,
+    };
+    let storage = removed.account.secret_storage;
     if index_only {
         crate::face::term::warning(&format!(
             "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
-            storage = removed.account.secret_storage,
-            id = crate::accounts::credstore::EntryId::for_account(&removed.account),
+            id = EntryId::for_account(&removed.account),
         ));
     }
     let plaintext_copy = removed.plaintext_copy;
@@ -329,7 +323,6 @@ fn remove(name: &str, yes: bool, index_only: bool, output_args: OutputArgs) -> R
             "key_used_by": used_by,
         }))?);
     }
-    let storage = removed.account.secret_storage;
     let secret = match removed.secret {
         _ if index_only => format!("its secret was left in the {storage}"),
         SecretRemoval::Deleted => format!("deleted its secret from the {storage}"),
@@ -386,9 +379,7 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
             .and_then(|store| vault::migrate(&dir, store.as_ref(), old));
         match moved {
             Ok(_) => {}
-            Err(vault::MigrateError::Secret { source, .. })
-                if crate::cmd::error::keychain_unreachable(&source) =>
-            {
+            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
                 return Err(Error::Keychain {
                     source,
                     advice: format!(
@@ -431,31 +422,24 @@ fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
 /// the secret was left.
 struct IndexOnly(SecretStorage);
 
-impl crate::accounts::credstore::CredentialStore for IndexOnly {
+impl CredentialStore for IndexOnly {
     fn storage(&self) -> SecretStorage {
         self.0
     }
 
-    fn set(
-        &self,
-        _id: &crate::accounts::credstore::EntryId,
-        _creds: &crate::domain::keys::Credentials,
-    ) -> Result<(), CredStoreError> {
+    fn set(&self, _id: &EntryId, _creds: &Credentials) -> Result<(), CredStoreError> {
         Err(CredStoreError::Failed(
             "not opened (--index-only)".to_owned(),
         ))
     }
 
-    fn get(
-        &self,
-        _id: &crate::accounts::credstore::EntryId,
-    ) -> Result<crate::domain::keys::Credentials, CredStoreError> {
+    fn get(&self, _id: &EntryId) -> Result<Credentials, CredStoreError> {
         Err(CredStoreError::Failed(
             "not opened (--index-only)".to_owned(),
         ))
     }
 
-    fn delete(&self, _id: &crate::accounts::credstore::EntryId) -> Result<(), CredStoreError> {
+    fn delete(&self, _id: &EntryId) -> Result<(), CredStoreError> {
         Err(CredStoreError::NotFound)
     }
 }

@@ -43,7 +43,7 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     } else {
         one_answer(&sender, &url, args.include).await
     };
-    result.map_err(|err| match (err, account.name()) {
+    result.map_err(|err| match (err, account.name.as_deref()) {
         (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
             source: Box::new(source),
             name: name.to_owned(),

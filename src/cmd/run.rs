@@ -56,7 +56,7 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     if let Some(file) = &file {
         // Each account the file names is read once; the one chosen above is not read again.
         let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
-        if let Some(name) = account.name() {
+        if let Some(name) = account.name.as_deref() {
             read.insert(name.to_owned(), chosen_values.clone());
         }
         for (entry, reference) in &file.lines {
@@ -205,7 +205,7 @@ fn values(account: &Chosen, root: &ApiRoot, credentials: &Credentials) -> Vec<(F
         (Field::Secret, credentials.secret.expose().to_owned().into()),
         (Field::AuthMethod, auth.into()),
     ];
-    if let Some(name) = account.name() {
+    if let Some(name) = account.name.as_deref() {
         variables.push((Field::Account, name.to_owned().into()));
     }
     if let Some(ca) = &account.ca_cert {

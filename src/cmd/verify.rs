@@ -157,7 +157,9 @@ async fn check_all(
     clients: &mut super::Clients<'_>,
     timeout: Duration,
 ) -> Vec<Checked> {
-    let mut stores = Stores::new(dir);
+    let opened = dir.to_owned();
+    let open = Box::new(move |storage| credstore::open(storage, &opened));
+    let mut stores = Stores::new(dir, open);
     let mut results: Vec<Option<Checked>> = Vec::new();
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
@@ -232,15 +234,7 @@ struct Stores {
 }
 
 impl Stores {
-    fn new(dir: &std::path::Path) -> Self {
-        let opened = dir.to_owned();
-        Self::with_opener(
-            dir,
-            Box::new(move |storage| credstore::open(storage, &opened)),
-        )
-    }
-
-    fn with_opener(dir: &std::path::Path, open: Opener) -> Self {
+    fn new(dir: &std::path::Path, open: Opener) -> Self {
         Self {
             dir: dir.to_owned(),
             open,
@@ -641,7 +635,7 @@ mod tests {
         let (k, f) = (keychain_gets.clone(), file_gets.clone());
         // The accounts have ids: nothing is moved, the folder is never used.
         let dir = std::path::Path::new("/nonexistent/woolink");
-        let mut stores = Stores::with_opener(
+        let mut stores = Stores::new(
             dir,
             Box::new(move |storage| {
                 let (gets, answer): (_, fn() -> CredStoreError) = match storage {
