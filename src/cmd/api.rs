@@ -36,12 +36,13 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
         jq: planned.jq.as_ref(),
+        include: args.include,
         ui,
     };
     let result = if args.paginate {
-        every_page(&sender, &root, url, args.include).await
+        every_page(&sender, &root, url).await
     } else {
-        one_answer(&sender, &url, args.include).await
+        one_answer(&sender, &url).await
     };
     result.map_err(|err| match (err, account.name.as_deref()) {
         (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
@@ -129,19 +130,19 @@ impl Planned {
 
 /// One request, its answer printed. A GET answer going to a pipe or file is streamed, checked
 /// to be one whole JSON document as it goes.
-async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(), Error> {
-    let mut opened = open(sender, url, include).await?;
-    let streamable = !include
+async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
+    let mut opened = open(sender, url).await?;
+    let streamable = !sender.include
         && sender.jq.is_none()
         && !std::io::stdout().is_terminal()
         && *sender.method == Method::GET
         && (200..300).contains(&opened.status)
         && crate::http::is_json_type(&opened.headers);
     let head = if streamable {
-        match stream(&mut opened, sender, url).await? {
-            Streamed::Printed => return Ok(()),
-            Streamed::NotJson(head) => head,
-        }
+        let Some(head) = stream(&mut opened, sender, url).await? else {
+            return Ok(());
+        };
+        head
     } else {
         Vec::new()
     };
@@ -162,15 +163,10 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
 /// pages come (each page checked whole before any of it is printed, so a first page that fails
 /// leaves stdout empty), with page N of X-WP-TotalPages on a terminal only (a script's stderr
 /// stays quiet). A `next` link back to a page already fetched is a loop, and stops it.
-async fn every_page(
-    sender: &Sender<'_>,
-    root: &ApiRoot,
-    url: Url,
-    include: bool,
-) -> Result<(), Error> {
+async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(), Error> {
     let progress = Progress::new(sender.ui.quiet || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
-    let result = pages_into(sender, root, url, include, &progress, &mut list).await;
+    let result = pages_into(sender, root, url, &progress, &mut list).await;
     progress.clear();
     match result {
         Ok(true) => list.finish(),
@@ -196,7 +192,6 @@ async fn pages_into(
     sender: &Sender<'_>,
     root: &ApiRoot,
     mut url: Url,
-    include: bool,
     progress: &Progress,
     list: &mut ListOut<'_>,
 ) -> Result<bool, Error> {
@@ -209,7 +204,7 @@ async fn pages_into(
             _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
         };
         progress.start(&format!("page {}{of}", pages + 1));
-        let opened = open(sender, &url, include).await?;
+        let opened = open(sender, &url).await?;
         let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
         match document_of(sender, &url, &answer)? {
             Some(Value::Array(page)) => list.page(&url, page)?,
@@ -315,9 +310,9 @@ impl<'a> ListOut<'a> {
 }
 
 /// Sends the request; with `-i` the status line and headers are printed first.
-async fn open(sender: &Sender<'_>, url: &Url, include: bool) -> Result<Opened, Error> {
+async fn open(sender: &Sender<'_>, url: &Url) -> Result<Opened, Error> {
     let opened = sender.send(url).await?;
-    if include {
+    if sender.include {
         let head = api::head_text(
             &format!("{:?}", opened.version),
             opened.status,
@@ -392,6 +387,8 @@ struct Sender<'a> {
     timeout: Duration,
     /// `--jq`: what is printed is the filter's results.
     jq: Option<&'a Jq>,
+    /// `-i`: each answer's status line and headers are printed before its body.
+    include: bool,
     ui: Ui,
 }
 
@@ -465,33 +462,31 @@ impl Sender<'_> {
     }
 }
 
-enum Streamed {
-    Printed,
-    /// The body does not start as JSON does (a PHP notice before it, say): it must be read
-    /// whole and cleaned. What was read so far.
-    NotJson(Vec<u8>),
-}
-
 /// Prints the body as it arrives, without holding it in memory: the store's own compact JSON
 /// goes to a pipe or file unchanged, but for the account's key and secret, which
 /// [`Redactor`] takes out even when split across pieces. Each piece is checked before it
 /// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
 /// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
 /// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
-/// terminal unparsed.
-async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<Streamed, Error> {
+/// terminal unparsed. `None` once printed; when the body does not start as JSON does (a PHP
+/// notice before it, say), what was read so far, for the body to be read whole and cleaned.
+async fn stream(
+    opened: &mut Opened,
+    sender: &Sender<'_>,
+    url: &Url,
+) -> Result<Option<Vec<u8>>, Error> {
     let status = opened.status;
     let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
     let mut head = Vec::new();
     loop {
         match opened.chunk().await {
             Ok(Some(piece)) => head.extend_from_slice(&piece),
-            Ok(None) => return Ok(Streamed::NotJson(head)),
+            Ok(None) => return Ok(Some(head)),
             Err(cause) => return Err(lost(cause, false).into()),
         }
         match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
             Some(b'{' | b'[') => break,
-            Some(_) => return Ok(Streamed::NotJson(head)),
+            Some(_) => return Ok(Some(head)),
             None => {}
         }
     }
@@ -511,7 +506,7 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
             printed = true;
         }
         if !write_out(&mut out, &printable)? {
-            return Ok(Streamed::Printed);
+            return Ok(None);
         }
         if let Some(fault) = fault {
             break Some((fault, piece[good..].to_vec()));
@@ -539,7 +534,7 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
     }
     write_out(&mut out, &rest)?;
     match fault {
-        None => Ok(Streamed::Printed),
+        None => Ok(None),
         Some((fault, after)) => {
             let why = api::fault_words(fault, &after);
             let partly = printed && fault.kind != FaultKind::Trailing;
