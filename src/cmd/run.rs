@@ -27,13 +27,11 @@ use crate::woocommerce::probe::ApiRoot;
 pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     // Everything the command line and the env file can get wrong is found before any
     // keychain is opened or CMD started.
-    let file = match &args.env_file {
-        Some(path) => Some(EnvFileLines::read(path)?),
-        None => None,
-    };
-    if let Some(file) = &file {
-        file.check_accounts()?;
-    }
+    let file = args
+        .env_file
+        .as_deref()
+        .map(EnvFileLines::read)
+        .transpose()?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
     let mut parts = args.command.into_iter();
@@ -117,6 +115,7 @@ struct EnvFileLines {
 }
 
 impl EnvFileLines {
+    /// Reads the file, and checks each reference and that every account it names is linked.
     fn read(path: &Path) -> Result<Self, Error> {
         let text = env_file::read_text(path)?;
         let mut lines = Vec::new();
@@ -147,10 +146,12 @@ impl EnvFileLines {
             let reference = Some((account.to_owned(), field));
             lines.push((entry, reference));
         }
-        Ok(Self {
+        let file = Self {
             path: path.to_owned(),
             lines,
-        })
+        };
+        file.check_accounts()?;
+        Ok(file)
     }
 
     /// Every account a reference names is linked: checked in the index, before any keychain
