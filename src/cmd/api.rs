@@ -68,32 +68,22 @@ impl Planned {
         let target = api::parse_path(&args.path)?;
         let jq = args.jq.as_deref().map(Jq::compile).transpose();
         let jq = jq.map_err(ApiError::InvalidJq)?;
-        let typed = args
-            .fields
-            .iter()
-            .map(|field| api::parse_field(field, true));
-        let raw = args
-            .raw_fields
-            .iter()
-            .map(|field| api::parse_field(field, false));
-        let fields = typed.chain(raw).collect::<Result<Vec<_>, _>>()?;
+        let typed = args.fields.iter().map(|field| (field, true));
+        let raw = args.raw_fields.iter().map(|field| (field, false));
+        let fields = typed
+            .chain(raw)
+            .map(|(field, typed)| api::parse_field(field, typed));
+        let fields = fields.collect::<Result<Vec<_>, _>>()?;
         let input = args.input.as_deref().map(read_body).transpose()?;
         let method = api::method(args.method.as_deref(), input.is_some())?;
         let mut query = target.query;
         // Fields go into a JSON body for writes without --input, into the query otherwise.
-        let body = match input {
-            Some(body) => {
-                query.extend(fields.into_iter().map(query_pair));
-                Some(body)
-            }
-            None if api::fields_in_body(&method) && !fields.is_empty() => {
-                let object: Map<String, Value> = fields.into_iter().collect();
-                Some(serde_json::to_vec(&object).expect("JSON values serialize"))
-            }
-            None => {
-                query.extend(fields.into_iter().map(query_pair));
-                None
-            }
+        let body = if input.is_none() && api::fields_in_body(&method) && !fields.is_empty() {
+            let object: Map<String, Value> = fields.into_iter().collect();
+            Some(serde_json::to_vec(&object).expect("JSON values serialize"))
+        } else {
+            query.extend(fields.into_iter().map(query_pair));
+            input
         };
         Ok(Self {
             route: target.route,
@@ -111,20 +101,16 @@ impl Planned {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let url = root
-            .try_route(&self.route, &pairs)
-            .ok_or_else(|| ApiError::InvalidPath {
-                path: path.to_owned(),
-                why: "it cannot be joined to the account's API root",
-            })?;
-        if let Some(why) = api::outside_namespace(root, &url) {
-            return Err(ApiError::InvalidPath {
-                path: path.to_owned(),
-                why,
-            }
-            .into());
+        let invalid = |why| ApiError::InvalidPath {
+            path: path.to_owned(),
+            why,
+        };
+        let url = root.try_route(&self.route, &pairs);
+        let url = url.ok_or_else(|| invalid("it cannot be joined to the account's API root"))?;
+        match api::outside_namespace(root, &url) {
+            Some(why) => Err(invalid(why).into()),
+            None => Ok(url),
         }
-        Ok(url)
     }
 }
 
