@@ -71,10 +71,7 @@ fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
         return Ok(output::json(&views)?);
     }
     if accounts.is_empty() {
-        ui.status(&format!(
-            "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
-            Index::path(&dir).display()
-        ));
+        super::say_none_linked(ui, &dir);
         return Ok(());
     }
     let width = if wide { None } else { output::stdout_width() };

@@ -173,42 +173,34 @@ pub fn entries(path: &Path, text: &str) -> Result<Vec<Entry>, EnvFileError> {
     let mut found = Vec::new();
     // Where the search for the line of each name goes on from: a name set twice is found on
     // its second line the second time.
-    let mut searched_from: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
+    let mut searched_from = std::collections::HashMap::<String, usize>::new();
     // dotenvy reads the file the way the projects that keep it read it: quotes, comments,
     // `export`, escapes. Its own errors quote the line, so they are never shown.
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         let (name, value) = match item {
             Ok((name, value)) => (name, Zeroizing::new(value)),
-            Err(dotenvy::Error::LineParse(bad, _)) => {
-                let bad = Zeroizing::new(bad);
-                let first = bad.lines().next().unwrap_or_default().trim_end();
-                let line = text
-                    .lines()
-                    .position(|line| line.trim_end() == first)
-                    .map(|index| index + 1);
+            Err(err) => {
+                let line = match err {
+                    dotenvy::Error::LineParse(bad, _) => {
+                        let bad = Zeroizing::new(bad);
+                        let first = bad.lines().next().unwrap_or_default().trim_end();
+                        let mut lines = text.lines();
+                        lines.position(|line| line.trim_end() == first)
+                    }
+                    _ => None,
+                };
                 return Err(EnvFileError::Malformed {
                     path: path.to_owned(),
-                    line,
-                });
-            }
-            Err(_) => {
-                return Err(EnvFileError::Malformed {
-                    path: path.to_owned(),
-                    line: None,
+                    line: line.map(|index| index + 1),
                 });
             }
         };
-        let from = searched_from.get(&name).copied().unwrap_or(0);
-        let line = text
-            .lines()
-            .enumerate()
-            .skip(from)
+        let from = searched_from.entry(name.clone()).or_default();
+        let mut lines = text.lines().enumerate().skip(*from);
+        let line = lines
             .find(|(_, line)| variable_name(line) == Some(name.as_str()))
             .map(|(index, _)| index + 1);
-        if let Some(line) = line {
-            searched_from.insert(name.clone(), line);
-        }
+        *from = line.unwrap_or(*from);
         found.push(Entry { name, value, line });
     }
     Ok(found)

@@ -137,6 +137,14 @@ pub fn linked_account(
     Ok((chosen, root, credentials))
 }
 
+/// What `accounts list` and `accounts verify` say when there is no account.
+fn say_none_linked(ui: Ui, dir: &Path) {
+    ui.status(&format!(
+        "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
+        Index::path(dir).display()
+    ));
+}
+
 /// Finishes or undoes what a woolink killed in the middle of a change left (see
 /// `vault::recover`), before any command uses the index. Best effort: an index that cannot be
 /// read is the command's to report, and a credential store that cannot be reached now is

@@ -110,10 +110,7 @@ pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            ui.status(&format!(
-                "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
-                Index::path(&dir).display()
-            ));
+            super::say_none_linked(ui, &dir);
         }
         return finish(&[], args.output.json);
     }
