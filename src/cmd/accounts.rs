@@ -2,18 +2,18 @@
 //! keychain; `show` also asks the credential store whether the secret is still there.
 
 use crate::face::term::Ui;
-use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::accounts::config;
-use crate::accounts::credstore::{self, CredStoreError, StoreFuture};
+use crate::accounts::credstore::{self, CredStoreError, CredentialStore, EntryId, StoreFuture};
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked;
 use crate::accounts::vault::{self, LoadError, SecretRemoval};
-use crate::cmd::error::{Error, Outcome};
+use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::domain::keys::masked_key;
+use crate::domain::account::{Account, SecretStorage};
+use crate::domain::keys::{Credentials, masked_key};
 use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
 use crate::woocommerce::probe::keys_admin_url;
@@ -45,63 +45,37 @@ pub async fn run(command: AccountsCommand, ui: Ui) -> Result<Outcome, Error> {
     }
 }
 
-/// The `--json` shape of an account. Built from the index record, which holds no secret.
-#[derive(Serialize)]
-struct AccountView<'a> {
-    name: &'a str,
-    store_url: &'a str,
-    api_root: &'a str,
-    store_name: Option<&'a str>,
-    key: String,
-    key_suffix: &'a str,
-    access: Access,
-    auth_method: AuthMethod,
-    secret_storage: SecretStorage,
-    linked_at: &'a str,
-    verified_at: &'a str,
-    /// Whether this is the default account, used when a command is given no --account.
-    default: bool,
-    /// Only from `show`: whether the credential store still holds the secret
-    /// (`null` when the store could not be asked).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret_present: Option<Option<bool>>,
-}
-
-impl<'a> AccountView<'a> {
-    fn new(account: &'a Account, default: Option<&str>) -> Self {
-        Self {
-            name: &account.name,
-            store_url: &account.store_url,
-            api_root: &account.api_root,
-            store_name: account.store_name.as_deref(),
-            key: masked_key(&account.key_suffix),
-            key_suffix: &account.key_suffix,
-            access: account.access,
-            auth_method: account.auth_method,
-            secret_storage: account.secret_storage,
-            linked_at: &account.linked_at,
-            verified_at: &account.verified_at,
-            default: default == Some(account.name.as_str()),
-            secret_present: None,
-        }
-    }
+/// The `--json` shape of an account, built from the index record, which holds no secret.
+/// `default`: whether this is the default account, used when a command is given no --account.
+fn account_json(account: &Account, default: Option<&str>) -> Value {
+    json!({
+        "name": account.name,
+        "store_url": account.store_url,
+        "api_root": account.api_root,
+        "store_name": account.store_name,
+        "key": masked_key(&account.key_suffix),
+        "key_suffix": account.key_suffix,
+        "access": account.access,
+        "auth_method": account.auth_method,
+        "secret_storage": account.secret_storage,
+        "linked_at": account.linked_at,
+        "verified_at": account.verified_at,
+        "default": default == Some(account.name.as_str()),
+    })
 }
 
 fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     if output_args.json {
-        let views: Vec<AccountView> = accounts
+        let views: Vec<Value> = accounts
             .iter()
-            .map(|account| AccountView::new(account, default.as_deref()))
+            .map(|account| account_json(account, default.as_deref()))
             .collect();
         return Ok(output::json(&views)?);
     }
     if accounts.is_empty() {
-        ui.status(&format!(
-            "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
-            Index::path(&dir).display()
-        ));
+        super::say_none_linked(ui, &dir);
         return Ok(());
     }
     let width = if wide { None } else { output::stdout_width() };
@@ -116,11 +90,6 @@ fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
 /// The accounts as a table: by default the columns a person needs to tell the stores apart,
 /// with relative times, fitted to `width`; `wide`, every column with exact times.
 fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<usize>) -> String {
-    let column = |header, drop_rank, shrinks| output::Column {
-        header,
-        drop_rank,
-        shrinks,
-    };
     let now = std::time::SystemTime::now();
     let when = |timestamp: &str| {
         if wide {
@@ -129,42 +98,6 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             output::time_ago(timestamp, now)
         }
     };
-    // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
-    // stays longest.
-    let columns = [
-        column("NAME", None, false),
-        column("STORE", None, true),
-        column("URL", Some(1), false),
-        column("KEY", Some(2), false),
-        column("ACCESS", Some(4), false),
-        column("AUTH", Some(0), false),
-        column("SECRET", Some(5), false),
-        column("LINKED", Some(0), false),
-        column("VERIFIED", Some(3), false),
-    ];
-    let rows: Vec<Vec<String>> = accounts
-        .iter()
-        .map(|account| {
-            let name = if default == Some(account.name.as_str()) {
-                format!("{} (default)", account.name)
-            } else {
-                account.name.clone()
-            };
-            let address = crate::domain::store_url::shown_address(&account.store_url);
-            let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
-            vec![
-                name,
-                store,
-                address,
-                masked_key(&account.key_suffix),
-                account.access.to_string(),
-                account.auth_method.id().to_owned(),
-                short_storage(account.secret_storage).to_owned(),
-                when(&account.linked_at),
-                when(&account.verified_at),
-            ]
-        })
-        .collect();
     // Without --wide, what is said elsewhere or rarely needed is left out: the way the key
     // travels, when the account was made, where the secret is when that is the keychain for
     // every account, and the address when no account has a title.
@@ -181,14 +114,56 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             _ => true,
         }
     };
-    let kept: Vec<usize> = (0..columns.len())
-        .filter(|&i| shown(columns[i].header))
-        .collect();
-    let columns: Vec<output::Column> = kept.iter().map(|&i| columns[i]).collect();
-    let rows: Vec<Vec<String>> = rows
+    // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
+    // stays longest.
+    let columns: Vec<output::Column> = [
+        ("NAME", None, false),
+        ("STORE", None, true),
+        ("URL", Some(1), false),
+        ("KEY", Some(2), false),
+        ("ACCESS", Some(4), false),
+        ("AUTH", Some(0), false),
+        ("SECRET", Some(5), false),
+        ("LINKED", Some(0), false),
+        ("VERIFIED", Some(3), false),
+    ]
+    .into_iter()
+    .map(|(header, drop_rank, shrinks)| output::Column {
+        header,
+        drop_rank,
+        shrinks,
+    })
+    .collect();
+    let rows: Vec<Vec<String>> = accounts
         .iter()
-        .map(|row| kept.iter().map(|&i| row[i].clone()).collect())
+        .map(|account| {
+            let name = if default == Some(account.name.as_str()) {
+                format!("{} (default)", account.name)
+            } else {
+                account.name.clone()
+            };
+            let address = crate::domain::store_url::shown_address(&account.store_url);
+            let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
+            let cells = [
+                name,
+                store,
+                address,
+                masked_key(&account.key_suffix),
+                account.access.to_string(),
+                account.auth_method.id().to_owned(),
+                short_storage(account.secret_storage).to_owned(),
+                when(&account.linked_at),
+                when(&account.verified_at),
+            ];
+            let columns = columns.iter();
+            let kept = cells
+                .into_iter()
+                .zip(columns)
+                .filter(|(_, c)| shown(c.header));
+            kept.map(|(cell, _)| cell).collect()
+        })
         .collect();
+    let columns: Vec<output::Column> = columns.into_iter().filter(|c| shown(c.header)).collect();
     output::fitted_table(&columns, &rows, width)
 }
 
@@ -219,13 +194,14 @@ async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     let (dir, account, is_default) = find(name)?;
     let present = secret_present(&dir, &account).await;
     if output_args.json {
-        let mut view = AccountView::new(&account, is_default.then_some(name));
-        // Another key than the account's is not its secret.
-        view.secret_present = Some(match &present {
-            Ok(present) => Some(*present),
-            Err(LoadError::Mismatch { .. }) => Some(false),
-            Err(_) => None,
-        });
+        let mut view = account_json(&account, is_default.then_some(name));
+        // Whether the credential store still holds the secret (`null` when it could not be
+        // asked); another key than the account's is not its secret.
+        view["secret_present"] = match &present {
+            Ok(present) => json!(present),
+            Err(LoadError::Mismatch { .. }) => json!(false),
+            Err(_) => Value::Null,
+        };
         return Ok(output::json(&view)?);
     }
     let secret = match &present {
@@ -236,7 +212,7 @@ async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
             crate::domain::relink::Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
-        Err(LoadError::Store(err)) if crate::cmd::error::keychain_unreachable(err) => format!(
+        Err(LoadError::Store(err)) if keychain_unreachable(err) => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
             crate::cmd::error::keychain_problem(err),
             account.name
@@ -304,31 +280,25 @@ async fn remove(
             storage = account.secret_storage,
         ),
     };
-    let removed = if index_only {
-        let left = IndexOnly(account.secret_storage);
-        vault::remove(&dir, &left, name).await?
+    let store: Box<dyn CredentialStore> = if index_only {
+        Box::new(IndexOnly(account.secret_storage))
     } else {
-        let store = match credstore::open(account.secret_storage, &dir).await {
-            Ok(store) => store,
-            Err(err) if crate::cmd::error::keychain_unreachable(&err) => {
-                return Err(unreachable(err));
-            }
-            Err(err) => return Err(err.into()),
-        };
-        match vault::remove(&dir, store.as_ref(), name).await {
-            Err(vault::RemoveError::Secret { source, .. })
-                if crate::cmd::error::keychain_unreachable(&source) =>
-            {
-                return Err(unreachable(source));
-            }
-            removed => removed?,
+        match credstore::open(account.secret_storage, &dir).await {
+            Err(err) if keychain_unreachable(&err) => return Err(unreachable(err)),
+            store => store?,
         }
     };
+    let removed = match vault::remove(&dir, store.as_ref(), name).await {
+        Err(vault::RemoveError::Secret { source, .. }) if keychain_unreachable(&source) => {
+            return Err(unreachable(source));
+        }
+        removed => removed?,
+    };
+    let storage = removed.account.secret_storage;
     if index_only {
         crate::face::term::warning(&format!(
             "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
-            storage = removed.account.secret_storage,
-            id = crate::accounts::credstore::EntryId::for_account(&removed.account),
+            id = EntryId::for_account(&removed.account),
         ));
     }
     let plaintext_copy = removed.plaintext_copy;
@@ -346,51 +316,28 @@ async fn remove(
         .map(|other| other.name)
         .collect();
     if output_args.json {
-        #[derive(Serialize)]
-        struct RemovedView<'a> {
-            removed: &'a str,
-            secret_was_present: bool,
-            /// `--index-only`: the secret was left where it is kept.
-            secret_left: bool,
-            /// A plaintext copy left by an earlier `--store file` link was deleted too.
-            plaintext_copy_removed: bool,
-            /// It was the default account; now no account is.
-            was_default: bool,
-            key: &'a str,
-            revoke_at: &'a str,
-            /// Other accounts that use the same key at the same store (then it is not to be
-            /// revoked).
-            key_used_by: &'a [String],
-        }
-        return Ok(output::json(&RemovedView {
-            removed: name,
-            secret_was_present: removed.secret == SecretRemoval::Deleted,
-            secret_left: index_only,
-            plaintext_copy_removed: plaintext_copy,
-            was_default,
-            key: &key,
-            revoke_at: &revoke_at,
-            key_used_by: &used_by,
-        })?);
+        // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other
+        // accounts that use the same key at the same store (then it is not to be revoked).
+        return Ok(output::json(&json!({
+            "removed": name,
+            "secret_was_present": removed.secret == SecretRemoval::Deleted,
+            "secret_left": index_only,
+            "plaintext_copy_removed": plaintext_copy,
+            "was_default": was_default,
+            "key": key,
+            "revoke_at": revoke_at,
+            "key_used_by": used_by,
+        }))?);
     }
     let secret = match removed.secret {
-        _ if index_only => format!(
-            "its secret was left in the {}",
-            removed.account.secret_storage
-        ),
-        SecretRemoval::Deleted => format!(
-            "deleted its secret from the {}",
-            removed.account.secret_storage
-        ),
-        SecretRemoval::AlreadyGone => format!(
-            "its secret was already gone from the {}",
-            removed.account.secret_storage
-        ),
+        _ if index_only => format!("its secret was left in the {storage}"),
+        SecretRemoval::Deleted => format!("deleted its secret from the {storage}"),
+        SecretRemoval::AlreadyGone => format!("its secret was already gone from the {storage}"),
     };
-    let secret = if plaintext_copy {
-        format!("{secret} (and a plaintext copy from credentials.json)")
+    let copy = if plaintext_copy {
+        " (and a plaintext copy from credentials.json)"
     } else {
-        secret
+        ""
     };
     let default = if was_default {
         "It was the default account: no account is the default now; choose one with `woolink accounts default NAME`.\n"
@@ -414,7 +361,7 @@ async fn remove(
         )
     };
     Ok(output::stdout(&format!(
-        "Removed \"{name}\": {secret} and its entry from the account index.\n{default}{key_advice}"
+        "Removed \"{name}\": {secret}{copy} and its entry from the account index.\n{default}{key_advice}"
     ))?)
 }
 
@@ -439,9 +386,7 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
         };
         match moved {
             Ok(_) => {}
-            Err(vault::MigrateError::Secret { source, .. })
-                if crate::cmd::error::keychain_unreachable(&source) =>
-            {
+            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
                 return Err(Error::Keychain {
                     source,
                     advice: format!(
@@ -461,18 +406,12 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
     }
     let renamed = vault::rename(&dir, old, new).await?;
     if output_args.json {
-        #[derive(Serialize)]
-        struct RenamedView<'a> {
-            renamed: &'a str,
-            to: &'a str,
-            /// The account is the default (it was under its old name).
-            default: bool,
-        }
-        return Ok(output::json(&RenamedView {
-            renamed: old,
-            to: new,
-            default: renamed.default,
-        })?);
+        // `default`: the account is the default (it was under its old name).
+        return Ok(output::json(&json!({
+            "renamed": old,
+            "to": new,
+            "default": renamed.default,
+        }))?);
     }
     let default = if renamed.default {
         "\nIt is still the default account."
@@ -490,27 +429,20 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
 /// the secret was left.
 struct IndexOnly(SecretStorage);
 
-impl crate::accounts::credstore::CredentialStore for IndexOnly {
+impl CredentialStore for IndexOnly {
     fn storage(&self) -> SecretStorage {
         self.0
     }
 
-    fn set<'a>(
-        &'a self,
-        _id: &'a crate::accounts::credstore::EntryId,
-        _creds: &'a crate::domain::keys::Credentials,
-    ) -> StoreFuture<'a, ()> {
+    fn set<'a>(&'a self, _id: &'a EntryId, _creds: &'a Credentials) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(not_opened()) })
     }
 
-    fn get<'a>(
-        &'a self,
-        _id: &'a crate::accounts::credstore::EntryId,
-    ) -> StoreFuture<'a, crate::domain::keys::Credentials> {
+    fn get<'a>(&'a self, _id: &'a EntryId) -> StoreFuture<'a, Credentials> {
         Box::pin(async { Err(not_opened()) })
     }
 
-    fn delete<'a>(&'a self, _id: &'a crate::accounts::credstore::EntryId) -> StoreFuture<'a, ()> {
+    fn delete<'a>(&'a self, _id: &'a EntryId) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(CredStoreError::NotFound) })
     }
 }
@@ -545,16 +477,10 @@ async fn default(
         (default, accounts.into_iter().map(|a| a.name).collect())
     };
     if output_args.json {
-        #[derive(Serialize)]
-        struct DefaultView<'a> {
-            default: Option<&'a str>,
-            /// Every linked account's name, to choose from.
-            accounts: &'a [String],
-        }
-        return Ok(output::json(&DefaultView {
-            default: default.as_deref(),
-            accounts: &names,
-        })?);
+        // `accounts`: every linked account's name, to choose from.
+        return Ok(output::json(
+            &json!({"default": default, "accounts": names}),
+        )?);
     }
     match (&default, name, clear) {
         (Some(name), Some(_), _) => ui.status(&format!(

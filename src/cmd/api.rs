@@ -26,7 +26,7 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let planned = Planned::from_args(&args)?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
-    let http = super::chosen_client(&account, &args.net, ui)?;
+    let http = super::client_trusting(&args.net, account.ca_cert.clone(), ui)?;
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
@@ -36,14 +36,15 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
         jq: planned.jq.as_ref(),
+        include: args.include,
         ui,
     };
     let result = if args.paginate {
-        every_page(&sender, &root, url, args.include).await
+        every_page(&sender, &root, url).await
     } else {
-        one_answer(&sender, &url, args.include).await
+        one_answer(&sender, &url).await
     };
-    result.map_err(|err| match (err, account.name()) {
+    result.map_err(|err| match (err, account.name.as_deref()) {
         (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
             source: Box::new(source),
             name: name.to_owned(),
@@ -65,37 +66,24 @@ struct Planned {
 impl Planned {
     fn from_args(args: &ApiArgs) -> Result<Self, Error> {
         let target = api::parse_path(&args.path)?;
-        let jq = match &args.jq {
-            Some(code) => Some(Jq::compile(code).map_err(ApiError::InvalidJq)?),
-            None => None,
-        };
-        let mut fields = Vec::new();
-        for field in &args.fields {
-            fields.push(api::parse_field(field, true)?);
-        }
-        for field in &args.raw_fields {
-            fields.push(api::parse_field(field, false)?);
-        }
-        let input = match &args.input {
-            Some(path) => Some(read_body(path)?),
-            None => None,
-        };
+        let jq = args.jq.as_deref().map(Jq::compile).transpose();
+        let jq = jq.map_err(ApiError::InvalidJq)?;
+        let typed = args.fields.iter().map(|field| (field, true));
+        let raw = args.raw_fields.iter().map(|field| (field, false));
+        let fields = typed
+            .chain(raw)
+            .map(|(field, typed)| api::parse_field(field, typed));
+        let fields = fields.collect::<Result<Vec<_>, _>>()?;
+        let input = args.input.as_deref().map(read_body).transpose()?;
         let method = api::method(args.method.as_deref(), input.is_some())?;
         let mut query = target.query;
         // Fields go into a JSON body for writes without --input, into the query otherwise.
-        let body = match input {
-            Some(body) => {
-                query.extend(fields.into_iter().map(query_pair));
-                Some(body)
-            }
-            None if api::fields_in_body(&method) && !fields.is_empty() => {
-                let object: Map<String, Value> = fields.into_iter().collect();
-                Some(serde_json::to_vec(&object).expect("JSON values serialize"))
-            }
-            None => {
-                query.extend(fields.into_iter().map(query_pair));
-                None
-            }
+        let body = if input.is_none() && api::fields_in_body(&method) && !fields.is_empty() {
+            let object: Map<String, Value> = fields.into_iter().collect();
+            Some(serde_json::to_vec(&object).expect("JSON values serialize"))
+        } else {
+            query.extend(fields.into_iter().map(query_pair));
+            input
         };
         Ok(Self {
             route: target.route,
@@ -113,38 +101,34 @@ impl Planned {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let url = root
-            .try_route(&self.route, &pairs)
-            .ok_or_else(|| ApiError::InvalidPath {
-                path: path.to_owned(),
-                why: "it cannot be joined to the account's API root",
-            })?;
-        if let Some(why) = api::outside_namespace(root, &url) {
-            return Err(ApiError::InvalidPath {
-                path: path.to_owned(),
-                why,
-            }
-            .into());
+        let invalid = |why| ApiError::InvalidPath {
+            path: path.to_owned(),
+            why,
+        };
+        let url = root.try_route(&self.route, &pairs);
+        let url = url.ok_or_else(|| invalid("it cannot be joined to the account's API root"))?;
+        match api::outside_namespace(root, &url) {
+            Some(why) => Err(invalid(why).into()),
+            None => Ok(url),
         }
-        Ok(url)
     }
 }
 
 /// One request, its answer printed. A GET answer going to a pipe or file is streamed, checked
 /// to be one whole JSON document as it goes.
-async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(), Error> {
-    let mut opened = open(sender, url, include).await?;
-    let streamable = !include
+async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
+    let mut opened = open(sender, url).await?;
+    let streamable = !sender.include
         && sender.jq.is_none()
         && !std::io::stdout().is_terminal()
         && *sender.method == Method::GET
         && (200..300).contains(&opened.status)
         && crate::http::is_json_type(&opened.headers);
     let head = if streamable {
-        match stream(&mut opened, sender, url).await? {
-            Streamed::Printed => return Ok(()),
-            Streamed::NotJson(head) => head,
-        }
+        let Some(head) = stream(&mut opened, sender, url).await? else {
+            return Ok(());
+        };
+        head
     } else {
         Vec::new()
     };
@@ -165,15 +149,10 @@ async fn one_answer(sender: &Sender<'_>, url: &Url, include: bool) -> Result<(),
 /// pages come (each page checked whole before any of it is printed, so a first page that fails
 /// leaves stdout empty), with page N of X-WP-TotalPages on a terminal only (a script's stderr
 /// stays quiet). A `next` link back to a page already fetched is a loop, and stops it.
-async fn every_page(
-    sender: &Sender<'_>,
-    root: &ApiRoot,
-    url: Url,
-    include: bool,
-) -> Result<(), Error> {
+async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(), Error> {
     let progress = Progress::new(sender.ui.quiet || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
-    let result = pages_into(sender, root, url, include, &progress, &mut list).await;
+    let result = pages_into(sender, root, url, &progress, &mut list).await;
     progress.clear();
     match result {
         Ok(true) => list.finish(),
@@ -199,7 +178,6 @@ async fn pages_into(
     sender: &Sender<'_>,
     root: &ApiRoot,
     mut url: Url,
-    include: bool,
     progress: &Progress,
     list: &mut ListOut<'_>,
 ) -> Result<bool, Error> {
@@ -212,7 +190,7 @@ async fn pages_into(
             _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
         };
         progress.start(&format!("page {}{of}", pages + 1));
-        let opened = open(sender, &url, include).await?;
+        let opened = open(sender, &url).await?;
         let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
         match document_of(sender, &url, &answer)? {
             Some(Value::Array(page)) => list.page(&url, page)?,
@@ -318,9 +296,9 @@ impl<'a> ListOut<'a> {
 }
 
 /// Sends the request; with `-i` the status line and headers are printed first.
-async fn open(sender: &Sender<'_>, url: &Url, include: bool) -> Result<Opened, Error> {
+async fn open(sender: &Sender<'_>, url: &Url) -> Result<Opened, Error> {
     let opened = sender.send(url).await?;
-    if include {
+    if sender.include {
         let head = api::head_text(
             &format!("{:?}", opened.version),
             opened.status,
@@ -334,7 +312,8 @@ async fn open(sender: &Sender<'_>, url: &Url, include: bool) -> Result<Opened, E
 
 /// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
 /// error, with its own JSON document printed as data. The first answer's junk before the
-/// JSON is noted.
+/// JSON is noted. A body that cannot be had whole still has its status reported: a write the
+/// store answered 201 to was carried out.
 async fn finish(
     sender: &Sender<'_>,
     url: &Url,
@@ -342,7 +321,11 @@ async fn finish(
     head: Vec<u8>,
     first: bool,
 ) -> Result<Answer, Error> {
-    let answer = read_rest(opened, head, sender, url).await?;
+    let status = opened.status;
+    let answer = opened
+        .read_after(head)
+        .await
+        .map_err(|cause| sender.unprinted(url, status, cause, false))?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
         sender.ui.status(&format!("Note: {}", junk.note()));
@@ -390,6 +373,8 @@ struct Sender<'a> {
     timeout: Duration,
     /// `--jq`: what is printed is the filter's results.
     jq: Option<&'a Jq>,
+    /// `-i`: each answer's status line and headers are printed before its body.
+    include: bool,
     ui: Ui,
 }
 
@@ -463,33 +448,31 @@ impl Sender<'_> {
     }
 }
 
-enum Streamed {
-    Printed,
-    /// The body does not start as JSON does (a PHP notice before it, say): it must be read
-    /// whole and cleaned. What was read so far.
-    NotJson(Vec<u8>),
-}
-
 /// Prints the body as it arrives, without holding it in memory: the store's own compact JSON
 /// goes to a pipe or file unchanged, but for the account's key and secret, which
 /// [`Redactor`] takes out even when split across pieces. Each piece is checked before it
 /// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
 /// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
 /// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
-/// terminal unparsed.
-async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<Streamed, Error> {
+/// terminal unparsed. `None` once printed; when the body does not start as JSON does (a PHP
+/// notice before it, say), what was read so far, for the body to be read whole and cleaned.
+async fn stream(
+    opened: &mut Opened,
+    sender: &Sender<'_>,
+    url: &Url,
+) -> Result<Option<Vec<u8>>, Error> {
     let status = opened.status;
     let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
     let mut head = Vec::new();
     loop {
         match opened.chunk().await {
             Ok(Some(piece)) => head.extend_from_slice(&piece),
-            Ok(None) => return Ok(Streamed::NotJson(head)),
+            Ok(None) => return Ok(Some(head)),
             Err(cause) => return Err(lost(cause, false).into()),
         }
         match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
             Some(b'{' | b'[') => break,
-            Some(_) => return Ok(Streamed::NotJson(head)),
+            Some(_) => return Ok(Some(head)),
             None => {}
         }
     }
@@ -509,7 +492,7 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
             printed = true;
         }
         if !write_out(&mut out, &printable)? {
-            return Ok(Streamed::Printed);
+            return Ok(None);
         }
         if let Some(fault) = fault {
             break Some((fault, piece[good..].to_vec()));
@@ -537,7 +520,7 @@ async fn stream(opened: &mut Opened, sender: &Sender<'_>, url: &Url) -> Result<S
     }
     write_out(&mut out, &rest)?;
     match fault {
-        None => Ok(Streamed::Printed),
+        None => Ok(None),
         Some((fault, after)) => {
             let why = api::fault_words(fault, &after);
             let partly = printed && fault.kind != FaultKind::Trailing;
@@ -553,21 +536,6 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
         Err(err) => Err(Error::Output(crate::face::output::OutputError(err))),
     }
-}
-
-/// The rest of the body after `head`, whole. When it cannot be had, the store's status is
-/// still reported: a write it answered 201 to was carried out.
-async fn read_rest(
-    opened: Opened,
-    head: Vec<u8>,
-    sender: &Sender<'_>,
-    url: &Url,
-) -> Result<Answer, ApiError> {
-    let status = opened.status;
-    opened
-        .read_after(head)
-        .await
-        .map_err(|cause| sender.unprinted(url, status, cause, false))
 }
 
 fn query_pair((name, value): (String, Value)) -> (String, String) {
@@ -616,19 +584,25 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// What `woolink api` prints of one JSON document: the document, or with `--jq` the filter's
-/// results.
 /// Prints `document`, or with `--jq` the filter's results on it; whether anything was printed.
+/// The document is pretty for a person, compact for a pipe, its objects' keys in the store's
+/// order; JSON's own escaping is all it gets (see [`output::json_text`]). A store that echoes
+/// the key or secret back never gets either printed.
 fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error> {
+    let terminal = std::io::stdout().is_terminal();
     let Some(jq) = sender.jq else {
-        return print(document, sender.credentials).map(|()| true);
+        let text = output::json_text(document, terminal);
+        output::document(&format!(
+            "{}\n",
+            redact::in_answer(&text, sender.credentials)
+        ))?;
+        return Ok(true);
     };
     let results = jq.run(document).map_err(|message| ApiError::JqFailed {
         method: sender.method.to_string(),
         url: DisplaySafeUrl::new(url),
         message,
     })?;
-    let terminal = std::io::stdout().is_terminal();
     let mut text = String::new();
     for result in &results {
         match result {
@@ -649,14 +623,4 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
         output::document(&text)?;
     }
     Ok(true)
-}
-
-/// One JSON document on stdout: pretty for a person, compact for a pipe, its objects' keys in
-/// the store's order. JSON's own escaping is all it gets (see [`output::json_text`]). A store
-/// that echoes the key or secret back never gets either printed.
-fn print(document: &Value, credentials: &Credentials) -> Result<(), Error> {
-    let text = output::json_text(document, std::io::stdout().is_terminal());
-    let mut text = redact::in_answer(&text, credentials);
-    text.push('\n');
-    Ok(output::document(&text)?)
 }

@@ -44,27 +44,21 @@ pub fn man() -> Result<Outcome, Error> {
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
     let mut closing = Roff::new();
-    let listed = |items: &[(&str, &str)]| -> Vec<(String, String)> {
-        let owned = |(term, text): &(&str, &str)| (term.to_string(), text.to_string());
-        items.iter().map(owned).collect()
-    };
-    let exit_status = crate::domain::exit::man()
-        .into_iter()
-        .map(|(codes, text)| (codes.to_owned(), text))
-        .collect();
-    for (heading, items) in [
-        ("ENVIRONMENT", listed(ENVIRONMENT)),
-        ("FILES", listed(FILES)),
-        ("EXIT STATUS", exit_status),
-    ] {
+    let mut section = |heading: &str, items: &[(&str, &str)]| {
         closing.control("SH", [heading]);
-        for (term, text) in items {
+        for &(term, text) in items {
             closing
                 .control("TP", [])
                 .text([bold(term)])
                 .text([roman(text)]);
         }
-    }
+    };
+    section("ENVIRONMENT", ENVIRONMENT);
+    section("FILES", FILES);
+    let exit_status = crate::domain::exit::man();
+    let exit_status: Vec<(&str, &str)> =
+        exit_status.iter().map(|(c, t)| (*c, t.as_str())).collect();
+    section("EXIT STATUS", &exit_status);
     page.extend_from_slice(closing.to_roff().as_bytes());
     Ok(output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)?)
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::domain::keys::{ConsumerKey, ConsumerSecret, trim_pasted};
+use crate::domain::store_url::StoreUrl;
 
 /// The names each value is read under, in the order they are listed in messages and docs.
 pub const URL_NAMES: [&str; 4] = [
@@ -44,8 +45,8 @@ pub enum EnvFileError {
     #[error("{} is not UTF-8 text: not a dotenv file", .path.display())]
     NotText { path: PathBuf },
     #[error(
-        "{}{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
-        .line.map(|n| format!("line {n} of ")).unwrap_or_default(), .path.display()
+        "{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
+        where_in(.path, *.line)
     )]
     Malformed { path: PathBuf, line: Option<usize> },
     #[error(
@@ -113,6 +114,14 @@ impl EnvFile {
     }
 }
 
+/// "line 3 of .env", or the file alone when the line cannot be told.
+pub fn where_in(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("line {line} of {}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
 /// The variable a dotenv line sets (`NAME=`, `export NAME=`), if it sets one.
 fn variable_name(line: &str) -> Option<&str> {
     let line = line.trim_start();
@@ -164,42 +173,34 @@ pub fn entries(path: &Path, text: &str) -> Result<Vec<Entry>, EnvFileError> {
     let mut found = Vec::new();
     // Where the search for the line of each name goes on from: a name set twice is found on
     // its second line the second time.
-    let mut searched_from: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
+    let mut searched_from = std::collections::HashMap::<String, usize>::new();
     // dotenvy reads the file the way the projects that keep it read it: quotes, comments,
     // `export`, escapes. Its own errors quote the line, so they are never shown.
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         let (name, value) = match item {
             Ok((name, value)) => (name, Zeroizing::new(value)),
-            Err(dotenvy::Error::LineParse(bad, _)) => {
-                let bad = Zeroizing::new(bad);
-                let first = bad.lines().next().unwrap_or_default().trim_end();
-                let line = text
-                    .lines()
-                    .position(|line| line.trim_end() == first)
-                    .map(|index| index + 1);
+            Err(err) => {
+                let line = match err {
+                    dotenvy::Error::LineParse(bad, _) => {
+                        let bad = Zeroizing::new(bad);
+                        let first = bad.lines().next().unwrap_or_default().trim_end();
+                        let mut lines = text.lines();
+                        lines.position(|line| line.trim_end() == first)
+                    }
+                    _ => None,
+                };
                 return Err(EnvFileError::Malformed {
                     path: path.to_owned(),
-                    line,
-                });
-            }
-            Err(_) => {
-                return Err(EnvFileError::Malformed {
-                    path: path.to_owned(),
-                    line: None,
+                    line: line.map(|index| index + 1),
                 });
             }
         };
-        let from = searched_from.get(&name).copied().unwrap_or(0);
-        let line = text
-            .lines()
-            .enumerate()
-            .skip(from)
+        let from = searched_from.entry(name.clone()).or_default();
+        let mut lines = text.lines().enumerate().skip(*from);
+        let line = lines
             .find(|(_, line)| variable_name(line) == Some(name.as_str()))
             .map(|(index, _)| index + 1);
-        if let Some(line) = line {
-            searched_from.insert(name.clone(), line);
-        }
+        *from = line.unwrap_or(*from);
         found.push(Entry { name, value, line });
     }
     Ok(found)
@@ -238,35 +239,23 @@ fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> 
         name,
         why,
     };
-    let url = match url {
-        Some((name, value)) => {
-            crate::domain::store_url::StoreUrl::parse_with_notes(value)
-                .map_err(|err| invalid("store URL", name, err.to_string()))?;
-            Some((name, value.trim().to_owned()))
-        }
-        None => None,
-    };
-    let key = match key {
-        Some((name, value)) => Some((
-            name,
-            ConsumerKey::parse(value)
-                .map_err(|err| invalid("consumer key", name, format!("{err}.")))?,
-        )),
-        None => None,
-    };
-    let secret = match secret {
-        Some((name, value)) => Some((
-            name,
-            ConsumerSecret::parse(value)
-                .map_err(|err| invalid("consumer secret", name, format!("{err}.")))?,
-        )),
-        None => None,
-    };
+    let url = url.map(|(name, value)| match StoreUrl::parse_with_notes(value) {
+        Ok(_) => Ok((name, value.trim().to_owned())),
+        Err(err) => Err(invalid("store URL", name, err.to_string())),
+    });
+    let key = key.map(|(name, value)| match ConsumerKey::parse(value) {
+        Ok(key) => Ok((name, key)),
+        Err(err) => Err(invalid("consumer key", name, format!("{err}."))),
+    });
+    let secret = secret.map(|(name, value)| match ConsumerSecret::parse(value) {
+        Ok(secret) => Ok((name, secret)),
+        Err(err) => Err(invalid("consumer secret", name, format!("{err}."))),
+    });
     Ok(EnvFile {
         path: path.to_owned(),
-        url,
-        key,
-        secret,
+        url: url.transpose()?,
+        key: key.transpose()?,
+        secret: secret.transpose()?,
         text,
     })
 }

@@ -16,7 +16,6 @@ use crate::domain::store_url::StoreUrlError;
 use crate::http::HttpSetupError;
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::ProbeError;
-use serde::Serialize;
 
 use crate::accounts::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
 use crate::domain::text::io_in_words;
@@ -87,13 +86,11 @@ pub enum Error {
     #[error("{0}")]
     Save(#[from] SaveError),
     #[error("{0}")]
-    Remove(RemoveError),
+    Remove(#[from] RemoveError),
     #[error("{0}")]
-    Rename(RenameError),
+    Rename(#[from] RenameError),
     #[error("{0}")]
-    Select(SelectError),
-    /// Whichever command named it: the `NotFound` of removing, renaming and choosing an account
-    /// all become this one (see the `From` impls below).
+    Select(#[from] SelectError),
     #[error("{0}")]
     NoSuchAccount(#[from] NoSuchAccount),
     #[error(
@@ -105,7 +102,7 @@ pub enum Error {
     #[error("{0}")]
     SecretMismatch(LoadError),
     #[error("{0}")]
-    Migrate(MigrateError),
+    Migrate(#[from] MigrateError),
     #[error("{0}")]
     Api(#[from] ApiError),
     /// The store refused a linked account's key: the way out is a new key for the account.
@@ -171,10 +168,12 @@ impl Error {
             Error::Save(SaveError::NameTaken { .. })
             | Error::Rename(RenameError::NameTaken { .. }) => ("name_taken", Usage),
             Error::Save(_) => ("save", Local),
-            // Select's `NotFound` is lifted into `NoSuchAccount` on the way in (see `From`).
-            Error::NoSuchAccount(_) | Error::Select(SelectError::NotFound(_)) => {
-                ("no_such_account", Usage)
-            }
+            // Whichever command named it: removing, renaming, moving a secret, choosing.
+            Error::NoSuchAccount(_)
+            | Error::Remove(RemoveError::NotFound(_))
+            | Error::Rename(RenameError::NotFound(_))
+            | Error::Migrate(MigrateError::NotFound(_))
+            | Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
             Error::Remove(_) => ("remove", Local),
             Error::Rename(_) => ("rename", Local),
             Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
@@ -206,48 +205,12 @@ impl Error {
     }
 }
 
-impl From<RemoveError> for Error {
-    fn from(err: RemoveError) -> Self {
-        match err {
-            RemoveError::NotFound(err) => Error::NoSuchAccount(err),
-            err => Error::Remove(err),
-        }
-    }
-}
-
-impl From<RenameError> for Error {
-    fn from(err: RenameError) -> Self {
-        match err {
-            RenameError::NotFound(err) => Error::NoSuchAccount(err),
-            err => Error::Rename(err),
-        }
-    }
-}
-
 impl From<LoadError> for Error {
     fn from(err: LoadError) -> Self {
         match err {
             LoadError::Store(err) => Error::CredStore(err),
-            LoadError::Migrate(err) => err.into(),
+            LoadError::Migrate(err) => Error::Migrate(err),
             err @ LoadError::Mismatch { .. } => Error::SecretMismatch(err),
-        }
-    }
-}
-
-impl From<MigrateError> for Error {
-    fn from(err: MigrateError) -> Self {
-        match err {
-            MigrateError::NotFound(err) => Error::NoSuchAccount(err),
-            err => Error::Migrate(err),
-        }
-    }
-}
-
-impl From<SelectError> for Error {
-    fn from(err: SelectError) -> Self {
-        match err {
-            SelectError::NotFound(err) => Error::NoSuchAccount(err),
-            err => Error::Select(err),
         }
     }
 }
@@ -320,22 +283,9 @@ pub fn keychain_problem(err: &CredStoreError) -> String {
 
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
 pub fn json_error(err: &Error) -> Result<(), Error> {
-    #[derive(Serialize)]
-    struct ErrorView<'a> {
-        kind: &'a str,
-        exit_code: u8,
-        message: String,
-    }
-    #[derive(Serialize)]
-    struct Wrapper<'a> {
-        error: ErrorView<'a>,
-    }
-    crate::face::output::json(&Wrapper {
-        error: ErrorView {
-            kind: err.kind(),
-            exit_code: err.exit_code(),
-            message: crate::domain::redact::mask_secret_shapes(&err.to_string()).into_owned(),
-        },
-    })?;
-    Ok(())
+    let message = crate::domain::redact::mask_secret_shapes(&err.to_string()).into_owned();
+    let document = serde_json::json!({
+        "error": {"kind": err.kind(), "exit_code": err.exit_code(), "message": message}
+    });
+    Ok(crate::face::output::json(&document)?)
 }

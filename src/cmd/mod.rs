@@ -34,55 +34,20 @@ use crate::woocommerce::probe::ApiRoot;
 /// A store that accepts no connection in this time will not do better later.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Why a command uses the store it uses: `--account > environment credentials > default
-/// account` (README, "Scripts and CI").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `--account NAME` (or WOOLINK_ACCOUNT), from the index.
-    Named(String),
-    /// WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET.
-    Environment,
-    /// The default account, from the index.
-    Default(String),
-    /// The only linked account, from the index.
-    Only(String),
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Named(name) => write!(f, "the account \"{name}\" from the index (--account)"),
-            Source::Environment => write!(
-                f,
-                "environment variables ({}); no index or keychain is used",
-                crate::domain::variables::CREDENTIAL_VARS.join(", ")
-            ),
-            Source::Default(name) => write!(f, "the default account \"{name}\" from the index"),
-            Source::Only(name) => write!(f, "the only linked account, \"{name}\", from the index"),
-        }
-    }
-}
-
 /// The store a command talks to, and how it was chosen. Holds no secret.
 #[derive(Debug, Clone)]
 pub struct Chosen {
-    pub source: Source,
+    /// The linked account's name; `None` for credentials from the environment.
+    pub name: Option<String>,
+    /// Why the command uses this store, as `--verbose` says it: `--account > environment
+    /// credentials > default account` (README, "Scripts and CI").
+    pub source: String,
     /// The store's canonical address.
     pub store_url: String,
     pub auth_method: AuthMethod,
     /// The certificate file trusted for this store: `--ca-cert` (or WOOLINK_CA_CERT) when
     /// given, else the copy kept with the linked account, if any.
     pub ca_cert: Option<PathBuf>,
-}
-
-impl Chosen {
-    /// The linked account's name; `None` for credentials from the environment.
-    pub fn name(&self) -> Option<&str> {
-        match &self.source {
-            Source::Named(name) | Source::Default(name) | Source::Only(name) => Some(name),
-            Source::Environment => None,
-        }
-    }
 }
 
 /// The store a command means, its checked API root, and its credentials: the account
@@ -105,7 +70,11 @@ async fn chosen_account(
         )
         .await?;
         let chosen = Chosen {
-            source: Source::Environment,
+            name: None,
+            source: format!(
+                "environment variables ({}); no index or keychain is used",
+                crate::domain::variables::CREDENTIAL_VARS.join(", ")
+            ),
             store_url: located.store.to_string(),
             auth_method: located.auth_method,
             ca_cert: net.ca_cert.clone(),
@@ -128,12 +97,13 @@ pub async fn linked_account(
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
+    let name = &account.name;
     let source = match requested {
-        Some(_) => Source::Named(account.name.clone()),
-        None if default.as_deref() == Some(account.name.as_str()) => {
-            Source::Default(account.name.clone())
+        Some(_) => format!("the account \"{name}\" from the index (--account)"),
+        None if default.as_ref() == Some(name) => {
+            format!("the default account \"{name}\" from the index")
         }
-        None => Source::Only(account.name.clone()),
+        None => format!("the only linked account, \"{name}\", from the index"),
     };
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
         .map_err(ApiError::from)?;
@@ -158,12 +128,21 @@ pub async fn linked_account(
         Err(err) => return Err(err.into()),
     };
     let chosen = Chosen {
+        name: Some(account.name),
         source,
         store_url: account.store_url,
         auth_method: account.auth_method,
         ca_cert,
     };
     Ok((chosen, root, credentials))
+}
+
+/// What `accounts list` and `accounts verify` say when there is no account.
+fn say_none_linked(ui: Ui, dir: &Path) {
+    ui.status(&format!(
+        "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
+        Index::path(dir).display()
+    ));
 }
 
 /// Finishes or undoes what a woolink killed in the middle of a change left (see
@@ -200,11 +179,7 @@ fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
     client_trusting(net, net.ca_cert.clone(), ui)
 }
 
-/// A client for the chosen store, trusting the certificate chosen for it.
-fn chosen_client(chosen: &Chosen, net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
-    client_trusting(net, chosen.ca_cert.clone(), ui)
-}
-
+/// A client trusting `extra_ca` besides the system's roots (the chosen store's certificate).
 fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
     let total = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(&HttpConfig {

@@ -11,13 +11,11 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use zeroize::Zeroizing;
-
 use super::Chosen;
 use crate::accounts::config;
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
-use crate::cmd::env_file;
+use crate::cmd::env_file::{self, Entry};
 use crate::cmd::error::{Error, Outcome};
 use crate::domain::keys::Credentials;
 use crate::domain::variables::{CA_CERT_VARIABLE, Field, field_names, unknown_field};
@@ -29,13 +27,11 @@ use crate::woocommerce::probe::ApiRoot;
 pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     // Everything the command line and the env file can get wrong is found before any
     // keychain is opened or CMD started.
-    let file = match &args.env_file {
-        Some(path) => Some(EnvFileLines::read(path)?),
-        None => None,
-    };
-    if let Some(file) = &file {
-        file.check_accounts()?;
-    }
+    let file = args
+        .env_file
+        .as_deref()
+        .map(EnvFileLines::read)
+        .transpose()?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
     let mut parts = args.command.into_iter();
@@ -58,23 +54,20 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     if let Some(file) = &file {
         // Each account the file names is read once; the one chosen above is not read again.
         let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
-        if let Some(name) = account.name() {
+        if let Some(name) = account.name.as_deref() {
             read.insert(name.to_owned(), chosen_values.clone());
         }
-        for line in &file.lines {
-            match &line.value {
-                LineValue::Plain(value) => {
-                    command.env(&line.name, value.as_str());
-                }
-                LineValue::Reference { account, field } => {
-                    if !read.contains_key(account) {
-                        let (chosen, root, credentials) =
-                            super::linked_account(Some(account), &args.net).await?;
-                        read.insert(account.clone(), values(&chosen, &root, &credentials));
-                    }
-                    set_field(&mut command, &line.name, &read[account], *field);
-                }
+        for (entry, reference) in &file.lines {
+            let Some((account, field)) = reference else {
+                command.env(&entry.name, entry.value.as_str());
+                continue;
+            };
+            if !read.contains_key(account) {
+                let (chosen, root, credentials) =
+                    super::linked_account(Some(account), &args.net).await?;
+                read.insert(account.clone(), values(&chosen, &root, &credentials));
             }
+            set_field(&mut command, &entry.name, &read[account], *field);
         }
     }
     for mapping in &args.env {
@@ -114,103 +107,77 @@ fn set_field(command: &mut Command, name: &str, values: &[(Field, OsString)], fi
 
 const REFERENCE: &str = "woolink://";
 
-/// A `--env-file`, read and checked: each variable it sets, as written or as a reference.
+/// A `--env-file`, read and checked: each variable it sets, and the linked account and field
+/// it names when its value is a reference (`woolink://ACCOUNT/FIELD`) rather than exported
+/// as written.
 struct EnvFileLines {
     path: PathBuf,
-    lines: Vec<FileLine>,
-}
-
-struct FileLine {
-    name: String,
-    number: Option<usize>,
-    value: LineValue,
-}
-
-enum LineValue {
-    /// Exported as written.
-    Plain(Zeroizing<String>),
-    /// `woolink://ACCOUNT/FIELD`.
-    Reference { account: String, field: Field },
+    lines: Vec<(Entry, Option<(String, Field)>)>,
 }
 
 impl EnvFileLines {
+    /// Reads the file, and checks each reference and that every account it names is linked.
     fn read(path: &Path) -> Result<Self, Error> {
         let text = env_file::read_text(path)?;
         let mut lines = Vec::new();
         for entry in env_file::entries(path, &text)? {
-            let value = match entry.value.trim().strip_prefix(REFERENCE) {
-                None => LineValue::Plain(entry.value),
-                Some(reference) => {
-                    let bad = |why: String| {
-                        Error::Usage(format!(
-                            "{} ({}): {why}; the command was not started",
-                            where_in(path, entry.line),
-                            entry.name
-                        ))
-                    };
-                    let Some((account, field)) = reference.split_once('/') else {
-                        return Err(bad(format!(
-                            "a reference is {REFERENCE}ACCOUNT/FIELD, with FIELD one of {}",
-                            field_names()
-                        )));
-                    };
-                    if account.is_empty() {
-                        return Err(bad(format!(
-                            "a reference is {REFERENCE}ACCOUNT/FIELD: the account's name is missing"
-                        )));
-                    }
-                    let field = Field::parse(field).ok_or_else(|| bad(unknown_field(field)))?;
-                    LineValue::Reference {
-                        account: account.to_owned(),
-                        field,
-                    }
-                }
+            let Some(reference) = entry.value.trim().strip_prefix(REFERENCE) else {
+                lines.push((entry, None));
+                continue;
             };
-            lines.push(FileLine {
-                name: entry.name,
-                number: entry.line,
-                value,
-            });
+            let bad = |why: String| {
+                Error::Usage(format!(
+                    "{} ({}): {why}; the command was not started",
+                    env_file::where_in(path, entry.line),
+                    entry.name
+                ))
+            };
+            let Some((account, field)) = reference.split_once('/') else {
+                return Err(bad(format!(
+                    "a reference is {REFERENCE}ACCOUNT/FIELD, with FIELD one of {}",
+                    field_names()
+                )));
+            };
+            if account.is_empty() {
+                return Err(bad(format!(
+                    "a reference is {REFERENCE}ACCOUNT/FIELD: the account's name is missing"
+                )));
+            }
+            let field = Field::parse(field).ok_or_else(|| bad(unknown_field(field)))?;
+            let reference = Some((account.to_owned(), field));
+            lines.push((entry, reference));
         }
-        Ok(Self {
+        let file = Self {
             path: path.to_owned(),
             lines,
-        })
+        };
+        file.check_accounts()?;
+        Ok(file)
     }
 
     /// Every account a reference names is linked: checked in the index, before any keychain
     /// is opened.
     fn check_accounts(&self) -> Result<(), Error> {
         let references = || {
-            self.lines.iter().filter_map(|line| match &line.value {
-                LineValue::Reference { account, .. } => Some((line, account)),
-                LineValue::Plain(_) => None,
-            })
+            let lines = self.lines.iter();
+            lines.filter_map(|(entry, reference)| Some((entry, &reference.as_ref()?.0)))
         };
         if references().next().is_none() {
             return Ok(());
         }
         let dir = config::config_dir()?;
         let (accounts, _) = Index::load_with_default(&dir)?;
-        for (line, account) in references() {
+        for (entry, account) in references() {
             if !accounts.iter().any(|linked| linked.name == *account) {
                 return Err(Error::Usage(format!(
                     "{} ({}): {}; the command was not started",
-                    where_in(&self.path, line.number),
-                    line.name,
+                    env_file::where_in(&self.path, entry.line),
+                    entry.name,
                     NoSuchAccount::new(account, &accounts)
                 )));
             }
         }
         Ok(())
-    }
-}
-
-/// "line 3 of .env", or the file alone when the line cannot be told.
-fn where_in(path: &Path, line: Option<usize>) -> String {
-    match line {
-        Some(line) => format!("line {line} of {}", path.display()),
-        None => path.display().to_string(),
     }
 }
 
@@ -240,7 +207,7 @@ fn values(account: &Chosen, root: &ApiRoot, credentials: &Credentials) -> Vec<(F
         (Field::Secret, credentials.secret.expose().to_owned().into()),
         (Field::AuthMethod, auth.into()),
     ];
-    if let Some(name) = account.name() {
+    if let Some(name) = account.name.as_deref() {
         variables.push((Field::Account, name.to_owned().into()));
     }
     if let Some(ca) = &account.ca_cert {

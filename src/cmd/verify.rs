@@ -5,7 +5,7 @@ use crate::face::term::Ui;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -14,8 +14,8 @@ use crate::accounts::credstore::{self, CredStoreError, CredentialStore};
 use crate::accounts::index::{Index, IndexError};
 use crate::accounts::linked::{self, SelectError};
 use crate::accounts::vault;
-use crate::cmd::error::{Error, Failure, Outcome};
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
+use crate::domain::account::{Access, Account, SecretStorage};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
 use crate::face::cli::VerifyArgs;
@@ -28,67 +28,21 @@ use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport, Sit
 /// connections at once.
 pub const CONCURRENCY: usize = 32;
 
-/// What checking one account found.
+/// What is wrong with one account: its `kind` for `--json` (spaced, the STATUS column), its
+/// class of failure, and why, in full.
 #[derive(Debug)]
-enum Status {
-    Ok,
-    /// The key works but went from read-write to read.
-    AccessLost,
-    /// The key still reads, but something in front of WooCommerce answered the write check of
-    /// a read-write account: nothing is known of writing, and nothing is recorded.
-    WriteNotChecked,
-    /// The store now sends visitors to another address; the key was not sent there.
-    Moved,
-    /// The Plain-permalinks root the key once worked through no longer knows it.
-    UnknownKey,
-    /// The credential store has no entry for the account.
-    SecretMissing,
-    /// The entry holds another key than the one the index names: not used.
-    SecretMismatch,
-    /// The credential store could not be used.
-    CredentialStore,
-    /// The index holds a store address that does not parse (edited by hand).
-    InvalidStoreUrl,
-    /// The probe's own diagnosis.
-    Probe(ProbeError),
-    /// No HTTP client could be made for the account (its CA copy, or --ca-cert, is unusable).
-    Setup(Error),
+struct Problem {
+    kind: &'static str,
+    failure: Failure,
+    message: String,
 }
 
-impl Status {
-    /// What is wrong, in the classes of docs/exit-codes.md; `None` when healthy.
-    fn failure(&self) -> Option<Failure> {
-        match self {
-            Status::Ok => None,
-            Status::AccessLost | Status::UnknownKey => Some(Failure::Credentials),
-            Status::Moved | Status::WriteNotChecked => Some(Failure::Store),
-            Status::SecretMissing
-            | Status::SecretMismatch
-            | Status::CredentialStore
-            | Status::InvalidStoreUrl => Some(Failure::Local),
-            Status::Probe(err) => Some(err.class().1),
-            Status::Setup(err) => Some(Failure::of_exit_code(err.exit_code())),
-        }
-    }
-
-    fn exit_code(&self) -> u8 {
-        self.failure().map_or(0, Failure::exit_code)
-    }
-
-    /// A stable, machine-readable name for `--json`.
-    fn kind(&self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::AccessLost => "access_lost",
-            Status::WriteNotChecked => "write_not_checked",
-            Status::Moved => "moved",
-            Status::UnknownKey => "unknown_key",
-            Status::SecretMissing => "secret_missing",
-            Status::SecretMismatch => "secret_mismatch",
-            Status::CredentialStore => "credential_store",
-            Status::InvalidStoreUrl => "invalid_store_url",
-            Status::Probe(err) => err.kind(),
-            Status::Setup(err) => err.kind(),
+impl Problem {
+    fn new((kind, failure): (&'static str, Failure), message: String) -> Self {
+        Self {
+            kind,
+            failure,
+            message,
         }
     }
 }
@@ -97,13 +51,57 @@ impl Status {
 #[derive(Debug)]
 struct Checked {
     account: Account,
-    status: Status,
-    /// Why it is not healthy, in full.
-    message: Option<String>,
+    /// `None` when healthy.
+    problem: Option<Problem>,
     /// What changed and was recorded (or, for `moved`, where the store is now).
     changes: Vec<String>,
     /// The proof, when the key worked where the account says the store is.
     report: Option<ProbeReport>,
+}
+
+impl Checked {
+    fn new(account: Account, problem: Option<Problem>) -> Self {
+        Self {
+            account,
+            problem,
+            changes: Vec::new(),
+            report: None,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        self.problem.as_ref().map_or("ok", |problem| problem.kind)
+    }
+
+    /// What is wrong, in the classes of docs/exit-codes.md; `None` when healthy.
+    fn failure(&self) -> Option<Failure> {
+        self.problem.as_ref().map(|problem| problem.failure)
+    }
+
+    fn notes(&self) -> &[String] {
+        self.report.as_ref().map_or(&[], |report| &report.notes)
+    }
+
+    /// The account in `--json`; built from the index record and the probe, which hold no
+    /// secret. `notes` is what the user should know although the key works (e.g. what the
+    /// store prints before its JSON).
+    fn json(&self) -> Value {
+        let account = &self.account;
+        json!({
+            "name": account.name,
+            "store_url": account.store_url,
+            "healthy": self.problem.is_none(),
+            "status": self.kind(),
+            "exit_code": self.failure().map_or(0, Failure::exit_code),
+            "message": self.problem.as_ref().map(|problem| &problem.message),
+            "changes": self.changes,
+            "notes": self.notes(),
+            "key": masked_key(&account.key_suffix),
+            "access": account.access,
+            "auth_method": account.auth_method,
+            "verified_at": account.verified_at,
+        })
+    }
 }
 
 pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
@@ -112,10 +110,7 @@ pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
     let chosen = choose(&accounts, &args)?;
     if chosen.is_empty() {
         if !args.output.json {
-            ui.status(&format!(
-                "No stores are linked yet (no accounts in {}). Link one with `woolink connect`.",
-                Index::path(&dir).display()
-            ));
+            super::say_none_linked(ui, &dir);
         }
         return finish(&[], args.output.json);
     }
@@ -151,12 +146,6 @@ fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error
     Ok(chosen)
 }
 
-impl Checked {
-    fn notes(&self) -> &[String] {
-        self.report.as_ref().map_or(&[], |report| &report.notes)
-    }
-}
-
 /// Loads every secret (the credential store is asked one at a time), then probes the stores
 /// concurrently, at most [`CONCURRENCY`] at once. Results keep the accounts' order.
 async fn check_all(
@@ -165,45 +154,15 @@ async fn check_all(
     clients: &mut super::Clients<'_>,
     timeout: Duration,
 ) -> Vec<Checked> {
-    let mut stores = Stores::new(dir);
+    let mut stores = Stores::new(dir, credstore::opener(dir));
     let mut results: Vec<Option<Checked>> = Vec::new();
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     for (position, account) in accounts.into_iter().enumerate() {
-        // The index holds the address connect normalized; one that no longer parses was
-        // edited by hand.
-        let Ok(store) = account.store_url.parse::<StoreUrl>() else {
-            results.push(Some(Checked {
-                message: Some(format!(
-                    "the account index holds \"{}\", which is not a store address; {}",
-                    account.store_url,
-                    crate::domain::relink::Relink::at(&account.name, "URL")
-                )),
-                account,
-                status: Status::InvalidStoreUrl,
-                changes: Vec::new(),
-                report: None,
-            }));
-            continue;
-        };
-        // Each account trusts its own CA copy, or --ca-cert.
-        let http = match clients.for_account(dir, &account) {
-            Ok(http) => http,
-            Err(err) => {
-                results.push(Some(Checked {
-                    message: Some(err.to_string()),
-                    status: Status::Setup(err),
-                    account,
-                    changes: Vec::new(),
-                    report: None,
-                }));
-                continue;
-            }
-        };
-        let credentials = match stores.credentials(&account).await {
-            Ok(credentials) => credentials,
-            Err(failed) => {
-                results.push(Some(*failed));
+        let (store, http, credentials) = match ready(dir, &account, clients, &mut stores).await {
+            Ok(ready) => ready,
+            Err(problem) => {
+                results.push(Some(Checked::new(account, Some(problem))));
                 continue;
             }
         };
@@ -230,6 +189,30 @@ async fn check_all(
         .collect()
 }
 
+/// What probing an account takes: its store's address, a client trusting its CA copy (or
+/// --ca-cert), and its credentials; or what is wrong when one of them cannot be had.
+async fn ready(
+    dir: &std::path::Path,
+    account: &Account,
+    clients: &mut super::Clients<'_>,
+    stores: &mut Stores,
+) -> Result<(StoreUrl, HttpClient, Credentials), Problem> {
+    // The index holds the address connect normalized; one that no longer parses was edited by
+    // hand.
+    let store = account.store_url.parse::<StoreUrl>().map_err(|_| {
+        let message = format!(
+            "the account index holds \"{}\", which is not a store address; {}",
+            account.store_url,
+            crate::domain::relink::Relink::at(&account.name, "URL")
+        );
+        Problem::new(("invalid_store_url", Failure::Local), message)
+    })?;
+    let http = clients
+        .for_account(dir, account)
+        .map_err(|err| Problem::new(err.class(), err.to_string()))?;
+    Ok((store, http, stores.credentials(account).await?))
+}
+
 /// Each credential store opened at most once, and given up on at its first time-out or
 /// unavailability: a locked keychain would otherwise cost its full time limit per account.
 struct Stores {
@@ -242,11 +225,7 @@ struct Stores {
 }
 
 impl Stores {
-    fn new(dir: &std::path::Path) -> Self {
-        Self::with_opener(dir, credstore::opener(dir))
-    }
-
-    fn with_opener(dir: &std::path::Path, open: credstore::Opener) -> Self {
+    fn new(dir: &std::path::Path, open: credstore::Opener) -> Self {
         Self {
             dir: dir.to_owned(),
             open,
@@ -255,7 +234,8 @@ impl Stores {
         }
     }
 
-    async fn credentials(&mut self, account: &Account) -> Result<Credentials, Box<Checked>> {
+    async fn credentials(&mut self, account: &Account) -> Result<Credentials, Problem> {
+        const CREDENTIAL_STORE: (&str, Failure) = ("credential_store", Failure::Local);
         let slot = match account.secret_storage {
             SecretStorage::Keychain => &mut self.keychain,
             SecretStorage::PlaintextFile => &mut self.file,
@@ -267,49 +247,33 @@ impl Stores {
                     format!("could not open the {}: {err}", account.secret_storage)
                 }));
         }
-        let store = slot.as_mut().expect("opened above");
-        let failed = |status, message: String| {
-            Box::new(Checked {
-                account: account.clone(),
-                status,
-                message: Some(message),
-                changes: Vec::new(),
-                report: None,
-            })
-        };
-        let store = match store {
+        let store = match slot.as_ref().expect("opened above") {
             Ok(store) => store,
-            Err(message) => return Err(failed(Status::CredentialStore, message.clone())),
+            Err(message) => return Err(Problem::new(CREDENTIAL_STORE, message.clone())),
         };
-        match vault::load_credentials(&self.dir, store.as_ref(), account).await {
-            Ok(credentials) => Ok(credentials),
-            Err(err @ vault::LoadError::Mismatch { .. }) => {
-                Err(failed(Status::SecretMismatch, err.to_string()))
-            }
-            Err(vault::LoadError::Migrate(err)) => {
-                Err(failed(Status::CredentialStore, err.to_string()))
-            }
-            Err(vault::LoadError::Store(CredStoreError::NotFound)) => Err(failed(
-                Status::SecretMissing,
-                format!(
+        let err = match vault::load_credentials(&self.dir, store.as_ref(), account).await {
+            Ok(credentials) => return Ok(credentials),
+            Err(err) => err,
+        };
+        let class = match &err {
+            vault::LoadError::Mismatch { .. } => ("secret_mismatch", Failure::Local),
+            vault::LoadError::Store(CredStoreError::NotFound) => {
+                let message = format!(
                     "its secret is missing from the {}; {}",
                     account.secret_storage,
                     crate::domain::relink::Relink::same_key(&account.name)
-                ),
-            )),
+                );
+                return Err(Problem::new(("secret_missing", Failure::Local), message));
+            }
             // The whole store is out of reach, not this entry: its other accounts would only
             // wait for the same answer.
-            Err(vault::LoadError::Store(
-                err @ (CredStoreError::TimedOut { .. } | CredStoreError::Unavailable { .. }),
-            )) => {
-                let message = err.to_string();
-                *slot = Some(Err(message.clone()));
-                Err(failed(Status::CredentialStore, message))
+            vault::LoadError::Store(store_err) if keychain_unreachable(store_err) => {
+                *slot = Some(Err(err.to_string()));
+                CREDENTIAL_STORE
             }
-            Err(vault::LoadError::Store(err)) => {
-                Err(failed(Status::CredentialStore, err.to_string()))
-            }
-        }
+            vault::LoadError::Store(_) | vault::LoadError::Migrate(_) => CREDENTIAL_STORE,
+        };
+        Err(Problem::new(class, err.to_string()))
     }
 }
 
@@ -344,81 +308,70 @@ async fn prove(
 
 /// Compares what the probe found with what the account says.
 fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
-    let mut checked = Checked {
-        account,
-        status: Status::Ok,
-        message: None,
-        changes: Vec::new(),
-        report: None,
-    };
     let report = match proven {
         Ok(report) => report,
-        Err(ProbeError::MovedElsewhere { canonical, .. }) => {
-            return moved(checked, canonical);
-        }
+        Err(ProbeError::MovedElsewhere { canonical, .. }) => return moved(account, canonical),
         // The key once worked through this very Plain-permalinks root, so the store's
         // WooCommerce does accept keys that way: the key itself is no longer known.
         Err(ProbeError::PlainPermalinks { key, suffix, .. })
-            if checked.account.api_root.contains("rest_route=") =>
+            if account.api_root.contains("rest_route=") =>
         {
-            checked.status = Status::UnknownKey;
-            checked.message = Some(format!(
+            let message = format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
-                probe::keys_admin_url(checked.account.admin()),
-                crate::domain::relink::Relink::new_key(&checked.account.name)
-            ));
-            return checked;
+                probe::keys_admin_url(account.admin()),
+                crate::domain::relink::Relink::new_key(&account.name)
+            );
+            let problem = Problem::new(("unknown_key", Failure::Credentials), message);
+            return Checked::new(account, Some(problem));
         }
         Err(err) => {
             // A key the store refuses is replaced by linking the account again, which asks
             // only for the new key.
-            checked.message = Some(if err.exit_code() == 4 {
+            let message = if err.exit_code() == 4 {
                 format!(
                     "{err} Then {}.",
-                    crate::domain::relink::Relink::new_key(&checked.account.name)
+                    crate::domain::relink::Relink::new_key(&account.name)
                 )
             } else {
                 err.to_string()
-            });
-            checked.status = Status::Probe(err);
-            return checked;
+            };
+            return Checked::new(account, Some(Problem::new(err.class(), message)));
         }
     };
-    let account = &checked.account;
     if report.moved() || report.store.to_string() != account.store_url {
-        return moved(checked, report.store.to_string());
+        return moved(account, report.store.to_string());
     }
     if report.access == Access::ReadProven && account.access == Access::ReadWrite {
-        checked.status = Status::WriteNotChecked;
-        checked.message = Some(format!(
+        let message = format!(
             "the key {} still reads, but its write access could not be checked: {}. The account stays read-write; run verify again once the store lets the check through.",
             masked_key(&account.key_suffix),
             report
                 .write_blocked
                 .as_deref()
                 .unwrap_or("the store did not answer it")
-        ));
+        );
         // Inconclusive: nothing measured is written back.
-        return checked;
+        let problem = Problem::new(("write_not_checked", Failure::Store), message);
+        return Checked::new(account, Some(problem));
     }
+    let mut problem = None;
+    let mut changes = Vec::new();
     let access = proven_access(account.access, report.access);
     if access != account.access {
-        checked
-            .changes
-            .push(format!("{} → {}", account.access, access));
+        changes.push(format!("{} → {}", account.access, access));
         if access == Access::Read && account.access == Access::ReadWrite {
-            checked.status = Status::AccessLost;
-            checked.message = Some(format!(
+            let message = format!(
                 "the key {} now has read access only (it had read-write). If that was not meant, edit the key at {} and set Permissions to Read/Write.",
                 masked_key(&account.key_suffix),
                 probe::keys_admin_url(account.admin())
-            ));
+            );
+            problem = Some(Problem::new(("access_lost", Failure::Credentials), message));
         }
     }
     if let Some(title) = &report.site_name
         && account.store_name.as_ref() != Some(title)
     {
-        checked.changes.push(match &account.store_name {
+        changes.push(match &account.store_name {
             Some(old) => format!(
                 "title: \"{}\" → \"{}\"",
                 crate::domain::text::visible_line(old),
@@ -428,30 +381,38 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         });
     }
     if report.auth_method != account.auth_method {
-        checked.changes.push(format!(
+        changes.push(format!(
             "auth: {} → {}",
             account.auth_method, report.auth_method
         ));
     }
     if report.api_root.to_string() != account.api_root {
-        checked.changes.push(format!(
+        changes.push(format!(
             "API root: {} → {}",
             account.api_root, report.api_root
         ));
     }
-    checked.report = Some(report);
-    checked
+    Checked {
+        account,
+        problem,
+        changes,
+        report: Some(report),
+    }
 }
 
-fn moved(mut checked: Checked, to: String) -> Checked {
-    checked.status = Status::Moved;
-    checked.message = Some(format!(
+fn moved(account: Account, to: String) -> Checked {
+    let message = format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, {}",
-        crate::domain::store_url::shown_address(&checked.account.store_url),
-        crate::domain::relink::Relink::at(&checked.account.name, &to)
-    ));
-    checked.changes.push(format!("moved to {to}"));
-    checked
+        crate::domain::store_url::shown_address(&account.store_url),
+        crate::domain::relink::Relink::at(&account.name, &to)
+    );
+    Checked {
+        changes: vec![format!("moved to {to}")],
+        ..Checked::new(
+            account,
+            Some(Problem::new(("moved", Failure::Store), message)),
+        )
+    }
 }
 
 /// What the index should say the key may do after a check proved `proven`: a check whose
@@ -508,7 +469,7 @@ async fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Er
 
 /// How the command ends: unhealthy, with the most severe problem found, if any account is.
 fn outcome(results: &[Checked]) -> Outcome {
-    let failures = results.iter().filter_map(|c| c.status.failure());
+    let failures = results.iter().filter_map(Checked::failure);
     match failures.clone().max() {
         None => Outcome::Success,
         Some(worst) => Outcome::Unhealthy {
@@ -523,11 +484,12 @@ fn outcome(results: &[Checked]) -> Outcome {
 fn finish(results: &[Checked], json: bool) -> Result<Outcome, Error> {
     let outcome = outcome(results);
     if json {
-        output::json(&ReportView {
-            healthy: outcome == Outcome::Success,
-            exit_code: outcome.exit_code(),
-            accounts: results.iter().map(CheckedView::new).collect(),
-        })?;
+        let accounts: Vec<Value> = results.iter().map(Checked::json).collect();
+        output::json(&json!({
+            "healthy": outcome == Outcome::Success,
+            "exit_code": outcome.exit_code(),
+            "accounts": accounts,
+        }))?;
     } else if !results.is_empty() {
         output::stdout(&human(results))?;
     }
@@ -542,7 +504,7 @@ fn human(results: &[Checked]) -> String {
             [
                 c.account.name.clone(),
                 linked::store_label(&c.account),
-                c.status.kind().replace('_', " "),
+                c.kind().replace('_', " "),
                 c.account.access.to_string(),
                 c.changes.join("; "),
             ]
@@ -550,7 +512,8 @@ fn human(results: &[Checked]) -> String {
         .collect();
     let mut text = output::table(header, &rows);
     for checked in results {
-        if let Some(message) = &checked.message {
+        if let Some(problem) = &checked.problem {
+            let message = &problem.message;
             text.push_str(&format!("\n{}: {message}\n", checked.account.name));
         }
         for note in checked.notes() {
@@ -560,66 +523,15 @@ fn human(results: &[Checked]) -> String {
     text
 }
 
-#[derive(Serialize)]
-struct ReportView<'a> {
-    healthy: bool,
-    exit_code: u8,
-    accounts: Vec<CheckedView<'a>>,
-}
-
-/// One account in `--json`; built from the index record and the probe, which hold no secret.
-#[derive(Serialize)]
-struct CheckedView<'a> {
-    name: &'a str,
-    store_url: &'a str,
-    healthy: bool,
-    status: &'a str,
-    exit_code: u8,
-    message: Option<&'a str>,
-    changes: &'a [String],
-    /// What the user should know although the key works (e.g. what the store prints
-    /// before its JSON).
-    notes: &'a [String],
-    key: String,
-    access: Access,
-    auth_method: AuthMethod,
-    verified_at: &'a str,
-}
-
-impl<'a> CheckedView<'a> {
-    fn new(checked: &'a Checked) -> Self {
-        let account = &checked.account;
-        Self {
-            name: &account.name,
-            store_url: &account.store_url,
-            healthy: checked.status.failure().is_none(),
-            status: checked.status.kind(),
-            exit_code: checked.status.exit_code(),
-            message: checked.message.as_deref(),
-            changes: &checked.changes,
-            notes: checked.notes(),
-            key: masked_key(&account.key_suffix),
-            access: account.access,
-            auth_method: account.auth_method,
-            verified_at: &account.verified_at,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::accounts::credstore::{EntryId, StoreFuture};
     use crate::accounts::index::tests::account;
 
-    fn with_status(status: Status) -> Checked {
-        Checked {
-            account: account("a", "https://a.example"),
-            status,
-            message: None,
-            changes: Vec::new(),
-            report: None,
-        }
+    fn with_problem(problem: Option<(&'static str, Failure)>) -> Checked {
+        let problem = problem.map(|class| Problem::new(class, String::new()));
+        Checked::new(account("a", "https://a.example"), problem)
     }
 
     #[test]
@@ -648,28 +560,30 @@ mod tests {
             checked,
             worst,
         };
-        let cases: Vec<(Vec<Status>, Outcome, u8)> = vec![
+        type Class = Option<(&'static str, Failure)>;
+        const OK: Class = None;
+        const MOVED: Class = Some(("moved", Failure::Store));
+        const ACCESS_LOST: Class = Some(("access_lost", Failure::Credentials));
+        const UNKNOWN_KEY: Class = Some(("unknown_key", Failure::Credentials));
+        const SECRET_MISSING: Class = Some(("secret_missing", Failure::Local));
+        let cases: Vec<(Vec<Class>, Outcome, u8)> = vec![
             (vec![], Outcome::Success, 0),
-            (vec![Status::Ok, Status::Ok], Outcome::Success, 0),
+            (vec![OK, OK], Outcome::Success, 0),
+            (vec![OK, MOVED], unhealthy(1, 2, Failure::Store), 3),
             (
-                vec![Status::Ok, Status::Moved],
-                unhealthy(1, 2, Failure::Store),
-                3,
-            ),
-            (
-                vec![Status::Moved, Status::AccessLost, Status::Ok],
+                vec![MOVED, ACCESS_LOST, OK],
                 unhealthy(2, 3, Failure::Credentials),
                 4,
             ),
             (
-                vec![Status::UnknownKey, Status::SecretMissing, Status::Moved],
+                vec![UNKNOWN_KEY, SECRET_MISSING, MOVED],
                 unhealthy(3, 3, Failure::Local),
                 1,
             ),
         ];
-        for (statuses, expected, code) in cases {
-            let kinds: Vec<&str> = statuses.iter().map(Status::kind).collect();
-            let results: Vec<Checked> = statuses.into_iter().map(with_status).collect();
+        for (problems, expected, code) in cases {
+            let results: Vec<Checked> = problems.iter().copied().map(with_problem).collect();
+            let kinds: Vec<&str> = results.iter().map(Checked::kind).collect();
             let outcome = outcome(&results);
             assert_eq!(
                 (outcome, outcome.exit_code()),
@@ -709,7 +623,7 @@ mod tests {
         let (k, f) = (keychain_gets.clone(), file_gets.clone());
         // The accounts have ids: nothing is moved, the folder is never used.
         let dir = std::path::Path::new("/nonexistent/woolink");
-        let mut stores = Stores::with_opener(
+        let mut stores = Stores::new(
             dir,
             Box::new(move |storage| {
                 let (gets, answer): (_, fn() -> CredStoreError) = match storage {
@@ -733,8 +647,11 @@ mod tests {
                 secret_storage,
                 ..account(&format!("s{i}"), &format!("https://s{i}.example"))
             };
-            let failed = stores.credentials(&account).await;
-            results.push(*failed.expect_err("no store has credentials"));
+            let problem = stores
+                .credentials(&account)
+                .await
+                .expect_err("no store has credentials");
+            results.push(Checked::new(account, Some(problem)));
         }
         let count =
             |gets: &std::sync::atomic::AtomicUsize| gets.load(std::sync::atomic::Ordering::SeqCst);
@@ -757,12 +674,13 @@ mod tests {
             assert_eq!(file_gets, 2, "the file store is another store");
             let expected = answer().to_string();
             for checked in results.iter().step_by(2) {
-                assert_eq!(checked.status.kind(), "credential_store");
-                assert_eq!(checked.status.exit_code(), 1);
-                assert_eq!(checked.message.as_deref(), Some(expected.as_str()));
+                let problem = checked.problem.as_ref().unwrap();
+                assert_eq!(problem.kind, "credential_store");
+                assert_eq!(problem.failure.exit_code(), 1);
+                assert_eq!(problem.message, expected);
             }
             for checked in results.iter().skip(1).step_by(2) {
-                assert_eq!(checked.status.kind(), "secret_missing");
+                assert_eq!(checked.kind(), "secret_missing");
             }
         }
     }
@@ -775,7 +693,7 @@ mod tests {
             results
                 .iter()
                 .step_by(2)
-                .all(|c| c.status.kind() == "credential_store")
+                .all(|c| c.kind() == "credential_store")
         );
     }
 }

@@ -40,17 +40,6 @@ impl Failure {
             Failure::Cancelled => 130,
         }
     }
-
-    /// The class of a failure by its exit code, among those `accounts verify` reports (any
-    /// other is a check that could not be made).
-    pub fn of_exit_code(code: u8) -> Self {
-        match code {
-            2 => Failure::Usage,
-            3 => Failure::Store,
-            4 => Failure::Credentials,
-            _ => Failure::Local,
-        }
-    }
 }
 
 /// The exit-code table, one line a code (or two, for `woolink run`'s): the codes, what they
@@ -174,18 +163,6 @@ mod tests {
             docs.contains(&expected),
             "docs/exit-codes.md must hold the exit-code table of src/domain/exit.rs; put this in it:\n\n{expected}"
         );
-    }
-
-    #[test]
-    fn the_first_four_classes_round_trip_through_their_exit_codes() {
-        for failure in [
-            Failure::Usage,
-            Failure::Store,
-            Failure::Credentials,
-            Failure::Local,
-        ] {
-            assert_eq!(Failure::of_exit_code(failure.exit_code()), failure);
-        }
     }
 
     #[test]

@@ -14,15 +14,12 @@ use crate::domain::text::{visible, visible_line};
 /// Writes human `text` to stdout, control characters made visible (see [`visible`]); a
 /// reader that went away is success.
 pub fn stdout(text: &str) -> Result<(), OutputError> {
-    write_stdout(&visible(text))
+    document(&visible(text))
 }
 
-/// Writes a document woolink generated itself (a completion script, a man page) as it is.
+/// Writes a document woolink generated itself (a completion script, a man page, JSON) as it
+/// is; a reader that went away is success.
 pub fn document(text: &str) -> Result<(), OutputError> {
-    write_stdout(text)
-}
-
-fn write_stdout(text: &str) -> Result<(), OutputError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(OutputError(err)),
@@ -57,7 +54,7 @@ pub fn stdout_target() -> String {
 pub fn json(value: &impl Serialize) -> Result<(), OutputError> {
     let mut text = json_text(value, true);
     text.push('\n');
-    write_stdout(&text)
+    document(&text)
 }
 
 /// `value` as JSON text, pretty or compact, escaped by JSON's rules only: never by

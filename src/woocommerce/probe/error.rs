@@ -236,10 +236,6 @@ impl ProbeError {
     pub fn exit_code(&self) -> u8 {
         self.class().1.exit_code()
     }
-
-    pub fn kind(&self) -> &'static str {
-        self.class().0
-    }
 }
 
 impl ProbeError {
