@@ -14,21 +14,18 @@ use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::vault::{self, Existing};
 use crate::cmd::error::Error;
-use crate::cmd::input;
+use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::{ConnectArgs, Require, RotateArgs};
+use crate::face::cli::RotateArgs;
 use crate::face::output;
-use crate::face::term::Paint;
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
-    if args.key.consumer_secret.is_some() {
-        return Err(Error::SecretInArgv);
-    }
     let interactive = input::can_prompt(args.output.no_input);
+    let keys = KeyPlan::new(&args.key, None, interactive)?;
     let quiet = args.output.json || ui.quiet;
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
@@ -56,13 +53,15 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         ) => None,
         Err(err) => return Err(err.into()),
     };
-    let connect_args = as_connect_args(&args, &old);
-    let key_typed = input::key_is_typed(&connect_args, interactive);
-    if key_typed || args.open {
-        keys_page(&old, args.open, quiet, ui);
+    if keys.key_typed() || args.open {
+        let text = format!(
+            "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:",
+            old.name
+        );
+        let url = probe::new_key_admin_url(old.admin());
+        super::connect::keys_page(&text, &url, args.open, quiet, ui);
     }
-    let site = old_credentials.as_ref().and_then(|c| c.site.clone());
-    let new = input::credentials(&connect_args, interactive, site)?;
+    let new = keys.credentials(old_credentials.as_ref().and_then(|c| c.site.clone()))?;
     let admin = probe::keys_admin_url(old.admin());
     let same = match &old_credentials {
         Some(old_credentials) => old_credentials.key.expose() == new.key.expose(),
@@ -173,48 +172,6 @@ async fn prove(
 ) -> Result<ProbeReport, ProbeError> {
     let options = ProbeOptions::for_account(account, timeout);
     probe::probe(http, store, credentials, options, None).await
-}
-
-/// Rotate's key sources, as connect reads them (flags, their variables, stdin, a file, a
-/// prompt).
-fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
-    ConnectArgs {
-        url: Some(account.store_url.clone()),
-        key: args.key.clone(),
-        env_file: None,
-        env_file_secret: None,
-        site_user: None,
-        site_password: None,
-        name: Some(account.name.clone()),
-        require: Require::Read,
-        no_save: false,
-        force: true,
-        store: Some(account.secret_storage),
-        allow_http: false,
-        open: args.open,
-        net: args.net.clone(),
-        output: args.output,
-    }
-}
-
-/// Where to make the new key (and revoke the old one), with `--open` in the browser.
-fn keys_page(account: &Account, open: bool, quiet: bool, ui: Ui) {
-    let url = probe::new_key_admin_url(account.admin());
-    if !quiet {
-        ui.status(&format!(
-            "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
-            account.name,
-            Paint::stderr().bold(&url)
-        ));
-    }
-    if open {
-        match crate::face::browser::open(&url) {
-            Ok(_) => ui.status("Opened that page in your web browser."),
-            Err(why) => crate::face::term::warning(&format!(
-                "could not open a web browser ({why}); open the page above yourself."
-            )),
-        }
-    }
 }
 
 /// At a terminal: offers to wait while the old key is revoked, then checks that the store
