@@ -121,19 +121,19 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let plan = Plan::resolve(args)?;
     let interactive = plan.keys.interactive;
     let quiet = plan.json || ui.quiet;
+    // Status lines, which --json leaves out too.
+    let said = Ui { quiet, ..ui };
     let asks = plan.asks();
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
-    let mut target = None;
-    if !plan.no_save && interactive {
-        target = Some(SaveTarget::open(&plan)?);
+    let early = !plan.no_save && interactive;
+    let mut target = early.then(|| SaveTarget::open(&plan)).transpose()?;
+    if asks {
+        said.status(&intro(Paint::stderr()));
     }
-    if asks && !quiet {
-        ui.status(&intro(Paint::stderr()));
-    }
-    if let (Some(account), true, false) = (&plan.relinking, plan.url_from_account, quiet) {
-        ui.status(&format!(
+    if let (Some(account), true) = (&plan.relinking, plan.url_from_account) {
+        said.status(&format!(
             "Linking \"{}\" again, at its store {}.",
             account.name, account.store_url
         ));
@@ -147,9 +147,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let mut url_notes = Some(url_notes);
     let mut show_url_notes = || {
         for note in url_notes.take().into_iter().flatten() {
-            if !quiet {
-                ui.status(&format!("Note: {note}"));
-            }
+            said.status(&format!("Note: {note}"));
         }
     };
     let mut site_login = (plan.site_user.as_deref())
@@ -200,13 +198,11 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
 
     let mut tries = 1;
     let report = loop {
-        if !quiet {
-            ui.status(&format!(
-                "Checking the key {} against {} ...",
-                credentials.key,
-                store.shown()
-            ));
-        }
+        said.status(&format!(
+            "Checking the key {} against {} ...",
+            credentials.key,
+            store.shown()
+        ));
         let progress = Progress::new(quiet);
         progress.start(&format!("Reaching {}", store.shown()));
         let proved = {
@@ -245,22 +241,20 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         }
         credentials.secret = input::ask_secret()?;
     };
-    if plan.require == Require::ReadWrite {
-        match report.access {
-            Access::ReadWrite => {}
-            Access::Read => {
-                return Err(Error::NeedsWrite {
-                    key: credentials.key.masked(),
-                    admin: probe::keys_admin_url(report.admin()),
-                });
-            }
-            Access::ReadProven => {
-                return Err(Error::WriteNotChecked {
-                    key: credentials.key.masked(),
-                    blocked: report.write_blocked.clone().unwrap_or_default(),
-                });
-            }
+    match (plan.require, report.access) {
+        (Require::ReadWrite, Access::Read) => {
+            return Err(Error::NeedsWrite {
+                key: credentials.key.masked(),
+                admin: probe::keys_admin_url(report.admin()),
+            });
         }
+        (Require::ReadWrite, Access::ReadProven) => {
+            return Err(Error::WriteNotChecked {
+                key: credentials.key.masked(),
+                blocked: report.write_blocked.clone().unwrap_or_default(),
+            });
+        }
+        _ => {}
     }
 
     // A link kept for later learns the store's title (and where WordPress is), which a
@@ -270,35 +264,51 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         report.learn_site(&http, credentials.site.as_ref()).await;
     }
     let default_name = report.store.host_for_name();
-    let kept = match target {
-        Some(target) => Some(target.save(&plan, &default_name, &credentials, &report)?),
-        None => None,
-    };
+    let kept = (target.map(|target| target.save(&plan, &default_name, &credentials, &report)))
+        .transpose()?;
     let name = match &kept {
         Some(kept) => kept.name.clone(),
         None => plan.name.clone().unwrap_or(default_name),
     };
     // Only once the secret is kept elsewhere can its lines in the file go.
-    let leftover = match (&plan.env_file, &kept) {
-        (Some(file), Some(_)) => Some(file.secret_lines(credentials.secret.expose())),
-        _ => None,
-    };
-    if plan.json {
-        let view = ConnectView::new(
-            &name,
-            &credentials,
-            &report,
-            kept.as_ref(),
-            leftover.as_deref(),
-        );
-        Ok(output::json(&view)?)
-    } else {
-        let mut text = summary(&name, &credentials, &report, kept.as_ref());
-        if let (Some(file), Some(lines), Some(kept)) = (&plan.env_file, &leftover, &kept) {
+    let env_file = plan.env_file.as_ref().filter(|_| kept.is_some());
+    let leftover = env_file.map(|file| file.secret_lines(credentials.secret.expose()));
+    let kept = kept.as_ref();
+    if !plan.json {
+        let mut text = summary(&name, &credentials, &report, kept);
+        if let (Some(file), Some(lines), Some(kept)) = (env_file, &leftover, kept) {
             text.push_str(&leftover_note(&file.path, lines, kept.storage));
         }
-        Ok(output::stdout(&text)?)
+        return Ok(output::stdout(&text)?);
     }
+    let replaced = kept.and_then(|kept| kept.replaced.as_ref());
+    Ok(output::json(&ConnectView {
+        name: &name,
+        saved: kept.is_some(),
+        link: kept.map(|kept| kept.link),
+        secret_restored: kept.is_some_and(|kept| kept.secret_restored),
+        store_url: report.store.to_string(),
+        typed_url: report.typed.to_string(),
+        moved: report.moved(),
+        api_root: report.api_root.to_string(),
+        store_name: report.site_name.as_deref(),
+        key: credentials.key.masked(),
+        key_suffix: credentials.key.suffix(),
+        access: report.access,
+        auth_method: report.auth_method,
+        site_user: credentials.site.as_ref().map(SiteLogin::user),
+        secret_storage: kept.map(|kept| kept.storage),
+        notes: &report.notes,
+        env_file_secret_lines: leftover.as_deref(),
+        replaced: replaced.map(|(old, still_used)| ReplacedView {
+            key: crate::domain::keys::masked_key(&old.key_suffix),
+            key_suffix: &old.key_suffix,
+            access: old.access,
+            store_url: &old.store_url,
+            key_still_used: *still_used,
+            revoke_at: probe::keys_admin_url(old.admin()),
+        }),
+    })?)
 }
 
 /// A typed value was wrong: the error's own text, begun with a capital (here it stands alone,
@@ -651,11 +661,11 @@ async fn look_up(
         }
     };
     let progress = Progress::new(quiet);
-    let what = match site.index.site_name() {
-        Some(name) => format!("WooCommerce store \"{name}\""),
-        None => "WooCommerce store".to_owned(),
-    };
-    progress.done(&format!("Found {what} at {}", site.store.shown()));
+    let found = site.store.shown();
+    let title = (site.index.site_name())
+        .map(|name| format!(" \"{name}\""))
+        .unwrap_or_default();
+    progress.done(&format!("Found WooCommerce store{title} at {found}"));
     progress.clear();
     if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
         // A host that could pass for another is never the default answer: the key would go
@@ -664,22 +674,22 @@ async fn look_up(
         let whose_host = (look_alike.as_ref())
             .map(|why| format!(", whose host {why} (it could pass for another's)"))
             .unwrap_or_default();
-        let (typed, found) = (store.shown(), site.store.shown());
+        let typed = store.shown();
         let question = format!(
             "{typed} sends visitors to {found}, another address{whose_host}. Use {found} instead?"
         );
         if let Some(warning) = site.store.look_alike_warning() {
             crate::face::term::warning(&warning);
         }
-        let agreed = if look_alike.is_some() {
-            input::confirm(&question)?
+        let ask = if look_alike.is_some() {
+            input::confirm
         } else {
-            input::confirm_yes(&question)?
+            input::confirm_yes
         };
-        if !agreed {
+        if !ask(&question)? {
             return Err(probe::ProbeError::MovedElsewhere {
-                typed: store.shown(),
-                canonical: site.store.shown(),
+                typed,
+                canonical: found,
             }
             .into());
         }
@@ -836,44 +846,4 @@ struct ConnectView<'a> {
     /// With `link: replaced`: the account replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     replaced: Option<ReplacedView<'a>>,
-}
-
-impl<'a> ConnectView<'a> {
-    fn new(
-        name: &'a str,
-        credentials: &'a Credentials,
-        report: &'a ProbeReport,
-        kept: Option<&'a Kept>,
-        env_file_secret_lines: Option<&'a [SecretLine]>,
-    ) -> Self {
-        Self {
-            name,
-            saved: kept.is_some(),
-            link: kept.map(|kept| kept.link),
-            secret_restored: kept.is_some_and(|kept| kept.secret_restored),
-            store_url: report.store.to_string(),
-            typed_url: report.typed.to_string(),
-            moved: report.moved(),
-            api_root: report.api_root.to_string(),
-            store_name: report.site_name.as_deref(),
-            key: credentials.key.masked(),
-            key_suffix: credentials.key.suffix(),
-            access: report.access,
-            auth_method: report.auth_method,
-            site_user: credentials.site.as_ref().map(SiteLogin::user),
-            secret_storage: kept.map(|kept| kept.storage),
-            notes: &report.notes,
-            env_file_secret_lines,
-            replaced: kept
-                .and_then(|kept| kept.replaced.as_ref())
-                .map(|(old, still_used)| ReplacedView {
-                    key: crate::domain::keys::masked_key(&old.key_suffix),
-                    key_suffix: &old.key_suffix,
-                    access: old.access,
-                    store_url: &old.store_url,
-                    key_still_used: *still_used,
-                    revoke_at: probe::keys_admin_url(old.admin()),
-                }),
-        }
-    }
 }

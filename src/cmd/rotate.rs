@@ -76,13 +76,11 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     }
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
     let timeout = Duration::from_secs(args.net.timeout);
-    if !quiet {
-        ui.status(&format!(
-            "Checking the new key {} against {} ...",
-            new.key.masked(),
-            store_url.shown()
-        ));
-    }
+    Ui { quiet, ..ui }.status(&format!(
+        "Checking the new key {} against {} ...",
+        new.key.masked(),
+        store_url.shown()
+    ));
     let report = match prove(&http, &store_url, &old, &new, timeout).await {
         Ok(report) => report,
         Err(ProbeError::UnknownKey { .. }) => {
@@ -117,7 +115,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if let Some(left) = &saved.old_left {
         super::connect::warn_old_left(left);
     }
-    let rotated = Rotated {
+    let mut rotated = Rotated {
         name: &old.name,
         store_url: &old.store_url,
         key: new.key.masked(),
@@ -135,30 +133,25 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if !args.output.json {
         output::stdout(&summary(&rotated, &report))?;
     }
-    let revoked = match (&old_credentials, interactive) {
-        (Some(old_credentials), true) => {
-            wait_for_revoking(&http, &store_url, &old, old_credentials, &rotated, timeout).await
-        }
-        _ => None,
-    };
-    let rotated = Rotated {
-        old_key_revoked: revoked,
-        ..rotated
-    };
+    if let (Some(old_credentials), true) = (&old_credentials, interactive) {
+        rotated.old_key_revoked =
+            wait_for_revoking(&http, &store_url, &old, old_credentials, &rotated, timeout).await;
+    }
     if args.output.json {
         return Ok(output::json(&rotated)?);
     }
-    match revoked {
-        Some(true) => Ok(output::stdout(&format!(
+    let verdict = match rotated.old_key_revoked {
+        Some(true) => format!(
             "The store refuses the old key {}: it is revoked.\n",
             rotated.old_key
-        ))?),
-        Some(false) => Ok(output::stdout(&format!(
+        ),
+        Some(false) => format!(
             "The old key {} still works: revoke it at {}\n",
             rotated.old_key, rotated.revoke_at
-        ))?),
-        None => Ok(()),
-    }
+        ),
+        None => return Ok(()),
+    };
+    Ok(output::stdout(&verdict)?)
 }
 
 /// The one place rotate uses the probe: proves `credentials` against the account's store, the
