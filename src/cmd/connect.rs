@@ -73,22 +73,22 @@ impl Plan {
                 .find(|account| &account.name == name),
             _ => None,
         };
-        let mut net = args.net;
-        let mut storage = args.store;
         // Linked again, an account keeps what it was linked with unless told otherwise: where
         // its secret is kept (`--store file` stays a file), and, at its own store, the CA
         // certificate it trusts (the copy kept with it), so `connect --name NAME` works as it did.
-        if let Some(account) = &relinking {
-            storage = storage.or(Some(account.secret_storage));
-            if given_url
-                .as_ref()
-                .is_none_or(|url| url == &account.store_url)
-            {
-                net.ca_cert = super::trusted_ca(&net, &config::config_dir()?, account)?;
-            }
-            if !interactive && !keys.given() {
-                return Err(relink_needs_key(account));
-            }
+        let storage = (args.store).or(relinking.as_ref().map(|account| account.secret_storage));
+        let at_its_store = relinking
+            .as_ref()
+            .filter(|account| (given_url.as_ref()).is_none_or(|url| url == &account.store_url));
+        let ca_cert = match at_its_store {
+            Some(account) => super::trusted_ca(&args.net, &config::config_dir()?, account)?,
+            None => args.net.ca_cert.clone(),
+        };
+        if let Some(account) = &relinking
+            && !interactive
+            && !keys.given()
+        {
+            return Err(relink_needs_key(account));
         }
         let url_from_account = given_url.is_none() && relinking.is_some();
         Ok(Self {
@@ -99,7 +99,10 @@ impl Plan {
             name: args.name,
             relinking,
             storage: storage.unwrap_or(SecretStorage::Keychain),
-            net,
+            net: NetArgs {
+                ca_cert,
+                ..args.net
+            },
             env_file,
             require: args.require,
             no_save: args.no_save,
@@ -144,12 +147,6 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
-    let mut url_notes = Some(url_notes);
-    let mut show_url_notes = || {
-        for note in url_notes.take().into_iter().flatten() {
-            said.status(&format!("Note: {note}"));
-        }
-    };
     let mut site_login = (plan.site_user.as_deref())
         .map(|user| input::site_login_for(user, interactive))
         .transpose()?;
@@ -160,7 +157,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     };
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
-        show_url_notes();
+        show_notes(said, &url_notes);
         let url_typed = plan.url.is_none();
         let looked = look_up(
             &http,
@@ -194,7 +191,9 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         opened.refuse_another_key(&plan, &credentials.key)?;
         target = Some(opened);
     }
-    show_url_notes();
+    if !asks {
+        show_notes(said, &url_notes);
+    }
 
     let mut tries = 1;
     let report = loop {
@@ -309,6 +308,13 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
             revoke_at: probe::keys_admin_url(old.admin()),
         }),
     })?)
+}
+
+/// What was assumed of an address as it was read.
+fn show_notes(said: Ui, notes: &[String]) {
+    for note in notes {
+        said.status(&format!("Note: {note}"));
+    }
 }
 
 /// A typed value was wrong: the error's own text, begun with a capital (here it stands alone,
@@ -644,11 +650,7 @@ async fn look_up(
                 url_tries += 1;
                 try_again(&err, url_tries);
                 let (typed, notes) = input::ask_store()?;
-                for note in notes {
-                    if !quiet {
-                        ui.status(&format!("Note: {note}"));
-                    }
-                }
+                show_notes(Ui { quiet, ..ui }, &notes);
                 if let Some(warning) = typed.look_alike_warning() {
                     crate::face::term::warning(&warning);
                 }

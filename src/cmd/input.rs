@@ -25,7 +25,7 @@ pub fn can_prompt(no_input: bool) -> bool {
 }
 
 /// Where the consumer secret comes from.
-pub enum SecretSource {
+enum SecretSource {
     /// `--consumer-secret-stdin`: piped in, or typed hidden when standard input is a terminal.
     Stdin,
     File(PathBuf),
@@ -41,8 +41,8 @@ pub enum SecretSource {
 /// flags, their variables and an `--env-file`. Nothing is read or asked until used.
 pub struct KeyPlan {
     /// From `--consumer-key`, its variable or the env file; `None`: typed at a terminal.
-    pub key: Option<String>,
-    pub secret: SecretSource,
+    key: Option<String>,
+    secret: SecretSource,
     /// A person is at a terminal to ask.
     pub interactive: bool,
 }
@@ -166,21 +166,21 @@ pub fn store(url: Option<&str>, interactive: bool) -> Result<(StoreUrl, Vec<Stri
 
 /// Asks for the store's address until it is one, with what was assumed of it.
 pub fn ask_store() -> Result<(StoreUrl, Vec<String>), Error> {
-    ask_until_valid("Store URL", |text| {
+    ask_until_valid("Store URL", false, |text| {
         StoreUrl::parse_with_notes(text).map_err(|err| err.to_string())
     })
 }
 
 /// Asks for the consumer key (none was given, or the store did not know the one given).
 pub fn ask_key() -> Result<ConsumerKey, Error> {
-    ask_until_valid("Consumer key (ck_...)", |text| {
+    ask_until_valid("Consumer key (ck_...)", false, |text| {
         ConsumerKey::parse(text).map_err(|err| capitalized(&err))
     })
 }
 
 /// Asks for the consumer secret, hidden.
 pub fn ask_secret() -> Result<ConsumerSecret, Error> {
-    ask_hidden_until_valid("Consumer secret (cs_..., hidden): ", |text| {
+    ask_until_valid("Consumer secret (cs_..., hidden)", true, |text| {
         ConsumerSecret::parse(text).map_err(|err| capitalized(&err))
     })
 }
@@ -195,7 +195,7 @@ pub fn ask_account_name(
         Some(default) => format!("Account name [{default}]"),
         None => "Account name".to_owned(),
     };
-    ask_until_valid(&label, |text| {
+    ask_until_valid(&label, false, |text| {
         let name = match (text.trim(), default) {
             ("", Some(default)) => default,
             (typed, _) => typed,
@@ -215,16 +215,16 @@ pub fn site_login_for(user: &str, interactive: bool) -> Result<SiteLogin, Error>
             how: "set WOOLINK_SITE_PASSWORD",
         });
     }
-    ask_hidden_until_valid(
-        &format!("Site password for {user} (hidden): "),
-        |password| SiteLogin::new(user, password).map_err(|why| capitalized(&why)),
-    )
+    let label = format!("Site password for {user} (hidden)");
+    ask_until_valid(&label, true, |password| {
+        SiteLogin::new(user, password).map_err(|why| capitalized(&why))
+    })
 }
 
 /// Asks for the site user name, then its password: for a person at a terminal whose store
 /// turned out to have one.
 pub fn ask_site_login() -> Result<SiteLogin, Error> {
-    let user = ask_until_valid("Site user name", |text| {
+    let user = ask_until_valid("Site user name", false, |text| {
         let user = text.trim();
         SiteLogin::new(user, "-")
             .map(|_| user.to_owned())
@@ -299,23 +299,19 @@ fn read_secret_from(reader: impl Read, path: PathBuf) -> Result<Zeroizing<String
     }
 }
 
-/// Asks on the terminal until `parse` accepts the answer, showing why it did not.
-fn ask_until_valid<T>(label: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, Error> {
-    loop {
-        match parse(&ask_line(label)?) {
-            Ok(value) => return Ok(value),
-            Err(why) => eprintln!("  {why}"),
-        }
-    }
-}
-
-/// [`ask_until_valid`], with nothing typed echoed.
-fn ask_hidden_until_valid<T>(
-    prompt: &str,
+/// Asks on the terminal until `parse` accepts the answer, showing why it did not; a `hidden`
+/// answer is not echoed.
+fn ask_until_valid<T>(
+    label: &str,
+    hidden: bool,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, Error> {
     loop {
-        match parse(&ask_hidden(prompt)?) {
+        let answer = match hidden {
+            true => ask_hidden(label)?,
+            false => Zeroizing::new(ask_line(label)?),
+        };
+        match parse(&answer) {
             Ok(value) => return Ok(value),
             Err(why) => eprintln!("  {why}"),
         }
@@ -340,9 +336,9 @@ fn ask_line(label: &str) -> Result<String, Error> {
 }
 
 /// A hidden prompt: nothing typed is echoed.
-fn ask_hidden(prompt: &str) -> Result<Zeroizing<String>, Error> {
+fn ask_hidden(label: &str) -> Result<Zeroizing<String>, Error> {
     let _ctrl_c = PromptGuard::new();
-    rpassword::prompt_password(prompt)
+    rpassword::prompt_password(format!("{label}: "))
         .map(Zeroizing::new)
         .map_err(|err| match err.kind() {
             std::io::ErrorKind::UnexpectedEof => Error::Cancelled,
