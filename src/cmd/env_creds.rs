@@ -13,10 +13,10 @@ use std::time::Duration;
 use crate::cmd::error::Error;
 use crate::cmd::input;
 use crate::domain::account::AuthMethod;
-use crate::domain::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use crate::domain::keys::{ConsumerKey, Credentials};
 use crate::domain::store_url::StoreUrl;
 use crate::domain::variables::{
-    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SECRET_VAR, SITE_USER_VAR, STORE_URL_VAR,
+    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SITE_PASSWORD_VAR, SITE_USER_VAR, STORE_URL_VAR,
 };
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ApiRoot, ProbeError, ProbeOptions};
@@ -29,7 +29,7 @@ fn missing(is_set: impl Fn(&str) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// Set and not empty, as clap and [`input::secret_var`] read variables.
+/// Set and not empty, as clap and `input` read variables.
 fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
@@ -66,21 +66,14 @@ pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
     let url = plain_var(STORE_URL_VAR)?;
     let (store, _notes) = StoreUrl::parse_with_notes(&url)
         .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
-    let key = ConsumerKey::parse(&plain_var(KEY_VAR)?).map_err(|error| Error::InvalidKey {
-        source_name: format!("consumer key (from {KEY_VAR})"),
-        error,
-    })?;
-    let secret_text = input::secret_var(SECRET_VAR)?.expect("checked as set above");
-    let secret = ConsumerSecret::parse(&secret_text).map_err(|error| Error::InvalidKey {
-        source_name: format!("consumer secret (from {SECRET_VAR})"),
-        error,
-    })?;
+    let key = ConsumerKey::parse(&plain_var(KEY_VAR)?)
+        .map_err(|error| input::invalid(&format!("consumer key (from {KEY_VAR})"), error))?;
+    let secret = input::secret_from_variable()?;
     let site = match std::env::var(SITE_USER_VAR) {
         Ok(user) if !user.is_empty() => Some(input::site_login_for(&user, false)?),
-        _ if is_set(crate::domain::variables::SITE_PASSWORD_VAR) => {
+        _ if is_set(SITE_PASSWORD_VAR) => {
             return Err(Error::Usage(format!(
-                "{} is set but {SITE_USER_VAR} is not: the site login needs its user name too",
-                crate::domain::variables::SITE_PASSWORD_VAR
+                "{SITE_PASSWORD_VAR} is set but {SITE_USER_VAR} is not: the site login needs its user name too"
             )));
         }
         _ => None,
@@ -183,6 +176,7 @@ fn auth_method(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::variables::SECRET_VAR;
 
     #[test]
     fn all_three_or_none_else_the_missing_are_named() {

@@ -135,10 +135,7 @@ impl KeyPlan {
                     .and_then(|file| read_secret_from(file, path.clone()))?,
                 format!("consumer secret (in {})", path.display()),
             ),
-            SecretSource::Variable => (
-                secret_var(SECRET_VAR)?.expect("set and not empty"),
-                format!("consumer secret (from {SECRET_VAR})"),
-            ),
+            SecretSource::Variable => return secret_from_variable(),
             SecretSource::EnvFile(secret) => return Ok(secret.clone()),
             SecretSource::Unset if self.interactive => return ask_secret(),
             SecretSource::Unset => {
@@ -253,7 +250,7 @@ pub fn confirm_yes(question: &str) -> Result<bool, Error> {
 
 /// A secret from the environment: `None` when unset or empty. The value is copied out of the
 /// environment; that copy is zeroed when dropped.
-pub(crate) fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
+fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error> {
     match std::env::var(name) {
         Ok(text) if !text.is_empty() => Ok(Some(Zeroizing::new(text))),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
@@ -266,7 +263,14 @@ pub(crate) fn secret_var(name: &str) -> Result<Option<Zeroizing<String>>, Error>
     }
 }
 
-fn invalid(source_name: &str, error: KeyError) -> Error {
+/// The secret in WOOLINK_CONSUMER_SECRET, which the caller found set and not empty.
+pub fn secret_from_variable() -> Result<ConsumerSecret, Error> {
+    let text = secret_var(SECRET_VAR)?.expect("set and not empty");
+    let source_name = format!("consumer secret (from {SECRET_VAR})");
+    ConsumerSecret::parse(&text).map_err(|error| invalid(&source_name, error))
+}
+
+pub fn invalid(source_name: &str, error: KeyError) -> Error {
     Error::InvalidKey {
         source_name: source_name.to_owned(),
         error,
