@@ -578,16 +578,15 @@ pub(super) fn keys_page(text: &str, url: &str, open: bool, quiet: bool, ui: Ui) 
 fn show_step(progress: &Progress, typed: &StoreUrl, key: &ConsumerKey, step: ProbeStep) {
     match step {
         ProbeStep::Reached { store, site_name } => {
-            let shown = store.shown();
+            let title = (site_name.as_ref())
+                .map(|name| format!("\"{name}\" at "))
+                .unwrap_or_default();
             let moved = if store == typed {
                 String::new()
             } else {
                 format!(" (you typed {})", typed.shown())
             };
-            match site_name {
-                Some(name) => progress.done(&format!("Reached \"{name}\" at {shown}{moved}")),
-                None => progress.done(&format!("Reached {shown}{moved}")),
-            }
+            progress.done(&format!("Reached {title}{}{moved}", store.shown()));
             progress.start(&format!("Checking the key {key}"));
         }
         ProbeStep::WooCommerceFound => progress.done("WooCommerce REST API found (wc/v3)"),

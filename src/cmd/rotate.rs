@@ -75,13 +75,14 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         });
     }
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
-    let timeout = Duration::from_secs(args.net.timeout);
+    // Proven the way `accounts verify` proves an account's key.
+    let options = ProbeOptions::for_account(&old, Duration::from_secs(args.net.timeout));
     Ui { quiet, ..ui }.status(&format!(
         "Checking the new key {} against {} ...",
         new.key.masked(),
         store_url.shown()
     ));
-    let report = match prove(&http, &store_url, &old, &new, timeout).await {
+    let report = match probe::probe(&http, &store_url, &new, options, None).await {
         Ok(report) => report,
         Err(ProbeError::UnknownKey { .. }) => {
             return Err(Error::KeyOfAnotherStore {
@@ -135,7 +136,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     }
     if let (Some(old_credentials), true) = (&old_credentials, interactive) {
         rotated.old_key_revoked =
-            wait_for_revoking(&http, &store_url, &old, old_credentials, &rotated, timeout).await;
+            wait_for_revoking(&http, &store_url, options, old_credentials, &rotated).await;
     }
     if args.output.json {
         return Ok(output::json(&rotated)?);
@@ -154,28 +155,14 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     Ok(output::stdout(&verdict)?)
 }
 
-/// The one place rotate uses the probe: proves `credentials` against the account's store, the
-/// way `accounts verify` proves an account's key.
-async fn prove(
-    http: &HttpClient,
-    store: &StoreUrl,
-    account: &Account,
-    credentials: &Credentials,
-    timeout: Duration,
-) -> Result<ProbeReport, ProbeError> {
-    let options = ProbeOptions::for_account(account, timeout);
-    probe::probe(http, store, credentials, options, None).await
-}
-
 /// At a terminal: offers to wait while the old key is revoked, then checks that the store
 /// refuses it, as often as the person asks. `None` when it was not checked.
 async fn wait_for_revoking(
     http: &HttpClient,
     store: &StoreUrl,
-    account: &Account,
+    options: ProbeOptions,
     old: &Credentials,
     rotated: &Rotated<'_>,
-    timeout: Duration,
 ) -> Option<bool> {
     let question = format!(
         "Wait here while you revoke {} at {}, then check that the store refuses it?",
@@ -188,7 +175,7 @@ async fn wait_for_revoking(
         if !input::confirm_yes(&format!("Revoked {}? Check now", rotated.old_key)).ok()? {
             return None;
         }
-        match prove(http, store, account, old, timeout).await {
+        match probe::probe(http, store, old, options, None).await {
             Ok(_) => {
                 crate::face::term::stderr_line(&format!(
                     "The store still accepts {}: it is not revoked yet.",
