@@ -402,13 +402,11 @@ impl SaveTarget {
     /// sent anywhere (without --force). The same key goes on to be proven; another store
     /// can only be told once the store has said where it lives.
     fn refuse_another_key(&self, plan: &Plan, key: &ConsumerKey) -> Result<(), Error> {
-        let Some(name) = &plan.name else {
-            return Ok(());
-        };
-        let taken = self.existing.iter().find(|account| &account.name == name);
-        match taken {
+        let named = |account: &&Account| plan.name.as_ref() == Some(&account.name);
+        match self.existing.iter().find(named) {
             Some(old) if !plan.force && old.key_suffix != key.suffix() => {
-                Err(crate::accounts::vault::SaveError::NameTaken { name: name.clone() }.into())
+                let name = old.name.clone();
+                Err(crate::accounts::vault::SaveError::NameTaken { name }.into())
             }
             _ => Ok(()),
         }
