@@ -59,8 +59,9 @@ impl Plan {
         if args.site_password.is_some() {
             return Err(Error::SitePasswordInArgv);
         }
+        // Account names go into keychain entries, file contents and command lines: kept plain.
         if let Some(name) = &args.name {
-            check_name(name)?;
+            crate::domain::account::check_name(name)?;
         }
         let given_url = args.url.or_else(|| {
             let from_file = env_file.as_ref().and_then(|file| file.url.as_ref());
@@ -535,14 +536,9 @@ pub(super) fn warn_old_left(left: &crate::accounts::vault::OldSecret) {
     ));
 }
 
-/// Account names go into keychain entries, file contents and command lines: keep them plain.
-fn check_name(name: &str) -> Result<(), Error> {
-    Ok(crate::domain::account::check_name(name)?)
-}
-
 /// Why a typed account name cannot be used, for asking again.
 fn name_problem(name: &str) -> Result<(), String> {
-    check_name(name).map_err(|err| err.to_string())
+    crate::domain::account::check_name(name).map_err(|err| err.to_string())
 }
 
 /// What a person at a terminal reads before the first question.
