@@ -12,11 +12,11 @@ use crate::accounts::index::Index;
 use crate::accounts::vault::Existing;
 use crate::cmd::env_file::{EnvFile, SecretLine};
 use crate::cmd::error::Error;
-use crate::cmd::input::{self, ConnectInput};
+use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::domain::keys::SiteLogin;
+use crate::domain::keys::{ConsumerKey, Credentials, SiteLogin};
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::{ConnectArgs, Require};
+use crate::face::cli::{ConnectArgs, NetArgs, Require};
 use crate::face::output;
 use crate::face::term::{Paint, Progress};
 use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
@@ -24,131 +24,196 @@ use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site
 /// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
 const TRIES: u32 = 3;
 
-pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
-    // A file that cannot be used stops connect before anything is asked, sent or written.
-    let env_file = match args.env_file.clone() {
-        Some(path) => Some(apply_env_file(&mut args, &path)?),
-        None => None,
-    };
-    let interactive = input::can_prompt(args.output.no_input);
-    if let Some(name) = &args.name {
-        check_name(name)?;
-    }
-    let quiet = args.output.json || ui.quiet;
-    // An account named again is linked again at its own store: only the key is new.
-    let relinking = relinked_account(&args)?;
-    let url_from_account = args.url.is_none() && relinking.is_some();
-    if let (Some(account), true) = (&relinking, url_from_account) {
-        args.url = Some(account.store_url.clone());
-    }
-    // Linked again, an account keeps what it was linked with unless told otherwise: where its
-    // secret is kept (`--store file` stays a file), and, at its own store, the CA certificate
-    // it trusts (the copy kept with it), so `woolink connect --name NAME` works as it did.
-    if let Some(account) = &relinking {
-        if args.store.is_none() {
-            args.store = Some(account.secret_storage);
+/// Everything connect was told, resolved once from the flags, their variables, `--env-file`
+/// and the account linked again; the work runs from it and nothing changes it. What is still
+/// missing is asked as the work reaches it (the key, for one, once the store is found).
+struct Plan {
+    /// The store's address as given, or the account's when it is linked again; `None`: typed.
+    url: Option<String>,
+    /// `url` is the account's, linked again by its name alone.
+    url_from_account: bool,
+    keys: KeyPlan,
+    site_user: Option<String>,
+    name: Option<String>,
+    /// The account `--name` names, when it is already linked and connect is to save.
+    relinking: Option<Account>,
+    storage: SecretStorage,
+    /// `--ca-cert`, or the copy kept with the account linked again at its own store.
+    net: NetArgs,
+    env_file: Option<EnvFile>,
+    require: Require,
+    no_save: bool,
+    force: bool,
+    allow_http: bool,
+    open: bool,
+    json: bool,
+}
+
+impl Plan {
+    /// A file that cannot be used, or an account linked again without its key in a script,
+    /// stops connect before anything is asked, sent or written.
+    fn resolve(args: ConnectArgs) -> Result<Self, Error> {
+        let env_file = args.env_file.as_deref().map(EnvFile::read).transpose()?;
+        let interactive = input::can_prompt(args.output.no_input);
+        let keys = KeyPlan::new(&args.key, env_file.as_ref(), interactive)?;
+        if args.site_password.is_some() {
+            return Err(Error::SitePasswordInArgv);
         }
-        let same_store = url_from_account || args.url.as_deref() == Some(&account.store_url);
-        if args.net.ca_cert.is_none() && same_store {
-            args.net.ca_cert = crate::accounts::ca_copy::path_for(&config::config_dir()?, account)?;
+        // Account names go into keychain entries, file contents and command lines: kept plain.
+        if let Some(name) = &args.name {
+            crate::domain::account::check_name(name)?;
         }
+        let given_url = args.url.or_else(|| {
+            let from_file = env_file.as_ref().and_then(|file| file.url.as_ref());
+            from_file.map(|(_, url)| url.clone())
+        });
+        // An account named again is linked again at its own store: only the key is new.
+        let relinking = match (&args.name, args.no_save) {
+            (Some(name), false) => Index::load(&config::config_dir()?)?
+                .into_iter()
+                .find(|account| &account.name == name),
+            _ => None,
+        };
+        // Linked again, an account keeps what it was linked with unless told otherwise: where
+        // its secret is kept (`--store file` stays a file), and, at its own store, the CA
+        // certificate it trusts (the copy kept with it), so `connect --name NAME` works as it did.
+        let storage = (args.store).or(relinking.as_ref().map(|account| account.secret_storage));
+        let at_its_store = relinking
+            .as_ref()
+            .filter(|account| (given_url.as_ref()).is_none_or(|url| url == &account.store_url));
+        let ca_cert = match at_its_store {
+            Some(account) => super::trusted_ca(&args.net, &config::config_dir()?, account)?,
+            None => args.net.ca_cert.clone(),
+        };
+        if let Some(account) = &relinking
+            && !interactive
+            && !keys.given()
+        {
+            return Err(relink_needs_key(account));
+        }
+        let url_from_account = given_url.is_none() && relinking.is_some();
+        Ok(Self {
+            url: given_url.or_else(|| relinking.as_ref().map(|a| a.store_url.clone())),
+            url_from_account,
+            keys,
+            site_user: args.site_user,
+            name: args.name,
+            relinking,
+            storage: storage.unwrap_or(SecretStorage::Keychain),
+            net: NetArgs {
+                ca_cert,
+                ..args.net
+            },
+            env_file,
+            require: args.require,
+            no_save: args.no_save,
+            force: args.force,
+            allow_http: args.allow_http,
+            open: args.open,
+            json: args.output.json,
+        })
     }
-    if let Some(account) = &relinking
-        && !interactive
-        && input::asks_for_something(&args)
-    {
-        return Err(relink_needs_key(account));
+
+    /// A person at a terminal is asked for something: some value has no flag, variable, file or
+    /// stdin source.
+    fn asks(&self) -> bool {
+        self.keys.interactive && (self.url.is_none() || !self.keys.given())
     }
-    let asks = interactive && input::asks_for_something(&args);
-    let key_typed = input::key_is_typed(&args, interactive);
-    let secret_typed = input::secret_is_typed(&args, interactive);
+}
+
+pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
+    let plan = Plan::resolve(args)?;
+    let interactive = plan.keys.interactive;
+    let quiet = plan.json || ui.quiet;
+    // Status lines, which --json leaves out too.
+    let said = Ui { quiet, ..ui };
+    let asks = plan.asks();
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
+    let early = !plan.no_save && interactive;
     let mut target = None;
-    if !args.no_save && interactive {
-        target = Some(SaveTarget::open(&args, interactive).await?);
+    if early {
+        target = Some(SaveTarget::open(&plan).await?);
     }
-    if asks && !quiet {
-        ui.status(&intro(Paint::stderr()));
+    if asks {
+        said.status(&intro(Paint::stderr()));
     }
-    if let (Some(account), true, false) = (&relinking, url_from_account, quiet) {
-        ui.status(&format!(
+    if let (Some(account), true) = (&plan.relinking, plan.url_from_account) {
+        said.status(&format!(
             "Linking \"{}\" again, at its store {}.",
             account.name, account.store_url
         ));
     }
-    let (mut store, url_notes) = input::store(&args, interactive)?;
+    let (mut store, url_notes) = input::store(plan.url.as_deref(), interactive)?;
     if let Some(warning) = store.look_alike_warning() {
         crate::face::term::warning(&warning);
     }
     // What was assumed of the address matters once it is used, not before an error in the
     // rest of the input: shown just before the first request.
-    let mut url_notes = Some(url_notes);
-    let mut show_url_notes = || {
-        for note in url_notes.take().into_iter().flatten() {
-            if !quiet {
-                ui.status(&format!("Note: {note}"));
-            }
-        }
-    };
-    let mut site_login = input::site_login(&args, interactive)?;
-    let http = super::http_client(&args.net, ui)?;
+    let mut site_login = (plan.site_user.as_deref())
+        .map(|user| input::site_login_for(user, interactive))
+        .transpose()?;
+    let http = super::http_client(&plan.net, ui)?;
     let options = ProbeOptions {
-        allow_http: args.allow_http,
-        time_limit: Duration::from_secs(args.net.timeout),
+        allow_http: plan.allow_http,
+        time_limit: Duration::from_secs(plan.net.timeout),
     };
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
-        show_url_notes();
-        let url_typed = args.url.is_none();
-        Some(
-            look_up(
-                &http,
-                &mut store,
-                &mut site_login,
-                options,
-                quiet,
-                ui,
-                url_typed,
-            )
-            .await?,
-        )
+        show_notes(said, &url_notes);
+        let url_typed = plan.url.is_none();
+        let looked = look_up(
+            &http,
+            &mut store,
+            &mut site_login,
+            options,
+            quiet,
+            ui,
+            url_typed,
+        );
+        Some(looked.await?)
     } else {
         None
     };
     // Where to make a key, only for a person about to type one (or who asked with --open).
-    if key_typed || args.open {
+    if plan.keys.key_typed() || plan.open {
         // Where WordPress's admin is, once the store was looked up.
         let admin = found.as_ref().map_or_else(|| store.clone(), Site::admin);
-        keys_page(&admin, args.open, quiet, ui);
+        let text = "Make a key for this store here (log in as an administrator or shop manager):";
+        keys_page(
+            text,
+            &probe::new_key_admin_url(&admin),
+            plan.open,
+            quiet,
+            ui,
+        );
     }
-    let credentials = input::credentials(&args, interactive, site_login)?;
-    let mut input = ConnectInput { store, credentials };
-    if !args.no_save && target.is_none() {
-        let opened = SaveTarget::open(&args, interactive).await?;
-        opened.refuse_another_key(args.name.as_deref(), &input)?;
+    let mut credentials = plan.keys.credentials(site_login)?;
+    if !plan.no_save && target.is_none() {
+        let opened = SaveTarget::open(&plan).await?;
+        opened.refuse_another_key(&plan, &credentials.key)?;
         target = Some(opened);
     }
-    show_url_notes();
+    if !asks {
+        show_notes(said, &url_notes);
+    }
 
     let mut tries = 1;
     let report = loop {
-        if !quiet {
-            ui.status(&format!(
-                "Checking the key {} against {} ...",
-                input.credentials.key,
-                input.store.shown()
-            ));
-        }
+        said.status(&format!(
+            "Checking the key {} against {} ...",
+            credentials.key,
+            store.shown()
+        ));
         let progress = Progress::new(quiet);
-        progress.start(&format!("Reaching {}", input.store.shown()));
+        progress.start(&format!("Reaching {}", store.shown()));
         let proved = {
-            let observe = |step: ProbeStep| show_step(&progress, &input, step);
+            let observe = |step: ProbeStep| show_step(&progress, &store, &credentials.key, step);
             probe::probe_observed(
                 &http,
-                &input.store,
-                &input.credentials,
+                &store,
+                &credentials,
                 options,
                 found.as_ref(),
                 &observe,
@@ -169,89 +234,104 @@ pub async fn run(mut args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         // from a flag, a variable or a file is not the person's to retype.
         let unknown_key = matches!(err, probe::ProbeError::UnknownKey { .. });
         let wrong_secret = matches!(err, probe::ProbeError::WrongSecret { .. });
-        if !(secret_typed && tries < TRIES && (unknown_key || wrong_secret)) {
+        if !(plan.keys.secret_typed() && tries < TRIES && (unknown_key || wrong_secret)) {
             return Err(err.into());
         }
         tries += 1;
-        // The error's own text, begun with a capital: here it stands alone, not after `error:`.
-        crate::face::term::stderr_line(&crate::domain::text::sentence(&err.to_string()));
-        crate::face::term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
+        try_again(&err, tries);
         if unknown_key {
-            input.credentials.key = input::ask_key()?;
+            credentials.key = input::ask_key()?;
         }
-        input.credentials.secret = input::ask_secret()?;
+        credentials.secret = input::ask_secret()?;
     };
-    if args.require == Require::ReadWrite {
-        match report.access {
-            Access::ReadWrite => {}
-            Access::Read => {
-                return Err(Error::NeedsWrite {
-                    key: input.credentials.key.masked(),
-                    admin: probe::keys_admin_url(report.admin()),
-                });
-            }
-            Access::ReadProven => {
-                return Err(Error::WriteNotChecked {
-                    key: input.credentials.key.masked(),
-                    blocked: report.write_blocked.clone().unwrap_or_default(),
-                });
-            }
+    match (plan.require, report.access) {
+        (Require::ReadWrite, Access::Read) => {
+            return Err(Error::NeedsWrite {
+                key: credentials.key.masked(),
+                admin: probe::keys_admin_url(report.admin()),
+            });
         }
+        (Require::ReadWrite, Access::ReadProven) => {
+            return Err(Error::WriteNotChecked {
+                key: credentials.key.masked(),
+                blocked: report.write_blocked.clone().unwrap_or_default(),
+            });
+        }
+        _ => {}
     }
 
     // A link kept for later learns the store's title (and where WordPress is), which a
     // scripted probe never needs for its verdict; a check alone (--no-save) asks nothing more.
     let mut report = report;
     if target.is_some() && report.site_name.is_none() {
-        report
-            .learn_site(&http, input.credentials.site.as_ref())
-            .await;
+        report.learn_site(&http, credentials.site.as_ref()).await;
     }
     let default_name = report.store.host_for_name();
     let kept = match target {
         Some(target) => Some(
             target
-                .save(args.name.clone(), &default_name, &input, &report)
+                .save(&plan, &default_name, &credentials, &report)
                 .await?,
         ),
         None => None,
     };
     let name = match &kept {
         Some(kept) => kept.name.clone(),
-        None => args.name.clone().unwrap_or(default_name),
+        None => plan.name.clone().unwrap_or(default_name),
     };
     // Only once the secret is kept elsewhere can its lines in the file go.
-    let leftover = match (&env_file, &kept) {
-        (Some(file), Some(_)) => Some(file.secret_lines(input.credentials.secret.expose())),
-        _ => None,
-    };
-    if args.output.json {
-        Ok(output::json(&ConnectView::new(
-            &name,
-            &input,
-            &report,
-            kept.as_ref(),
-            leftover.as_deref(),
-        ))?)
-    } else {
-        let mut text = summary(&name, &input, &report, kept.as_ref());
-        if let (Some(file), Some(lines), Some(kept)) = (&env_file, &leftover, &kept) {
+    let env_file = plan.env_file.as_ref().filter(|_| kept.is_some());
+    let leftover = env_file.map(|file| file.secret_lines(credentials.secret.expose()));
+    let kept = kept.as_ref();
+    if !plan.json {
+        let mut text = summary(&name, &credentials, &report, kept);
+        if let (Some(file), Some(lines), Some(kept)) = (env_file, &leftover, kept) {
             text.push_str(&leftover_note(&file.path, lines, kept.storage));
         }
-        Ok(output::stdout(&text)?)
+        return Ok(output::stdout(&text)?);
+    }
+    let replaced = kept.and_then(|kept| kept.replaced.as_ref());
+    Ok(output::json(&ConnectView {
+        name: &name,
+        saved: kept.is_some(),
+        link: kept.map(|kept| kept.link),
+        secret_restored: kept.is_some_and(|kept| kept.secret_restored),
+        store_url: report.store.to_string(),
+        typed_url: report.typed.to_string(),
+        moved: report.moved(),
+        api_root: report.api_root.to_string(),
+        store_name: report.site_name.as_deref(),
+        key: credentials.key.masked(),
+        key_suffix: credentials.key.suffix(),
+        access: report.access,
+        auth_method: report.auth_method,
+        site_user: credentials.site.as_ref().map(SiteLogin::user),
+        secret_storage: kept.map(|kept| kept.storage),
+        notes: &report.notes,
+        env_file_secret_lines: leftover.as_deref(),
+        replaced: replaced.map(|(old, still_used)| ReplacedView {
+            key: crate::domain::keys::masked_key(&old.key_suffix),
+            key_suffix: &old.key_suffix,
+            access: old.access,
+            store_url: &old.store_url,
+            key_still_used: *still_used,
+            revoke_at: probe::keys_admin_url(old.admin()),
+        }),
+    })?)
+}
+
+/// What was assumed of an address as it was read.
+fn show_notes(said: Ui, notes: &[String]) {
+    for note in notes {
+        said.status(&format!("Note: {note}"));
     }
 }
 
-/// The account `--name` names, when connect is to save it and it is already linked.
-fn relinked_account(args: &ConnectArgs) -> Result<Option<Account>, Error> {
-    let Some(name) = &args.name else {
-        return Ok(None);
-    };
-    if args.no_save {
-        return Ok(None);
-    }
-    let accounts = Index::load(&config::config_dir()?)?;
-    Ok(accounts.into_iter().find(|account| &account.name == name))
+/// A typed value was wrong: the error's own text, begun with a capital (here it stands alone,
+/// not after `error:`), and which try comes next.
+fn try_again(err: &impl std::fmt::Display, tries: u32) {
+    crate::face::term::stderr_line(&crate::domain::text::sentence(&err.to_string()));
+    crate::face::term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
 }
 
 /// A script named a linked account but did not give the key and secret to link it again with.
@@ -262,19 +342,6 @@ fn relink_needs_key(account: &Account) -> Error {
         url = account.store_url,
         key = crate::domain::keys::masked_key(&account.key_suffix),
     ))
-}
-
-/// Fills what flags and their variables left unset from the dotenv file at `path`.
-fn apply_env_file(args: &mut ConnectArgs, path: &Path) -> Result<EnvFile, Error> {
-    let file = EnvFile::read(path)?;
-    if args.url.is_none() {
-        args.url = file.url.as_ref().map(|(_, url)| url.clone());
-    }
-    if args.key.consumer_key.is_none() {
-        args.key.consumer_key = file.key.as_ref().map(|(_, key)| key.expose().to_owned());
-    }
-    args.env_file_secret = file.secret.clone();
-    Ok(file)
 }
 
 /// Which lines of the dotenv file still hold the saved secret: numbers and names, no value.
@@ -302,10 +369,6 @@ struct SaveTarget {
     dir: PathBuf,
     store: Box<dyn CredentialStore>,
     existing: Vec<Account>,
-    force: bool,
-    interactive: bool,
-    /// `--ca-cert`: a copy is kept with the account.
-    ca_cert: Option<PathBuf>,
 }
 
 /// What happened to the account connect kept.
@@ -333,39 +396,27 @@ struct Kept {
 }
 
 impl SaveTarget {
-    async fn open(args: &ConnectArgs, interactive: bool) -> Result<Self, Error> {
+    async fn open(plan: &Plan) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
-        let store = credstore::open(args.store.unwrap_or(SecretStorage::Keychain), &dir).await?;
+        let store = credstore::open(plan.storage, &dir).await?;
         store.check_writable().await?;
         Ok(Self {
             dir,
             store,
             existing,
-            force: args.force,
-            interactive,
-            ca_cert: args.net.ca_cert.clone(),
         })
     }
 
     /// A script that names a linked account with another key is refused before the key is
     /// sent anywhere (without --force). The same key goes on to be proven; another store
     /// can only be told once the store has said where it lives.
-    fn refuse_another_key(&self, name: Option<&str>, input: &ConnectInput) -> Result<(), Error> {
-        let Some(name) = name else {
-            return Ok(());
-        };
-        let taken = self.existing.iter().find(|account| account.name == name);
-        match taken {
-            Some(old)
-                if !self.force
-                    && !self.interactive
-                    && old.key_suffix != input.credentials.key.suffix() =>
-            {
-                Err(crate::accounts::vault::SaveError::NameTaken {
-                    name: name.to_owned(),
-                }
-                .into())
+    fn refuse_another_key(&self, plan: &Plan, key: &ConsumerKey) -> Result<(), Error> {
+        let named = |account: &&Account| plan.name.as_ref() == Some(&account.name);
+        match self.existing.iter().find(named) {
+            Some(old) if !plan.force && old.key_suffix != key.suffix() => {
+                let name = old.name.clone();
+                Err(crate::accounts::vault::SaveError::NameTaken { name }.into())
             }
             _ => Ok(()),
         }
@@ -375,26 +426,28 @@ impl SaveTarget {
     /// offering `default_name`, else `default_name`.
     async fn save(
         self,
-        given: Option<String>,
+        plan: &Plan,
         default_name: &str,
-        input: &ConnectInput,
+        credentials: &Credentials,
         report: &ProbeReport,
     ) -> Result<Kept, Error> {
-        let mut name = match given {
+        let mut name = match plan.name.clone() {
             Some(name) => name,
-            None if self.interactive => input::ask_account_name(Some(default_name), name_problem)?,
+            None if plan.keys.interactive => {
+                input::ask_account_name(Some(default_name), name_problem)?
+            }
             None => default_name.to_owned(),
         };
         let (account, existing) = loop {
-            let account = self.account(&name, input, report);
+            let account = self.account(&name, credentials, report);
             let taken = self.existing.iter().find(|old| old.name == name);
             // With --force the name is replaced whoever took it, even a connect running at
             // the same time: the index is decided under its lock, not from this earlier read.
             let existing = match taken {
-                _ if self.force => Existing::Replace,
+                _ if plan.force => Existing::Replace,
                 None => Existing::Refuse,
                 Some(old) if crate::accounts::vault::same_link(old, &account) => Existing::SameLink,
-                Some(old) if self.interactive => {
+                Some(old) if plan.keys.interactive => {
                     let question = format!(
                         "An account named \"{name}\" already exists ({}, key {}). Replace it?",
                         old.store_url,
@@ -420,9 +473,9 @@ impl SaveTarget {
             &self.dir,
             self.store.as_ref(),
             account,
-            &input.credentials,
+            credentials,
             existing,
-            self.ca_cert.as_deref(),
+            plan.net.ca_cert.as_deref(),
         )
         .await?;
         if saved.account.secret_storage == SecretStorage::PlaintextFile {
@@ -462,7 +515,7 @@ impl SaveTarget {
     }
 
     /// The account record for what the probe proved, as `name`.
-    fn account(&self, name: &str, input: &ConnectInput, report: &ProbeReport) -> Account {
+    fn account(&self, name: &str, credentials: &Credentials, report: &ProbeReport) -> Account {
         let now = crate::domain::account::timestamp_now();
         Account {
             name: name.to_owned(),
@@ -470,7 +523,7 @@ impl SaveTarget {
             id: None,
             store_url: report.store.to_string(),
             api_root: report.api_root.to_string(),
-            key_suffix: input.credentials.key.suffix().to_owned(),
+            key_suffix: credentials.key.suffix().to_owned(),
             access: report.access,
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
@@ -493,14 +546,9 @@ pub(super) fn warn_old_left(left: &crate::accounts::vault::OldSecret) {
     ));
 }
 
-/// Account names go into keychain entries, file contents and command lines: keep them plain.
-fn check_name(name: &str) -> Result<(), Error> {
-    Ok(crate::domain::account::check_name(name)?)
-}
-
 /// Why a typed account name cannot be used, for asking again.
 fn name_problem(name: &str) -> Result<(), String> {
-    check_name(name).map_err(|err| err.to_string())
+    crate::domain::account::check_name(name).map_err(|err| err.to_string())
 }
 
 /// What a person at a terminal reads before the first question.
@@ -515,18 +563,13 @@ fn intro(paint: Paint) -> String {
     )
 }
 
-/// Once the store is known: where to make a key for it, and with `--open` the browser.
-fn keys_page(store: &StoreUrl, open: bool, quiet: bool, ui: Ui) {
-    let url = probe::new_key_admin_url(store);
+/// Where to make a key (`text`, then the page's `url`), and with `--open` the browser.
+pub(super) fn keys_page(text: &str, url: &str, open: bool, quiet: bool, ui: Ui) {
     if !quiet {
-        let paint = Paint::stderr();
-        ui.status(&format!(
-            "Make a key for this store here (log in as an administrator or shop manager):\n  {}",
-            paint.bold(&url)
-        ));
+        ui.status(&format!("{text}\n  {}", Paint::stderr().bold(url)));
     }
     if open {
-        match crate::face::browser::open(&url) {
+        match crate::face::browser::open(url) {
             Ok(_) => ui.status("Opened that page in your web browser."),
             Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
@@ -536,20 +579,19 @@ fn keys_page(store: &StoreUrl, open: bool, quiet: bool, ui: Ui) {
 }
 
 /// One probe step, as the person sees it.
-fn show_step(progress: &Progress, input: &ConnectInput, step: ProbeStep) {
+fn show_step(progress: &Progress, typed: &StoreUrl, key: &ConsumerKey, step: ProbeStep) {
     match step {
         ProbeStep::Reached { store, site_name } => {
-            let shown = store.shown();
-            let moved = if *store == input.store {
+            let title = (site_name.as_ref())
+                .map(|name| format!("\"{name}\" at "))
+                .unwrap_or_default();
+            let moved = if store == typed {
                 String::new()
             } else {
-                format!(" (you typed {})", input.store.shown())
+                format!(" (you typed {})", typed.shown())
             };
-            match site_name {
-                Some(name) => progress.done(&format!("Reached \"{name}\" at {shown}{moved}")),
-                None => progress.done(&format!("Reached {shown}{moved}")),
-            }
-            progress.start(&format!("Checking the key {}", input.credentials.key));
+            progress.done(&format!("Reached {title}{}{moved}", store.shown()));
+            progress.start(&format!("Checking the key {key}"));
         }
         ProbeStep::WooCommerceFound => progress.done("WooCommerce REST API found (wc/v3)"),
         ProbeStep::KeyAccepted { auth_method } => {
@@ -609,16 +651,9 @@ async fn look_up(
             ) if url_typed && url_tries < TRIES => {
                 progress.fail();
                 url_tries += 1;
-                crate::face::term::stderr_line(&crate::domain::text::sentence(&err.to_string()));
-                crate::face::term::stderr_line(&format!(
-                    "Try again ({url_tries} of {TRIES} tries)."
-                ));
+                try_again(&err, url_tries);
                 let (typed, notes) = input::ask_store()?;
-                for note in notes {
-                    if !quiet {
-                        ui.status(&format!("Note: {note}"));
-                    }
-                }
+                show_notes(Ui { quiet, ..ui }, &notes);
                 if let Some(warning) = typed.look_alike_warning() {
                     crate::face::term::warning(&warning);
                 }
@@ -631,42 +666,35 @@ async fn look_up(
         }
     };
     let progress = Progress::new(quiet);
-    let what = match site.index.site_name() {
-        Some(name) => format!("WooCommerce store \"{name}\""),
-        None => "WooCommerce store".to_owned(),
-    };
-    progress.done(&format!("Found {what} at {}", site.store.shown()));
+    let found = site.store.shown();
+    let title = (site.index.site_name())
+        .map(|name| format!(" \"{name}\""))
+        .unwrap_or_default();
+    progress.done(&format!("Found WooCommerce store{title} at {found}"));
     progress.clear();
     if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
         // A host that could pass for another is never the default answer: the key would go
         // to it on a single Enter.
         let look_alike = site.store.look_alike();
-        let question = match &look_alike {
-            None => format!(
-                "{} sends visitors to {}, another address. Use {} instead?",
-                store.shown(),
-                site.store.shown(),
-                site.store.shown()
-            ),
-            Some(why) => format!(
-                "{} sends visitors to {}, another address, whose host {why} (it could pass for another's). Use {} instead?",
-                store.shown(),
-                site.store.shown(),
-                site.store.shown()
-            ),
-        };
+        let whose_host = (look_alike.as_ref())
+            .map(|why| format!(", whose host {why} (it could pass for another's)"))
+            .unwrap_or_default();
+        let typed = store.shown();
+        let question = format!(
+            "{typed} sends visitors to {found}, another address{whose_host}. Use {found} instead?"
+        );
         if let Some(warning) = site.store.look_alike_warning() {
             crate::face::term::warning(&warning);
         }
-        let agreed = if look_alike.is_some() {
-            input::confirm(&question)?
+        let ask = if look_alike.is_some() {
+            input::confirm
         } else {
-            input::confirm_yes(&question)?
+            input::confirm_yes
         };
-        if !agreed {
+        if !ask(&question)? {
             return Err(probe::ProbeError::MovedElsewhere {
-                typed: store.shown(),
-                canonical: site.store.shown(),
+                typed,
+                canonical: found,
             }
             .into());
         }
@@ -675,7 +703,12 @@ async fn look_up(
     Ok(site)
 }
 
-fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<&Kept>) -> String {
+fn summary(
+    name: &str,
+    credentials: &Credentials,
+    report: &ProbeReport,
+    kept: Option<&Kept>,
+) -> String {
     let mut text = String::new();
     let proven = report.access.proven();
     let headline = match kept.map(|kept| kept.link) {
@@ -690,7 +723,7 @@ fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<
     };
     text.push_str(&headline);
     if let Some((old, still_used)) = kept.and_then(|kept| kept.replaced.as_ref()) {
-        text.push_str(&replaced_note(old, *still_used, input, report));
+        text.push_str(&replaced_note(old, *still_used, &credentials.key, report));
     }
     if let Some(kept) = kept
         && kept.secret_restored
@@ -713,10 +746,10 @@ fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<
     }
     row("URL:", &report.store.shown());
     row("API root:", &report.api_root.to_string());
-    row("Key:", &input.credentials.key.masked());
+    row("Key:", &credentials.key.masked());
     row("Access:", &report.access.to_string());
     row("Auth:", &report.auth_method.to_string());
-    if let Some(site) = &input.credentials.site {
+    if let Some(site) = &credentials.site {
         row(
             "Site user:",
             &format!("{} (kept with the secret)", site.user()),
@@ -736,7 +769,7 @@ fn summary(name: &str, input: &ConnectInput, report: &ProbeReport, kept: Option<
 fn replaced_note(
     old: &Account,
     still_used: bool,
-    input: &ConnectInput,
+    key: &ConsumerKey,
     report: &ProbeReport,
 ) -> String {
     let old_key = crate::domain::keys::masked_key(&old.key_suffix);
@@ -751,7 +784,7 @@ fn replaced_note(
     };
     let mut text = format!(
         "  Replaced: key {old_key} -> {}; access {access}",
-        input.credentials.key.masked()
+        key.masked()
     );
     if old.store_url != report.store.to_string() {
         text.push_str(&format!(
@@ -761,8 +794,7 @@ fn replaced_note(
         ));
     }
     text.push('\n');
-    if old.key_suffix == input.credentials.key.suffix() && old.store_url == report.store.to_string()
-    {
+    if old.key_suffix == key.suffix() && old.store_url == report.store.to_string() {
         return text;
     }
     if still_used {
@@ -819,44 +851,4 @@ struct ConnectView<'a> {
     /// With `link: replaced`: the account replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     replaced: Option<ReplacedView<'a>>,
-}
-
-impl<'a> ConnectView<'a> {
-    fn new(
-        name: &'a str,
-        input: &'a ConnectInput,
-        report: &'a ProbeReport,
-        kept: Option<&'a Kept>,
-        env_file_secret_lines: Option<&'a [SecretLine]>,
-    ) -> Self {
-        Self {
-            name,
-            saved: kept.is_some(),
-            link: kept.map(|kept| kept.link),
-            secret_restored: kept.is_some_and(|kept| kept.secret_restored),
-            store_url: report.store.to_string(),
-            typed_url: report.typed.to_string(),
-            moved: report.moved(),
-            api_root: report.api_root.to_string(),
-            store_name: report.site_name.as_deref(),
-            key: input.credentials.key.masked(),
-            key_suffix: input.credentials.key.suffix(),
-            access: report.access,
-            auth_method: report.auth_method,
-            site_user: input.credentials.site.as_ref().map(SiteLogin::user),
-            secret_storage: kept.map(|kept| kept.storage),
-            notes: &report.notes,
-            env_file_secret_lines,
-            replaced: kept
-                .and_then(|kept| kept.replaced.as_ref())
-                .map(|(old, still_used)| ReplacedView {
-                    key: crate::domain::keys::masked_key(&old.key_suffix),
-                    key_suffix: &old.key_suffix,
-                    access: old.access,
-                    store_url: &old.store_url,
-                    key_still_used: *still_used,
-                    revoke_at: probe::keys_admin_url(old.admin()),
-                }),
-        }
-    }
 }

@@ -13,38 +13,23 @@ use std::time::Duration;
 use crate::cmd::error::Error;
 use crate::cmd::input;
 use crate::domain::account::AuthMethod;
-use crate::domain::keys::{ConsumerKey, ConsumerSecret, Credentials};
+use crate::domain::keys::{ConsumerKey, Credentials};
 use crate::domain::store_url::StoreUrl;
 use crate::domain::variables::{
-    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SECRET_VAR, SITE_USER_VAR, STORE_URL_VAR,
+    API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SITE_PASSWORD_VAR, SITE_USER_VAR, STORE_URL_VAR,
 };
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ApiRoot, ProbeError, ProbeOptions};
 
-/// Which of the three variables are set. Pure, for tests: `is_set` says whether one is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Presence {
-    None,
-    All,
-    /// Some but not all: the missing ones, in [`CREDENTIAL_VARS`] order.
-    Partial {
-        missing: Vec<&'static str>,
-    },
-}
-
-pub fn presence(is_set: impl Fn(&str) -> bool) -> Presence {
-    let missing: Vec<&'static str> = CREDENTIAL_VARS
+/// The credential variables `is_set` says are not set, in [`CREDENTIAL_VARS`] order.
+fn missing(is_set: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    CREDENTIAL_VARS
         .into_iter()
         .filter(|name| !is_set(name))
-        .collect();
-    match missing.len() {
-        0 => Presence::All,
-        n if n == CREDENTIAL_VARS.len() => Presence::None,
-        _ => Presence::Partial { missing },
-    }
+        .collect()
 }
 
-/// Set and not empty, as clap and [`input::secret_var`] read variables.
+/// Set and not empty, as clap and `input` read variables.
 fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
@@ -72,29 +57,23 @@ pub fn partial_error(missing: &[&str]) -> Error {
 /// The store and credentials the environment gives, if it gives all three; `None` when it
 /// gives none of them. Checks each value; sends nothing.
 pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
-    match presence(is_set) {
-        Presence::None => return Ok(None),
-        Presence::Partial { missing } => return Err(partial_error(&missing)),
-        Presence::All => {}
+    let missing = missing(is_set);
+    if missing.len() == CREDENTIAL_VARS.len() {
+        return Ok(None);
+    } else if !missing.is_empty() {
+        return Err(partial_error(&missing));
     }
     let url = plain_var(STORE_URL_VAR)?;
     let (store, _notes) = StoreUrl::parse_with_notes(&url)
         .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
-    let key = ConsumerKey::parse(&plain_var(KEY_VAR)?).map_err(|error| Error::InvalidKey {
-        source_name: format!("consumer key (from {KEY_VAR})"),
-        error,
-    })?;
-    let secret_text = input::secret_var(SECRET_VAR)?.expect("checked as set above");
-    let secret = ConsumerSecret::parse(&secret_text).map_err(|error| Error::InvalidKey {
-        source_name: format!("consumer secret (from {SECRET_VAR})"),
-        error,
-    })?;
+    let key = ConsumerKey::parse(&plain_var(KEY_VAR)?)
+        .map_err(|error| input::invalid(&format!("consumer key (from {KEY_VAR})"), error))?;
+    let secret = input::secret_from_variable()?;
     let site = match std::env::var(SITE_USER_VAR) {
         Ok(user) if !user.is_empty() => Some(input::site_login_for(&user, false)?),
-        _ if is_set(crate::domain::variables::SITE_PASSWORD_VAR) => {
+        _ if is_set(SITE_PASSWORD_VAR) => {
             return Err(Error::Usage(format!(
-                "{} is set but {SITE_USER_VAR} is not: the site login needs its user name too",
-                crate::domain::variables::SITE_PASSWORD_VAR
+                "{SITE_PASSWORD_VAR} is set but {SITE_USER_VAR} is not: the site login needs its user name too"
             )));
         }
         _ => None,
@@ -131,54 +110,51 @@ pub async fn locate(
         allow_http: false,
         time_limit,
     };
-    if let Some(given) = std::env::var(API_ROOT_VAR)
+    let given = std::env::var(API_ROOT_VAR)
         .ok()
-        .filter(|root| !root.is_empty())
-    {
-        let auth_method = auth_method(store, options, credentials)?;
-        let root = crate::woocommerce::probe::root::checked_api_root(&given, &store.to_string(), auth_method).map_err(
-            |why| {
-                Error::Usage(format!(
-                    "{API_ROOT_VAR} \"{}\" {why}; woolink sent nothing. Unset it to have woolink find the API root of {}",
-                    crate::domain::text::visible_line(&given),
-                    store.shown()
-                ))
-            },
-        )?;
-        ui.debug(&format!("API root {root} from {API_ROOT_VAR}"));
-        return Ok(Located {
-            store: store.clone(),
-            root,
-            auth_method,
-        });
-    }
-    let http = http()?;
-    let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
-    // No person is here to agree to another address, as connect asks one to.
-    if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
-        return Err(ProbeError::MovedElsewhere {
-            typed: store.shown(),
-            canonical: site.store.shown(),
+        .filter(|root| !root.is_empty());
+    let (store, root) = match &given {
+        Some(given) => (store.clone(), given.clone()),
+        None => {
+            let http = http()?;
+            let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
+            // No person is here to agree to another address, as connect asks one to.
+            if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
+                return Err(ProbeError::MovedElsewhere {
+                    typed: store.shown(),
+                    canonical: site.store.shown(),
+                }
+                .into());
+            }
+            (site.store, site.root.to_string())
         }
-        .into());
-    }
-    let auth_method = auth_method(&site.store, options, credentials)?;
+    };
+    let auth_method = auth_method(&store, options, credentials)?;
     // What discovery found passes the check a recorded root passes before any key follows.
-    let root = crate::woocommerce::probe::root::checked_api_root(&site.root.to_string(), &site.store.to_string(), auth_method)
+    let checked = probe::root::checked_api_root(&root, &store.to_string(), auth_method)
         .map_err(|why| {
-            Error::Usage(format!(
-                "{} gives its API root as \"{}\", which {why}; woolink sent nothing. Set {API_ROOT_VAR} to the store's API root",
-                site.store.shown(),
-                site.root
-            ))
+            Error::Usage(match &given {
+                Some(given) => format!(
+                    "{API_ROOT_VAR} \"{}\" {why}; woolink sent nothing. Unset it to have woolink find the API root of {}",
+                    crate::domain::text::visible_line(given),
+                    store.shown()
+                ),
+                None => format!(
+                    "{} gives its API root as \"{root}\", which {why}; woolink sent nothing. Set {API_ROOT_VAR} to the store's API root",
+                    store.shown()
+                ),
+            })
         })?;
-    ui.debug(&format!(
-        "API root {root} found at {} without credentials",
-        site.store.shown()
-    ));
+    ui.debug(&match given {
+        Some(_) => format!("API root {checked} from {API_ROOT_VAR}"),
+        None => format!(
+            "API root {checked} found at {} without credentials",
+            store.shown()
+        ),
+    });
     Ok(Located {
-        store: site.store,
-        root,
+        store,
+        root: checked,
         auth_method,
     })
 }
@@ -200,24 +176,15 @@ fn auth_method(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::variables::SECRET_VAR;
 
     #[test]
     fn all_three_or_none_else_the_missing_are_named() {
-        let with = |set: &[&str]| presence(|name| set.contains(&name));
-        assert_eq!(with(&[]), Presence::None);
-        assert_eq!(with(&CREDENTIAL_VARS), Presence::All);
-        assert_eq!(
-            with(&[STORE_URL_VAR, KEY_VAR]),
-            Presence::Partial {
-                missing: vec![SECRET_VAR]
-            }
-        );
-        assert_eq!(
-            with(&[SECRET_VAR]),
-            Presence::Partial {
-                missing: vec![STORE_URL_VAR, KEY_VAR]
-            }
-        );
+        let with = |set: &[&str]| missing(|name| set.contains(&name));
+        assert_eq!(with(&[]), CREDENTIAL_VARS);
+        assert!(with(&CREDENTIAL_VARS).is_empty());
+        assert_eq!(with(&[STORE_URL_VAR, KEY_VAR]), [SECRET_VAR]);
+        assert_eq!(with(&[SECRET_VAR]), [STORE_URL_VAR, KEY_VAR]);
         let message = partial_error(&[SECRET_VAR]).to_string();
         assert!(
             message.starts_with(

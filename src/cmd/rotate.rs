@@ -14,21 +14,18 @@ use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::vault::{self, Existing};
 use crate::cmd::error::Error;
-use crate::cmd::input;
+use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::{ConnectArgs, Require, RotateArgs};
+use crate::face::cli::RotateArgs;
 use crate::face::output;
-use crate::face::term::Paint;
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
-    if args.key.consumer_secret.is_some() {
-        return Err(Error::SecretInArgv);
-    }
     let interactive = input::can_prompt(args.output.no_input);
+    let keys = KeyPlan::new(&args.key, None, interactive)?;
     let quiet = args.output.json || ui.quiet;
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
@@ -56,13 +53,15 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         ) => None,
         Err(err) => return Err(err.into()),
     };
-    let connect_args = as_connect_args(&args, &old);
-    let key_typed = input::key_is_typed(&connect_args, interactive);
-    if key_typed || args.open {
-        keys_page(&old, args.open, quiet, ui);
+    if keys.key_typed() || args.open {
+        let text = format!(
+            "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:",
+            old.name
+        );
+        let url = probe::new_key_admin_url(old.admin());
+        super::connect::keys_page(&text, &url, args.open, quiet, ui);
     }
-    let site = old_credentials.as_ref().and_then(|c| c.site.clone());
-    let new = input::credentials(&connect_args, interactive, site)?;
+    let new = keys.credentials(old_credentials.as_ref().and_then(|c| c.site.clone()))?;
     let admin = probe::keys_admin_url(old.admin());
     let same = match &old_credentials {
         Some(old_credentials) => old_credentials.key.expose() == new.key.expose(),
@@ -76,15 +75,14 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         });
     }
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
-    let timeout = Duration::from_secs(args.net.timeout);
-    if !quiet {
-        ui.status(&format!(
-            "Checking the new key {} against {} ...",
-            new.key.masked(),
-            store_url.shown()
-        ));
-    }
-    let report = match prove(&http, &store_url, &old, &new, timeout).await {
+    // Proven the way `accounts verify` proves an account's key.
+    let options = ProbeOptions::for_account(&old, Duration::from_secs(args.net.timeout));
+    Ui { quiet, ..ui }.status(&format!(
+        "Checking the new key {} against {} ...",
+        new.key.masked(),
+        store_url.shown()
+    ));
+    let report = match probe::probe(&http, &store_url, &new, options, None).await {
         Ok(report) => report,
         Err(ProbeError::UnknownKey { .. }) => {
             return Err(Error::KeyOfAnotherStore {
@@ -126,7 +124,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if let Some(left) = &saved.old_left {
         super::connect::warn_old_left(left);
     }
-    let rotated = Rotated {
+    let mut rotated = Rotated {
         name: &old.name,
         store_url: &old.store_url,
         key: new.key.masked(),
@@ -144,85 +142,25 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if !args.output.json {
         output::stdout(&summary(&rotated, &report))?;
     }
-    let revoked = match (&old_credentials, interactive) {
-        (Some(old_credentials), true) => {
-            wait_for_revoking(&http, &store_url, &old, old_credentials, &rotated, timeout).await
-        }
-        _ => None,
-    };
-    let rotated = Rotated {
-        old_key_revoked: revoked,
-        ..rotated
-    };
+    if let (Some(old_credentials), true) = (&old_credentials, interactive) {
+        rotated.old_key_revoked =
+            wait_for_revoking(&http, &store_url, options, old_credentials, &rotated).await;
+    }
     if args.output.json {
         return Ok(output::json(&rotated)?);
     }
-    match revoked {
-        Some(true) => Ok(output::stdout(&format!(
+    let verdict = match rotated.old_key_revoked {
+        Some(true) => format!(
             "The store refuses the old key {}: it is revoked.\n",
             rotated.old_key
-        ))?),
-        Some(false) => Ok(output::stdout(&format!(
+        ),
+        Some(false) => format!(
             "The old key {} still works: revoke it at {}\n",
             rotated.old_key, rotated.revoke_at
-        ))?),
-        None => Ok(()),
-    }
-}
-
-/// The one place rotate uses the probe: proves `credentials` against the account's store, the
-/// way `accounts verify` proves an account's key.
-async fn prove(
-    http: &HttpClient,
-    store: &StoreUrl,
-    account: &Account,
-    credentials: &Credentials,
-    timeout: Duration,
-) -> Result<ProbeReport, ProbeError> {
-    let options = ProbeOptions::for_account(account, timeout);
-    probe::probe(http, store, credentials, options, None).await
-}
-
-/// Rotate's key sources, as connect reads them (flags, their variables, stdin, a file, a
-/// prompt).
-fn as_connect_args(args: &RotateArgs, account: &Account) -> ConnectArgs {
-    ConnectArgs {
-        url: Some(account.store_url.clone()),
-        key: args.key.clone(),
-        env_file: None,
-        env_file_secret: None,
-        site_user: None,
-        site_password: None,
-        name: Some(account.name.clone()),
-        require: Require::Read,
-        no_save: false,
-        force: true,
-        store: Some(account.secret_storage),
-        allow_http: false,
-        open: args.open,
-        net: args.net.clone(),
-        output: args.output,
-    }
-}
-
-/// Where to make the new key (and revoke the old one), with `--open` in the browser.
-fn keys_page(account: &Account, open: bool, quiet: bool, ui: Ui) {
-    let url = probe::new_key_admin_url(account.admin());
-    if !quiet {
-        ui.status(&format!(
-            "Make a new key for \"{}\" here (log in as an administrator or shop manager), with the access it needs:\n  {}",
-            account.name,
-            Paint::stderr().bold(&url)
-        ));
-    }
-    if open {
-        match crate::face::browser::open(&url) {
-            Ok(_) => ui.status("Opened that page in your web browser."),
-            Err(why) => crate::face::term::warning(&format!(
-                "could not open a web browser ({why}); open the page above yourself."
-            )),
-        }
-    }
+        ),
+        None => return Ok(()),
+    };
+    Ok(output::stdout(&verdict)?)
 }
 
 /// At a terminal: offers to wait while the old key is revoked, then checks that the store
@@ -230,10 +168,9 @@ fn keys_page(account: &Account, open: bool, quiet: bool, ui: Ui) {
 async fn wait_for_revoking(
     http: &HttpClient,
     store: &StoreUrl,
-    account: &Account,
+    options: ProbeOptions,
     old: &Credentials,
     rotated: &Rotated<'_>,
-    timeout: Duration,
 ) -> Option<bool> {
     let question = format!(
         "Wait here while you revoke {} at {}, then check that the store refuses it?",
@@ -246,7 +183,7 @@ async fn wait_for_revoking(
         if !input::confirm_yes(&format!("Revoked {}? Check now", rotated.old_key)).ok()? {
             return None;
         }
-        match prove(http, store, account, old, timeout).await {
+        match probe::probe(http, store, old, options, None).await {
             Ok(_) => {
                 crate::face::term::stderr_line(&format!(
                     "The store still accepts {}: it is not revoked yet.",

@@ -193,7 +193,7 @@ store's \"Add key\" page once it knows the store's address.";
 
 /// Where a consumer key and its secret come from, for `connect` and `accounts rotate` alike
 /// (besides their variables, an `--env-file` and a prompt).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Args)]
 pub struct KeyArgs {
     /// The consumer key (ck_ and 40 hex digits)
     #[arg(
@@ -230,10 +230,6 @@ pub struct ConnectArgs {
     /// names); flags and their variables win over it. The file is never changed
     #[arg(long, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
-
-    /// The secret `--env-file` gave, with the variable it came under; not a flag.
-    #[arg(skip)]
-    pub env_file_secret: Option<(&'static str, crate::domain::keys::ConsumerSecret)>,
 
     /// The user name of the web server's own password in front of the site (a staging
     /// site's HTTP Basic login); its password comes from WOOLINK_SITE_PASSWORD or a prompt
