@@ -19,25 +19,33 @@
 //!   `env_creds`, `env_file`), and `error`.
 //!
 //! Where to look first:
-//! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the one
-//!   place that prints the `error:` line; the code comes from `Outcome::exit_code` and
+//! - **An exit code**: every command returns `Result<Outcome, Error>` to [`run`], which is the
+//!   one place that prints the `error:` line; the code comes from `Outcome::exit_code` and
 //!   `Error::class` in `cmd/error.rs`, which gives each error its `kind` and class of failure
-//!   (the probe's diagnoses: `ProbeError::class` in `woocommerce/probe/error.rs`; `woolink api`'s:
-//!   `ApiError::class` in `woocommerce/api.rs`). Each class's code, and the table `--help`, the man page
-//!   and `docs/exit-codes.md` show: `domain/exit.rs`.
-//! - **Where a secret travels**: `domain/keys.rs` holds it in types that cannot print; it leaves them
-//!   only in `http/mod.rs` (Basic, query string or an OAuth signature, `woocommerce/oauth.rs`),
-//!   in `accounts/credstore/` (keychain entry or `credentials.json`) and in `cmd/run.rs` (the child's
-//!   environment). URLs are shown only as `redact::DisplaySafeUrl`; `domain/redact.rs` holds every way a
-//!   secret is hidden in what woolink prints.
+//!   (the probe's diagnoses: `ProbeError::class` in `woocommerce/probe/error.rs`; `woolink
+//!   api`'s: `ApiError::class` in `woocommerce/api.rs`; each account of `accounts verify`: its
+//!   `Problem`, in `cmd/verify.rs`). Each class's code, and the table `--help`, the man page and
+//!   `docs/exit-codes.md` show: `domain/exit.rs`.
+//! - **Where a secret travels**: `domain/keys.rs` holds it in types that cannot print; it leaves
+//!   them only in `http/mod.rs` (Basic, query string or an OAuth signature,
+//!   `woocommerce/oauth.rs`), in `accounts/credstore/` (keychain entry or `credentials.json`)
+//!   and in `cmd/run.rs` (the child's environment). URLs are shown only as
+//!   `redact::DisplaySafeUrl`; `domain/redact.rs` holds every way a secret is hidden in what
+//!   woolink prints.
 //! - **Where a secret is kept**: the entry named by the account's random id (`Account::id`,
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
-//!   pending record in the index, which the next command finishes or undoes (`accounts/vault.rs`,
-//!   `vault::recover`; `domain/crash.rs` is the test hook that kills woolink at each step).
-//! - **A new way a store can fail**: model it in the test store (`crates/test-store/`), judge it
-//!   in `woocommerce/probe/verdict.rs` (pure), name it as a `ProbeError` with its message, and its kind and
-//!   class in `ProbeError::class`, in `woocommerce/probe/error.rs`, and say how WooCommerce behaves in
-//!   `docs/woocommerce.md`.
+//!   pending record in the index, which the next command finishes or undoes
+//!   (`accounts/vault.rs`, `vault::recover`; `domain/crash.rs` is the test hook that kills
+//!   woolink at each step). Keychain calls run on tokio's blocking pool under a time-out, and
+//!   lock waits sleep on the runtime's timer: nothing blocks the one runtime thread.
+//! - **What connect was asked**: `cmd/connect.rs`, `Plan::resolve` (flags, variables,
+//!   `--env-file`, the account linked again) and `cmd/input.rs`, `KeyPlan` (where the key and
+//!   secret come from, for connect and `accounts rotate` alike); `--quiet` and `--verbose` are
+//!   `face::term::Ui`, decided once in [`run`] and handed down.
+//! - **A new way a store can fail**: model it in the test store (`crates/test-store/`), judge
+//!   it in `woocommerce/probe/verdict.rs` (pure), name it as a `ProbeError` with its message,
+//!   and its kind and class in `ProbeError::class`, in `woocommerce/probe/error.rs`, and say how
+//!   WooCommerce behaves in `docs/woocommerce.md`.
 
 mod accounts;
 mod cmd;
