@@ -233,12 +233,6 @@ impl ProbeError {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
-        self.class().1.exit_code()
-    }
-}
-
-impl ProbeError {
     /// The error for a store that answered with `trouble` instead of WordPress.
     /// `site_login_given`: the web server's own login was sent (and so refused, if asked for).
     pub(super) fn from_trouble(
@@ -278,9 +272,7 @@ impl ProbeError {
             },
         }
     }
-}
 
-impl ProbeError {
     /// The error for a request to `store` (as shown) that got no answer.
     pub(super) fn transport(store: String, cause: TransportError) -> ProbeError {
         match cause {
