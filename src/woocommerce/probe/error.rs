@@ -254,16 +254,13 @@ impl ProbeError {
             }
             StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
                 store,
-                when: retry_after.as_deref().map_or_else(
-                    || "in a few minutes".to_owned(),
-                    |value| shown(&retry_when(value)),
-                ),
+                when: retry_after
+                    .as_deref()
+                    .map_or_else(|| "in a few minutes".to_owned(), retry_when),
             },
             StoreTrouble::Limited { retry_after } => ProbeError::RateLimited {
                 store,
-                when: retry_after
-                    .as_deref()
-                    .map(|value| shown(&retry_when(value))),
+                when: retry_after.as_deref().map(retry_when),
             },
             StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
             StoreTrouble::Cached { header } => ProbeError::CachedAnswer {
@@ -339,12 +336,13 @@ fn shown_target(target: &Url) -> String {
 }
 
 /// `Retry-After` in words: seconds ("in 10 minutes", "at once" for 0) or an HTTP date
-/// ("after <date>"). Also how `woolink api` words a busy store's answer.
+/// ("after <date>"), as one line of visible text. Also how `woolink api` words a busy store's
+/// answer.
 pub fn retry_when(value: &str) -> String {
     let Ok(seconds) = value.trim().parse::<u64>() else {
         // A date, as a store sent it; a hostile store gets no more than a line.
         let date: String = value.trim().chars().take(40).collect();
-        return format!("after {date}");
+        return format!("after {}", crate::domain::text::visible_line(&date));
     };
     let (count, unit) = match seconds {
         0 => return "at once".to_owned(),
@@ -372,6 +370,7 @@ mod tests {
                 "Wed, 21 Oct 2026 07:28:00 GMT",
                 "after Wed, 21 Oct 2026 07:28:00 GMT",
             ),
+            ("soon\x1b[2J", "after soon\\x1b[2J"),
         ];
         for (value, expected) in cases {
             assert_eq!(retry_when(value), expected);

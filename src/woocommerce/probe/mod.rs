@@ -495,12 +495,7 @@ fn blocked_write(foreign: &Foreign) -> String {
         let when = foreign
             .retry_after
             .as_deref()
-            .map(|value| {
-                format!(
-                    ", asking to be asked again {}",
-                    crate::domain::text::visible_line(&retry_when(value))
-                )
-            })
+            .map(|value| format!(", asking to be asked again {}", retry_when(value)))
             .unwrap_or_default();
         format!(
             "the store is limiting requests: it answered the write check with HTTP {}{when}",
