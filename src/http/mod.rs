@@ -249,10 +249,6 @@ impl HttpClient {
         })
     }
 
-    pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
-        self.send_json(request, None).await
-    }
-
     /// Sends `request` and reads only the status and headers: the body is never downloaded
     /// (a front page can be megabytes), and `body` of the answer is empty.
     pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {

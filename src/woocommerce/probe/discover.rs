@@ -306,7 +306,7 @@ impl Asker<'_> {
             let login = site_login_for(&url, self.start.as_url(), self.site_login);
             let request = Request::get(url.clone(), login.map(BasicLogin::Site));
             let sent = match read {
-                Read::Whole => self.http.send(request).await,
+                Read::Whole => self.http.send_json(request, None).await,
                 Read::Headers => self.http.send_for_headers(request).await,
             };
             let answer = match sent {

@@ -72,8 +72,10 @@ async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials)
         .expect("a relative path joins");
     let site_login = credentials.site.as_ref().map(BasicLogin::Site);
     let login_request = crate::http::Request::get(login.clone(), site_login);
-    let (read, login_answer) =
-        tokio::join!(http.send(signed), http.send_for_headers(login_request));
+    let (read, login_answer) = tokio::join!(
+        http.send_json(signed, None),
+        http.send_for_headers(login_request)
+    );
     let key_works = read.is_ok_and(|answer| {
         answer.status == 200
             && answer.json().is_some_and(|body| body.is_array())
