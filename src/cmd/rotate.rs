@@ -194,7 +194,7 @@ async fn wait_for_revoking(
                 }
             }
             // Refused: the key is unknown now, or no longer works.
-            Err(err) if err.exit_code() == 4 => return Some(true),
+            Err(err) if err.class().1.exit_code() == 4 => return Some(true),
             Err(err) => {
                 crate::face::term::warning(&format!("could not check the old key: {err}"));
                 return None;

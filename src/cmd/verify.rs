@@ -327,7 +327,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         Err(err) => {
             // A key the store refuses is replaced by linking the account again, which asks
             // only for the new key.
-            let message = if err.exit_code() == 4 {
+            let message = if err.class().1.exit_code() == 4 {
                 format!(
                     "{err} Then {}.",
                     crate::domain::relink::Relink::new_key(&account.name)

@@ -122,11 +122,11 @@ impl std::fmt::Debug for Answer {
 }
 
 impl<'a> Request<'a> {
-    pub fn get(url: Url) -> Self {
+    pub fn get(url: Url, basic: Option<BasicLogin<'a>>) -> Self {
         Self {
             method: reqwest::Method::GET,
             url,
-            basic: None,
+            basic,
         }
     }
 }
@@ -249,10 +249,6 @@ impl HttpClient {
         })
     }
 
-    pub async fn send(&self, request: Request<'_>) -> Result<Answer, TransportError> {
-        self.send_json(request, None).await
-    }
-
     /// Sends `request` and reads only the status and headers: the body is never downloaded
     /// (a front page can be megabytes), and `body` of the answer is empty.
     pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
@@ -268,12 +264,12 @@ impl HttpClient {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
         let opened = self.open(request, body, MAX_BODY).await?;
-        opened.read_all().await
+        opened.read_after(Vec::new()).await
     }
 
     /// Sends `request` with `body`, if any, as its JSON content, and returns once the status
     /// and headers have come: the body is then read with [`Opened::chunk`] or
-    /// [`Opened::read_all`], never more than `limit` bytes of it once decompressed (a small
+    /// [`Opened::read_after`], never more than `limit` bytes of it once decompressed (a small
     /// compressed answer may unpack to gigabytes). Every answer woolink reads goes through
     /// here; only the limit differs.
     pub async fn open(
@@ -314,22 +310,16 @@ impl HttpClient {
             tokio::time::Instant::now() + self.request_timeout + Duration::from_millis(100);
         let proxy = self.proxies.for_url(&request.url).cloned();
         let shown = self.debug.then(|| {
-            let mut line = format!(
-                "{} {}",
-                request.method,
-                crate::domain::redact::debug_url(&request.url)
-            );
-            if let Some(proxy) = &proxy {
-                line.push_str(&format!(" via {proxy:?}"));
-            }
-            let auth = match request.basic {
-                Some(_) => format!(
+            let via = proxy.as_ref().map(|proxy| format!(" via {proxy:?}"));
+            let url = crate::domain::redact::debug_url(&request.url);
+            let line = format!("{} {url}{}", request.method, via.unwrap_or_default());
+            let auth = request.basic.map(|_| {
+                format!(
                     " (Authorization: Basic {})",
                     crate::domain::redact::IN_DEBUG
-                ),
-                None => String::new(),
-            };
-            print_debug(&format!("request {line}{auth}"));
+                )
+            });
+            print_debug(&format!("request {line}{}", auth.unwrap_or_default()));
             line
         });
         // A plain http request is checked for having reached an HTTPS port, if it fails.
@@ -420,15 +410,8 @@ impl HttpClient {
     /// with no credentials is sent.
     async fn speaks_https(&self, url: &Url) -> Option<String> {
         let port = url.port_or_known_default()?;
-        let mut https = url.clone();
-        https.set_scheme("https").ok()?;
-        https.set_port(Some(port)).ok()?;
-        https.set_path("/");
-        https.set_query(None);
-        https.set_fragment(None);
-        let _ = https.set_username("");
-        let _ = https.set_password(None);
-        let checked = Box::pin(self.open(Request::get(https.clone()), None, 0)).await;
+        let https = Url::parse(&format!("https://{}:{port}/", url.host()?)).ok()?;
+        let checked = Box::pin(self.open(Request::get(https.clone(), None), None, 0)).await;
         let spoke_tls = match checked {
             Ok(_) => true,
             Err(TransportError::Tls(problem)) => problem != TlsProblem::NotTls,
@@ -489,11 +472,6 @@ impl Opened {
             Ok(Some(_)) => {}
         }
         result
-    }
-
-    /// The whole body.
-    pub async fn read_all(self) -> Result<Answer, TransportError> {
-        self.read_after(Vec::new()).await
     }
 
     /// The body, of which `head` was already read with [`Opened::chunk`]. An answer whose

@@ -8,7 +8,6 @@
 //! does is the front page asked, and only its headers are read: front pages can be megabytes,
 //! slow, or replaced by private-site and coming-soon plugins.
 
-use reqwest::Method;
 use url::Url;
 
 use super::ProbeError;
@@ -55,10 +54,7 @@ impl Site {
         let IndexState::Found(SiteIndex { url: Some(url), .. }) = &self.index else {
             return None;
         };
-        let url = Url::parse(url).ok()?;
-        let wordpress = StoreUrl::from_url(&url).ok()?;
-        let same_origin = crate::domain::same_site::origin(&url, self.store.as_url());
-        (same_origin && wordpress != self.store).then_some(wordpress)
+        address_on(url, self.store.as_url()).filter(|wordpress| *wordpress != self.store)
     }
 
     /// Where the store's admin pages are: WordPress's own address, else the store's home.
@@ -187,13 +183,19 @@ fn home(index: &IndexState, root: &ApiRoot) -> Option<StoreUrl> {
     let from_index = match index {
         IndexState::Found(SiteIndex {
             home: Some(home), ..
-        }) => Url::parse(home)
-            .ok()
-            .filter(|home| crate::domain::same_site::origin(home, root.url()))
-            .and_then(|home| StoreUrl::from_url(&home).ok()),
+        }) => address_on(home, root.url()),
         _ => None,
     };
     from_index.or_else(|| StoreUrl::from_url(&root.store_base()).ok())
+}
+
+/// An address the index names, when it is on `origin`'s origin: one the index may move the
+/// store (or its admin pages) to.
+fn address_on(address: &str, origin: &Url) -> Option<StoreUrl> {
+    let url = Url::parse(address).ok()?;
+    crate::domain::same_site::origin(&url, origin)
+        .then(|| StoreUrl::from_url(&url).ok())
+        .flatten()
 }
 
 /// The API root named in the front page's headers; its body is never read.
@@ -301,14 +303,10 @@ impl Asker<'_> {
             if !visited.is_empty() && !matches!(url.scheme(), "http" | "https") {
                 return Err(ProbeError::redirect_scheme(self.start.shown(), &url));
             }
-            let request = Request {
-                method: Method::GET,
-                basic: site_login_for(&url, self.start.as_url(), self.site_login)
-                    .map(BasicLogin::Site),
-                url: url.clone(),
-            };
+            let login = site_login_for(&url, self.start.as_url(), self.site_login);
+            let request = Request::get(url.clone(), login.map(BasicLogin::Site));
             let sent = match read {
-                Read::Whole => self.http.send(request).await,
+                Read::Whole => self.http.send_json(request, None).await,
                 Read::Headers => self.http.send_for_headers(request).await,
             };
             let answer = match sent {

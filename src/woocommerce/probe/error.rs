@@ -233,12 +233,6 @@ impl ProbeError {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
-        self.class().1.exit_code()
-    }
-}
-
-impl ProbeError {
     /// The error for a store that answered with `trouble` instead of WordPress.
     /// `site_login_given`: the web server's own login was sent (and so refused, if asked for).
     pub(super) fn from_trouble(
@@ -260,16 +254,13 @@ impl ProbeError {
             }
             StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
                 store,
-                when: retry_after.as_deref().map_or_else(
-                    || "in a few minutes".to_owned(),
-                    |value| shown(&retry_when(value)),
-                ),
+                when: retry_after
+                    .as_deref()
+                    .map_or_else(|| "in a few minutes".to_owned(), retry_when),
             },
             StoreTrouble::Limited { retry_after } => ProbeError::RateLimited {
                 store,
-                when: retry_after
-                    .as_deref()
-                    .map(|value| shown(&retry_when(value))),
+                when: retry_after.as_deref().map(retry_when),
             },
             StoreTrouble::ServerError { status } => ProbeError::StoreError { store, status },
             StoreTrouble::Cached { header } => ProbeError::CachedAnswer {
@@ -278,9 +269,7 @@ impl ProbeError {
             },
         }
     }
-}
 
-impl ProbeError {
     /// The error for a request to `store` (as shown) that got no answer.
     pub(super) fn transport(store: String, cause: TransportError) -> ProbeError {
         match cause {
@@ -347,12 +336,13 @@ fn shown_target(target: &Url) -> String {
 }
 
 /// `Retry-After` in words: seconds ("in 10 minutes", "at once" for 0) or an HTTP date
-/// ("after <date>"). Also how `woolink api` words a busy store's answer.
+/// ("after <date>"), as one line of visible text. Also how `woolink api` words a busy store's
+/// answer.
 pub fn retry_when(value: &str) -> String {
     let Ok(seconds) = value.trim().parse::<u64>() else {
         // A date, as a store sent it; a hostile store gets no more than a line.
         let date: String = value.trim().chars().take(40).collect();
-        return format!("after {date}");
+        return format!("after {}", crate::domain::text::visible_line(&date));
     };
     let (count, unit) = match seconds {
         0 => return "at once".to_owned(),
@@ -380,6 +370,7 @@ mod tests {
                 "Wed, 21 Oct 2026 07:28:00 GMT",
                 "after Wed, 21 Oct 2026 07:28:00 GMT",
             ),
+            ("soon\x1b[2J", "after soon\\x1b[2J"),
         ];
         for (value, expected) in cases {
             assert_eq!(retry_when(value), expected);

@@ -194,7 +194,47 @@ pub async fn probe_observed(
     found: Option<&Site>,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
-    let probing = probe_unbounded(http, typed, credentials, options, found, observe);
+    let probing = async {
+        // Round one: the key goes straight to where the API is known to be (looked up, or kept
+        // with the account) or usually is, at the address the user named.
+        let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
+        let mut first = None;
+        if let Ok(auth) = auth_method(&start.store, options, credentials) {
+            let answers = check(http, &start, credentials, auth).await?;
+            if conclusive(&answers, auth) {
+                return conclude(http, typed, &start, credentials, auth, answers, observe).await;
+            }
+            // The first answer often names where the API is (WordPress's Link header on its own
+            // 404 page, a redirect to the canonical address): round two goes straight there.
+            if let Some(named) = named_site(typed, &start, &answers.0)
+                && let Ok(auth) = auth_method(&named.store, options, credentials)
+            {
+                let answers = check(http, &named, credentials, auth).await?;
+                if conclusive(&answers, auth) {
+                    return conclude(http, typed, &named, credentials, auth, answers, observe)
+                        .await;
+                }
+            }
+            first = Some((auth, answers));
+        }
+
+        // The API is not where it usually is: find the store, without credentials.
+        let site = discover(http, typed, credentials.site.as_ref()).await?;
+        if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
+            return Err(ProbeError::MovedElsewhere {
+                typed: typed.shown(),
+                canonical: site.store.shown(),
+            });
+        }
+        let site = site.with_woocommerce()?;
+        let auth = auth_method(&site.store, options, credentials)?;
+        let answers = match first {
+            // Discovery found the API where the key already went: its answers stand.
+            Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
+            _ => check(http, &site, credentials, auth).await?,
+        };
+        conclude(http, typed, &site, credentials, auth, answers, observe).await
+    };
     within(options.time_limit, typed, probing).await
 }
 
@@ -210,54 +250,6 @@ async fn within<T>(
             store: typed.shown(),
         })
     })
-}
-
-async fn probe_unbounded(
-    http: &HttpClient,
-    typed: &StoreUrl,
-    credentials: &Credentials,
-    options: ProbeOptions,
-    found: Option<&Site>,
-    observe: &impl Fn(ProbeStep),
-) -> Result<ProbeReport, ProbeError> {
-    // Round one: the key goes straight to where the API is known to be (looked up, or kept
-    // with the account) or usually is, at the address the user named.
-    let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
-    let mut first = None;
-    if let Ok(auth) = auth_method(&start.store, options, credentials) {
-        let answers = check(http, &start, credentials, auth).await?;
-        if conclusive(&answers, auth) {
-            return conclude(http, typed, &start, credentials, auth, answers, observe).await;
-        }
-        // The first answer often names where the API is (WordPress's Link header on its own
-        // 404 page, a redirect to the canonical address): round two goes straight there.
-        if let Some(named) = named_site(typed, &start, &answers.0)
-            && let Ok(auth) = auth_method(&named.store, options, credentials)
-        {
-            let answers = check(http, &named, credentials, auth).await?;
-            if conclusive(&answers, auth) {
-                return conclude(http, typed, &named, credentials, auth, answers, observe).await;
-            }
-        }
-        first = Some((auth, answers));
-    }
-
-    // The API is not where it usually is: find the store, without credentials.
-    let site = discover(http, typed, credentials.site.as_ref()).await?;
-    if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
-        return Err(ProbeError::MovedElsewhere {
-            typed: typed.shown(),
-            canonical: site.store.shown(),
-        });
-    }
-    let site = site.with_woocommerce()?;
-    let auth = auth_method(&site.store, options, credentials)?;
-    let answers = match first {
-        // Discovery found the API where the key already went: its answers stand.
-        Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
-        _ => check(http, &site, credentials, auth).await?,
-    };
-    conclude(http, typed, &site, credentials, auth, answers, observe).await
 }
 
 /// Whether the answers are WooCommerce's at this address, so no discovery is needed.
@@ -503,12 +495,7 @@ fn blocked_write(foreign: &Foreign) -> String {
         let when = foreign
             .retry_after
             .as_deref()
-            .map(|value| {
-                format!(
-                    ", asking to be asked again {}",
-                    crate::domain::text::visible_line(&retry_when(value))
-                )
-            })
+            .map(|value| format!(", asking to be asked again {}", retry_when(value)))
             .unwrap_or_default();
         format!(
             "the store is limiting requests: it answered the write check with HTTP {}{when}",

@@ -202,19 +202,10 @@ pub fn signed_for_plain_http<'a>(
 ) -> Request<'a> {
     let mut as_http = url.clone();
     let _ = as_http.set_scheme("http");
-    let mut signed = oauth::sign(
-        method.as_str(),
-        &as_http,
-        credentials,
-        &oauth::Freshness::now(),
-    );
-    let _ = signed.set_scheme(url.scheme());
-    let _ = signed.set_port(url.port());
-    Request {
-        method,
-        url: signed,
-        basic: site_login(credentials),
-    }
+    let mut signed = authenticated(method, as_http, credentials, AuthMethod::OAuth1);
+    let _ = signed.url.set_scheme(url.scheme());
+    let _ = signed.url.set_port(url.port());
+    signed
 }
 
 /// Why an account's recorded API root cannot receive its credentials. The index holds what

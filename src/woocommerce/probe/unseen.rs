@@ -70,13 +70,12 @@ async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials)
         .as_url()
         .join("wp-login.php")
         .expect("a relative path joins");
-    let login_request = crate::http::Request {
-        method: Method::GET,
-        url: login.clone(),
-        basic: credentials.site.as_ref().map(BasicLogin::Site),
-    };
-    let (read, login_answer) =
-        tokio::join!(http.send(signed), http.send_for_headers(login_request));
+    let site_login = credentials.site.as_ref().map(BasicLogin::Site);
+    let login_request = crate::http::Request::get(login.clone(), site_login);
+    let (read, login_answer) = tokio::join!(
+        http.send_json(signed, None),
+        http.send_for_headers(login_request)
+    );
     let key_works = read.is_ok_and(|answer| {
         answer.status == 200
             && answer.json().is_some_and(|body| body.is_array())
