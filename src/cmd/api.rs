@@ -17,7 +17,7 @@ use crate::face::cli::ApiArgs;
 use crate::face::output;
 use crate::face::term::{self, Progress};
 use crate::http::{Answer, HttpClient, Opened, TransportError};
-use crate::woocommerce::api::{self, ApiError};
+use crate::woocommerce::api::{self, ApiError, RequestLine};
 use crate::woocommerce::jq::Jq;
 use crate::woocommerce::json_check::{Checker, FaultKind};
 use crate::woocommerce::probe::{ApiRoot, root};
@@ -202,8 +202,7 @@ async fn pages_into(
             }
             Some(_) => {
                 return Err(ApiError::PageNotAList {
-                    method: sender.method.to_string(),
-                    url: DisplaySafeUrl::new(&url),
+                    request: sender.request(&url),
                     page: pages + 1,
                 }
                 .into());
@@ -356,8 +355,7 @@ fn document_of(sender: &Sender<'_>, url: &Url, answer: &Answer) -> Result<Option
             .into());
     }
     Err(ApiError::NotJson {
-        method: sender.method.to_string(),
-        url: DisplaySafeUrl::new(url),
+        request: sender.request(url),
         status: answer.status,
     }
     .into())
@@ -396,8 +394,7 @@ impl Sender<'_> {
                 .open(request, self.body.map(<[u8]>::to_vec), api::MAX_ANSWER)
                 .await
                 .map_err(|cause| ApiError::Transport {
-                    method: self.method.to_string(),
-                    url: DisplaySafeUrl::new(url),
+                    request: self.request(url),
                     cause,
                 })?;
             let retry_after = opened
@@ -425,11 +422,14 @@ impl Sender<'_> {
         }
     }
 
+    fn request(&self, url: &Url) -> RequestLine {
+        RequestLine::new(self.method, url)
+    }
+
     /// The store answered `status` with a body labelled JSON that is not one whole document.
     fn broken(&self, url: &Url, status: u16, why: String, partly: bool) -> ApiError {
         ApiError::BrokenJson {
-            method: self.method.to_string(),
-            url: DisplaySafeUrl::new(url),
+            request: self.request(url),
             status,
             why,
             partly_printed: partly,
@@ -439,8 +439,7 @@ impl Sender<'_> {
     /// The store answered `status`, but its body was lost to `cause`.
     fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
         ApiError::Unprinted {
-            method: self.method.to_string(),
-            url: DisplaySafeUrl::new(url),
+            request: self.request(url),
             status,
             cause: Box::new(cause),
             partly_printed: partly,
@@ -599,8 +598,7 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
         return Ok(true);
     };
     let results = jq.run(document).map_err(|message| ApiError::JqFailed {
-        method: sender.method.to_string(),
-        url: DisplaySafeUrl::new(url),
+        request: sender.request(url),
         message,
     })?;
     let mut text = String::new();
