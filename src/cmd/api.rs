@@ -158,14 +158,15 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(),
         Ok(true) => list.finish(),
         Ok(false) => Ok(()),
         Err(err) => {
-            if list.printed_any && sender.jq.is_some() {
-                crate::face::term::warning(
-                    "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after",
-                );
-            } else if list.printed_any {
-                crate::face::term::warning(
-                    "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
-                );
+            if list.printed_any {
+                term::warning(match sender.jq {
+                    Some(_) => {
+                        "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after"
+                    }
+                    None => {
+                        "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)"
+                    }
+                });
             }
             Err(err)
         }
@@ -479,17 +480,14 @@ async fn stream(
     let mut checked = 0;
     let mut redactor = Redactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
-    let mut last = b'\n';
-    let mut printed = false;
+    // The last byte printed, if any.
+    let mut last = None;
     let mut piece = head;
     let fault = loop {
         let fault = checker.push(&piece).err();
         let good = fault.map_or(piece.len(), |fault| fault.at - checked);
         let printable = redactor.push(&piece[..good]);
-        if let Some(&byte) = printable.last() {
-            last = byte;
-            printed = true;
-        }
+        last = printable.last().copied().or(last);
         if !write_out(&mut out, &printable)? {
             return Ok(None);
         }
@@ -502,19 +500,16 @@ async fn stream(
             Ok(None) => break checker.finish().err().map(|fault| (fault, Vec::new())),
             Err(cause) => {
                 let _ = out.flush();
-                return Err(lost(cause, printed).into());
+                return Err(lost(cause, last.is_some()).into());
             }
         };
     };
     let mut rest = redactor.finish();
-    if let Some(&byte) = rest.last() {
-        last = byte;
-        printed = true;
-    }
+    let last = rest.last().copied().or(last);
     let whole = fault
         .as_ref()
         .is_none_or(|(fault, _)| fault.kind == FaultKind::Trailing);
-    if last != b'\n' && whole {
+    if whole && last.is_some_and(|byte| byte != b'\n') {
         rest.push(b'\n');
     }
     write_out(&mut out, &rest)?;
@@ -522,7 +517,7 @@ async fn stream(
         None => Ok(None),
         Some((fault, after)) => {
             let why = api::fault_words(fault, &after);
-            let partly = printed && fault.kind != FaultKind::Trailing;
+            let partly = last.is_some() && fault.kind != FaultKind::Trailing;
             Err(sender.broken(url, status, why, partly).into())
         }
     }
@@ -533,7 +528,7 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(err) => Err(Error::Output(crate::face::output::OutputError(err))),
+        Err(err) => Err(output::OutputError(err).into()),
     }
 }
 

@@ -13,8 +13,10 @@ use crate::domain::redact::{DisplaySafeUrl, in_answer, is_credential_param, with
 
 use crate::domain::exit::Failure;
 use crate::domain::keys::Credentials;
+use crate::domain::text::visible_line;
 use crate::http::pace::retry_after_wait;
-use crate::http::{Answer, TransportError};
+use crate::http::{Answer, TransportError, store_json};
+use crate::woocommerce::json_check::{self, Fault, FaultKind};
 use crate::woocommerce::probe::ApiRoot;
 use crate::woocommerce::probe::root::BadApiRoot;
 use crate::woocommerce::probe::root::linked;
@@ -97,7 +99,7 @@ pub enum ApiError {
         request: RequestLine,
         location: Option<DisplaySafeUrl>,
     },
-    #[error("{request}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::domain::text::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::domain::text::visible_line(m))).unwrap_or_default())]
+    #[error("{request}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", visible_line(m))).unwrap_or_default())]
     Status {
         request: RequestLine,
         status: u16,
@@ -146,7 +148,7 @@ pub enum ApiError {
         /// Streamed output stopped part way: what stdout holds is incomplete.
         partly_printed: bool,
     },
-    #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::domain::text::visible_line(&crate::woocommerce::probe::retry_when(r)))).unwrap_or_default())]
+    #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", visible_line(&crate::woocommerce::probe::retry_when(r)))).unwrap_or_default())]
     Busy {
         request: RequestLine,
         status: u16,
@@ -590,7 +592,7 @@ pub fn why_not_json(body: &[u8]) -> String {
         text.iter()
             .enumerate()
             .filter(|(at, byte)| {
-                matches!(byte, b'{' | b'[') && !crate::http::store_json::inside_json(&text[..*at])
+                matches!(byte, b'{' | b'[') && !store_json::inside_json(&text[..*at])
             })
             .map(|(at, _)| at)
             .take(64),
@@ -598,7 +600,7 @@ pub fn why_not_json(body: &[u8]) -> String {
     // The start from which the most of the body is JSON.
     let judged = starts
         .filter_map(|start| {
-            crate::woocommerce::json_check::check(&text[start..])
+            json_check::check(&text[start..])
                 .err()
                 .map(|fault| (start, fault))
         })
@@ -606,7 +608,7 @@ pub fn why_not_json(body: &[u8]) -> String {
     match judged {
         Some((start, fault)) => {
             let at = start + fault.at;
-            let fault = crate::woocommerce::json_check::Fault { at, ..fault };
+            let fault = Fault { at, ..fault };
             fault_words(fault, &text[at.min(text.len())..])
         }
         // JSON by its grammar that serde_json still refused (a number beyond f64).
@@ -616,16 +618,15 @@ pub fn why_not_json(body: &[u8]) -> String {
 
 /// What went wrong with an answer that is not one whole JSON document; `after` is what came
 /// from the fault on.
-pub fn fault_words(fault: crate::woocommerce::json_check::Fault, after: &[u8]) -> String {
-    use crate::woocommerce::json_check::FaultKind;
+pub fn fault_words(fault: Fault, after: &[u8]) -> String {
     match fault.kind {
         FaultKind::Ended => {
             "its answer ends before its JSON does (cut short, or a wrong Content-Length)".to_owned()
         }
-        FaultKind::Trailing => match crate::http::store_json::describe(after) {
+        FaultKind::Trailing => match store_json::describe(after) {
             Some(text) => format!(
                 "it printed \"{}\" after its JSON (PHP notices are shown when WP_DEBUG_DISPLAY is on: in wp-config.php set define('WP_DEBUG_DISPLAY', false);)",
-                crate::domain::text::visible_line(&text)
+                visible_line(&text)
             ),
             None => "it printed something after its JSON".to_owned(),
         },
@@ -665,10 +666,7 @@ pub fn head_text(
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
         let value = in_answer(&value, credentials);
-        text.push_str(&format!(
-            "{name}: {}\n",
-            crate::domain::text::visible_line(&value)
-        ));
+        text.push_str(&format!("{name}: {}\n", visible_line(&value)));
     }
     text.push('\n');
     text
