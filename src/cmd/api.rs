@@ -30,12 +30,10 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
-        method: &planned.method,
-        body: planned.body.as_deref(),
+        plan: &planned,
         account: &account,
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
-        jq: planned.jq.as_ref(),
         include: args.include,
         ui,
     };
@@ -60,6 +58,7 @@ struct Planned {
     method: Method,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    /// `--jq`: what is printed is the filter's results.
     jq: Option<Jq>,
 }
 
@@ -119,9 +118,9 @@ impl Planned {
 async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     let mut opened = open(sender, url).await?;
     let streamable = !sender.include
-        && sender.jq.is_none()
+        && sender.plan.jq.is_none()
         && !std::io::stdout().is_terminal()
-        && *sender.method == Method::GET
+        && sender.plan.method == Method::GET
         && (200..300).contains(&opened.status)
         && crate::http::is_json_type(&opened.headers);
     let head = if streamable {
@@ -132,8 +131,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     } else {
         Vec::new()
     };
-    let answer = finish(sender, url, opened, head, true).await?;
-    let Some(document) = document_of(sender, url, &answer)? else {
+    let (answer, Some(document)) = finish(sender, url, opened, head, true).await? else {
         return Ok(());
     };
     if document.is_array()
@@ -159,7 +157,7 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(),
         Ok(false) => Ok(()),
         Err(err) => {
             if list.printed_any {
-                term::warning(match sender.jq {
+                term::warning(match sender.plan.jq {
                     Some(_) => {
                         "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after"
                     }
@@ -192,8 +190,8 @@ async fn pages_into(
         };
         progress.start(&format!("page {}{of}", pages + 1));
         let opened = open(sender, &url).await?;
-        let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
-        match document_of(sender, &url, &answer)? {
+        let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
+        match document {
             Some(Value::Array(page)) => list.page(&url, page)?,
             // Not a list: there is nothing to page through.
             Some(document) if pages == 0 => {
@@ -249,7 +247,7 @@ impl<'a> ListOut<'a> {
     }
 
     fn page(&mut self, url: &Url, page: Vec<Value>) -> Result<(), Error> {
-        if self.sender.jq.is_some() {
+        if self.sender.plan.jq.is_some() {
             // A filter may print nothing for a page: only what it printed counts.
             self.printed_any |= emit(self.sender, url, &Value::Array(page))?;
             return Ok(());
@@ -284,7 +282,7 @@ impl<'a> ListOut<'a> {
 
     /// The end of the array.
     fn finish(self) -> Result<(), Error> {
-        if self.sender.jq.is_some() {
+        if self.sender.plan.jq.is_some() {
             return Ok(());
         }
         Ok(output::document(match (self.items, self.pretty) {
@@ -313,14 +311,14 @@ async fn open(sender: &Sender<'_>, url: &Url) -> Result<Opened, Error> {
 /// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
 /// error, with its own JSON document printed as data. The first answer's junk before the
 /// JSON is noted. A body that cannot be had whole still has its status reported: a write the
-/// store answered 201 to was carried out.
+/// store answered 201 to was carried out. With the answer, its JSON.
 async fn finish(
     sender: &Sender<'_>,
     url: &Url,
     opened: Opened,
     head: Vec<u8>,
     first: bool,
-) -> Result<Answer, Error> {
+) -> Result<(Answer, Option<Value>), Error> {
     let status = opened.status;
     let answer = opened
         .read_after(head)
@@ -330,48 +328,38 @@ async fn finish(
         // The JSON printed is clean; the user should still know what the store prints.
         sender.ui.status(&format!("Note: {}", junk.note()));
     }
-    if let Some(err) = api::judge(sender.method, url, &answer) {
+    if let Some(err) = api::judge(&sender.plan.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,
         // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
             let text = output::json_text(&document, false);
-            crate::face::term::stderr_line(&redact::in_answer(&text, sender.credentials));
+            term::stderr_line(&redact::in_answer(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
-    Ok(answer)
-}
-
-/// The answer's JSON; `None` for an empty body (a 204, say).
-fn document_of(sender: &Sender<'_>, url: &Url, answer: &Answer) -> Result<Option<Value>, Error> {
-    if answer.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    if let Some(document) = answer.json() {
-        return Ok(Some(document));
-    }
-    if answer.is_json() {
-        return Err(sender
-            .broken(url, answer.status, api::why_not_json(&answer.body), false)
-            .into());
-    }
-    Err(ApiError::NotJson {
-        request: sender.request(url),
-        status: answer.status,
-    }
-    .into())
+    // The answer's JSON; `None` for an empty body (a 204, say).
+    let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else if let Some(document) = answer.json() {
+        Some(document)
+    } else if answer.is_json() {
+        let why = api::why_not_json(&answer.body);
+        return Err(sender.broken(url, answer.status, why, false).into());
+    } else {
+        let request = sender.request(url);
+        let status = answer.status;
+        return Err(ApiError::NotJson { request, status }.into());
+    };
+    Ok((answer, document))
 }
 
 /// What every request of one `woolink api` run shares.
 struct Sender<'a> {
     http: &'a HttpClient,
-    method: &'a Method,
-    body: Option<&'a [u8]>,
+    plan: &'a Planned,
     account: &'a super::Chosen,
     credentials: &'a Credentials,
     timeout: Duration,
-    /// `--jq`: what is printed is the filter's results.
-    jq: Option<&'a Jq>,
     /// `-i`: each answer's status line and headers are printed before its body.
     include: bool,
     ui: Ui,
@@ -385,14 +373,14 @@ impl Sender<'_> {
         let mut retries = 0;
         loop {
             let request = root::authenticated(
-                self.method.clone(),
+                self.plan.method.clone(),
                 url.clone(),
                 self.credentials,
                 self.account.auth_method,
             );
             let opened = self
                 .http
-                .open(request, self.body.map(<[u8]>::to_vec), api::MAX_ANSWER)
+                .open(request, self.plan.body.clone(), api::MAX_ANSWER)
                 .await
                 .map_err(|cause| ApiError::Transport {
                     request: self.request(url),
@@ -403,7 +391,7 @@ impl Sender<'_> {
                 .get("retry-after")
                 .and_then(|value| value.to_str().ok());
             let Some(wait) = api::retry_wait(
-                self.method,
+                &self.plan.method,
                 opened.status,
                 retry_after,
                 retries,
@@ -424,7 +412,7 @@ impl Sender<'_> {
     }
 
     fn request(&self, url: &Url) -> RequestLine {
-        RequestLine::new(self.method, url)
+        RequestLine::new(&self.plan.method, url)
     }
 
     /// The store answered `status` with a body labelled JSON that is not one whole document.
@@ -584,7 +572,7 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
 /// the key or secret back never gets either printed.
 fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error> {
     let terminal = std::io::stdout().is_terminal();
-    let Some(jq) = sender.jq else {
+    let Some(jq) = &sender.plan.jq else {
         let text = output::json_text(document, terminal);
         output::document(&format!(
             "{}\n",
