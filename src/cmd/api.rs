@@ -116,7 +116,7 @@ impl Planned {
 /// One request, its answer printed. A GET answer going to a pipe or file is streamed, checked
 /// to be one whole JSON document as it goes.
 async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
-    let mut opened = open(sender, url).await?;
+    let mut opened = sender.open(url).await?;
     let streamable = !sender.include
         && sender.plan.jq.is_none()
         && !std::io::stdout().is_terminal()
@@ -189,7 +189,7 @@ async fn pages_into(
             _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
         };
         progress.start(&format!("page {}{of}", pages + 1));
-        let opened = open(sender, &url).await?;
+        let opened = sender.open(&url).await?;
         let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
         match document {
             Some(Value::Array(page)) => list.page(&url, page)?,
@@ -293,21 +293,6 @@ impl<'a> ListOut<'a> {
     }
 }
 
-/// Sends the request; with `-i` the status line and headers are printed first.
-async fn open(sender: &Sender<'_>, url: &Url) -> Result<Opened, Error> {
-    let opened = sender.send(url).await?;
-    if sender.include {
-        let head = api::head_text(
-            &format!("{:?}", opened.version),
-            opened.status,
-            &opened.headers,
-            sender.credentials,
-        );
-        output::stdout(&head)?;
-    }
-    Ok(opened)
-}
-
 /// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
 /// error, with its own JSON document printed as data. The first answer's junk before the
 /// JSON is noted. A body that cannot be had whole still has its status reported: a write the
@@ -368,10 +353,11 @@ struct Sender<'a> {
 impl Sender<'_> {
     /// Sends the request to `url` (authenticated afresh each time: an OAuth nonce is good
     /// once), asking again while the store is busy and [`api::retry_wait`] allows, and returns
-    /// once the status and headers of the answer have come.
-    async fn send(&self, url: &Url) -> Result<Opened, ApiError> {
+    /// once the status and headers of the answer have come. With `-i` the status line and
+    /// headers are printed first.
+    async fn open(&self, url: &Url) -> Result<Opened, Error> {
         let mut retries = 0;
-        loop {
+        let opened = loop {
             let request = root::authenticated(
                 self.plan.method.clone(),
                 url.clone(),
@@ -397,7 +383,7 @@ impl Sender<'_> {
                 retries,
                 self.timeout,
             ) else {
-                return Ok(opened);
+                break opened;
             };
             let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
@@ -408,7 +394,17 @@ impl Sender<'_> {
             ));
             drop(opened);
             tokio::time::sleep(wait).await;
+        };
+        if self.include {
+            let head = api::head_text(
+                &format!("{:?}", opened.version),
+                opened.status,
+                &opened.headers,
+                self.credentials,
+            );
+            output::stdout(&head)?;
         }
+        Ok(opened)
     }
 
     fn request(&self, url: &Url) -> RequestLine {
