@@ -17,7 +17,7 @@ use crate::face::cli::ApiArgs;
 use crate::face::output;
 use crate::face::term::{self, Progress};
 use crate::http::{Answer, HttpClient, Opened, TransportError};
-use crate::woocommerce::api::{self, ApiError};
+use crate::woocommerce::api::{self, ApiError, RequestLine};
 use crate::woocommerce::jq::Jq;
 use crate::woocommerce::json_check::{Checker, FaultKind};
 use crate::woocommerce::probe::{ApiRoot, root};
@@ -30,12 +30,10 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {
         http: &http,
-        method: &planned.method,
-        body: planned.body.as_deref(),
+        plan: &planned,
         account: &account,
         credentials: &credentials,
         timeout: Duration::from_secs(args.net.timeout),
-        jq: planned.jq.as_ref(),
         include: args.include,
         ui,
     };
@@ -60,6 +58,7 @@ struct Planned {
     method: Method,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    /// `--jq`: what is printed is the filter's results.
     jq: Option<Jq>,
 }
 
@@ -117,11 +116,11 @@ impl Planned {
 /// One request, its answer printed. A GET answer going to a pipe or file is streamed, checked
 /// to be one whole JSON document as it goes.
 async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
-    let mut opened = open(sender, url).await?;
+    let mut opened = sender.open(url).await?;
     let streamable = !sender.include
-        && sender.jq.is_none()
+        && sender.plan.jq.is_none()
         && !std::io::stdout().is_terminal()
-        && *sender.method == Method::GET
+        && sender.plan.method == Method::GET
         && (200..300).contains(&opened.status)
         && crate::http::is_json_type(&opened.headers);
     let head = if streamable {
@@ -132,8 +131,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     } else {
         Vec::new()
     };
-    let answer = finish(sender, url, opened, head, true).await?;
-    let Some(document) = document_of(sender, url, &answer)? else {
+    let (answer, Some(document)) = finish(sender, url, opened, head, true).await? else {
         return Ok(());
     };
     if document.is_array()
@@ -158,14 +156,15 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(),
         Ok(true) => list.finish(),
         Ok(false) => Ok(()),
         Err(err) => {
-            if list.printed_any && sender.jq.is_some() {
-                crate::face::term::warning(
-                    "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after",
-                );
-            } else if list.printed_any {
-                crate::face::term::warning(
-                    "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)",
-                );
+            if list.printed_any {
+                term::warning(match sender.plan.jq {
+                    Some(_) => {
+                        "the output printed is incomplete: it holds the filter's results on the pages before the one that failed, and none of the pages after"
+                    }
+                    None => {
+                        "the output printed is incomplete: the pages before the one that failed were printed, and the list was left open (not valid JSON)"
+                    }
+                });
             }
             Err(err)
         }
@@ -190,9 +189,9 @@ async fn pages_into(
             _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
         };
         progress.start(&format!("page {}{of}", pages + 1));
-        let opened = open(sender, &url).await?;
-        let answer = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
-        match document_of(sender, &url, &answer)? {
+        let opened = sender.open(&url).await?;
+        let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
+        match document {
             Some(Value::Array(page)) => list.page(&url, page)?,
             // Not a list: there is nothing to page through.
             Some(document) if pages == 0 => {
@@ -202,8 +201,7 @@ async fn pages_into(
             }
             Some(_) => {
                 return Err(ApiError::PageNotAList {
-                    method: sender.method.to_string(),
-                    url: DisplaySafeUrl::new(&url),
+                    request: sender.request(&url),
                     page: pages + 1,
                 }
                 .into());
@@ -249,7 +247,7 @@ impl<'a> ListOut<'a> {
     }
 
     fn page(&mut self, url: &Url, page: Vec<Value>) -> Result<(), Error> {
-        if self.sender.jq.is_some() {
+        if self.sender.plan.jq.is_some() {
             // A filter may print nothing for a page: only what it printed counts.
             self.printed_any |= emit(self.sender, url, &Value::Array(page))?;
             return Ok(());
@@ -284,7 +282,7 @@ impl<'a> ListOut<'a> {
 
     /// The end of the array.
     fn finish(self) -> Result<(), Error> {
-        if self.sender.jq.is_some() {
+        if self.sender.plan.jq.is_some() {
             return Ok(());
         }
         Ok(output::document(match (self.items, self.pretty) {
@@ -295,32 +293,17 @@ impl<'a> ListOut<'a> {
     }
 }
 
-/// Sends the request; with `-i` the status line and headers are printed first.
-async fn open(sender: &Sender<'_>, url: &Url) -> Result<Opened, Error> {
-    let opened = sender.send(url).await?;
-    if sender.include {
-        let head = api::head_text(
-            &format!("{:?}", opened.version),
-            opened.status,
-            &opened.headers,
-            sender.credentials,
-        );
-        output::stdout(&head)?;
-    }
-    Ok(opened)
-}
-
 /// The rest of the answer (after `head`, what streaming read), judged: a store's error is an
 /// error, with its own JSON document printed as data. The first answer's junk before the
 /// JSON is noted. A body that cannot be had whole still has its status reported: a write the
-/// store answered 201 to was carried out.
+/// store answered 201 to was carried out. With the answer, its JSON.
 async fn finish(
     sender: &Sender<'_>,
     url: &Url,
     opened: Opened,
     head: Vec<u8>,
     first: bool,
-) -> Result<Answer, Error> {
+) -> Result<(Answer, Option<Value>), Error> {
     let status = opened.status;
     let answer = opened
         .read_after(head)
@@ -330,49 +313,38 @@ async fn finish(
         // The JSON printed is clean; the user should still know what the store prints.
         sender.ui.status(&format!("Note: {}", junk.note()));
     }
-    if let Some(err) = api::judge(sender.method, url, &answer) {
+    if let Some(err) = api::judge(&sender.plan.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,
         // so `woolink api orders > orders.json` never writes an error into the file.
         if let Some(document) = answer.json() {
             let text = output::json_text(&document, false);
-            crate::face::term::stderr_line(&redact::in_answer(&text, sender.credentials));
+            term::stderr_line(&redact::in_answer(&text, sender.credentials));
         }
         return Err(err.redacted(sender.credentials).into());
     }
-    Ok(answer)
-}
-
-/// The answer's JSON; `None` for an empty body (a 204, say).
-fn document_of(sender: &Sender<'_>, url: &Url, answer: &Answer) -> Result<Option<Value>, Error> {
-    if answer.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    if let Some(document) = answer.json() {
-        return Ok(Some(document));
-    }
-    if answer.is_json() {
-        return Err(sender
-            .broken(url, answer.status, api::why_not_json(&answer.body), false)
-            .into());
-    }
-    Err(ApiError::NotJson {
-        method: sender.method.to_string(),
-        url: DisplaySafeUrl::new(url),
-        status: answer.status,
-    }
-    .into())
+    // The answer's JSON; `None` for an empty body (a 204, say).
+    let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else if let Some(document) = answer.json() {
+        Some(document)
+    } else if answer.is_json() {
+        let why = api::why_not_json(&answer.body);
+        return Err(sender.broken(url, answer.status, why, false).into());
+    } else {
+        let request = sender.request(url);
+        let status = answer.status;
+        return Err(ApiError::NotJson { request, status }.into());
+    };
+    Ok((answer, document))
 }
 
 /// What every request of one `woolink api` run shares.
 struct Sender<'a> {
     http: &'a HttpClient,
-    method: &'a Method,
-    body: Option<&'a [u8]>,
+    plan: &'a Planned,
     account: &'a super::Chosen,
     credentials: &'a Credentials,
     timeout: Duration,
-    /// `--jq`: what is printed is the filter's results.
-    jq: Option<&'a Jq>,
     /// `-i`: each answer's status line and headers are printed before its body.
     include: bool,
     ui: Ui,
@@ -381,23 +353,23 @@ struct Sender<'a> {
 impl Sender<'_> {
     /// Sends the request to `url` (authenticated afresh each time: an OAuth nonce is good
     /// once), asking again while the store is busy and [`api::retry_wait`] allows, and returns
-    /// once the status and headers of the answer have come.
-    async fn send(&self, url: &Url) -> Result<Opened, ApiError> {
+    /// once the status and headers of the answer have come. With `-i` the status line and
+    /// headers are printed first.
+    async fn open(&self, url: &Url) -> Result<Opened, Error> {
         let mut retries = 0;
-        loop {
+        let opened = loop {
             let request = root::authenticated(
-                self.method.clone(),
+                self.plan.method.clone(),
                 url.clone(),
                 self.credentials,
                 self.account.auth_method,
             );
             let opened = self
                 .http
-                .open(request, self.body.map(<[u8]>::to_vec), api::MAX_ANSWER)
+                .open(request, self.plan.body.clone(), api::MAX_ANSWER)
                 .await
                 .map_err(|cause| ApiError::Transport {
-                    method: self.method.to_string(),
-                    url: DisplaySafeUrl::new(url),
+                    request: self.request(url),
                     cause,
                 })?;
             let retry_after = opened
@@ -405,13 +377,13 @@ impl Sender<'_> {
                 .get("retry-after")
                 .and_then(|value| value.to_str().ok());
             let Some(wait) = api::retry_wait(
-                self.method,
+                &self.plan.method,
                 opened.status,
                 retry_after,
                 retries,
                 self.timeout,
             ) else {
-                return Ok(opened);
+                break opened;
             };
             let allowed = api::retries_allowed(opened.status, retry_after);
             retries += 1;
@@ -422,14 +394,27 @@ impl Sender<'_> {
             ));
             drop(opened);
             tokio::time::sleep(wait).await;
+        };
+        if self.include {
+            let head = api::head_text(
+                &format!("{:?}", opened.version),
+                opened.status,
+                &opened.headers,
+                self.credentials,
+            );
+            output::stdout(&head)?;
         }
+        Ok(opened)
+    }
+
+    fn request(&self, url: &Url) -> RequestLine {
+        RequestLine::new(&self.plan.method, url)
     }
 
     /// The store answered `status` with a body labelled JSON that is not one whole document.
     fn broken(&self, url: &Url, status: u16, why: String, partly: bool) -> ApiError {
         ApiError::BrokenJson {
-            method: self.method.to_string(),
-            url: DisplaySafeUrl::new(url),
+            request: self.request(url),
             status,
             why,
             partly_printed: partly,
@@ -439,8 +424,7 @@ impl Sender<'_> {
     /// The store answered `status`, but its body was lost to `cause`.
     fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
         ApiError::Unprinted {
-            method: self.method.to_string(),
-            url: DisplaySafeUrl::new(url),
+            request: self.request(url),
             status,
             cause: Box::new(cause),
             partly_printed: partly,
@@ -480,17 +464,14 @@ async fn stream(
     let mut checked = 0;
     let mut redactor = Redactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
-    let mut last = b'\n';
-    let mut printed = false;
+    // The last byte printed, if any.
+    let mut last = None;
     let mut piece = head;
     let fault = loop {
         let fault = checker.push(&piece).err();
         let good = fault.map_or(piece.len(), |fault| fault.at - checked);
         let printable = redactor.push(&piece[..good]);
-        if let Some(&byte) = printable.last() {
-            last = byte;
-            printed = true;
-        }
+        last = printable.last().copied().or(last);
         if !write_out(&mut out, &printable)? {
             return Ok(None);
         }
@@ -503,19 +484,16 @@ async fn stream(
             Ok(None) => break checker.finish().err().map(|fault| (fault, Vec::new())),
             Err(cause) => {
                 let _ = out.flush();
-                return Err(lost(cause, printed).into());
+                return Err(lost(cause, last.is_some()).into());
             }
         };
     };
     let mut rest = redactor.finish();
-    if let Some(&byte) = rest.last() {
-        last = byte;
-        printed = true;
-    }
+    let last = rest.last().copied().or(last);
     let whole = fault
         .as_ref()
         .is_none_or(|(fault, _)| fault.kind == FaultKind::Trailing);
-    if last != b'\n' && whole {
+    if whole && last.is_some_and(|byte| byte != b'\n') {
         rest.push(b'\n');
     }
     write_out(&mut out, &rest)?;
@@ -523,7 +501,7 @@ async fn stream(
         None => Ok(None),
         Some((fault, after)) => {
             let why = api::fault_words(fault, &after);
-            let partly = printed && fault.kind != FaultKind::Trailing;
+            let partly = last.is_some() && fault.kind != FaultKind::Trailing;
             Err(sender.broken(url, status, why, partly).into())
         }
     }
@@ -534,7 +512,7 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(err) => Err(Error::Output(crate::face::output::OutputError(err))),
+        Err(err) => Err(output::OutputError(err).into()),
     }
 }
 
@@ -590,7 +568,7 @@ fn read_body(path: &Path) -> Result<Vec<u8>, Error> {
 /// the key or secret back never gets either printed.
 fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error> {
     let terminal = std::io::stdout().is_terminal();
-    let Some(jq) = sender.jq else {
+    let Some(jq) = &sender.plan.jq else {
         let text = output::json_text(document, terminal);
         output::document(&format!(
             "{}\n",
@@ -599,8 +577,7 @@ fn emit(sender: &Sender<'_>, url: &Url, document: &Value) -> Result<bool, Error>
         return Ok(true);
     };
     let results = jq.run(document).map_err(|message| ApiError::JqFailed {
-        method: sender.method.to_string(),
-        url: DisplaySafeUrl::new(url),
+        request: sender.request(url),
         message,
     })?;
     let mut text = String::new();

@@ -13,8 +13,10 @@ use crate::domain::redact::{DisplaySafeUrl, in_answer, is_credential_param, with
 
 use crate::domain::exit::Failure;
 use crate::domain::keys::Credentials;
+use crate::domain::text::visible_line;
 use crate::http::pace::retry_after_wait;
-use crate::http::{Answer, TransportError};
+use crate::http::{Answer, TransportError, store_json};
+use crate::woocommerce::json_check::{self, Fault, FaultKind};
 use crate::woocommerce::probe::ApiRoot;
 use crate::woocommerce::probe::root::BadApiRoot;
 use crate::woocommerce::probe::root::linked;
@@ -36,6 +38,28 @@ pub const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(
 /// The longest `Retry-After` woolink waits for; a store asking for longer is reported at once.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
+/// A request as errors name it: `GET https://store/wp-json/wc/v3/products`, credentials left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    pub method: String,
+    pub url: DisplaySafeUrl,
+}
+
+impl RequestLine {
+    pub fn new(method: &Method, url: &Url) -> Self {
+        Self {
+            method: method.to_string(),
+            url: DisplaySafeUrl::new(url),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.url)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     #[error(
@@ -48,10 +72,9 @@ pub enum ApiError {
     OverridingField { field: String, why: &'static str },
     #[error("--jq: {0}")]
     InvalidJq(String),
-    #[error("--jq: {message} (on the answer to {method} {url}, which was not printed){}", applied_words(.method, 200))]
+    #[error("--jq: {message} (on the answer to {request}, which was not printed){}", applied_words(.request, 200))]
     JqFailed {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         message: String,
     },
     #[error(
@@ -64,36 +87,29 @@ pub enum ApiError {
     CredentialParam(String),
     #[error(transparent)]
     BadApiRoot(#[from] BadApiRoot),
-    #[error("{method} {url}: {cause}")]
+    #[error("{request}: {cause}")]
     Transport {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         cause: TransportError,
     },
     #[error(
-        "{method} {url}: the store answered with a redirect to {}. woolink never sends credentials through a redirect; if the store moved, check it with `woolink accounts verify`"
+        "{request}: the store answered with a redirect to {}. woolink never sends credentials through a redirect; if the store moved, check it with `woolink accounts verify`"
     , .location.as_ref().map_or_else(|| "another address".to_owned(), DisplaySafeUrl::to_string))]
     Redirected {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         location: Option<DisplaySafeUrl>,
     },
-    #[error("{method} {url}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", crate::domain::text::visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", crate::domain::text::visible_line(m))).unwrap_or_default())]
+    #[error("{request}: HTTP {status}{}{}", .code.as_ref().map(|c| format!(" {}", visible_line(c))).unwrap_or_default(), .message.as_ref().map(|m| format!(": {}", visible_line(m))).unwrap_or_default())]
     Status {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         status: u16,
         code: Option<String>,
         message: Option<String>,
     },
     #[error(
-        "{method} {url}: HTTP {status}, but the answer is not JSON (a firewall, cache or plugin may have answered instead of WooCommerce)"
+        "{request}: HTTP {status}, but the answer is not JSON (a firewall, cache or plugin may have answered instead of WooCommerce)"
     )]
-    NotJson {
-        method: String,
-        url: DisplaySafeUrl,
-        status: u16,
-    },
+    NotJson { request: RequestLine, status: u16 },
     #[error(
         "the store's next page ({next}) is refused: {why}. woolink sends credentials only to the account's WooCommerce API, as the request was asked for, so it stopped"
     )]
@@ -110,38 +126,31 @@ pub enum ApiError {
     )]
     PageLoop { next: DisplaySafeUrl, pages: usize },
     #[error(
-        "{method} {url}: page {page} of the list is not a list (a JSON array), so the pages cannot be joined"
+        "{request}: page {page} of the list is not a list (a JSON array), so the pages cannot be joined"
     )]
-    PageNotAList {
-        method: String,
-        url: DisplaySafeUrl,
-        page: usize,
-    },
+    PageNotAList { request: RequestLine, page: usize },
     /// A 2xx answer labelled JSON that is not one whole JSON document.
-    #[error("{method} {url}: the store answered {}, but {why}{}{}", status_text(*.status), if *.partly_printed { "; the output printed is incomplete" } else { "" }, applied_words(.method, *.status))]
+    #[error("{request}: the store answered {}, but {why}{}{}", status_text(*.status), if *.partly_printed { "; the output printed is incomplete" } else { "" }, applied_words(.request, *.status))]
     BrokenJson {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         status: u16,
         why: String,
         partly_printed: bool,
     },
     /// The store answered, but its body could not be read whole or printed: the status is
     /// still the truth about the request (a 201 means the product exists).
-    #[error("{method} {url}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.method, *.status))]
+    #[error("{request}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.request, *.status))]
     Unprinted {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         status: u16,
         /// Boxed: it would make every `Result<_, Error>` larger.
         cause: Box<TransportError>,
         /// Streamed output stopped part way: what stdout holds is incomplete.
         partly_printed: bool,
     },
-    #[error("{method} {url}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::domain::text::visible_line(&crate::woocommerce::probe::retry_when(r)))).unwrap_or_default())]
+    #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", visible_line(&crate::woocommerce::probe::retry_when(r)))).unwrap_or_default())]
     Busy {
-        method: String,
-        url: DisplaySafeUrl,
+        request: RequestLine,
         status: u16,
         retry_after: Option<String>,
     },
@@ -175,8 +184,9 @@ fn unread_words(cause: &TransportError, partly_printed: bool) -> String {
     }
 }
 
-fn applied_words(method: &str, status: u16) -> &'static str {
-    if (200..300).contains(&status) && !matches!(method, "GET" | "HEAD" | "OPTIONS") {
+fn applied_words(request: &RequestLine, status: u16) -> &'static str {
+    let read = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    if (200..300).contains(&status) && !read {
         ". The request was carried out: check the store before sending it again"
     } else {
         ""
@@ -229,14 +239,14 @@ impl ApiError {
         let ApiError::Status {
             status: 401,
             code: Some(code),
-            method,
+            request,
             ..
         } = self
         else {
             return false;
         };
         code == "woocommerce_rest_cannot_view"
-            || (code == "woocommerce_rest_authentication_error" && method == "GET")
+            || (code == "woocommerce_rest_authentication_error" && request.method == "GET")
     }
 
     /// The error with what the store said in it passed through [`in_answer`].
@@ -507,14 +517,10 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
 
 /// What a non-2xx answer means. `None` for 2xx.
 pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
-    let (method, url) = (method.to_string(), DisplaySafeUrl::new(url));
+    let request = RequestLine::new(method, url);
     if answer.is_redirect() {
         let location = answer.header("location").map(DisplaySafeUrl::shown);
-        return Some(ApiError::Redirected {
-            method,
-            url,
-            location,
-        });
+        return Some(ApiError::Redirected { request, location });
     }
     if (200..300).contains(&answer.status) {
         return None;
@@ -522,22 +528,19 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
     let body = answer.json();
     if body.is_none() && matches!(answer.status, 429 | 503) {
         return Some(ApiError::Busy {
-            method,
-            url,
+            request,
             status: answer.status,
             retry_after: answer.header("retry-after").map(str::to_owned),
         });
     }
     if body.is_none() && answer.status != 401 && answer.status != 403 {
         return Some(ApiError::NotJson {
-            method,
-            url,
+            request,
             status: answer.status,
         });
     }
     Some(ApiError::Status {
-        method,
-        url,
+        request,
         status: answer.status,
         code: error_code(answer),
         message: error_message(answer),
@@ -589,7 +592,7 @@ pub fn why_not_json(body: &[u8]) -> String {
         text.iter()
             .enumerate()
             .filter(|(at, byte)| {
-                matches!(byte, b'{' | b'[') && !crate::http::store_json::inside_json(&text[..*at])
+                matches!(byte, b'{' | b'[') && !store_json::inside_json(&text[..*at])
             })
             .map(|(at, _)| at)
             .take(64),
@@ -597,7 +600,7 @@ pub fn why_not_json(body: &[u8]) -> String {
     // The start from which the most of the body is JSON.
     let judged = starts
         .filter_map(|start| {
-            crate::woocommerce::json_check::check(&text[start..])
+            json_check::check(&text[start..])
                 .err()
                 .map(|fault| (start, fault))
         })
@@ -605,7 +608,7 @@ pub fn why_not_json(body: &[u8]) -> String {
     match judged {
         Some((start, fault)) => {
             let at = start + fault.at;
-            let fault = crate::woocommerce::json_check::Fault { at, ..fault };
+            let fault = Fault { at, ..fault };
             fault_words(fault, &text[at.min(text.len())..])
         }
         // JSON by its grammar that serde_json still refused (a number beyond f64).
@@ -615,16 +618,15 @@ pub fn why_not_json(body: &[u8]) -> String {
 
 /// What went wrong with an answer that is not one whole JSON document; `after` is what came
 /// from the fault on.
-pub fn fault_words(fault: crate::woocommerce::json_check::Fault, after: &[u8]) -> String {
-    use crate::woocommerce::json_check::FaultKind;
+pub fn fault_words(fault: Fault, after: &[u8]) -> String {
     match fault.kind {
         FaultKind::Ended => {
             "its answer ends before its JSON does (cut short, or a wrong Content-Length)".to_owned()
         }
-        FaultKind::Trailing => match crate::http::store_json::describe(after) {
+        FaultKind::Trailing => match store_json::describe(after) {
             Some(text) => format!(
                 "it printed \"{}\" after its JSON (PHP notices are shown when WP_DEBUG_DISPLAY is on: in wp-config.php set define('WP_DEBUG_DISPLAY', false);)",
-                crate::domain::text::visible_line(&text)
+                visible_line(&text)
             ),
             None => "it printed something after its JSON".to_owned(),
         },
@@ -664,10 +666,7 @@ pub fn head_text(
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
         let value = in_answer(&value, credentials);
-        text.push_str(&format!(
-            "{name}: {}\n",
-            crate::domain::text::visible_line(&value)
-        ));
+        text.push_str(&format!("{name}: {}\n", visible_line(&value)));
     }
     text.push('\n');
     text

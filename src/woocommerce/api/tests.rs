@@ -326,8 +326,7 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     assert!(shown.contains("consumer_key=ck_…1a1a1a1"), "{shown}");
     assert!(shown.contains("consumer_secret=[redacted]"), "{shown}");
     let err = ApiError::Status {
-        method: "GET".to_owned(),
-        url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/x")),
+        request: RequestLine::new(&Method::GET, &url("https://s.example/wp-json/wc/v3/x")),
         status: 401,
         code: Some("bad".to_owned()),
         message: Some(format!("Consumer key {key} is invalid")),
@@ -489,8 +488,10 @@ fn why_an_answer_is_not_json_is_said_from_where_its_json_starts() {
 #[test]
 fn a_lost_answer_still_tells_what_the_store_answered() {
     let lost = |method: &str, status, cause, partly_printed| ApiError::Unprinted {
-        method: method.to_owned(),
-        url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/products")),
+        request: RequestLine {
+            method: method.to_owned(),
+            url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/products")),
+        },
         status,
         cause: Box::new(cause),
         partly_printed,
