@@ -197,8 +197,7 @@ pub async fn save(
     crate::domain::crash::point("save:pending");
     if let Err(err) = store.set(&new_entry, creds).await {
         // Nothing was stored; the record goes (if it cannot, the next command clears it).
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         return Err(unsaved(SaveError::Secret(err)));
     }
     crate::domain::crash::point("save:secret");
@@ -236,8 +235,7 @@ pub async fn save(
         let left = delete_replaced(dir, store, &index, &old).await.err();
         // Done either way: what could not be deleted is said, not retried on every command
         // (the keychain may be the store that cannot be reached any more).
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         old_left = left.map(|error| OldSecret {
             storage: old.storage,
             id: old.id,
@@ -257,6 +255,13 @@ pub async fn save(
         old_left,
         secret_restored,
     })
+}
+
+/// A change is over (done, undone, or given up on): its [`Pending`] record goes. If the index
+/// cannot be written now, the next command finds the record and deals with it.
+fn drop_record(index: &mut LockedIndex, id: &str) {
+    index.pending.retain(|p| p.id != id);
+    let _ = index.write();
 }
 
 /// The entry `account` keeps its secret in, as a pending record names it.
@@ -461,8 +466,7 @@ pub async fn migrate(
     };
     if let Err(err) = copied.await {
         let _ = store.delete(&new_entry).await;
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         return Err(err);
     }
     index.accounts[position].id = Some(id.clone());
@@ -479,8 +483,7 @@ pub async fn migrate(
         store.delete(&legacy).await,
         Ok(()) | Err(CredStoreError::NotFound)
     ) {
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
     }
     if storage == SecretStorage::Keychain {
         drop_legacy_plaintext_copy(dir, &account).await;

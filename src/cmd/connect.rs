@@ -416,16 +416,17 @@ impl SaveTarget {
         credentials: &Credentials,
         report: &ProbeReport,
     ) -> Result<Saved, Error> {
-        let mut name = match plan.name.clone() {
+        let name = match plan.name.clone() {
             Some(name) => name,
             None if plan.keys.interactive => {
                 input::ask_account_name(Some(default_name), name_problem)?
             }
             None => default_name.to_owned(),
         };
-        let (account, existing) = loop {
-            let account = self.account(&name, credentials, report);
-            let taken = self.existing.iter().find(|old| old.name == name);
+        let mut account = self.account(name, credentials, report);
+        let existing = loop {
+            let name = &account.name;
+            let taken = self.existing.iter().find(|old| &old.name == name);
             // With --force the name is replaced whoever took it, even a connect running at
             // the same time: the index is decided under its lock, not from this earlier read.
             let existing = match taken {
@@ -445,13 +446,13 @@ impl SaveTarget {
                         crate::face::term::stderr_line(&format!(
                             "Keeping \"{name}\" as it is. Choose another name for this store."
                         ));
-                        name = input::ask_account_name(None, name_problem)?;
+                        account.name = input::ask_account_name(None, name_problem)?;
                         continue;
                     }
                 }
                 Some(_) => Existing::Refuse,
             };
-            break (account, existing);
+            break existing;
         };
         // The CA certificate given is kept beside the index, named by its content.
         let saved = crate::accounts::vault::save(
@@ -476,10 +477,10 @@ impl SaveTarget {
     }
 
     /// The account record for what the probe proved, as `name`.
-    fn account(&self, name: &str, credentials: &Credentials, report: &ProbeReport) -> Account {
+    fn account(&self, name: String, credentials: &Credentials, report: &ProbeReport) -> Account {
         let now = crate::domain::account::timestamp_now();
         Account {
-            name: name.to_owned(),
+            name,
             // Set as the account is saved: every link is a new entry.
             id: None,
             store_url: report.store.to_string(),
