@@ -129,9 +129,8 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
-    let early = !plan.no_save && interactive;
     let mut target = None;
-    if early {
+    if !plan.no_save && interactive {
         target = Some(SaveTarget::open(&plan).await?);
     }
     if asks {
