@@ -53,27 +53,33 @@ pub fn same_link(old: &Account, new: &Account) -> bool {
     old.name == new.name && old.store_url == new.store_url && old.key_suffix == new.key_suffix
 }
 
+/// What [`save`] did with the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// A name no account had.
+    New,
+    /// The same name, store and key again: proven and kept, nothing else changed.
+    AlreadyLinked,
+    /// Another account had the name (another store or key): this one took its place.
+    Replaced,
+}
+
 /// What [`save`] did.
 #[derive(Debug)]
 pub struct Saved {
     /// The account as recorded (its `secret_storage` set from the store used, its new id).
     pub account: Account,
-    /// The account it replaced, if any.
+    pub link: Link,
+    /// The account this one took the place of (`Link::Replaced`).
     pub replaced: Option<Account>,
+    /// Another account still uses the replaced account's key at its store.
+    pub old_key_still_used: bool,
     /// The replaced account's entry could not be deleted: it is still there.
     pub old_left: Option<OldSecret>,
-    /// Whether the replaced account's entry held nothing (or nothing readable, or another key)
-    /// before: with the same link again, its secret had gone missing and is kept again.
-    pub entry_was_empty: bool,
-}
-
-impl Saved {
-    /// Whether the account replaced was this same link, proven again.
-    pub fn relinked(&self) -> bool {
-        self.replaced
-            .as_ref()
-            .is_some_and(|old| same_link(old, &self.account))
-    }
+    /// The same link again, whose secret had gone missing from its store (its entry held
+    /// nothing, nothing readable, or another key): it is kept there again.
+    pub secret_restored: bool,
 }
 
 /// The replaced account's secret, which could not be deleted once the new one had landed.
@@ -134,7 +140,8 @@ pub async fn save(
     let new_entry = EntryId::for_id(&id);
     let mut index = Index::lock(dir).await.map_err(SaveError::Index)?;
     let position = index.accounts.iter().position(|a| a.name == account.name);
-    let mut entry_was_empty = true;
+    let mut link = Link::New;
+    let mut secret_restored = false;
     if let Some(i) = position {
         let old = &index.accounts[i];
         let same = same_link(old, &account);
@@ -146,17 +153,17 @@ pub async fn save(
         if !allowed {
             return Err(SaveError::NameTaken { name: account.name });
         }
+        link = Link::Replaced;
         if same {
+            link = Link::AlreadyLinked;
             account.linked_at = old.linked_at.clone();
             // Whether the secret had gone missing, and is kept again.
             if old.secret_storage == store.storage() {
-                entry_was_empty = match store.get(&EntryId::for_account(old)).await {
+                secret_restored = match store.get(&EntryId::for_account(old)).await {
                     Ok(kept) => kept.key.suffix() != old.key_suffix,
                     Err(CredStoreError::NotFound | CredStoreError::Corrupt) => true,
                     Err(err) => return Err(SaveError::Secret(err)),
                 };
-            } else {
-                entry_was_empty = false;
             }
         }
         // A scripted link does not learn the store's title (that would cost another request):
@@ -190,8 +197,7 @@ pub async fn save(
     crate::domain::crash::point("save:pending");
     if let Err(err) = store.set(&new_entry, creds).await {
         // Nothing was stored; the record goes (if it cannot, the next command clears it).
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         return Err(unsaved(SaveError::Secret(err)));
     }
     crate::domain::crash::point("save:secret");
@@ -229,20 +235,33 @@ pub async fn save(
         let left = delete_replaced(dir, store, &index, &old).await.err();
         // Done either way: what could not be deleted is said, not retried on every command
         // (the keychain may be the store that cannot be reached any more).
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         old_left = left.map(|error| OldSecret {
             storage: old.storage,
             id: old.id,
             error,
         });
     }
+    let replaced = replaced.filter(|_| link == Link::Replaced);
+    let old_key_still_used = replaced.as_ref().is_some_and(|old| {
+        (index.accounts.iter())
+            .any(|other| other.store_url == old.store_url && other.key_suffix == old.key_suffix)
+    });
     Ok(Saved {
         account,
+        link,
         replaced,
+        old_key_still_used,
         old_left,
-        entry_was_empty,
+        secret_restored,
     })
+}
+
+/// A change is over (done, undone, or given up on): its [`Pending`] record goes. If the index
+/// cannot be written now, the next command finds the record and deals with it.
+fn drop_record(index: &mut LockedIndex, id: &str) {
+    index.pending.retain(|p| p.id != id);
+    let _ = index.write();
 }
 
 /// The entry `account` keeps its secret in, as a pending record names it.
@@ -447,8 +466,7 @@ pub async fn migrate(
     };
     if let Err(err) = copied.await {
         let _ = store.delete(&new_entry).await;
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
         return Err(err);
     }
     index.accounts[position].id = Some(id.clone());
@@ -465,8 +483,7 @@ pub async fn migrate(
         store.delete(&legacy).await,
         Ok(()) | Err(CredStoreError::NotFound)
     ) {
-        index.pending.retain(|p| p.id != id);
-        let _ = index.write();
+        drop_record(&mut index, &id);
     }
     if storage == SecretStorage::Keychain {
         drop_legacy_plaintext_copy(dir, &account).await;

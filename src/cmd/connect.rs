@@ -4,16 +4,14 @@ use crate::face::term::Ui;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredentialStore};
 use crate::accounts::index::Index;
-use crate::accounts::vault::Existing;
+use crate::accounts::vault::{Existing, Link, Saved};
 use crate::cmd::env_file::{EnvFile, SecretLine};
 use crate::cmd::error::Error;
 use crate::cmd::input::{self, KeyPlan};
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
+use crate::domain::account::{Access, Account, SecretStorage};
 use crate::domain::keys::{ConsumerKey, Credentials, SiteLogin};
 use crate::domain::store_url::StoreUrl;
 use crate::face::cli::{ConnectArgs, NetArgs, Require};
@@ -131,9 +129,8 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
-    let early = !plan.no_save && interactive;
     let mut target = None;
-    if early {
+    if !plan.no_save && interactive {
         target = Some(SaveTarget::open(&plan).await?);
     }
     if asks {
@@ -267,7 +264,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         report.learn_site(&http, credentials.site.as_ref()).await;
     }
     let default_name = report.store.host_for_name();
-    let kept = match target {
+    let saved = match target {
         Some(target) => Some(
             target
                 .save(&plan, &default_name, &credentials, &report)
@@ -275,49 +272,60 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         ),
         None => None,
     };
-    let name = match &kept {
-        Some(kept) => kept.name.clone(),
+    let saved = saved.as_ref();
+    let name = match saved {
+        Some(saved) => saved.account.name.clone(),
         None => plan.name.clone().unwrap_or(default_name),
     };
     // Only once the secret is kept elsewhere can its lines in the file go.
-    let env_file = plan.env_file.as_ref().filter(|_| kept.is_some());
+    let env_file = plan.env_file.as_ref().filter(|_| saved.is_some());
     let leftover = env_file.map(|file| file.secret_lines(credentials.secret.expose()));
-    let kept = kept.as_ref();
+    let storage = saved.map(|saved| saved.account.secret_storage);
     if !plan.json {
-        let mut text = summary(&name, &credentials, &report, kept);
-        if let (Some(file), Some(lines), Some(kept)) = (env_file, &leftover, kept) {
-            text.push_str(&leftover_note(&file.path, lines, kept.storage));
+        let mut text = summary(&name, &credentials, &report, saved);
+        if let (Some(file), Some(lines), Some(storage)) = (env_file, &leftover, storage) {
+            text.push_str(&leftover_note(&file.path, lines, storage));
         }
         return Ok(output::stdout(&text)?);
     }
-    let replaced = kept.and_then(|kept| kept.replaced.as_ref());
-    Ok(output::json(&ConnectView {
-        name: &name,
-        saved: kept.is_some(),
-        link: kept.map(|kept| kept.link),
-        secret_restored: kept.is_some_and(|kept| kept.secret_restored),
-        store_url: report.store.to_string(),
-        typed_url: report.typed.to_string(),
-        moved: report.moved(),
-        api_root: report.api_root.to_string(),
-        store_name: report.site_name.as_deref(),
-        key: credentials.key.masked(),
-        key_suffix: credentials.key.suffix(),
-        access: report.access,
-        auth_method: report.auth_method,
-        site_user: credentials.site.as_ref().map(SiteLogin::user),
-        secret_storage: kept.map(|kept| kept.storage),
-        notes: &report.notes,
-        env_file_secret_lines: leftover.as_deref(),
-        replaced: replaced.map(|(old, still_used)| ReplacedView {
-            key: crate::domain::keys::masked_key(&old.key_suffix),
-            key_suffix: &old.key_suffix,
-            access: old.access,
-            store_url: &old.store_url,
-            key_still_used: *still_used,
-            revoke_at: probe::keys_admin_url(old.admin()),
-        }),
-    })?)
+    // The `--json` document of a successful connect. It has no field that could hold a secret.
+    let mut view = serde_json::json!({
+        "name": name,
+        "saved": saved.is_some(),
+        // What saving did; `null` with --no-save.
+        "link": saved.map(|saved| saved.link),
+        "secret_restored": saved.is_some_and(|saved| saved.secret_restored),
+        "store_url": report.store.to_string(),
+        "typed_url": report.typed.to_string(),
+        "moved": report.moved(),
+        "api_root": report.api_root.to_string(),
+        "store_name": report.site_name,
+        "key": credentials.key.masked(),
+        "key_suffix": credentials.key.suffix(),
+        "access": report.access,
+        "auth_method": report.auth_method,
+        // The user name of the web server's own login, if the site has one (never its password).
+        "site_user": credentials.site.as_ref().map(SiteLogin::user),
+        "secret_storage": storage,
+        "notes": report.notes,
+    });
+    // With --env-file, once saved: the file's lines that still hold the secret.
+    if let Some(lines) = &leftover {
+        view["env_file_secret_lines"] = serde_json::json!(lines);
+    }
+    if let Some(saved) = saved
+        && let Some(old) = &saved.replaced
+    {
+        view["replaced"] = serde_json::json!({
+            "key": crate::domain::keys::masked_key(&old.key_suffix),
+            "key_suffix": old.key_suffix,
+            "access": old.access,
+            "store_url": old.store_url,
+            "key_still_used": saved.old_key_still_used,
+            "revoke_at": probe::keys_admin_url(old.admin()),
+        });
+    }
+    Ok(output::json(&view)?)
 }
 
 /// What was assumed of an address as it was read.
@@ -371,30 +379,6 @@ struct SaveTarget {
     existing: Vec<Account>,
 }
 
-/// What happened to the account connect kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Link {
-    /// A name no account had.
-    New,
-    /// The same name, store and key again: proven and kept, nothing else changed.
-    AlreadyLinked,
-    /// Another account had the name (another store or key): this one took its place.
-    Replaced,
-}
-
-/// The account as kept.
-struct Kept {
-    name: String,
-    storage: SecretStorage,
-    link: Link,
-    /// The credential store had lost the account's secret; it holds it again.
-    secret_restored: bool,
-    /// The account this one took the place of (`Link::Replaced`), and whether another account
-    /// still uses its key at its store.
-    replaced: Option<(Account, bool)>,
-}
-
 impl SaveTarget {
     async fn open(plan: &Plan) -> Result<Self, Error> {
         let dir = config::config_dir()?;
@@ -430,17 +414,18 @@ impl SaveTarget {
         default_name: &str,
         credentials: &Credentials,
         report: &ProbeReport,
-    ) -> Result<Kept, Error> {
-        let mut name = match plan.name.clone() {
+    ) -> Result<Saved, Error> {
+        let name = match plan.name.clone() {
             Some(name) => name,
             None if plan.keys.interactive => {
                 input::ask_account_name(Some(default_name), name_problem)?
             }
             None => default_name.to_owned(),
         };
-        let (account, existing) = loop {
-            let account = self.account(&name, credentials, report);
-            let taken = self.existing.iter().find(|old| old.name == name);
+        let mut account = self.account(name, credentials, report);
+        let existing = loop {
+            let name = &account.name;
+            let taken = self.existing.iter().find(|old| &old.name == name);
             // With --force the name is replaced whoever took it, even a connect running at
             // the same time: the index is decided under its lock, not from this earlier read.
             let existing = match taken {
@@ -460,13 +445,13 @@ impl SaveTarget {
                         crate::face::term::stderr_line(&format!(
                             "Keeping \"{name}\" as it is. Choose another name for this store."
                         ));
-                        name = input::ask_account_name(None, name_problem)?;
+                        account.name = input::ask_account_name(None, name_problem)?;
                         continue;
                     }
                 }
                 Some(_) => Existing::Refuse,
             };
-            break (account, existing);
+            break existing;
         };
         // The CA certificate given is kept beside the index, named by its content.
         let saved = crate::accounts::vault::save(
@@ -484,41 +469,17 @@ impl SaveTarget {
                 self.dir.display()
             ));
         }
-        let link = match &saved.replaced {
-            None => Link::New,
-            Some(_) if saved.relinked() => Link::AlreadyLinked,
-            Some(_) => Link::Replaced,
-        };
-        let secret_restored = link == Link::AlreadyLinked && saved.entry_was_empty;
         if let Some(left) = &saved.old_left {
             warn_old_left(left);
         }
-        let replaced = match (link, saved.replaced) {
-            (Link::Replaced, Some(old)) => {
-                let still_used = Index::load(&self.dir)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|other| {
-                        other.store_url == old.store_url && other.key_suffix == old.key_suffix
-                    });
-                Some((old, still_used))
-            }
-            _ => None,
-        };
-        Ok(Kept {
-            name,
-            storage: saved.account.secret_storage,
-            link,
-            secret_restored,
-            replaced,
-        })
+        Ok(saved)
     }
 
     /// The account record for what the probe proved, as `name`.
-    fn account(&self, name: &str, credentials: &Credentials, report: &ProbeReport) -> Account {
+    fn account(&self, name: String, credentials: &Credentials, report: &ProbeReport) -> Account {
         let now = crate::domain::account::timestamp_now();
         Account {
-            name: name.to_owned(),
+            name,
             // Set as the account is saved: every link is a new entry.
             id: None,
             store_url: report.store.to_string(),
@@ -707,11 +668,11 @@ fn summary(
     name: &str,
     credentials: &Credentials,
     report: &ProbeReport,
-    kept: Option<&Kept>,
+    saved: Option<&Saved>,
 ) -> String {
     let mut text = String::new();
     let proven = report.access.proven();
-    let headline = match kept.map(|kept| kept.link) {
+    let headline = match saved.map(|saved| saved.link) {
         Some(Link::New) => format!("Linked \"{name}\": the key {proven}.\n"),
         Some(Link::AlreadyLinked) => {
             format!("\"{name}\" was already linked; verified: the key {proven}.\n")
@@ -722,15 +683,18 @@ fn summary(
         None => format!("The key {proven} (not saved: --no-save).\n"),
     };
     text.push_str(&headline);
-    if let Some((old, still_used)) = kept.and_then(|kept| kept.replaced.as_ref()) {
-        text.push_str(&replaced_note(old, *still_used, &credentials.key, report));
+    if let Some(saved) = saved
+        && let Some(old) = &saved.replaced
+    {
+        let still_used = saved.old_key_still_used;
+        text.push_str(&replaced_note(old, still_used, &credentials.key, report));
     }
-    if let Some(kept) = kept
-        && kept.secret_restored
+    if let Some(saved) = saved
+        && saved.secret_restored
     {
         text.push_str(&format!(
             "  Its secret had gone missing from the {}; it is kept there again.\n",
-            kept.storage
+            saved.account.secret_storage
         ));
     }
     if report.moved() {
@@ -755,8 +719,8 @@ fn summary(
             &format!("{} (kept with the secret)", site.user()),
         );
     }
-    if let Some(kept) = kept {
-        row("Secret:", &kept.storage.to_string());
+    if let Some(saved) = saved {
+        row("Secret:", &saved.account.secret_storage.to_string());
     }
     for note in &report.notes {
         text.push_str(&format!("  Note: {note}\n"));
@@ -808,47 +772,4 @@ fn replaced_note(
         ));
     }
     text
-}
-
-/// What `--force` replaced, for `--json`.
-#[derive(Serialize)]
-struct ReplacedView<'a> {
-    key: String,
-    key_suffix: &'a str,
-    access: Access,
-    store_url: &'a str,
-    /// Another account still uses that key at that store.
-    key_still_used: bool,
-    revoke_at: String,
-}
-
-/// The `--json` document of a successful connect. It has no field that could hold a secret.
-#[derive(Serialize)]
-struct ConnectView<'a> {
-    name: &'a str,
-    saved: bool,
-    /// What saving did: `new`, `already_linked` (the same name, store and key, proven again)
-    /// or `replaced`; `None` with --no-save.
-    link: Option<Link>,
-    /// The account's secret had gone missing from its store and is kept there again.
-    secret_restored: bool,
-    store_url: String,
-    typed_url: String,
-    moved: bool,
-    api_root: String,
-    store_name: Option<&'a str>,
-    key: String,
-    key_suffix: &'a str,
-    access: Access,
-    auth_method: AuthMethod,
-    /// The user name of the web server's own login, if the site has one (never its password).
-    site_user: Option<&'a str>,
-    secret_storage: Option<SecretStorage>,
-    notes: &'a [String],
-    /// With --env-file, once saved: the file's lines that still hold the secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    env_file_secret_lines: Option<&'a [SecretLine]>,
-    /// With `link: replaced`: the account replaced.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    replaced: Option<ReplacedView<'a>>,
 }

@@ -36,7 +36,7 @@ fn is_set(name: &str) -> bool {
 
 /// The usage error for a partial set: using the default account instead could send a script's
 /// work to another store than the one it names.
-pub fn partial_error(missing: &[&str]) -> Error {
+fn partial_error(missing: &[&str]) -> Error {
     let set: Vec<&str> = CREDENTIAL_VARS
         .into_iter()
         .filter(|name| !missing.contains(name))
@@ -129,7 +129,13 @@ pub async fn locate(
             (site.store, site.root.to_string())
         }
     };
-    let auth_method = auth_method(&store, options, credentials)?;
+    // connect's rule, with a message that names the variable: api and run have no --allow-http.
+    let auth_method = probe::auth_method(&store, options, credentials).map_err(|err| match err {
+        ProbeError::PlainHttpRefused { store } => Error::Usage(format!(
+            "{STORE_URL_VAR} is {store}, plain http: the key would travel unprotected. Use the store's https address; plain http is used only with this computer (loopback), signed with OAuth 1.0a"
+        )),
+        other => other.into(),
+    })?;
     // What discovery found passes the check a recorded root passes before any key follows.
     let checked = probe::root::checked_api_root(&root, &store.to_string(), auth_method)
         .map_err(|why| {
@@ -156,20 +162,6 @@ pub async fn locate(
         store,
         root: checked,
         auth_method,
-    })
-}
-
-/// connect's rule, with a message that names the variable: api and run have no --allow-http.
-fn auth_method(
-    store: &StoreUrl,
-    options: ProbeOptions,
-    credentials: &Credentials,
-) -> Result<AuthMethod, Error> {
-    probe::auth_method(store, options, credentials).map_err(|err| match err {
-        ProbeError::PlainHttpRefused { store } => Error::Usage(format!(
-            "{STORE_URL_VAR} is {store}, plain http: the key would travel unprotected. Use the store's https address; plain http is used only with this computer (loopback), signed with OAuth 1.0a"
-        )),
-        other => other.into(),
     })
 }
 

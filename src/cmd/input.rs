@@ -12,6 +12,7 @@ use crate::cmd::env_file::EnvFile;
 use crate::cmd::error::Error;
 use crate::domain::keys::{ConsumerKey, ConsumerSecret, Credentials, KeyError, SiteLogin};
 use crate::domain::store_url::StoreUrl;
+use crate::domain::text::sentence;
 use crate::domain::variables::{SECRET_VAR, SITE_PASSWORD_VAR};
 use crate::face::cli::KeyArgs;
 use crate::face::interrupt::PromptGuard;
@@ -171,14 +172,14 @@ pub fn ask_store() -> Result<(StoreUrl, Vec<String>), Error> {
 /// Asks for the consumer key (none was given, or the store did not know the one given).
 pub fn ask_key() -> Result<ConsumerKey, Error> {
     ask_until_valid("Consumer key (ck_...)", false, |text| {
-        ConsumerKey::parse(text).map_err(|err| capitalized(&err))
+        ConsumerKey::parse(text).map_err(|err| sentence(&err.to_string()))
     })
 }
 
 /// Asks for the consumer secret, hidden.
 pub fn ask_secret() -> Result<ConsumerSecret, Error> {
     ask_until_valid("Consumer secret (cs_..., hidden)", true, |text| {
-        ConsumerSecret::parse(text).map_err(|err| capitalized(&err))
+        ConsumerSecret::parse(text).map_err(|err| sentence(&err.to_string()))
     })
 }
 
@@ -214,7 +215,7 @@ pub fn site_login_for(user: &str, interactive: bool) -> Result<SiteLogin, Error>
     }
     let label = format!("Site password for {user} (hidden)");
     ask_until_valid(&label, true, |password| {
-        SiteLogin::new(user, password).map_err(|why| capitalized(&why))
+        SiteLogin::new(user, password).map_err(|why| sentence(&why))
     })
 }
 
@@ -225,27 +226,25 @@ pub fn ask_site_login() -> Result<SiteLogin, Error> {
         let user = text.trim();
         SiteLogin::new(user, "-")
             .map(|_| user.to_owned())
-            .map_err(|why| capitalized(&why))
+            .map_err(|why| sentence(&why))
     })?;
     site_login_for(&user, true)
 }
 
 /// A yes/no question; anything but yes is no.
 pub fn confirm(question: &str) -> Result<bool, Error> {
-    let answer = ask_line(&format!("{question} [y/N]"))?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    Ok(matches!(answer(question, "[y/N]")?.as_str(), "y" | "yes"))
 }
 
 /// A yes/no question whose answer is yes unless the person says no.
 pub fn confirm_yes(question: &str) -> Result<bool, Error> {
-    let answer = ask_line(&format!("{question} [Y/n]"))?;
-    Ok(!matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "n" | "no"
-    ))
+    Ok(!matches!(answer(question, "[Y/n]")?.as_str(), "n" | "no"))
+}
+
+/// The answer to a yes/no `question`, offering `choices`: trimmed, in lower case.
+fn answer(question: &str, choices: &str) -> Result<String, Error> {
+    let answer = ask_line(&format!("{question} {choices}"))?;
+    Ok(answer.trim().to_ascii_lowercase())
 }
 
 /// A secret from the environment: `None` when unset or empty. The value is copied out of the
@@ -274,15 +273,6 @@ pub fn invalid(source_name: &str, error: KeyError) -> Error {
     Error::InvalidKey {
         source_name: source_name.to_owned(),
         error,
-    }
-}
-
-fn capitalized(err: &impl std::fmt::Display) -> String {
-    let text = err.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
     }
 }
 

@@ -418,8 +418,8 @@ async fn the_same_link_proven_again_is_kept_with_its_first_link_date() {
     let saved = save(&h.dir, &h, again, &creds(SECRET), Existing::SameLink, None)
         .await
         .unwrap();
-    assert!(saved.relinked());
-    assert!(!saved.entry_was_empty);
+    assert_eq!(saved.link, Link::AlreadyLinked);
+    assert!(!saved.secret_restored);
     assert!(saved.old_left.is_none());
     let recorded = Index::load(&h.dir).unwrap();
     assert_eq!(recorded.len(), 1);
@@ -442,7 +442,7 @@ async fn the_same_link_puts_back_a_secret_that_went_missing() {
     )
     .await
     .unwrap();
-    assert!(saved.relinked() && saved.entry_was_empty);
+    assert!(saved.link == Link::AlreadyLinked && saved.secret_restored);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
 
