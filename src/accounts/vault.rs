@@ -312,9 +312,7 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
         return Ok(recovered);
     }
     let mut index = Index::lock(dir).await?;
-    // Each store opened once; one that cannot be opened is given up on (the message kept).
-    type Opened = Result<Box<dyn CredentialStore>, String>;
-    let mut stores: Vec<(SecretStorage, Opened)> = Vec::new();
+    let mut stores = credstore::Opened::new(open);
     let mut kept = Vec::new();
     for record in std::mem::take(&mut index.pending) {
         let committed = index
@@ -331,20 +329,10 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
         };
         let result = match &target {
             None => Ok(()),
-            Some(target) => {
-                let slot = match stores.iter().position(|(s, _)| *s == target.storage) {
-                    Some(i) => i,
-                    None => {
-                        let opened = open(target.storage).await.map_err(|err| err.to_string());
-                        stores.push((target.storage, opened));
-                        stores.len() - 1
-                    }
-                };
-                match &stores[slot].1 {
-                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target).await,
-                    Err(why) => Err(CredStoreError::Failed(why.clone())),
-                }
-            }
+            Some(target) => match stores.get(target.storage, |err| err.to_string()).await {
+                Ok(store) => delete_replaced(dir, store, &index, target).await,
+                Err(why) => Err(CredStoreError::Failed(why)),
+            },
         };
         match result {
             Ok(()) if committed => recovered.finished.push(record.name.clone()),
