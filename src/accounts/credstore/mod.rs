@@ -143,18 +143,16 @@ impl<'a> Opened<'a> {
         storage: SecretStorage,
         failed: impl FnOnce(CredStoreError) -> String,
     ) -> Result<&dyn CredentialStore, String> {
-        let slot = match self.stores.iter().position(|(s, _)| *s == storage) {
-            Some(slot) => slot,
-            None => {
-                let opened = (self.open)(storage).await.map_err(failed);
-                self.stores.push((storage, opened));
-                self.stores.len() - 1
-            }
-        };
-        match &self.stores[slot].1 {
-            Ok(store) => Ok(store.as_ref()),
-            Err(why) => Err(why.clone()),
+        if !self.stores.iter().any(|(s, _)| *s == storage) {
+            let opened = (self.open)(storage).await.map_err(failed);
+            self.stores.push((storage, opened));
         }
+        let (_, opened) = self
+            .stores
+            .iter()
+            .find(|(s, _)| *s == storage)
+            .expect("opened");
+        opened.as_deref().map_err(String::clone)
     }
 
     /// Gives up on the store `storage`: its entries are reported with `why` from now on.
