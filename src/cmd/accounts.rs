@@ -384,24 +384,23 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
                 source,
             }),
         };
-        match moved {
-            Ok(_) => {}
-            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
-                return Err(Error::Keychain {
-                    source,
-                    advice: format!(
-                        "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
-                        account.secret_storage
-                    ),
-                });
-            }
-            Err(source) => {
-                return Err(vault::RenameError::NoId {
+        if let Err(err) = moved {
+            return Err(match err {
+                vault::MigrateError::Secret { source, .. } if keychain_unreachable(&source) => {
+                    Error::Keychain {
+                        source,
+                        advice: format!(
+                            "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
+                            account.secret_storage
+                        ),
+                    }
+                }
+                source => vault::RenameError::NoId {
                     name: old.to_owned(),
                     source,
                 }
-                .into());
-            }
+                .into(),
+            });
         }
     }
     let renamed = vault::rename(&dir, old, new).await?;
