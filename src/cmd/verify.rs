@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
@@ -156,38 +155,35 @@ async fn check_all(
 ) -> Vec<Checked> {
     let opener = credstore::opener(dir);
     let mut stores = credstore::Opened::new(&opener);
-    let mut results: Vec<Option<Checked>> = Vec::new();
-    let mut tasks = JoinSet::new();
+    // One task an account, in the accounts' order; one that cannot be probed is already checked.
+    let mut checks = Vec::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    for (position, account) in accounts.into_iter().enumerate() {
+    for account in accounts {
         let (store, http, credentials) = match ready(dir, &account, clients, &mut stores).await {
             Ok(ready) => ready,
             Err(problem) => {
-                results.push(Some(Checked::new(account, Some(problem))));
+                let checked = Checked::new(account, Some(problem));
+                checks.push(tokio::spawn(std::future::ready(checked)));
                 continue;
             }
         };
-        results.push(None);
         // The key goes first where the account says the API is (a root the index cannot have
         // pointed elsewhere: it must be on the store's own address), found again if it moved.
         let start = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
         let permits = permits.clone();
-        tasks.spawn(async move {
+        checks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
             let proven = prove(&http, store, start, &account, &credentials, timeout).await;
-            (position, judge(account, proven))
-        });
+            judge(account, proven)
+        }));
     }
-    while let Some(joined) = tasks.join_next().await {
-        let (position, checked) = joined.expect("a probe task does not panic");
-        results[position] = Some(checked);
+    let mut results = Vec::new();
+    for check in checks {
+        results.push(check.await.expect("a probe task does not panic"));
     }
     results
-        .into_iter()
-        .map(|r| r.expect("every account checked"))
-        .collect()
 }
 
 /// What probing an account takes: its store's address, a client trusting its CA copy (or
