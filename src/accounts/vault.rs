@@ -331,9 +331,7 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
         return Ok(recovered);
     }
     let mut index = Index::lock(dir).await?;
-    // Each store opened once; one that cannot be opened is given up on (the message kept).
-    type Opened = Result<Box<dyn CredentialStore>, String>;
-    let mut stores: Vec<(SecretStorage, Opened)> = Vec::new();
+    let mut stores = credstore::Opened::new(open);
     let mut kept = Vec::new();
     for record in std::mem::take(&mut index.pending) {
         let committed = index
@@ -350,20 +348,10 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
         };
         let result = match &target {
             None => Ok(()),
-            Some(target) => {
-                let slot = match stores.iter().position(|(s, _)| *s == target.storage) {
-                    Some(i) => i,
-                    None => {
-                        let opened = open(target.storage).await.map_err(|err| err.to_string());
-                        stores.push((target.storage, opened));
-                        stores.len() - 1
-                    }
-                };
-                match &stores[slot].1 {
-                    Ok(store) => delete_replaced(dir, store.as_ref(), &index, target).await,
-                    Err(why) => Err(CredStoreError::Failed(why.clone())),
-                }
-            }
+            Some(target) => match stores.get(target.storage, |err| err.to_string()).await {
+                Ok(store) => delete_replaced(dir, store, &index, target).await,
+                Err(why) => Err(CredStoreError::Failed(why)),
+            },
         };
         match result {
             Ok(()) if committed => recovered.finished.push(record.name.clone()),
@@ -556,31 +544,35 @@ pub enum RemoveError {
 }
 
 /// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
-/// then its index entry. `store` must be the store the account's `secret_storage` names. An
-/// old-style entry that holds another key than the account's belongs to another config folder
-/// and is left alone.
+/// then its index entry. `store` must be the store the account's `secret_storage` names; with
+/// none (`accounts remove --index-only`) the secret is left where it is. An old-style entry
+/// that holds another key than the account's belongs to another config folder and is left
+/// alone.
 pub async fn remove(
     dir: &Path,
-    store: &dyn CredentialStore,
+    store: Option<&dyn CredentialStore>,
     name: &str,
 ) -> Result<Removed, RemoveError> {
     let mut index = Index::lock(dir).await.map_err(RemoveError::Index)?;
     let position = index.position(name).map_err(RemoveError::NotFound)?;
     let account = &index.accounts[position];
-    if account.secret_storage != store.storage() {
-        return Err(RemoveError::WrongStore {
-            name: name.to_owned(),
-            account_storage: account.secret_storage,
-            store_storage: store.storage(),
-        });
-    }
     let id = EntryId::for_account(account);
-    let foreign = account.id.is_none()
-        && matches!(store.get(&id).await, Ok(kept) if kept.key.suffix() != account.key_suffix);
-    let deleted = if foreign {
-        Err(CredStoreError::NotFound)
-    } else {
-        store.delete(&id).await
+    let deleted = match store {
+        None => Err(CredStoreError::NotFound),
+        Some(store) if account.secret_storage != store.storage() => {
+            return Err(RemoveError::WrongStore {
+                name: name.to_owned(),
+                account_storage: account.secret_storage,
+                store_storage: store.storage(),
+            });
+        }
+        Some(store)
+            if account.id.is_none()
+                && matches!(store.get(&id).await, Ok(kept) if kept.key.suffix() != account.key_suffix) =>
+        {
+            Err(CredStoreError::NotFound)
+        }
+        Some(store) => store.delete(&id).await,
     };
     let secret = match deleted {
         Ok(()) => SecretRemoval::Deleted,

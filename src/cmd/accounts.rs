@@ -5,7 +5,7 @@ use crate::face::term::Ui;
 use serde_json::{Value, json};
 
 use crate::accounts::config;
-use crate::accounts::credstore::{self, CredStoreError, CredentialStore, EntryId, StoreFuture};
+use crate::accounts::credstore::{self, CredStoreError, EntryId};
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked;
@@ -13,7 +13,7 @@ use crate::accounts::vault::{self, LoadError, SecretRemoval};
 use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
-use crate::domain::keys::{Credentials, masked_key};
+use crate::domain::keys::masked_key;
 use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
 use crate::woocommerce::probe::keys_admin_url;
@@ -280,15 +280,15 @@ async fn remove(
             storage = account.secret_storage,
         ),
     };
-    let store: Box<dyn CredentialStore> = if index_only {
-        Box::new(IndexOnly(account.secret_storage))
+    let store = if index_only {
+        None
     } else {
         match credstore::open(account.secret_storage, &dir).await {
             Err(err) if keychain_unreachable(&err) => return Err(unreachable(err)),
-            store => store?,
+            store => Some(store?),
         }
     };
-    let removed = match vault::remove(&dir, store.as_ref(), name).await {
+    let removed = match vault::remove(&dir, store.as_deref(), name).await {
         Err(vault::RemoveError::Secret { source, .. }) if keychain_unreachable(&source) => {
             return Err(unreachable(source));
         }
@@ -384,24 +384,23 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
                 source,
             }),
         };
-        match moved {
-            Ok(_) => {}
-            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
-                return Err(Error::Keychain {
-                    source,
-                    advice: format!(
-                        "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
-                        account.secret_storage
-                    ),
-                });
-            }
-            Err(source) => {
-                return Err(vault::RenameError::NoId {
+        if let Err(err) = moved {
+            return Err(match err {
+                vault::MigrateError::Secret { source, .. } if keychain_unreachable(&source) => {
+                    Error::Keychain {
+                        source,
+                        advice: format!(
+                            "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
+                            account.secret_storage
+                        ),
+                    }
+                }
+                source => vault::RenameError::NoId {
                     name: old.to_owned(),
                     source,
                 }
-                .into());
-            }
+                .into(),
+            });
         }
     }
     let renamed = vault::rename(&dir, old, new).await?;
@@ -422,33 +421,6 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
         "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
         renamed.account.secret_storage
     ))?)
-}
-
-/// `accounts remove --index-only`: a credential store that is never opened, so that only the
-/// index entry goes. It deletes nothing (as if the entry were already gone); the command says
-/// the secret was left.
-struct IndexOnly(SecretStorage);
-
-impl CredentialStore for IndexOnly {
-    fn storage(&self) -> SecretStorage {
-        self.0
-    }
-
-    fn set<'a>(&'a self, _id: &'a EntryId, _creds: &'a Credentials) -> StoreFuture<'a, ()> {
-        Box::pin(async { Err(not_opened()) })
-    }
-
-    fn get<'a>(&'a self, _id: &'a EntryId) -> StoreFuture<'a, Credentials> {
-        Box::pin(async { Err(not_opened()) })
-    }
-
-    fn delete<'a>(&'a self, _id: &'a EntryId) -> StoreFuture<'a, ()> {
-        Box::pin(async { Err(CredStoreError::NotFound) })
-    }
-}
-
-fn not_opened() -> CredStoreError {
-    CredStoreError::Failed("not opened (--index-only)".to_owned())
 }
 
 /// Shows, sets or clears the default account (kept in the index).

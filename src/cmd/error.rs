@@ -98,11 +98,9 @@ pub enum Error {
         crate::domain::relink::Relink::same_key(.name)
     )]
     SecretMissing { name: String, storage: String },
-    /// The entry holds another key than the one the index names (see `vault::LoadError`).
+    /// An account's credentials could not be read (or moved to its id first).
     #[error("{0}")]
-    SecretMismatch(LoadError),
-    #[error("{0}")]
-    Migrate(#[from] MigrateError),
+    Load(#[from] LoadError),
     #[error("{0}")]
     Api(#[from] ApiError),
     /// The store refused a linked account's key: the way out is a new key for the account.
@@ -163,7 +161,9 @@ impl Error {
             Error::WriteNotChecked { .. } => ("write_not_checked", Store),
             Error::InvalidName(_) => ("invalid_name", Usage),
             Error::Config(_) => ("config", Local),
-            Error::CredStore(_) | Error::Keychain { .. } => ("credential_store", Local),
+            Error::CredStore(_) | Error::Keychain { .. } | Error::Load(LoadError::Store(_)) => {
+                ("credential_store", Local)
+            }
             Error::Index(_) => ("index", Local),
             Error::Save(SaveError::NameTaken { .. })
             | Error::Rename(RenameError::NameTaken { .. }) => ("name_taken", Usage),
@@ -172,15 +172,15 @@ impl Error {
             Error::NoSuchAccount(_)
             | Error::Remove(RemoveError::NotFound(_))
             | Error::Rename(RenameError::NotFound(_))
-            | Error::Migrate(MigrateError::NotFound(_))
+            | Error::Load(LoadError::Migrate(MigrateError::NotFound(_)))
             | Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
             Error::Remove(_) => ("remove", Local),
             Error::Rename(_) => ("rename", Local),
             Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
             Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
             Error::SecretMissing { .. } => ("secret_missing", Local),
-            Error::SecretMismatch(_) => ("secret_mismatch", Local),
-            Error::Migrate(_) => ("secret_move", Local),
+            Error::Load(LoadError::Mismatch { .. }) => ("secret_mismatch", Local),
+            Error::Load(LoadError::Migrate(_)) => ("secret_move", Local),
             Error::Api(err) => err.class(),
             Error::KeyRefused { source, .. } => source.class(),
             // As env(1) and shells do.
@@ -202,16 +202,6 @@ impl Error {
 
     pub fn kind(&self) -> &'static str {
         self.class().0
-    }
-}
-
-impl From<LoadError> for Error {
-    fn from(err: LoadError) -> Self {
-        match err {
-            LoadError::Store(err) => Error::CredStore(err),
-            LoadError::Migrate(err) => Error::Migrate(err),
-            err @ LoadError::Mismatch { .. } => Error::SecretMismatch(err),
-        }
     }
 }
 

@@ -217,11 +217,10 @@ impl<'a> Clients<'a> {
 
     fn for_account(&mut self, dir: &Path, account: &Account) -> Result<HttpClient, Error> {
         let ca = trusted_ca(self.net, dir, account)?;
-        if let Some(client) = self.by_ca.get(&ca) {
-            return Ok(client.clone());
+        if !self.by_ca.contains_key(&ca) {
+            let client = client_trusting(self.net, ca.clone(), self.ui)?;
+            self.by_ca.insert(ca.clone(), client);
         }
-        let client = client_trusting(self.net, ca.clone(), self.ui)?;
-        self.by_ca.insert(ca, client.clone());
-        Ok(client)
+        Ok(self.by_ca[&ca].clone())
     }
 }

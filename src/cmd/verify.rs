@@ -7,15 +7,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::accounts::config;
-use crate::accounts::credstore::{self, CredStoreError, CredentialStore};
+use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::{Index, IndexError};
 use crate::accounts::linked::{self, SelectError};
 use crate::accounts::vault;
 use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
-use crate::domain::account::{Access, Account, SecretStorage};
+use crate::domain::account::{Access, Account};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
 use crate::face::cli::VerifyArgs;
@@ -154,39 +153,37 @@ async fn check_all(
     clients: &mut super::Clients<'_>,
     timeout: Duration,
 ) -> Vec<Checked> {
-    let mut stores = Stores::new(dir, credstore::opener(dir));
-    let mut results: Vec<Option<Checked>> = Vec::new();
-    let mut tasks = JoinSet::new();
+    let opener = credstore::opener(dir);
+    let mut stores = credstore::Opened::new(&opener);
+    // One task an account, in the accounts' order; one that cannot be probed is already checked.
+    let mut checks = Vec::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    for (position, account) in accounts.into_iter().enumerate() {
+    for account in accounts {
         let (store, http, credentials) = match ready(dir, &account, clients, &mut stores).await {
             Ok(ready) => ready,
             Err(problem) => {
-                results.push(Some(Checked::new(account, Some(problem))));
+                let checked = Checked::new(account, Some(problem));
+                checks.push(tokio::spawn(std::future::ready(checked)));
                 continue;
             }
         };
-        results.push(None);
         // The key goes first where the account says the API is (a root the index cannot have
         // pointed elsewhere: it must be on the store's own address), found again if it moved.
         let start = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
         let permits = permits.clone();
-        tasks.spawn(async move {
+        checks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
             let proven = prove(&http, store, start, &account, &credentials, timeout).await;
-            (position, judge(account, proven))
-        });
+            judge(account, proven)
+        }));
     }
-    while let Some(joined) = tasks.join_next().await {
-        let (position, checked) = joined.expect("a probe task does not panic");
-        results[position] = Some(checked);
+    let mut results = Vec::new();
+    for check in checks {
+        results.push(check.await.expect("a probe task does not panic"));
     }
     results
-        .into_iter()
-        .map(|r| r.expect("every account checked"))
-        .collect()
 }
 
 /// What probing an account takes: its store's address, a client trusting its CA copy (or
@@ -195,7 +192,7 @@ async fn ready(
     dir: &std::path::Path,
     account: &Account,
     clients: &mut super::Clients<'_>,
-    stores: &mut Stores,
+    stores: &mut credstore::Opened<'_>,
 ) -> Result<(StoreUrl, HttpClient, Credentials), Problem> {
     // The index holds the address connect normalized; one that no longer parses was edited by
     // hand.
@@ -210,71 +207,45 @@ async fn ready(
     let http = clients
         .for_account(dir, account)
         .map_err(|err| Problem::new(err.class(), err.to_string()))?;
-    Ok((store, http, stores.credentials(account).await?))
+    Ok((store, http, credentials(dir, stores, account).await?))
 }
 
-/// Each credential store opened at most once, and given up on at its first time-out or
-/// unavailability: a locked keychain would otherwise cost its full time limit per account.
-struct Stores {
-    /// The config folder: an account from before ids is given one as its secret is read.
-    dir: std::path::PathBuf,
-    open: credstore::Opener,
-    /// `Err` holds the message every account of a store that failed is reported with.
-    keychain: Option<Result<Box<dyn CredentialStore>, String>>,
-    file: Option<Result<Box<dyn CredentialStore>, String>>,
-}
-
-impl Stores {
-    fn new(dir: &std::path::Path, open: credstore::Opener) -> Self {
-        Self {
-            dir: dir.to_owned(),
-            open,
-            keychain: None,
-            file: None,
+/// The account's credentials, from its store (see [`credstore::Opened`]). `dir`: the config
+/// folder, where an account from before ids is given one as its secret is read.
+async fn credentials(
+    dir: &std::path::Path,
+    stores: &mut credstore::Opened<'_>,
+    account: &Account,
+) -> Result<Credentials, Problem> {
+    const CREDENTIAL_STORE: (&str, Failure) = ("credential_store", Failure::Local);
+    let storage = account.secret_storage;
+    let opened = stores.get(storage, |err| {
+        format!("could not open the {storage}: {err}")
+    });
+    let store = opened
+        .await
+        .map_err(|message| Problem::new(CREDENTIAL_STORE, message))?;
+    let err = match vault::load_credentials(dir, store, account).await {
+        Ok(credentials) => return Ok(credentials),
+        Err(err) => err,
+    };
+    let class = match &err {
+        vault::LoadError::Mismatch { .. } => ("secret_mismatch", Failure::Local),
+        vault::LoadError::Store(CredStoreError::NotFound) => {
+            let message = format!(
+                "its secret is missing from the {storage}; {}",
+                crate::domain::relink::Relink::same_key(&account.name)
+            );
+            return Err(Problem::new(("secret_missing", Failure::Local), message));
         }
-    }
-
-    async fn credentials(&mut self, account: &Account) -> Result<Credentials, Problem> {
-        const CREDENTIAL_STORE: (&str, Failure) = ("credential_store", Failure::Local);
-        let slot = match account.secret_storage {
-            SecretStorage::Keychain => &mut self.keychain,
-            SecretStorage::PlaintextFile => &mut self.file,
-        };
-        if slot.is_none() {
-            let opened = (self.open)(account.secret_storage).await;
-            *slot =
-                Some(opened.map_err(|err| {
-                    format!("could not open the {}: {err}", account.secret_storage)
-                }));
+        // The whole store is out of reach, not this entry.
+        vault::LoadError::Store(store_err) if keychain_unreachable(store_err) => {
+            stores.give_up(storage, err.to_string());
+            CREDENTIAL_STORE
         }
-        let store = match slot.as_ref().expect("opened above") {
-            Ok(store) => store,
-            Err(message) => return Err(Problem::new(CREDENTIAL_STORE, message.clone())),
-        };
-        let err = match vault::load_credentials(&self.dir, store.as_ref(), account).await {
-            Ok(credentials) => return Ok(credentials),
-            Err(err) => err,
-        };
-        let class = match &err {
-            vault::LoadError::Mismatch { .. } => ("secret_mismatch", Failure::Local),
-            vault::LoadError::Store(CredStoreError::NotFound) => {
-                let message = format!(
-                    "its secret is missing from the {}; {}",
-                    account.secret_storage,
-                    crate::domain::relink::Relink::same_key(&account.name)
-                );
-                return Err(Problem::new(("secret_missing", Failure::Local), message));
-            }
-            // The whole store is out of reach, not this entry: its other accounts would only
-            // wait for the same answer.
-            vault::LoadError::Store(store_err) if keychain_unreachable(store_err) => {
-                *slot = Some(Err(err.to_string()));
-                CREDENTIAL_STORE
-            }
-            vault::LoadError::Store(_) | vault::LoadError::Migrate(_) => CREDENTIAL_STORE,
-        };
-        Err(Problem::new(class, err.to_string()))
-    }
+        vault::LoadError::Store(_) | vault::LoadError::Migrate(_) => CREDENTIAL_STORE,
+    };
+    Err(Problem::new(class, err.to_string()))
 }
 
 async fn prove(
@@ -526,8 +497,9 @@ fn human(results: &[Checked]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::credstore::{EntryId, StoreFuture};
+    use crate::accounts::credstore::{CredentialStore, EntryId, StoreFuture};
     use crate::accounts::index::tests::account;
+    use crate::domain::account::SecretStorage;
 
     fn with_problem(problem: Option<(&'static str, Failure)>) -> Checked {
         let problem = problem.map(|class| Problem::new(class, String::new()));
@@ -623,17 +595,15 @@ mod tests {
         let (k, f) = (keychain_gets.clone(), file_gets.clone());
         // The accounts have ids: nothing is moved, the folder is never used.
         let dir = std::path::Path::new("/nonexistent/woolink");
-        let mut stores = Stores::new(
-            dir,
-            Box::new(move |storage| {
-                let (gets, answer): (_, fn() -> CredStoreError) = match storage {
-                    SecretStorage::Keychain => (k.clone(), keychain),
-                    SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
-                };
-                let store = Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>;
-                Box::pin(async { Ok(store) })
-            }),
-        );
+        let opener: credstore::Opener = Box::new(move |storage| {
+            let (gets, answer): (_, fn() -> CredStoreError) = match storage {
+                SecretStorage::Keychain => (k.clone(), keychain),
+                SecretStorage::PlaintextFile => (f.clone(), || CredStoreError::NotFound),
+            };
+            let store = Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>;
+            Box::pin(async { Ok(store) })
+        });
+        let mut stores = credstore::Opened::new(&opener);
         let storages = [
             SecretStorage::Keychain,
             SecretStorage::PlaintextFile,
@@ -647,8 +617,7 @@ mod tests {
                 secret_storage,
                 ..account(&format!("s{i}"), &format!("https://s{i}.example"))
             };
-            let problem = stores
-                .credentials(&account)
+            let problem = credentials(dir, &mut stores, &account)
                 .await
                 .expect_err("no store has credentials");
             results.push(Checked::new(account, Some(problem)));

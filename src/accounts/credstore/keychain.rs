@@ -97,11 +97,16 @@ impl KeychainStore {
         Ok(result)
     }
 
-    /// What a `NoEntry` answer means: `NotFound` if the store works, else why it does not.
-    async fn no_entry(&self) -> CredStoreError {
-        match self.confirm_working().await {
-            Ok(()) => CredStoreError::NotFound,
-            Err(err) => err,
+    /// A keychain answer in woolink's terms. `NoEntry` is `NotFound` only if the store works,
+    /// else why it does not.
+    async fn answered<T>(&self, answer: keyring_core::Result<T>) -> Result<T, CredStoreError> {
+        match answer {
+            Ok(value) => Ok(value),
+            Err(KeyringError::NoEntry) => {
+                self.confirm_working().await?;
+                Err(CredStoreError::NotFound)
+            }
+            Err(err) => Err(map_error(err)),
         }
     }
 
@@ -139,24 +144,15 @@ impl CredentialStore for KeychainStore {
 
     fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
         Box::pin(async move {
-            match self
-                .call(id, |entry| entry.get_password().map(Zeroizing::new))
-                .await?
-            {
-                Ok(text) => decode(&text),
-                Err(KeyringError::NoEntry) => Err(self.no_entry().await),
-                Err(err) => Err(map_error(err)),
-            }
+            let answer = self.call(id, |entry| entry.get_password().map(Zeroizing::new));
+            decode(&self.answered(answer.await?).await?)
         })
     }
 
     fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            match self.call(id, |entry| entry.delete_credential()).await? {
-                Ok(()) => Ok(()),
-                Err(KeyringError::NoEntry) => Err(self.no_entry().await),
-                Err(err) => Err(map_error(err)),
-            }
+            let answer = self.call(id, |entry| entry.delete_credential());
+            self.answered(answer.await?).await
         })
     }
 
@@ -215,11 +211,7 @@ fn map_error(err: KeyringError) -> CredStoreError {
         KeyringError::NoStorageAccess(_) => CredStoreError::Unavailable {
             why: Unavailability::Locked,
         },
-        KeyringError::BadEncoding(mut bytes) => {
-            bytes.zeroize();
-            CredStoreError::Corrupt
-        }
-        KeyringError::BadDataFormat(mut bytes, _) => {
+        KeyringError::BadEncoding(mut bytes) | KeyringError::BadDataFormat(mut bytes, _) => {
             bytes.zeroize();
             CredStoreError::Corrupt
         }

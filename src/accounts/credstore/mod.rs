@@ -118,6 +118,50 @@ pub fn opener(dir: &Path) -> Opener {
     })
 }
 
+/// Each credential store opened at most once, when first needed, for a command that reads
+/// several accounts' entries. One that could not be opened, or was found out of reach, is
+/// given up on: its other entries would only wait for the same answer.
+pub struct Opened<'a> {
+    open: &'a Opener,
+    stores: Vec<(SecretStorage, OpenedStore)>,
+}
+
+/// `Err` holds what every entry of a store given up on is reported with.
+type OpenedStore = Result<Box<dyn CredentialStore>, String>;
+
+impl<'a> Opened<'a> {
+    pub fn new(open: &'a Opener) -> Self {
+        Self {
+            open,
+            stores: Vec::new(),
+        }
+    }
+
+    /// The store `storage`, opened now if it was not yet; `failed` words why it could not be.
+    pub async fn get(
+        &mut self,
+        storage: SecretStorage,
+        failed: impl FnOnce(CredStoreError) -> String,
+    ) -> Result<&dyn CredentialStore, String> {
+        if !self.stores.iter().any(|(s, _)| *s == storage) {
+            let opened = (self.open)(storage).await.map_err(failed);
+            self.stores.push((storage, opened));
+        }
+        let (_, opened) = self
+            .stores
+            .iter()
+            .find(|(s, _)| *s == storage)
+            .expect("opened");
+        opened.as_deref().map_err(String::clone)
+    }
+
+    /// Gives up on the store `storage`: its entries are reported with `why` from now on.
+    pub fn give_up(&mut self, storage: SecretStorage, why: String) {
+        self.stores.retain(|(s, _)| *s != storage);
+        self.stores.push((storage, Err(why)));
+    }
+}
+
 /// Why a credential store operation failed. Callers branch on the variant; messages say which
 /// case it is and what the user can do.
 #[derive(Debug, thiserror::Error)]

@@ -372,19 +372,19 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let h = Harness::new();
     let a = h.link("a", URL, SECRET).await.account;
     let b = h.link("b", URL, SECRET2).await.account;
-    match remove(&h.dir, &h, "nope").await {
+    match remove(&h.dir, Some(&h), "nope").await {
         Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
             assert_eq!(existing, ["a", "b"]);
         }
         other => panic!("{other:?}"),
     }
-    let removed = remove(&h.dir, &h, "a").await.unwrap();
+    let removed = remove(&h.dir, Some(&h), "a").await.unwrap();
     assert_eq!(removed.secret, SecretRemoval::Deleted);
     assert_eq!(h.entry(&EntryId::for_account(&a)).await, None);
     h.store.delete(&EntryId::for_account(&b)).await.unwrap();
     assert!(!check_secret_present(&h.dir, &h, &b).await.unwrap());
-    let removed = remove(&h.dir, &h, "b").await.unwrap();
+    let removed = remove(&h.dir, Some(&h), "b").await.unwrap();
     assert_eq!(removed.secret, SecretRemoval::AlreadyGone);
     assert!(Index::load(&h.dir).unwrap().is_empty());
 }
@@ -400,7 +400,7 @@ async fn remove_keeps_the_account_when_the_keychain_fails() {
     cred.set_error(KeyringError::PlatformFailure(
         "org.freedesktop.DBus.Error.ServiceUnknown".into(),
     ));
-    let err = remove(&h.dir, &h, "shop").await.unwrap_err();
+    let err = remove(&h.dir, Some(&h), "shop").await.unwrap_err();
     assert!(matches!(err, RemoveError::Secret { .. }), "{err:?}");
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
@@ -590,7 +590,7 @@ async fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
         Some(SECRET)
     );
     // Removing the account leaves that entry to whoever it belongs to.
-    remove(&h.dir, &h, "shop").await.unwrap();
+    remove(&h.dir, Some(&h), "shop").await.unwrap();
     assert_eq!(
         h.entry(&EntryId::legacy(URL, "shop")).await.as_deref(),
         Some(SECRET)
