@@ -538,11 +538,7 @@ fn redirect_to_another_origin_gets_no_credentials() {
     let outcome = connect_key(&store, &key, &["--json"]);
     assert_failure(&outcome, 3, "moved_elsewhere");
     outcome.assert_stderr_contains(&elsewhere.url());
-    let leaked: Vec<_> = elsewhere
-        .requests()
-        .into_iter()
-        .filter(|request| request.carries_credentials())
-        .collect();
+    let leaked = elsewhere.credentialed_requests();
     assert!(
         leaked.is_empty(),
         "the other origin saw credentials: {leaked:#?}"
@@ -715,14 +711,6 @@ mod relinking {
         }
     }
 
-    fn credentialed_requests(store: &TestStore) -> usize {
-        store
-            .requests()
-            .iter()
-            .filter(|request| request.carries_credentials())
-            .count()
-    }
-
     #[test]
     #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
     fn the_same_connect_again_is_already_linked_and_the_key_proven_again() {
@@ -734,13 +722,16 @@ mod relinking {
             let first = home.connect(&store, Some(&url), &key, &[name, &["--json"]].concat());
             assert_eq!(first.assert_code(0).json()["link"], "new");
             let linked = home.accounts(&store);
-            let proofs = credentialed_requests(&store);
+            let proofs = store.credentialed_requests().len();
 
             let again = home.connect(&store, Some(&url), &key, name);
             again
                 .assert_code(0)
                 .assert_stdout_contains("was already linked; verified");
-            assert!(credentialed_requests(&store) > proofs, "not proven again");
+            assert!(
+                store.credentialed_requests().len() > proofs,
+                "not proven again"
+            );
             let json = home.connect(&store, Some(&url), &key, &[name, &["--json"]].concat());
             let json = json.assert_code(0).json();
             assert_eq!(json["link"], "already_linked");
@@ -784,12 +775,12 @@ mod relinking {
         moved.assert_code(2).assert_stderr_contains("--force");
         assert_eq!(moved.json()["error"]["kind"], "name_taken");
 
-        let proofs = credentialed_requests(&store);
+        let proofs = store.credentialed_requests().len();
         let rekeyed = home.connect(&store, None, &other_key, &["--name", "shop", "--json"]);
         rekeyed.assert_code(2).assert_stderr_contains("--force");
         assert_eq!(rekeyed.json()["error"]["kind"], "name_taken");
         assert_eq!(
-            credentialed_requests(&store),
+            store.credentialed_requests().len(),
             proofs,
             "another key was sent"
         );

@@ -234,14 +234,6 @@ fn suffix(key: &TestKey) -> &str {
     &key.key[key.key.len() - 7..]
 }
 
-fn credentialed_requests(store: &TestStore) -> usize {
-    store
-        .requests()
-        .iter()
-        .filter(|request| request.carries_credentials())
-        .count()
-}
-
 #[test]
 #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_new_link_killed_at_each_step_leaves_no_secret_that_no_account_names() {
@@ -466,7 +458,7 @@ fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
     assert!(keychain.woolink_users().is_empty());
 
     // a's index names another key: the entry is not used, nor taken.
-    let before = credentialed_requests(&store);
+    let before = store.credentialed_requests().len();
     let refused = a.run(&store, &["api", "products"], None);
     refused
         .assert_code(1)
@@ -475,7 +467,11 @@ fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
         .assert_stderr_contains("woolink connect --name shop --force")
         .assert_no_secret(&one.secret)
         .assert_no_secret(&two.secret);
-    assert_eq!(credentialed_requests(&store), before, "the key was sent");
+    assert_eq!(
+        store.credentialed_requests().len(),
+        before,
+        "the key was sent"
+    );
     let verify = a.run(&store, &["accounts", "verify", "--json"], None);
     assert_eq!(
         verify.json()["accounts"][0]["status"],
@@ -520,7 +516,7 @@ fn a_stored_key_that_is_not_the_one_the_index_names_is_never_used() {
     let other = serde_json::json!({"consumer_key": two.key, "consumer_secret": two.secret});
     keychain.store("woolink", &id, &other.to_string());
 
-    let before = credentialed_requests(&store);
+    let before = store.credentialed_requests().len();
     for args in [&["api", "products"][..], &["run", "--", "true"][..]] {
         home.run(&store, args, None)
             .assert_code(1)
@@ -532,7 +528,11 @@ fn a_stored_key_that_is_not_the_one_the_index_names_is_never_used() {
             .assert_no_secret(&one.secret)
             .assert_no_secret(&two.secret);
     }
-    assert_eq!(credentialed_requests(&store), before, "a key was sent");
+    assert_eq!(
+        store.credentialed_requests().len(),
+        before,
+        "a key was sent"
+    );
     let show = home.run(&store, &["accounts", "show", "shop", "--json"], None);
     assert_eq!(show.assert_code(0).json()["secret_present"], false);
     let show = home.run(&store, &["accounts", "show", "shop"], None);

@@ -619,6 +619,13 @@ impl TestStore {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
+    /// The requests seen so far that carried a key, in any of the ways woolink sends one.
+    pub fn credentialed_requests(&self) -> Vec<SeenRequest> {
+        let mut requests = self.requests();
+        requests.retain(SeenRequest::carries_credentials);
+        requests
+    }
+
     /// The key stops working, as if deleted in the store's admin.
     pub fn revoke(&self, key: &str) {
         let mut state = self.shared.state.lock().unwrap();
