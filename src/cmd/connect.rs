@@ -122,9 +122,8 @@ impl Plan {
 pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let plan = Plan::resolve(args)?;
     let interactive = plan.keys.interactive;
-    let quiet = plan.json || ui.quiet;
     // Status lines, which --json leaves out too.
-    let said = Ui { quiet, ..ui };
+    let said = ui.with_json(plan.json);
     let asks = plan.asks();
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
@@ -165,7 +164,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
             &mut store,
             &mut site_login,
             options,
-            quiet,
+            said,
             ui,
             url_typed,
         );
@@ -178,13 +177,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         // Where WordPress's admin is, once the store was looked up.
         let admin = found.as_ref().map_or_else(|| store.clone(), Site::admin);
         let text = "Make a key for this store here (log in as an administrator or shop manager):";
-        keys_page(
-            text,
-            &probe::new_key_admin_url(&admin),
-            plan.open,
-            quiet,
-            ui,
-        );
+        keys_page(text, &probe::new_key_admin_url(&admin), plan.open, said, ui);
     }
     let mut credentials = plan.keys.credentials(site_login)?;
     if !plan.no_save && target.is_none() {
@@ -203,7 +196,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
             credentials.key,
             store.shown()
         ));
-        let progress = Progress::new(quiet);
+        let progress = Progress::new(said.quiet);
         progress.start(&format!("Reaching {}", store.shown()));
         let proved = {
             let observe = |step: ProbeStep| show_step(&progress, &store, &credentials.key, step);
@@ -524,11 +517,10 @@ fn intro(paint: Paint) -> String {
     )
 }
 
-/// Where to make a key (`text`, then the page's `url`), and with `--open` the browser.
-pub(super) fn keys_page(text: &str, url: &str, open: bool, quiet: bool, ui: Ui) {
-    if !quiet {
-        ui.status(&format!("{text}\n  {}", Paint::stderr().bold(url)));
-    }
+/// Where to make a key (`text`, then the page's `url`), and with `--open` the browser (said
+/// even with `--json`: the person asked for it).
+pub(super) fn keys_page(text: &str, url: &str, open: bool, said: Ui, ui: Ui) {
+    said.status(&format!("{text}\n  {}", Paint::stderr().bold(url)));
     if open {
         match crate::face::browser::open(url) {
             Ok(_) => ui.status("Opened that page in your web browser."),
@@ -572,14 +564,14 @@ async fn look_up(
     store: &mut StoreUrl,
     site_login: &mut Option<SiteLogin>,
     options: ProbeOptions,
-    quiet: bool,
+    said: Ui,
     ui: Ui,
     url_typed: bool,
 ) -> Result<Site, Error> {
     let mut tries = 0;
     let mut url_tries = 1;
     let site = loop {
-        let progress = Progress::new(quiet);
+        let progress = Progress::new(said.quiet);
         progress.start(&format!("Looking up {}", store.shown()));
         let looked = probe::look_up(http, store, site_login.as_ref(), options.time_limit).await;
         match looked {
@@ -614,7 +606,7 @@ async fn look_up(
                 url_tries += 1;
                 try_again(&err, url_tries);
                 let (typed, notes) = input::ask_store()?;
-                show_notes(Ui { quiet, ..ui }, &notes);
+                show_notes(said, &notes);
                 if let Some(warning) = typed.look_alike_warning() {
                     crate::face::term::warning(&warning);
                 }
@@ -626,7 +618,7 @@ async fn look_up(
             }
         }
     };
-    let progress = Progress::new(quiet);
+    let progress = Progress::new(said.quiet);
     let found = site.store.shown();
     let title = (site.index.site_name())
         .map(|name| format!(" \"{name}\""))

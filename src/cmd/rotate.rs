@@ -26,7 +26,7 @@ use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let interactive = input::can_prompt(args.output.no_input);
     let keys = KeyPlan::new(&args.key, None, interactive)?;
-    let quiet = args.output.json || ui.quiet;
+    let said = ui.with_json(args.output.json);
     let dir = config::config_dir()?;
     let accounts = Index::load(&dir)?;
     let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
@@ -59,7 +59,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
             old.name
         );
         let url = probe::new_key_admin_url(old.admin());
-        super::connect::keys_page(&text, &url, args.open, quiet, ui);
+        super::connect::keys_page(&text, &url, args.open, said, ui);
     }
     let new = keys.credentials(old_credentials.as_ref().and_then(|c| c.site.clone()))?;
     let admin = probe::keys_admin_url(old.admin());
@@ -77,7 +77,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
     // Proven the way `accounts verify` proves an account's key.
     let options = ProbeOptions::for_account(&old, Duration::from_secs(args.net.timeout));
-    Ui { quiet, ..ui }.status(&format!(
+    said.status(&format!(
         "Checking the new key {} against {} ...",
         new.key.masked(),
         store_url.shown()

@@ -175,6 +175,15 @@ impl Ui {
         Self { quiet, debug }
     }
 
+    /// For a command's status lines that `--json` leaves out too (those that go with a prompt
+    /// stay, as the person answering needs them).
+    pub fn with_json(self, json: bool) -> Self {
+        Self {
+            quiet: self.quiet || json,
+            ..self
+        }
+    }
+
     /// A status line for the person, on stderr. Never data; never a secret.
     pub fn status(self, text: &str) {
         if !self.quiet {
