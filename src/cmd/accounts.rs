@@ -175,7 +175,8 @@ fn short_storage(storage: SecretStorage) -> &'static str {
 }
 
 /// The account named `name`, and whether it is the default account.
-fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
+/// The config folder, the account named `name`, and whether it is the default.
+pub(super) fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
     match accounts.iter().find(|account| account.name == name) {

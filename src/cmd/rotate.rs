@@ -8,10 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
-use crate::accounts::index::Index;
-use crate::accounts::index::NoSuchAccount;
 use crate::accounts::vault::{self, Existing};
 use crate::cmd::error::Error;
 use crate::cmd::input::{self, KeyPlan};
@@ -27,11 +24,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let interactive = input::can_prompt(args.output.no_input);
     let keys = KeyPlan::new(&args.key, None, interactive)?;
     let said = ui.with_json(args.output.json);
-    let dir = config::config_dir()?;
-    let accounts = Index::load(&dir)?;
-    let Some(old) = accounts.iter().find(|a| a.name == args.name).cloned() else {
-        return Err(NoSuchAccount::new(&args.name, &accounts).into());
-    };
+    let (dir, old, _) = super::accounts::find(&args.name)?;
     let store_url = StoreUrl::parse_with_notes(&old.store_url)
         .map(|(url, _)| url)
         .map_err(|err| {
