@@ -196,8 +196,12 @@ pub async fn save(
         .map_err(|err| unsaved(SaveError::Index(err)))?;
     crate::domain::crash::point("save:pending");
     if let Err(err) = store.set(&new_entry, creds).await {
-        // Nothing was stored; the record goes (if it cannot, the next command clears it).
-        drop_record(&mut index, &id);
+        // Nothing was stored, and the record goes (if it cannot, the next command clears it);
+        // unless woolink only stopped waiting: the write may still land (a keychain unlocked
+        // late), so the record stays and the next command deletes what it finds.
+        if !matches!(err, CredStoreError::TimedOut { .. }) {
+            drop_record(&mut index, &id);
+        }
         return Err(unsaved(SaveError::Secret(err)));
     }
     crate::domain::crash::point("save:secret");

@@ -15,12 +15,14 @@ use crate::accounts::index::INDEX_FILE;
 use crate::accounts::index::tests::account;
 
 /// A mock keychain; when armed, its next successful `set` breaks the config folder, so the
-/// index write that follows fails.
+/// index write that follows fails. When `late`, its next `set` lands but answers that it
+/// timed out, as a keychain does that was unlocked after woolink stopped waiting.
 struct Harness {
     core: Arc<CoreStore>,
     store: KeychainStore,
     dir: PathBuf,
     arm: AtomicBool,
+    late: AtomicBool,
     _root: tempfile::TempDir,
 }
 
@@ -33,6 +35,7 @@ impl Harness {
             core,
             dir: root.path().join("woolink"),
             arm: AtomicBool::new(false),
+            late: AtomicBool::new(false),
             _root: root,
         }
     }
@@ -110,6 +113,11 @@ impl CredentialStore for Harness {
             if self.arm.swap(false, Ordering::SeqCst) {
                 fs::rename(&self.dir, self.moved()).unwrap();
                 fs::write(&self.dir, b"not a folder").unwrap();
+            }
+            if self.late.swap(false, Ordering::SeqCst) {
+                return Err(CredStoreError::TimedOut {
+                    after: std::time::Duration::from_secs(10),
+                });
             }
             Ok(())
         })
@@ -210,6 +218,36 @@ async fn failed_index_write_removes_the_new_secret_again() {
     assert_eq!(recovered.undone, ["shop"]);
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret("other").await.as_deref(), Some(SECRET));
+}
+
+#[tokio::test]
+async fn a_secret_stored_after_its_write_timed_out_is_deleted_by_the_next_command() {
+    let h = Harness::new();
+    h.late.store(true, Ordering::SeqCst);
+    let err = save(
+        &h.dir,
+        &h,
+        account("shop", URL),
+        &creds(SECRET),
+        Existing::Refuse,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, SaveError::Secret(CredStoreError::TimedOut { .. })),
+        "{err:?}"
+    );
+    assert!(Index::load(&h.dir).unwrap().is_empty());
+    // The write may still land: the record of it stays, naming the entry.
+    let pending = Index::pending(&h.dir).unwrap();
+    assert_eq!(pending.len(), 1);
+    let entry = EntryId::for_id(&pending[0].id);
+    assert_eq!(h.entry(&entry).await.as_deref(), Some(SECRET));
+    let recovered = h.recover().await;
+    assert_eq!(recovered.undone, ["shop"]);
+    assert_eq!(h.entry(&entry).await, None);
+    assert!(Index::pending(&h.dir).unwrap().is_empty());
 }
 
 #[tokio::test]
