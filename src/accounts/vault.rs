@@ -457,8 +457,13 @@ pub async fn migrate(
         }
     };
     if let Err(err) = copied.await {
-        let _ = store.delete(&new_entry).await;
-        drop_record(&mut index, &id);
+        // The record goes once the copy is known gone; else the next command deletes it.
+        if matches!(
+            store.delete(&new_entry).await,
+            Ok(()) | Err(CredStoreError::NotFound)
+        ) {
+            drop_record(&mut index, &id);
+        }
         return Err(err);
     }
     index.accounts[position].id = Some(id.clone());
