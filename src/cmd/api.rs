@@ -311,7 +311,9 @@ async fn finish(
         .map_err(|cause| sender.unprinted(url, status, cause, false))?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
-        sender.ui.status(&format!("Note: {}", junk.note()));
+        sender
+            .ui
+            .status(&format!("Note: {}", junk.note(sender.credentials)));
     }
     if let Some(err) = api::judge(&sender.plan.method, url, &answer) {
         // The store's own error document goes with the error, on stderr: stdout stays empty,

@@ -23,11 +23,14 @@ pub enum Junk {
 
 impl Junk {
     /// A note for the user: what the store prints and how to stop it.
-    pub fn note(&self) -> String {
+    /// What to tell the user, with the account's credentials taken out of the store's text (a
+    /// plugin may print the request it got, query string and all).
+    pub fn note(&self, credentials: &crate::domain::keys::Credentials) -> String {
         match self {
             Junk::ByteOrderMark => "The store puts a UTF-8 byte-order mark (BOM) before its answers, usually from a plugin, theme or wp-config.php file saved with one; woolink reads past it, other tools may not. Save that file again without a BOM (\"UTF-8\", not \"UTF-8 with BOM\").".to_owned(),
             Junk::Text(text) => format!(
-                "The store prints \"{text}\" before its answers (PHP notices shown because WP_DEBUG_DISPLAY is on); woolink reads past it, other tools may not. In wp-config.php set define('WP_DEBUG_DISPLAY', false); and fix or update the code the notice names."
+                "The store prints \"{}\" before its answers (PHP notices shown because WP_DEBUG_DISPLAY is on); woolink reads past it, other tools may not. In wp-config.php set define('WP_DEBUG_DISPLAY', false); and fix or update the code the notice names.",
+                crate::domain::redact::in_answer(text, credentials)
             ),
         }
     }
@@ -122,6 +125,18 @@ mod tests {
             assert_eq!(value, json!([1]));
             assert_eq!(found, junk, "{}", String::from_utf8_lossy(&body));
         }
+    }
+
+    #[test]
+    fn a_note_never_repeats_the_credentials_a_store_echoed() {
+        use crate::accounts::credstore::tests::{KEY, SECRET, creds};
+        let junk = Junk::Text(format!(
+            "Notice: Undefined index: x in /a.php; GET /wp-json/wc/v3/?consumer_key={KEY}&consumer_secret={SECRET}"
+        ));
+        let note = junk.note(&creds(SECRET));
+        assert!(!note.contains(SECRET), "{note}");
+        assert!(!note.contains(KEY), "{note}");
+        assert!(note.contains("consumer_secret=[redacted]"), "{note}");
     }
 
     #[test]

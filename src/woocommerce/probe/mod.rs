@@ -369,7 +369,7 @@ async fn conclude(
     let mut notes: Vec<String> = read
         .junk()
         .or_else(|| write.junk())
-        .map(|junk| junk.note())
+        .map(|junk| junk.note(credentials))
         .into_iter()
         .collect();
     let mut verdict = judge(&read, &write, auth == AuthMethod::OAuth1);
@@ -650,7 +650,7 @@ mod tests {
             };
             prop_assert!(!message.chars().any(char::is_control), "{message:?}");
             if let Some(junk) = read.junk() {
-                let note = junk.note();
+                let note = junk.note(&credentials());
                 prop_assert!(!note.chars().any(char::is_control), "{note:?}");
             }
         }
