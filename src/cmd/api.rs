@@ -42,11 +42,18 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     } else {
         one_answer(&sender, &url).await
     };
+    // What the store said is shown without the account's credentials, whichever error quotes it.
     result.map_err(|err| match (err, account.name.as_deref()) {
-        (Error::Api(source), Some(name)) if source.key_refused() => Error::KeyRefused {
-            source: Box::new(source),
-            name: name.to_owned(),
-        },
+        (Error::Api(source), name) => {
+            let source = source.redacted(&credentials);
+            match name {
+                Some(name) if source.key_refused() => Error::KeyRefused {
+                    source: Box::new(source),
+                    name: name.to_owned(),
+                },
+                _ => Error::Api(source),
+            }
+        }
         (err, _) => err,
     })
 }
@@ -322,7 +329,7 @@ async fn finish(
             let text = output::json_text(&document, false);
             term::stderr_line(&redact::in_answer(&text, sender.credentials));
         }
-        return Err(err.redacted(sender.credentials).into());
+        return Err(err.into());
     }
     // The answer's JSON; `None` for an empty body (a 204, say).
     let document = if answer.body.iter().all(u8::is_ascii_whitespace) {

@@ -249,13 +249,20 @@ impl ApiError {
             || (code == "woocommerce_rest_authentication_error" && request.method == "GET")
     }
 
-    /// The error with what the store said in it passed through [`in_answer`].
+    /// The error with what the store said in it passed through [`in_answer`]: its error
+    /// document, the text around broken JSON, and what jq quoted of the answer.
     pub fn redacted(mut self, credentials: &Credentials) -> Self {
-        if let ApiError::Status { code, message, .. } = &mut self {
-            *code = code.take().map(|code| in_answer(&code, credentials));
-            *message = message
-                .take()
-                .map(|message| in_answer(&message, credentials));
+        match &mut self {
+            ApiError::Status { code, message, .. } => {
+                *code = code.take().map(|code| in_answer(&code, credentials));
+                *message = message
+                    .take()
+                    .map(|message| in_answer(&message, credentials));
+            }
+            ApiError::BrokenJson { why: text, .. } | ApiError::JqFailed { message: text, .. } => {
+                *text = in_answer(text, credentials);
+            }
+            _ => {}
         }
         self
     }

@@ -334,6 +334,26 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
     .redacted(&credentials);
     assert!(!err.to_string().contains(&key), "{err}");
     assert!(err.to_string().contains("ck_…1a1a1a1"), "{err}");
+    // What jq quoted of the answer, and the text around broken JSON, are the store's words too.
+    let request = RequestLine::new(&Method::GET, &url("https://s.example/wp-json/wc/v3/x"));
+    for err in [
+        ApiError::JqFailed {
+            request: request.clone(),
+            message: format!("cannot index {echoed:?}"),
+        },
+        ApiError::BrokenJson {
+            request,
+            status: 200,
+            why: format!("it goes on after the JSON with \"{echoed}\""),
+            partly_printed: false,
+        },
+    ] {
+        let shown = err.redacted(&credentials).to_string();
+        assert!(
+            !shown.contains(&key) && !shown.contains(&secret[3..]),
+            "{shown}"
+        );
+    }
 }
 
 fn credentials() -> Credentials {
