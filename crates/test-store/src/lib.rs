@@ -664,7 +664,6 @@ impl TestStore {
         state.passed.clear();
     }
 
-    /// The site's title (Settings > General > Site Title) from now on.
     /// From now on, GETs carrying credentials (key checks, api reads) are held until `count`
     /// of them have arrived (or `wait` passes), then answered together; once that many have
     /// gathered, none is held again. Shows, without timing anything, that a client sends them
@@ -674,6 +673,7 @@ impl TestStore {
         self.shared.state.lock().unwrap().gather = Some((count, wait));
     }
 
+    /// The site's title (Settings > General > Site Title) from now on.
     pub fn set_site_name(&self, name: &str) {
         self.shared.state.lock().unwrap().site_name = name.to_owned();
     }
