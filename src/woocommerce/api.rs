@@ -148,7 +148,7 @@ pub enum ApiError {
         /// Streamed output stopped part way: what stdout holds is incomplete.
         partly_printed: bool,
     },
-    #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", visible_line(&crate::woocommerce::probe::retry_when(r)))).unwrap_or_default())]
+    #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::woocommerce::probe::retry_when(r))).unwrap_or_default())]
     Busy {
         request: RequestLine,
         status: u16,
