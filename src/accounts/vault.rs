@@ -490,11 +490,9 @@ pub async fn migrate(
 
 /// Whether two sets of credentials are the same, down to the site login.
 fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
-    let site = |c: &Credentials| {
-        c.site
-            .as_ref()
-            .map(|s| (s.user().to_owned(), s.expose_password().to_owned()))
-    };
+    fn site(c: &Credentials) -> Option<(&str, &str)> {
+        c.site.as_ref().map(|s| (s.user(), s.expose_password()))
+    }
     a.key.expose() == b.key.expose() && a.secret.expose() == b.secret.expose() && site(a) == site(b)
 }
 
