@@ -9,7 +9,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Both WooCommerce key parts are a 3-character prefix and 40 lowercase hex digits.
-const HEX_LEN: usize = 40;
+pub const HEX_LEN: usize = 40;
 const FULL_LEN: usize = 3 + HEX_LEN;
 /// WooCommerce admin shows "Consumer key ending in" plus this many characters.
 pub const KEY_SUFFIX_LEN: usize = 7;

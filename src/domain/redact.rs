@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use aho_corasick::{AhoCorasick, MatchKind};
 use url::Url;
 
-use crate::domain::keys::Credentials;
+use crate::domain::keys::{Credentials, HEX_LEN};
 
 /// Query parameters that carry credentials, in any of the ways woolink sends them:
 /// `consumer_key` and `consumer_secret` in the query string, `oauth_*` for OAuth 1.0a. Case
@@ -113,9 +113,6 @@ pub fn debug_url(url: &Url) -> String {
     shown.set_fragment(None);
     shown.to_string()
 }
-
-/// The length of the hex part of a consumer key or secret (`ck_`/`cs_` and 40 hex digits).
-const HEX_LEN: usize = 40;
 
 /// `text` with anything shaped like a consumer secret (`cs_` and 40 hex digits) cut to `cs_…`:
 /// a secret pasted where another value belongs (a stray argument, a method, a field) must not
