@@ -137,7 +137,7 @@ impl StoreUrl {
     /// Loopback hosts may use plain http: nothing crosses a network.
     pub fn is_loopback(&self) -> bool {
         match self.url.host() {
-            Some(Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+            Some(Host::Domain(d)) => d == "localhost" || is_under_localhost(d),
             Some(Host::Ipv4(ip)) => ip.is_loopback(),
             Some(Host::Ipv6(ip)) => ip.is_loopback(),
             None => false,
@@ -467,6 +467,14 @@ impl<'de> serde::Deserialize<'de> for StoreUrl {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// `*.localhost`, in any case, with or without a final dot: names of this computer (RFC 6761),
+/// for the loopback rule here and for the resolver, which sees hosts as they were written.
+pub fn is_under_localhost(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host.strip_suffix(".localhost")
+        .is_some_and(|sub| !sub.is_empty() && !sub.ends_with('.'))
 }
 
 #[cfg(test)]

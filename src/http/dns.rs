@@ -2,6 +2,7 @@
 //! threads), but failing with [`DnsFailure`], a type of woolink's own: hyper-util's wrapper
 //! for resolver errors is private, and a failure is recognised by its type, not its words.
 
+use crate::domain::store_url::is_under_localhost;
 use std::net::ToSocketAddrs;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -44,19 +45,14 @@ impl Resolve for SystemResolver {
     }
 }
 
-/// `*.localhost`, in any case, with or without a final dot.
-fn is_under_localhost(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    host.strip_suffix(".localhost")
-        .is_some_and(|sub| !sub.is_empty() && !sub.ends_with('.'))
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::domain::store_url::is_under_localhost;
+
     #[test]
     fn only_names_under_localhost_are_this_computer() {
         for host in ["shop.localhost", "xn--shp-ted.localhost", "A.B.LOCALHOST."] {
-            assert!(super::is_under_localhost(host), "{host}");
+            assert!(is_under_localhost(host), "{host}");
         }
         for host in [
             "localhost",
@@ -64,7 +60,7 @@ mod tests {
             "notlocalhost",
             ".localhost",
         ] {
-            assert!(!super::is_under_localhost(host), "{host}");
+            assert!(!is_under_localhost(host), "{host}");
         }
     }
 }
