@@ -60,7 +60,9 @@ impl ProxySetting {
 pub struct Proxies {
     https: Option<ProxySetting>,
     http: Option<ProxySetting>,
-    /// Whether a request goes through a proxy: `NO_PROXY` as reqwest reads it.
+    /// Whether `NO_PROXY` exempts a request, as reqwest reads it. Which proxy it goes through is
+    /// `https`/`http`: the matcher is given a stand-in, so that an address hyper-util would
+    /// read differently can never make a request skip the proxy it was given.
     matcher: Matcher,
 }
 
@@ -101,10 +103,13 @@ impl Proxies {
         } else {
             (https.or_else(|| all.clone()), http.or(all))
         };
-        let value = |setting: &Option<ProxySetting>| setting.as_ref().map(|p| p.url.to_string());
+        let stand_in = |setting: &Option<ProxySetting>| match setting {
+            Some(_) => "http://proxy.invalid",
+            None => "",
+        };
         let matcher = Matcher::builder()
-            .https(value(&https).unwrap_or_default())
-            .http(value(&http).unwrap_or_default())
+            .https(stand_in(&https))
+            .http(stand_in(&http))
             .no(no_proxy.join(","))
             .build();
         Ok(Proxies {
@@ -120,12 +125,14 @@ impl Proxies {
 
     /// The proxy a request to `url` goes through, if any.
     pub fn for_url(&self, url: &Url) -> Option<&ProxySetting> {
-        self.matcher.intercept(&url.as_str().parse().ok()?)?;
-        match url.scheme() {
+        let setting = match url.scheme() {
             "https" => self.https.as_ref(),
             "http" => self.http.as_ref(),
             _ => None,
-        }
+        }?;
+        // An address the matcher cannot read is not exempt: it goes through the proxy.
+        let exempt = (url.as_str().parse()).is_ok_and(|uri| self.matcher.intercept(&uri).is_none());
+        (!exempt).then_some(setting)
     }
 }
 
