@@ -175,16 +175,6 @@ fn short_storage(storage: SecretStorage) -> &'static str {
 }
 
 /// The account named `name`, and whether it is the default account.
-/// The config folder, the account named `name`, and whether it is the default.
-pub(super) fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
-    let dir = config::config_dir()?;
-    let (accounts, default) = Index::load_with_default(&dir)?;
-    match accounts.iter().find(|account| account.name == name) {
-        Some(account) => Ok((dir, account.clone(), default.as_deref() == Some(name))),
-        None => Err(NoSuchAccount::new(name, &accounts).into()),
-    }
-}
-
 /// Asks the account's credential store whether the secret is still there.
 async fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, LoadError> {
     let store = credstore::open(account.secret_storage, dir).await?;
@@ -192,7 +182,7 @@ async fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool
 }
 
 async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
-    let (dir, account, is_default) = find(name)?;
+    let (dir, account, is_default) = super::find(name)?;
     let present = secret_present(&dir, &account).await;
     if output_args.json {
         let mut view = account_json(&account, is_default.then_some(name));
@@ -256,7 +246,7 @@ async fn remove(
     index_only: bool,
     output_args: OutputArgs,
 ) -> Result<(), Error> {
-    let (dir, account, was_default) = find(name)?;
+    let (dir, account, was_default) = super::find(name)?;
     if !yes {
         if !input::can_prompt(output_args.no_input) {
             return Err(Error::Usage(format!(
@@ -375,7 +365,7 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
             "\"{old}\" is already the account's name: give the new name after the old one"
         )));
     }
-    let (dir, account, _) = find(old)?;
+    let (dir, account, _) = super::find(old)?;
     if account.id.is_none() {
         let moved = match credstore::open(account.secret_storage, &dir).await {
             Ok(store) => vault::migrate(&dir, store.as_ref(), old).await,

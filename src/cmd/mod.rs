@@ -145,6 +145,16 @@ fn say_none_linked(ui: Ui, dir: &Path) {
     ));
 }
 
+/// The config folder, the account named `name`, and whether it is the default.
+pub fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
+    let dir = config::config_dir()?;
+    let (accounts, default) = Index::load_with_default(&dir)?;
+    match accounts.iter().find(|account| account.name == name) {
+        Some(account) => Ok((dir, account.clone(), default.as_deref() == Some(name))),
+        None => Err(crate::accounts::index::NoSuchAccount::new(name, &accounts).into()),
+    }
+}
+
 /// Finishes or undoes what a woolink killed in the middle of a change left (see
 /// `vault::recover`), before any command uses the index. Best effort: an index that cannot be
 /// read is the command's to report, and a credential store that cannot be reached now is

@@ -24,7 +24,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let interactive = input::can_prompt(args.output.no_input);
     let keys = KeyPlan::new(&args.key, None, interactive)?;
     let said = ui.with_json(args.output.json);
-    let (dir, old, _) = super::accounts::find(&args.name)?;
+    let (dir, old, _) = super::find(&args.name)?;
     let store_url = StoreUrl::parse_with_notes(&old.store_url)
         .map(|(url, _)| url)
         .map_err(|err| {
