@@ -321,20 +321,27 @@ fn a_move_from_the_keychain_to_the_file_killed_at_each_step_leaves_no_keychain_c
     a_forced_replace_killed_at_each_step("keychain", "file");
 }
 
+/// Two config folders on one keychain, each linking the same store as "shop" with its own key
+/// (the first read-write, the second with `second`).
+fn two_folders_linking_shop(
+    keychain: &PrivateKeychain,
+    second: Permission,
+) -> (TestStore, [TestKey; 2], Home<'_>, Home<'_>) {
+    let keys = [TestKey::new(Permission::ReadWrite), TestKey::new(second)];
+    let store = store_knowing(&[&keys[0], &keys[1]]);
+    let (a, b) = (Home::new(keychain), Home::new(keychain));
+    a.connect(&store, &keys[0], "keychain", &[], None)
+        .assert_code(0);
+    b.connect(&store, &keys[1], "keychain", &[], None)
+        .assert_code(0);
+    (store, keys, a, b)
+}
+
 #[test]
 #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn two_config_folders_linking_the_same_store_under_one_name_keep_their_own_secrets() {
     let keychain = PrivateKeychain::start();
-    let (one, two) = (
-        TestKey::new(Permission::ReadWrite),
-        TestKey::new(Permission::Read),
-    );
-    let store = store_knowing(&[&one, &two]);
-    let (a, b) = (Home::new(&keychain), Home::new(&keychain));
-    a.connect(&store, &one, "keychain", &[], None)
-        .assert_code(0);
-    b.connect(&store, &two, "keychain", &[], None)
-        .assert_code(0);
+    let (store, [one, two], a, b) = two_folders_linking_shop(&keychain, Permission::Read);
     assert_eq!(keychain.woolink_users().len(), 2);
     let (id_a, id_b) = (a.account_id("shop"), b.account_id("shop"));
     assert_ne!(id_a, id_b);
@@ -440,16 +447,7 @@ fn an_entry_from_before_ids_moves_to_its_id_once_even_when_killed() {
 #[ignore = "needs a Secret Service (gnome-keyring + dbus-daemon); run with --include-ignored"]
 fn a_shared_entry_from_before_ids_goes_to_the_folder_whose_key_it_holds() {
     let keychain = PrivateKeychain::start();
-    let (one, two) = (
-        TestKey::new(Permission::ReadWrite),
-        TestKey::new(Permission::ReadWrite),
-    );
-    let store = store_knowing(&[&one, &two]);
-    let (a, b) = (Home::new(&keychain), Home::new(&keychain));
-    a.connect(&store, &one, "keychain", &[], None)
-        .assert_code(0);
-    b.connect(&store, &two, "keychain", &[], None)
-        .assert_code(0);
+    let (store, [one, two], a, b) = two_folders_linking_shop(&keychain, Permission::ReadWrite);
     // Before ids, b's link overwrote a's secret: one entry, holding b's key.
     make_legacy(&a, &store);
     make_legacy(&b, &store);
