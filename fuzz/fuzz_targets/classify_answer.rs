@@ -3,13 +3,22 @@
 //! skips what stores print before their JSON must never panic.
 #![no_main]
 
+use std::sync::LazyLock;
+
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use woolink::testing::Answer;
+use woolink::testing::{Answer, ConsumerKey, ConsumerSecret, Credentials};
 use woolink::testing::{
     Verdict, WriteVerdict, challenge, error_code, error_message, judge, key_was_judged,
     store_trouble, write_is_conclusive,
 };
+
+/// The account a note about a store's junk is written for (its credentials are taken out).
+static CREDENTIALS: LazyLock<Credentials> = LazyLock::new(|| Credentials {
+    key: ConsumerKey::parse(&format!("ck_{}", "0a".repeat(20))).expect("a valid key"),
+    secret: ConsumerSecret::parse(&format!("cs_{}", "0b".repeat(20))).expect("a valid secret"),
+    site: None,
+});
 
 /// Interesting header names, so the fuzzer does not have to guess them byte by byte.
 const NAMES: [&str; 9] = [
@@ -79,6 +88,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = error_code(&write);
     let _ = error_message(&read);
     let _ = store_trouble(&write);
-    let _ = read.junk().map(|junk| junk.note());
+    let _ = read.junk().map(|junk| junk.note(&CREDENTIALS));
     let _ = woolink::testing::parse(data);
 });
