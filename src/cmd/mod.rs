@@ -13,7 +13,6 @@ pub mod rotate;
 pub mod run;
 pub mod verify;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use crate::accounts::credstore::CredStoreError;
 use crate::accounts::index::Index;
 use crate::accounts::linked;
 use crate::accounts::vault::LoadError;
-use crate::cmd::error::Error;
+use crate::cmd::error::{Error, keychain_unreachable};
 use crate::domain::account::{Account, AuthMethod};
 use crate::domain::keys::Credentials;
 use crate::face::cli::NetArgs;
@@ -58,33 +57,32 @@ async fn chosen_account(
     net: &NetArgs,
     ui: Ui,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    if requested.is_none()
-        && let Some((store, credentials)) = env_creds::read()?
-    {
-        let located = env_creds::locate(
-            &store,
-            &credentials,
-            || http_client(net, ui),
-            Duration::from_secs(net.timeout),
-            ui,
-        )
-        .await?;
-        let chosen = Chosen {
-            name: None,
-            source: format!(
+    let from_env = match requested {
+        None => env_creds::read()?,
+        Some(_) => None,
+    };
+    let chosen = match from_env {
+        Some((store, credentials)) => {
+            let timeout = Duration::from_secs(net.timeout);
+            let client = || http_client(net, ui);
+            let located = env_creds::locate(&store, &credentials, client, timeout, ui).await?;
+            let source = format!(
                 "environment variables ({}); no index or keychain is used",
                 crate::domain::variables::CREDENTIAL_VARS.join(", ")
-            ),
-            store_url: located.store.to_string(),
-            auth_method: located.auth_method,
-            ca_cert: net.ca_cert.clone(),
-        };
-        ui.debug(&format!("credentials: {}", chosen.source));
-        return Ok((chosen, located.root, credentials));
-    }
-    let linked = linked_account(requested, net).await?;
-    ui.debug(&format!("credentials: {}", linked.0.source));
-    Ok(linked)
+            );
+            let chosen = Chosen {
+                name: None,
+                source,
+                store_url: located.store.to_string(),
+                auth_method: located.auth_method,
+                ca_cert: net.ca_cert.clone(),
+            };
+            (chosen, located.root, credentials)
+        }
+        None => linked_account(requested, net).await?,
+    };
+    ui.debug(&format!("credentials: {}", chosen.0.source));
+    Ok(chosen)
 }
 
 /// The linked account a command means (`--account`, else the default, else the only one), its
@@ -108,25 +106,20 @@ pub async fn linked_account(
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
         .map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, &dir, &account)?;
-    let credentials = match linked::credentials(&dir, &account).await {
-        Ok(credentials) => credentials,
-        Err(LoadError::Store(CredStoreError::NotFound)) => {
-            return Err(Error::SecretMissing {
-                name: account.name.clone(),
-                storage: account.secret_storage.to_string(),
-            });
-        }
-        Err(LoadError::Store(err)) if crate::cmd::error::keychain_unreachable(&err) => {
-            return Err(Error::Keychain {
-                source: err,
-                advice: format!(
-                    "The secret of \"{}\" is kept there: start or unlock the keychain and try again. To use the store without the keychain, give no --account (nor WOOLINK_ACCOUNT) and set WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET: then nothing is read from the index or the keychain",
-                    account.name
-                ),
-            });
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let credentials = linked::credentials(&dir, &account).await;
+    let credentials = credentials.map_err(|err| match err {
+        LoadError::Store(CredStoreError::NotFound) => Error::SecretMissing {
+            name: name.clone(),
+            storage: account.secret_storage.to_string(),
+        },
+        LoadError::Store(source) if keychain_unreachable(&source) => Error::Keychain {
+            source,
+            advice: format!(
+                "The secret of \"{name}\" is kept there: start or unlock the keychain and try again. To use the store without the keychain, give no --account (nor WOOLINK_ACCOUNT) and set WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET: then nothing is read from the index or the keychain"
+            ),
+        },
+        err => err.into(),
+    })?;
     let chosen = Chosen {
         name: Some(account.name),
         source,
@@ -146,13 +139,11 @@ fn say_none_linked(ui: Ui, dir: &Path) {
 }
 
 /// The config folder, the account named `name`, and whether it is the default.
-pub fn find(name: &str) -> Result<(std::path::PathBuf, Account, bool), Error> {
+pub fn find(name: &str) -> Result<(PathBuf, Account, bool), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
-    match accounts.iter().find(|account| account.name == name) {
-        Some(account) => Ok((dir, account.clone(), default.as_deref() == Some(name))),
-        None => Err(crate::accounts::index::NoSuchAccount::new(name, &accounts).into()),
-    }
+    let account = linked::select(&accounts, None, Some(name))?.clone();
+    Ok((dir, account, default.as_deref() == Some(name)))
 }
 
 /// Finishes or undoes what a woolink killed in the middle of a change left (see
@@ -206,31 +197,5 @@ fn trusted_ca(net: &NetArgs, dir: &Path, account: &Account) -> Result<Option<Pat
     match &net.ca_cert {
         Some(given) => Ok(Some(given.clone())),
         None => Ok(crate::accounts::ca_copy::path_for(dir, account)?),
-    }
-}
-
-/// Clients for several linked accounts (`accounts verify`), one per certificate trusted, each
-/// account's trusting only its own.
-struct Clients<'a> {
-    net: &'a NetArgs,
-    ui: Ui,
-    by_ca: HashMap<Option<PathBuf>, HttpClient>,
-}
-
-impl<'a> Clients<'a> {
-    /// Checks `--ca-cert` and the proxy variables before any account is looked at.
-    fn new(net: &'a NetArgs, ui: Ui) -> Result<Self, Error> {
-        let mut by_ca = HashMap::new();
-        by_ca.insert(net.ca_cert.clone(), http_client(net, ui)?);
-        Ok(Self { net, ui, by_ca })
-    }
-
-    fn for_account(&mut self, dir: &Path, account: &Account) -> Result<HttpClient, Error> {
-        let ca = trusted_ca(self.net, dir, account)?;
-        if !self.by_ca.contains_key(&ca) {
-            let client = client_trusting(self.net, ca.clone(), self.ui)?;
-            self.by_ca.insert(ca.clone(), client);
-        }
-        Ok(self.by_ca[&ca].clone())
     }
 }

@@ -1,12 +1,12 @@
 //! `woolink accounts verify`: each account's key proven again against its store, up to
 //! [`CONCURRENCY`] at once, with what changed since it was linked written back to the index.
 
-use crate::face::term::Ui;
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
+use futures_util::future::Either;
+use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
@@ -16,33 +16,30 @@ use crate::accounts::vault;
 use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
 use crate::domain::account::{Access, Account};
 use crate::domain::keys::{Credentials, masked_key};
+use crate::domain::relink::Relink;
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::VerifyArgs;
+use crate::face::cli::{NetArgs, VerifyArgs};
 use crate::face::output;
+use crate::face::term::Ui;
 use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport, Site};
 
 /// Stores probed at the same time: enough that a typical set (20 stores) costs about as long
 /// as the slowest one; a bound all the same, so a list of hundreds does not open hundreds of
 /// connections at once.
-pub const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 32;
 
-/// What is wrong with one account: its `kind` for `--json` (spaced, the STATUS column), its
-/// class of failure, and why, in full.
+/// What is wrong with one account: its class (the `kind` for `--json`, spaced in the STATUS
+/// column, and the class of failure), and why, in full.
 #[derive(Debug)]
 struct Problem {
-    kind: &'static str,
-    failure: Failure,
+    class: (&'static str, Failure),
     message: String,
 }
 
 impl Problem {
-    fn new((kind, failure): (&'static str, Failure), message: String) -> Self {
-        Self {
-            kind,
-            failure,
-            message,
-        }
+    fn new(class: (&'static str, Failure), message: String) -> Self {
+        Self { class, message }
     }
 }
 
@@ -59,22 +56,24 @@ struct Checked {
 }
 
 impl Checked {
-    fn new(account: Account, problem: Option<Problem>) -> Self {
+    fn failed(account: Account, problem: Problem) -> Self {
         Self {
             account,
-            problem,
+            problem: Some(problem),
             changes: Vec::new(),
             report: None,
         }
     }
 
     fn kind(&self) -> &'static str {
-        self.problem.as_ref().map_or("ok", |problem| problem.kind)
+        self.problem
+            .as_ref()
+            .map_or("ok", |problem| problem.class.0)
     }
 
     /// What is wrong, in the classes of docs/exit-codes.md; `None` when healthy.
     fn failure(&self) -> Option<Failure> {
-        self.problem.as_ref().map(|problem| problem.failure)
+        self.problem.as_ref().map(|problem| problem.class.1)
     }
 
     fn notes(&self) -> &[String] {
@@ -105,26 +104,23 @@ impl Checked {
 
 pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
     let dir = config::config_dir()?;
-    let accounts = Index::load(&dir)?;
-    let chosen = choose(&accounts, &args)?;
+    let chosen = choose(&Index::load(&dir)?, &args)?;
+    let json = args.output.json;
     if chosen.is_empty() {
-        if !args.output.json {
+        if !json {
             super::say_none_linked(ui, &dir);
         }
-        return finish(&[], args.output.json);
+        return finish(&[], json);
     }
-    let mut clients = super::Clients::new(&args.net, ui)?;
-    if !args.output.json {
-        ui.status(&format!(
-            "Checking {} account{} ...",
-            chosen.len(),
-            if chosen.len() == 1 { "" } else { "s" }
-        ));
+    // `--ca-cert` and the proxy variables are checked before any account is looked at.
+    let http = super::http_client(&args.net, ui)?;
+    if !json {
+        let plural = if chosen.len() == 1 { "" } else { "s" };
+        ui.status(&format!("Checking {} account{plural} ...", chosen.len()));
     }
-    let timeout = Duration::from_secs(args.net.timeout);
-    let mut results = check_all(&dir, chosen, &mut clients, timeout).await;
+    let mut results = check_all(&dir, chosen, &args.net, &http, ui).await;
     record(&dir, &mut results).await?;
-    finish(&results, args.output.json)
+    finish(&results, json)
 }
 
 /// The named accounts (each once, in the order given) or, with none named, all of them.
@@ -148,50 +144,49 @@ fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error
 /// Loads every secret (the credential store is asked one at a time), then probes the stores
 /// concurrently, at most [`CONCURRENCY`] at once. Results keep the accounts' order.
 async fn check_all(
-    dir: &std::path::Path,
+    dir: &Path,
     accounts: Vec<Account>,
-    clients: &mut super::Clients<'_>,
-    timeout: Duration,
+    net: &NetArgs,
+    http: &HttpClient,
+    ui: Ui,
 ) -> Vec<Checked> {
     let opener = credstore::opener(dir);
     let mut stores = credstore::Opened::new(&opener);
-    // One task an account, in the accounts' order; one that cannot be probed is already checked.
+    let timeout = Duration::from_secs(net.timeout);
+    // One check an account, in the accounts' order; one that cannot be probed is already checked.
     let mut checks = Vec::new();
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
     for account in accounts {
-        let (store, http, credentials) = match ready(dir, &account, clients, &mut stores).await {
-            Ok(ready) => ready,
-            Err(problem) => {
-                let checked = Checked::new(account, Some(problem));
-                checks.push(tokio::spawn(std::future::ready(checked)));
-                continue;
-            }
-        };
+        let (store, http, credentials) =
+            match ready(dir, &account, net, http, ui, &mut stores).await {
+                Ok(ready) => ready,
+                Err(problem) => {
+                    let checked = Checked::failed(account, problem);
+                    checks.push(Either::Left(std::future::ready(checked)));
+                    continue;
+                }
+            };
         // The key goes first where the account says the API is (a root the index cannot have
         // pointed elsewhere: it must be on the store's own address), found again if it moved.
-        let start = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
+        let start = probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
-        let permits = permits.clone();
-        checks.push(tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
-            let proven = prove(&http, store, start, &account, &credentials, timeout).await;
+        checks.push(Either::Right(async move {
+            let proven = prove(&http, &store, start, &account, &credentials, timeout).await;
             judge(account, proven)
         }));
     }
-    let mut results = Vec::new();
-    for check in checks {
-        results.push(check.await.expect("a probe task does not panic"));
-    }
-    results
+    stream::iter(checks).buffered(CONCURRENCY).collect().await
 }
 
 /// What probing an account takes: its store's address, a client trusting its CA copy (or
-/// --ca-cert), and its credentials; or what is wrong when one of them cannot be had.
+/// --ca-cert, which `http` trusts), and its credentials; or what is wrong when one of them
+/// cannot be had.
 async fn ready(
-    dir: &std::path::Path,
+    dir: &Path,
     account: &Account,
-    clients: &mut super::Clients<'_>,
+    net: &NetArgs,
+    http: &HttpClient,
+    ui: Ui,
     stores: &mut credstore::Opened<'_>,
 ) -> Result<(StoreUrl, HttpClient, Credentials), Problem> {
     // The index holds the address connect normalized; one that no longer parses was edited by
@@ -200,20 +195,22 @@ async fn ready(
         let message = format!(
             "the account index holds \"{}\", which is not a store address; {}",
             account.store_url,
-            crate::domain::relink::Relink::at(&account.name, "URL")
+            Relink::at(&account.name, "URL")
         );
         Problem::new(("invalid_store_url", Failure::Local), message)
     })?;
-    let http = clients
-        .for_account(dir, account)
-        .map_err(|err| Problem::new(err.class(), err.to_string()))?;
+    let problem = |err: Error| Problem::new(err.class(), err.to_string());
+    let http = match super::trusted_ca(net, dir, account).map_err(problem)? {
+        ca if ca == net.ca_cert => http.clone(),
+        ca => super::client_trusting(net, ca, ui).map_err(problem)?,
+    };
     Ok((store, http, credentials(dir, stores, account).await?))
 }
 
 /// The account's credentials, from its store (see [`credstore::Opened`]). `dir`: the config
 /// folder, where an account from before ids is given one as its secret is read.
 async fn credentials(
-    dir: &std::path::Path,
+    dir: &Path,
     stores: &mut credstore::Opened<'_>,
     account: &Account,
 ) -> Result<Credentials, Problem> {
@@ -234,7 +231,7 @@ async fn credentials(
         vault::LoadError::Store(CredStoreError::NotFound) => {
             let message = format!(
                 "its secret is missing from the {storage}; {}",
-                crate::domain::relink::Relink::same_key(&account.name)
+                Relink::same_key(&account.name)
             );
             return Err(Problem::new(("secret_missing", Failure::Local), message));
         }
@@ -248,32 +245,20 @@ async fn credentials(
     Err(Problem::new(class, err.to_string()))
 }
 
+/// Proves the key again, then reads the store's title where the key was proven: it may have
+/// changed since the link, and a scripted link never learnt it. Only a proven key costs that
+/// request: a refused one has the probe read the index for its advice.
 async fn prove(
     http: &HttpClient,
-    store: StoreUrl,
+    store: &StoreUrl,
     start: Option<Site>,
     account: &Account,
     credentials: &Credentials,
     timeout: Duration,
 ) -> Result<ProbeReport, ProbeError> {
     let options = ProbeOptions::for_account(account, timeout);
-    // The title may have changed since the link, and a scripted link never learnt it: the
-    // index is read beside the key checks, where the account says the API is.
-    let learning = async {
-        match &start {
-            Some(site) => Some(site.clone().learnt(http, credentials.site.as_ref()).await),
-            None => None,
-        }
-    };
-    let (proven, learnt) = tokio::join!(
-        probe::probe(http, &store, credentials, options, start.as_ref()),
-        learning
-    );
-    let mut report = proven?;
-    match learnt {
-        Some(site) if site.root == report.api_root => report.learn_from(&site),
-        _ => report.learn_site(http, credentials.site.as_ref()).await,
-    }
+    let mut report = probe::probe(http, store, credentials, options, start.as_ref()).await?;
+    report.learn_site(http, credentials.site.as_ref()).await;
     Ok(report)
 }
 
@@ -290,23 +275,21 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             let message = format!(
                 "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
                 probe::keys_admin_url(account.admin()),
-                crate::domain::relink::Relink::new_key(&account.name)
+                Relink::new_key(&account.name)
             );
             let problem = Problem::new(("unknown_key", Failure::Credentials), message);
-            return Checked::new(account, Some(problem));
+            return Checked::failed(account, problem);
         }
         Err(err) => {
+            let class = err.class();
             // A key the store refuses is replaced by linking the account again, which asks
             // only for the new key.
-            let message = if err.class().1.exit_code() == 4 {
-                format!(
-                    "{err} Then {}.",
-                    crate::domain::relink::Relink::new_key(&account.name)
-                )
+            let message = if class.1 == Failure::Credentials {
+                format!("{err} Then {}.", Relink::new_key(&account.name))
             } else {
                 err.to_string()
             };
-            return Checked::new(account, Some(Problem::new(err.class(), message)));
+            return Checked::failed(account, Problem::new(class, message));
         }
     };
     if report.moved() || report.store.to_string() != account.store_url {
@@ -323,7 +306,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         );
         // Inconclusive: nothing measured is written back.
         let problem = Problem::new(("write_not_checked", Failure::Store), message);
-        return Checked::new(account, Some(problem));
+        return Checked::failed(account, problem);
     }
     let mut problem = None;
     let mut changes = Vec::new();
@@ -342,13 +325,10 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     if let Some(title) = &report.site_name
         && account.store_name.as_ref() != Some(title)
     {
+        let visible = crate::domain::text::visible_line;
         changes.push(match &account.store_name {
-            Some(old) => format!(
-                "title: \"{}\" → \"{}\"",
-                crate::domain::text::visible_line(old),
-                crate::domain::text::visible_line(title)
-            ),
-            None => format!("title: \"{}\"", crate::domain::text::visible_line(title)),
+            Some(old) => format!("title: \"{}\" → \"{}\"", visible(old), visible(title)),
+            None => format!("title: \"{}\"", visible(title)),
         });
     }
     if report.auth_method != account.auth_method {
@@ -375,15 +355,12 @@ fn moved(account: Account, to: String) -> Checked {
     let message = format!(
         "{} now sends visitors to {to}. woolink sends the key only to the address it was linked with; if {to} is the store, {}",
         crate::domain::store_url::shown_address(&account.store_url),
-        crate::domain::relink::Relink::at(&account.name, &to)
+        Relink::at(&account.name, &to)
     );
-    Checked {
-        changes: vec![format!("moved to {to}")],
-        ..Checked::new(
-            account,
-            Some(Problem::new(("moved", Failure::Store), message)),
-        )
-    }
+    let problem = Problem::new(("moved", Failure::Store), message);
+    let mut checked = Checked::failed(account, problem);
+    checked.changes.push(format!("moved to {to}"));
+    checked
 }
 
 /// What the index should say the key may do after a check proved `proven`: a check whose
@@ -399,7 +376,7 @@ fn proven_access(recorded: Access, proven: Access) -> Access {
 /// while the account is still the one that was checked, so a concurrent relink wins). Only
 /// what the check measured is written, onto the record as it is now: a CA copy or a site
 /// login a relink gave meanwhile stays.
-async fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Error> {
+async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     if results.iter().all(|checked| checked.report.is_none()) {
         return Ok(());
     }
@@ -420,15 +397,11 @@ async fn record(dir: &std::path::Path, results: &mut [Checked]) -> Result<(), Er
         }
     }
     Index::update(dir, |accounts| {
-        for checked in results.iter() {
-            let (Some(report), checked) = (&checked.report, &checked.account) else {
-                continue;
-            };
-            if let Some(current) = accounts.iter_mut().find(|a| {
-                a.name == checked.name
-                    && a.store_url == checked.store_url
-                    && a.key_suffix == checked.key_suffix
-            }) {
+        for current in accounts.iter_mut() {
+            let checked = results
+                .iter()
+                .find(|c| vault::same_link(&c.account, current));
+            if let Some(report) = checked.and_then(|c| c.report.as_ref()) {
                 measured(current, report);
             }
         }
@@ -500,10 +473,16 @@ mod tests {
     use crate::accounts::credstore::{CredentialStore, EntryId, StoreFuture};
     use crate::accounts::index::tests::account;
     use crate::domain::account::SecretStorage;
+    use std::sync::Arc;
 
-    fn with_problem(problem: Option<(&'static str, Failure)>) -> Checked {
-        let problem = problem.map(|class| Problem::new(class, String::new()));
-        Checked::new(account("a", "https://a.example"), problem)
+    fn with_problem(class: Option<(&'static str, Failure)>) -> Checked {
+        let problem = |class| Problem::new(class, String::new());
+        let mut checked = Checked::failed(
+            account("a", "https://a.example"),
+            problem(("", Failure::Local)),
+        );
+        checked.problem = class.map(problem);
+        checked
     }
 
     #[test]
@@ -620,7 +599,7 @@ mod tests {
             let problem = credentials(dir, &mut stores, &account)
                 .await
                 .expect_err("no store has credentials");
-            results.push(Checked::new(account, Some(problem)));
+            results.push(Checked::failed(account, problem));
         }
         let count =
             |gets: &std::sync::atomic::AtomicUsize| gets.load(std::sync::atomic::Ordering::SeqCst);
@@ -644,8 +623,8 @@ mod tests {
             let expected = answer().to_string();
             for checked in results.iter().step_by(2) {
                 let problem = checked.problem.as_ref().unwrap();
-                assert_eq!(problem.kind, "credential_store");
-                assert_eq!(problem.failure.exit_code(), 1);
+                assert_eq!(problem.class.0, "credential_store");
+                assert_eq!(problem.class.1.exit_code(), 1);
                 assert_eq!(problem.message, expected);
             }
             for checked in results.iter().skip(1).step_by(2) {
