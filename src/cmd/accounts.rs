@@ -1,5 +1,6 @@
-//! `woolink accounts list | show | remove`. `list` reads the index alone and never touches the
-//! keychain; `show` also asks the credential store whether the secret is still there.
+//! `woolink accounts list | show | remove | rename | default` (`verify` and `rotate` have
+//! modules of their own). `list` reads the index alone and never touches the keychain; `show`
+//! also asks the credential store whether the secret is still there.
 
 use crate::face::term::Ui;
 use serde_json::{Value, json};
@@ -7,42 +8,47 @@ use serde_json::{Value, json};
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError, EntryId};
 use crate::accounts::index::Index;
-use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked;
 use crate::accounts::vault::{self, LoadError, SecretRemoval};
 use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
 use crate::domain::keys::masked_key;
+use crate::domain::relink::Relink;
+use crate::domain::store_url::shown_address;
 use crate::face::cli::{AccountsCommand, OutputArgs};
 use crate::face::output;
 use crate::woocommerce::probe::keys_admin_url;
 
 pub async fn run(command: AccountsCommand, ui: Ui) -> Result<Outcome, Error> {
     match command {
-        AccountsCommand::List { wide, output } => list(wide, output, ui).map(Outcome::from),
-        AccountsCommand::Show { name, output } => show(&name, output).await.map(Outcome::from),
+        AccountsCommand::List { wide, output } => list(wide, output.json, ui),
+        AccountsCommand::Show { name, output } => show(&name, output.json).await,
         AccountsCommand::Remove {
             name,
             yes,
             index_only,
             output,
-        } => remove(&name, yes, index_only, output)
-            .await
-            .map(Outcome::from),
-        AccountsCommand::Rename { old, new, output } => {
-            rename(&old, &new, output).await.map(Outcome::from)
-        }
+        } => remove(&name, yes, index_only, output).await,
+        AccountsCommand::Rename { old, new, output } => rename(&old, &new, output.json).await,
         AccountsCommand::Default {
             name,
             clear,
             output,
-        } => default(name.as_deref(), clear, output, ui)
-            .await
-            .map(Outcome::from),
-        AccountsCommand::Verify(args) => super::verify::run(args, ui).await,
-        AccountsCommand::Rotate(args) => super::rotate::run(args, ui).await.map(Outcome::from),
+        } => default(name.as_deref(), clear, output.json, ui).await,
+        AccountsCommand::Verify(args) => return super::verify::run(args, ui).await,
+        AccountsCommand::Rotate(args) => super::rotate::run(args, ui).await,
     }
+    .map(Outcome::from)
+}
+
+/// Prints `document` with `--json`, else `text`.
+fn print(json: bool, document: Value, text: &str) -> Result<(), Error> {
+    Ok(if json {
+        output::json(&document)
+    } else {
+        output::stdout(text)
+    }?)
 }
 
 /// The `--json` shape of an account, built from the index record, which holds no secret.
@@ -64,10 +70,10 @@ fn account_json(account: &Account, default: Option<&str>) -> Value {
     })
 }
 
-fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
+fn list(wide: bool, json: bool, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
     let (accounts, default) = Index::load_with_default(&dir)?;
-    if output_args.json {
+    if json {
         let views: Vec<Value> = accounts
             .iter()
             .map(|account| account_json(account, default.as_deref()))
@@ -78,18 +84,12 @@ fn list(wide: bool, output_args: OutputArgs, ui: Ui) -> Result<(), Error> {
         super::say_none_linked(ui, &dir);
         return Ok(());
     }
-    let width = if wide { None } else { output::stdout_width() };
-    Ok(output::stdout(&table(
-        &accounts,
-        default.as_deref(),
-        wide,
-        width,
-    ))?)
+    Ok(output::stdout(&table(&accounts, default.as_deref(), wide))?)
 }
 
 /// The accounts as a table: by default the columns a person needs to tell the stores apart,
-/// with relative times, fitted to `width`; `wide`, every column with exact times.
-fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<usize>) -> String {
+/// with relative times, fitted to the terminal; `wide`, every column with exact times.
+fn table(accounts: &[Account], default: Option<&str>, wide: bool) -> String {
     let now = std::time::SystemTime::now();
     let when = |timestamp: &str| {
         if wide {
@@ -105,35 +105,19 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
         .iter()
         .any(|a| a.secret_storage == SecretStorage::PlaintextFile);
     let titled = accounts.iter().any(|a| linked::store_title(a).is_some());
-    let shown = |header: &str| {
-        wide || match header {
-            "AUTH" | "LINKED" => false,
-            "SECRET" => plaintext,
-            // STORE already shows every address.
-            "URL" => titled,
-            _ => true,
-        }
-    };
     // Ranks: what goes first when the terminal is narrow. A plaintext secret is a warning and
-    // stays longest.
-    let columns: Vec<output::Column> = [
-        ("NAME", None, false),
-        ("STORE", None, true),
-        ("URL", Some(1), false),
-        ("KEY", Some(2), false),
-        ("ACCESS", Some(4), false),
-        ("AUTH", Some(0), false),
-        ("SECRET", Some(5), false),
-        ("LINKED", Some(0), false),
-        ("VERIFIED", Some(3), false),
-    ]
-    .into_iter()
-    .map(|(header, drop_rank, shrinks)| output::Column {
-        header,
-        drop_rank,
-        shrinks,
-    })
-    .collect();
+    // stays longest. STORE shows every address when no account has a title.
+    let columns = [
+        ("NAME", None, false, true),
+        ("STORE", None, true, true),
+        ("URL", Some(1), false, wide || titled),
+        ("KEY", Some(2), false, true),
+        ("ACCESS", Some(4), false, true),
+        ("AUTH", Some(0), false, wide),
+        ("SECRET", Some(5), false, wide || plaintext),
+        ("LINKED", Some(0), false, wide),
+        ("VERIFIED", Some(3), false, true),
+    ];
     let rows: Vec<Vec<String>> = accounts
         .iter()
         .map(|account| {
@@ -142,7 +126,7 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
             } else {
                 account.name.clone()
             };
-            let address = crate::domain::store_url::shown_address(&account.store_url);
+            let address = shown_address(&account.store_url);
             let store = linked::store_title(account).map_or_else(|| address.clone(), str::to_owned);
             let cells = [
                 name,
@@ -151,56 +135,51 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool, width: Option<
                 masked_key(&account.key_suffix),
                 account.access.to_string(),
                 account.auth_method.id().to_owned(),
-                short_storage(account.secret_storage).to_owned(),
+                match account.secret_storage {
+                    SecretStorage::Keychain => "keychain".to_owned(),
+                    SecretStorage::PlaintextFile => "PLAINTEXT FILE".to_owned(),
+                },
                 when(&account.linked_at),
                 when(&account.verified_at),
             ];
-            let columns = columns.iter();
-            let kept = cells
-                .into_iter()
-                .zip(columns)
-                .filter(|(_, c)| shown(c.header));
+            let kept = cells.into_iter().zip(columns).filter(|(_, c)| c.3);
             kept.map(|(cell, _)| cell).collect()
         })
         .collect();
-    let columns: Vec<output::Column> = columns.into_iter().filter(|c| shown(c.header)).collect();
+    let columns: Vec<output::Column> = columns
+        .into_iter()
+        .filter(|c| c.3)
+        .map(|(header, drop_rank, shrinks, _)| output::Column {
+            header,
+            drop_rank,
+            shrinks,
+        })
+        .collect();
+    let width = if wide { None } else { output::stdout_width() };
     output::fitted_table(&columns, &rows, width)
 }
 
-fn short_storage(storage: SecretStorage) -> &'static str {
-    match storage {
-        SecretStorage::Keychain => "keychain",
-        SecretStorage::PlaintextFile => "PLAINTEXT FILE",
-    }
-}
-
-/// The account named `name`, and whether it is the default account.
-/// Asks the account's credential store whether the secret is still there.
-async fn secret_present(dir: &std::path::Path, account: &Account) -> Result<bool, LoadError> {
-    let store = credstore::open(account.secret_storage, dir).await?;
-    vault::check_secret_present(dir, store.as_ref(), account).await
-}
-
-async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
+async fn show(name: &str, json: bool) -> Result<(), Error> {
     let (dir, account, is_default) = super::find(name)?;
-    let present = secret_present(&dir, &account).await;
-    if output_args.json {
-        let mut view = account_json(&account, is_default.then_some(name));
-        // Whether the credential store still holds the secret (`null` when it could not be
-        // asked); another key than the account's is not its secret.
-        view["secret_present"] = match &present {
-            Ok(present) => json!(present),
-            Err(LoadError::Mismatch { .. }) => json!(false),
-            Err(_) => Value::Null,
-        };
-        return Ok(output::json(&view)?);
-    }
+    let storage = account.secret_storage;
+    // Whether the credential store still holds the secret.
+    let present = match credstore::open(storage, &dir).await {
+        Ok(store) => vault::check_secret_present(&dir, store.as_ref(), &account).await,
+        Err(err) => Err(LoadError::Store(err)),
+    };
+    let mut view = account_json(&account, is_default.then_some(name));
+    // `null` when the store could not be asked; another key than the account's is not its
+    // secret.
+    view["secret_present"] = match &present {
+        Ok(present) => json!(present),
+        Err(LoadError::Mismatch { .. }) => json!(false),
+        Err(_) => Value::Null,
+    };
     let secret = match &present {
-        Ok(true) => format!("kept in the {}", account.secret_storage),
+        Ok(true) => format!("kept in the {storage}"),
         Ok(false) => format!(
-            "MISSING from the {}: this account is broken; {}",
-            account.secret_storage,
-            crate::domain::relink::Relink::same_key(&account.name)
+            "MISSING from the {storage}: this account is broken; {}",
+            Relink::same_key(&account.name)
         ),
         Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
         Err(LoadError::Store(err)) if keychain_unreachable(err) => format!(
@@ -210,22 +189,17 @@ async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
         ),
         Err(err) => format!("could not be checked: {err}"),
     };
+    let default = if is_default {
+        "yes: used when a command is given no --account"
+    } else {
+        "no"
+    };
     let mut text = String::new();
     let mut row = |label: &str, value: &str| output::push_row(&mut text, "", label, value);
     row("Name:", &account.name);
-    row(
-        "Default:",
-        if is_default {
-            "yes: used when a command is given no --account"
-        } else {
-            "no"
-        },
-    );
+    row("Default:", default);
     row("Store:", &linked::store_label(&account));
-    row(
-        "URL:",
-        &crate::domain::store_url::shown_address(&account.store_url),
-    );
+    row("URL:", &shown_address(&account.store_url));
     row("API root:", &account.api_root);
     row("Key:", &masked_key(&account.key_suffix));
     row("Access:", &account.access.to_string());
@@ -237,7 +211,7 @@ async fn show(name: &str, output_args: OutputArgs) -> Result<(), Error> {
     }
     row("Linked:", &account.linked_at);
     row("Verified:", &account.verified_at);
-    Ok(output::stdout(&text)?)
+    print(json, view, &text)
 }
 
 async fn remove(
@@ -255,29 +229,28 @@ async fn remove(
         }
         let question = format!(
             "Remove \"{name}\" ({}, key {}) from this computer?",
-            crate::domain::store_url::shown_address(&account.store_url),
+            shown_address(&account.store_url),
             masked_key(&account.key_suffix)
         );
         if !input::confirm(&question)? {
             return Err(Error::Cancelled);
         }
     }
+    let storage = account.secret_storage;
     // What to run instead when the keychain cannot be reached: the same, index entry only.
     let unreachable = |source: CredStoreError| Error::Keychain {
         source,
         advice: format!(
             "Nothing was removed. Start or unlock the keychain, then run `woolink accounts remove {name}{yes}` again; or remove only the account's entry from the index, leaving its secret in the {storage} for you to delete there, with `woolink accounts remove {name} --index-only{yes}`",
             yes = if yes { " --yes" } else { "" },
-            storage = account.secret_storage,
         ),
     };
-    let store = if index_only {
-        None
-    } else {
-        match credstore::open(account.secret_storage, &dir).await {
+    let store = match index_only {
+        true => None,
+        false => match credstore::open(storage, &dir).await {
             Err(err) if keychain_unreachable(&err) => return Err(unreachable(err)),
             store => Some(store?),
-        }
+        },
     };
     let removed = match vault::remove(&dir, store.as_deref(), name).await {
         Err(vault::RemoveError::Secret { source, .. }) if keychain_unreachable(&source) => {
@@ -285,47 +258,43 @@ async fn remove(
         }
         removed => removed?,
     };
-    let storage = removed.account.secret_storage;
+    let account = removed.account;
     if index_only {
         crate::face::term::warning(&format!(
             "the secret of \"{name}\" was left in the {storage} ({id}), as --index-only asks; no account lists it now: delete it with the {storage}'s own tools.",
-            id = EntryId::for_account(&removed.account),
+            id = EntryId::for_account(&account),
         ));
     }
-    let plaintext_copy = removed.plaintext_copy;
-    let revoke_at = keys_admin_url(removed.account.admin());
-    let key = masked_key(&removed.account.key_suffix);
+    let revoke_at = keys_admin_url(account.admin());
+    let key = masked_key(&account.key_suffix);
     // Revoking a key another account still uses would break that account: advised only when
     // no account left uses it (the same key at the same store).
     let used_by: Vec<String> = Index::load(&dir)
         .unwrap_or_default()
         .into_iter()
         .filter(|other| {
-            other.store_url == removed.account.store_url
-                && other.key_suffix == removed.account.key_suffix
+            other.store_url == account.store_url && other.key_suffix == account.key_suffix
         })
         .map(|other| other.name)
         .collect();
-    if output_args.json {
-        // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other
-        // accounts that use the same key at the same store (then it is not to be revoked).
-        return Ok(output::json(&json!({
-            "removed": name,
-            "secret_was_present": removed.secret == SecretRemoval::Deleted,
-            "secret_left": index_only,
-            "plaintext_copy_removed": plaintext_copy,
-            "was_default": was_default,
-            "key": key,
-            "revoke_at": revoke_at,
-            "key_used_by": used_by,
-        }))?);
-    }
+    // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other
+    // accounts that use the same key at the same store (then it is not to be revoked).
+    let document = json!({
+        "removed": name,
+        "secret_was_present": removed.secret == SecretRemoval::Deleted,
+        "secret_left": index_only,
+        "plaintext_copy_removed": removed.plaintext_copy,
+        "was_default": was_default,
+        "key": key,
+        "revoke_at": revoke_at,
+        "key_used_by": used_by,
+    });
     let secret = match removed.secret {
         _ if index_only => format!("its secret was left in the {storage}"),
         SecretRemoval::Deleted => format!("deleted its secret from the {storage}"),
         SecretRemoval::AlreadyGone => format!("its secret was already gone from the {storage}"),
     };
-    let copy = if plaintext_copy {
+    let copy = if removed.plaintext_copy {
         " (and a plaintext copy from credentials.json)"
     } else {
         ""
@@ -339,26 +308,24 @@ async fn remove(
     let key_advice = if used_by.is_empty() {
         format!(
             "The key {key} was not revoked on the store. If nothing else uses it, revoke it at {revoke_at} (the key ending in {}).\n",
-            removed.account.key_suffix
+            account.key_suffix
         )
     } else {
+        let users: Vec<String> = used_by.iter().map(|other| format!("\"{other}\"")).collect();
         format!(
             "The key {key} is also the key of {}: it is not to be revoked while that account uses it.\n",
-            used_by
-                .iter()
-                .map(|other| format!("\"{other}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+            users.join(", ")
         )
     };
-    Ok(output::stdout(&format!(
+    let text = format!(
         "Removed \"{name}\": {secret}{copy} and its entry from the account index.\n{default}{key_advice}"
-    ))?)
+    );
+    print(output_args.json, document, &text)
 }
 
 /// Renames an account: the index alone changes, as its secret is kept under its id. An account
 /// linked before account ids first gets one (its secret moved to it), which needs its store.
-async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Error> {
+async fn rename(old: &str, new: &str, json: bool) -> Result<(), Error> {
     crate::domain::account::check_name(new)?;
     if old == new {
         return Err(Error::Usage(format!(
@@ -366,80 +333,65 @@ async fn rename(old: &str, new: &str, output_args: OutputArgs) -> Result<(), Err
         )));
     }
     let (dir, account, _) = super::find(old)?;
+    let storage = account.secret_storage;
     if account.id.is_none() {
-        let moved = match credstore::open(account.secret_storage, &dir).await {
+        let moved = match credstore::open(storage, &dir).await {
             Ok(store) => vault::migrate(&dir, store.as_ref(), old).await,
             Err(source) => Err(vault::MigrateError::Secret {
                 name: old.to_owned(),
-                storage: account.secret_storage,
+                storage,
                 source,
             }),
         };
-        if let Err(err) = moved {
-            return Err(match err {
-                vault::MigrateError::Secret { source, .. } if keychain_unreachable(&source) => {
-                    Error::Keychain {
-                        source,
-                        advice: format!(
-                            "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {}. Start or unlock it, then run `woolink accounts rename {old} {new}` again",
-                            account.secret_storage
-                        ),
-                    }
-                }
-                source => vault::RenameError::NoId {
-                    name: old.to_owned(),
+        match moved {
+            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
+                return Err(Error::Keychain {
                     source,
-                }
-                .into(),
-            });
+                    advice: format!(
+                        "Nothing was renamed: \"{old}\" was linked before account ids, and its secret must first move to an entry of its own in the {storage}. Start or unlock it, then run `woolink accounts rename {old} {new}` again"
+                    ),
+                });
+            }
+            Err(source) => {
+                let name = old.to_owned();
+                return Err(vault::RenameError::NoId { name, source }.into());
+            }
+            Ok(_) => {}
         }
     }
     let renamed = vault::rename(&dir, old, new).await?;
-    if output_args.json {
-        // `default`: the account is the default (it was under its old name).
-        return Ok(output::json(&json!({
-            "renamed": old,
-            "to": new,
-            "default": renamed.default,
-        }))?);
-    }
     let default = if renamed.default {
         "\nIt is still the default account."
     } else {
         ""
     };
-    Ok(output::stdout(&format!(
-        "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
-        renamed.account.secret_storage
-    ))?)
+    // `default`: the account is the default (it was under its old name).
+    print(
+        json,
+        json!({"renamed": old, "to": new, "default": renamed.default}),
+        &format!(
+            "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
+            renamed.account.secret_storage
+        ),
+    )
 }
 
 /// Shows, sets or clears the default account (kept in the index).
-async fn default(
-    name: Option<&str>,
-    clear: bool,
-    output_args: OutputArgs,
-    ui: Ui,
-) -> Result<(), Error> {
+async fn default(name: Option<&str>, clear: bool, json: bool, ui: Ui) -> Result<(), Error> {
     let dir = config::config_dir()?;
-    let (default, names) = if clear || name.is_some() {
-        Index::lock(&dir).await.and_then(|mut index| {
-            let names: Vec<String> = index.accounts.iter().map(|a| a.name.clone()).collect();
-            index.default = match name {
-                Some(name) if names.iter().any(|n| n == name) => Some(name.to_owned()),
-                Some(name) => {
-                    return Ok(Err(NoSuchAccount::new(name, &index.accounts)));
-                }
-                None => None,
-            };
-            index.write()?;
-            Ok(Ok((index.default.clone(), names)))
-        })??
+    let (accounts, default) = if clear || name.is_some() {
+        let mut index = Index::lock(&dir).await?;
+        if let Some(name) = name {
+            index.position(name)?;
+        }
+        index.default = name.map(str::to_owned);
+        index.write()?;
+        (std::mem::take(&mut index.accounts), index.default.take())
     } else {
-        let (accounts, default) = Index::load_with_default(&dir)?;
-        (default, accounts.into_iter().map(|a| a.name).collect())
+        Index::load_with_default(&dir)?
     };
-    if output_args.json {
+    let names: Vec<String> = accounts.into_iter().map(|a| a.name).collect();
+    if json {
         // `accounts`: every linked account's name, to choose from.
         return Ok(output::json(
             &json!({"default": default, "accounts": names}),
