@@ -77,8 +77,8 @@ pub mod testing {
     pub use crate::http::Answer;
     pub use crate::http::store_json::parse;
     pub use crate::woocommerce::probe::verdict::{
-        Foreign, Refusal, StoreTrouble, Verdict, WriteVerdict, challenge, error_code,
-        error_message, judge, key_was_judged, store_trouble, write_is_conclusive,
+        Refusal, Verdict, WriteVerdict, challenge, error_code, error_message, judge,
+        key_was_judged, store_trouble, write_is_conclusive,
     };
 }
 
@@ -91,11 +91,11 @@ pub fn find_session_bus() {
     accounts::session_bus::restart_with_found_bus();
 }
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use cmd::error::{self, Error, Outcome};
 use domain::redact;
-use face::cli::{self, AccountsCommand, Cli, Command};
+use face::cli::{Cli, Command};
 use face::term;
 
 /// Runs one woolink command line and returns the process exit code. Errors are printed here
@@ -106,16 +106,15 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     // them, and nothing else happens.
     let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
         .try_complete(&args, std::env::current_dir().ok().as_deref());
-    match completing {
-        Ok(false) => {}
+    let parsed = match completing {
         Ok(true) => return 0,
-        Err(err) => {
-            let _ = err.print();
-            return u8::try_from(err.exit_code()).unwrap_or(2);
-        }
-    }
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
+        Ok(false) => Cli::command()
+            .try_get_matches_from(&args)
+            .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, wants_json(&matches)))),
+        Err(err) => Err(err),
+    };
+    let (cli, json) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => {
             // clap prints help and version on stdout and exits 0, usage errors on stderr with 2.
             let code = u8::try_from(err.exit_code()).unwrap_or(2);
@@ -136,20 +135,6 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             return code;
         }
     };
-    let json = match &cli.command {
-        Command::Connect(args) => args.output.json,
-        Command::Accounts(
-            AccountsCommand::List { output, .. }
-            | AccountsCommand::Show { output, .. }
-            | AccountsCommand::Remove { output, .. }
-            | AccountsCommand::Rename { output, .. }
-            | AccountsCommand::Default { output, .. }
-            | AccountsCommand::Verify(cli::VerifyArgs { output, .. })
-            | AccountsCommand::Rotate(cli::RotateArgs { output, .. }),
-        ) => output.json,
-        Command::Completions { .. } | Command::Man => false,
-        Command::Api(_) | Command::Run(_) => false,
-    };
     let ui = term::Ui::new(cli.quiet, cli.verbose);
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
         cmd::recover_interrupted(ui).await;
@@ -163,12 +148,15 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Run(args) => cmd::run::run(args, ui).await,
     };
     match result {
-        Ok(outcome) => {
-            if let Some(message) = outcome.failure() {
-                print_error(&message);
-            }
-            outcome.exit_code()
+        Ok(Outcome::Unhealthy {
+            failed,
+            checked,
+            worst,
+        }) => {
+            print_error(&format!("{failed} of {checked} accounts are not healthy"));
+            worst.exit_code()
         }
+        Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             // Errors may quote what a store or the index said: shown, never obeyed.
             print_error(&err.to_string());
@@ -194,6 +182,14 @@ fn usage_message(err: &clap::Error) -> String {
     } else {
         words.join(" ")
     }
+}
+
+/// Whether the command line asks for `--json`, which every command that prints data takes.
+fn wants_json(mut matches: &clap::ArgMatches) -> bool {
+    while let Some((_, sub)) = matches.subcommand() {
+        matches = sub;
+    }
+    matches.try_get_one::<bool>("json").ok().flatten() == Some(&true)
 }
 
 /// The one `error:` line of a failed command, on stderr.

@@ -44,23 +44,25 @@ pub fn man() -> Result<Outcome, Error> {
         page.extend_from_slice(&section.as_bytes()[1..]);
     }
     let mut closing = Roff::new();
-    let mut section = |heading: &str, items: &[(&str, &str)]| {
-        closing.control("SH", [heading]);
-        for &(term, text) in items {
-            closing
-                .control("TP", [])
-                .text([bold(term)])
-                .text([roman(text)]);
-        }
-    };
-    section("ENVIRONMENT", ENVIRONMENT);
-    section("FILES", FILES);
+    section(&mut closing, "ENVIRONMENT", ENVIRONMENT.iter().copied());
+    section(&mut closing, "FILES", FILES.iter().copied());
     let exit_status = crate::domain::exit::man();
-    let exit_status: Vec<(&str, &str)> =
-        exit_status.iter().map(|(c, t)| (*c, t.as_str())).collect();
-    section("EXIT STATUS", &exit_status);
+    let exit_status = exit_status
+        .iter()
+        .map(|(code, text)| (*code, text.as_str()));
+    section(&mut closing, "EXIT STATUS", exit_status);
     page.extend_from_slice(closing.to_roff().as_bytes());
     Ok(output::document(&String::from_utf8_lossy(&page)).map(Outcome::from)?)
+}
+
+/// A section of terms, each with its paragraph.
+fn section<'a>(roff: &mut Roff, heading: &str, items: impl Iterator<Item = (&'a str, &'a str)>) {
+    roff.control("SH", [heading]);
+    for (term, text) in items {
+        roff.control("TP", [])
+            .text([bold(term)])
+            .text([roman(text)]);
+    }
 }
 
 /// The variables woolink reads, and those `woolink run` gives its command.

@@ -199,10 +199,6 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         self.class().1.exit_code()
     }
-
-    pub fn kind(&self) -> &'static str {
-        self.class().0
-    }
 }
 
 /// How a command that ran to its end finished. What it printed is its own; `lib::run` turns
@@ -238,16 +234,6 @@ impl Outcome {
             Outcome::Exited(code) => code,
         }
     }
-
-    /// The message of the `error:` line, when the outcome is a failure woolink reports.
-    pub fn failure(self) -> Option<String> {
-        match self {
-            Outcome::Unhealthy {
-                failed, checked, ..
-            } => Some(format!("{failed} of {checked} accounts are not healthy")),
-            Outcome::Success | Outcome::Exited(_) => None,
-        }
-    }
 }
 
 /// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
@@ -274,8 +260,9 @@ pub fn keychain_problem(err: &CredStoreError) -> String {
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
 pub fn json_error(err: &Error) -> Result<(), Error> {
     let message = crate::domain::redact::mask_secret_shapes(&err.to_string()).into_owned();
+    let (kind, failure) = err.class();
     let document = serde_json::json!({
-        "error": {"kind": err.kind(), "exit_code": err.exit_code(), "message": message}
+        "error": {"kind": kind, "exit_code": failure.exit_code(), "message": message}
     });
     Ok(crate::face::output::json(&document)?)
 }
