@@ -170,8 +170,15 @@ async fn check_all(
         let start = probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
+        let options = ProbeOptions::for_account(&account, timeout);
         checks.push(Either::Right(async move {
-            let proven = prove(&http, &store, start, &account, &credentials, timeout).await;
+            let mut proven =
+                probe::probe(&http, &store, &credentials, options, start.as_ref()).await;
+            // The title may have changed since the link, and a scripted link never learnt it.
+            // Read only for a proven key: for a refused one the probe reads the index itself.
+            if let Ok(report) = &mut proven {
+                report.learn_site(&http, credentials.site.as_ref()).await;
+            }
             judge(account, proven)
         }));
     }
@@ -243,23 +250,6 @@ async fn credentials(
         vault::LoadError::Store(_) | vault::LoadError::Migrate(_) => CREDENTIAL_STORE,
     };
     Err(Problem::new(class, err.to_string()))
-}
-
-/// Proves the key again, then reads the store's title where the key was proven: it may have
-/// changed since the link, and a scripted link never learnt it. Only a proven key costs that
-/// request: a refused one has the probe read the index for its advice.
-async fn prove(
-    http: &HttpClient,
-    store: &StoreUrl,
-    start: Option<Site>,
-    account: &Account,
-    credentials: &Credentials,
-    timeout: Duration,
-) -> Result<ProbeReport, ProbeError> {
-    let options = ProbeOptions::for_account(account, timeout);
-    let mut report = probe::probe(http, store, credentials, options, start.as_ref()).await?;
-    report.learn_site(http, credentials.site.as_ref()).await;
-    Ok(report)
 }
 
 /// Compares what the probe found with what the account says.
