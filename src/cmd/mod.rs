@@ -105,10 +105,20 @@ pub async fn linked_account(
         }
         None => format!("the only linked account, \"{name}\", from the index"),
     };
-    let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
+    account_in(&dir, account, source, net).await
+}
+
+/// [`linked_account`] for an `account` already read from the index in `dir`.
+pub async fn account_in(
+    dir: &Path,
+    account: Account,
+    source: String,
+    net: &NetArgs,
+) -> Result<(Chosen, ApiRoot, Credentials), Error> {
+    let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
         .map_err(ApiError::from)?;
-    let ca_cert = trusted_ca(net, &dir, &account)?;
-    let credentials = match linked::credentials(&dir, &account).await {
+    let ca_cert = trusted_ca(net, dir, &account)?;
+    let credentials = match linked::credentials(dir, &account).await {
         Ok(credentials) => credentials,
         Err(LoadError::Store(CredStoreError::NotFound)) => {
             return Err(Error::SecretMissing {
