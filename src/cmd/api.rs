@@ -16,7 +16,7 @@ use crate::domain::redact::{self, DisplaySafeUrl, Redactor};
 use crate::face::cli::ApiArgs;
 use crate::face::output;
 use crate::face::term::{self, Progress};
-use crate::http::{Answer, HttpClient, Opened, TransportError};
+use crate::http::{Answer, HttpClient, Opened};
 use crate::woocommerce::api::{self, ApiError, RequestLine};
 use crate::woocommerce::jq::Jq;
 use crate::woocommerce::json_check::{Checker, FaultKind};
@@ -43,18 +43,18 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
         one_answer(&sender, &url).await
     };
     // What the store said is shown without the account's credentials, whichever error quotes it.
-    result.map_err(|err| match (err, account.name.as_deref()) {
-        (Error::Api(source), name) => {
-            let source = source.redacted(&credentials);
-            match name {
-                Some(name) if source.key_refused() => Error::KeyRefused {
-                    source: Box::new(source),
-                    name: name.to_owned(),
-                },
-                _ => Error::Api(source),
-            }
+    result.map_err(|err| {
+        let Error::Api(source) = err else {
+            return err;
+        };
+        let source = source.redacted(&credentials);
+        match account.name {
+            Some(name) if source.key_refused() => Error::KeyRefused {
+                source: Box::new(source),
+                name,
+            },
+            _ => Error::Api(source),
         }
-        (err, _) => err,
     })
 }
 
@@ -71,7 +71,7 @@ struct Planned {
 
 impl Planned {
     fn from_args(args: &ApiArgs) -> Result<Self, Error> {
-        let target = api::parse_path(&args.path)?;
+        let (route, mut query) = api::parse_path(&args.path)?;
         let jq = args.jq.as_deref().map(Jq::compile).transpose();
         let jq = jq.map_err(ApiError::InvalidJq)?;
         let typed = args.fields.iter().map(|field| (field, true));
@@ -82,17 +82,19 @@ impl Planned {
         let fields = fields.collect::<Result<Vec<_>, _>>()?;
         let input = args.input.as_deref().map(read_body).transpose()?;
         let method = api::method(args.method.as_deref(), input.is_some())?;
-        let mut query = target.query;
         // Fields go into a JSON body for writes without --input, into the query otherwise.
         let body = if input.is_none() && api::fields_in_body(&method) && !fields.is_empty() {
             let object: Map<String, Value> = fields.into_iter().collect();
             Some(serde_json::to_vec(&object).expect("JSON values serialize"))
         } else {
-            query.extend(fields.into_iter().map(query_pair));
+            query.extend(fields.into_iter().map(|(name, value)| match value {
+                Value::String(text) => (name, text),
+                other => (name, other.to_string()),
+            }));
             input
         };
         Ok(Self {
-            route: target.route,
+            route,
             method,
             query,
             body,
@@ -261,20 +263,12 @@ impl<'a> ListOut<'a> {
         }
         let mut text = String::new();
         for item in &page {
-            text.push_str(match (self.items, self.pretty) {
-                (0, true) => "[\n",
-                (0, false) => "[",
-                (_, true) => ",\n",
-                (_, false) => ",",
-            });
-            let item = output::json_text(item, self.pretty);
+            text.push(if self.items == 0 { '[' } else { ',' });
             if self.pretty {
-                // Indented one level; JSON text holds no line break inside a string.
-                text.push_str("  ");
-                text.push_str(&item.replace('\n', "\n  "));
-            } else {
-                text.push_str(&item);
+                text.push_str("\n  ");
             }
+            // Pretty JSON indented one level; no JSON text holds a line break inside a string.
+            text.push_str(&output::json_text(item, self.pretty).replace('\n', "\n  "));
             self.items += 1;
         }
         if text.is_empty() {
@@ -315,36 +309,25 @@ async fn finish(
     let answer = opened
         .read_after(head)
         .await
-        .map_err(|cause| sender.unprinted(url, status, cause, false))?;
+        .map_err(|cause| sender.unprinted(url, status, api::lost_words(&cause, false), false))?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
         sender
             .ui
             .status(&format!("Note: {}", junk.note(sender.credentials)));
     }
-    if let Some(err) = api::judge(&sender.plan.method, url, &answer) {
-        // The store's own error document goes with the error, on stderr: stdout stays empty,
-        // so `woolink api orders > orders.json` never writes an error into the file.
-        if let Some(document) = answer.json() {
-            let text = output::json_text(&document, false);
-            term::stderr_line(&redact::in_answer(&text, sender.credentials));
+    match api::judge(&sender.plan.method, url, &answer) {
+        Ok(document) => Ok((answer, document)),
+        Err(err) => {
+            // The store's own error document goes with the error, on stderr: stdout stays
+            // empty, so `woolink api orders > orders.json` never writes an error into the file.
+            if let Some(document) = answer.json() {
+                let text = output::json_text(&document, false);
+                term::stderr_line(&redact::in_answer(&text, sender.credentials));
+            }
+            Err(err.into())
         }
-        return Err(err.into());
     }
-    // The answer's JSON; `None` for an empty body (a 204, say).
-    let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else if let Some(document) = answer.json() {
-        Some(document)
-    } else if answer.is_json() {
-        let why = api::why_not_json(&answer.body);
-        return Err(sender.broken(url, answer.status, why, false).into());
-    } else {
-        let request = sender.request(url);
-        let status = answer.status;
-        return Err(ApiError::NotJson { request, status }.into());
-    };
-    Ok((answer, document))
 }
 
 /// What every request of one `woolink api` run shares.
@@ -420,23 +403,13 @@ impl Sender<'_> {
         RequestLine::new(&self.plan.method, url)
     }
 
-    /// The store answered `status` with a body labelled JSON that is not one whole document.
-    fn broken(&self, url: &Url, status: u16, why: String, partly: bool) -> ApiError {
-        ApiError::BrokenJson {
-            request: self.request(url),
-            status,
-            why,
-            partly_printed: partly,
-        }
-    }
-
-    /// The store answered `status`, but its body was lost to `cause`.
-    fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
+    /// The store answered `status`, but its body was not printed whole ([`ApiError::Unprinted`]).
+    fn unprinted(&self, url: &Url, status: u16, why: String, broken_json: bool) -> ApiError {
         ApiError::Unprinted {
             request: self.request(url),
             status,
-            cause: Box::new(cause),
-            partly_printed: partly,
+            why,
+            broken_json,
         }
     }
 }
@@ -455,7 +428,8 @@ async fn stream(
     url: &Url,
 ) -> Result<Option<Vec<u8>>, Error> {
     let status = opened.status;
-    let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
+    let lost =
+        |cause, partly| sender.unprinted(url, status, api::lost_words(&cause, partly), false);
     let mut head = Vec::new();
     loop {
         match opened.chunk().await {
@@ -509,9 +483,11 @@ async fn stream(
     match fault {
         None => Ok(None),
         Some((fault, after)) => {
-            let why = api::fault_words(fault, &after);
-            let partly = last.is_some() && fault.kind != FaultKind::Trailing;
-            Err(sender.broken(url, status, why, partly).into())
+            let mut why = api::fault_words(fault, &after);
+            if last.is_some() && fault.kind != FaultKind::Trailing {
+                why.push_str("; the output printed is incomplete");
+            }
+            Err(sender.unprinted(url, status, why, true).into())
         }
     }
 }
@@ -523,14 +499,6 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
         Err(err) => Err(output::OutputError(err).into()),
     }
-}
-
-fn query_pair((name, value): (String, Value)) -> (String, String) {
-    let value = match value {
-        Value::String(text) => text,
-        other => other.to_string(),
-    };
-    (name, value)
 }
 
 /// The request body from a file or `-` (stdin); it must be JSON.
