@@ -443,7 +443,7 @@ async fn stream(
             None => {}
         }
     }
-    let mut checker = Checker::new();
+    let mut checker = Checker::default();
     let mut checked = 0;
     let mut redactor = Redactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
