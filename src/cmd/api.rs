@@ -377,7 +377,11 @@ impl Sender<'_> {
             ) else {
                 break opened;
             };
-            let allowed = api::retries_allowed(opened.status, retry_after);
+            // A store that does not say when is asked again after each wait of BACKOFF.
+            let allowed = match retry_after {
+                Some(_) => api::MAX_RETRIES,
+                None => api::BACKOFF.len() as u32,
+            };
             retries += 1;
             self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",

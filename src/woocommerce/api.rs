@@ -567,26 +567,16 @@ pub fn retry_wait(
     timeout: Duration,
 ) -> Option<Duration> {
     let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let retryable = status == 429 || (status == 503 && idempotent);
-    if !retryable || retries_so_far >= retries_allowed(status, retry_after) {
+    if status != 429 && !(status == 503 && idempotent) {
         return None;
     }
     let wait = match retry_after {
+        Some(_) if retries_so_far >= MAX_RETRIES => return None,
         Some(value) => retry_after_wait(value, std::time::SystemTime::now())?,
-        None if status == 429 => BACKOFF[retries_so_far as usize],
+        None if status == 429 => *BACKOFF.get(retries_so_far as usize)?,
         None => return None,
     };
     (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
-}
-
-/// How many times [`retry_wait`] may ask again after an answer of `status`: as many waits as
-/// [`BACKOFF`] has for a 429 that does not say when, else [`MAX_RETRIES`].
-pub fn retries_allowed(status: u16, retry_after: Option<&str>) -> u32 {
-    if status == 429 && retry_after.is_none() {
-        BACKOFF.len() as u32
-    } else {
-        MAX_RETRIES
-    }
 }
 
 /// Why `body`, labelled JSON, is not one whole JSON document, in words: judged from where its

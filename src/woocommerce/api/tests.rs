@@ -433,8 +433,12 @@ fn a_429_that_does_not_say_when_is_asked_again_after_1_then_2_seconds() {
         );
         assert_eq!(retry_wait(&method, 429, None, 2, minute), None);
     }
-    assert_eq!(retries_allowed(429, None), 2);
-    assert_eq!(retries_allowed(429, Some("1")), MAX_RETRIES);
+    // One that says when is asked again up to MAX_RETRIES times.
+    assert!(retry_wait(&Method::GET, 429, Some("1"), MAX_RETRIES - 1, minute).is_some());
+    assert_eq!(
+        retry_wait(&Method::GET, 429, Some("1"), MAX_RETRIES, minute),
+        None
+    );
     // Never longer than --timeout; a 503 that does not say when is not asked again.
     assert_eq!(
         retry_wait(&Method::GET, 429, None, 1, Duration::from_secs(1)),
