@@ -126,19 +126,8 @@ impl Planned {
 /// to be one whole JSON document as it goes.
 async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     let mut opened = sender.open(url).await?;
-    let streamable = !sender.include
-        && sender.plan.jq.is_none()
-        && !std::io::stdout().is_terminal()
-        && sender.plan.method == Method::GET
-        && (200..300).contains(&opened.status)
-        && crate::http::is_json_type(&opened.headers);
-    let head = if streamable {
-        let Some(head) = stream(&mut opened, sender, url).await? else {
-            return Ok(());
-        };
-        head
-    } else {
-        Vec::new()
+    let Some(head) = stream(&mut opened, sender, url).await? else {
+        return Ok(());
     };
     let (answer, Some(document)) = finish(sender, url, opened, head, true).await? else {
         return Ok(());
@@ -156,10 +145,53 @@ async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
 /// pages come (each page checked whole before any of it is printed, so a first page that fails
 /// leaves stdout empty), with page N of X-WP-TotalPages on a terminal only (a script's stderr
 /// stays quiet). A `next` link back to a page already fetched is a loop, and stops it.
-async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(), Error> {
+async fn every_page(sender: &Sender<'_>, root: &ApiRoot, mut url: Url) -> Result<(), Error> {
     let progress = Progress::new(sender.ui.quiet || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
-    let result = pages_into(sender, root, url, &progress, &mut list).await;
+    // Ok(false) when the first answer was not a list and was printed as it is.
+    let result = async {
+        let mut pages = 0;
+        let mut total_pages: Option<u64> = None;
+        let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
+        loop {
+            let of = match pages {
+                0 => String::new(),
+                _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
+            };
+            progress.start(&format!("page {}{of}", pages + 1));
+            let opened = sender.open(&url).await?;
+            let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
+            match document {
+                Some(Value::Array(page)) => list.page(&url, page)?,
+                // Not a list: there is nothing to page through.
+                Some(document) if pages == 0 => {
+                    progress.clear();
+                    emit(sender, &url, &document)?;
+                    return Ok(false);
+                }
+                Some(_) => {
+                    let request = sender.request(&url);
+                    let page = pages + 1;
+                    return Err(ApiError::PageNotAList { request, page }.into());
+                }
+                None => {}
+            }
+            pages += 1;
+            total_pages = answer
+                .header("x-wp-totalpages")
+                .and_then(|n| n.trim().parse::<u64>().ok());
+            match api::next_page(root, &answer, &url)? {
+                Some(next) if !fetched.insert(api::page_key(&next)) => {
+                    let next = DisplaySafeUrl::new(&next);
+                    return Err(ApiError::PageLoop { next, pages }.into());
+                }
+                Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
+                Some(next) => url = next,
+                None => return Ok(true),
+            }
+        }
+    }
+    .await;
     progress.clear();
     match result {
         Ok(true) => list.finish(),
@@ -176,62 +208,6 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(),
                 });
             }
             Err(err)
-        }
-    }
-}
-
-/// The pages of `--paginate`, each given to `list`; false when the first answer was not a
-/// list and was printed as it is.
-async fn pages_into(
-    sender: &Sender<'_>,
-    root: &ApiRoot,
-    mut url: Url,
-    progress: &Progress,
-    list: &mut ListOut<'_>,
-) -> Result<bool, Error> {
-    let mut pages = 0;
-    let mut total_pages: Option<u64> = None;
-    let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
-    loop {
-        let of = match pages {
-            0 => String::new(),
-            _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
-        };
-        progress.start(&format!("page {}{of}", pages + 1));
-        let opened = sender.open(&url).await?;
-        let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
-        match document {
-            Some(Value::Array(page)) => list.page(&url, page)?,
-            // Not a list: there is nothing to page through.
-            Some(document) if pages == 0 => {
-                progress.clear();
-                emit(sender, &url, &document)?;
-                return Ok(false);
-            }
-            Some(_) => {
-                return Err(ApiError::PageNotAList {
-                    request: sender.request(&url),
-                    page: pages + 1,
-                }
-                .into());
-            }
-            None => {}
-        }
-        pages += 1;
-        total_pages = answer
-            .header("x-wp-totalpages")
-            .and_then(|n| n.trim().parse::<u64>().ok());
-        match api::next_page(root, &answer, &url)? {
-            Some(next) if !fetched.insert(api::page_key(&next)) => {
-                return Err(ApiError::PageLoop {
-                    next: DisplaySafeUrl::new(&next),
-                    pages,
-                }
-                .into());
-            }
-            Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
-            Some(next) => url = next,
-            None => return Ok(true),
         }
     }
 }
@@ -423,18 +399,28 @@ impl Sender<'_> {
 /// [`Redactor`] takes out even when split across pieces. Each piece is checked before it
 /// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
 /// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
-/// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
-/// terminal unparsed. `None` once printed; when the body does not start as JSON does (a PHP
-/// notice before it, say), what was read so far, for the body to be read whole and cleaned.
+/// a 2xx JSON answer to a GET, printed as it is, to output that is not a terminal: a person gets
+/// pretty JSON, and a store's bytes never reach a terminal unparsed. `None` once printed; else
+/// what was read so far (nothing when not streamed; the start when the body does not start as
+/// JSON does, a PHP notice before it, say), for the body to be read whole and cleaned.
 async fn stream(
     opened: &mut Opened,
     sender: &Sender<'_>,
     url: &Url,
 ) -> Result<Option<Vec<u8>>, Error> {
     let status = opened.status;
+    let mut head = Vec::new();
+    let streamable = !sender.include
+        && sender.plan.jq.is_none()
+        && !std::io::stdout().is_terminal()
+        && sender.plan.method == Method::GET
+        && (200..300).contains(&status)
+        && crate::http::is_json_type(&opened.headers);
+    if !streamable {
+        return Ok(Some(head));
+    }
     let lost =
         |cause, partly| sender.unprinted(url, status, api::lost_words(&cause, partly), false);
-    let mut head = Vec::new();
     loop {
         match opened.chunk().await {
             Ok(Some(piece)) => head.extend_from_slice(&piece),
