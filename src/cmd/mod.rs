@@ -105,20 +105,22 @@ pub async fn linked_account(
         }
         None => format!("the only linked account, \"{name}\", from the index"),
     };
-    account_in(&dir, account, source, net).await
+    account_in(&dir, account, source, net, &mut Vec::new()).await
 }
 
-/// [`linked_account`] for an `account` already read from the index in `dir`.
+/// [`linked_account`] for an `account` already read from the index in `dir`, its credential
+/// store taken from `stores` if opened before.
 pub async fn account_in(
     dir: &Path,
     account: Account,
     source: String,
     net: &NetArgs,
+    stores: &mut linked::OpenStores,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
         .map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, dir, &account)?;
-    let credentials = match linked::credentials(dir, &account).await {
+    let credentials = match linked::credentials(dir, &account, stores).await {
         Ok(credentials) => credentials,
         Err(LoadError::Store(CredStoreError::NotFound)) => {
             return Err(Error::SecretMissing {

@@ -49,8 +49,10 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
         command.env(field.variable(), value);
     }
     if let Some(lines) = &file {
-        // Each account the file names is read once; the one chosen above is not read again.
+        // Each account the file names is read once, and each credential store opened once;
+        // the account chosen above is not read again.
         let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
+        let mut stores = Vec::new();
         if let Some(name) = account.name.as_deref() {
             read.insert(name.to_owned(), chosen_values.clone());
         }
@@ -66,7 +68,7 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
                 );
                 let dir = config::config_dir()?;
                 let (chosen, root, credentials) =
-                    super::account_in(&dir, linked.clone(), source, &args.net).await?;
+                    super::account_in(&dir, linked.clone(), source, &args.net, &mut stores).await?;
                 read.insert(linked.name.clone(), values(&chosen, &root, &credentials));
             }
             set_field(&mut command, &entry.name, &read[&linked.name], *field);

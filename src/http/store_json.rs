@@ -22,9 +22,9 @@ pub enum Junk {
 }
 
 impl Junk {
-    /// A note for the user: what the store prints and how to stop it.
-    /// What to tell the user, with the account's credentials taken out of the store's text (a
-    /// plugin may print the request it got, query string and all).
+    /// A note for the user: what the store prints and how to stop it, with the account's
+    /// credentials taken out of the store's text (a plugin may print the request it got, query
+    /// string and all).
     pub fn note(&self, credentials: &crate::domain::keys::Credentials) -> String {
         match self {
             Junk::ByteOrderMark => "The store puts a UTF-8 byte-order mark (BOM) before its answers, usually from a plugin, theme or wp-config.php file saved with one; woolink reads past it, other tools may not. Save that file again without a BOM (\"UTF-8\", not \"UTF-8 with BOM\").".to_owned(),
