@@ -134,7 +134,7 @@ async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     };
     if document.is_array()
         && term::stderr_is_live()
-        && let Some(more) = api::more_pages(&answer.headers)
+        && let Some(more) = api::more_pages(&answer)
     {
         sender.ui.status(&more);
     }
@@ -151,7 +151,7 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, mut url: Url) -> Result
     // Ok(false) when the first answer was not a list and was printed as it is.
     let result = async {
         let mut pages = 0;
-        let mut total_pages: Option<u64> = None;
+        let mut total_pages = None;
         let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
         loop {
             let of = match pages {
@@ -177,9 +177,7 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, mut url: Url) -> Result
                 None => {}
             }
             pages += 1;
-            total_pages = answer
-                .header("x-wp-totalpages")
-                .and_then(|n| n.trim().parse::<u64>().ok());
+            total_pages = api::list_count(&answer, "x-wp-totalpages");
             match api::next_page(root, &answer, &url)? {
                 Some(next) if !fetched.insert(api::page_key(&next)) => {
                     let next = DisplaySafeUrl::new(&next);

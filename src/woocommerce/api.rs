@@ -625,17 +625,19 @@ pub fn fault_words(fault: Fault, after: &[u8]) -> String {
     }
 }
 
+/// What a list's header says: `X-WP-TotalPages` its pages, `X-WP-Total` its items.
+pub fn list_count(answer: &Answer, name: &str) -> Option<u64> {
+    answer.header(name)?.trim().parse().ok()
+}
+
 /// "page 1 of 3, 30 items; use --paginate for all": what a first page's headers say about the
 /// rest of a list, when there is more.
-pub fn more_pages(answer_headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let number = |name: &str| -> Option<u64> {
-        answer_headers.get(name)?.to_str().ok()?.trim().parse().ok()
-    };
-    let pages = number("x-wp-totalpages")?;
+pub fn more_pages(answer: &Answer) -> Option<String> {
+    let pages = list_count(answer, "x-wp-totalpages")?;
     if pages < 2 {
         return None;
     }
-    let items = number("x-wp-total")
+    let items = list_count(answer, "x-wp-total")
         .map(|total| format!(", {total} items"))
         .unwrap_or_default();
     Some(format!("page 1 of {pages}{items}; use --paginate for all"))

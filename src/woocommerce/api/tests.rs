@@ -553,7 +553,7 @@ fn a_lost_answer_still_tells_what_the_store_answered() {
 
 #[test]
 fn a_list_with_more_pages_says_so() {
-    let headers = |pairs: &[(&str, &str)]| answer(200, pairs, "[]").headers;
+    let headers = |pairs: &[(&str, &str)]| answer(200, pairs, "[]");
     assert_eq!(
         more_pages(&headers(&[("x-wp-total", "30"), ("x-wp-totalpages", "3")])).as_deref(),
         Some("page 1 of 3, 30 items; use --paginate for all")
