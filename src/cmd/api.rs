@@ -453,10 +453,8 @@ async fn stream(
         piece = match opened.chunk().await {
             Ok(Some(next)) => next,
             Ok(None) => break checker.finish().err().map(|fault| (fault, Vec::new())),
-            Err(cause) => {
-                let _ = out.flush();
-                return Err(lost(cause, last.is_some()).into());
-            }
+            // What was printed is out already: write_out flushes each piece.
+            Err(cause) => return Err(lost(cause, last.is_some()).into()),
         };
     };
     let mut rest = redactor.finish();
