@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::accounts::credstore;
 use crate::accounts::index::NoSuchAccount;
-use crate::domain::account::Account;
+use crate::domain::account::{Account, SecretStorage};
 use crate::domain::keys::Credentials;
 
 /// Why no account could be chosen. All are usage errors (exit 2).
@@ -89,14 +89,25 @@ pub fn select<'a>(
     }
 }
 
-/// The account's key and secret, from its credential store, once shown to be the key the
-/// index names.
+/// The credential stores a command opened, each kind once, for the accounts it reads.
+pub type OpenStores = Vec<(SecretStorage, Box<dyn credstore::CredentialStore>)>;
+
+/// The account's key and secret, from its credential store (opened unless `stores` holds it),
+/// once shown to be the key the index names.
 pub async fn credentials(
     dir: &Path,
     account: &Account,
+    stores: &mut OpenStores,
 ) -> Result<Credentials, crate::accounts::vault::LoadError> {
-    let store = credstore::open(account.secret_storage, dir).await?;
-    crate::accounts::vault::load_credentials(dir, store.as_ref(), account).await
+    let storage = account.secret_storage;
+    let at = match stores.iter().position(|(open, _)| *open == storage) {
+        Some(at) => at,
+        None => {
+            stores.push((storage, credstore::open(storage, dir).await?));
+            stores.len() - 1
+        }
+    };
+    crate::accounts::vault::load_credentials(dir, stores[at].1.as_ref(), account).await
 }
 
 #[cfg(test)]

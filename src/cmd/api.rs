@@ -16,7 +16,7 @@ use crate::domain::redact::{self, DisplaySafeUrl, Redactor};
 use crate::face::cli::ApiArgs;
 use crate::face::output;
 use crate::face::term::{self, Progress};
-use crate::http::{Answer, HttpClient, Opened, TransportError};
+use crate::http::{Answer, HttpClient, Opened};
 use crate::woocommerce::api::{self, ApiError, RequestLine};
 use crate::woocommerce::jq::Jq;
 use crate::woocommerce::json_check::{Checker, FaultKind};
@@ -43,18 +43,18 @@ pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
         one_answer(&sender, &url).await
     };
     // What the store said is shown without the account's credentials, whichever error quotes it.
-    result.map_err(|err| match (err, account.name.as_deref()) {
-        (Error::Api(source), name) => {
-            let source = source.redacted(&credentials);
-            match name {
-                Some(name) if source.key_refused() => Error::KeyRefused {
-                    source: Box::new(source),
-                    name: name.to_owned(),
-                },
-                _ => Error::Api(source),
-            }
+    result.map_err(|err| {
+        let Error::Api(source) = err else {
+            return err;
+        };
+        let source = source.redacted(&credentials);
+        match account.name {
+            Some(name) if source.key_refused() => Error::KeyRefused {
+                source: Box::new(source),
+                name,
+            },
+            _ => Error::Api(source),
         }
-        (err, _) => err,
     })
 }
 
@@ -71,7 +71,7 @@ struct Planned {
 
 impl Planned {
     fn from_args(args: &ApiArgs) -> Result<Self, Error> {
-        let target = api::parse_path(&args.path)?;
+        let (route, mut query) = api::parse_path(&args.path)?;
         let jq = args.jq.as_deref().map(Jq::compile).transpose();
         let jq = jq.map_err(ApiError::InvalidJq)?;
         let typed = args.fields.iter().map(|field| (field, true));
@@ -82,17 +82,19 @@ impl Planned {
         let fields = fields.collect::<Result<Vec<_>, _>>()?;
         let input = args.input.as_deref().map(read_body).transpose()?;
         let method = api::method(args.method.as_deref(), input.is_some())?;
-        let mut query = target.query;
         // Fields go into a JSON body for writes without --input, into the query otherwise.
         let body = if input.is_none() && api::fields_in_body(&method) && !fields.is_empty() {
             let object: Map<String, Value> = fields.into_iter().collect();
             Some(serde_json::to_vec(&object).expect("JSON values serialize"))
         } else {
-            query.extend(fields.into_iter().map(query_pair));
+            query.extend(fields.into_iter().map(|(name, value)| match value {
+                Value::String(text) => (name, text),
+                other => (name, other.to_string()),
+            }));
             input
         };
         Ok(Self {
-            route: target.route,
+            route,
             method,
             query,
             body,
@@ -124,26 +126,15 @@ impl Planned {
 /// to be one whole JSON document as it goes.
 async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
     let mut opened = sender.open(url).await?;
-    let streamable = !sender.include
-        && sender.plan.jq.is_none()
-        && !std::io::stdout().is_terminal()
-        && sender.plan.method == Method::GET
-        && (200..300).contains(&opened.status)
-        && crate::http::is_json_type(&opened.headers);
-    let head = if streamable {
-        let Some(head) = stream(&mut opened, sender, url).await? else {
-            return Ok(());
-        };
-        head
-    } else {
-        Vec::new()
+    let Some(head) = stream(&mut opened, sender, url).await? else {
+        return Ok(());
     };
     let (answer, Some(document)) = finish(sender, url, opened, head, true).await? else {
         return Ok(());
     };
     if document.is_array()
         && term::stderr_is_live()
-        && let Some(more) = api::more_pages(&answer.headers)
+        && let Some(more) = api::more_pages(&answer)
     {
         sender.ui.status(&more);
     }
@@ -154,10 +145,51 @@ async fn one_answer(sender: &Sender<'_>, url: &Url) -> Result<(), Error> {
 /// pages come (each page checked whole before any of it is printed, so a first page that fails
 /// leaves stdout empty), with page N of X-WP-TotalPages on a terminal only (a script's stderr
 /// stays quiet). A `next` link back to a page already fetched is a loop, and stops it.
-async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(), Error> {
+async fn every_page(sender: &Sender<'_>, root: &ApiRoot, mut url: Url) -> Result<(), Error> {
     let progress = Progress::new(sender.ui.quiet || !term::stderr_is_live());
     let mut list = ListOut::new(sender);
-    let result = pages_into(sender, root, url, &progress, &mut list).await;
+    // Ok(false) when the first answer was not a list and was printed as it is.
+    let result = async {
+        let mut pages = 0;
+        let mut total_pages = None;
+        let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
+        loop {
+            let of = match pages {
+                0 => String::new(),
+                _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
+            };
+            progress.start(&format!("page {}{of}", pages + 1));
+            let opened = sender.open(&url).await?;
+            let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
+            match document {
+                Some(Value::Array(page)) => list.page(&url, page)?,
+                // Not a list: there is nothing to page through.
+                Some(document) if pages == 0 => {
+                    progress.clear();
+                    emit(sender, &url, &document)?;
+                    return Ok(false);
+                }
+                Some(_) => {
+                    let request = sender.request(&url);
+                    let page = pages + 1;
+                    return Err(ApiError::PageNotAList { request, page }.into());
+                }
+                None => {}
+            }
+            pages += 1;
+            total_pages = api::list_count(&answer, "x-wp-totalpages");
+            match api::next_page(root, &answer, &url)? {
+                Some(next) if !fetched.insert(api::page_key(&next)) => {
+                    let next = DisplaySafeUrl::new(&next);
+                    return Err(ApiError::PageLoop { next, pages }.into());
+                }
+                Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
+                Some(next) => url = next,
+                None => return Ok(true),
+            }
+        }
+    }
+    .await;
     progress.clear();
     match result {
         Ok(true) => list.finish(),
@@ -174,62 +206,6 @@ async fn every_page(sender: &Sender<'_>, root: &ApiRoot, url: Url) -> Result<(),
                 });
             }
             Err(err)
-        }
-    }
-}
-
-/// The pages of `--paginate`, each given to `list`; false when the first answer was not a
-/// list and was printed as it is.
-async fn pages_into(
-    sender: &Sender<'_>,
-    root: &ApiRoot,
-    mut url: Url,
-    progress: &Progress,
-    list: &mut ListOut<'_>,
-) -> Result<bool, Error> {
-    let mut pages = 0;
-    let mut total_pages: Option<u64> = None;
-    let mut fetched = std::collections::HashSet::from([api::page_key(&url)]);
-    loop {
-        let of = match pages {
-            0 => String::new(),
-            _ => total_pages.map(|n| format!(" of {n}")).unwrap_or_default(),
-        };
-        progress.start(&format!("page {}{of}", pages + 1));
-        let opened = sender.open(&url).await?;
-        let (answer, document) = finish(sender, &url, opened, Vec::new(), pages == 0).await?;
-        match document {
-            Some(Value::Array(page)) => list.page(&url, page)?,
-            // Not a list: there is nothing to page through.
-            Some(document) if pages == 0 => {
-                progress.clear();
-                emit(sender, &url, &document)?;
-                return Ok(false);
-            }
-            Some(_) => {
-                return Err(ApiError::PageNotAList {
-                    request: sender.request(&url),
-                    page: pages + 1,
-                }
-                .into());
-            }
-            None => {}
-        }
-        pages += 1;
-        total_pages = answer
-            .header("x-wp-totalpages")
-            .and_then(|n| n.trim().parse::<u64>().ok());
-        match api::next_page(root, &answer, &url)? {
-            Some(next) if !fetched.insert(api::page_key(&next)) => {
-                return Err(ApiError::PageLoop {
-                    next: DisplaySafeUrl::new(&next),
-                    pages,
-                }
-                .into());
-            }
-            Some(_) if pages >= api::MAX_PAGES => return Err(ApiError::TooManyPages.into()),
-            Some(next) => url = next,
-            None => return Ok(true),
         }
     }
 }
@@ -261,20 +237,12 @@ impl<'a> ListOut<'a> {
         }
         let mut text = String::new();
         for item in &page {
-            text.push_str(match (self.items, self.pretty) {
-                (0, true) => "[\n",
-                (0, false) => "[",
-                (_, true) => ",\n",
-                (_, false) => ",",
-            });
-            let item = output::json_text(item, self.pretty);
+            text.push(if self.items == 0 { '[' } else { ',' });
             if self.pretty {
-                // Indented one level; JSON text holds no line break inside a string.
-                text.push_str("  ");
-                text.push_str(&item.replace('\n', "\n  "));
-            } else {
-                text.push_str(&item);
+                text.push_str("\n  ");
             }
+            // Pretty JSON indented one level; no JSON text holds a line break inside a string.
+            text.push_str(&output::json_text(item, self.pretty).replace('\n', "\n  "));
             self.items += 1;
         }
         if text.is_empty() {
@@ -315,36 +283,25 @@ async fn finish(
     let answer = opened
         .read_after(head)
         .await
-        .map_err(|cause| sender.unprinted(url, status, cause, false))?;
+        .map_err(|cause| sender.unprinted(url, status, api::lost_words(&cause, false), false))?;
     if first && let Some(junk) = answer.junk() {
         // The JSON printed is clean; the user should still know what the store prints.
         sender
             .ui
             .status(&format!("Note: {}", junk.note(sender.credentials)));
     }
-    if let Some(err) = api::judge(&sender.plan.method, url, &answer) {
-        // The store's own error document goes with the error, on stderr: stdout stays empty,
-        // so `woolink api orders > orders.json` never writes an error into the file.
-        if let Some(document) = answer.json() {
-            let text = output::json_text(&document, false);
-            term::stderr_line(&redact::in_answer(&text, sender.credentials));
+    match api::judge(&sender.plan.method, url, &answer) {
+        Ok(document) => Ok((answer, document)),
+        Err(err) => {
+            // The store's own error document goes with the error, on stderr: stdout stays
+            // empty, so `woolink api orders > orders.json` never writes an error into the file.
+            if let Some(document) = answer.json() {
+                let text = output::json_text(&document, false);
+                term::stderr_line(&redact::in_answer(&text, sender.credentials));
+            }
+            Err(err.into())
         }
-        return Err(err.into());
     }
-    // The answer's JSON; `None` for an empty body (a 204, say).
-    let document = if answer.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else if let Some(document) = answer.json() {
-        Some(document)
-    } else if answer.is_json() {
-        let why = api::why_not_json(&answer.body);
-        return Err(sender.broken(url, answer.status, why, false).into());
-    } else {
-        let request = sender.request(url);
-        let status = answer.status;
-        return Err(ApiError::NotJson { request, status }.into());
-    };
-    Ok((answer, document))
 }
 
 /// What every request of one `woolink api` run shares.
@@ -394,7 +351,11 @@ impl Sender<'_> {
             ) else {
                 break opened;
             };
-            let allowed = api::retries_allowed(opened.status, retry_after);
+            // A store that does not say when is asked again after each wait of BACKOFF.
+            let allowed = match retry_after {
+                Some(_) => api::MAX_RETRIES,
+                None => api::BACKOFF.len() as u32,
+            };
             retries += 1;
             self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
@@ -420,23 +381,13 @@ impl Sender<'_> {
         RequestLine::new(&self.plan.method, url)
     }
 
-    /// The store answered `status` with a body labelled JSON that is not one whole document.
-    fn broken(&self, url: &Url, status: u16, why: String, partly: bool) -> ApiError {
-        ApiError::BrokenJson {
-            request: self.request(url),
-            status,
-            why,
-            partly_printed: partly,
-        }
-    }
-
-    /// The store answered `status`, but its body was lost to `cause`.
-    fn unprinted(&self, url: &Url, status: u16, cause: TransportError, partly: bool) -> ApiError {
+    /// The store answered `status`, but its body was not printed whole ([`ApiError::Unprinted`]).
+    fn unprinted(&self, url: &Url, status: u16, why: String, broken_json: bool) -> ApiError {
         ApiError::Unprinted {
             request: self.request(url),
             status,
-            cause: Box::new(cause),
-            partly_printed: partly,
+            why,
+            broken_json,
         }
     }
 }
@@ -446,17 +397,28 @@ impl Sender<'_> {
 /// [`Redactor`] takes out even when split across pieces. Each piece is checked before it
 /// is printed ([`Checker`]): where the answer stops being JSON (cut short, a notice after the
 /// JSON, bytes that are not UTF-8) nothing more is printed and the exit is not 0. Only for
-/// output that is not a terminal: a person gets pretty JSON, and a store's bytes never reach a
-/// terminal unparsed. `None` once printed; when the body does not start as JSON does (a PHP
-/// notice before it, say), what was read so far, for the body to be read whole and cleaned.
+/// a 2xx JSON answer to a GET, printed as it is, to output that is not a terminal: a person gets
+/// pretty JSON, and a store's bytes never reach a terminal unparsed. `None` once printed; else
+/// what was read so far (nothing when not streamed; the start when the body does not start as
+/// JSON does, a PHP notice before it, say), for the body to be read whole and cleaned.
 async fn stream(
     opened: &mut Opened,
     sender: &Sender<'_>,
     url: &Url,
 ) -> Result<Option<Vec<u8>>, Error> {
     let status = opened.status;
-    let lost = |cause, partly| sender.unprinted(url, status, cause, partly);
     let mut head = Vec::new();
+    let streamable = !sender.include
+        && sender.plan.jq.is_none()
+        && !std::io::stdout().is_terminal()
+        && sender.plan.method == Method::GET
+        && (200..300).contains(&status)
+        && crate::http::is_json_type(&opened.headers);
+    if !streamable {
+        return Ok(Some(head));
+    }
+    let lost =
+        |cause, partly| sender.unprinted(url, status, api::lost_words(&cause, partly), false);
     loop {
         match opened.chunk().await {
             Ok(Some(piece)) => head.extend_from_slice(&piece),
@@ -469,7 +431,7 @@ async fn stream(
             None => {}
         }
     }
-    let mut checker = Checker::new();
+    let mut checker = Checker::default();
     let mut checked = 0;
     let mut redactor = Redactor::new(sender.credentials);
     let mut out = std::io::stdout().lock();
@@ -491,10 +453,8 @@ async fn stream(
         piece = match opened.chunk().await {
             Ok(Some(next)) => next,
             Ok(None) => break checker.finish().err().map(|fault| (fault, Vec::new())),
-            Err(cause) => {
-                let _ = out.flush();
-                return Err(lost(cause, last.is_some()).into());
-            }
+            // What was printed is out already: write_out flushes each piece.
+            Err(cause) => return Err(lost(cause, last.is_some()).into()),
         };
     };
     let mut rest = redactor.finish();
@@ -509,9 +469,11 @@ async fn stream(
     match fault {
         None => Ok(None),
         Some((fault, after)) => {
-            let why = api::fault_words(fault, &after);
-            let partly = last.is_some() && fault.kind != FaultKind::Trailing;
-            Err(sender.broken(url, status, why, partly).into())
+            let mut why = api::fault_words(fault, &after);
+            if last.is_some() && fault.kind != FaultKind::Trailing {
+                why.push_str("; the output printed is incomplete");
+            }
+            Err(sender.unprinted(url, status, why, true).into())
         }
     }
 }
@@ -523,14 +485,6 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Error> {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
         Err(err) => Err(output::OutputError(err).into()),
     }
-}
-
-fn query_pair((name, value): (String, Value)) -> (String, String) {
-    let value = match value {
-        Value::String(text) => text,
-        other => other.to_string(),
-    };
-    (name, value)
 }
 
 /// The request body from a file or `-` (stdin); it must be JSON.

@@ -103,10 +103,23 @@ pub async fn linked_account(
         }
         None => format!("the only linked account, \"{name}\", from the index"),
     };
-    let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(&dir))
+    account_in(&dir, account, source, net, &mut Vec::new()).await
+}
+
+/// [`linked_account`] for an `account` already read from the index in `dir`, its credential
+/// store taken from `stores` if opened before.
+pub async fn account_in(
+    dir: &Path,
+    account: Account,
+    source: String,
+    net: &NetArgs,
+    stores: &mut linked::OpenStores,
+) -> Result<(Chosen, ApiRoot, Credentials), Error> {
+    let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
         .map_err(ApiError::from)?;
-    let ca_cert = trusted_ca(net, &dir, &account)?;
-    let credentials = linked::credentials(&dir, &account).await;
+    let ca_cert = trusted_ca(net, dir, &account)?;
+    let name = &account.name;
+    let credentials = linked::credentials(dir, &account, stores).await;
     let credentials = credentials.map_err(|err| match err {
         LoadError::Store(CredStoreError::NotFound) => Error::SecretMissing {
             name: name.clone(),

@@ -8,7 +8,7 @@
 use crate::face::term::Ui;
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use super::Chosen;
@@ -17,6 +17,7 @@ use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::cmd::env_file::{self, Entry};
 use crate::cmd::error::{Error, Outcome};
+use crate::domain::account::Account;
 use crate::domain::keys::Credentials;
 use crate::domain::variables::{CA_CERT_VARIABLE, Field, field_names, unknown_field};
 use crate::face::cli::RunArgs;
@@ -27,11 +28,7 @@ use crate::woocommerce::probe::ApiRoot;
 pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     // Everything the command line and the env file can get wrong is found before any
     // keychain is opened or CMD started.
-    let file = args
-        .env_file
-        .as_deref()
-        .map(EnvFileLines::read)
-        .transpose()?;
+    let file = args.env_file.as_deref().map(read_env_file).transpose()?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
     let mut parts = args.command.into_iter();
@@ -51,23 +48,30 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
     for (field, value) in &chosen_values {
         command.env(field.variable(), value);
     }
-    if let Some(file) = &file {
-        // Each account the file names is read once; the one chosen above is not read again.
+    if let Some(lines) = &file {
+        // Each account the file names is read once, and each credential store opened once;
+        // the account chosen above is not read again.
         let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
+        let mut stores = Vec::new();
         if let Some(name) = account.name.as_deref() {
             read.insert(name.to_owned(), chosen_values.clone());
         }
-        for (entry, reference) in &file.lines {
-            let Some((account, field)) = reference else {
+        for (entry, reference) in lines {
+            let Some((linked, field)) = reference else {
                 command.env(&entry.name, entry.value.as_str());
                 continue;
             };
-            if !read.contains_key(account) {
+            if !read.contains_key(&linked.name) {
+                let source = format!(
+                    "the account \"{}\" from the index (--env-file)",
+                    linked.name
+                );
+                let dir = config::config_dir()?;
                 let (chosen, root, credentials) =
-                    super::linked_account(Some(account), &args.net).await?;
-                read.insert(account.clone(), values(&chosen, &root, &credentials));
+                    super::account_in(&dir, linked.clone(), source, &args.net, &mut stores).await?;
+                read.insert(linked.name.clone(), values(&chosen, &root, &credentials));
             }
-            set_field(&mut command, &entry.name, &read[account], *field);
+            set_field(&mut command, &entry.name, &read[&linked.name], *field);
         }
     }
     for mapping in &args.env {
@@ -107,78 +111,62 @@ fn set_field(command: &mut Command, name: &str, values: &[(Field, OsString)], fi
 
 const REFERENCE: &str = "woolink://";
 
-/// A `--env-file`, read and checked: each variable it sets, and the linked account and field
-/// it names when its value is a reference (`woolink://ACCOUNT/FIELD`) rather than exported
-/// as written.
-struct EnvFileLines {
-    path: PathBuf,
-    lines: Vec<(Entry, Option<(String, Field)>)>,
-}
+/// A `--env-file` line: the variable it sets, and the linked account and field it names when
+/// its value is a reference (`woolink://ACCOUNT/FIELD`) rather than exported as written.
+type Line = (Entry, Option<(Account, Field)>);
 
-impl EnvFileLines {
-    /// Reads the file, and checks each reference and that every account it names is linked.
-    fn read(path: &Path) -> Result<Self, Error> {
-        let text = env_file::read_text(path)?;
-        let mut lines = Vec::new();
-        for entry in env_file::entries(path, &text)? {
-            let Some(reference) = entry.value.trim().strip_prefix(REFERENCE) else {
-                lines.push((entry, None));
-                continue;
-            };
-            let bad = |why: String| {
-                Error::Usage(format!(
-                    "{} ({}): {why}; the command was not started",
-                    env_file::where_in(path, entry.line),
-                    entry.name
-                ))
-            };
-            let Some((account, field)) = reference.split_once('/') else {
-                return Err(bad(format!(
-                    "a reference is {REFERENCE}ACCOUNT/FIELD, with FIELD one of {}",
-                    field_names()
-                )));
-            };
-            if account.is_empty() {
-                return Err(bad(format!(
-                    "a reference is {REFERENCE}ACCOUNT/FIELD: the account's name is missing"
-                )));
-            }
-            let field = Field::parse(field).ok_or_else(|| bad(unknown_field(field)))?;
-            let reference = Some((account.to_owned(), field));
-            lines.push((entry, reference));
-        }
-        let file = Self {
-            path: path.to_owned(),
-            lines,
+/// Reads the file and checks each reference, then that every account one names is linked: in
+/// the index, read once, before any keychain is opened.
+fn read_env_file(path: &Path) -> Result<Vec<Line>, Error> {
+    let refused = |entry: &Entry, why: String| {
+        let line = env_file::where_in(path, entry.line);
+        Error::Usage(format!(
+            "{line} ({}): {why}; the command was not started",
+            entry.name
+        ))
+    };
+    let text = env_file::read_text(path)?;
+    let mut lines = Vec::new();
+    for entry in env_file::entries(path, &text)? {
+        let Some(reference) = entry.value.trim().strip_prefix(REFERENCE) else {
+            lines.push((entry, None));
+            continue;
         };
-        file.check_accounts()?;
-        Ok(file)
-    }
-
-    /// Every account a reference names is linked: checked in the index, before any keychain
-    /// is opened.
-    fn check_accounts(&self) -> Result<(), Error> {
-        let references = || {
-            let lines = self.lines.iter();
-            lines.filter_map(|(entry, reference)| Some((entry, &reference.as_ref()?.0)))
+        let Some((account, field)) = reference.split_once('/') else {
+            let why = format!(
+                "a reference is {REFERENCE}ACCOUNT/FIELD, with FIELD one of {}",
+                field_names()
+            );
+            return Err(refused(&entry, why));
         };
-        if references().next().is_none() {
-            return Ok(());
+        if account.is_empty() {
+            let why =
+                format!("a reference is {REFERENCE}ACCOUNT/FIELD: the account's name is missing");
+            return Err(refused(&entry, why));
         }
-        let dir = config::config_dir()?;
-        let (accounts, _) = Index::load_with_default(&dir)?;
-        for (entry, account) in references() {
-            if !accounts.iter().any(|linked| linked.name == *account) {
-                return Err(Error::Usage(format!(
-                    "{} ({}): {}; the command was not started",
-                    env_file::where_in(&self.path, entry.line),
-                    entry.name,
-                    NoSuchAccount::new(account, &accounts)
-                )));
-            }
-        }
-        Ok(())
+        let Some(field) = Field::parse(field) else {
+            return Err(refused(&entry, unknown_field(field)));
+        };
+        let reference = (account.to_owned(), field);
+        lines.push((entry, Some(reference)));
     }
+    let accounts = match lines.iter().any(|(_, reference)| reference.is_some()) {
+        true => Index::load_with_default(&config::config_dir()?)?.0,
+        false => Vec::new(),
+    };
+    let linked = |(entry, reference): (Entry, Option<(String, Field)>)| {
+        let Some((name, field)) = reference else {
+            return Ok((entry, None));
+        };
+        match accounts.iter().find(|linked| linked.name == name) {
+            Some(account) => Ok((entry, Some((account.clone(), field)))),
+            None => Err(refused(
+                &entry,
+                NoSuchAccount::new(&name, &accounts).to_string(),
+            )),
+        }
+    };
+    lines.into_iter().map(linked).collect()
 }
 
 /// Variables of woolink's environment CMD does not inherit: `connect`'s inputs and the

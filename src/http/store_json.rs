@@ -22,9 +22,9 @@ pub enum Junk {
 }
 
 impl Junk {
-    /// A note for the user: what the store prints and how to stop it.
-    /// What to tell the user, with the account's credentials taken out of the store's text (a
-    /// plugin may print the request it got, query string and all).
+    /// A note for the user: what the store prints and how to stop it, with the account's
+    /// credentials taken out of the store's text (a plugin may print the request it got, query
+    /// string and all).
     pub fn note(&self, credentials: &crate::domain::keys::Credentials) -> String {
         match self {
             Junk::ByteOrderMark => "The store puts a UTF-8 byte-order mark (BOM) before its answers, usually from a plugin, theme or wp-config.php file saved with one; woolink reads past it, other tools may not. Save that file again without a BOM (\"UTF-8\", not \"UTF-8 with BOM\").".to_owned(),
@@ -43,13 +43,8 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
     }
     let bom = crate::domain::bom::starts(body);
     let rest = crate::domain::bom::strip(body);
-    let opens_json = |at: &usize| matches!(rest[*at], b'{' | b'[');
-    let starts = (0..rest.len()).filter(opens_json).take(MAX_STARTS);
-    for start in starts {
+    for start in json_starts(rest) {
         let prefix = &rest[..start];
-        if inside_json(prefix) {
-            continue;
-        }
         if let Ok(value) = serde_json::from_slice::<Value>(&rest[start..]) {
             let junk = match describe(prefix) {
                 Some(text) => Junk::Text(text),
@@ -63,13 +58,20 @@ pub fn parse(body: &[u8]) -> Option<(Value, Option<Junk>)> {
     None
 }
 
-/// Whether a candidate start after `prefix` is inside a JSON document rather than after junk:
-/// `[{"id":11,...}` cut short just after its first item is not a notice `[` and an object.
-/// Notices begin and end as text (`<br />`, `Notice:`), never with JSON's punctuation.
-pub fn inside_json(prefix: &[u8]) -> bool {
-    let trimmed = prefix.trim_ascii();
-    matches!(trimmed.first(), Some(b'{' | b'['))
-        || matches!(trimmed.last(), Some(b'{' | b'[' | b',' | b':'))
+/// Where in `text` (after any byte-order mark) a JSON document may start after junk: each `{`
+/// or `[`, up to [`MAX_STARTS`], but for those inside a JSON document: `[{"id":11,...}` cut
+/// short just after its first item is not a notice `[` and an object. Notices begin and end
+/// as text (`<br />`, `Notice:`), never with JSON's punctuation.
+pub fn json_starts(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let inside_json = |prefix: &[u8]| {
+        let trimmed = prefix.trim_ascii();
+        matches!(trimmed.first(), Some(b'{' | b'['))
+            || matches!(trimmed.last(), Some(b'{' | b'[' | b',' | b':'))
+    };
+    (0..text.len())
+        .filter(|&at| matches!(text[at], b'{' | b'['))
+        .filter(move |&at| !inside_json(&text[..at]))
+        .take(MAX_STARTS)
 }
 
 /// The first line of text in `prefix`, HTML tags and control characters removed, shortened.

@@ -129,24 +129,16 @@ pub enum ApiError {
         "{request}: page {page} of the list is not a list (a JSON array), so the pages cannot be joined"
     )]
     PageNotAList { request: RequestLine, page: usize },
-    /// A 2xx answer labelled JSON that is not one whole JSON document.
-    #[error("{request}: the store answered {}, but {why}{}{}", status_text(*.status), if *.partly_printed { "; the output printed is incomplete" } else { "" }, applied_words(.request, *.status))]
-    BrokenJson {
-        request: RequestLine,
-        status: u16,
-        why: String,
-        partly_printed: bool,
-    },
-    /// The store answered, but its body could not be read whole or printed: the status is
-    /// still the truth about the request (a 201 means the product exists).
-    #[error("{request}: the store answered {}, but {}{}", status_text(*.status), unread_words(.cause, *.partly_printed), applied_words(.request, *.status))]
+    /// The store answered, but its body could not be had whole or printed: lost on the way
+    /// (`why` from [`lost_words`]), or labelled JSON and not one whole document (`broken_json`,
+    /// on a 2xx). The status is still the truth about the request: a 201 means the product
+    /// exists.
+    #[error("{request}: the store answered {}, but {why}{}", status_text(*.status), applied_words(.request, *.status))]
     Unprinted {
         request: RequestLine,
         status: u16,
-        /// Boxed: it would make every `Result<_, Error>` larger.
-        cause: Box<TransportError>,
-        /// Streamed output stopped part way: what stdout holds is incomplete.
-        partly_printed: bool,
+        why: String,
+        broken_json: bool,
     },
     #[error("{request}: the store answered {}{}", status_text(*.status), .retry_after.as_ref().map(|r| format!(" and asks to be asked again {}", crate::woocommerce::probe::retry_when(r))).unwrap_or_default())]
     Busy {
@@ -167,7 +159,8 @@ pub fn status_text(status: u16) -> String {
     }
 }
 
-fn unread_words(cause: &TransportError, partly_printed: bool) -> String {
+/// Why an answer was lost on the way, and what became of the output.
+pub fn lost_words(cause: &TransportError, partly_printed: bool) -> String {
     let what = match cause {
         TransportError::TooLarge { limit } => format!(
             "its answer was larger than {}",
@@ -177,11 +170,11 @@ fn unread_words(cause: &TransportError, partly_printed: bool) -> String {
         TransportError::Cut => "the connection closed before its answer was complete".to_owned(),
         other => format!("its answer could not be read ({other})"),
     };
-    if partly_printed {
-        format!("{what}; the output printed is incomplete")
-    } else {
-        format!("{what} and was not printed")
-    }
+    let printed = match partly_printed {
+        true => "; the output printed is incomplete",
+        false => " and was not printed",
+    };
+    format!("{what}{printed}")
 }
 
 fn applied_words(request: &RequestLine, status: u16) -> &'static str {
@@ -216,7 +209,9 @@ impl ApiError {
             ApiError::BadApiRoot(_) => ("index", Local),
             ApiError::PageLoop { .. } => ("page_loop", Store),
             ApiError::PageNotAList { .. } => ("page_not_a_list", Store),
-            ApiError::BrokenJson { .. } => ("broken_json", Store),
+            ApiError::Unprinted {
+                broken_json: true, ..
+            } => ("broken_json", Store),
             ApiError::Transport {
                 cause: TransportError::HttpsPort { .. },
                 ..
@@ -259,20 +254,13 @@ impl ApiError {
                     .take()
                     .map(|message| in_answer(&message, credentials));
             }
-            ApiError::BrokenJson { why: text, .. } | ApiError::JqFailed { message: text, .. } => {
+            ApiError::Unprinted { why: text, .. } | ApiError::JqFailed { message: text, .. } => {
                 *text = in_answer(text, credentials);
             }
             _ => {}
         }
         self
     }
-}
-
-/// A PATH understood: the route under the API root and its query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub route: String,
-    pub query: Vec<(String, String)>,
 }
 
 /// Whether `route` (no leading `/`) is in one of WooCommerce's namespaces: `wc/...` (`wc/v3`,
@@ -283,10 +271,10 @@ pub fn in_woocommerce_namespace(route: &str) -> bool {
     (first == "wc" && route.len() > 3) || (first.starts_with("wc-") && first.len() > 3)
 }
 
-/// Reads `products`, `wc/v3/products?status=draft` (both under wc/v3) and `/wc/v2/orders`,
-/// `/wc/store/v1/cart`, `/wc-analytics/reports` (a route from the API root, in any
-/// WooCommerce namespace).
-pub fn parse_path(path: &str) -> Result<Target, ApiError> {
+/// The route under the API root and the query that `products`, `wc/v3/products?status=draft`
+/// (both under wc/v3) and `/wc/v2/orders`, `/wc/store/v1/cart`, `/wc-analytics/reports` (a
+/// route from the API root, in any WooCommerce namespace) name.
+pub fn parse_path(path: &str) -> Result<(String, Vec<(String, String)>), ApiError> {
     let invalid = |why| ApiError::InvalidPath {
         path: path.to_owned(),
         why,
@@ -343,7 +331,7 @@ pub fn parse_path(path: &str) -> Result<Target, ApiError> {
     if let Some(why) = query.iter().find_map(|(name, _)| overriding_param(name)) {
         return Err(invalid(why));
     }
-    Ok(Target { route, query })
+    Ok((route, query))
 }
 
 /// Why a query or field name is refused because WordPress would let it override what woolink
@@ -522,33 +510,43 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
     Ok(Some(next))
 }
 
-/// What a non-2xx answer means. `None` for 2xx.
-pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Option<ApiError> {
+/// What an answer means: its JSON (`None` for an empty body, a 204 say), or the error.
+pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Result<Option<Value>, ApiError> {
     let request = RequestLine::new(method, url);
     if answer.is_redirect() {
         let location = answer.header("location").map(DisplaySafeUrl::shown);
-        return Some(ApiError::Redirected { request, location });
+        return Err(ApiError::Redirected { request, location });
     }
-    if (200..300).contains(&answer.status) {
-        return None;
+    let status = answer.status;
+    let body = answer.json();
+    if (200..300).contains(&status) {
+        return match body {
+            _ if answer.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
+            Some(document) => Ok(Some(document)),
+            None if answer.is_json() => Err(ApiError::Unprinted {
+                request,
+                status,
+                why: why_not_json(&answer.body),
+                broken_json: true,
+            }),
+            None => Err(ApiError::NotJson { request, status }),
+        };
     }
     let body = answer.json();
-    if body.is_none() && matches!(answer.status, 429 | 503) {
-        return Some(ApiError::Busy {
+    if body.is_none() && matches!(status, 429 | 503) {
+        let retry_after = answer.header("retry-after").map(str::to_owned);
+        return Err(ApiError::Busy {
             request,
-            status: answer.status,
-            retry_after: answer.header("retry-after").map(str::to_owned),
+            status,
+            retry_after,
         });
     }
-    if body.is_none() && answer.status != 401 && answer.status != 403 {
-        return Some(ApiError::NotJson {
-            request,
-            status: answer.status,
-        });
+    if body.is_none() && status != 401 && status != 403 {
+        return Err(ApiError::NotJson { request, status });
     }
-    Some(ApiError::Status {
+    Err(ApiError::Status {
         request,
-        status: answer.status,
+        status,
         code: error_code(answer),
         message: error_message(answer),
     })
@@ -569,43 +567,25 @@ pub fn retry_wait(
     timeout: Duration,
 ) -> Option<Duration> {
     let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let retryable = status == 429 || (status == 503 && idempotent);
-    if !retryable || retries_so_far >= retries_allowed(status, retry_after) {
+    if status != 429 && !(status == 503 && idempotent) {
         return None;
     }
     let wait = match retry_after {
+        Some(_) if retries_so_far >= MAX_RETRIES => return None,
         Some(value) => retry_after_wait(value, std::time::SystemTime::now())?,
-        None if status == 429 => BACKOFF[retries_so_far as usize],
+        None if status == 429 => *BACKOFF.get(retries_so_far as usize)?,
         None => return None,
     };
     (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
-}
-
-/// How many times [`retry_wait`] may ask again after an answer of `status`: as many waits as
-/// [`BACKOFF`] has for a 429 that does not say when, else [`MAX_RETRIES`].
-pub fn retries_allowed(status: u16, retry_after: Option<&str>) -> u32 {
-    if status == 429 && retry_after.is_none() {
-        BACKOFF.len() as u32
-    } else {
-        MAX_RETRIES
-    }
 }
 
 /// Why `body`, labelled JSON, is not one whole JSON document, in words: judged from where its
 /// JSON starts (after a byte-order mark or a notice, which [`crate::http::store_json`] reads past).
 pub fn why_not_json(body: &[u8]) -> String {
     let text = crate::domain::bom::strip(body);
-    let starts = std::iter::once(0).chain(
-        text.iter()
-            .enumerate()
-            .filter(|(at, byte)| {
-                matches!(byte, b'{' | b'[') && !store_json::inside_json(&text[..*at])
-            })
-            .map(|(at, _)| at)
-            .take(64),
-    );
     // The start from which the most of the body is JSON.
-    let judged = starts
+    let judged = std::iter::once(0)
+        .chain(store_json::json_starts(text))
         .filter_map(|start| {
             json_check::check(&text[start..])
                 .err()
@@ -645,17 +625,19 @@ pub fn fault_words(fault: Fault, after: &[u8]) -> String {
     }
 }
 
+/// What a list's header says: `X-WP-TotalPages` its pages, `X-WP-Total` its items.
+pub fn list_count(answer: &Answer, name: &str) -> Option<u64> {
+    answer.header(name)?.trim().parse().ok()
+}
+
 /// "page 1 of 3, 30 items; use --paginate for all": what a first page's headers say about the
 /// rest of a list, when there is more.
-pub fn more_pages(answer_headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let number = |name: &str| -> Option<u64> {
-        answer_headers.get(name)?.to_str().ok()?.trim().parse().ok()
-    };
-    let pages = number("x-wp-totalpages")?;
+pub fn more_pages(answer: &Answer) -> Option<String> {
+    let pages = list_count(answer, "x-wp-totalpages")?;
     if pages < 2 {
         return None;
     }
-    let items = number("x-wp-total")
+    let items = list_count(answer, "x-wp-total")
         .map(|total| format!(", {total} items"))
         .unwrap_or_default();
     Some(format!("page 1 of {pages}{items}; use --paginate for all"))

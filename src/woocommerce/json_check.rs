@@ -24,12 +24,6 @@ pub enum FaultKind {
     Invalid,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Container {
-    Array,
-    Object,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// A value must come (whitespace first allowed).
@@ -80,7 +74,8 @@ enum State {
 /// The checker: feed it every piece with [`Checker::push`], then call [`Checker::finish`].
 #[derive(Debug, Clone, Default)]
 pub struct Checker {
-    stack: Vec<Container>,
+    /// The closing byte (`]` or `}`) of each container the bytes are inside, innermost last.
+    stack: Vec<u8>,
     state: State,
     /// The string being read is an object's key: a `:` follows it.
     in_key: bool,
@@ -91,10 +86,6 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Checks the next piece. On a fault, the bytes before `fault.at` were fine.
     pub fn push(&mut self, piece: &[u8]) -> Result<(), Fault> {
         if let Some(fault) = self.fault {
@@ -153,11 +144,11 @@ impl Checker {
             }
             (State::Value | State::ValueOrEnd, _) => match byte {
                 b'{' => {
-                    self.stack.push(Container::Object);
+                    self.stack.push(b'}');
                     State::KeyOrEnd
                 }
                 b'[' => {
-                    self.stack.push(Container::Array);
+                    self.stack.push(b']');
                     State::ValueOrEnd
                 }
                 b'"' => State::Str,
@@ -176,9 +167,9 @@ impl Checker {
             (State::Colon, b':') => State::Value,
             (State::AfterValue, _) => match (self.stack.last(), byte) {
                 (None, _) => return Err(Trailing),
-                (Some(Container::Array), b',') => State::Value,
-                (Some(Container::Object), b',') => State::Key,
-                (Some(Container::Array), b']') | (Some(Container::Object), b'}') => {
+                (Some(b']'), b',') => State::Value,
+                (Some(_), b',') => State::Key,
+                (Some(&close), _) if close == byte => {
                     self.stack.pop();
                     State::AfterValue
                 }
@@ -265,7 +256,7 @@ impl Checker {
 
 /// Checks `bytes` whole.
 pub fn check(bytes: &[u8]) -> Result<(), Fault> {
-    let mut checker = Checker::new();
+    let mut checker = Checker::default();
     checker.push(bytes)?;
     checker.finish()
 }
@@ -361,7 +352,7 @@ mod tests {
                 Ok(_) => true,
                 Err(err) => err.to_string().contains("number out of range"),
             };
-            let mut checker = Checker::new();
+            let mut checker = Checker::default();
             let mut at = 0;
             let mut result = Ok(());
             let mut cuts = cuts;

@@ -48,13 +48,13 @@ fn paths_become_wc_v3_routes() {
         ),
     ];
     for (path, route, query) in ok {
-        let target = parse_path(path).unwrap();
-        assert_eq!(target.route, route, "{path}");
+        let (parsed_route, parsed_query) = parse_path(path).unwrap();
+        assert_eq!(parsed_route, route, "{path}");
         let query: Vec<(String, String)> = query
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        assert_eq!(target.query, query, "{path}");
+        assert_eq!(parsed_query, query, "{path}");
     }
     for bad in [
         "",
@@ -209,7 +209,10 @@ fn answers_are_judged_by_status_and_content_type() {
     let json = [("content-type", "application/json")];
     let get = Method::GET;
     let u = url("https://s.example/wp-json/wc/v3/products?consumer_secret=cs_2");
-    assert_eq!(judge(&get, &u, &answer(200, &json, "[]")), None);
+    assert_eq!(
+        judge(&get, &u, &answer(200, &json, "[]")),
+        Ok(Some(Value::Array(vec![])))
+    );
     let cases = [
         (
             answer(401, &json, r#"{"code":"woocommerce_rest_cannot_view"}"#),
@@ -230,7 +233,7 @@ fn answers_are_judged_by_status_and_content_type() {
         ),
     ];
     for (answer, code) in cases {
-        let err = judge(&get, &u, &answer).unwrap();
+        let err = judge(&get, &u, &answer).unwrap_err();
         assert_eq!(err.class().1.exit_code(), code, "{err}");
         assert!(!err.to_string().contains("cs_2"), "{err}");
     }
@@ -341,11 +344,11 @@ fn what_the_store_echoes_is_printed_without_the_key_or_secret() {
             request: request.clone(),
             message: format!("cannot index {echoed:?}"),
         },
-        ApiError::BrokenJson {
+        ApiError::Unprinted {
             request,
             status: 200,
             why: format!("it goes on after the JSON with \"{echoed}\""),
-            partly_printed: false,
+            broken_json: true,
         },
     ] {
         let shown = err.redacted(&credentials).to_string();
@@ -430,8 +433,12 @@ fn a_429_that_does_not_say_when_is_asked_again_after_1_then_2_seconds() {
         );
         assert_eq!(retry_wait(&method, 429, None, 2, minute), None);
     }
-    assert_eq!(retries_allowed(429, None), 2);
-    assert_eq!(retries_allowed(429, Some("1")), MAX_RETRIES);
+    // One that says when is asked again up to MAX_RETRIES times.
+    assert!(retry_wait(&Method::GET, 429, Some("1"), MAX_RETRIES - 1, minute).is_some());
+    assert_eq!(
+        retry_wait(&Method::GET, 429, Some("1"), MAX_RETRIES, minute),
+        None
+    );
     // Never longer than --timeout; a 503 that does not say when is not asked again.
     assert_eq!(
         retry_wait(&Method::GET, 429, None, 1, Duration::from_secs(1)),
@@ -513,8 +520,8 @@ fn a_lost_answer_still_tells_what_the_store_answered() {
             url: DisplaySafeUrl::new(&url("https://s.example/wp-json/wc/v3/products")),
         },
         status,
-        cause: Box::new(cause),
-        partly_printed,
+        why: lost_words(&cause, partly_printed),
+        broken_json: false,
     };
     let too_large = TransportError::TooLarge { limit: MAX_ANSWER };
     let created = lost("POST", 201, too_large.clone(), false);
@@ -546,7 +553,7 @@ fn a_lost_answer_still_tells_what_the_store_answered() {
 
 #[test]
 fn a_list_with_more_pages_says_so() {
-    let headers = |pairs: &[(&str, &str)]| answer(200, pairs, "[]").headers;
+    let headers = |pairs: &[(&str, &str)]| answer(200, pairs, "[]");
     assert_eq!(
         more_pages(&headers(&[("x-wp-total", "30"), ("x-wp-totalpages", "3")])).as_deref(),
         Some("page 1 of 3, 30 items; use --paginate for all")
