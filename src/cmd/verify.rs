@@ -172,12 +172,23 @@ async fn check_all(
             .map(|root| Site::known(store.clone(), root));
         let options = ProbeOptions::for_account(&account, timeout);
         checks.push(Either::Right(async move {
-            let mut proven =
-                probe::probe(&http, &store, &credentials, options, start.as_ref()).await;
-            // The title may have changed since the link, and a scripted link never learnt it.
-            // Read only for a proven key: for a refused one the probe reads the index itself.
+            // The title may have changed since the link, and a scripted link never learnt it:
+            // the index is read beside the key checks, where the account says the API is, so
+            // it costs no extra round trip.
+            let site_login = credentials.site.as_ref();
+            let learning = async {
+                match &start {
+                    Some(site) => Some(site.clone().learnt(&http, site_login).await),
+                    None => None,
+                }
+            };
+            let probing = probe::probe(&http, &store, &credentials, options, start.as_ref());
+            let (mut proven, learnt) = tokio::join!(probing, learning);
             if let Ok(report) = &mut proven {
-                report.learn_site(&http, credentials.site.as_ref()).await;
+                match learnt {
+                    Some(site) if site.root == report.api_root => report.learn_from(&site),
+                    _ => report.learn_site(&http, site_login).await,
+                }
             }
             judge(account, proven)
         }));
