@@ -239,7 +239,7 @@ impl fmt::Debug for ConsumerKey {
 
 /// A checked consumer secret. It has no `Display`, its `Debug` is redacted, it cannot be
 /// serialized, and its memory is zeroed on drop; `expose` marks each place it leaves.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConsumerSecret(SecretString);
 
 impl ConsumerSecret {
@@ -250,12 +250,6 @@ impl ConsumerSecret {
 
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for ConsumerSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ConsumerSecret(<redacted>)")
     }
 }
 
@@ -271,7 +265,7 @@ pub struct Credentials {
 /// The web server's own password in front of a whole site (HTTP Basic, as nginx `auth_basic`
 /// or Apache `.htpasswd` ask for it on staging sites). Not a WooCommerce credential, but a
 /// secret all the same: no `Display`, a redacted `Debug`, zeroed on drop.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SiteLogin {
     user: String,
     password: SecretString,
@@ -302,12 +296,6 @@ impl SiteLogin {
     /// The password, for the wire and the credential store only.
     pub fn expose_password(&self) -> &str {
         self.password.expose_secret()
-    }
-}
-
-impl fmt::Debug for SiteLogin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SiteLogin({}, <redacted>)", self.user)
     }
 }
 
@@ -467,6 +455,9 @@ mod tests {
         assert_eq!(key.to_string(), "ck_…1234567");
         assert!(!format!("{key:?}").contains(KEY));
         let secret = ConsumerSecret::parse(SECRET).unwrap();
-        assert_eq!(format!("{secret:?}"), "ConsumerSecret(<redacted>)");
+        assert_eq!(
+            format!("{secret:?}"),
+            "ConsumerSecret(SecretBox<str>([REDACTED]))"
+        );
     }
 }
