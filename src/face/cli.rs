@@ -213,8 +213,8 @@ pub struct KeyArgs {
     pub consumer_secret_file: Option<PathBuf>,
 
     /// Refused: a secret given as a flag value shows in `ps` and shell history
-    #[arg(long, hide = true, value_name = "SECRET")]
-    pub consumer_secret: Option<Refused>,
+    #[arg(long, hide = true, value_name = "SECRET", value_parser = refused)]
+    pub consumer_secret: Option<()>,
 }
 
 #[derive(Debug, Args)]
@@ -237,8 +237,8 @@ pub struct ConnectArgs {
     pub site_user: Option<String>,
 
     /// Refused: a password given as a flag value shows in `ps` and shell history
-    #[arg(long, hide = true, value_name = "PASSWORD")]
-    pub site_password: Option<Refused>,
+    #[arg(long, hide = true, value_name = "PASSWORD", value_parser = refused)]
+    pub site_password: Option<()>,
 
     /// The account's name (default: derived from the store's host)
     #[arg(long, value_name = "NAME")]
@@ -277,19 +277,12 @@ pub struct ConnectArgs {
     pub output: OutputArgs,
 }
 
-/// The value of a flag that exists only to be refused (`--consumer-secret`, `--site-password`):
-/// a secret typed where it shows in `ps`. Only that it was given is kept, so the command can
-/// refuse it by name; the value itself is dropped as it is parsed, and `Debug` (which the
-/// parsed command line derives) has nothing to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refused;
-
-impl std::str::FromStr for Refused {
-    type Err = std::convert::Infallible;
-
-    fn from_str(_value: &str) -> Result<Self, Self::Err> {
-        Ok(Refused)
-    }
+/// The parser of a flag that exists only to be refused (`--consumer-secret`,
+/// `--site-password`): a secret typed where it shows in `ps`. Only that it was given is kept,
+/// so the command can refuse it by name; the value itself is dropped as it is parsed, and
+/// `Debug` (which the parsed command line derives) has nothing to show.
+fn refused(_value: &str) -> Result<(), std::convert::Infallible> {
+    Ok(())
 }
 
 #[derive(Debug, Args, Clone, Copy)]
