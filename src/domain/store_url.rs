@@ -421,19 +421,6 @@ impl fmt::Display for StoreUrl {
     }
 }
 
-impl serde::Serialize for StoreUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for StoreUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// `*.localhost`, in any case, with or without a final dot: names of this computer (RFC 6761),
 /// for the loopback rule here and for the resolver, which sees hosts as they were written.
 pub fn is_under_localhost(host: &str) -> bool {

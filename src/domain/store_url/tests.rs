@@ -281,14 +281,6 @@ fn from_url_applies_the_same_rules_and_accepts_store_named_hosts() {
     assert!(e.to_string().contains(USER_INFO) && !e.to_string().contains("hunter2"));
 }
 
-#[test]
-fn serializes_as_the_display_string() {
-    let store = parse("example.com/shop/").unwrap();
-    let json = serde_json::to_string(&store).unwrap();
-    assert_eq!(json, "\"https://example.com/shop\"");
-    assert_eq!(serde_json::from_str::<StoreUrl>(&json).unwrap(), store);
-}
-
 fn host() -> impl Strategy<Value = String> {
     let label = "[a-zA-Z0-9]([a-zA-Z0-9-]{0,8}[a-zA-Z0-9])?";
     // A label beginning "xn--" is punycode, which must decode to be a host at all: not what
