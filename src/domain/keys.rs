@@ -105,8 +105,9 @@ pub fn trim_pasted(input: &str) -> &str {
     quoted.map_or(trimmed, str::trim)
 }
 
-/// Checks one credential part. Pure: decides only from the text.
-pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
+/// Checks one credential part, and gives it without what copying added around it. Pure:
+/// decides only from the text.
+fn check(part: Part, input: &str) -> Result<&str, KeyError> {
     let value = trim_pasted(input);
     if value.is_empty() {
         return Err(KeyError::Empty(part));
@@ -152,7 +153,7 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
             position: part.prefix().len() + index + 1,
         });
     }
-    Ok(())
+    Ok(value)
 }
 
 /// What an invisible character is called, when `c` is one: a character that takes no room
@@ -200,8 +201,7 @@ pub struct ConsumerKey(String);
 
 impl ConsumerKey {
     pub fn parse(input: &str) -> Result<Self, KeyError> {
-        check(Part::Key, input)?;
-        Ok(Self(trim_pasted(input).to_owned()))
+        Ok(Self(check(Part::Key, input)?.to_owned()))
     }
 
     /// The full key, for the wire and the credential store only.
@@ -244,8 +244,7 @@ pub struct ConsumerSecret(SecretString);
 
 impl ConsumerSecret {
     pub fn parse(input: &str) -> Result<Self, KeyError> {
-        check(Part::Secret, input)?;
-        Ok(Self(SecretString::from(trim_pasted(input))))
+        Ok(Self(SecretString::from(check(Part::Secret, input)?)))
     }
 
     pub fn expose(&self) -> &str {
