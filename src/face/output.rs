@@ -3,13 +3,12 @@
 //! (status lines, warnings, progress) goes to stderr through `term`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::Write;
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::domain::text::{visible, visible_line};
+use crate::domain::text::{escape_chars, visible, visible_line};
 
 /// Writes human `text` to stdout, control characters made visible (see [`visible`]); a
 /// reader that went away is success.
@@ -73,15 +72,7 @@ pub fn json_text(value: &impl Serialize, pretty: bool) -> String {
     if !text.contains(escaped) {
         return text;
     }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if escaped(c) {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    escape_chars(&text, escaped, "\\u", 4).into_owned()
 }
 
 /// Appends a `Label:     value` line of a human summary; the value is shown as one line.
