@@ -522,7 +522,9 @@ fn intro(paint: Paint) -> String {
 pub(super) fn keys_page(text: &str, url: &str, open: bool, said: Ui, ui: Ui) {
     said.status(&format!("{text}\n  {}", Paint::stderr().bold(url)));
     if open {
-        match crate::face::browser::open(url) {
+        // webbrowser: $BROWSER (with %s for the address), else the platform's opener (WSL and
+        // Flatpak included), never waiting for the browser.
+        match webbrowser::open(url) {
             Ok(_) => ui.status("Opened that page in your web browser."),
             Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."
