@@ -20,6 +20,8 @@ mod look_alike;
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
 const BAD_PORT: &str = "the port is not a number from 1 to 65535";
+const NOT_WEB: &str = "woolink needs an http:// or https:// address";
+const NO_HOST: &str = "it has no host name after the scheme";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
 const SHOWN_MAX: usize = 80;
 /// Longer than any store's home page address (browsers and servers stop near 2,000-8,000);
@@ -196,17 +198,17 @@ fn with_scheme(
     let lower = text.to_ascii_lowercase();
     if let Some((scheme, rest)) = split_scheme(text) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(unsupported_scheme(shown));
+            return Err(StoreUrlError::new(shown, NOT_WEB));
         }
         // The url crate reads `http:///x` as `http://x`; three slashes is a slip, not a host.
         if rest.starts_with(['/', '\\']) || rest.is_empty() {
-            return Err(missing_host(shown));
+            return Err(StoreUrlError::new(shown, NO_HOST));
         }
         return Ok((text.to_owned(), true));
     }
     if let Some(scheme) = OPAQUE_SCHEMES.iter().find(|s| lower.starts_with(*s)) {
         // Only the scheme: the rest of `mailto:a@b` would be mangled by the userinfo rule.
-        return Err(unsupported_scheme(&format!("{scheme}…")));
+        return Err(StoreUrlError::new(&format!("{scheme}…"), NOT_WEB));
     }
     if lower.starts_with("http:") || lower.starts_with("https:") {
         // `https:example.com`: the url crate reads it as intended.
@@ -226,22 +228,12 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
     (first_ok && rest_ok).then_some((scheme, rest))
 }
 
-fn unsupported_scheme(shown: &str) -> StoreUrlError {
-    let reason = "woolink needs an http:// or https:// address";
-    StoreUrlError::new(shown, reason)
-}
-
-fn missing_host(shown: &str) -> StoreUrlError {
-    let reason = "it has no host name after the scheme";
-    StoreUrlError::new(shown, reason)
-}
-
 /// Maps the url crate's refusal. Its messages never quote the input, so they are safe to add.
 fn parse_error(error: url::ParseError, shown: &str) -> StoreUrlError {
     use url::ParseError as P;
     let refused = |reason: &str| StoreUrlError::new(shown, reason);
     match error {
-        P::EmptyHost => missing_host(shown),
+        P::EmptyHost => StoreUrlError::new(shown, NO_HOST),
         P::InvalidPort => refused(BAD_PORT),
         P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => {
             refused(&format!("the host name is not valid ({error})"))
@@ -268,7 +260,7 @@ fn normalize(
         return Err(StoreUrlError::new(shown, &reason));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(unsupported_scheme(shown));
+        return Err(StoreUrlError::new(shown, NOT_WEB));
     }
     if !url.username().is_empty() || url.password().is_some() {
         let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
@@ -301,7 +293,7 @@ fn normalize_host(
     notes: &mut Vec<String>,
 ) -> Result<(), StoreUrlError> {
     let domain = match url.host() {
-        None => return Err(missing_host(shown)),
+        None => return Err(StoreUrlError::new(shown, NO_HOST)),
         Some(Host::Domain(d)) => d.to_owned(),
         Some(_) => return Ok(()),
     };
