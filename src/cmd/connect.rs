@@ -14,7 +14,7 @@ use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Access, Account, SecretStorage};
 use crate::domain::keys::{ConsumerKey, Credentials, SiteLogin};
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::{ConnectArgs, NetArgs, Require};
+use crate::face::cli::{ConnectArgs, NetArgs};
 use crate::face::output;
 use crate::face::term::{Paint, Progress};
 use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
@@ -39,7 +39,7 @@ struct Plan {
     /// `--ca-cert`, or the copy kept with the account linked again at its own store.
     net: NetArgs,
     env_file: Option<EnvFile>,
-    require: Require,
+    require: Access,
     no_save: bool,
     force: bool,
     allow_http: bool,
@@ -235,13 +235,13 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         credentials.secret = input::ask_secret()?;
     };
     match (plan.require, report.access) {
-        (Require::ReadWrite, Access::Read) => {
+        (Access::ReadWrite, Access::Read) => {
             return Err(Error::NeedsWrite {
                 key: credentials.key.masked(),
                 admin: probe::keys_admin_url(report.admin()),
             });
         }
-        (Require::ReadWrite, Access::ReadProven) => {
+        (Access::ReadWrite, Access::ReadProven) => {
             return Err(Error::WriteNotChecked {
                 key: credentials.key.masked(),
                 blocked: report.write_blocked.clone().unwrap_or_default(),

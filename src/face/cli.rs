@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::domain::account::SecretStorage;
+use crate::domain::account::{Access, SecretStorage};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -245,8 +245,8 @@ pub struct ConnectArgs {
     pub name: Option<String>,
 
     /// Fail unless the key has at least this access
-    #[arg(long, value_enum, default_value_t = Require::Read, value_name = "ACCESS")]
-    pub require: Require,
+    #[arg(long, value_enum, default_value_t = Access::Read, value_name = "ACCESS")]
+    pub require: Access,
 
     /// Only check the key; keep nothing
     #[arg(long)]
@@ -294,12 +294,6 @@ pub struct OutputArgs {
     /// Never prompt (implied when standard input is not a terminal)
     #[arg(long)]
     pub no_input: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Require {
-    Read,
-    ReadWrite,
 }
 
 #[derive(Debug, Subcommand)]
