@@ -84,10 +84,7 @@ pub fn push_row(text: &mut String, indent: &str, label: &str, value: &str) {
 /// `text` and spaces up to `width` columns of the terminal (wide characters count twice).
 fn pad(text: &str, width: usize) -> String {
     let missing = width.saturating_sub(UnicodeWidthStr::width(text));
-    let mut padded = String::with_capacity(text.len() + missing);
-    padded.push_str(text);
-    padded.extend(std::iter::repeat_n(' ', missing));
-    padded
+    format!("{text}{}", " ".repeat(missing))
 }
 
 /// Lays out rows under a header in left-aligned columns, two spaces apart, aligned by the
