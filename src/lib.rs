@@ -14,7 +14,7 @@
 //!   index and the credential store as one transaction), `linked`, `ca_copy`, `config`,
 //!   `private_file`, `session_bus`;
 //! - `face/`: `cli` (clap), `output` (stdout data), `term` (stderr for people: status, warnings,
-//!   progress, colour), `browser`, `interrupt`;
+//!   progress, colour), `interrupt`;
 //! - `cmd/`: one module a command, what they ask for and take from the environment (`input`,
 //!   `env_creds`, `env_file`), and `error`.
 //!

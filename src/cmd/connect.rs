@@ -14,7 +14,7 @@ use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Access, Account, SecretStorage};
 use crate::domain::keys::{ConsumerKey, Credentials, SiteLogin};
 use crate::domain::store_url::StoreUrl;
-use crate::face::cli::{ConnectArgs, NetArgs, Require};
+use crate::face::cli::{ConnectArgs, NetArgs};
 use crate::face::output;
 use crate::face::term::{Paint, Progress};
 use crate::woocommerce::probe::{self, ProbeOptions, ProbeReport, ProbeStep, Site};
@@ -39,7 +39,7 @@ struct Plan {
     /// `--ca-cert`, or the copy kept with the account linked again at its own store.
     net: NetArgs,
     env_file: Option<EnvFile>,
-    require: Require,
+    require: Access,
     no_save: bool,
     force: bool,
     allow_http: bool,
@@ -235,13 +235,13 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         credentials.secret = input::ask_secret()?;
     };
     match (plan.require, report.access) {
-        (Require::ReadWrite, Access::Read) => {
+        (Access::ReadWrite, Access::Read) => {
             return Err(Error::NeedsWrite {
                 key: credentials.key.masked(),
                 admin: probe::keys_admin_url(report.admin()),
             });
         }
-        (Require::ReadWrite, Access::ReadProven) => {
+        (Access::ReadWrite, Access::ReadProven) => {
             return Err(Error::WriteNotChecked {
                 key: credentials.key.masked(),
                 blocked: report.write_blocked.clone().unwrap_or_default(),
@@ -522,7 +522,9 @@ fn intro(paint: Paint) -> String {
 pub(super) fn keys_page(text: &str, url: &str, open: bool, said: Ui, ui: Ui) {
     said.status(&format!("{text}\n  {}", Paint::stderr().bold(url)));
     if open {
-        match crate::face::browser::open(url) {
+        // webbrowser: $BROWSER (with %s for the address), else the platform's opener (WSL and
+        // Flatpak included), never waiting for the browser.
+        match webbrowser::open(url) {
             Ok(_) => ui.status("Opened that page in your web browser."),
             Err(why) => crate::face::term::warning(&format!(
                 "could not open a web browser ({why}); open the page above yourself."

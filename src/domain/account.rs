@@ -5,14 +5,16 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// What a key may do on the store, as proven by the probe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a key may do on the store, as proven by the probe; and, but for `ReadProven`, what
+/// `connect --require` asks of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
     Read,
     ReadWrite,
     /// Read proven; the write check never reached WooCommerce (a firewall rule or a rate limit
     /// answered it), so whether the key may write is not known.
+    #[value(skip)]
     ReadProven,
 }
 

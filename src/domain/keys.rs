@@ -105,8 +105,9 @@ pub fn trim_pasted(input: &str) -> &str {
     quoted.map_or(trimmed, str::trim)
 }
 
-/// Checks one credential part. Pure: decides only from the text.
-pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
+/// Checks one credential part, and gives it without what copying added around it. Pure:
+/// decides only from the text.
+fn check(part: Part, input: &str) -> Result<&str, KeyError> {
     let value = trim_pasted(input);
     if value.is_empty() {
         return Err(KeyError::Empty(part));
@@ -152,7 +153,7 @@ pub fn check(part: Part, input: &str) -> Result<(), KeyError> {
             position: part.prefix().len() + index + 1,
         });
     }
-    Ok(())
+    Ok(value)
 }
 
 /// What an invisible character is called, when `c` is one: a character that takes no room
@@ -200,8 +201,7 @@ pub struct ConsumerKey(String);
 
 impl ConsumerKey {
     pub fn parse(input: &str) -> Result<Self, KeyError> {
-        check(Part::Key, input)?;
-        Ok(Self(trim_pasted(input).to_owned()))
+        Ok(Self(check(Part::Key, input)?.to_owned()))
     }
 
     /// The full key, for the wire and the credential store only.
@@ -239,23 +239,16 @@ impl fmt::Debug for ConsumerKey {
 
 /// A checked consumer secret. It has no `Display`, its `Debug` is redacted, it cannot be
 /// serialized, and its memory is zeroed on drop; `expose` marks each place it leaves.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConsumerSecret(SecretString);
 
 impl ConsumerSecret {
     pub fn parse(input: &str) -> Result<Self, KeyError> {
-        check(Part::Secret, input)?;
-        Ok(Self(SecretString::from(trim_pasted(input))))
+        Ok(Self(SecretString::from(check(Part::Secret, input)?)))
     }
 
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for ConsumerSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ConsumerSecret(<redacted>)")
     }
 }
 
@@ -271,7 +264,7 @@ pub struct Credentials {
 /// The web server's own password in front of a whole site (HTTP Basic, as nginx `auth_basic`
 /// or Apache `.htpasswd` ask for it on staging sites). Not a WooCommerce credential, but a
 /// secret all the same: no `Display`, a redacted `Debug`, zeroed on drop.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SiteLogin {
     user: String,
     password: SecretString,
@@ -302,12 +295,6 @@ impl SiteLogin {
     /// The password, for the wire and the credential store only.
     pub fn expose_password(&self) -> &str {
         self.password.expose_secret()
-    }
-}
-
-impl fmt::Debug for SiteLogin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SiteLogin({}, <redacted>)", self.user)
     }
 }
 
@@ -467,6 +454,9 @@ mod tests {
         assert_eq!(key.to_string(), "ck_…1234567");
         assert!(!format!("{key:?}").contains(KEY));
         let secret = ConsumerSecret::parse(SECRET).unwrap();
-        assert_eq!(format!("{secret:?}"), "ConsumerSecret(<redacted>)");
+        assert_eq!(
+            format!("{secret:?}"),
+            "ConsumerSecret(SecretBox<str>([REDACTED]))"
+        );
     }
 }

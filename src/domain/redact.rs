@@ -29,20 +29,12 @@ pub fn is_credential_param(name: &str) -> bool {
 
 /// `url` with every credential parameter, user name and password removed.
 pub fn without_credentials(url: &Url) -> Url {
-    let mut clean = url.clone();
-    let kept = query_with_credentials_as(url, None);
-    if kept.is_empty() {
-        clean.set_query(None);
-    } else {
-        clean.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean
+    credentials_as(url, None)
 }
 
-/// `url`'s query pairs with each credential's value replaced by `mark`, or left out for `None`.
-fn query_with_credentials_as(url: &Url, mark: Option<&str>) -> Vec<(String, String)> {
+/// `url` with each credential (a query parameter that carries one, the user name, the
+/// password) replaced by `mark`, or taken out for `None`.
+fn credentials_as(url: &Url, mark: Option<&str>) -> Url {
     let pairs = url.query_pairs().filter_map(|(name, value)| {
         let value = if is_credential_param(&name) {
             mark?.into()
@@ -51,12 +43,25 @@ fn query_with_credentials_as(url: &Url, mark: Option<&str>) -> Vec<(String, Stri
         };
         Some((name.into_owned(), value.into_owned()))
     });
-    pairs.collect()
+    let pairs: Vec<(String, String)> = pairs.collect();
+    let mut shown = url.clone();
+    if pairs.is_empty() {
+        shown.set_query(None);
+    } else {
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    if !url.username().is_empty() {
+        let _ = shown.set_username(mark.unwrap_or_default());
+    }
+    if url.password().is_some() {
+        let _ = shown.set_password(mark);
+    }
+    shown
 }
 
 /// A URL to show: made [`without_credentials`], so its `Display` and `Debug` cannot show one
 /// whatever prints it. Kept as text: it is only ever shown, and errors carry it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct DisplaySafeUrl(String);
 
 impl DisplaySafeUrl {
@@ -85,12 +90,6 @@ impl std::fmt::Display for DisplaySafeUrl {
     }
 }
 
-impl std::fmt::Debug for DisplaySafeUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DisplaySafeUrl({})", self.0)
-    }
-}
-
 /// The mark of a hidden value in debug lines.
 pub const IN_DEBUG: &str = "REDACTED";
 /// The mark of the account's secret or site password in what `woolink api` prints.
@@ -99,17 +98,7 @@ pub const IN_ANSWERS: &str = "[redacted]";
 /// `url` as debug lines show it: credential values in the query and any user name or password
 /// replaced by [`IN_DEBUG`], the fragment dropped, the rest kept so a request can be recognised.
 pub fn debug_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    if !shown.username().is_empty() {
-        let _ = shown.set_username(IN_DEBUG);
-    }
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some(IN_DEBUG));
-    }
-    if url.query().is_some() {
-        let pairs = query_with_credentials_as(url, Some(IN_DEBUG));
-        shown.query_pairs_mut().clear().extend_pairs(pairs);
-    }
+    let mut shown = credentials_as(url, Some(IN_DEBUG));
     shown.set_fragment(None);
     shown.to_string()
 }

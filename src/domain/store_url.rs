@@ -14,13 +14,14 @@ use url::{Host, Url};
 
 use crate::domain::keys::trim_pasted;
 use crate::domain::redact::hide_credential_words;
-use StoreUrlErrorKind as Kind;
 
 mod look_alike;
 
 /// What every refusal suggests instead.
 const ADVICE: &str = "Enter the address of the store's home page, e.g. https://shop.example.com";
 const BAD_PORT: &str = "the port is not a number from 1 to 65535";
+const NOT_WEB: &str = "woolink needs an http:// or https:// address";
+const NO_HOST: &str = "it has no host name after the scheme";
 /// Error messages quote at most this much of the input, so a pasted paragraph stays readable.
 const SHOWN_MAX: usize = 80;
 /// Longer than any store's home page address (browsers and servers stop near 2,000-8,000);
@@ -47,45 +48,20 @@ pub struct StoreUrl {
     url: Url,
 }
 
-/// Which rule refused an address; the message says the same thing in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreUrlErrorKind {
-    Empty,
-    LooksLikeCredential,
-    UnsupportedScheme,
-    UserInfo,
-    Whitespace,
-    MissingHost,
-    InvalidHost,
-    SingleLabelHost,
-    InvalidPort,
-    Malformed,
-    TooLong,
-}
-
 /// Why an address cannot be a store address. The message is a full sentence safe to print.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct StoreUrlError {
-    kind: StoreUrlErrorKind,
-    message: String,
-}
+#[error("{0}")]
+pub struct StoreUrlError(String);
 
 impl StoreUrlError {
-    pub fn kind(&self) -> StoreUrlErrorKind {
-        self.kind
+    /// `"<shown>" is not a store address: <reason>`, and the common advice.
+    fn new(shown: &str, reason: &str) -> Self {
+        Self::with_own_advice(shown, &format!("{reason}. {ADVICE}"))
     }
 
-    /// `"<shown>" is not a store address: <reason>`, with the common advice unless the reason
-    /// carries its own.
-    fn new(kind: StoreUrlErrorKind, shown: &str, reason: &str) -> Self {
-        // These two reasons already say exactly what to enter instead.
-        let advice = match kind {
-            Kind::UserInfo | Kind::SingleLabelHost => String::new(),
-            _ => format!(". {ADVICE}"),
-        };
-        let message = format!("\"{shown}\" is not a store address: {reason}{advice}");
-        Self { kind, message }
+    /// The same for a reason that already says exactly what to enter instead.
+    fn with_own_advice(shown: &str, reason: &str) -> Self {
+        Self(format!("\"{shown}\" is not a store address: {reason}"))
     }
 }
 
@@ -94,19 +70,15 @@ impl StoreUrl {
     pub fn parse_with_notes(input: &str) -> Result<(StoreUrl, Vec<String>), StoreUrlError> {
         let text = trim_pasted(input);
         if text.is_empty() {
-            return Err(StoreUrlError {
-                kind: Kind::Empty,
-                message: format!("no store address was given. {ADVICE}"),
-            });
+            return Err(StoreUrlError(format!(
+                "no store address was given. {ADVICE}"
+            )));
         }
         if looks_like_credential(text) {
             // Not even a redacted excerpt: the whole input is the secret.
-            return Err(StoreUrlError {
-                kind: Kind::LooksLikeCredential,
-                message: format!(
-                    "this looks like a consumer key or secret, not a store address (it is not shown here). {ADVICE}; woolink asks for the consumer key and secret separately"
-                ),
-            });
+            return Err(StoreUrlError(format!(
+                "this looks like a consumer key or secret, not a store address (it is not shown here). {ADVICE}; woolink asks for the consumer key and secret separately"
+            )));
         }
         let shown = shown(text);
         let mut notes = Vec::new();
@@ -221,22 +193,22 @@ fn with_scheme(
     let before_query = text.split(['?', '#']).next().unwrap_or_default();
     if before_query.chars().any(char::is_whitespace) {
         let reason = "it contains a space or line break";
-        return Err(StoreUrlError::new(Kind::Whitespace, shown, reason));
+        return Err(StoreUrlError::new(shown, reason));
     }
     let lower = text.to_ascii_lowercase();
     if let Some((scheme, rest)) = split_scheme(text) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(unsupported_scheme(shown));
+            return Err(StoreUrlError::new(shown, NOT_WEB));
         }
         // The url crate reads `http:///x` as `http://x`; three slashes is a slip, not a host.
         if rest.starts_with(['/', '\\']) || rest.is_empty() {
-            return Err(missing_host(shown));
+            return Err(StoreUrlError::new(shown, NO_HOST));
         }
         return Ok((text.to_owned(), true));
     }
     if let Some(scheme) = OPAQUE_SCHEMES.iter().find(|s| lower.starts_with(*s)) {
         // Only the scheme: the rest of `mailto:a@b` would be mangled by the userinfo rule.
-        return Err(unsupported_scheme(&format!("{scheme}…")));
+        return Err(StoreUrlError::new(&format!("{scheme}…"), NOT_WEB));
     }
     if lower.starts_with("http:") || lower.starts_with("https:") {
         // `https:example.com`: the url crate reads it as intended.
@@ -256,35 +228,20 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
     (first_ok && rest_ok).then_some((scheme, rest))
 }
 
-fn unsupported_scheme(shown: &str) -> StoreUrlError {
-    let reason = "woolink needs an http:// or https:// address";
-    StoreUrlError::new(Kind::UnsupportedScheme, shown, reason)
-}
-
-fn missing_host(shown: &str) -> StoreUrlError {
-    let reason = "it has no host name after the scheme";
-    StoreUrlError::new(Kind::MissingHost, shown, reason)
-}
-
 /// Maps the url crate's refusal. Its messages never quote the input, so they are safe to add.
 fn parse_error(error: url::ParseError, shown: &str) -> StoreUrlError {
     use url::ParseError as P;
-    let refused = |kind, reason: &str| StoreUrlError::new(kind, shown, reason);
+    let refused = |reason: &str| StoreUrlError::new(shown, reason);
     match error {
-        P::EmptyHost => missing_host(shown),
-        P::InvalidPort => refused(Kind::InvalidPort, BAD_PORT),
-        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => refused(
-            Kind::InvalidHost,
-            &format!("the host name is not valid ({error})"),
-        ),
-        P::IdnaError => refused(
-            Kind::InvalidHost,
-            "the host name is not a valid domain name",
-        ),
-        _ => refused(
-            Kind::Malformed,
-            &format!("woolink could not read it as a web address ({error})"),
-        ),
+        P::EmptyHost => StoreUrlError::new(shown, NO_HOST),
+        P::InvalidPort => refused(BAD_PORT),
+        P::InvalidIpv4Address | P::InvalidIpv6Address | P::InvalidDomainCharacter => {
+            refused(&format!("the host name is not valid ({error})"))
+        }
+        P::IdnaError => refused("the host name is not a valid domain name"),
+        _ => refused(&format!(
+            "woolink could not read it as a web address ({error})"
+        )),
     }
 }
 
@@ -300,18 +257,18 @@ fn normalize(
             "it is {} characters long, and a store's address is at most {MAX_LEN}",
             url.as_str().len()
         );
-        return Err(StoreUrlError::new(Kind::TooLong, shown, &reason));
+        return Err(StoreUrlError::new(shown, &reason));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(unsupported_scheme(shown));
+        return Err(StoreUrlError::new(shown, NOT_WEB));
     }
     if !url.username().is_empty() || url.password().is_some() {
         let reason = "it contains a user name or password. Remove them; woolink asks for the consumer key and secret separately.";
-        return Err(StoreUrlError::new(Kind::UserInfo, shown, reason));
+        return Err(StoreUrlError::with_own_advice(shown, reason));
     }
     normalize_host(&mut url, shown, single_label_ok, notes)?;
     if url.port() == Some(0) {
-        return Err(StoreUrlError::new(Kind::InvalidPort, shown, BAD_PORT));
+        return Err(StoreUrlError::new(shown, BAD_PORT));
     }
     // Notes say that something was removed, never what: a query may hold `consumer_secret=`.
     if url.query().is_some_and(|q| !q.is_empty()) {
@@ -336,7 +293,7 @@ fn normalize_host(
     notes: &mut Vec<String>,
 ) -> Result<(), StoreUrlError> {
     let domain = match url.host() {
-        None => return Err(missing_host(shown)),
+        None => return Err(StoreUrlError::new(shown, NO_HOST)),
         Some(Host::Domain(d)) => d.to_owned(),
         Some(_) => return Ok(()),
     };
@@ -344,13 +301,13 @@ fn normalize_host(
     let host = host.unwrap_or(&domain);
     if host.split('.').any(str::is_empty) {
         let reason = format!("the host \"{domain}\" has an empty part between dots");
-        return Err(StoreUrlError::new(Kind::InvalidHost, shown, &reason));
+        return Err(StoreUrlError::new(shown, &reason));
     }
     if !host.contains('.') && host != "localhost" && !single_label_ok {
         let reason = format!(
             "the host \"{host}\" has no dot, so it is not a full host name; enter the full name (e.g. https://{host}.example.com), or write http://{host} if it really is a local network name"
         );
-        return Err(StoreUrlError::new(Kind::SingleLabelHost, shown, &reason));
+        return Err(StoreUrlError::with_own_advice(shown, &reason));
     }
     if host != domain {
         notes.push("removed the dot after the host name".to_owned());
@@ -453,19 +410,6 @@ impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.url.as_str();
         f.write_str(s.strip_suffix('/').unwrap_or(s))
-    }
-}
-
-impl serde::Serialize for StoreUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for StoreUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

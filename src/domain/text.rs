@@ -9,25 +9,30 @@ use std::fmt::Write as _;
 /// store or a hand-edited index supplied must never drive the terminal (clear the screen,
 /// retitle the window, write the clipboard with OSC 52).
 pub fn visible(text: &str) -> Cow<'_, str> {
-    escape_controls(text, |c| c != '\n')
+    escape_chars(text, |c| c.is_control() && c != '\n', "\\x", 2)
 }
 
 /// One line of such text (a site title, a store's message, an index field): line breaks are
 /// made visible too, so it cannot pass for lines of woolink's own.
 pub fn visible_line(text: &str) -> Cow<'_, str> {
-    escape_controls(text, |_| true)
+    escape_chars(text, char::is_control, "\\x", 2)
 }
 
-fn escape_controls(text: &str, escaped: impl Fn(char) -> bool) -> Cow<'_, str> {
-    let hidden = |c: char| c.is_control() && escaped(c);
-    if !text.chars().any(hidden) {
+/// `text` with each character that is `hidden` written as `prefix` and its code in `digits`
+/// hex digits (control characters are U+0000-U+001F and U+007F-U+009F: two are enough).
+pub fn escape_chars<'a>(
+    text: &'a str,
+    hidden: impl Fn(char) -> bool,
+    prefix: &str,
+    digits: usize,
+) -> Cow<'a, str> {
+    if !text.chars().any(&hidden) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if hidden(c) {
-            // Control characters are U+0000-U+001F and U+007F-U+009F: two hex digits.
-            let _ = write!(shown, "\\x{:02x}", u32::from(c));
+            let _ = write!(shown, "{prefix}{:0digits$x}", u32::from(c));
         } else {
             shown.push(c);
         }

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::domain::account::SecretStorage;
+use crate::domain::account::{Access, SecretStorage};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -213,8 +213,8 @@ pub struct KeyArgs {
     pub consumer_secret_file: Option<PathBuf>,
 
     /// Refused: a secret given as a flag value shows in `ps` and shell history
-    #[arg(long, hide = true, value_name = "SECRET")]
-    pub consumer_secret: Option<Refused>,
+    #[arg(long, hide = true, value_name = "SECRET", value_parser = refused)]
+    pub consumer_secret: Option<()>,
 }
 
 #[derive(Debug, Args)]
@@ -237,16 +237,16 @@ pub struct ConnectArgs {
     pub site_user: Option<String>,
 
     /// Refused: a password given as a flag value shows in `ps` and shell history
-    #[arg(long, hide = true, value_name = "PASSWORD")]
-    pub site_password: Option<Refused>,
+    #[arg(long, hide = true, value_name = "PASSWORD", value_parser = refused)]
+    pub site_password: Option<()>,
 
     /// The account's name (default: derived from the store's host)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
     /// Fail unless the key has at least this access
-    #[arg(long, value_enum, default_value_t = Require::Read, value_name = "ACCESS")]
-    pub require: Require,
+    #[arg(long, value_enum, default_value_t = Access::Read, value_name = "ACCESS")]
+    pub require: Access,
 
     /// Only check the key; keep nothing
     #[arg(long)]
@@ -277,19 +277,12 @@ pub struct ConnectArgs {
     pub output: OutputArgs,
 }
 
-/// The value of a flag that exists only to be refused (`--consumer-secret`, `--site-password`):
-/// a secret typed where it shows in `ps`. Only that it was given is kept, so the command can
-/// refuse it by name; the value itself is dropped as it is parsed, and `Debug` (which the
-/// parsed command line derives) has nothing to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refused;
-
-impl std::str::FromStr for Refused {
-    type Err = std::convert::Infallible;
-
-    fn from_str(_value: &str) -> Result<Self, Self::Err> {
-        Ok(Refused)
-    }
+/// The parser of a flag that exists only to be refused (`--consumer-secret`,
+/// `--site-password`): a secret typed where it shows in `ps`. Only that it was given is kept,
+/// so the command can refuse it by name; the value itself is dropped as it is parsed, and
+/// `Debug` (which the parsed command line derives) has nothing to show.
+fn refused(_value: &str) -> Result<(), std::convert::Infallible> {
+    Ok(())
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -301,12 +294,6 @@ pub struct OutputArgs {
     /// Never prompt (implied when standard input is not a terminal)
     #[arg(long)]
     pub no_input: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Require {
-    Read,
-    ReadWrite,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,9 +19,7 @@ static OPEN_PROMPTS: AtomicUsize = AtomicUsize::new(0);
 static BEFORE_PROMPTS: OnceLock<Option<terminal::Settings>> = OnceLock::new();
 
 /// Catches the terminating signals for as long as it lives.
-pub struct PromptGuard {
-    _private: (),
-}
+pub struct PromptGuard(());
 
 impl PromptGuard {
     pub fn new() -> Self {
@@ -29,7 +27,7 @@ impl PromptGuard {
         static LISTENING: OnceLock<()> = OnceLock::new();
         LISTENING.get_or_init(terminal::listen);
         OPEN_PROMPTS.fetch_add(1, Ordering::SeqCst);
-        Self { _private: () }
+        Self(())
     }
 }
 

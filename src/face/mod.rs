@@ -1,4 +1,3 @@
-pub mod browser;
 pub mod cli;
 pub mod interrupt;
 pub mod output;

@@ -3,13 +3,12 @@
 //! (status lines, warnings, progress) goes to stderr through `term`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::Write;
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::domain::text::{visible, visible_line};
+use crate::domain::text::{escape_chars, visible, visible_line};
 
 /// Writes human `text` to stdout, control characters made visible (see [`visible`]); a
 /// reader that went away is success.
@@ -73,15 +72,7 @@ pub fn json_text(value: &impl Serialize, pretty: bool) -> String {
     if !text.contains(escaped) {
         return text;
     }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if escaped(c) {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    escape_chars(&text, escaped, "\\u", 4).into_owned()
 }
 
 /// Appends a `Label:     value` line of a human summary; the value is shown as one line.
@@ -93,10 +84,7 @@ pub fn push_row(text: &mut String, indent: &str, label: &str, value: &str) {
 /// `text` and spaces up to `width` columns of the terminal (wide characters count twice).
 fn pad(text: &str, width: usize) -> String {
     let missing = width.saturating_sub(UnicodeWidthStr::width(text));
-    let mut padded = String::with_capacity(text.len() + missing);
-    padded.push_str(text);
-    padded.extend(std::iter::repeat_n(' ', missing));
-    padded
+    format!("{text}{}", " ".repeat(missing))
 }
 
 /// Lays out rows under a header in left-aligned columns, two spaces apart, aligned by the
@@ -146,46 +134,40 @@ const MIN_SHRUNK: usize = 12;
 /// first), then the shrinking column is cut further, until every line fits (or nothing more
 /// can go).
 pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> String {
-    let mut kept: Vec<usize> = (0..columns.len()).collect();
-    // Each cell as it will be shown, and its width, worked out once.
-    let cells: Vec<Vec<(Cow<'_, str>, usize)>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|cell| {
-                    let shown = visible_line(cell);
-                    let width = UnicodeWidthStr::width(shown.as_ref());
-                    (shown, width)
-                })
-                .collect()
+    let header = columns.iter().map(|column| column.header.into()).collect();
+    // Every line as it will be shown, the header first.
+    let lines: Vec<Vec<Cow<'_, str>>> = std::iter::once(header)
+        .chain(
+            rows.iter()
+                .map(|row| row.iter().map(|cell| visible_line(cell)).collect()),
+        )
+        .collect();
+    // Each column's width in terminal columns: its widest cell's.
+    let natural: Vec<usize> = (0..columns.len())
+        .map(|i| {
+            let column = lines
+                .iter()
+                .map(|line| UnicodeWidthStr::width(line[i].as_ref()));
+            column.max().unwrap_or(0)
         })
         .collect();
-    let widths = |kept: &[usize]| -> Vec<usize> {
-        kept.iter()
-            .map(|&i| {
-                cells
-                    .iter()
-                    .map(|row| row[i].1)
-                    .chain([UnicodeWidthStr::width(columns[i].header)])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect()
+    let mut widths = natural.clone();
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let total = |kept: &[usize], widths: &[usize]| {
+        let padded: usize = kept.iter().map(|&i| widths[i] + 2).sum();
+        padded.saturating_sub(2)
     };
-    let total =
-        |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-    let mut column_widths = widths(&kept);
     if let Some(width) = width {
+        let shrinking = columns.iter().position(|column| column.shrinks);
         // Cuts the shrinking column by what the table is too wide, to no less than `floor`.
-        let shrink = |kept: &[usize], column_widths: &mut Vec<usize>, floor: usize| {
-            let over = total(column_widths).saturating_sub(width);
-            if let Some(at) = kept.iter().position(|&i| columns[i].shrinks) {
-                let floor = floor.min(column_widths[at]);
-                column_widths[at] = column_widths[at].saturating_sub(over).max(floor);
+        let shrink = |kept: &[usize], widths: &mut Vec<usize>, floor: usize| {
+            let over = total(kept, widths).saturating_sub(width);
+            if let Some(at) = shrinking.filter(|at| kept.contains(at)) {
+                widths[at] = widths[at].saturating_sub(over).max(floor.min(widths[at]));
             }
         };
-        shrink(&kept, &mut column_widths, SHRUNK);
-        while total(&column_widths) > width {
+        shrink(&kept, &mut widths, SHRUNK);
+        while total(&kept, &widths) > width {
             let lowest = kept
                 .iter()
                 .enumerate()
@@ -193,26 +175,19 @@ pub fn fitted_table(columns: &[Column], rows: &[Vec<String>], width: Option<usiz
                 .min();
             let Some((_, at)) = lowest else { break };
             kept.remove(at);
-            column_widths = widths(&kept);
-            shrink(&kept, &mut column_widths, SHRUNK);
+            widths.clone_from(&natural);
+            shrink(&kept, &mut widths, SHRUNK);
         }
-        shrink(&kept, &mut column_widths, MIN_SHRUNK);
+        shrink(&kept, &mut widths, MIN_SHRUNK);
     }
     let mut text = String::new();
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let start = text.len();
-        for (at, (cell, &width)) in cells.zip(&column_widths).enumerate() {
-            if at > 0 {
-                text.push_str("  ");
-            }
-            text.push_str(&pad(&shorten(cell, width), width));
-        }
-        text.truncate(text.trim_end().len().max(start));
+    for line in &lines {
+        let cells: Vec<String> = kept
+            .iter()
+            .map(|&i| pad(&shorten(&line[i], widths[i]), widths[i]))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
         text.push('\n');
-    };
-    line(&mut kept.iter().map(|&i| columns[i].header));
-    for row in &cells {
-        line(&mut kept.iter().map(|&i| row[i].0.as_ref()));
     }
     text
 }

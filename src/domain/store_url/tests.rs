@@ -1,17 +1,23 @@
 //! Tests of `store_url`.
 
-use super::StoreUrlErrorKind as K;
 use super::*;
 use proptest::prelude::*;
 
 const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
 const SECRET: &str = "cs_89abcdef0123456789abcdef0123456789abcdef";
 
+// What each refusal says, by rule.
+const EMPTY: &str = "no store address was given";
+const CREDENTIAL: &str = "looks like a consumer key or secret";
+const USER_INFO: &str = "it contains a user name or password";
+const WHITESPACE: &str = "it contains a space or line break";
+const SINGLE_LABEL: &str = "has no dot, so it is not a full host name";
+
 fn parse(input: &str) -> Result<StoreUrl, StoreUrlError> {
     input.parse()
 }
 
-/// Every normalization rule, one row each: input → Display, or input → error kind.
+/// Every normalization rule, one row each: input → Display, or input → what the refusal says.
 #[test]
 fn normalizes_what_people_paste() {
     // One row per line reads as a table; rustfmt would break the long rows.
@@ -76,39 +82,39 @@ fn normalizes_what_people_paste() {
         }
     }
     #[rustfmt::skip]
-    let refused: &[(&str, K)] = &[
-        ("", K::Empty),
-        ("  \"\"  ", K::Empty),
-        (KEY, K::LooksLikeCredential),
-        (SECRET, K::LooksLikeCredential),
+    let refused: &[(&str, &str)] = &[
+        ("", EMPTY),
+        ("  \"\"  ", EMPTY),
+        (KEY, CREDENTIAL),
+        (SECRET, CREDENTIAL),
         (
             "0123456789abcdef0123456789abcdef01234567",
-            K::LooksLikeCredential,
+            CREDENTIAL,
         ),
-        ("ftp://s.example", K::UnsupportedScheme),
-        ("file:///etc/passwd", K::UnsupportedScheme),
-        ("javascript:alert(1)", K::UnsupportedScheme),
-        ("mailto:owner@s.example", K::UnsupportedScheme),
-        ("https://user:pass@s.example", K::UserInfo),
-        ("admin@s.example", K::UserInfo),
-        ("not a url", K::Whitespace),
-        ("https://exa mple.com", K::Whitespace),
-        ("https://", K::MissingHost),
-        ("http:///x", K::MissingHost),
-        ("..", K::InvalidHost),
-        ("https://shop..example.com", K::InvalidHost),
-        ("https://exa<mple.com", K::InvalidHost),
-        ("https://[::1", K::InvalidHost),
+        ("ftp://s.example", NOT_WEB),
+        ("file:///etc/passwd", NOT_WEB),
+        ("javascript:alert(1)", NOT_WEB),
+        ("mailto:owner@s.example", NOT_WEB),
+        ("https://user:pass@s.example", USER_INFO),
+        ("admin@s.example", USER_INFO),
+        ("not a url", WHITESPACE),
+        ("https://exa mple.com", WHITESPACE),
+        ("https://", NO_HOST),
+        ("http:///x", NO_HOST),
+        ("..", "has an empty part between dots"),
+        ("https://shop..example.com", "has an empty part between dots"),
+        ("https://exa<mple.com", "the host name is not a valid domain name"),
+        ("https://[::1", "the host name is not valid"),
         // A bare word is most likely a typo for the full name.
-        ("shop", K::SingleLabelHost),
-        ("https://x.example:99999", K::InvalidPort),
-        ("https://x.example:0", K::InvalidPort),
-        ("localhost:abc", K::InvalidPort),
+        ("shop", SINGLE_LABEL),
+        ("https://x.example:99999", BAD_PORT),
+        ("https://x.example:0", BAD_PORT),
+        ("localhost:abc", BAD_PORT),
     ];
     for (input, expected) in refused {
         match parse(input) {
             Ok(store) => panic!("input {input:?} accepted as {store}"),
-            Err(e) => assert_eq!(e.kind(), *expected, "input {input:?}: {e}"),
+            Err(e) => assert!(e.to_string().contains(expected), "input {input:?}: {e}"),
         }
     }
 }
@@ -267,18 +273,10 @@ fn from_url_applies_the_same_rules_and_accepts_store_named_hosts() {
     assert_eq!(store, parse("https://example.com/shop").unwrap());
     assert!(StoreUrl::from_url(&Url::parse("http://wordpress/").unwrap()).is_ok());
     let ftp = StoreUrl::from_url(&Url::parse("ftp://example.com/").unwrap()).unwrap_err();
-    assert_eq!(ftp.kind(), K::UnsupportedScheme);
+    assert!(ftp.to_string().contains(NOT_WEB), "{ftp}");
     let userinfo = Url::parse("https://a:hunter2@example.com/").unwrap();
     let e = StoreUrl::from_url(&userinfo).unwrap_err();
-    assert!(e.kind() == K::UserInfo && !e.to_string().contains("hunter2"));
-}
-
-#[test]
-fn serializes_as_the_display_string() {
-    let store = parse("example.com/shop/").unwrap();
-    let json = serde_json::to_string(&store).unwrap();
-    assert_eq!(json, "\"https://example.com/shop\"");
-    assert_eq!(serde_json::from_str::<StoreUrl>(&json).unwrap(), store);
+    assert!(e.to_string().contains(USER_INFO) && !e.to_string().contains("hunter2"));
 }
 
 fn host() -> impl Strategy<Value = String> {
