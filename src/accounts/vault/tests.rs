@@ -600,7 +600,7 @@ async fn an_account_from_before_ids_is_moved_to_its_id_once() {
     );
     assert!(Index::pending(&h.dir).unwrap().is_empty());
     // Again: nothing moves.
-    let again = migrate(&h.dir, &h, "shop").await.unwrap();
+    let (again, _) = migrate(&h.dir, &h, "shop").await.unwrap();
     assert_eq!(again.id, now.id);
 }
 
