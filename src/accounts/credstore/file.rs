@@ -122,11 +122,9 @@ impl CredentialStore for PlaintextFileStore {
             if !self.read()?.entries.contains_key(&key(id)) {
                 return Err(CredStoreError::NotFound);
             }
-            self.update(|file| match file.entries.remove(&key(id)) {
-                Some(_) => Ok(()),
-                None => Err(CredStoreError::NotFound),
-            })
-            .await
+            let absent = || CredStoreError::NotFound;
+            self.update(|file| file.entries.remove(&key(id)).map(drop).ok_or_else(absent))
+                .await
         })
     }
 }

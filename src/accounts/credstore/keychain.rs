@@ -177,26 +177,15 @@ async fn bounded<T: Send + 'static>(
     }
 }
 
-#[cfg(target_os = "linux")]
+/// This platform's keychain (keyring-core's store for it), or why there is none.
 fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = dbus_secret_service_keyring_store::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(target_os = "macos")]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = apple_native_keyring_store::keychain::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(target_os = "windows")]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = windows_native_keyring_store::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    #[cfg(target_os = "linux")]
+    return Ok(dbus_secret_service_keyring_store::Store::new()?);
+    #[cfg(target_os = "macos")]
+    return Ok(apple_native_keyring_store::keychain::Store::new()?);
+    #[cfg(target_os = "windows")]
+    return Ok(windows_native_keyring_store::Store::new()?);
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
     Err(KeyringError::NotSupportedByStore(
         "woolink has no OS keychain support on this system".to_owned(),
     ))
@@ -223,21 +212,25 @@ fn map_error(err: KeyringError) -> CredStoreError {
     }
 }
 
+/// What a platform failure's text says of the keychain: the first case one of whose words it
+/// holds.
+const PLATFORM_FAILURES: [(&str, Unavailability); 6] = [
+    ("Failed to connect to", Unavailability::NoSessionBus),
+    ("autolaunch", Unavailability::NoSessionBus),
+    ("DBUS_SESSION_BUS_ADDRESS", Unavailability::NoSessionBus),
+    ("ServiceUnknown", Unavailability::NoSecretService),
+    ("org.freedesktop.secrets", Unavailability::NoSecretService),
+    ("NameHasNoOwner", Unavailability::NoSecretService),
+];
+
 fn classify_platform_failure(text: &str) -> CredStoreError {
-    let why = if text.contains("Failed to connect to")
-        || text.contains("autolaunch")
-        || text.contains("DBUS_SESSION_BUS_ADDRESS")
+    match PLATFORM_FAILURES
+        .iter()
+        .find(|(word, _)| text.contains(word))
     {
-        Unavailability::NoSessionBus
-    } else if text.contains("ServiceUnknown")
-        || text.contains("org.freedesktop.secrets")
-        || text.contains("NameHasNoOwner")
-    {
-        Unavailability::NoSecretService
-    } else {
-        return CredStoreError::Failed(format!("the OS keychain reported: {text}"));
-    };
-    CredStoreError::Unavailable { why }
+        Some((_, why)) => CredStoreError::Unavailable { why: why.clone() },
+        None => CredStoreError::Failed(format!("the OS keychain reported: {text}")),
+    }
 }
 
 /// The error and its sources, joined: D-Bus details often sit in a source.
