@@ -79,12 +79,15 @@ impl KeychainStore {
         }
     }
 
-    /// Runs `op` on the entry on the blocking pool, within the timeout.
+    /// Runs `op` on the entry on the blocking pool, within the timeout, and gives its answer
+    /// in woolink's terms (`NoEntry` as `NotFound`, trusted as it is: see [`confirmed`]).
+    ///
+    /// [`confirmed`]: Self::confirmed
     async fn call<T: Send + 'static>(
         &self,
         id: &EntryId,
         op: impl FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
-    ) -> Result<keyring_core::Result<T>, CredStoreError> {
+    ) -> Result<T, CredStoreError> {
         let store = Arc::clone(&self.store);
         let (service, user) = (id.service.clone(), id.user.clone());
         let result = bounded(self.timeout, move || {
@@ -94,20 +97,15 @@ impl KeychainStore {
         if result.is_ok() {
             self.seen_working.store(true, Ordering::Relaxed);
         }
-        Ok(result)
+        result.map_err(map_error)
     }
 
-    /// A keychain answer in woolink's terms. `NoEntry` is `NotFound` only if the store works,
-    /// else why it does not.
-    async fn answered<T>(&self, answer: keyring_core::Result<T>) -> Result<T, CredStoreError> {
-        match answer {
-            Ok(value) => Ok(value),
-            Err(KeyringError::NoEntry) => {
-                self.confirm_working().await?;
-                Err(CredStoreError::NotFound)
-            }
-            Err(err) => Err(map_error(err)),
+    /// An answer whose `NotFound` counts only if the store works; else why it does not.
+    async fn confirmed<T>(&self, answer: Result<T, CredStoreError>) -> Result<T, CredStoreError> {
+        if let Err(CredStoreError::NotFound) = answer {
+            self.confirm_working().await?;
         }
+        answer
     }
 
     /// Proves the store works unless it has been seen working (or need not be): the
@@ -116,15 +114,13 @@ impl KeychainStore {
         if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let probe = probe_entry();
-        self.call(&probe, |entry| {
+        self.call(&probe_entry(), |entry| {
             entry.set_password("probe")?;
             // The set proved the store works; a failed clean-up leaves a harmless entry.
             let _ = entry.delete_credential();
             Ok(())
         })
-        .await?
-        .map_err(map_error)
+        .await
     }
 }
 
@@ -135,24 +131,20 @@ impl CredentialStore for KeychainStore {
 
     fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()> {
         let text = encode(creds);
-        Box::pin(async move {
-            self.call(id, move |entry| entry.set_password(&text))
-                .await?
-                .map_err(map_error)
-        })
+        Box::pin(self.call(id, move |entry| entry.set_password(&text)))
     }
 
     fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
         Box::pin(async move {
             let answer = self.call(id, |entry| entry.get_password().map(Zeroizing::new));
-            decode(&self.answered(answer.await?).await?)
+            decode(&self.confirmed(answer.await).await?)
         })
     }
 
     fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let answer = self.call(id, |entry| entry.delete_credential());
-            self.answered(answer.await?).await
+            let answer = self.call(id, |entry| entry.delete_credential()).await;
+            self.confirmed(answer).await
         })
     }
 

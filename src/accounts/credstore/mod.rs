@@ -271,13 +271,10 @@ impl Stored {
             }
             _ => return Err(CredStoreError::Corrupt),
         };
-        match (
-            ConsumerKey::parse(&self.consumer_key),
-            ConsumerSecret::parse(&self.consumer_secret),
-        ) {
-            (Ok(key), Ok(secret)) => Ok(Credentials { key, secret, site }),
-            _ => Err(CredStoreError::Corrupt),
-        }
+        let key = ConsumerKey::parse(&self.consumer_key).map_err(|_| CredStoreError::Corrupt)?;
+        let secret =
+            ConsumerSecret::parse(&self.consumer_secret).map_err(|_| CredStoreError::Corrupt)?;
+        Ok(Credentials { key, secret, site })
     }
 }
 
