@@ -251,7 +251,8 @@ async fn store_entry(
     crash_point("secret");
     if read_back {
         let error = match store.get(&entry).await {
-            Ok(back) if same_credentials(&back, creds) => None,
+            // The same down to the site login.
+            Ok(back) if *credstore::encode(&back) == *credstore::encode(creds) => None,
             Ok(_) | Err(CredStoreError::NotFound) => Some(CredStoreError::Corrupt),
             Err(err) => Some(err),
         };
@@ -490,18 +491,8 @@ pub async fn migrate(
     if (delete_replaced(dir, store, &index, &pending_entry(&account)).await).is_ok() {
         drop_record(&mut index, &moved);
     }
-    if storage == SecretStorage::Keychain {
-        drop_legacy_plaintext_copy(dir, &account).await;
-    }
+    drop_legacy_plaintext_copy(dir, &account).await;
     Ok((moved, Some(creds)))
-}
-
-/// Whether two sets of credentials are the same, down to the site login.
-fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
-    fn site(c: &Credentials) -> Option<(&str, &str)> {
-        c.site.as_ref().map(|s| (s.user(), s.expose_password()))
-    }
-    a.key.expose() == b.key.expose() && a.secret.expose() == b.secret.expose() && site(a) == site(b)
 }
 
 /// Before account ids, a keychain account could keep a plaintext copy of its secret from an

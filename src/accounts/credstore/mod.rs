@@ -278,7 +278,8 @@ impl Stored {
     }
 }
 
-fn encode(creds: &Credentials) -> Zeroizing<String> {
+/// An entry's text, as the keychain keeps it.
+pub(crate) fn encode(creds: &Credentials) -> Zeroizing<String> {
     Zeroizing::new(serde_json::to_string(&Stored::new(creds)).expect("strings serialize to JSON"))
 }
 
