@@ -208,20 +208,13 @@ pub enum Unavailability {
 
 /// The user's ways out, in one place so every keychain message offers the same ones.
 pub fn choices() -> &'static str {
-    #[cfg(target_os = "linux")]
-    {
+    if cfg!(target_os = "linux") {
         "Choices: start a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside a D-Bus session, or KeePassXC with Secret Service integration enabled); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(target_os = "macos")]
-    {
+    } else if cfg!(target_os = "macos") {
         "Choices: unlock your login keychain (Keychain Access); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(target_os = "windows")]
-    {
+    } else if cfg!(target_os = "windows") {
         "Choices: check that Windows Credential Manager works for your account; use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-    {
+    } else {
         "Choices: use `--no-save` to only check the key, or `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
     }
 }
