@@ -82,9 +82,10 @@ impl Index {
         file(dir).path()
     }
 
-    /// The index as it is on disk; a missing file (or folder) is an empty index. No lock, no
-    /// writes, no folder creation.
-    fn read(dir: &Path) -> Result<Index, IndexError> {
+    /// The index as it is on disk (its `pending` records: changes a killed woolink left
+    /// unfinished); a missing file (or folder) is an empty index. No lock, no writes, no folder
+    /// creation.
+    pub fn read(dir: &Path) -> Result<Index, IndexError> {
         let mut index: Index = file(dir).read()?.unwrap_or_default();
         index.default = live_default(&index.accounts, index.default.take());
         Ok(index)
@@ -98,11 +99,6 @@ impl Index {
     /// All accounts and the default account's name (only when it names one of them).
     pub fn load_with_default(dir: &Path) -> Result<(Vec<Account>, Option<String>), IndexError> {
         Self::read(dir).map(|index| (index.accounts, index.default))
-    }
-
-    /// The credential store changes a killed woolink left unfinished. No lock.
-    pub fn pending(dir: &Path) -> Result<Vec<Pending>, IndexError> {
-        Self::read(dir).map(|index| index.pending)
     }
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep

@@ -364,7 +364,7 @@ pub async fn recover(dir: &Path) -> Result<Recovered, IndexError> {
 /// [`recover`], opening each store it needs with `open`.
 async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError> {
     let mut recovered = Recovered::default();
-    if Index::pending(dir)?.is_empty() {
+    if Index::read(dir)?.pending.is_empty() {
         return Ok(recovered);
     }
     // Held, it is held by a woolink at work, whose record this may be: left for later.
