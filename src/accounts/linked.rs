@@ -74,6 +74,7 @@ pub fn select<'a>(
     default: Option<&str>,
     requested: Option<&str>,
 ) -> Result<&'a Account, SelectError> {
+    let names = || accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     let by_name = |name: &str| accounts.iter().find(|a| a.name == name);
     if let Some(name) = requested {
         return by_name(name).ok_or_else(|| NoSuchAccount::new(name, accounts).into());
@@ -84,9 +85,7 @@ pub fn select<'a>(
     match accounts {
         [] => Err(SelectError::NoneLinked),
         [only] => Ok(only),
-        _ => Err(SelectError::Ambiguous {
-            names: accounts.iter().map(|a| a.name.clone()).collect(),
-        }),
+        _ => Err(SelectError::Ambiguous { names: names() }),
     }
 }
 
