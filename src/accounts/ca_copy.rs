@@ -63,7 +63,7 @@ pub fn path_for(dir: &Path, account: &Account) -> Result<Option<PathBuf>, CaCopy
     };
     // Only a name connect writes is followed: a hand-edited index must not make woolink trust
     // some other file.
-    if digest_of_entry(entry).is_none() {
+    if !is_copy_name(entry) {
         return Err(unusable(
             dir.join(CA_DIR),
             format!("is named \"{entry}\" in the account index, which is not a copy woolink made"),
@@ -96,7 +96,7 @@ pub fn release(dir: &Path, removed: &Account, remaining: &[Account]) {
     let shared = remaining
         .iter()
         .any(|account| account.ca_cert.as_ref() == Some(entry));
-    if !shared && digest_of_entry(entry).is_some() {
+    if !shared && is_copy_name(entry) {
         let _ = std::fs::remove_file(dir.join(entry));
     }
 }
@@ -105,14 +105,12 @@ fn entry_for(bytes: &[u8]) -> String {
     format!("{CA_DIR}/{:x}.pem", Sha256::digest(bytes))
 }
 
-/// The digest in an entry of the form `ca/<64 lowercase hex digits>.pem`, else `None`.
-fn digest_of_entry(entry: &str) -> Option<&str> {
-    let digest = entry
-        .strip_prefix(CA_DIR)?
-        .strip_prefix('/')?
-        .strip_suffix(".pem")?;
-    let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
-    (digest.len() == 64 && digest.chars().all(hex)).then_some(digest)
+/// Whether `entry` is a name [`keep`] gives: `ca/<64 lowercase hex digits>.pem`.
+fn is_copy_name(entry: &str) -> bool {
+    let digest =
+        (entry.strip_prefix(CA_DIR)).and_then(|e| e.strip_prefix('/')?.strip_suffix(".pem"));
+    digest
+        .is_some_and(|d| d.len() == 64 && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 #[cfg(test)]
@@ -133,7 +131,7 @@ mod tests {
         std::fs::write(&source, "-----BEGIN CERTIFICATE-----\n").unwrap();
         let entry = keep(dir.path(), &source).unwrap();
         assert_eq!(keep(dir.path(), &source).unwrap(), entry, "same content");
-        assert!(digest_of_entry(&entry).is_some(), "{entry}");
+        assert!(is_copy_name(&entry), "{entry}");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

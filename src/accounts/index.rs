@@ -8,48 +8,20 @@
 //! `woolink connect` at once both land. A file woolink cannot understand is never overwritten.
 
 use std::fs::File;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::credstore::EntryId;
-use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
+pub use crate::accounts::private_file::IndexError;
+use crate::accounts::private_file::{LOCK_WAIT, VersionedJson};
 use crate::domain::account::{Account, SecretStorage};
 
 pub const INDEX_FILE: &str = "accounts.json";
 pub const LOCK_FILE: &str = "accounts.lock";
 /// The newest index format this woolink reads and the one it writes.
 pub const INDEX_VERSION: u32 = 1;
-
-/// What went wrong with the index; each message names the file and what woolink was doing.
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    #[error("could not read the account index {}: {source}", .path.display())]
-    Read { path: PathBuf, source: io::Error },
-    #[error(
-        "the account index {} is damaged ({detail}); woolink left it untouched: repair it or move it away, then link your stores again with `woolink connect` (keychain entries are kept)",
-        .path.display()
-    )]
-    Corrupt { path: PathBuf, detail: String },
-    #[error(
-        "the account index {} was written by a newer woolink (format version {found}; this woolink reads up to {INDEX_VERSION}); woolink left it untouched: upgrade woolink",
-        .path.display()
-    )]
-    TooNew { path: PathBuf, found: u64 },
-    #[error("could not create woolink's config folder {}: {source}", .path.display())]
-    CreateDir { path: PathBuf, source: io::Error },
-    #[error("could not lock the account index (lock file {}): {source}", .path.display())]
-    Lock { path: PathBuf, source: io::Error },
-    #[error(
-        "another woolink process has been changing the account index for {} (lock file {}); try again when it has finished",
-        humantime::format_duration(*.waited), .path.display()
-    )]
-    LockTimedOut { path: PathBuf, waited: Duration },
-    #[error("could not save the account index {}: {source}", .path.display())]
-    Write { path: PathBuf, source: io::Error },
-}
 
 /// A credential store entry being written for an account, recorded in the index (under its
 /// lock) before the entry is written, and cleared once the entry and the index agree. One left
@@ -76,84 +48,73 @@ pub struct PendingEntry {
     pub id: EntryId,
 }
 
-/// The index file's body, after its version, as it is read.
-#[derive(Deserialize, Default)]
-struct IndexBody {
-    /// Added within version 1: older files have none.
-    #[serde(default)]
-    default: Option<String>,
-    accounts: Vec<Account>,
-    /// Added within version 1: older files have none.
-    #[serde(default)]
-    pending: Vec<Pending>,
-}
-
 fn file(dir: &Path) -> VersionedJson {
-    VersionedJson::new(dir.to_path_buf(), INDEX_FILE, LOCK_FILE, INDEX_VERSION)
-}
-
-impl IndexError {
-    fn from_versioned(file: &VersionedJson, err: VersionedError) -> Self {
-        let (path, dir, lock) = (file.path(), file.dir().to_path_buf(), file.lock_path());
-        match err {
-            VersionedError::Read(source) => IndexError::Read { path, source },
-            VersionedError::Corrupt(detail) => IndexError::Corrupt { path, detail },
-            VersionedError::TooNew(found) => IndexError::TooNew { path, found },
-            VersionedError::CreateDir(source) => IndexError::CreateDir { path: dir, source },
-            VersionedError::Lock(LockError::Io(source)) => IndexError::Lock { path: lock, source },
-            VersionedError::Lock(LockError::TimedOut(waited)) => {
-                IndexError::LockTimedOut { path: lock, waited }
-            }
-            VersionedError::Write(source) => IndexError::Write { path, source },
-        }
+    VersionedJson {
+        dir: dir.to_path_buf(),
+        file_name: INDEX_FILE,
+        lock_name: LOCK_FILE,
+        version: INDEX_VERSION,
     }
 }
 
-/// Namespace for the index operations.
-pub struct Index;
+/// The index, written as the file's body after its version. [`Index::lock`] reads it under
+/// its lock: change its fields, then [`Index::write`].
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Index {
+    /// The default account's name. Written only while it names an account, so removing the
+    /// default account clears it. Added within version 1: older files have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    pub accounts: Vec<Account>,
+    /// Credential store changes under way: kept as they are by whoever writes the index, and
+    /// changed only by `vault`. Added within version 1: older files have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
+    #[serde(skip)]
+    file: VersionedJson,
+    /// The lock, held until the index is dropped; `None` in an index read without it.
+    #[serde(skip)]
+    _lock: Option<File>,
+}
 
 impl Index {
     pub fn path(dir: &Path) -> PathBuf {
         file(dir).path()
     }
 
-    /// All accounts, in file order. A missing file (or folder) is an empty index. No lock, no
-    /// writes, no folder creation.
+    /// The index as it is on disk (its `pending` records: changes a killed woolink left
+    /// unfinished); a missing file (or folder) is an empty index. No lock, no writes, no folder
+    /// creation.
+    pub fn read(dir: &Path) -> Result<Index, IndexError> {
+        let mut index: Index = file(dir).read()?.unwrap_or_default();
+        index.default = live_default(&index.accounts, index.default.take());
+        Ok(index)
+    }
+
+    /// All accounts, in file order (see [`read`](Self::read)).
     pub fn load(dir: &Path) -> Result<Vec<Account>, IndexError> {
-        read(dir).map(|body| body.accounts)
+        Self::read(dir).map(|index| index.accounts)
     }
 
     /// All accounts and the default account's name (only when it names one of them).
     pub fn load_with_default(dir: &Path) -> Result<(Vec<Account>, Option<String>), IndexError> {
-        let body = read(dir)?;
-        let default = live_default(&body.accounts, body.default);
-        Ok((body.accounts, default))
-    }
-
-    /// The credential store changes a killed woolink left unfinished. No lock.
-    pub fn pending(dir: &Path) -> Result<Vec<Pending>, IndexError> {
-        read(dir).map(|body| body.pending)
+        Self::read(dir).map(|index| (index.accounts, index.default))
     }
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
-    /// the guard while you read-modify-write; dropping it releases the lock.
-    pub async fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
+    /// the index while you read-modify-write; dropping it releases the lock.
+    pub async fn lock(dir: &Path) -> Result<Index, IndexError> {
+        Self::lock_within(dir, LOCK_WAIT).await
+    }
+
+    /// [`lock`](Self::lock), waiting at most `wait` for another woolink to release it.
+    pub async fn lock_within(dir: &Path, wait: Duration) -> Result<Index, IndexError> {
         let file = file(dir);
-        let (lock, body) = file
-            .lock::<IndexBody>()
-            .await
-            .map_err(|err| IndexError::from_versioned(&file, err))?;
-        let IndexBody {
-            default,
-            accounts,
-            pending,
-        } = body.unwrap_or_default();
-        Ok(LockedIndex {
-            accounts,
-            default,
-            pending,
+        let (lock, index) = file.lock::<Index>(wait).await?;
+        Ok(Index {
             file,
-            _lock: lock,
+            _lock: Some(lock),
+            ..index.unwrap_or_default()
         })
     }
 
@@ -171,54 +132,24 @@ impl Index {
         index.write()?;
         Ok(value)
     }
-}
 
-/// The index, read under its lock. Change `accounts`, then [`LockedIndex::write`]; it is
-/// written as the file's body.
-#[derive(Debug, Serialize)]
-pub struct LockedIndex {
-    /// The default account's name. Written only while it names an account, so removing the
-    /// default account clears it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    pub accounts: Vec<Account>,
-    /// Credential store changes under way: kept as they are by whoever writes the index, and
-    /// changed only by `vault`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<Pending>,
-    #[serde(skip)]
-    file: VersionedJson,
-    #[serde(skip)]
-    _lock: File,
-}
-
-impl LockedIndex {
     /// Where the account `name` is in `accounts`.
     pub fn position(&self, name: &str) -> Result<usize, NoSuchAccount> {
         let position = self.accounts.iter().position(|a| a.name == name);
         position.ok_or_else(|| NoSuchAccount::new(name, &self.accounts))
     }
 
-    /// Replaces the file with `accounts` (temp file, sync, rename, folder sync), mode 0600.
+    /// Replaces the file (temp file, sync, rename, folder sync), mode 0600. Only under the
+    /// lock, from [`lock`](Self::lock).
     pub fn write(&mut self) -> Result<(), IndexError> {
         self.default = live_default(&self.accounts, self.default.take());
-        self.file
-            .write(self)
-            .map_err(|err| IndexError::from_versioned(&self.file, err))
+        self.file.write(self)
     }
 }
 
 /// `default` if it names one of `accounts`.
 fn live_default(accounts: &[Account], default: Option<String>) -> Option<String> {
     default.filter(|name| accounts.iter().any(|account| &account.name == name))
-}
-
-/// The index's body; a missing file (or folder) is an empty index.
-fn read(dir: &Path) -> Result<IndexBody, IndexError> {
-    let file = file(dir);
-    file.read()
-        .map(Option::unwrap_or_default)
-        .map_err(|err| IndexError::from_versioned(&file, err))
 }
 
 /// A command named an account the index does not have. Every command says so with this one

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 /// How long a writer waits for another woolink process to finish. Generous because a writer
 /// may hold the lock across a keychain call (each bounded, see `credstore`).
-const LOCK_WAIT: Duration = Duration::from_secs(60);
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// Creates `dir` (and missing parents) readable by the owner only.
 pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -31,17 +31,11 @@ pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
-/// Why a lock could not be taken.
-#[derive(Debug)]
-pub(crate) enum LockError {
-    Io(io::Error),
-    TimedOut(Duration),
-}
-
-/// An exclusive lock on `path` (created if missing), held until the `File` is dropped.
-/// Polls, sleeping on the runtime's timer between tries, instead of blocking: a stuck writer
-/// cannot hang this one forever, and the runtime's one thread is free while it waits.
-pub(crate) async fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, LockError> {
+/// An exclusive lock on `path` (created if missing), held until the `File` is dropped; `None`
+/// when another process still holds it after `wait`. Polls, sleeping on the runtime's timer
+/// between tries, instead of blocking: a stuck writer cannot hang this one forever, and the
+/// runtime's one thread is free while it waits.
+pub(crate) async fn lock_exclusive(path: &Path, wait: Duration) -> io::Result<Option<File>> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     // A lock file that is a symbolic link is not followed: it could point anywhere.
@@ -52,21 +46,21 @@ pub(crate) async fn lock_exclusive(path: &Path, wait: Duration) -> Result<File, 
         let no_follow = rustix::fs::OFlags::NOFOLLOW.bits();
         options.custom_flags(i32::try_from(no_follow).expect("O_NOFOLLOW fits an int"));
     }
-    let file = options.open(path).map_err(LockError::Io)?;
+    let file = options.open(path)?;
     let polling = async {
         let mut pause = Duration::from_millis(2);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(()),
                 Err(fs::TryLockError::WouldBlock) => tokio::time::sleep(pause).await,
-                Err(fs::TryLockError::Error(err)) => return Err(LockError::Io(err)),
+                Err(fs::TryLockError::Error(err)) => return Err(err),
             }
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     };
     match tokio::time::timeout(wait, polling).await {
-        Ok(locked) => locked.map(|()| file),
-        Err(_elapsed) => Err(LockError::TimedOut(wait)),
+        Ok(locked) => locked.map(|()| Some(file)),
+        Err(_elapsed) => Ok(None),
     }
 }
 
@@ -95,26 +89,48 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// A JSON file `{"version": N, ...}` in a private folder, changed only under its lock file. A
 /// file this woolink cannot understand (damaged, or from a newer woolink) is reported and never
 /// overwritten: every write follows a read under the lock, and a failed read stops it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct VersionedJson {
-    dir: PathBuf,
-    file_name: &'static str,
-    lock_name: &'static str,
+    pub(crate) dir: PathBuf,
+    pub(crate) file_name: &'static str,
+    pub(crate) lock_name: &'static str,
     /// The newest format this woolink reads, and the one it writes.
-    version: u32,
+    pub(crate) version: u32,
 }
 
-/// What went wrong with a [`VersionedJson`] file. Each owner words its own messages: only it
-/// knows what the file is for and what the user can do. `Corrupt`'s detail may quote the
+/// What went wrong with a [`VersionedJson`] file, worded for the account index, whose error
+/// this is (`index::IndexError`); the credentials file words its own (`credstore::file`).
+/// Each message names the file and what woolink was doing. `Corrupt`'s detail may quote the
 /// file's content, so a file that holds secrets must not show it.
-#[derive(Debug)]
-pub(crate) enum VersionedError {
-    Read(io::Error),
-    Corrupt(String),
-    TooNew(u64),
-    CreateDir(io::Error),
-    Lock(LockError),
-    Write(io::Error),
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("could not read the account index {}: {source}", .path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error(
+        "the account index {} is damaged ({detail}); woolink left it untouched: repair it or move it away, then link your stores again with `woolink connect` (keychain entries are kept)",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the account index {} was written by a newer woolink (format version {found}; this woolink reads up to {newest}); woolink left it untouched: upgrade woolink",
+        .path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u64,
+        newest: u32,
+    },
+    #[error("could not create woolink's config folder {}: {source}", .path.display())]
+    CreateDir { path: PathBuf, source: io::Error },
+    #[error("could not lock the account index (lock file {}): {source}", .path.display())]
+    Lock { path: PathBuf, source: io::Error },
+    #[error(
+        "another woolink process has been changing the account index for {} (lock file {}); try again when it has finished",
+        humantime::format_duration(*.waited), .path.display()
+    )]
+    LockTimedOut { path: PathBuf, waited: Duration },
+    #[error("could not save the account index {}: {source}", .path.display())]
+    Write { path: PathBuf, source: io::Error },
 }
 
 /// The body of a [`VersionedJson`] file, written after its version.
@@ -132,76 +148,68 @@ struct VersionOnly {
 }
 
 impl VersionedJson {
-    pub(crate) const fn new(
-        dir: PathBuf,
-        file_name: &'static str,
-        lock_name: &'static str,
-        version: u32,
-    ) -> Self {
-        Self {
-            dir,
-            file_name,
-            lock_name,
-            version,
-        }
-    }
-
     pub(crate) fn path(&self) -> PathBuf {
         self.dir.join(self.file_name)
     }
 
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub(crate) fn lock_path(&self) -> PathBuf {
-        self.dir.join(self.lock_name)
-    }
-
     /// The file's body, `None` when there is no file. No lock, no folder creation. A leading
     /// byte-order mark is tolerated; the bytes read are wiped once parsed.
-    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, VersionedError> {
-        let mut bytes = match fs::read(self.path()) {
+    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, IndexError> {
+        let path = self.path();
+        let mut bytes = match fs::read(&path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(VersionedError::Read(err)),
+            Err(source) => return Err(IndexError::Read { path, source }),
         };
         // A hand edit in Notepad: the mark is dropped in place, so no copy of the bytes is left.
         if crate::domain::bom::starts(&bytes) {
             bytes.drain(..3);
         }
-        let corrupt = VersionedError::Corrupt;
+        let corrupt = |detail| IndexError::Corrupt {
+            path: path.clone(),
+            detail,
+        };
         let head: VersionOnly = serde_json::from_slice(&bytes)
             .map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
-        let Some(version) = head.version.as_u64() else {
+        let Some(found) = head.version.as_u64() else {
             return Err(corrupt("no format version number".to_owned()));
         };
-        if version > u64::from(self.version) {
-            return Err(VersionedError::TooNew(version));
+        if found > u64::from(self.version) {
+            let newest = self.version;
+            return Err(IndexError::TooNew {
+                path,
+                found,
+                newest,
+            });
         }
-        if version != u64::from(self.version) {
-            return Err(corrupt(format!("unknown format version {version}")));
+        if found != u64::from(self.version) {
+            return Err(corrupt(format!("unknown format version {found}")));
         }
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|err| corrupt(err.to_string()))
     }
 
-    /// Takes the lock (creating the folder, 0700, if needed), then reads the file afresh. Keep
-    /// the returned lock while you read-modify-[`write`](Self::write); dropping it releases it.
+    /// Takes the lock (creating the folder, 0700, if needed), waiting at most `wait` for
+    /// another process to release it, then reads the file afresh. Keep the returned lock while
+    /// you read-modify-[`write`](Self::write); dropping it releases it.
     pub(crate) async fn lock<T: DeserializeOwned>(
         &self,
-    ) -> Result<(File, Option<T>), VersionedError> {
-        create_private_dir(&self.dir).map_err(VersionedError::CreateDir)?;
-        let lock = lock_exclusive(&self.lock_path(), LOCK_WAIT)
-            .await
-            .map_err(VersionedError::Lock)?;
-        Ok((lock, self.read()?))
+        wait: Duration,
+    ) -> Result<(File, Option<T>), IndexError> {
+        let path = self.dir.clone();
+        create_private_dir(&path).map_err(|source| IndexError::CreateDir { path, source })?;
+        let path = self.dir.join(self.lock_name);
+        match lock_exclusive(&path, wait).await {
+            Ok(Some(lock)) => Ok((lock, self.read()?)),
+            Ok(None) => Err(IndexError::LockTimedOut { path, waited: wait }),
+            Err(source) => Err(IndexError::Lock { path, source }),
+        }
     }
 
     /// Replaces the file with `body` after the version (see [`write_atomic`]). The caller
     /// holds the lock from [`lock`](Self::lock). The bytes written are wiped afterwards.
-    pub(crate) fn write<T: Serialize>(&self, body: &T) -> Result<(), VersionedError> {
+    pub(crate) fn write<T: Serialize>(&self, body: &T) -> Result<(), IndexError> {
         let versioned = Versioned {
             version: self.version,
             body,
@@ -209,7 +217,8 @@ impl VersionedJson {
         let mut bytes =
             Zeroizing::new(serde_json::to_vec_pretty(&versioned).expect("serializes to JSON"));
         bytes.push(b'\n');
-        write_atomic(&self.path(), &bytes).map_err(VersionedError::Write)
+        let path = self.path();
+        write_atomic(&path, &bytes).map_err(|source| IndexError::Write { path, source })
     }
 }
 
@@ -239,7 +248,12 @@ mod tests {
     }
 
     fn versioned(dir: &Path) -> VersionedJson {
-        VersionedJson::new(dir.to_path_buf(), "x.json", "x.lock", 1)
+        VersionedJson {
+            dir: dir.to_path_buf(),
+            file_name: "x.json",
+            lock_name: "x.lock",
+            version: 1,
+        }
     }
 
     #[tokio::test]
@@ -249,7 +263,7 @@ mod tests {
         let file = versioned(&dir);
         assert_eq!(file.read::<Body>().unwrap(), None);
         assert!(!dir.exists(), "reads create nothing");
-        let (_lock, none) = file.lock::<Body>().await.unwrap();
+        let (_lock, none) = file.lock::<Body>(LOCK_WAIT).await.unwrap();
         assert_eq!(none, None);
         let body = Body {
             items: vec!["a".into()],
@@ -271,7 +285,7 @@ mod tests {
     #[tokio::test]
     async fn versioned_json_refuses_what_it_cannot_read_before_any_write() {
         let cases: &[(&[u8], &str)] = &[
-            (b"{\"version\": 2, \"items\": []}", "TooNew(2)"),
+            (b"{\"version\": 2, \"items\": []}", "TooNew"),
             (b"{\"version\": 0, \"items\": []}", "Corrupt"),
             (b"{\"items\": []}", "Corrupt"),
             (b"{\"version\": 1, \"items\": 3}", "Corrupt"),
@@ -281,7 +295,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let file = versioned(dir.path());
             fs::write(file.path(), bytes).unwrap();
-            let err = file.lock::<Body>().await.unwrap_err();
+            let err = file.lock::<Body>(LOCK_WAIT).await.unwrap_err();
             assert!(format!("{err:?}").starts_with(expected), "{err:?}");
             assert_eq!(&fs::read(file.path()).unwrap(), bytes);
         }
@@ -292,9 +306,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
         let _held = lock_exclusive(&path, LOCK_WAIT).await.unwrap();
-        match lock_exclusive(&path, Duration::from_millis(50)).await {
-            Err(LockError::TimedOut(_)) => {}
-            other => panic!("expected a timeout, got {other:?}"),
-        }
+        let second = lock_exclusive(&path, Duration::from_millis(50)).await;
+        assert!(
+            matches!(second, Ok(None)),
+            "expected a timeout, got {second:?}"
+        );
     }
 }

@@ -31,7 +31,7 @@ use crate::accounts::credstore::{
     self, CredStoreError, CredentialStore, EntryId, Opener, PlaintextFileStore,
 };
 use crate::accounts::index::NoSuchAccount;
-use crate::accounts::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
+use crate::accounts::index::{Index, IndexError, Pending, PendingEntry};
 use crate::domain::account::{Account, SecretStorage};
 use crate::domain::keys::{Credentials, masked_key};
 
@@ -135,15 +135,11 @@ pub async fn save(
     ca_cert: Option<&Path>,
 ) -> Result<Saved, SaveError> {
     account.secret_storage = store.storage();
-    let id = crate::domain::account::new_id();
-    account.id = Some(id.clone());
-    let new_entry = EntryId::for_id(&id);
+    account.id = Some(crate::domain::account::new_id());
     let mut index = Index::lock(dir).await.map_err(SaveError::Index)?;
-    let position = index.accounts.iter().position(|a| a.name == account.name);
     let mut link = Link::New;
     let mut secret_restored = false;
-    if let Some(i) = position {
-        let old = &index.accounts[i];
+    if let Some(old) = index.accounts.iter().find(|a| a.name == account.name) {
         let same = same_link(old, &account);
         let allowed = match existing {
             Existing::Refuse => false,
@@ -178,71 +174,22 @@ pub async fn save(
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
     let saved_before = index.accounts.clone();
-    let unsaved = |err: SaveError| {
+    let stored = store_entry(&mut index, store, "save", &account, creds, false).await;
+    let replaced = stored.inspect_err(|_| {
         if ca_cert.is_some() {
             crate::accounts::ca_copy::release(dir, &account, &saved_before);
         }
-        err
-    };
-    let replaces = position.map(|i| pending_entry(&index.accounts[i]));
-    index.pending.push(Pending {
-        id: id.clone(),
-        storage: store.storage(),
-        name: account.name.clone(),
-        replaces: replaces.clone(),
-    });
-    index
-        .write()
-        .map_err(|err| unsaved(SaveError::Index(err)))?;
-    crate::domain::crash::point("save:pending");
-    if let Err(err) = store.set(&new_entry, creds).await {
-        // Nothing was stored, and the record goes (if it cannot, the next command clears it);
-        // unless woolink only stopped waiting: the write may still land (a keychain unlocked
-        // late), so the record stays and the next command deletes what it finds.
-        if !matches!(err, CredStoreError::TimedOut { .. }) {
-            drop_record(&mut index, &id);
-        }
-        return Err(unsaved(SaveError::Secret(err)));
-    }
-    crate::domain::crash::point("save:secret");
-    let replaced = match position {
-        Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
-        None => {
-            index.accounts.push(account.clone());
-            None
-        }
-    };
-    if replaces.is_none() {
-        index.pending.retain(|p| p.id != id);
-    }
-    if let Err(source) = index.write() {
-        // The record written in step 1 stays on disk and names the entry, so what this cannot
-        // delete, the next command does.
-        let undo = match store.delete(&new_entry).await {
-            Ok(()) | Err(CredStoreError::NotFound) => Undo::Removed,
-            Err(error) => Undo::Failed {
-                id: new_entry,
-                error,
-            },
-        };
-        return Err(unsaved(SaveError::IndexWrite {
-            source,
-            undo: Box::new(undo),
-        }));
-    }
-    crate::domain::crash::point("save:index");
+    })?;
+    let mut old_left = None;
     if let Some(old) = &replaced {
         crate::accounts::ca_copy::release(dir, old, &index.accounts);
-    }
-    let mut old_left = None;
-    if let Some(old) = replaces {
-        let left = delete_replaced(dir, store, &index, &old).await.err();
+        let left = delete_replaced(dir, store, &index, &pending_entry(old)).await;
         // Done either way: what could not be deleted is said, not retried on every command
         // (the keychain may be the store that cannot be reached any more).
-        drop_record(&mut index, &id);
-        old_left = left.map(|error| OldSecret {
-            storage: old.storage,
-            id: old.id,
+        drop_record(&mut index, &account);
+        old_left = left.err().map(|error| OldSecret {
+            storage: old.secret_storage,
+            id: EntryId::for_account(old),
             error,
         });
     }
@@ -261,10 +208,95 @@ pub async fn save(
     })
 }
 
-/// A change is over (done, undone, or given up on): its [`Pending`] record goes. If the index
-/// cannot be written now, the next command finds the record and deals with it.
-fn drop_record(index: &mut LockedIndex, id: &str) {
-    index.pending.retain(|p| p.id != id);
+/// Steps 1 to 3 of a change (see the module docs), each followed by the crash point
+/// `{step}:pending`, `{step}:secret`, `{step}:index`: a [`Pending`] record for `account`'s new
+/// entry (replacing the entry of the account of its name) written into the index, `creds`
+/// stored in that entry (and, with `read_back`, read back and compared: a mismatch is
+/// `Corrupt`), and the index written with `account` in the place of the account of its name,
+/// which is returned. A record left only for the replaced entry is the caller's to clear once
+/// that entry is deleted ([`delete_replaced`]).
+async fn store_entry(
+    index: &mut Index,
+    store: &dyn CredentialStore,
+    step: &str,
+    account: &Account,
+    creds: &Credentials,
+    read_back: bool,
+) -> Result<Option<Account>, SaveError> {
+    let crash_point = |at: &str| crate::domain::crash::point(&format!("{step}:{at}"));
+    let id = account
+        .id
+        .clone()
+        .expect("a new entry is named by the account's id");
+    let entry = EntryId::for_id(&id);
+    let position = index.accounts.iter().position(|a| a.name == account.name);
+    let replaces = position.map(|i| pending_entry(&index.accounts[i]));
+    index.pending.push(Pending {
+        id: id.clone(),
+        storage: store.storage(),
+        name: account.name.clone(),
+        replaces: replaces.clone(),
+    });
+    index.write().map_err(SaveError::Index)?;
+    crash_point("pending");
+    if let Err(err) = store.set(&entry, creds).await {
+        // Nothing was stored, and the record goes (if it cannot, the next command clears it);
+        // unless woolink only stopped waiting: the write may still land (a keychain unlocked
+        // late), so the record stays and the next command deletes what it finds.
+        if !matches!(err, CredStoreError::TimedOut { .. }) {
+            drop_record(index, account);
+        }
+        return Err(SaveError::Secret(err));
+    }
+    crash_point("secret");
+    if read_back {
+        let error = match store.get(&entry).await {
+            // The same down to the site login.
+            Ok(back) if *credstore::encode(&back) == *credstore::encode(creds) => None,
+            Ok(_) | Err(CredStoreError::NotFound) => Some(CredStoreError::Corrupt),
+            Err(err) => Some(err),
+        };
+        if let Some(error) = error {
+            // The record goes once the copy is known gone; else the next command deletes it.
+            if matches!(undo(store, entry).await, Undo::Removed) {
+                drop_record(index, account);
+            }
+            return Err(SaveError::Secret(error));
+        }
+    }
+    let replaced = match position {
+        Some(i) => Some(std::mem::replace(&mut index.accounts[i], account.clone())),
+        None => {
+            index.accounts.push(account.clone());
+            None
+        }
+    };
+    if replaces.is_none() {
+        index.pending.retain(|p| p.id != id);
+    }
+    if let Err(source) = index.write() {
+        // The record written in step 1 stays on disk and names the entry, so what this cannot
+        // delete, the next command does.
+        let undo = Box::new(undo(store, entry).await);
+        return Err(SaveError::IndexWrite { source, undo });
+    }
+    crash_point("index");
+    Ok(replaced)
+}
+
+/// Deletes the entry just written, as a failed change is undone.
+async fn undo(store: &dyn CredentialStore, entry: EntryId) -> Undo {
+    match store.delete(&entry).await {
+        Ok(()) | Err(CredStoreError::NotFound) => Undo::Removed,
+        Err(error) => Undo::Failed { id: entry, error },
+    }
+}
+
+/// A change is over (done, undone, or given up on): the [`Pending`] record of `account`'s
+/// entry goes. If the index cannot be written now, the next command finds the record and
+/// deals with it.
+fn drop_record(index: &mut Index, account: &Account) {
+    index.pending.retain(|p| Some(&p.id) != account.id.as_ref());
     let _ = index.write();
 }
 
@@ -281,7 +313,7 @@ fn pending_entry(account: &Account) -> PendingEntry {
 async fn delete_replaced(
     dir: &Path,
     store: &dyn CredentialStore,
-    index: &LockedIndex,
+    index: &Index,
     old: &PendingEntry,
 ) -> Result<(), CredStoreError> {
     let id = &old.id;
@@ -323,7 +355,8 @@ pub struct Recovered {
 /// Finishes or undoes what [`Pending`] records left in the index name (see the module docs).
 /// Reads the index without a lock first, so it costs nothing when there are none. A record is
 /// read under the index lock, which every change holds from writing its record to clearing
-/// it, so any record seen there is one its writer left when it died.
+/// it, so any record seen there is one its writer left when it died. The lock is only tried,
+/// never waited for: another woolink holding it finishes, or leaves the record for later.
 pub async fn recover(dir: &Path) -> Result<Recovered, IndexError> {
     recover_with(dir, &credstore::opener(dir)).await
 }
@@ -331,10 +364,14 @@ pub async fn recover(dir: &Path) -> Result<Recovered, IndexError> {
 /// [`recover`], opening each store it needs with `open`.
 async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError> {
     let mut recovered = Recovered::default();
-    if Index::pending(dir)?.is_empty() {
+    if Index::read(dir)?.pending.is_empty() {
         return Ok(recovered);
     }
-    let mut index = Index::lock(dir).await?;
+    // Held, it is held by a woolink at work, whose record this may be: left for later.
+    let mut index = match Index::lock_within(dir, std::time::Duration::ZERO).await {
+        Err(IndexError::LockTimedOut { .. }) => return Ok(recovered),
+        index => index?,
+    };
     let mut stores = credstore::Opened::new(open);
     let mut kept = Vec::new();
     for record in std::mem::take(&mut index.pending) {
@@ -408,12 +445,12 @@ pub async fn migrate(
     dir: &Path,
     store: &dyn CredentialStore,
     name: &str,
-) -> Result<Account, MigrateError> {
+) -> Result<(Account, Option<Credentials>), MigrateError> {
     let mut index = Index::lock(dir).await.map_err(MigrateError::Index)?;
     let position = index.position(name).map_err(MigrateError::NotFound)?;
     let account = index.accounts[position].clone();
     if account.id.is_some() {
-        return Ok(account);
+        return Ok((account, None));
     }
     let storage = account.secret_storage;
     let secret_error = |source| MigrateError::Secret {
@@ -421,79 +458,41 @@ pub async fn migrate(
         storage,
         source,
     };
-    let legacy = EntryId::for_account(&account);
-    let id = crate::domain::account::new_id();
-    let new_entry = EntryId::for_id(&id);
-    let creds = match store.get(&legacy).await {
+    let moved = Account {
+        id: Some(crate::domain::account::new_id()),
+        ..account.clone()
+    };
+    let creds = match store.get(&EntryId::for_account(&account)).await {
         Ok(creds) if creds.key.suffix() == account.key_suffix => creds,
-        Ok(_) | Err(CredStoreError::Corrupt) => return Ok(account),
+        Ok(_) | Err(CredStoreError::Corrupt) => return Ok((account, None)),
         Err(CredStoreError::NotFound) => {
-            index.accounts[position].id = Some(id);
+            index.accounts[position] = moved.clone();
             index.write().map_err(MigrateError::Index)?;
-            return Ok(index.accounts[position].clone());
+            return Ok((moved, None));
         }
         Err(err) => return Err(secret_error(err)),
     };
-    index.pending.push(Pending {
-        id: id.clone(),
-        storage,
-        name: name.to_owned(),
-        replaces: Some(pending_entry(&account)),
-    });
-    index.write().map_err(MigrateError::Index)?;
-    crate::domain::crash::point("migrate:pending");
-    let copied = async {
-        store.set(&new_entry, &creds).await.map_err(secret_error)?;
-        crate::domain::crash::point("migrate:secret");
-        match store.get(&new_entry).await {
-            Ok(back) if same_credentials(&back, &creds) => Ok(()),
-            Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
-                Err(MigrateError::ReadBack {
-                    name: name.to_owned(),
-                    storage,
-                })
-            }
-            Err(err) => Err(secret_error(err)),
+    let stored = store_entry(&mut index, store, "migrate", &moved, &creds, true).await;
+    stored.map_err(|err| match err {
+        SaveError::Secret(CredStoreError::Corrupt) => MigrateError::ReadBack {
+            name: name.to_owned(),
+            storage,
+        },
+        SaveError::Secret(err) => secret_error(err),
+        SaveError::Index(err) | SaveError::IndexWrite { source: err, .. } => {
+            MigrateError::Index(err)
         }
-    };
-    if let Err(err) = copied.await {
-        // The record goes once the copy is known gone; else the next command deletes it.
-        if matches!(
-            store.delete(&new_entry).await,
-            Ok(()) | Err(CredStoreError::NotFound)
-        ) {
-            drop_record(&mut index, &id);
+        SaveError::NameTaken { .. } | SaveError::CaCopy(_) => {
+            unreachable!("storing an entry neither checks names nor copies certificates")
         }
-        return Err(err);
-    }
-    index.accounts[position].id = Some(id.clone());
-    if let Err(err) = index.write() {
-        // The record on disk names the new entry with no account: the next command deletes
-        // it, if this cannot.
-        let _ = store.delete(&new_entry).await;
-        return Err(MigrateError::Index(err));
-    }
-    crate::domain::crash::point("migrate:index");
+    })?;
     // Once the old entry is gone the record is done; if it cannot be deleted now the record
     // stays, and the next command tries again.
-    if matches!(
-        store.delete(&legacy).await,
-        Ok(()) | Err(CredStoreError::NotFound)
-    ) {
-        drop_record(&mut index, &id);
+    if (delete_replaced(dir, store, &index, &pending_entry(&account)).await).is_ok() {
+        drop_record(&mut index, &moved);
     }
-    if storage == SecretStorage::Keychain {
-        drop_legacy_plaintext_copy(dir, &account).await;
-    }
-    Ok(index.accounts[position].clone())
-}
-
-/// Whether two sets of credentials are the same, down to the site login.
-fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
-    fn site(c: &Credentials) -> Option<(&str, &str)> {
-        c.site.as_ref().map(|s| (s.user(), s.expose_password()))
-    }
-    a.key.expose() == b.key.expose() && a.secret.expose() == b.secret.expose() && site(a) == site(b)
+    drop_legacy_plaintext_copy(dir, &account).await;
+    Ok((moved, Some(creds)))
 }
 
 /// Before account ids, a keychain account could keep a plaintext copy of its secret from an
@@ -636,14 +635,14 @@ pub async fn load_credentials(
     store: &dyn CredentialStore,
     account: &Account,
 ) -> Result<Credentials, LoadError> {
-    let migrated;
-    let account = if account.id.is_none() {
-        migrated = migrate(dir, store, &account.name).await?;
-        &migrated
-    } else {
-        account
+    let (account, moved) = match account.id {
+        None => migrate(dir, store, &account.name).await?,
+        Some(_) => (account.clone(), None),
     };
-    let credentials = store.get(&EntryId::for_account(account)).await?;
+    let credentials = match moved {
+        Some(moved) => moved,
+        None => store.get(&EntryId::for_account(&account)).await?,
+    };
     if credentials.key.suffix() != account.key_suffix {
         return Err(LoadError::Mismatch {
             name: account.name.clone(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CredStoreError, CredentialStore, EntryId, StoreFuture, Stored};
-use crate::accounts::private_file::{LockError, VersionedError, VersionedJson};
+use crate::accounts::private_file::{IndexError, LOCK_WAIT, VersionedJson};
 use crate::domain::account::SecretStorage;
 use crate::domain::keys::Credentials;
 
@@ -31,14 +31,13 @@ pub struct PlaintextFileStore {
 
 impl PlaintextFileStore {
     pub fn new(config_dir: &Path) -> Self {
-        Self {
-            file: VersionedJson::new(
-                config_dir.to_path_buf(),
-                CREDENTIALS_FILE,
-                LOCK_FILE,
-                VERSION,
-            ),
-        }
+        let file = VersionedJson {
+            dir: config_dir.to_path_buf(),
+            file_name: CREDENTIALS_FILE,
+            lock_name: LOCK_FILE,
+            version: VERSION,
+        };
+        Self { file }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -49,7 +48,7 @@ impl PlaintextFileStore {
         self.file
             .read()
             .map(Option::unwrap_or_default)
-            .map_err(|err| self.failed(err))
+            .map_err(failed)
     }
 
     /// Locked read-modify-write; `change` decides whether anything is written.
@@ -57,37 +56,40 @@ impl PlaintextFileStore {
         &self,
         change: impl FnOnce(&mut CredentialsFile) -> Result<T, CredStoreError>,
     ) -> Result<T, CredStoreError> {
-        let (_lock, file) = self.file.lock().await.map_err(|err| self.failed(err))?;
+        let (_lock, file) = self.file.lock(LOCK_WAIT).await.map_err(failed)?;
         let mut file = file.unwrap_or_default();
         let value = change(&mut file)?;
-        self.file.write(&file).map_err(|err| self.failed(err))?;
+        self.file.write(&file).map_err(failed)?;
         Ok(value)
     }
+}
 
-    /// What went wrong, in words. A damaged file's detail is left out: it may quote a secret.
-    fn failed(&self, err: VersionedError) -> CredStoreError {
-        let (path, lock) = (self.path(), self.file.lock_path());
-        let (path, lock) = (path.display(), lock.display());
-        let untouched = "woolink left it untouched";
-        CredStoreError::Failed(match err {
-            VersionedError::Read(err) => format!("could not read {path}: {err}"),
-            VersionedError::Corrupt(_) => format!(
-                "the credentials file {path} is damaged; {untouched}: repair it or move it away and link the stores again"
-            ),
-            VersionedError::TooNew(found) => format!(
-                "the credentials file {path} was written by a newer woolink (format version {found}; this woolink reads up to {VERSION}); {untouched}: upgrade woolink"
-            ),
-            VersionedError::CreateDir(err) => format!(
-                "could not create the folder {}: {err}",
-                self.file.dir().display()
-            ),
-            VersionedError::Lock(LockError::Io(err)) => format!("could not lock {lock}: {err}"),
-            VersionedError::Lock(LockError::TimedOut(_)) => {
-                format!("another woolink process holds {lock}; try again when it has finished")
-            }
-            VersionedError::Write(err) => format!("could not save {path}: {err}"),
-        })
-    }
+/// What went wrong with the file, in its own words (the error is worded for the account
+/// index). A damaged file's detail is left out: it may quote a secret.
+fn failed(err: IndexError) -> CredStoreError {
+    let untouched = "woolink left it untouched";
+    CredStoreError::Failed(match err {
+        IndexError::Read { path, source } => format!("could not read {}: {source}", path.display()),
+        IndexError::Corrupt { path, .. } => format!(
+            "the credentials file {} is damaged; {untouched}: repair it or move it away and link the stores again",
+            path.display()
+        ),
+        IndexError::TooNew { path, found, .. } => format!(
+            "the credentials file {} was written by a newer woolink (format version {found}; this woolink reads up to {VERSION}); {untouched}: upgrade woolink",
+            path.display()
+        ),
+        IndexError::CreateDir { path, source } => {
+            format!("could not create the folder {}: {source}", path.display())
+        }
+        IndexError::Lock { path, source } => format!("could not lock {}: {source}", path.display()),
+        IndexError::LockTimedOut { path, .. } => format!(
+            "another woolink process holds {}; try again when it has finished",
+            path.display()
+        ),
+        IndexError::Write { path, source } => {
+            format!("could not save {}: {source}", path.display())
+        }
+    })
 }
 
 fn key(id: &EntryId) -> String {
@@ -120,11 +122,9 @@ impl CredentialStore for PlaintextFileStore {
             if !self.read()?.entries.contains_key(&key(id)) {
                 return Err(CredStoreError::NotFound);
             }
-            self.update(|file| match file.entries.remove(&key(id)) {
-                Some(_) => Ok(()),
-                None => Err(CredStoreError::NotFound),
-            })
-            .await
+            let absent = || CredStoreError::NotFound;
+            self.update(|file| file.entries.remove(&key(id)).map(drop).ok_or_else(absent))
+                .await
         })
     }
 }

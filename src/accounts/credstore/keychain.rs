@@ -79,12 +79,15 @@ impl KeychainStore {
         }
     }
 
-    /// Runs `op` on the entry on the blocking pool, within the timeout.
+    /// Runs `op` on the entry on the blocking pool, within the timeout, and gives its answer
+    /// in woolink's terms (`NoEntry` as `NotFound`, trusted as it is: see [`confirmed`]).
+    ///
+    /// [`confirmed`]: Self::confirmed
     async fn call<T: Send + 'static>(
         &self,
         id: &EntryId,
         op: impl FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
-    ) -> Result<keyring_core::Result<T>, CredStoreError> {
+    ) -> Result<T, CredStoreError> {
         let store = Arc::clone(&self.store);
         let (service, user) = (id.service.clone(), id.user.clone());
         let result = bounded(self.timeout, move || {
@@ -94,20 +97,15 @@ impl KeychainStore {
         if result.is_ok() {
             self.seen_working.store(true, Ordering::Relaxed);
         }
-        Ok(result)
+        result.map_err(map_error)
     }
 
-    /// A keychain answer in woolink's terms. `NoEntry` is `NotFound` only if the store works,
-    /// else why it does not.
-    async fn answered<T>(&self, answer: keyring_core::Result<T>) -> Result<T, CredStoreError> {
-        match answer {
-            Ok(value) => Ok(value),
-            Err(KeyringError::NoEntry) => {
-                self.confirm_working().await?;
-                Err(CredStoreError::NotFound)
-            }
-            Err(err) => Err(map_error(err)),
+    /// An answer whose `NotFound` counts only if the store works; else why it does not.
+    async fn confirmed<T>(&self, answer: Result<T, CredStoreError>) -> Result<T, CredStoreError> {
+        if let Err(CredStoreError::NotFound) = answer {
+            self.confirm_working().await?;
         }
+        answer
     }
 
     /// Proves the store works unless it has been seen working (or need not be): the
@@ -116,15 +114,13 @@ impl KeychainStore {
         if !self.verify_before_not_found || self.seen_working.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let probe = probe_entry();
-        self.call(&probe, |entry| {
+        self.call(&probe_entry(), |entry| {
             entry.set_password("probe")?;
             // The set proved the store works; a failed clean-up leaves a harmless entry.
             let _ = entry.delete_credential();
             Ok(())
         })
-        .await?
-        .map_err(map_error)
+        .await
     }
 }
 
@@ -135,24 +131,20 @@ impl CredentialStore for KeychainStore {
 
     fn set<'a>(&'a self, id: &'a EntryId, creds: &'a Credentials) -> StoreFuture<'a, ()> {
         let text = encode(creds);
-        Box::pin(async move {
-            self.call(id, move |entry| entry.set_password(&text))
-                .await?
-                .map_err(map_error)
-        })
+        Box::pin(self.call(id, move |entry| entry.set_password(&text)))
     }
 
     fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
         Box::pin(async move {
             let answer = self.call(id, |entry| entry.get_password().map(Zeroizing::new));
-            decode(&self.answered(answer.await?).await?)
+            decode(&self.confirmed(answer.await).await?)
         })
     }
 
     fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let answer = self.call(id, |entry| entry.delete_credential());
-            self.answered(answer.await?).await
+            let answer = self.call(id, |entry| entry.delete_credential()).await;
+            self.confirmed(answer).await
         })
     }
 
@@ -177,26 +169,15 @@ async fn bounded<T: Send + 'static>(
     }
 }
 
-#[cfg(target_os = "linux")]
+/// This platform's keychain (keyring-core's store for it), or why there is none.
 fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = dbus_secret_service_keyring_store::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(target_os = "macos")]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = apple_native_keyring_store::keychain::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(target_os = "windows")]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
-    let store: Arc<CoreStore> = windows_native_keyring_store::Store::new()?;
-    Ok(store)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-fn platform_store() -> keyring_core::Result<Arc<CoreStore>> {
+    #[cfg(target_os = "linux")]
+    return Ok(dbus_secret_service_keyring_store::Store::new()?);
+    #[cfg(target_os = "macos")]
+    return Ok(apple_native_keyring_store::keychain::Store::new()?);
+    #[cfg(target_os = "windows")]
+    return Ok(windows_native_keyring_store::Store::new()?);
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
     Err(KeyringError::NotSupportedByStore(
         "woolink has no OS keychain support on this system".to_owned(),
     ))
@@ -223,21 +204,25 @@ fn map_error(err: KeyringError) -> CredStoreError {
     }
 }
 
+/// What a platform failure's text says of the keychain: the first case one of whose words it
+/// holds.
+const PLATFORM_FAILURES: [(&str, Unavailability); 6] = [
+    ("Failed to connect to", Unavailability::NoSessionBus),
+    ("autolaunch", Unavailability::NoSessionBus),
+    ("DBUS_SESSION_BUS_ADDRESS", Unavailability::NoSessionBus),
+    ("ServiceUnknown", Unavailability::NoSecretService),
+    ("org.freedesktop.secrets", Unavailability::NoSecretService),
+    ("NameHasNoOwner", Unavailability::NoSecretService),
+];
+
 fn classify_platform_failure(text: &str) -> CredStoreError {
-    let why = if text.contains("Failed to connect to")
-        || text.contains("autolaunch")
-        || text.contains("DBUS_SESSION_BUS_ADDRESS")
+    match PLATFORM_FAILURES
+        .iter()
+        .find(|(word, _)| text.contains(word))
     {
-        Unavailability::NoSessionBus
-    } else if text.contains("ServiceUnknown")
-        || text.contains("org.freedesktop.secrets")
-        || text.contains("NameHasNoOwner")
-    {
-        Unavailability::NoSecretService
-    } else {
-        return CredStoreError::Failed(format!("the OS keychain reported: {text}"));
-    };
-    CredStoreError::Unavailable { why }
+        Some((_, why)) => CredStoreError::Unavailable { why: why.clone() },
+        None => CredStoreError::Failed(format!("the OS keychain reported: {text}")),
+    }
 }
 
 /// The error and its sources, joined: D-Bus details often sit in a source.

@@ -208,20 +208,13 @@ pub enum Unavailability {
 
 /// The user's ways out, in one place so every keychain message offers the same ones.
 pub fn choices() -> &'static str {
-    #[cfg(target_os = "linux")]
-    {
+    if cfg!(target_os = "linux") {
         "Choices: start a Secret Service (e.g. `gnome-keyring-daemon --unlock` inside a D-Bus session, or KeePassXC with Secret Service integration enabled); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(target_os = "macos")]
-    {
+    } else if cfg!(target_os = "macos") {
         "Choices: unlock your login keychain (Keychain Access); use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(target_os = "windows")]
-    {
+    } else if cfg!(target_os = "windows") {
         "Choices: check that Windows Credential Manager works for your account; use `--no-save` to only check the key; or use `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-    {
+    } else {
         "Choices: use `--no-save` to only check the key, or `--store file` (WOOLINK_STORE=file) to keep it in a plaintext file readable only by you"
     }
 }
@@ -271,17 +264,15 @@ impl Stored {
             }
             _ => return Err(CredStoreError::Corrupt),
         };
-        match (
-            ConsumerKey::parse(&self.consumer_key),
-            ConsumerSecret::parse(&self.consumer_secret),
-        ) {
-            (Ok(key), Ok(secret)) => Ok(Credentials { key, secret, site }),
-            _ => Err(CredStoreError::Corrupt),
-        }
+        let key = ConsumerKey::parse(&self.consumer_key).map_err(|_| CredStoreError::Corrupt)?;
+        let secret =
+            ConsumerSecret::parse(&self.consumer_secret).map_err(|_| CredStoreError::Corrupt)?;
+        Ok(Credentials { key, secret, site })
     }
 }
 
-fn encode(creds: &Credentials) -> Zeroizing<String> {
+/// An entry's text, as the keychain keeps it.
+pub(crate) fn encode(creds: &Credentials) -> Zeroizing<String> {
     Zeroizing::new(serde_json::to_string(&Stored::new(creds)).expect("strings serialize to JSON"))
 }
 

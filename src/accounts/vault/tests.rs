@@ -150,7 +150,7 @@ async fn save_stores_secret_under_a_new_id_and_records_account() {
         Some(SECRET)
     );
     assert_eq!(Index::load(&h.dir).unwrap(), vec![saved.account.clone()]);
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
     assert!(
         check_secret_present(&h.dir, &h, &saved.account)
             .await
@@ -213,7 +213,7 @@ async fn failed_index_write_removes_the_new_secret_again() {
     assert!(err.to_string().contains("removed again"), "{err}");
     h.repair();
     // The pending record written first is still there; the next command clears it.
-    assert_eq!(Index::pending(&h.dir).unwrap().len(), 1);
+    assert_eq!(Index::read(&h.dir).unwrap().pending.len(), 1);
     let recovered = h.recover().await;
     assert_eq!(recovered.undone, ["shop"]);
     assert_eq!(h.index_bytes(), before);
@@ -240,14 +240,14 @@ async fn a_secret_stored_after_its_write_timed_out_is_deleted_by_the_next_comman
     );
     assert!(Index::load(&h.dir).unwrap().is_empty());
     // The write may still land: the record of it stays, naming the entry.
-    let pending = Index::pending(&h.dir).unwrap();
+    let pending = Index::read(&h.dir).unwrap().pending;
     assert_eq!(pending.len(), 1);
     let entry = EntryId::for_id(&pending[0].id);
     assert_eq!(h.entry(&entry).await.as_deref(), Some(SECRET));
     let recovered = h.recover().await;
     assert_eq!(recovered.undone, ["shop"]);
     assert_eq!(h.entry(&entry).await, None);
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
 }
 
 #[tokio::test]
@@ -292,7 +292,7 @@ async fn a_replace_deletes_the_old_entry_once_the_index_landed() {
     assert_eq!(h.entry(&EntryId::for_account(&first)).await, None);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET2));
     assert_eq!(Index::load(&h.dir).unwrap().len(), 1);
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
 }
 
 /// A crash between the steps, as the pending record and the store show it: undone before the
@@ -339,7 +339,7 @@ async fn recover_undoes_an_unrecorded_entry_and_finishes_a_recorded_one() {
     assert_eq!(recovered.finished, ["shop"]);
     assert_eq!(h.entry(&EntryId::for_account(&first)).await, None);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET2));
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
 }
 
 #[tokio::test]
@@ -380,7 +380,7 @@ async fn an_unusable_keychain_saves_nothing() {
         SaveError::Secret(CredStoreError::Unavailable { .. })
     ));
     assert!(Index::load(&h.dir).unwrap().is_empty());
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
 }
 
 #[tokio::test]
@@ -598,9 +598,9 @@ async fn an_account_from_before_ids_is_moved_to_its_id_once() {
         None,
         "moved, not copied"
     );
-    assert!(Index::pending(&h.dir).unwrap().is_empty());
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
     // Again: nothing moves.
-    let again = migrate(&h.dir, &h, "shop").await.unwrap();
+    let (again, _) = migrate(&h.dir, &h, "shop").await.unwrap();
     assert_eq!(again.id, now.id);
 }
 
