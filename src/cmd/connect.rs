@@ -580,7 +580,7 @@ async fn look_up(
             Ok(site) => break site,
             // The web server's own password: ask for it (again), as sudo does, three times.
             Err(
-                probe::ProbeError::SitePassword { realm, .. }
+                probe::ProbeError::SitePasswordRequired { realm, .. }
                 | probe::ProbeError::SitePasswordRejected { realm, .. },
             ) if tries < 3 => {
                 progress.clear();
@@ -602,7 +602,7 @@ async fn look_up(
             // A typed address that does not resolve or answer is most likely mistyped: it is
             // asked again, as a wrong secret is. One from a flag or variable is not.
             Err(
-                err @ (probe::ProbeError::Unreachable { .. } | probe::ProbeError::TimedOut { .. }),
+                err @ (probe::ProbeError::Unreachable { .. } | probe::ProbeError::Timeout { .. }),
             ) if url_typed && url_tries < TRIES => {
                 progress.fail();
                 url_tries += 1;

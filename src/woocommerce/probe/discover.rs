@@ -80,7 +80,7 @@ impl Site {
     pub fn with_woocommerce(self) -> Result<Site, ProbeError> {
         match &self.index {
             IndexState::Found(index) if !index.namespaces.iter().any(|ns| ns == "wc/v3") => {
-                Err(ProbeError::NoWooCommerce {
+                Err(ProbeError::NoWoocommerce {
                     store: self.store.shown(),
                 })
             }
@@ -170,7 +170,7 @@ pub async fn discover(
     if index == IndexState::Unavailable {
         index = fetch_index(&ask, &root).await;
     }
-    let store = home(&index, &root).ok_or(ProbeError::NotWordPress {
+    let store = home(&index, &root).ok_or(ProbeError::NotWordpress {
         store: typed.shown(),
         status: answer.status,
     })?;
@@ -208,7 +208,7 @@ async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, ProbeError> {
     }
     Err(match store_trouble(&answer) {
         Some(trouble) => ask.trouble(trouble),
-        None => ProbeError::NotWordPress {
+        None => ProbeError::NotWordpress {
             store: ask.start.shown(),
             status: answer.status,
         },
@@ -321,7 +321,7 @@ impl Asker<'_> {
                 return Ok((url, answer));
             };
             if url.scheme() == "https" && next.scheme() == "http" {
-                return Err(ProbeError::Downgrade {
+                return Err(ProbeError::HttpsDowngrade {
                     store: self.start.shown(),
                     to: DisplaySafeUrl::without_query(&next),
                 });

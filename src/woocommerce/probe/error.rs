@@ -9,7 +9,8 @@ use crate::http::{ProxyFailure, TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
 /// `ck_…last7`, and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum ProbeError {
     #[error("could not reach {store}: {cause}. Check the address, and that the store is online.")]
     Unreachable {
@@ -38,7 +39,7 @@ pub enum ProbeError {
     #[error(
         "{store} did not answer in time. Check that the store is online, or allow more time with --timeout SECONDS."
     )]
-    TimedOut { store: String },
+    Timeout { store: String },
     #[error("could not connect securely to {store}: {problem}. {}", .problem.advice())]
     Tls { store: String, problem: TlsProblem },
     #[error(
@@ -56,7 +57,7 @@ pub enum ProbeError {
     #[error(
         "{store} redirects from https to plain http ({to}). woolink does not send credentials over plain http. Set WordPress Address and Site Address to https:// in Settings > General, or fix the web server's redirect."
     )]
-    Downgrade {
+    HttpsDowngrade {
         store: String,
         to: crate::domain::redact::DisplaySafeUrl,
     },
@@ -73,15 +74,15 @@ pub enum ProbeError {
         .challenge.vendor.map(|v| format!("a {v} challenge page")).unwrap_or_else(|| "a firewall page".to_owned()),
         .challenge.status
     )]
-    Challenge { store: String, challenge: Challenge },
+    FirewallChallenge { store: String, challenge: Challenge },
     #[error(
         "{store} does not look like a WordPress site: its pages carry no REST API link and it has no REST index (HTTP {status}). Check the address: it should be the store's home page."
     )]
-    NotWordPress { store: String, status: u16 },
+    NotWordpress { store: String, status: u16 },
     #[error(
         "{store} runs WordPress, but WooCommerce's REST API (wc/v3) is not there. Check in WordPress admin > Plugins that WooCommerce is installed and active."
     )]
-    NoWooCommerce { store: String },
+    NoWoocommerce { store: String },
     #[error(
         "{store} uses \"Plain\" permalinks and did not accept the key {key}. Most likely its WooCommerce is older than 11.1, which ignores API keys with Plain permalinks: in WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again. If the store runs WooCommerce 11.1 or later, the key is unknown or revoked: look for a key ending in {suffix} at {admin}."
     )]
@@ -100,7 +101,7 @@ pub enum ProbeError {
         "{store} asks for the web server's own password{} before WordPress answers (a staging site's protection, not the WooCommerce key). Give its user name with --site-user NAME (or WOOLINK_SITE_USER) and its password in WOOLINK_SITE_PASSWORD or at the prompt.",
         .realm.as_ref().map(|realm| format!(" (\"{realm}\")")).unwrap_or_default()
     )]
-    SitePassword {
+    SitePasswordRequired {
         store: String,
         realm: Option<String>,
     },
@@ -124,7 +125,7 @@ pub enum ProbeError {
     #[error(
         "{store} refused the key check before WooCommerce saw the key: HTTP 403 \"{code}\" is not WooCommerce's answer, whether the key is sent as HTTP Basic or in the query string. A security, login or JWT plugin is refusing REST requests; allow /wp-json/wc/ requests with WooCommerce keys in its settings, then try again."
     )]
-    RefusedBeforeWooCommerce { store: String, code: String },
+    RefusedBeforeWoocommerce { store: String, code: String },
     #[error(
         "{store} refused the key {key}: its consumer secret is wrong, or the key has no Read permission (WooCommerce gives both the same answer, and a firewall rule kept woolink's write checks from telling them apart). Check the secret, and the key's Permissions at {admin}."
     )]
@@ -136,7 +137,7 @@ pub enum ProbeError {
     #[error(
         "{store} is temporarily unavailable (HTTP 503, for example WordPress's maintenance mode during an update); try again {when}."
     )]
-    Unavailable { store: String, when: String },
+    StoreUnavailable { store: String, when: String },
     #[error(
         "{store} has an internal error (HTTP {status}): WordPress or a plugin failed before it could answer. The store's PHP error log says why (WordPress also emails the site admin about a critical error); try again once it is fixed."
     )]
@@ -163,7 +164,7 @@ pub enum ProbeError {
         "{store} refused the signed request for the key {key}: the key is unknown or revoked, the secret is wrong, or this computer's clock is more than 15 minutes off. The store said: \"{message}\"{} Check the key at {admin}.",
         crate::domain::text::full_stop_after_quote(.message)
     )]
-    OAuthRejected {
+    OauthRejected {
         store: String,
         key: String,
         admin: String,
@@ -172,11 +173,11 @@ pub enum ProbeError {
     #[error(
         "the key {key} has Write permission only; woolink needs Read or Read/Write. Edit the key at {admin} and set Permissions to Read or Read/Write."
     )]
-    WriteOnly { key: String, admin: String },
+    WriteOnlyKey { key: String, admin: String },
     #[error(
         "the key {key} is valid, but the WordPress user it belongs to may not view the shop's data (for example a Customer). Edit the key at {admin} and choose a user who is an Administrator or Shop Manager."
     )]
-    NoCapability { key: String, admin: String },
+    UserLacksCapability { key: String, admin: String },
     #[error(
         "{store} redirected the API request to {location}. woolink never sends credentials through a redirect. Use the store's canonical address, and check the web server's redirect rules for /wp-json/."
     )]
@@ -186,7 +187,7 @@ pub enum ProbeError {
         if *.json { " with JSON of another shape than WooCommerce's" } else { " and not JSON" },
         if *.status >= 500 { "The store had an internal error; its PHP error log says why." } else { "A plugin, cache or security rule may be changing answers under /wp-json/." }
     )]
-    Unexpected {
+    UnexpectedAnswer {
         store: String,
         status: u16,
         json: bool,
@@ -194,43 +195,21 @@ pub enum ProbeError {
 }
 
 impl ProbeError {
-    /// Its `kind` for `--json` and its class of failure (`exit.rs`): 2 input, 3 store not
-    /// usable, 4 credentials or access.
+    /// Its `kind` for `--json` (the variant's name in snake case) and its class of failure
+    /// (`exit.rs`): 2 input, 3 store not usable, 4 credentials or access.
     pub fn class(&self) -> (&'static str, Failure) {
-        use Failure::{Credentials, Store, Usage};
-        match self {
-            ProbeError::Unreachable { .. } => ("unreachable", Store),
-            ProbeError::Proxy { .. } => ("proxy", Store),
-            ProbeError::BrokenAnswer { .. } => ("broken_answer", Store),
-            ProbeError::HttpsPort { .. } => ("https_port", Store),
-            ProbeError::TimedOut { .. } => ("timeout", Store),
-            ProbeError::Tls { .. } => ("tls", Store),
-            ProbeError::RedirectLoop { .. } => ("redirect_loop", Store),
-            ProbeError::RedirectTargetFailed { .. } => ("redirect_target_failed", Store),
-            ProbeError::Downgrade { .. } => ("https_downgrade", Store),
-            ProbeError::MovedElsewhere { .. } => ("moved_elsewhere", Store),
-            ProbeError::PlainHttpRefused { .. } => ("plain_http_refused", Usage),
-            ProbeError::Challenge { .. } => ("firewall_challenge", Store),
-            ProbeError::NotWordPress { .. } => ("not_wordpress", Store),
-            ProbeError::NoWooCommerce { .. } => ("no_woocommerce", Store),
-            ProbeError::PlainPermalinks { .. } => ("plain_permalinks", Store),
-            ProbeError::HttpsNotDetected { .. } => ("https_not_detected", Store),
-            ProbeError::SitePassword { .. } => ("site_password_required", Store),
-            ProbeError::SitePasswordRejected { .. } => ("site_password_rejected", Credentials),
-            ProbeError::Unavailable { .. } => ("store_unavailable", Store),
-            ProbeError::RateLimited { .. } => ("rate_limited", Store),
-            ProbeError::RefusedBeforeWooCommerce { .. } => ("refused_before_woocommerce", Store),
-            ProbeError::ReadRefused { .. } => ("read_refused", Credentials),
-            ProbeError::StoreError { .. } => ("store_error", Store),
-            ProbeError::CachedAnswer { .. } => ("cached_answer", Store),
-            ProbeError::UnknownKey { .. } => ("unknown_key", Credentials),
-            ProbeError::WrongSecret { .. } => ("wrong_secret", Credentials),
-            ProbeError::OAuthRejected { .. } => ("oauth_rejected", Credentials),
-            ProbeError::WriteOnly { .. } => ("write_only_key", Credentials),
-            ProbeError::NoCapability { .. } => ("user_lacks_capability", Credentials),
-            ProbeError::ApiRedirected { .. } => ("api_redirected", Store),
-            ProbeError::Unexpected { .. } => ("unexpected_answer", Store),
-        }
+        let failure = match self {
+            ProbeError::PlainHttpRefused { .. } => Failure::Usage,
+            ProbeError::SitePasswordRejected { .. }
+            | ProbeError::ReadRefused { .. }
+            | ProbeError::UnknownKey { .. }
+            | ProbeError::WrongSecret { .. }
+            | ProbeError::OauthRejected { .. }
+            | ProbeError::WriteOnlyKey { .. }
+            | ProbeError::UserLacksCapability { .. } => Failure::Credentials,
+            _ => Failure::Store,
+        };
+        (self.into(), failure)
     }
 
     /// The error for a store that answered with `trouble` instead of WordPress.
@@ -243,16 +222,18 @@ impl ProbeError {
         // Header values quoted from the store, shown as one line of visible text.
         let shown = |text: &str| crate::domain::text::visible_line(text).into_owned();
         match trouble {
-            StoreTrouble::Challenge(challenge) => ProbeError::Challenge { store, challenge },
+            StoreTrouble::Challenge(challenge) => {
+                ProbeError::FirewallChallenge { store, challenge }
+            }
             StoreTrouble::SitePassword { realm } => {
                 let realm = realm.as_deref().map(shown);
                 if site_login_given {
                     ProbeError::SitePasswordRejected { store, realm }
                 } else {
-                    ProbeError::SitePassword { store, realm }
+                    ProbeError::SitePasswordRequired { store, realm }
                 }
             }
-            StoreTrouble::Unavailable { retry_after } => ProbeError::Unavailable {
+            StoreTrouble::Unavailable { retry_after } => ProbeError::StoreUnavailable {
                 store,
                 when: retry_after
                     .as_deref()
@@ -273,7 +254,7 @@ impl ProbeError {
     /// The error for a request to `store` (as shown) that got no answer.
     pub(super) fn transport(store: String, cause: TransportError) -> ProbeError {
         match cause {
-            TransportError::Timeout => ProbeError::TimedOut { store },
+            TransportError::Timeout => ProbeError::Timeout { store },
             TransportError::HttpsPort { https } => ProbeError::HttpsPort { store, https },
             cause @ (TransportError::TooLarge { .. }
             | TransportError::HeadersTooLarge
@@ -357,6 +338,63 @@ pub fn retry_when(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_the_variant_names_in_snake_case() {
+        let store = || "https://s.example".to_owned();
+        let (key, admin) = (|| "ck_…1234567".to_owned(), || "admin".to_owned());
+        let cases = [
+            (
+                ProbeError::PlainHttpRefused { store: store() },
+                "plain_http_refused",
+            ),
+            (
+                ProbeError::RefusedBeforeWoocommerce {
+                    store: store(),
+                    code: "x".into(),
+                },
+                "refused_before_woocommerce",
+            ),
+            (
+                ProbeError::ReadRefused {
+                    store: store(),
+                    key: key(),
+                    admin: admin(),
+                },
+                "read_refused",
+            ),
+            (
+                ProbeError::ApiRedirected {
+                    store: store(),
+                    location: "x".into(),
+                },
+                "api_redirected",
+            ),
+            (
+                ProbeError::NotWordpress {
+                    store: store(),
+                    status: 404,
+                },
+                "not_wordpress",
+            ),
+            (
+                ProbeError::OauthRejected {
+                    store: store(),
+                    key: key(),
+                    admin: admin(),
+                    message: String::new(),
+                },
+                "oauth_rejected",
+            ),
+        ];
+        for (err, kind) in cases {
+            assert_eq!(err.class().0, kind);
+        }
+        assert_eq!(
+            ProbeError::PlainHttpRefused { store: store() }.class().1,
+            Failure::Usage
+        );
+    }
 
     #[test]
     fn retry_after_in_words() {

@@ -61,7 +61,7 @@ fn unique() -> String {
 pub struct ProbeOptions {
     /// Allow plain http to a host that is not loopback (OAuth 1.0a signatures only).
     pub allow_http: bool,
-    /// The whole probe, every request included, ends with [`ProbeError::TimedOut`] after this.
+    /// The whole probe, every request included, ends with [`ProbeError::Timeout`] after this.
     pub time_limit: std::time::Duration,
 }
 
@@ -238,7 +238,7 @@ pub async fn probe_observed(
     within(options.time_limit, typed, probing).await
 }
 
-/// `work`, or [`ProbeError::TimedOut`] once `limit` has passed: one limit for every request
+/// `work`, or [`ProbeError::Timeout`] once `limit` has passed: one limit for every request
 /// it makes.
 async fn within<T>(
     limit: std::time::Duration,
@@ -246,7 +246,7 @@ async fn within<T>(
     work: impl Future<Output = Result<T, ProbeError>>,
 ) -> Result<T, ProbeError> {
     tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(ProbeError::TimedOut {
+        Err(ProbeError::Timeout {
             store: typed.shown(),
         })
     })
@@ -540,15 +540,15 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
     match refused {
         Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },
         Refusal::ReadRefused => ProbeError::ReadRefused { store, key, admin },
-        Refusal::OAuthRejected { message } => ProbeError::OAuthRejected {
+        Refusal::OAuthRejected { message } => ProbeError::OauthRejected {
             store,
             key,
             admin,
             message: crate::domain::text::visible_line(&message.unwrap_or_default()).into_owned(),
         },
-        Refusal::WriteOnly => ProbeError::WriteOnly { key, admin },
-        Refusal::NoCapability => ProbeError::NoCapability { key, admin },
-        Refusal::NoWooCommerce => ProbeError::NoWooCommerce { store },
+        Refusal::WriteOnly => ProbeError::WriteOnlyKey { key, admin },
+        Refusal::NoCapability => ProbeError::UserLacksCapability { key, admin },
+        Refusal::NoWooCommerce => ProbeError::NoWoocommerce { store },
         Refusal::Trouble(trouble) => {
             ProbeError::from_trouble(store, trouble, credentials.site.is_some())
         }
@@ -561,7 +561,7 @@ fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeErr
                 })
                 .unwrap_or_else(|| "another address".to_owned()),
         },
-        Refusal::Unexpected { status, json } => ProbeError::Unexpected {
+        Refusal::Unexpected { status, json } => ProbeError::UnexpectedAnswer {
             store,
             status,
             json,

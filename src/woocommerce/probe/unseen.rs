@@ -22,7 +22,7 @@ pub(super) async fn key_not_seen(
     // WooCommerce answers an unknown key with 401; a 403 with another code came from
     // something that refused the request before WooCommerce judged the key.
     if status == 403 {
-        return ProbeError::RefusedBeforeWooCommerce {
+        return ProbeError::RefusedBeforeWoocommerce {
             store,
             code: crate::domain::text::visible_line(code).into_owned(),
         };
