@@ -94,21 +94,6 @@ impl<'a> BasicLogin<'a> {
     }
 }
 
-/// Debug output shows the URL with credential values redacted, never the credentials.
-impl std::fmt::Debug for Request<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let basic = self.basic.map(|login| match login {
-            BasicLogin::Key(credentials) => credentials.key.masked(),
-            BasicLogin::Site(site) => format!("site user {}", site.user()),
-        });
-        f.debug_struct("Request")
-            .field("method", &self.method)
-            .field("url", &crate::domain::redact::debug_url(&self.url))
-            .field("basic", &basic)
-            .finish()
-    }
-}
-
 /// Debug output names the headers but not their values: stores echo query credentials in
 /// `Link` headers.
 impl std::fmt::Debug for Answer {

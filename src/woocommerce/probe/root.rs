@@ -163,46 +163,43 @@ fn has_rel(params: &str, wanted: impl Fn(&str) -> bool) -> bool {
     })
 }
 
-/// Builds a request that carries the credentials the way `method` says.
+/// Builds a request that carries the credentials the way `method` says. The web server's own
+/// login, where the site has one, rides as HTTP Basic beside a key in the query string or an
+/// OAuth signature.
 pub fn authenticated<'a>(
     method: reqwest::Method,
-    url: Url,
+    mut url: Url,
     credentials: &'a Credentials,
     auth: AuthMethod,
 ) -> Request<'a> {
-    let (url, basic) = match auth {
-        AuthMethod::Basic => (url, Some(BasicLogin::Key(credentials))),
+    let site_login = credentials.site.as_ref().map(BasicLogin::Site);
+    let basic = match auth {
+        AuthMethod::Basic => Some(BasicLogin::Key(credentials)),
         AuthMethod::QueryString => {
-            let mut url = url;
             url.query_pairs_mut()
                 .append_pair("consumer_key", credentials.key.expose())
                 .append_pair("consumer_secret", credentials.secret.expose());
-            (url, site_login(credentials))
+            site_login
         }
         AuthMethod::OAuth1 => {
-            let url = oauth::sign(method.as_str(), &url, credentials, &oauth::Freshness::now());
-            (url, site_login(credentials))
+            url = oauth::sign(method.as_str(), &url, credentials, &oauth::Freshness::now());
+            site_login
         }
     };
     Request { method, url, basic }
 }
 
-/// The web server's own login, where the site has one: it rides as HTTP Basic beside a key in
-/// the query string or an OAuth signature.
-fn site_login(credentials: &Credentials) -> Option<BasicLogin<'_>> {
-    credentials.site.as_ref().map(BasicLogin::Site)
-}
-
 /// A read signed with OAuth 1.0a for the http:// form of `url`, sent to `url` itself: what
 /// WordPress behind a TLS-terminating proxy, believing it is on plain http, verifies.
-pub fn signed_for_plain_http<'a>(
-    method: reqwest::Method,
-    url: Url,
-    credentials: &'a Credentials,
-) -> Request<'a> {
+pub fn signed_for_plain_http(url: Url, credentials: &Credentials) -> Request<'_> {
     let mut as_http = url.clone();
     let _ = as_http.set_scheme("http");
-    let mut signed = authenticated(method, as_http, credentials, AuthMethod::OAuth1);
+    let mut signed = authenticated(
+        reqwest::Method::GET,
+        as_http,
+        credentials,
+        AuthMethod::OAuth1,
+    );
     let _ = signed.url.set_scheme(url.scheme());
     let _ = signed.url.set_port(url.port());
     signed

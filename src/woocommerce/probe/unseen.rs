@@ -1,8 +1,6 @@
 //! A key the store treated as absent with every way of sending it: unknown, or hidden from
 //! WooCommerce by something on the way. Only evidence decides which; this module gathers it.
 
-use reqwest::Method;
-
 use super::{READ_ROUTE, Site, keys_admin_url, read_query, root, unique, verdict};
 use crate::domain::keys::Credentials;
 use crate::http::{BasicLogin, HttpClient};
@@ -64,7 +62,7 @@ pub(super) async fn key_not_seen(
 /// works), and its login page redirects to itself (siteurl is https).
 async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials) -> Option<bool> {
     let read = site.root.route(READ_ROUTE, &read_query(&unique()));
-    let signed = root::signed_for_plain_http(Method::GET, read, credentials);
+    let signed = root::signed_for_plain_http(read, credentials);
     let login = site
         .store
         .as_url()
