@@ -200,7 +200,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         progress.start(&format!("Reaching {}", store.shown()));
         let proved = {
             let observe = |step: ProbeStep| show_step(&progress, &store, &credentials.key, step);
-            probe::probe_observed(
+            probe::probe(
                 &http,
                 &store,
                 &credentials,

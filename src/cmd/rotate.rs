@@ -75,7 +75,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         new.key.masked(),
         store_url.shown()
     ));
-    let report = match probe::probe(&http, &store_url, &new, options, None).await {
+    let report = match probe::probe(&http, &store_url, &new, options, None, &|_| {}).await {
         Ok(report) => report,
         Err(ProbeError::UnknownKey { .. }) => {
             return Err(Error::KeyOfAnotherStore {
@@ -176,7 +176,7 @@ async fn wait_for_revoking(
         if !input::confirm_yes(&format!("Revoked {}? Check now", rotated.old_key)).ok()? {
             return None;
         }
-        match probe::probe(http, store, old, options, None).await {
+        match probe::probe(http, store, old, options, None, &|_| {}).await {
             Ok(_) => {
                 crate::face::term::stderr_line(&format!(
                     "The store still accepts {}: it is not revoked yet.",

@@ -182,7 +182,14 @@ async fn check_all(
                     None => None,
                 }
             };
-            let probing = probe::probe(&http, &store, &credentials, options, start.as_ref());
+            let probing = probe::probe(
+                &http,
+                &store,
+                &credentials,
+                options,
+                start.as_ref(),
+                &|_| {},
+            );
             let (mut proven, learnt) = tokio::join!(probing, learning);
             if let Ok(report) = &mut proven {
                 match learnt {

@@ -142,7 +142,7 @@ pub fn new_key_admin_url(store: impl std::fmt::Display) -> String {
 }
 
 /// A step the probe has passed, for showing progress as it happens. The probe itself prints
-/// nothing; [`probe_observed`] hands each step to its caller.
+/// nothing; [`probe`] hands each step to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProbeStep<'a> {
     /// The store answered and is WordPress; `store` is its canonical address.
@@ -158,17 +158,6 @@ pub enum ProbeStep<'a> {
     AccessDecided { access: Access },
 }
 
-/// Proves `credentials` against the store at `typed`, whose API is at `found` if known.
-pub async fn probe(
-    http: &HttpClient,
-    typed: &StoreUrl,
-    credentials: &Credentials,
-    options: ProbeOptions,
-    found: Option<&Site>,
-) -> Result<ProbeReport, ProbeError> {
-    probe_observed(http, typed, credentials, options, found, &|_| {}).await
-}
-
 /// Finds the store at `typed` without sending any credential: where its API is, its home and
 /// name. For a person at a terminal, before the key is typed. The site found may be at
 /// another address ([`crate::domain::same_site::store`] tells); nothing is sent there until the person agrees.
@@ -182,11 +171,11 @@ pub async fn look_up(
     within(time_limit, typed, finding).await
 }
 
-/// [`probe`], calling `observe` at each step boundary as it is passed. `found` is where the
-/// store's API is already known to be: as [`look_up`] found it (at an address the person
+/// Proves `credentials` against the store at `typed`, calling `observe` at each step boundary
+/// as it is passed. `found` is where the store's API is already known to be: as [`look_up`] found it (at an address the person
 /// agreed to) or as an account keeps it. Should it no longer answer there, the store is found
 /// again.
-pub async fn probe_observed(
+pub async fn probe(
     http: &HttpClient,
     typed: &StoreUrl,
     credentials: &Credentials,
