@@ -22,7 +22,7 @@ use discover::discover;
 pub use discover::{IndexState, Site};
 pub use error::{ProbeError, retry_when};
 pub use root::ApiRoot;
-use verdict::{Foreign, Refusal, Verdict, WriteVerdict, judge};
+use verdict::{Refusal, Verdict, WriteVerdict, judge};
 
 use crate::domain::account::{Access, AuthMethod};
 use crate::domain::keys::{Credentials, SiteLogin};
@@ -422,8 +422,7 @@ async fn conclude(
     };
     let access = write.access();
     let write_blocked = match write {
-        WriteVerdict::Unchecked(foreign) => {
-            let blocked = blocked_write(&foreign);
+        WriteVerdict::Unchecked(blocked) => {
             notes.push(format!(
                 "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
                 site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
@@ -465,37 +464,6 @@ fn plugin_owns_header(code: &str) -> String {
         "A plugin on the store refuses requests whose Authorization header it does not understand (it answered HTTP 403 \"{}\", not WooCommerce), so woolink sends the key in the query string; it then appears in the store's access logs. A JWT or security plugin's settings may let HTTP Basic through to WooCommerce.",
         crate::domain::text::visible_line(code)
     )
-}
-
-/// What answered the write checks instead of WooCommerce, in words.
-fn blocked_write(foreign: &Foreign) -> String {
-    let who = match (&foreign.code, &foreign.server) {
-        (Some(code), _) => format!(
-            "with an error of its own (\"{}\"), not WooCommerce's",
-            crate::domain::text::visible_line(code)
-        ),
-        (None, Some(server)) => format!(
-            "with a page from the server in front ({}), not WooCommerce's JSON",
-            crate::domain::text::visible_line(server)
-        ),
-        (None, None) => "with a page, not WooCommerce's JSON".to_owned(),
-    };
-    if foreign.limiting {
-        let when = foreign
-            .retry_after
-            .as_deref()
-            .map(|value| format!(", asking to be asked again {}", retry_when(value)))
-            .unwrap_or_default();
-        format!(
-            "the store is limiting requests: it answered the write check with HTTP {}{when}",
-            foreign.status
-        )
-    } else {
-        format!(
-            "the store answered the write check with HTTP {} {who} (a firewall or security rule on write requests)",
-            foreign.status
-        )
-    }
 }
 
 /// Whether WooCommerce itself answered (the store was reached, whatever it says of the key),

@@ -2,6 +2,7 @@
 //! `code`, never the `message` (stores translate messages). The table they implement is in
 //! `docs/woocommerce.md`.
 
+use super::retry_when;
 use crate::domain::account::Access;
 use crate::http::Answer;
 
@@ -183,8 +184,9 @@ pub enum WriteVerdict {
     Allowed,
     /// WooCommerce refused the key's write permission.
     Refused,
-    /// Something in front of WooCommerce answered the write check: nothing is known.
-    Unchecked(Foreign),
+    /// Something in front of WooCommerce answered the write check: nothing is known. What
+    /// answered, in words.
+    Unchecked(String),
 }
 
 impl WriteVerdict {
@@ -197,33 +199,35 @@ impl WriteVerdict {
     }
 }
 
-/// An answer WooCommerce did not write, described for people: evidence about the path
-/// between woolink and WooCommerce, never about a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Foreign {
-    pub status: u16,
-    /// The JSON error code, when the answer was one (a plugin's own).
-    pub code: Option<String>,
-    /// The `Server` header, when it names something (`Apache`, `cloudflare`).
-    pub server: Option<String>,
-    /// 429, or a 503 that is not WordPress's: the store is limiting requests.
-    pub limiting: bool,
-    pub retry_after: Option<String>,
-}
-
-impl Foreign {
-    pub fn of(answer: &Answer) -> Foreign {
-        let retry_after = answer.header("retry-after").map(str::to_owned);
-        Foreign {
-            status: answer.status,
-            code: error_code(answer),
-            server: answer
-                .header("server")
-                .map(|server| server.chars().take(40).collect()),
-            limiting: busy(answer).is_some(),
-            retry_after,
-        }
+/// What answered the write check instead of WooCommerce, in words: evidence about the path
+/// between woolink and WooCommerce, never about a key. Whatever the store said is quoted as
+/// one line of visible text.
+fn blocked_write(write: &Answer) -> String {
+    let visible = |text: &str| crate::domain::text::visible_line(text).into_owned();
+    let status = write.status;
+    if busy(write).is_some() {
+        let when = write
+            .header("retry-after")
+            .map(|value| format!(", asking to be asked again {}", retry_when(value)))
+            .unwrap_or_default();
+        return format!(
+            "the store is limiting requests: it answered the write check with HTTP {status}{when}"
+        );
     }
+    let who = match (error_code(write), write.header("server")) {
+        (Some(code), _) => format!(
+            "with an error of its own (\"{}\"), not WooCommerce's",
+            visible(&code)
+        ),
+        (None, Some(server)) => format!(
+            "with a page from the server in front ({}), not WooCommerce's JSON",
+            visible(&server.chars().take(40).collect::<String>())
+        ),
+        (None, None) => "with a page, not WooCommerce's JSON".to_owned(),
+    };
+    format!(
+        "the store answered the write check with HTTP {status} {who} (a firewall or security rule on write requests)"
+    )
 }
 
 /// Every verdict that neither grants access nor leaves the key unseen.
@@ -305,7 +309,7 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
             } else if write_refused(write) {
                 WriteVerdict::Refused
             } else {
-                WriteVerdict::Unchecked(Foreign::of(write))
+                WriteVerdict::Unchecked(blocked_write(write))
             },
         };
     }
@@ -597,13 +601,9 @@ mod tests {
                 with_header(html(406, None), "server", "Apache"),
                 false,
                 Verdict::Granted {
-                    write: WriteVerdict::Unchecked(Foreign {
-                        status: 406,
-                        code: None,
-                        server: Some("Apache".into()),
-                        limiting: false,
-                        retry_after: None,
-                    }),
+                    write: WriteVerdict::Unchecked(
+                        "the store answered the write check with HTTP 406 with a page from the server in front (Apache), not WooCommerce's JSON (a firewall or security rule on write requests)".into(),
+                    ),
                 },
             ),
             (
@@ -612,13 +612,10 @@ mod tests {
                 html(429, None),
                 false,
                 Verdict::Granted {
-                    write: WriteVerdict::Unchecked(Foreign {
-                        status: 429,
-                        code: None,
-                        server: None,
-                        limiting: true,
-                        retry_after: None,
-                    }),
+                    write: WriteVerdict::Unchecked(
+                        "the store is limiting requests: it answered the write check with HTTP 429"
+                            .into(),
+                    ),
                 },
             ),
             (
@@ -627,13 +624,9 @@ mod tests {
                 error(401, "jwt_auth_no_auth_header"),
                 false,
                 Verdict::Granted {
-                    write: WriteVerdict::Unchecked(Foreign {
-                        status: 401,
-                        code: Some("jwt_auth_no_auth_header".into()),
-                        server: None,
-                        limiting: false,
-                        retry_after: None,
-                    }),
+                    write: WriteVerdict::Unchecked(
+                        "the store answered the write check with HTTP 401 with an error of its own (\"jwt_auth_no_auth_header\"), not WooCommerce's (a firewall or security rule on write requests)".into(),
+                    ),
                 },
             ),
             (
