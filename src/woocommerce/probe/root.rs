@@ -129,29 +129,18 @@ pub(crate) fn linked(
 }
 
 /// Splits one `Link` header value into `(target, params)` pairs. Targets are inside `<...>`,
-/// so commas in them do not split.
-fn split_links(value: &str) -> Vec<(&str, &str)> {
-    let mut links = Vec::new();
-    let mut rest = value;
-    while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else {
-            break;
-        };
-        let target = &rest[open + 1..open + close];
-        let after = &rest[open + close + 1..];
-        let end = after.find('<').unwrap_or(after.len());
-        links.push((target, &after[..end]));
-        rest = &after[end..];
-    }
-    links
+/// so commas in them do not split; a piece with no `>` is no link.
+fn split_links(value: &str) -> impl Iterator<Item = (&str, &str)> {
+    value
+        .split('<')
+        .skip(1)
+        .filter_map(|link| link.split_once('>'))
 }
 
 /// Whether a link's parameters (`; rel="a b"; type=...`) hold a `rel` that `wanted` accepts.
 fn has_rel(params: &str, wanted: impl Fn(&str) -> bool) -> bool {
-    params.split(';').any(|param| {
-        let Some((name, value)) = param.split_once('=') else {
-            return false;
-        };
+    let mut pairs = params.split(';').filter_map(|param| param.split_once('='));
+    pairs.any(|(name, value)| {
         name.trim().eq_ignore_ascii_case("rel")
             && value
                 .trim()
@@ -291,6 +280,10 @@ mod tests {
             ),
             ("<https://shop.example/?p=1>; rel=shortlink", None),
             ("garbage", None),
+            (
+                "<broken; rel=shortlink, </wp-json/>; rel=\"https://api.w.org/\"",
+                Some("https://shop.example/wp-json/"),
+            ),
             ("<mailto:a@b.example>; rel=\"https://api.w.org/\"", None),
             ("<data:text/plain,x>; rel=\"https://api.w.org/\"", None),
             (
