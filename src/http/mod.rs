@@ -214,12 +214,12 @@ impl HttpClient {
             .dns_resolver(dns::SystemResolver)
             // reqwest would read the proxy variables itself, and ignore malformed ones.
             .no_proxy();
-        let proxies = Arc::new(Proxies::from_env()?);
+        let proxies = Arc::new(Proxies::from_lookup(|name| std::env::var(name).ok())?);
         if !proxies.is_empty() {
             // reqwest asks the same function that later names the proxy in a failure.
             let decide = proxies.clone();
             builder = builder.proxy(reqwest::Proxy::custom(move |url| {
-                decide.for_url(url).map(|proxy| proxy.url().clone())
+                decide.for_url(url).map(|proxy| proxy.url.clone())
             }));
         }
         let client = builder

@@ -27,7 +27,7 @@ pub struct ProxySetting {
     /// The variable it came from, e.g. `HTTPS_PROXY`.
     pub variable: &'static str,
     /// As reqwest gets it, credentials included: never shown.
-    url: Url,
+    pub(super) url: Url,
 }
 
 /// Shows only what [`ProxySetting::shown`] shows: the URL may carry a password.
@@ -50,10 +50,6 @@ impl ProxySetting {
     pub fn has_credentials(&self) -> bool {
         !self.url.username().is_empty() || self.url.password().is_some()
     }
-
-    pub(super) fn url(&self) -> &Url {
-        &self.url
-    }
 }
 
 #[derive(Debug)]
@@ -67,11 +63,7 @@ pub struct Proxies {
 }
 
 impl Proxies {
-    pub fn from_env() -> Result<Self, HttpSetupError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// The settings `get` (a variable's value by name) describes.
+    /// The settings `get` (a variable's value by name, `std::env::var` but in tests) describes.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, HttpSetupError> {
         let first = |names: &[&'static str]| {
             names
