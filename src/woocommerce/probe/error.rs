@@ -1,5 +1,6 @@
 //! Why a key could not be proven: one variant per diagnosis, each with the message a person
-//! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` and its exit code.
+//! reads, and its class (`ProbeError::class`): a stable `kind` for `--json` (the variant's name
+//! in snake case, so a renamed variant changes what scripts read) and its exit code.
 
 use url::Url;
 
