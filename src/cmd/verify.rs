@@ -277,11 +277,12 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
         Err(ProbeError::MovedElsewhere { canonical, .. }) => return moved(account, canonical),
         // The key once worked through this very Plain-permalinks root, so the store's
         // WooCommerce does accept keys that way: the key itself is no longer known.
-        Err(ProbeError::PlainPermalinks { key, suffix, .. })
+        Err(ProbeError::PlainPermalinks { key, .. })
             if account.api_root.contains("rest_route=") =>
         {
             let message = format!(
-                "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {suffix} at {}, or make a new key there and {}.",
+                "the store no longer recognises the key {key}: it was revoked or deleted. Look for a key ending in {} at {}, or make a new key there and {}.",
+                key.suffix(),
                 probe::keys_admin_url(account.admin()),
                 Relink::new_key(&account.name)
             );

@@ -6,6 +6,7 @@ use url::Url;
 
 use super::verdict::{Challenge, StoreTrouble};
 use crate::domain::exit::Failure;
+use crate::domain::keys::ConsumerKey;
 use crate::http::{ProxyFailure, TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
@@ -85,12 +86,12 @@ pub enum ProbeError {
     )]
     NoWoocommerce { store: String },
     #[error(
-        "{store} uses \"Plain\" permalinks and did not accept the key {key}. Most likely its WooCommerce is older than 11.1, which ignores API keys with Plain permalinks: in WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again. If the store runs WooCommerce 11.1 or later, the key is unknown or revoked: look for a key ending in {suffix} at {admin}."
+        "{store} uses \"Plain\" permalinks and did not accept the key {key}. Most likely its WooCommerce is older than 11.1, which ignores API keys with Plain permalinks: in WordPress admin open Settings > Permalinks, choose any structure except \"Plain\" (for example \"Post name\"), save, and try again. If the store runs WooCommerce 11.1 or later, the key is unknown or revoked: look for a key ending in {} at {admin}.",
+        .key.suffix()
     )]
     PlainPermalinks {
         store: String,
-        key: String,
-        suffix: String,
+        key: ConsumerKey,
         admin: String,
     },
     #[error(
@@ -132,7 +133,7 @@ pub enum ProbeError {
     )]
     ReadRefused {
         store: String,
-        key: String,
+        key: ConsumerKey,
         admin: String,
     },
     #[error(
@@ -144,12 +145,12 @@ pub enum ProbeError {
     )]
     StoreError { store: String, status: u16 },
     #[error(
-        "{store} does not recognise the key {key}: it may have been revoked or deleted, or belong to another store.{plugin} Look for a key ending in {suffix} at {admin}, or create a new one there."
+        "{store} does not recognise the key {key}: it may have been revoked or deleted, or belong to another store.{plugin} Look for a key ending in {} at {admin}, or create a new one there.",
+        .key.suffix()
     )]
     UnknownKey {
         store: String,
-        key: String,
-        suffix: String,
+        key: ConsumerKey,
         admin: String,
         plugin: String,
     },
@@ -158,7 +159,7 @@ pub enum ProbeError {
     )]
     WrongSecret {
         store: String,
-        key: String,
+        key: ConsumerKey,
         admin: String,
     },
     #[error(
@@ -167,18 +168,18 @@ pub enum ProbeError {
     )]
     OauthRejected {
         store: String,
-        key: String,
+        key: ConsumerKey,
         admin: String,
         message: String,
     },
     #[error(
         "the key {key} has Write permission only; woolink needs Read or Read/Write. Edit the key at {admin} and set Permissions to Read or Read/Write."
     )]
-    WriteOnlyKey { key: String, admin: String },
+    WriteOnlyKey { key: ConsumerKey, admin: String },
     #[error(
         "the key {key} is valid, but the WordPress user it belongs to may not view the shop's data (for example a Customer). Edit the key at {admin} and choose a user who is an Administrator or Shop Manager."
     )]
-    UserLacksCapability { key: String, admin: String },
+    UserLacksCapability { key: ConsumerKey, admin: String },
     #[error(
         "{store} redirected the API request to {location}. woolink never sends credentials through a redirect. Use the store's canonical address, and check the web server's redirect rules for /wp-json/."
     )]
@@ -343,7 +344,8 @@ mod tests {
     #[test]
     fn kinds_are_the_variant_names_in_snake_case() {
         let store = || "https://s.example".to_owned();
-        let (key, admin) = (|| "ck_…1234567".to_owned(), || "admin".to_owned());
+        let key = || ConsumerKey::parse("ck_0123456789abcdef0123456789abcdef01234567").unwrap();
+        let admin = || "admin".to_owned();
         let cases = [
             (
                 ProbeError::PlainHttpRefused { store: store() },

@@ -492,7 +492,7 @@ fn answered_key_check_oddly(verdict: &Verdict) -> bool {
 /// visible text.
 fn refusal(site: &Site, credentials: &Credentials, refused: Refusal) -> ProbeError {
     let store = site.store.shown();
-    let key = credentials.key.masked();
+    let key = credentials.key.clone();
     let admin = keys_admin_url(site.admin());
     match refused {
         Refusal::WrongSecret => ProbeError::WrongSecret { store, key, admin },

@@ -16,7 +16,7 @@ pub(super) async fn key_not_seen(
     code: &str,
 ) -> ProbeError {
     let store = site.store.shown();
-    let key = &credentials.key;
+    let (key, admin) = (credentials.key.clone(), keys_admin_url(site.admin()));
     // WooCommerce answers an unknown key with 401; a 403 with another code came from
     // something that refused the request before WooCommerce judged the key.
     if status == 403 {
@@ -26,12 +26,7 @@ pub(super) async fn key_not_seen(
         };
     }
     if site.root.is_plain() {
-        return ProbeError::PlainPermalinks {
-            store,
-            key: key.masked(),
-            suffix: key.suffix().to_owned(),
-            admin: keys_admin_url(site.admin()),
-        };
+        return ProbeError::PlainPermalinks { store, key, admin };
     }
     if site.root.url().scheme() == "https"
         && let Some(key_works) = https_hidden(http, site, credentials).await
@@ -48,9 +43,8 @@ pub(super) async fn key_not_seen(
     };
     ProbeError::UnknownKey {
         store,
-        key: key.masked(),
-        suffix: key.suffix().to_owned(),
-        admin: keys_admin_url(site.admin()),
+        key,
+        admin,
         plugin,
     }
 }
