@@ -26,12 +26,9 @@ use crate::domain::account::{Account, AuthMethod};
 use crate::domain::keys::Credentials;
 use crate::face::cli::NetArgs;
 use crate::face::term::Ui;
-use crate::http::{HttpClient, HttpConfig};
+use crate::http::HttpClient;
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::ApiRoot;
-
-/// A store that accepts no connection in this time will not do better later.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The store a command talks to, and how it was chosen. Holds no secret.
 #[derive(Debug, Clone)]
@@ -195,13 +192,8 @@ fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
 
 /// A client trusting `extra_ca` besides the system's roots (the chosen store's certificate).
 fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
-    let total = Duration::from_secs(net.timeout);
-    Ok(HttpClient::new(&HttpConfig {
-        extra_ca,
-        request_timeout: total,
-        connect_timeout: CONNECT_TIMEOUT.min(total),
-        debug: ui.debug,
-    })?)
+    let timeout = Duration::from_secs(net.timeout);
+    Ok(HttpClient::new(extra_ca.as_deref(), timeout, ui.debug)?)
 }
 
 /// What to trust for a linked account: an explicit `--ca-cert` wins over the copy kept with

@@ -34,17 +34,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
 
-/// How to reach stores: trust and time limits.
-#[derive(Debug, Clone)]
-pub struct HttpConfig {
-    /// A PEM file with extra certificates to trust: private CAs, or a store's own certificate.
-    pub extra_ca: Option<PathBuf>,
-    /// Limit for one request, connection included.
-    pub request_timeout: Duration,
-    pub connect_timeout: Duration,
-    /// Whether each request and answer is shown as a debug line.
-    pub debug: bool,
-}
+/// A store that accepts no connection in this time will not do better later (within the
+/// limit for the whole request).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpSetupError {
@@ -188,11 +180,18 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(config: &HttpConfig) -> Result<Self, HttpSetupError> {
+    /// A client trusting the certificates in the PEM file `extra_ca` (private CAs, or a store's
+    /// own certificate) besides the system's, giving each request `request_timeout` in all,
+    /// and showing each request and answer as a debug line when `debug`.
+    pub fn new(
+        extra_ca: Option<&Path>,
+        request_timeout: Duration,
+        debug: bool,
+    ) -> Result<Self, HttpSetupError> {
         // reqwest is built without a default crypto provider (`rustls-no-provider`: rustls uses
         // ring, as Cargo.toml chooses, rather than aws-lc); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let extra = match &config.extra_ca {
+        let extra = match extra_ca {
             Some(path) => read_ca(path)?,
             None => Vec::new(),
         };
@@ -207,8 +206,8 @@ impl HttpClient {
             .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+            .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
+            .timeout(request_timeout)
             .retry(reqwest::retry::never())
             // The system's resolver, as reqwest's own; its failures have a type of their own.
             .dns_resolver(dns::SystemResolver)
@@ -227,10 +226,10 @@ impl HttpClient {
             .map_err(|err| HttpSetupError::Client(err.without_url().to_string()))?;
         Ok(Self {
             client,
-            request_timeout: config.request_timeout,
+            request_timeout,
             proxies,
             pacer: Arc::default(),
-            debug: config.debug,
+            debug,
         })
     }
 
