@@ -43,9 +43,10 @@
 //!   secret come from, for connect and `accounts rotate` alike); `--quiet` and `--verbose` are
 //!   `face::term::Ui`, decided once in [`run`] and handed down.
 //! - **A new way a store can fail**: model it in the test store (`crates/test-store/`), judge
-//!   it in `woocommerce/probe/verdict.rs` (pure), name it as a `ProbeError` with its message,
-//!   and its kind and class in `ProbeError::class`, in `woocommerce/probe/error.rs`, and say how
-//!   WooCommerce behaves in `docs/woocommerce.md`.
+//!   it in `woocommerce/probe/verdict.rs` (pure), name it as a `ProbeError` with its message
+//!   (the variant's name, in snake case, is its `--json` kind) and its class in
+//!   `ProbeError::class`, in `woocommerce/probe/error.rs`, and say how WooCommerce behaves in
+//!   `docs/woocommerce.md`.
 
 mod accounts;
 mod cmd;
