@@ -57,22 +57,20 @@ impl KeyPlan {
         if args.consumer_secret.is_some() {
             return Err(Error::SecretInArgv);
         }
-        let file_key = env_file.and_then(|file| file.key.as_ref());
-        let file_secret = env_file.and_then(|file| file.secret.as_ref());
         let secret = if args.consumer_secret_stdin {
             SecretSource::Stdin
         } else if let Some(path) = &args.consumer_secret_file {
             SecretSource::File(path.clone())
         } else if std::env::var_os(SECRET_VAR).is_some_and(|text| !text.is_empty()) {
             SecretSource::Variable
-        } else if let Some((_, secret)) = file_secret {
+        } else if let Some(secret) = env_file.and_then(|file| file.secret.as_ref()) {
             SecretSource::EnvFile(secret.clone())
         } else {
             SecretSource::Unset
         };
         Ok(Self {
             key: (args.consumer_key.clone())
-                .or_else(|| file_key.map(|(_, key)| key.expose().to_owned())),
+                .or_else(|| Some(env_file?.key.as_ref()?.expose().to_owned())),
             secret,
             interactive,
         })
