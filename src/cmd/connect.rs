@@ -120,7 +120,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     // checked first: they cost nothing).
     let mut target = None;
     if !args.no_save && interactive {
-        target = Some(SaveTarget::open(&connect).await?);
+        target = Some(SaveTarget::open(&connect, None).await?);
     }
     if asks {
         said.status(&intro(Paint::stderr()));
@@ -158,9 +158,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     }
     let mut credentials = connect.keys.credentials(site_login)?;
     if !args.no_save && target.is_none() {
-        let opened = SaveTarget::open(&connect).await?;
-        opened.refuse_another_key(&connect, &credentials.key)?;
-        target = Some(opened);
+        target = Some(SaveTarget::open(&connect, Some(&credentials.key)).await?);
     }
     if !asks {
         show_notes(said, &url_notes);
@@ -435,30 +433,29 @@ struct SaveTarget {
 }
 
 impl SaveTarget {
-    async fn open(connect: &Connect) -> Result<Self, Error> {
+    /// With the `key` a script gave: an account it names that is linked with another key is
+    /// refused before the key is sent anywhere (without --force). The same key goes on to be
+    /// proven; another store can only be told once the store has said where it lives.
+    async fn open(connect: &Connect, key: Option<&ConsumerKey>) -> Result<Self, Error> {
         let dir = config::config_dir()?;
         let existing = Index::load(&dir)?;
         let store = credstore::open(connect.storage, &dir).await?;
         store.check_writable().await?;
+        let named = existing
+            .iter()
+            .find(|old| connect.args.name.as_ref() == Some(&old.name));
+        if let (Some(old), Some(key)) = (named, key)
+            && !connect.args.force
+            && old.key_suffix != key.suffix()
+        {
+            let name = old.name.clone();
+            return Err(vault::SaveError::NameTaken { name }.into());
+        }
         Ok(Self {
             dir,
             store,
             existing,
         })
-    }
-
-    /// A script that names a linked account with another key is refused before the key is
-    /// sent anywhere (without --force). The same key goes on to be proven; another store
-    /// can only be told once the store has said where it lives.
-    fn refuse_another_key(&self, connect: &Connect, key: &ConsumerKey) -> Result<(), Error> {
-        let named = |account: &&Account| connect.args.name.as_ref() == Some(&account.name);
-        match self.existing.iter().find(named) {
-            Some(old) if !connect.args.force && old.key_suffix != key.suffix() => {
-                let name = old.name.clone();
-                Err(vault::SaveError::NameTaken { name }.into())
-            }
-            _ => Ok(()),
-        }
     }
 
     /// Keeps the account under the name given, else (at a terminal) one the person chooses,
@@ -612,9 +609,8 @@ fn summary(
     report: &ProbeReport,
     saved: Option<&Saved>,
 ) -> String {
-    let mut text = String::new();
     let proven = report.access.proven();
-    let headline = match saved.map(|saved| saved.link) {
+    let mut text = match saved.map(|saved| saved.link) {
         Some(Link::New) => format!("Linked \"{name}\": the key {proven}.\n"),
         Some(Link::AlreadyLinked) => {
             format!("\"{name}\" was already linked; verified: the key {proven}.\n")
@@ -624,20 +620,17 @@ fn summary(
         }
         None => format!("The key {proven} (not saved: --no-save).\n"),
     };
-    text.push_str(&headline);
-    if let Some(saved) = saved
-        && let Some(old) = &saved.replaced
-    {
-        let still_used = saved.old_key_still_used;
-        text.push_str(&replaced_note(old, still_used, &credentials.key, report));
-    }
-    if let Some(saved) = saved
-        && saved.secret_restored
-    {
-        text.push_str(&format!(
-            "  Its secret had gone missing from the {}; it is kept there again.\n",
-            saved.account.secret_storage
-        ));
+    if let Some(saved) = saved {
+        if let Some(old) = &saved.replaced {
+            let still_used = saved.old_key_still_used;
+            text.push_str(&replaced_note(old, still_used, &credentials.key, report));
+        }
+        if saved.secret_restored {
+            text.push_str(&format!(
+                "  Its secret had gone missing from the {}; it is kept there again.\n",
+                saved.account.secret_storage
+            ));
+        }
     }
     if report.moved() {
         text.push_str(&format!(

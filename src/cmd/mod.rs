@@ -61,26 +61,19 @@ async fn chosen_account(
     if requested.is_none()
         && let Some((store, credentials)) = env_creds::read()?
     {
-        let located = env_creds::locate(
-            &store,
-            &credentials,
-            || http_client(net, ui),
-            Duration::from_secs(net.timeout),
-            ui,
-        )
-        .await?;
+        let (store, root, auth_method) = env_creds::locate(&store, &credentials, net, ui).await?;
         let chosen = Chosen {
             name: None,
             source: format!(
                 "environment variables ({}); no index or keychain is used",
                 crate::domain::variables::CREDENTIAL_VARS.join(", ")
             ),
-            store_url: located.store.to_string(),
-            auth_method: located.auth_method,
+            store_url: store.to_string(),
+            auth_method,
             ca_cert: net.ca_cert.clone(),
         };
         ui.debug(&format!("credentials: {}", chosen.source));
-        return Ok((chosen, located.root, credentials));
+        return Ok((chosen, root, credentials));
     }
     let linked = linked_account(requested, net).await?;
     ui.debug(&format!("credentials: {}", linked.0.source));
