@@ -672,14 +672,9 @@ fn replaced_note(
     report: &ProbeReport,
 ) -> String {
     let old_key = masked_key(&old.key_suffix);
-    let access = match (old.access, report.access) {
-        (Access::Read, Access::ReadWrite) => {
-            format!("{} -> {} (widened)", old.access, report.access)
-        }
-        (Access::ReadWrite, Access::Read) => {
-            format!("{} -> {} (narrowed)", old.access, report.access)
-        }
-        (same, _) => format!("{same}, as before"),
+    let access = match access_change(old.access, report.access) {
+        "unchanged" => format!("{}, as before", old.access),
+        change => format!("{} -> {} ({change})", old.access, report.access),
     };
     let mut text = format!(
         "  Replaced: key {old_key} -> {}; access {access}",
@@ -707,4 +702,15 @@ fn replaced_note(
         ));
     }
     text
+}
+
+/// How a key's access changed from `old` to `new`, as `--json` says it: "widened" (read ->
+/// read-write: the new key may change the store), "narrowed" (read-write -> read) or
+/// "unchanged".
+pub(super) fn access_change(old: Access, new: Access) -> &'static str {
+    match (old, new) {
+        (Access::Read, Access::ReadWrite) => "widened",
+        (Access::ReadWrite, Access::Read) => "narrowed",
+        _ => "unchanged",
+    }
 }

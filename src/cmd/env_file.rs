@@ -40,10 +40,9 @@ pub enum EnvFileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} is larger than 1 MiB: not a dotenv file", .path.display())]
-    TooLarge { path: PathBuf },
-    #[error("{} is not UTF-8 text: not a dotenv file", .path.display())]
-    NotText { path: PathBuf },
+    /// `why`: "is larger than 1 MiB", "is not UTF-8 text".
+    #[error("{} {why}: not a dotenv file", .path.display())]
+    NotDotenv { path: PathBuf, why: &'static str },
     #[error(
         "{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
         where_in(.path, *.line)
@@ -147,16 +146,15 @@ pub fn read_text(path: &Path) -> Result<Zeroizing<String>, EnvFileError> {
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
+    let not_dotenv = |why| EnvFileError::NotDotenv {
+        path: path.to_owned(),
+        why,
+    };
     if bytes.len() as u64 > MAX_FILE {
-        return Err(EnvFileError::TooLarge {
-            path: path.to_owned(),
-        });
+        return Err(not_dotenv("is larger than 1 MiB"));
     }
-    let text = std::str::from_utf8(crate::domain::bom::strip(&bytes)).map_err(|_| {
-        EnvFileError::NotText {
-            path: path.to_owned(),
-        }
-    })?;
+    let text = std::str::from_utf8(crate::domain::bom::strip(&bytes))
+        .map_err(|_| not_dotenv("is not UTF-8 text"))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
 

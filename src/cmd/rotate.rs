@@ -126,7 +126,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         old_key_suffix: &old.key_suffix,
         access: report.access,
         old_access: old.access,
-        access_change: AccessChange::between(old.access, report.access),
+        access_change: super::connect::access_change(old.access, report.access),
         auth_method: report.auth_method,
         secret_storage: saved.account.secret_storage,
         revoke_at: admin,
@@ -196,26 +196,6 @@ async fn wait_for_revoking(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum AccessChange {
-    Unchanged,
-    /// read -> read-write: the new key may change the store.
-    Widened,
-    /// read-write -> read.
-    Narrowed,
-}
-
-impl AccessChange {
-    fn between(old: Access, new: Access) -> Self {
-        match (old, new) {
-            (Access::Read, Access::ReadWrite) => AccessChange::Widened,
-            (Access::ReadWrite, Access::Read) => AccessChange::Narrowed,
-            _ => AccessChange::Unchanged,
-        }
-    }
-}
-
 /// What rotate did; also its `--json` document. No field can hold a secret.
 #[derive(Serialize)]
 struct Rotated<'a> {
@@ -227,7 +207,9 @@ struct Rotated<'a> {
     old_key_suffix: &'a str,
     access: Access,
     old_access: Access,
-    access_change: AccessChange,
+    /// "unchanged", "widened" (read -> read-write: the new key may change the store) or
+    /// "narrowed" (read-write -> read).
+    access_change: &'static str,
     auth_method: AuthMethod,
     secret_storage: SecretStorage,
     /// The store's keys page, where the old key is revoked.
@@ -245,15 +227,15 @@ fn summary(rotated: &Rotated, report: &ProbeReport) -> String {
         rotated.access.proven()
     );
     match rotated.access_change {
-        AccessChange::Unchanged => {}
-        AccessChange::Widened => text.push_str(&format!(
+        "widened" => text.push_str(&format!(
             "  Access WIDENED: {} -> {}. The new key may also change the store (orders, products, customers), which the old one could not.\n",
             rotated.old_access, rotated.access
         )),
-        AccessChange::Narrowed => text.push_str(&format!(
+        "narrowed" => text.push_str(&format!(
             "  Access narrowed: {} -> {}. Tools that change the store will now be refused.\n",
             rotated.old_access, rotated.access
         )),
+        _ => {}
     }
     for note in &report.notes {
         text.push_str(&format!("  Note: {note}\n"));
