@@ -74,11 +74,17 @@ impl Connect {
         if let Some(account) = at_its_store {
             args.net.ca_cert = super::trusted_ca(&args.net, &config::config_dir()?, account)?;
         }
+        // A script named a linked account but did not give the key and secret to link it with.
         if let Some(account) = &relinking
             && !interactive
             && !keys.given()
         {
-            return Err(relink_needs_key(account));
+            return Err(Error::Usage(format!(
+                "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account unless --url is given. Another key than {key} also needs --force, or choose another name with --name",
+                name = account.name,
+                url = account.store_url,
+                key = masked_key(&account.key_suffix),
+            )));
         }
         let url_from_account = args.url.is_none() && relinking.is_some();
         if url_from_account {
@@ -123,7 +129,15 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         target = Some(SaveTarget::open(&connect, None).await?);
     }
     if asks {
-        said.status(&intro(Paint::stderr()));
+        // What a person at a terminal reads before the first question.
+        said.status(&format!(
+            "{}\n\
+             woolink needs the store's address and a REST API key: a consumer key (ck_...) and its\n\
+             consumer secret (cs_...). Make one in WordPress admin: WooCommerce > Settings > Advanced >\n\
+             REST API > Add key, with Read or Read/Write permission. WooCommerce shows the secret only\n\
+             once, so keep that page open until woolink has checked the key.\n",
+            Paint::stderr().bold("Link a WooCommerce store")
+        ));
     }
     if let (Some(account), true) = (&connect.relinking, connect.url_from_account) {
         said.status(&format!(
@@ -398,16 +412,6 @@ fn try_again(err: &impl std::fmt::Display, tries: u32) {
     term::stderr_line(&format!("Try again ({tries} of {TRIES} tries)."));
 }
 
-/// A script named a linked account but did not give the key and secret to link it again with.
-fn relink_needs_key(account: &Account) -> Error {
-    Error::Usage(format!(
-        "an account named \"{name}\" is already linked ({url}, key {key}); to link it again (to keep its secret again, or to change its key), give the key with --consumer-key KEY or WOOLINK_CONSUMER_KEY and the secret with --consumer-secret-stdin, --consumer-secret-file PATH or WOOLINK_CONSUMER_SECRET. Its store URL is taken from the account unless --url is given. Another key than {key} also needs --force, or choose another name with --name",
-        name = account.name,
-        url = account.store_url,
-        key = masked_key(&account.key_suffix),
-    ))
-}
-
 /// Which lines of the dotenv file still hold the saved secret: numbers and names, no value.
 fn leftover_note(path: &Path, lines: &[SecretLine], storage: SecretStorage) -> String {
     if lines.is_empty() {
@@ -549,18 +553,6 @@ pub(super) fn warn_old_left(left: &vault::OldSecret) {
 /// Why a typed account name cannot be used, for asking again.
 fn name_problem(name: &str) -> Result<(), String> {
     crate::domain::account::check_name(name).map_err(|err| err.to_string())
-}
-
-/// What a person at a terminal reads before the first question.
-fn intro(paint: Paint) -> String {
-    format!(
-        "{}\n\
-         woolink needs the store's address and a REST API key: a consumer key (ck_...) and its\n\
-         consumer secret (cs_...). Make one in WordPress admin: WooCommerce > Settings > Advanced >\n\
-         REST API > Add key, with Read or Read/Write permission. WooCommerce shows the secret only\n\
-         once, so keep that page open until woolink has checked the key.\n",
-        paint.bold("Link a WooCommerce store")
-    )
 }
 
 /// Where to make a key (`text`, then the page's `url`), and with `--open` the browser (said
