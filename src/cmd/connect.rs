@@ -47,8 +47,7 @@ impl Connect {
     /// stops connect before anything is asked, sent or written.
     fn resolve(mut args: ConnectArgs, ui: Ui) -> Result<Self, Error> {
         let env_file = args.env_file.as_deref().map(EnvFile::read).transpose()?;
-        let interactive = input::can_prompt(args.output.no_input);
-        let keys = KeyPlan::new(&args.key, env_file.as_ref(), interactive)?;
+        let keys = KeyPlan::new(&args.key, env_file.as_ref(), args.output.no_input)?;
         if args.site_password.is_some() {
             return Err(Error::SitePasswordInArgv);
         }
@@ -76,7 +75,7 @@ impl Connect {
         }
         // A script named a linked account but did not give the key and secret to link it with.
         if let Some(account) = &relinking
-            && !interactive
+            && !keys.interactive
             && !keys.given()
         {
             return Err(Error::Usage(format!(

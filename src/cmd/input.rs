@@ -49,11 +49,7 @@ pub struct KeyPlan {
 }
 
 impl KeyPlan {
-    pub fn new(
-        args: &KeyArgs,
-        env_file: Option<&EnvFile>,
-        interactive: bool,
-    ) -> Result<Self, Error> {
+    pub fn new(args: &KeyArgs, env_file: Option<&EnvFile>, no_input: bool) -> Result<Self, Error> {
         if args.consumer_secret.is_some() {
             return Err(Error::SecretInArgv);
         }
@@ -72,7 +68,7 @@ impl KeyPlan {
             key: (args.consumer_key.clone())
                 .or_else(|| Some(env_file?.key.as_ref()?.expose().to_owned())),
             secret,
-            interactive,
+            interactive: can_prompt(no_input),
         })
     }
 

@@ -21,8 +21,7 @@ use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
-    let interactive = input::can_prompt(args.output.no_input);
-    let keys = KeyPlan::new(&args.key, None, interactive)?;
+    let keys = KeyPlan::new(&args.key, None, args.output.no_input)?;
     let said = ui.with_json(args.output.json);
     let (dir, old, _) = super::find(&args.name)?;
     let store_url = StoreUrl::parse_with_notes(&old.store_url)
@@ -135,7 +134,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if !args.output.json {
         output::stdout(&summary(&rotated, &report))?;
     }
-    if let (Some(old_credentials), true) = (&old_credentials, interactive) {
+    if let (Some(old_credentials), true) = (&old_credentials, keys.interactive) {
         rotated.old_key_revoked =
             wait_for_revoking(&http, &store_url, options, old_credentials, &rotated).await;
     }
