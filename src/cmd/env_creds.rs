@@ -18,7 +18,7 @@ use crate::domain::store_url::StoreUrl;
 use crate::domain::variables::{
     API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SITE_PASSWORD_VAR, SITE_USER_VAR, STORE_URL_VAR,
 };
-use crate::http::HttpClient;
+use crate::face::cli::NetArgs;
 use crate::woocommerce::probe::{self, ApiRoot, ProbeError, ProbeOptions};
 
 /// The credential variables `is_set` says are not set, in [`CREDENTIAL_VARS`] order.
@@ -86,25 +86,18 @@ fn plain_var(name: &str) -> Result<String, Error> {
         .map_err(|_| Error::Usage(format!("{name} is set, but not to valid UTF-8 text")))
 }
 
-/// Where the credentials from the environment go, and how.
-#[derive(Debug, Clone)]
-pub struct Located {
-    /// The store's canonical address (the one found, or the one given with WOOLINK_API_ROOT).
-    pub store: StoreUrl,
-    pub root: ApiRoot,
-    pub auth_method: AuthMethod,
-}
-
-/// The API root of `store` and the way to send `credentials` there. With WOOLINK_API_ROOT set,
-/// that root once checked, and no request; otherwise the store is found as `connect` finds
-/// it, sending no credential, with a client made by `http` only then.
+/// Where the credentials from the environment go, and how: the store's canonical address (the
+/// one found, or the one given with WOOLINK_API_ROOT), its API root and the way to send
+/// `credentials` there. With WOOLINK_API_ROOT set, that root once checked, and no request;
+/// otherwise the store is found as `connect` finds it, sending no credential, with a client
+/// made only then.
 pub async fn locate(
     store: &StoreUrl,
     credentials: &Credentials,
-    http: impl FnOnce() -> Result<HttpClient, Error>,
-    time_limit: Duration,
+    net: &NetArgs,
     ui: Ui,
-) -> Result<Located, Error> {
+) -> Result<(StoreUrl, ApiRoot, AuthMethod), Error> {
+    let time_limit = Duration::from_secs(net.timeout);
     let options = ProbeOptions {
         // api and run have no --allow-http: plain http only to this computer.
         allow_http: false,
@@ -116,7 +109,7 @@ pub async fn locate(
     let (store, root) = match &given {
         Some(given) => (store.clone(), given.clone()),
         None => {
-            let http = http()?;
+            let http = super::http_client(net, ui)?;
             let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
             // No person is here to agree to another address, as connect asks one to.
             if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
@@ -158,11 +151,7 @@ pub async fn locate(
             store.shown()
         ),
     });
-    Ok(Located {
-        store,
-        root: checked,
-        auth_method,
-    })
+    Ok((store, checked, auth_method))
 }
 
 #[cfg(test)]

@@ -40,10 +40,9 @@ pub enum EnvFileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} is larger than 1 MiB: not a dotenv file", .path.display())]
-    TooLarge { path: PathBuf },
-    #[error("{} is not UTF-8 text: not a dotenv file", .path.display())]
-    NotText { path: PathBuf },
+    /// `why`: "is larger than 1 MiB", "is not UTF-8 text".
+    #[error("{} {why}: not a dotenv file", .path.display())]
+    NotDotenv { path: PathBuf, why: &'static str },
     #[error(
         "{} is not a NAME=VALUE line woolink can read (the line is not shown: it may hold a secret); check its quotes",
         where_in(.path, *.line)
@@ -73,12 +72,12 @@ pub enum EnvFileError {
     },
 }
 
-/// What a dotenv file gives, each value with the name it was found under.
+/// What a dotenv file gives.
 pub struct EnvFile {
     pub path: PathBuf,
-    pub url: Option<(&'static str, String)>,
-    pub key: Option<(&'static str, ConsumerKey)>,
-    pub secret: Option<(&'static str, ConsumerSecret)>,
+    pub url: Option<String>,
+    pub key: Option<ConsumerKey>,
+    pub secret: Option<ConsumerSecret>,
     /// The file's text, to find the lines that hold the secret; zeroed when dropped.
     text: Zeroizing<String>,
 }
@@ -147,16 +146,15 @@ pub fn read_text(path: &Path) -> Result<Zeroizing<String>, EnvFileError> {
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
+    let not_dotenv = |why| EnvFileError::NotDotenv {
+        path: path.to_owned(),
+        why,
+    };
     if bytes.len() as u64 > MAX_FILE {
-        return Err(EnvFileError::TooLarge {
-            path: path.to_owned(),
-        });
+        return Err(not_dotenv("is larger than 1 MiB"));
     }
-    let text = std::str::from_utf8(crate::domain::bom::strip(&bytes)).map_err(|_| {
-        EnvFileError::NotText {
-            path: path.to_owned(),
-        }
-    })?;
+    let text = std::str::from_utf8(crate::domain::bom::strip(&bytes))
+        .map_err(|_| not_dotenv("is not UTF-8 text"))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
 
@@ -207,80 +205,78 @@ pub fn entries(path: &Path, text: &str) -> Result<Vec<Entry>, EnvFileError> {
 }
 
 fn parse(path: &Path, text: Zeroizing<String>) -> Result<EnvFile, EnvFileError> {
-    let mut urls = Vec::new();
-    let mut keys = Vec::new();
-    let mut secrets = Vec::new();
-    for Entry { name, value, .. } in entries(path, &text)? {
-        if value.trim().is_empty() {
-            continue;
-        }
-        let lists: [(&[&'static str], &mut Vec<_>); 3] = [
-            (&URL_NAMES, &mut urls),
-            (&KEY_NAMES, &mut keys),
-            (&SECRET_NAMES, &mut secrets),
-        ];
-        for (names, found) in lists {
-            if let Some(known) = names.iter().find(|known| **known == name) {
-                found.push((*known, value.clone()));
-            }
-        }
-    }
-    if urls.is_empty() && keys.is_empty() && secrets.is_empty() {
+    let entries = entries(path, &text)?;
+    let url = agreed(path, "store URL", &URL_NAMES, &entries)?;
+    let key = agreed(path, "consumer key", &KEY_NAMES, &entries)?;
+    let secret = agreed(path, "consumer secret", &SECRET_NAMES, &entries)?;
+    if url.is_none() && key.is_none() && secret.is_none() {
         return Err(EnvFileError::NothingFound {
             path: path.to_owned(),
         });
     }
-    let url = agreed(path, "store URL", &urls)?;
-    let key = agreed(path, "consumer key", &keys)?;
-    let secret = agreed(path, "consumer secret", &secrets)?;
-    let invalid = |what, name, why: String| EnvFileError::Invalid {
+    let url = checked(path, "store URL", url, |value| {
+        StoreUrl::parse_with_notes(value)
+            .map(|_| value.trim().to_owned())
+            .map_err(|err| err.to_string())
+    })?;
+    let key = checked(path, "consumer key", key, |value| {
+        ConsumerKey::parse(value).map_err(|err| format!("{err}."))
+    })?;
+    let secret = checked(path, "consumer secret", secret, |value| {
+        ConsumerSecret::parse(value).map_err(|err| format!("{err}."))
+    })?;
+    Ok(EnvFile {
+        path: path.to_owned(),
+        url,
+        key,
+        secret,
+        text,
+    })
+}
+
+/// The one value set under any of `names` (empty values count as unset), however many times,
+/// as long as they all agree (compared as pasting would leave them), with the first name.
+fn agreed<'a>(
+    path: &Path,
+    what: &'static str,
+    names: &[&'static str],
+    entries: &'a [Entry],
+) -> Result<Option<(&'static str, &'a str)>, EnvFileError> {
+    let mut set = entries.iter().filter_map(|entry| {
+        let name = names.iter().find(|name| **name == entry.name)?;
+        Some((*name, entry.value.as_str())).filter(|(_, value)| !value.trim().is_empty())
+    });
+    let Some((first_name, first)) = set.next() else {
+        return Ok(None);
+    };
+    match set.find(|(_, value)| trim_pasted(value) != trim_pasted(first)) {
+        Some((second, _)) => Err(EnvFileError::Disagree {
+            path: path.to_owned(),
+            what,
+            first: first_name,
+            second,
+        }),
+        None => Ok(Some((first_name, first))),
+    }
+}
+
+/// The value `parse` makes of the one `found`, if any; why not, named by where it was found.
+fn checked<T>(
+    path: &Path,
+    what: &'static str,
+    found: Option<(&'static str, &str)>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, EnvFileError> {
+    let Some((name, value)) = found else {
+        return Ok(None);
+    };
+    let invalid = |why| EnvFileError::Invalid {
         what,
         path: path.to_owned(),
         name,
         why,
     };
-    let url = url.map(|(name, value)| match StoreUrl::parse_with_notes(value) {
-        Ok(_) => Ok((name, value.trim().to_owned())),
-        Err(err) => Err(invalid("store URL", name, err.to_string())),
-    });
-    let key = key.map(|(name, value)| match ConsumerKey::parse(value) {
-        Ok(key) => Ok((name, key)),
-        Err(err) => Err(invalid("consumer key", name, format!("{err}."))),
-    });
-    let secret = secret.map(|(name, value)| match ConsumerSecret::parse(value) {
-        Ok(secret) => Ok((name, secret)),
-        Err(err) => Err(invalid("consumer secret", name, format!("{err}."))),
-    });
-    Ok(EnvFile {
-        path: path.to_owned(),
-        url: url.transpose()?,
-        key: key.transpose()?,
-        secret: secret.transpose()?,
-        text,
-    })
-}
-
-/// The one value given for something, however many times and under whatever names, as long
-/// as they all agree (compared as pasting would leave them).
-fn agreed<'a>(
-    path: &Path,
-    what: &'static str,
-    found: &'a [(&'static str, Zeroizing<String>)],
-) -> Result<Option<(&'static str, &'a str)>, EnvFileError> {
-    let Some((first_name, first)) = found.first() else {
-        return Ok(None);
-    };
-    for (name, value) in &found[1..] {
-        if trim_pasted(value) != trim_pasted(first) {
-            return Err(EnvFileError::Disagree {
-                path: path.to_owned(),
-                what,
-                first: first_name,
-                second: name,
-            });
-        }
-    }
-    Ok(Some((first_name, first.as_str())))
+    parse(value).map(Some).map_err(invalid)
 }
 
 #[cfg(test)]
@@ -300,13 +296,9 @@ mod tests {
             "# the shop\nexport WC_STORE_URL=\"https://shop.example\" # live\n\nWOOCOMMERCE_CONSUMER_KEY='{KEY}'\n  WC_CONSUMER_SECRET = {SECRET}\nOTHER=1\n"
         );
         let file = parsed(&text).unwrap();
-        assert_eq!(
-            file.url,
-            Some(("WC_STORE_URL", "https://shop.example".to_owned()))
-        );
-        assert_eq!(file.key.as_ref().unwrap().1.expose(), KEY);
-        let (name, secret) = file.secret.as_ref().unwrap();
-        assert_eq!((*name, secret.expose()), ("WC_CONSUMER_SECRET", SECRET));
+        assert_eq!(file.url.as_deref(), Some("https://shop.example"));
+        assert_eq!(file.key.as_ref().unwrap().expose(), KEY);
+        assert_eq!(file.secret.as_ref().unwrap().expose(), SECRET);
         assert_eq!(
             file.secret_lines(SECRET),
             [SecretLine {

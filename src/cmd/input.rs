@@ -4,7 +4,7 @@
 //! supplied it. [`KeyPlan`] decides the places once; values are read and checked when used.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
@@ -49,32 +49,26 @@ pub struct KeyPlan {
 }
 
 impl KeyPlan {
-    pub fn new(
-        args: &KeyArgs,
-        env_file: Option<&EnvFile>,
-        interactive: bool,
-    ) -> Result<Self, Error> {
+    pub fn new(args: &KeyArgs, env_file: Option<&EnvFile>, no_input: bool) -> Result<Self, Error> {
         if args.consumer_secret.is_some() {
             return Err(Error::SecretInArgv);
         }
-        let file_key = env_file.and_then(|file| file.key.as_ref());
-        let file_secret = env_file.and_then(|file| file.secret.as_ref());
         let secret = if args.consumer_secret_stdin {
             SecretSource::Stdin
         } else if let Some(path) = &args.consumer_secret_file {
             SecretSource::File(path.clone())
         } else if std::env::var_os(SECRET_VAR).is_some_and(|text| !text.is_empty()) {
             SecretSource::Variable
-        } else if let Some((_, secret)) = file_secret {
+        } else if let Some(secret) = env_file.and_then(|file| file.secret.as_ref()) {
             SecretSource::EnvFile(secret.clone())
         } else {
             SecretSource::Unset
         };
         Ok(Self {
             key: (args.consumer_key.clone())
-                .or_else(|| file_key.map(|(_, key)| key.expose().to_owned())),
+                .or_else(|| Some(env_file?.key.as_ref()?.expose().to_owned())),
             secret,
-            interactive,
+            interactive: can_prompt(no_input),
         })
     }
 
@@ -127,13 +121,11 @@ impl KeyPlan {
             }
             SecretSource::Stdin if std::io::stdin().is_terminal() => return ask_secret(),
             SecretSource::Stdin => (
-                read_secret_from(std::io::stdin().lock(), "standard input".into())?,
+                read_secret(None)?,
                 "consumer secret (from stdin)".to_owned(),
             ),
             SecretSource::File(path) => (
-                std::fs::File::open(path)
-                    .map_err(|source| read_error(path.clone(), source))
-                    .and_then(|file| read_secret_from(file, path.clone()))?,
+                read_secret(Some(path))?,
                 format!("consumer secret (in {})", path.display()),
             ),
             SecretSource::Variable => return secret_from_variable(),
@@ -276,21 +268,20 @@ pub fn invalid(source_name: &str, error: KeyError) -> Error {
     }
 }
 
-fn read_error(path: PathBuf, source: std::io::Error) -> Error {
-    Error::ReadInput {
-        what: "the consumer secret",
-        path,
-        source,
-    }
-}
-
-/// Secrets pass through these strings, so they are zeroed when dropped.
-fn read_secret_from(reader: impl Read, path: PathBuf) -> Result<Zeroizing<String>, Error> {
+/// The secret in the file at `path`, else on standard input. Secrets pass through these
+/// strings, so they are zeroed when dropped.
+fn read_secret(path: Option<&Path>) -> Result<Zeroizing<String>, Error> {
     let mut text = Zeroizing::new(String::new());
-    match reader.take(MAX_SECRET_INPUT).read_to_string(&mut text) {
-        Ok(_) => Ok(text),
-        Err(source) => Err(read_error(path, source)),
-    }
+    let read = match path {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_SECRET_INPUT).read_to_string(&mut text)),
+        None => (std::io::stdin().lock().take(MAX_SECRET_INPUT)).read_to_string(&mut text),
+    };
+    read.map(|_| text).map_err(|source| Error::ReadInput {
+        what: "the consumer secret",
+        path: path.map_or_else(|| "standard input".into(), Path::to_owned),
+        source,
+    })
 }
 
 /// Asks on the terminal until `parse` accepts the answer, showing why it did not; a `hidden`

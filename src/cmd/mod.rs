@@ -54,32 +54,26 @@ async fn chosen_account(
     net: &NetArgs,
     ui: Ui,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    let from_env = match requested {
-        None => env_creds::read()?,
-        Some(_) => None,
-    };
-    let chosen = match from_env {
-        Some((store, credentials)) => {
-            let timeout = Duration::from_secs(net.timeout);
-            let client = || http_client(net, ui);
-            let located = env_creds::locate(&store, &credentials, client, timeout, ui).await?;
-            let source = format!(
+    if requested.is_none()
+        && let Some((store, credentials)) = env_creds::read()?
+    {
+        let (store, root, auth_method) = env_creds::locate(&store, &credentials, net, ui).await?;
+        let chosen = Chosen {
+            name: None,
+            source: format!(
                 "environment variables ({}); no index or keychain is used",
                 crate::domain::variables::CREDENTIAL_VARS.join(", ")
-            );
-            let chosen = Chosen {
-                name: None,
-                source,
-                store_url: located.store.to_string(),
-                auth_method: located.auth_method,
-                ca_cert: net.ca_cert.clone(),
-            };
-            (chosen, located.root, credentials)
-        }
-        None => linked_account(requested, net).await?,
-    };
-    ui.debug(&format!("credentials: {}", chosen.0.source));
-    Ok(chosen)
+            ),
+            store_url: store.to_string(),
+            auth_method,
+            ca_cert: net.ca_cert.clone(),
+        };
+        ui.debug(&format!("credentials: {}", chosen.source));
+        return Ok((chosen, root, credentials));
+    }
+    let linked = linked_account(requested, net).await?;
+    ui.debug(&format!("credentials: {}", linked.0.source));
+    Ok(linked)
 }
 
 /// The linked account a command means (`--account`, else the default, else the only one), its

@@ -6,14 +6,12 @@
 use crate::face::term::Ui;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::vault::{self, Existing};
 use crate::cmd::error::Error;
 use crate::cmd::input::{self, KeyPlan};
-use crate::domain::account::{Access, Account, AuthMethod, SecretStorage};
-use crate::domain::keys::{Credentials, masked_key};
+use crate::domain::account::{Account, SecretStorage};
+use crate::domain::keys::{ConsumerKey, Credentials, masked_key};
 use crate::domain::store_url::StoreUrl;
 use crate::face::cli::RotateArgs;
 use crate::face::output;
@@ -21,8 +19,7 @@ use crate::http::HttpClient;
 use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
 
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
-    let interactive = input::can_prompt(args.output.no_input);
-    let keys = KeyPlan::new(&args.key, None, interactive)?;
+    let keys = KeyPlan::new(&args.key, None, args.output.no_input)?;
     let said = ui.with_json(args.output.json);
     let (dir, old, _) = super::find(&args.name)?;
     let store_url = StoreUrl::parse_with_notes(&old.store_url)
@@ -117,40 +114,40 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     if let Some(left) = &saved.old_left {
         super::connect::warn_old_left(left);
     }
-    let mut rotated = Rotated {
-        name: &old.name,
-        store_url: &old.store_url,
-        key: new.key.masked(),
-        key_suffix: new.key.suffix(),
-        old_key: masked_key(&old.key_suffix),
-        old_key_suffix: &old.key_suffix,
-        access: report.access,
-        old_access: old.access,
-        access_change: AccessChange::between(old.access, report.access),
-        auth_method: report.auth_method,
-        secret_storage: saved.account.secret_storage,
-        revoke_at: admin,
-        old_key_revoked: None,
-    };
+    let storage = saved.account.secret_storage;
     if !args.output.json {
-        output::stdout(&summary(&rotated, &report))?;
+        output::stdout(&summary(&old, &new.key, &report, storage, &admin))?;
     }
-    if let (Some(old_credentials), true) = (&old_credentials, interactive) {
-        rotated.old_key_revoked =
-            wait_for_revoking(&http, &store_url, options, old_credentials, &rotated).await;
-    }
+    let old_key_revoked = match (&old_credentials, keys.interactive) {
+        (Some(old_credentials), true) => {
+            wait_for_revoking(&http, &store_url, options, old_credentials, &admin).await
+        }
+        _ => None,
+    };
+    let old_key = masked_key(&old.key_suffix);
     if args.output.json {
-        return Ok(output::json(&rotated)?);
+        // What rotate did. No field can hold a secret.
+        return Ok(output::json(&serde_json::json!({
+            "name": old.name,
+            "store_url": old.store_url,
+            "key": new.key.masked(),
+            "key_suffix": new.key.suffix(),
+            "old_key": old_key,
+            "old_key_suffix": old.key_suffix,
+            "access": report.access,
+            "old_access": old.access,
+            "access_change": super::connect::access_change(old.access, report.access),
+            "auth_method": report.auth_method,
+            "secret_storage": storage,
+            // The store's keys page, where the old key is revoked.
+            "revoke_at": admin,
+            // Whether the store refuses the old key now: `null` when it was not checked.
+            "old_key_revoked": old_key_revoked,
+        }))?);
     }
-    let verdict = match rotated.old_key_revoked {
-        Some(true) => format!(
-            "The store refuses the old key {}: it is revoked.\n",
-            rotated.old_key
-        ),
-        Some(false) => format!(
-            "The old key {} still works: revoke it at {}\n",
-            rotated.old_key, rotated.revoke_at
-        ),
+    let verdict = match old_key_revoked {
+        Some(true) => format!("The store refuses the old key {old_key}: it is revoked.\n"),
+        Some(false) => format!("The old key {old_key} still works: revoke it at {admin}\n"),
         None => return Ok(()),
     };
     Ok(output::stdout(&verdict)?)
@@ -163,24 +160,23 @@ async fn wait_for_revoking(
     store: &StoreUrl,
     options: ProbeOptions,
     old: &Credentials,
-    rotated: &Rotated<'_>,
+    revoke_at: &str,
 ) -> Option<bool> {
+    let old_key = &old.key;
     let question = format!(
-        "Wait here while you revoke {} at {}, then check that the store refuses it?",
-        rotated.old_key, rotated.revoke_at
+        "Wait here while you revoke {old_key} at {revoke_at}, then check that the store refuses it?"
     );
     if !input::confirm_yes(&question).ok()? {
         return None;
     }
     loop {
-        if !input::confirm_yes(&format!("Revoked {}? Check now", rotated.old_key)).ok()? {
+        if !input::confirm_yes(&format!("Revoked {old_key}? Check now")).ok()? {
             return None;
         }
         match probe::probe(http, store, old, options, None, &|_| {}).await {
             Ok(_) => {
                 crate::face::term::stderr_line(&format!(
-                    "The store still accepts {}: it is not revoked yet.",
-                    rotated.old_key
+                    "The store still accepts {old_key}: it is not revoked yet."
                 ));
                 if !input::confirm_yes("Check again?").ok()? {
                     return Some(false);
@@ -196,71 +192,37 @@ async fn wait_for_revoking(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum AccessChange {
-    Unchanged,
-    /// read -> read-write: the new key may change the store.
-    Widened,
-    /// read-write -> read.
-    Narrowed,
-}
-
-impl AccessChange {
-    fn between(old: Access, new: Access) -> Self {
-        match (old, new) {
-            (Access::Read, Access::ReadWrite) => AccessChange::Widened,
-            (Access::ReadWrite, Access::Read) => AccessChange::Narrowed,
-            _ => AccessChange::Unchanged,
-        }
-    }
-}
-
-/// What rotate did; also its `--json` document. No field can hold a secret.
-#[derive(Serialize)]
-struct Rotated<'a> {
-    name: &'a str,
-    store_url: &'a str,
-    key: String,
-    key_suffix: &'a str,
-    old_key: String,
-    old_key_suffix: &'a str,
-    access: Access,
-    old_access: Access,
-    access_change: AccessChange,
-    auth_method: AuthMethod,
-    secret_storage: SecretStorage,
-    /// The store's keys page, where the old key is revoked.
-    revoke_at: String,
-    /// Whether the store refuses the old key now: `null` when it was not checked.
-    old_key_revoked: Option<bool>,
-}
-
-fn summary(rotated: &Rotated, report: &ProbeReport) -> String {
+/// What rotate did, for a person: the new key, how its access changed, and where to revoke
+/// the old one.
+fn summary(
+    old: &Account,
+    key: &ConsumerKey,
+    report: &ProbeReport,
+    storage: SecretStorage,
+    revoke_at: &str,
+) -> String {
+    let (old_access, access) = (old.access, report.access);
     let mut text = format!(
-        "\"{}\" now uses the new key {}, kept in the {}: the key {}.\n",
-        rotated.name,
-        rotated.key,
-        rotated.secret_storage,
-        rotated.access.proven()
+        "\"{}\" now uses the new key {key}, kept in the {storage}: the key {}.\n",
+        old.name,
+        access.proven()
     );
-    match rotated.access_change {
-        AccessChange::Unchanged => {}
-        AccessChange::Widened => text.push_str(&format!(
-            "  Access WIDENED: {} -> {}. The new key may also change the store (orders, products, customers), which the old one could not.\n",
-            rotated.old_access, rotated.access
+    match super::connect::access_change(old_access, access) {
+        "widened" => text.push_str(&format!(
+            "  Access WIDENED: {old_access} -> {access}. The new key may also change the store (orders, products, customers), which the old one could not.\n"
         )),
-        AccessChange::Narrowed => text.push_str(&format!(
-            "  Access narrowed: {} -> {}. Tools that change the store will now be refused.\n",
-            rotated.old_access, rotated.access
+        "narrowed" => text.push_str(&format!(
+            "  Access narrowed: {old_access} -> {access}. Tools that change the store will now be refused.\n"
         )),
+        _ => {}
     }
     for note in &report.notes {
         text.push_str(&format!("  Note: {note}\n"));
     }
     text.push_str(&format!(
-        "Now revoke the old key {} (WooCommerce lists it by its last 7 characters, {}) at\n  {}\n",
-        rotated.old_key, rotated.old_key_suffix, rotated.revoke_at
+        "Now revoke the old key {} (WooCommerce lists it by its last 7 characters, {}) at\n  {revoke_at}\n",
+        masked_key(&old.key_suffix),
+        old.key_suffix
     ));
     text
 }
