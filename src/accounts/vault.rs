@@ -33,13 +33,14 @@ use crate::accounts::credstore::{
 use crate::accounts::index::NoSuchAccount;
 use crate::accounts::index::{Index, IndexError, Pending, PendingEntry};
 use crate::domain::account::{Account, SecretStorage};
+use crate::domain::exit::Failure;
 use crate::domain::keys::{Credentials, masked_key};
 
 /// What [`save`] may do with an account that already has the name, decided under the index
 /// lock so that a connect running at the same time cannot slip another account in between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
-    /// A taken name is refused ([`SaveError::NameTaken`]).
+    /// A taken name is refused ([`VaultError::NameTaken`]).
     Refuse,
     /// Whatever account has the name is replaced.
     Replace,
@@ -104,20 +105,94 @@ pub enum Undo {
     Failed { id: EntryId, error: CredStoreError },
 }
 
+/// Why a change to an account (saving it, moving its secret to its id, removing or renaming
+/// it) failed; each message says what was left as it was.
 #[derive(Debug, thiserror::Error)]
-pub enum SaveError {
+pub enum VaultError {
+    #[error(transparent)]
+    NotFound(#[from] NoSuchAccount),
     #[error(
         "an account named \"{name}\" already exists; choose another name with --name, or replace it with --force"
     )]
     NameTaken { name: String },
+    #[error(
+        "an account named \"{name}\" already exists; choose another name, or remove that account first with `woolink accounts remove {name}`"
+    )]
+    NewNameTaken { name: String },
     #[error("{0}; nothing was saved")]
-    Index(#[source] IndexError),
+    SaveIndex(#[source] IndexError),
     #[error("could not save the credentials: {0}; nothing was saved")]
-    Secret(#[source] CredStoreError),
+    SaveSecret(#[source] CredStoreError),
     #[error("{source}; {undo}")]
-    IndexWrite { source: IndexError, undo: Box<Undo> },
+    SaveIndexWrite { source: IndexError, undo: Box<Undo> },
     #[error("{0}; nothing was saved")]
     CaCopy(#[source] crate::accounts::ca_copy::CaCopyError),
+    /// An entry from before account ids could not be moved to the account's id; nothing was
+    /// lost: the old entry is still there.
+    #[error("{0}; the secret of this account was not moved to its new entry, and is still kept")]
+    MoveIndex(#[source] IndexError),
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: {source}; it is still kept where it was"
+    )]
+    MoveSecret {
+        name: String,
+        storage: SecretStorage,
+        source: CredStoreError,
+    },
+    #[error(
+        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: what was read back is not what was written; it is still kept where it was"
+    )]
+    ReadBack {
+        name: String,
+        storage: SecretStorage,
+    },
+    #[error(
+        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to remove it (a bug in woolink); nothing was removed"
+    )]
+    WrongStore {
+        name: String,
+        account_storage: SecretStorage,
+        store_storage: SecretStorage,
+    },
+    #[error("{0}; nothing was removed")]
+    RemoveIndex(#[source] IndexError),
+    #[error("could not delete the saved credentials of \"{name}\": {source}; nothing was removed")]
+    RemoveSecret {
+        name: String,
+        source: CredStoreError,
+    },
+    #[error(
+        "deleted the saved credentials of \"{name}\", but {source}; the account is still listed: run `woolink accounts remove {name}` again"
+    )]
+    RemoveIndexWrite { name: String, source: IndexError },
+    #[error(
+        "the account \"{name}\" was linked before account ids and its secret could not be moved to an entry of its own, so it cannot be renamed yet: {source}"
+    )]
+    NoId {
+        name: String,
+        source: Box<VaultError>,
+    },
+    #[error("{0}; nothing was renamed")]
+    RenameIndex(#[source] IndexError),
+}
+
+impl VaultError {
+    /// The `--json` kind and class of failure (see `cmd/error.rs`): the change that failed
+    /// names it, unless the account or its name was the problem.
+    pub fn class(&self) -> (&'static str, Failure) {
+        use VaultError::*;
+        match self {
+            NotFound(_) => ("no_such_account", Failure::Usage),
+            NameTaken { .. } | NewNameTaken { .. } => ("name_taken", Failure::Usage),
+            CaCopy(_) => ("ca_cert_copy", Failure::Local),
+            SaveIndex(_) | SaveSecret(_) | SaveIndexWrite { .. } => ("save", Failure::Local),
+            MoveIndex(_) | MoveSecret { .. } | ReadBack { .. } => ("secret_move", Failure::Local),
+            WrongStore { .. } | RemoveIndex(_) | RemoveSecret { .. } | RemoveIndexWrite { .. } => {
+                ("remove", Failure::Local)
+            }
+            NoId { .. } | RenameIndex(_) => ("rename", Failure::Local),
+        }
+    }
 }
 
 /// Stores `creds` under a new account id and records `account` with it, doing with an account
@@ -133,10 +208,10 @@ pub async fn save(
     creds: &Credentials,
     existing: Existing,
     ca_cert: Option<&Path>,
-) -> Result<Saved, SaveError> {
+) -> Result<Saved, VaultError> {
     account.secret_storage = store.storage();
     account.id = Some(crate::domain::account::new_id());
-    let mut index = Index::lock(dir).await.map_err(SaveError::Index)?;
+    let mut index = Index::lock(dir).await.map_err(VaultError::SaveIndex)?;
     let mut link = Link::New;
     let mut secret_restored = false;
     if let Some(old) = index.accounts.iter().find(|a| a.name == account.name) {
@@ -147,7 +222,7 @@ pub async fn save(
             Existing::SameLink => same,
         };
         if !allowed {
-            return Err(SaveError::NameTaken { name: account.name });
+            return Err(VaultError::NameTaken { name: account.name });
         }
         link = Link::Replaced;
         if same {
@@ -158,7 +233,7 @@ pub async fn save(
                 secret_restored = match store.get(&EntryId::for_account(old)).await {
                     Ok(kept) => kept.key.suffix() != old.key_suffix,
                     Err(CredStoreError::NotFound | CredStoreError::Corrupt) => true,
-                    Err(err) => return Err(SaveError::Secret(err)),
+                    Err(err) => return Err(VaultError::SaveSecret(err)),
                 };
             }
         }
@@ -170,7 +245,7 @@ pub async fn save(
     }
     if let Some(source) = ca_cert {
         account.ca_cert =
-            Some(crate::accounts::ca_copy::keep(dir, source).map_err(SaveError::CaCopy)?);
+            Some(crate::accounts::ca_copy::keep(dir, source).map_err(VaultError::CaCopy)?);
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
     let saved_before = index.accounts.clone();
@@ -222,7 +297,7 @@ async fn store_entry(
     account: &Account,
     creds: &Credentials,
     read_back: bool,
-) -> Result<Option<Account>, SaveError> {
+) -> Result<Option<Account>, VaultError> {
     let crash_point = |at: &str| crate::domain::crash::point(&format!("{step}:{at}"));
     let id = account
         .id
@@ -237,7 +312,7 @@ async fn store_entry(
         name: account.name.clone(),
         replaces: replaces.clone(),
     });
-    index.write().map_err(SaveError::Index)?;
+    index.write().map_err(VaultError::SaveIndex)?;
     crash_point("pending");
     if let Err(err) = store.set(&entry, creds).await {
         // Nothing was stored, and the record goes (if it cannot, the next command clears it);
@@ -246,7 +321,7 @@ async fn store_entry(
         if !matches!(err, CredStoreError::TimedOut { .. }) {
             drop_record(index, account);
         }
-        return Err(SaveError::Secret(err));
+        return Err(VaultError::SaveSecret(err));
     }
     crash_point("secret");
     if read_back {
@@ -261,7 +336,7 @@ async fn store_entry(
             if matches!(undo(store, entry).await, Undo::Removed) {
                 drop_record(index, account);
             }
-            return Err(SaveError::Secret(error));
+            return Err(VaultError::SaveSecret(error));
         }
     }
     let replaced = match position {
@@ -278,7 +353,7 @@ async fn store_entry(
         // The record written in step 1 stays on disk and names the entry, so what this cannot
         // delete, the next command does.
         let undo = Box::new(undo(store, entry).await);
-        return Err(SaveError::IndexWrite { source, undo });
+        return Err(VaultError::SaveIndexWrite { source, undo });
     }
     crash_point("index");
     Ok(replaced)
@@ -408,31 +483,6 @@ async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError
     Ok(recovered)
 }
 
-/// Why an entry from before account ids could not be moved to the account's id. Nothing was
-/// lost: the old entry is still there.
-#[derive(Debug, thiserror::Error)]
-pub enum MigrateError {
-    #[error(transparent)]
-    NotFound(NoSuchAccount),
-    #[error("{0}; the secret of this account was not moved to its new entry, and is still kept")]
-    Index(#[source] IndexError),
-    #[error(
-        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: {source}; it is still kept where it was"
-    )]
-    Secret {
-        name: String,
-        storage: SecretStorage,
-        source: CredStoreError,
-    },
-    #[error(
-        "could not move the secret of \"{name}\" to an entry of its own in the {storage}: what was read back is not what was written; it is still kept where it was"
-    )]
-    ReadBack {
-        name: String,
-        storage: SecretStorage,
-    },
-}
-
 /// Gives the account `name`, from an index written before account ids, its id, moving its
 /// secret from the entry named by store URL and account name to the entry named by the id:
 /// a pending record, the secret copied, read back and compared, the index written with the
@@ -445,15 +495,15 @@ pub async fn migrate(
     dir: &Path,
     store: &dyn CredentialStore,
     name: &str,
-) -> Result<(Account, Option<Credentials>), MigrateError> {
-    let mut index = Index::lock(dir).await.map_err(MigrateError::Index)?;
-    let position = index.position(name).map_err(MigrateError::NotFound)?;
+) -> Result<(Account, Option<Credentials>), VaultError> {
+    let mut index = Index::lock(dir).await.map_err(VaultError::MoveIndex)?;
+    let position = index.position(name)?;
     let account = index.accounts[position].clone();
     if account.id.is_some() {
         return Ok((account, None));
     }
     let storage = account.secret_storage;
-    let secret_error = |source| MigrateError::Secret {
+    let secret_error = |source| VaultError::MoveSecret {
         name: name.to_owned(),
         storage,
         source,
@@ -467,24 +517,22 @@ pub async fn migrate(
         Ok(_) | Err(CredStoreError::Corrupt) => return Ok((account, None)),
         Err(CredStoreError::NotFound) => {
             index.accounts[position] = moved.clone();
-            index.write().map_err(MigrateError::Index)?;
+            index.write().map_err(VaultError::MoveIndex)?;
             return Ok((moved, None));
         }
         Err(err) => return Err(secret_error(err)),
     };
     let stored = store_entry(&mut index, store, "migrate", &moved, &creds, true).await;
     stored.map_err(|err| match err {
-        SaveError::Secret(CredStoreError::Corrupt) => MigrateError::ReadBack {
+        VaultError::SaveSecret(CredStoreError::Corrupt) => VaultError::ReadBack {
             name: name.to_owned(),
             storage,
         },
-        SaveError::Secret(err) => secret_error(err),
-        SaveError::Index(err) | SaveError::IndexWrite { source: err, .. } => {
-            MigrateError::Index(err)
+        VaultError::SaveSecret(err) => secret_error(err),
+        VaultError::SaveIndex(err) | VaultError::SaveIndexWrite { source: err, .. } => {
+            VaultError::MoveIndex(err)
         }
-        SaveError::NameTaken { .. } | SaveError::CaCopy(_) => {
-            unreachable!("storing an entry neither checks names nor copies certificates")
-        }
+        _ => unreachable!("storing an entry neither checks names nor copies certificates"),
     })?;
     // Once the old entry is gone the record is done; if it cannot be deleted now the record
     // stays, and the next command tries again.
@@ -511,45 +559,15 @@ async fn drop_legacy_plaintext_copy(dir: &Path, account: &Account) -> bool {
 #[derive(Debug)]
 pub struct Removed {
     pub account: Account,
-    pub secret: SecretRemoval,
+    /// The store held the account's secret, now deleted (else it had no entry for it any
+    /// more).
+    pub secret_deleted: bool,
     /// A plaintext copy of a keychain account's secret from before account ids was deleted
     /// too.
     pub plaintext_copy: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretRemoval {
-    Deleted,
-    /// The store had no entry for the account any more.
-    AlreadyGone,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RemoveError {
-    #[error(transparent)]
-    NotFound(NoSuchAccount),
-    #[error(
-        "the secret of \"{name}\" is kept in the {account_storage}, but woolink opened the {store_storage} to remove it (a bug in woolink); nothing was removed"
-    )]
-    WrongStore {
-        name: String,
-        account_storage: SecretStorage,
-        store_storage: SecretStorage,
-    },
-    #[error("{0}; nothing was removed")]
-    Index(#[source] IndexError),
-    #[error("could not delete the saved credentials of \"{name}\": {source}; nothing was removed")]
-    Secret {
-        name: String,
-        source: CredStoreError,
-    },
-    #[error(
-        "deleted the saved credentials of \"{name}\", but {source}; the account is still listed: run `woolink accounts remove {name}` again"
-    )]
-    IndexWrite { name: String, source: IndexError },
-}
-
-/// Deletes the account's secret (absent is fine: reported as [`SecretRemoval::AlreadyGone`]),
+/// Deletes the account's secret (absent is fine: `secret_deleted` is then false),
 /// then its index entry. `store` must be the store the account's `secret_storage` names; with
 /// none (`accounts remove --index-only`) the secret is left where it is. An old-style entry
 /// that holds another key than the account's belongs to another config folder and is left
@@ -558,15 +576,15 @@ pub async fn remove(
     dir: &Path,
     store: Option<&dyn CredentialStore>,
     name: &str,
-) -> Result<Removed, RemoveError> {
-    let mut index = Index::lock(dir).await.map_err(RemoveError::Index)?;
-    let position = index.position(name).map_err(RemoveError::NotFound)?;
+) -> Result<Removed, VaultError> {
+    let mut index = Index::lock(dir).await.map_err(VaultError::RemoveIndex)?;
+    let position = index.position(name)?;
     let account = &index.accounts[position];
     let id = EntryId::for_account(account);
     let deleted = match store {
         None => Err(CredStoreError::NotFound),
         Some(store) if account.secret_storage != store.storage() => {
-            return Err(RemoveError::WrongStore {
+            return Err(VaultError::WrongStore {
                 name: name.to_owned(),
                 account_storage: account.secret_storage,
                 store_storage: store.storage(),
@@ -580,26 +598,28 @@ pub async fn remove(
         }
         Some(store) => store.delete(&id).await,
     };
-    let secret = match deleted {
-        Ok(()) => SecretRemoval::Deleted,
-        Err(CredStoreError::NotFound) => SecretRemoval::AlreadyGone,
+    let secret_deleted = match deleted {
+        Ok(()) => true,
+        Err(CredStoreError::NotFound) => false,
         Err(source) => {
-            return Err(RemoveError::Secret {
+            return Err(VaultError::RemoveSecret {
                 name: name.to_owned(),
                 source,
             });
         }
     };
     let account = index.accounts.remove(position);
-    index.write().map_err(|source| RemoveError::IndexWrite {
-        name: name.to_owned(),
-        source,
-    })?;
+    index
+        .write()
+        .map_err(|source| VaultError::RemoveIndexWrite {
+            name: name.to_owned(),
+            source,
+        })?;
     crate::accounts::ca_copy::release(dir, &account, &index.accounts);
     let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account).await;
     Ok(Removed {
         account,
-        secret,
+        secret_deleted,
         plaintext_copy,
     })
 }
@@ -610,7 +630,7 @@ pub enum LoadError {
     #[error(transparent)]
     Store(#[from] CredStoreError),
     #[error(transparent)]
-    Migrate(#[from] MigrateError),
+    Migrate(#[from] VaultError),
     /// The entry holds another key than the one the index names (an entry written by something
     /// else, or by another config folder before account ids): not used.
     #[error(
@@ -668,40 +688,16 @@ pub async fn check_secret_present(
     }
 }
 
-/// What [`rename`] did.
-#[derive(Debug)]
-pub struct Renamed {
-    /// The account as recorded now, under its new name.
-    pub account: Account,
-    /// It is the default account, as it was under its old name.
-    pub default: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RenameError {
-    #[error(transparent)]
-    NotFound(NoSuchAccount),
-    #[error(
-        "an account named \"{name}\" already exists; choose another name, or remove that account first with `woolink accounts remove {name}`"
-    )]
-    NameTaken { name: String },
-    #[error(
-        "the account \"{name}\" was linked before account ids and its secret could not be moved to an entry of its own, so it cannot be renamed yet: {source}"
-    )]
-    NoId { name: String, source: MigrateError },
-    #[error("{0}; nothing was renamed")]
-    Index(#[source] IndexError),
-}
-
 /// Renames the account `old` to `new`, the default following it: the index alone changes, as
 /// the secret is kept under the account's id. An account from before ids must have been given
 /// one first ([`migrate`]); one that still has none (its old entry holds another key) is
-/// given one here, as that entry is not its own.
-pub async fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameError> {
-    let mut index = Index::lock(dir).await.map_err(RenameError::Index)?;
-    let position = index.position(old).map_err(RenameError::NotFound)?;
+/// given one here, as that entry is not its own. Whether it is the default account (as it was
+/// under its old name).
+pub async fn rename(dir: &Path, old: &str, new: &str) -> Result<bool, VaultError> {
+    let mut index = Index::lock(dir).await.map_err(VaultError::RenameIndex)?;
+    let position = index.position(old)?;
     if index.accounts.iter().any(|a| a.name == new) {
-        return Err(RenameError::NameTaken {
+        return Err(VaultError::NewNameTaken {
             name: new.to_owned(),
         });
     }
@@ -710,16 +706,12 @@ pub async fn rename(dir: &Path, old: &str, new: &str) -> Result<Renamed, RenameE
     account
         .id
         .get_or_insert_with(crate::domain::account::new_id);
-    let renamed = account.clone();
     let default = index.default.as_deref() == Some(old);
     if default {
         index.default = Some(new.to_owned());
     }
-    index.write().map_err(RenameError::Index)?;
-    Ok(Renamed {
-        account: renamed,
-        default,
-    })
+    index.write().map_err(VaultError::RenameIndex)?;
+    Ok(default)
 }
 
 #[cfg(test)]

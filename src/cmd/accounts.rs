@@ -9,7 +9,7 @@ use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError, EntryId};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
-use crate::accounts::vault::{self, LoadError, SecretRemoval};
+use crate::accounts::vault::{self, LoadError, VaultError};
 use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
@@ -253,7 +253,7 @@ async fn remove(
         },
     };
     let removed = match vault::remove(&dir, store.as_deref(), name).await {
-        Err(vault::RemoveError::Secret { source, .. }) if keychain_unreachable(&source) => {
+        Err(VaultError::RemoveSecret { source, .. }) if keychain_unreachable(&source) => {
             return Err(unreachable(source));
         }
         removed => removed?,
@@ -281,7 +281,7 @@ async fn remove(
     // accounts that use the same key at the same store (then it is not to be revoked).
     let document = json!({
         "removed": name,
-        "secret_was_present": removed.secret == SecretRemoval::Deleted,
+        "secret_was_present": removed.secret_deleted,
         "secret_left": index_only,
         "plaintext_copy_removed": removed.plaintext_copy,
         "was_default": was_default,
@@ -289,10 +289,12 @@ async fn remove(
         "revoke_at": revoke_at,
         "key_used_by": used_by,
     });
-    let secret = match removed.secret {
-        _ if index_only => format!("its secret was left in the {storage}"),
-        SecretRemoval::Deleted => format!("deleted its secret from the {storage}"),
-        SecretRemoval::AlreadyGone => format!("its secret was already gone from the {storage}"),
+    let secret = if index_only {
+        format!("its secret was left in the {storage}")
+    } else if removed.secret_deleted {
+        format!("deleted its secret from the {storage}")
+    } else {
+        format!("its secret was already gone from the {storage}")
     };
     let copy = if removed.plaintext_copy {
         " (and a plaintext copy from credentials.json)"
@@ -337,14 +339,14 @@ async fn rename(old: &str, new: &str, json: bool) -> Result<(), Error> {
     if account.id.is_none() {
         let moved = match credstore::open(storage, &dir).await {
             Ok(store) => vault::migrate(&dir, store.as_ref(), old).await,
-            Err(source) => Err(vault::MigrateError::Secret {
+            Err(source) => Err(VaultError::MoveSecret {
                 name: old.to_owned(),
                 storage,
                 source,
             }),
         };
         match moved {
-            Err(vault::MigrateError::Secret { source, .. }) if keychain_unreachable(&source) => {
+            Err(VaultError::MoveSecret { source, .. }) if keychain_unreachable(&source) => {
                 return Err(Error::Keychain {
                     source,
                     advice: format!(
@@ -354,13 +356,14 @@ async fn rename(old: &str, new: &str, json: bool) -> Result<(), Error> {
             }
             Err(source) => {
                 let name = old.to_owned();
-                return Err(vault::RenameError::NoId { name, source }.into());
+                let source = Box::new(source);
+                return Err(VaultError::NoId { name, source }.into());
             }
             Ok(_) => {}
         }
     }
-    let renamed = vault::rename(&dir, old, new).await?;
-    let default = if renamed.default {
+    let is_default = vault::rename(&dir, old, new).await?;
+    let default = if is_default {
         "\nIt is still the default account."
     } else {
         ""
@@ -368,10 +371,9 @@ async fn rename(old: &str, new: &str, json: bool) -> Result<(), Error> {
     // `default`: the account is the default (it was under its old name).
     print(
         json,
-        json!({"renamed": old, "to": new, "default": renamed.default}),
+        json!({"renamed": old, "to": new, "default": is_default}),
         &format!(
-            "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {}).{default}\n",
-            renamed.account.secret_storage
+            "Renamed \"{old}\" to \"{new}\" in the account index (its secret stays where it is, in the {storage}).{default}\n"
         ),
     )
 }
@@ -382,7 +384,7 @@ async fn default(name: Option<&str>, clear: bool, json: bool, ui: Ui) -> Result<
     let (accounts, default) = if clear || name.is_some() {
         let mut index = Index::lock(&dir).await?;
         if let Some(name) = name {
-            index.position(name)?;
+            index.position(name).map_err(VaultError::from)?;
         }
         index.default = name.map(str::to_owned);
         index.write()?;

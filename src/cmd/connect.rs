@@ -452,7 +452,7 @@ impl SaveTarget {
             && old.key_suffix != key.suffix()
         {
             let name = old.name.clone();
-            return Err(vault::SaveError::NameTaken { name }.into());
+            return Err(vault::VaultError::NameTaken { name }.into());
         }
         Ok(Self {
             dir,

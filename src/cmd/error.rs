@@ -7,7 +7,6 @@ use crate::accounts::ca_copy::CaCopyError;
 use crate::accounts::config::ConfigError;
 use crate::accounts::credstore::CredStoreError;
 use crate::accounts::index::IndexError;
-use crate::accounts::index::NoSuchAccount;
 use crate::accounts::linked::SelectError;
 use crate::cmd::env_file::EnvFileError;
 pub use crate::domain::exit::Failure;
@@ -17,7 +16,7 @@ use crate::http::HttpSetupError;
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::ProbeError;
 
-use crate::accounts::vault::{LoadError, MigrateError, RemoveError, RenameError, SaveError};
+use crate::accounts::vault::{LoadError, VaultError};
 use crate::domain::text::io_in_words;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +83,9 @@ pub enum Error {
     #[error("{0}")]
     Index(#[from] IndexError),
     #[error("{0}")]
-    Save(#[from] SaveError),
-    #[error("{0}")]
-    Remove(#[from] RemoveError),
-    #[error("{0}")]
-    Rename(#[from] RenameError),
+    Vault(#[from] VaultError),
     #[error("{0}")]
     Select(#[from] SelectError),
-    #[error("{0}")]
-    NoSuchAccount(#[from] NoSuchAccount),
     #[error(
         "the secret of \"{name}\" is missing from the {storage}; {}",
         crate::domain::relink::Relink::same_key(.name)
@@ -154,7 +147,7 @@ impl Error {
             Error::ReadInput { .. } => ("read_input", Usage),
             Error::HttpSetup(HttpSetupError::BadProxy { .. }) => ("proxy_setup", Usage),
             Error::HttpSetup(_) => ("tls_setup", Usage),
-            Error::CaCopy(_) | Error::Save(SaveError::CaCopy(_)) => ("ca_cert_copy", Local),
+            Error::CaCopy(_) => ("ca_cert_copy", Local),
             Error::EnvFile(_) => ("env_file", Usage),
             Error::Probe(err) => err.class(),
             Error::NeedsWrite { .. } => ("needs_write", Credentials),
@@ -165,22 +158,14 @@ impl Error {
                 ("credential_store", Local)
             }
             Error::Index(_) => ("index", Local),
-            Error::Save(SaveError::NameTaken { .. })
-            | Error::Rename(RenameError::NameTaken { .. }) => ("name_taken", Usage),
-            Error::Save(_) => ("save", Local),
-            // Whichever command named it: removing, renaming, moving a secret, choosing.
-            Error::NoSuchAccount(_)
-            | Error::Remove(RemoveError::NotFound(_))
-            | Error::Rename(RenameError::NotFound(_))
-            | Error::Load(LoadError::Migrate(MigrateError::NotFound(_)))
-            | Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
-            Error::Remove(_) => ("remove", Local),
-            Error::Rename(_) => ("rename", Local),
+            Error::Vault(err) => err.class(),
+            Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
             Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
             Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
             Error::SecretMissing { .. } => ("secret_missing", Local),
             Error::Load(LoadError::Mismatch { .. }) => ("secret_mismatch", Local),
-            Error::Load(LoadError::Migrate(_)) => ("secret_move", Local),
+            // `secret_move`, unless no account has the name.
+            Error::Load(LoadError::Migrate(err)) => err.class(),
             Error::Api(err) => err.class(),
             Error::KeyRefused { source, .. } => source.class(),
             // As env(1) and shells do.

@@ -176,7 +176,7 @@ async fn name_taken_writes_nothing() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, SaveError::NameTaken { name } if name == "shop"),
+        matches!(&err, VaultError::NameTaken { name } if name == "shop"),
         "{err:?}"
     );
     assert!(err.to_string().contains("--force"));
@@ -203,7 +203,7 @@ async fn failed_index_write_removes_the_new_secret_again() {
     assert!(
         matches!(
             err,
-            SaveError::IndexWrite {
+            VaultError::SaveIndexWrite {
                 ref undo,
                 ..
             } if matches!(**undo, Undo::Removed)
@@ -235,7 +235,7 @@ async fn a_secret_stored_after_its_write_timed_out_is_deleted_by_the_next_comman
     .await
     .unwrap_err();
     assert!(
-        matches!(err, SaveError::Secret(CredStoreError::TimedOut { .. })),
+        matches!(err, VaultError::SaveSecret(CredStoreError::TimedOut { .. })),
         "{err:?}"
     );
     assert!(Index::load(&h.dir).unwrap().is_empty());
@@ -377,7 +377,7 @@ async fn an_unusable_keychain_saves_nothing() {
     .unwrap_err();
     assert!(matches!(
         err,
-        SaveError::Secret(CredStoreError::Unavailable { .. })
+        VaultError::SaveSecret(CredStoreError::Unavailable { .. })
     ));
     assert!(Index::load(&h.dir).unwrap().is_empty());
     assert!(Index::read(&h.dir).unwrap().pending.is_empty());
@@ -400,7 +400,7 @@ async fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
     .unwrap_err();
     assert!(matches!(
         err,
-        SaveError::Index(IndexError::TooNew { found: 7, .. })
+        VaultError::SaveIndex(IndexError::TooNew { found: 7, .. })
     ));
     assert_eq!(h.index_bytes(), b"{\"version\": 7}");
 }
@@ -411,19 +411,19 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let a = h.link("a", URL, SECRET).await.account;
     let b = h.link("b", URL, SECRET2).await.account;
     match remove(&h.dir, Some(&h), "nope").await {
-        Err(RemoveError::NotFound(NoSuchAccount { name, existing })) => {
+        Err(VaultError::NotFound(NoSuchAccount { name, existing })) => {
             assert_eq!(name, "nope");
             assert_eq!(existing, ["a", "b"]);
         }
         other => panic!("{other:?}"),
     }
     let removed = remove(&h.dir, Some(&h), "a").await.unwrap();
-    assert_eq!(removed.secret, SecretRemoval::Deleted);
+    assert!(removed.secret_deleted);
     assert_eq!(h.entry(&EntryId::for_account(&a)).await, None);
     h.store.delete(&EntryId::for_account(&b)).await.unwrap();
     assert!(!check_secret_present(&h.dir, &h, &b).await.unwrap());
     let removed = remove(&h.dir, Some(&h), "b").await.unwrap();
-    assert_eq!(removed.secret, SecretRemoval::AlreadyGone);
+    assert!(!removed.secret_deleted);
     assert!(Index::load(&h.dir).unwrap().is_empty());
 }
 
@@ -439,7 +439,7 @@ async fn remove_keeps_the_account_when_the_keychain_fails() {
         "org.freedesktop.DBus.Error.ServiceUnknown".into(),
     ));
     let err = remove(&h.dir, Some(&h), "shop").await.unwrap_err();
-    assert!(matches!(err, RemoveError::Secret { .. }), "{err:?}");
+    assert!(matches!(err, VaultError::RemoveSecret { .. }), "{err:?}");
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
 }
@@ -497,7 +497,7 @@ async fn same_link_refuses_another_store_or_another_key_and_writes_nothing() {
         let err = save(&h.dir, &h, other, &creds(SECRET2), Existing::SameLink, None)
             .await
             .unwrap_err();
-        assert!(matches!(err, SaveError::NameTaken { .. }), "{err}");
+        assert!(matches!(err, VaultError::NameTaken { .. }), "{err}");
     }
     assert_eq!(h.index_bytes(), before);
     assert_eq!(h.secret("shop").await.as_deref(), Some(SECRET));
@@ -550,19 +550,18 @@ async fn rename_touches_the_index_only_and_the_default_follows() {
     index.default = Some("shop".to_owned());
     index.write().unwrap();
     drop(index);
-    let renamed = rename(&h.dir, "shop", "client-shop").await.unwrap();
-    assert!(renamed.default);
-    assert_eq!(renamed.account.id, shop.id);
+    assert!(rename(&h.dir, "shop", "client-shop").await.unwrap());
     assert_eq!(h.secret("client-shop").await.as_deref(), Some(SECRET));
     let (accounts, default) = Index::load_with_default(&h.dir).unwrap();
     let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["client-shop", "other"], "the order is kept");
+    assert_eq!(accounts[0].id, shop.id);
     assert_eq!(default.as_deref(), Some("client-shop"));
     let before = h.index_bytes();
     let err = rename(&h.dir, "client-shop", "other").await.unwrap_err();
-    assert!(matches!(&err, RenameError::NameTaken { .. }), "{err:?}");
+    assert!(matches!(&err, VaultError::NewNameTaken { .. }), "{err:?}");
     let err = rename(&h.dir, "nope", "new").await.unwrap_err();
-    assert!(matches!(&err, RenameError::NotFound(_)), "{err:?}");
+    assert!(matches!(&err, VaultError::NotFound(_)), "{err:?}");
     assert_eq!(h.index_bytes(), before);
 }
 
