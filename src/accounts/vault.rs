@@ -674,20 +674,6 @@ pub async fn load_credentials(
     Ok(credentials)
 }
 
-/// Whether the store still holds the account's secret (for `accounts show`; `accounts list`
-/// never calls this). `Err` when the store cannot tell, or holds another key.
-pub async fn check_secret_present(
-    dir: &Path,
-    store: &dyn CredentialStore,
-    account: &Account,
-) -> Result<bool, LoadError> {
-    match load_credentials(dir, store, account).await {
-        Ok(_) => Ok(true),
-        Err(LoadError::Store(CredStoreError::NotFound)) => Ok(false),
-        Err(err) => Err(err),
-    }
-}
-
 /// Renames the account `old` to `new`, the default following it: the index alone changes, as
 /// the secret is kept under the account's id. An account from before ids must have been given
 /// one first ([`migrate`]); one that still has none (its old entry holds another key) is

@@ -162,22 +162,21 @@ fn table(accounts: &[Account], default: Option<&str>, wide: bool) -> String {
 async fn show(name: &str, json: bool) -> Result<(), Error> {
     let (dir, account, is_default) = super::find(name)?;
     let storage = account.secret_storage;
-    // Whether the credential store still holds the secret.
-    let present = match credstore::open(storage, &dir).await {
-        Ok(store) => vault::check_secret_present(&dir, store.as_ref(), &account).await,
-        Err(err) => Err(LoadError::Store(err)),
-    };
+    // Whether the credential store still holds the secret (read, and dropped at once).
+    let present = linked::credentials(&dir, &account, &mut Vec::new()).await;
     let mut view = account_json(&account, is_default.then_some(name));
     // `null` when the store could not be asked; another key than the account's is not its
     // secret.
     view["secret_present"] = match &present {
-        Ok(present) => json!(present),
-        Err(LoadError::Mismatch { .. }) => json!(false),
+        Ok(_) => json!(true),
+        Err(LoadError::Store(CredStoreError::NotFound) | LoadError::Mismatch { .. }) => {
+            json!(false)
+        }
         Err(_) => Value::Null,
     };
     let secret = match &present {
-        Ok(true) => format!("kept in the {storage}"),
-        Ok(false) => format!(
+        Ok(_) => format!("kept in the {storage}"),
+        Err(LoadError::Store(CredStoreError::NotFound)) => format!(
             "MISSING from the {storage}: this account is broken; {}",
             Relink::same_key(&account.name)
         ),
@@ -289,12 +288,10 @@ async fn remove(
         "revoke_at": revoke_at,
         "key_used_by": used_by,
     });
-    let secret = if index_only {
-        format!("its secret was left in the {storage}")
-    } else if removed.secret_deleted {
-        format!("deleted its secret from the {storage}")
-    } else {
-        format!("its secret was already gone from the {storage}")
+    let secret = match removed.secret_deleted {
+        _ if index_only => format!("its secret was left in the {storage}"),
+        true => format!("deleted its secret from the {storage}"),
+        false => format!("its secret was already gone from the {storage}"),
     };
     let copy = if removed.plaintext_copy {
         " (and a plaintext copy from credentials.json)"

@@ -48,13 +48,14 @@ pub struct Chosen {
 
 /// The store a command means, its checked API root, and its credentials: the account
 /// `--account` names, else credentials from the environment, else the default account (or
-/// the only one). `--verbose` says which.
+/// the only one). `--verbose` says which. For a linked account, the root and the CA copy are
+/// checked first: a hand-edited index must not even get the keychain opened.
 async fn chosen_account(
     requested: Option<&str>,
     net: &NetArgs,
     ui: Ui,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    if requested.is_none()
+    let chosen = if requested.is_none()
         && let Some((store, credentials)) = env_creds::read()?
     {
         let (store, root, auth_method) = env_creds::locate(&store, &credentials, net, ui).await?;
@@ -68,37 +69,27 @@ async fn chosen_account(
             auth_method,
             ca_cert: net.ca_cert.clone(),
         };
-        ui.debug(&format!("credentials: {}", chosen.source));
-        return Ok((chosen, root, credentials));
-    }
-    let linked = linked_account(requested, net).await?;
-    ui.debug(&format!("credentials: {}", linked.0.source));
-    Ok(linked)
-}
-
-/// The linked account a command means (`--account`, else the default, else the only one), its
-/// checked API root, the CA certificate to trust for it, and its credentials. The root and the
-/// CA copy are checked first: a hand-edited index must not even get the keychain opened.
-pub async fn linked_account(
-    requested: Option<&str>,
-    net: &NetArgs,
-) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    let dir = config::config_dir()?;
-    let (accounts, default) = Index::load_with_default(&dir)?;
-    let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
-    let name = &account.name;
-    let source = match requested {
-        Some(_) => format!("the account \"{name}\" from the index (--account)"),
-        None if default.as_ref() == Some(name) => {
-            format!("the default account \"{name}\" from the index")
-        }
-        None => format!("the only linked account, \"{name}\", from the index"),
+        (chosen, root, credentials)
+    } else {
+        let dir = config::config_dir()?;
+        let (accounts, default) = Index::load_with_default(&dir)?;
+        let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
+        let name = &account.name;
+        let source = match requested {
+            Some(_) => format!("the account \"{name}\" from the index (--account)"),
+            None if default.as_ref() == Some(name) => {
+                format!("the default account \"{name}\" from the index")
+            }
+            None => format!("the only linked account, \"{name}\", from the index"),
+        };
+        account_in(&dir, account, source, net, &mut Vec::new()).await?
     };
-    account_in(&dir, account, source, net, &mut Vec::new()).await
+    ui.debug(&format!("credentials: {}", chosen.0.source));
+    Ok(chosen)
 }
 
-/// [`linked_account`] for an `account` already read from the index in `dir`, its credential
-/// store taken from `stores` if opened before.
+/// The chosen store, root and credentials for an `account` already read from the index in
+/// `dir`, its credential store taken from `stores` if opened before.
 pub async fn account_in(
     dir: &Path,
     account: Account,

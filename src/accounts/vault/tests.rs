@@ -151,11 +151,8 @@ async fn save_stores_secret_under_a_new_id_and_records_account() {
     );
     assert_eq!(Index::load(&h.dir).unwrap(), vec![saved.account.clone()]);
     assert!(Index::read(&h.dir).unwrap().pending.is_empty());
-    assert!(
-        check_secret_present(&h.dir, &h, &saved.account)
-            .await
-            .unwrap()
-    );
+    let kept = load_credentials(&h.dir, &h, &saved.account).await.unwrap();
+    assert_eq!(kept.key.suffix(), saved.account.key_suffix);
     let loaded = load_credentials(&h.dir, &h, &saved.account).await.unwrap();
     assert_eq!(loaded.secret.expose(), SECRET);
 }
@@ -421,7 +418,11 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     assert!(removed.secret_deleted);
     assert_eq!(h.entry(&EntryId::for_account(&a)).await, None);
     h.store.delete(&EntryId::for_account(&b)).await.unwrap();
-    assert!(!check_secret_present(&h.dir, &h, &b).await.unwrap());
+    let missing = load_credentials(&h.dir, &h, &b).await.unwrap_err();
+    assert!(matches!(
+        missing,
+        LoadError::Store(CredStoreError::NotFound)
+    ));
     let removed = remove(&h.dir, Some(&h), "b").await.unwrap();
     assert!(!removed.secret_deleted);
     assert!(Index::load(&h.dir).unwrap().is_empty());
