@@ -1,5 +1,6 @@
 //! The one error type commands return, and the one place exit codes are decided (each
-//! error's class, `Error::class`; the codes of each class: `exit.rs`).
+//! error's class, `Error::class`, which asks the probe's, the API's and the vault's errors for
+//! theirs; the codes of each class: `exit.rs`).
 
 use std::path::PathBuf;
 
