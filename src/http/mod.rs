@@ -296,8 +296,6 @@ impl HttpClient {
             print_debug(&format!("request {line}{}", auth.unwrap_or_default()));
             line
         });
-        // A plain http request is checked for having reached an HTTPS port, if it fails.
-        let plain_url = (request.url.scheme() == "http").then(|| request.url.clone());
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone());
@@ -323,7 +321,8 @@ impl HttpClient {
                 classify(err, proxy.as_ref())
             }),
         };
-        if let Some(url) = plain_url {
+        // A plain http request is checked for having reached an HTTPS port, if it fails.
+        if request.url.scheme() == "http" {
             // What a TLS port makes of a plain request: TLS bytes back (not HTTP), the
             // connection closed, or a web server's own 400 page ("The plain HTTP request was
             // sent to HTTPS port"). A WooCommerce 400 is JSON, and is left alone.
@@ -332,7 +331,7 @@ impl HttpClient {
                 Err(_) => not_http,
                 Ok(response) => response.status() == 400 && !is_json_type(response.headers()),
             };
-            if suspect && let Some(https) = self.speaks_https(&url).await {
+            if suspect && let Some(https) = self.speaks_https(&request.url).await {
                 sent = Err(TransportError::HttpsPort { https });
             }
         }
