@@ -182,10 +182,7 @@ impl HttpClient {
         // reqwest is built without a default crypto provider (`rustls-no-provider`: rustls uses
         // ring, as Cargo.toml chooses, rather than aws-lc); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let extra = match extra_ca {
-            Some(path) => read_ca(path)?,
-            None => Vec::new(),
-        };
+        let extra = extra_ca.map(read_ca).transpose()?.unwrap_or_default();
         // Errors here are the system's (no root certificates found, say): read_ca checked ours.
         let tls = trust::client_config(extra).map_err(|err| {
             HttpSetupError::Client(match tls_problem(&err) {
