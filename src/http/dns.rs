@@ -3,7 +3,7 @@
 //! for resolver errors is private, and a failure is recognised by its type, not its words.
 
 use crate::domain::store_url::is_under_localhost;
-use std::net::ToSocketAddrs;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
@@ -17,30 +17,25 @@ pub(super) struct SystemResolver;
 impl Resolve for SystemResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
-        // A name under `localhost` is this computer (RFC 6761, 6.3), and woolink treats it so
-        // (`StoreUrl::is_loopback` allows plain http to it): it goes to the loopback address,
-        // never to whatever a DNS server says. `localhost` itself is the system's to resolve.
-        if is_under_localhost(&host) {
-            let loopback: Vec<std::net::SocketAddr> = vec![
-                (std::net::Ipv4Addr::LOCALHOST, 0).into(),
-                (std::net::Ipv6Addr::LOCALHOST, 0).into(),
-            ];
-            return Box::pin(async move { Ok(Box::new(loopback.into_iter()) as Addrs) });
-        }
         Box::pin(async move {
-            let looked_up = tokio::task::spawn_blocking(move || {
-                (host.as_str(), 0)
-                    .to_socket_addrs()
-                    .map(|addrs| addrs.collect::<Vec<_>>())
-            })
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|result| result);
-            match looked_up {
-                Ok(addrs) if !addrs.is_empty() => Ok(Box::new(addrs.into_iter()) as Addrs),
-                Ok(_) => Err(DnsFailure(std::io::Error::other("no addresses found")).into()),
-                Err(err) => Err(DnsFailure(err).into()),
+            // A name under `localhost` is this computer (RFC 6761, 6.3), and woolink treats it
+            // so (`StoreUrl::is_loopback` allows plain http to it): it goes to the loopback
+            // address, never to whatever a DNS server says. `localhost` itself is the system's.
+            let addrs: Vec<SocketAddr> = if is_under_localhost(&host) {
+                vec![
+                    (Ipv4Addr::LOCALHOST, 0).into(),
+                    (Ipv6Addr::LOCALHOST, 0).into(),
+                ]
+            } else {
+                // tokio runs `getaddrinfo` on its blocking threads, as reqwest's own resolver.
+                let found = tokio::net::lookup_host((host.as_str(), 0)).await;
+                found.map_err(DnsFailure)?.collect()
+            };
+            if addrs.is_empty() {
+                let none = std::io::Error::other("no addresses found");
+                return Err(DnsFailure(none).into());
             }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }
 }

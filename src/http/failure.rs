@@ -254,9 +254,7 @@ pub(super) fn tls_problem(err: &rustls::Error) -> TlsProblem {
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 return TlsProblem::WrongName;
             }
-            C::Other(other) if other.0.downcast_ref::<trust::SelfSigned>().is_some() => {
-                return TlsProblem::SelfSigned;
-            }
+            C::Other(other) if other.0.is::<trust::SelfSigned>() => return TlsProblem::SelfSigned,
             C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
                 Some(webpki::Error::CaUsedAsEndEntity) => {
                     "the server presented a CA certificate instead of its own".to_owned()

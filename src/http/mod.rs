@@ -77,15 +77,6 @@ pub enum BasicLogin<'a> {
     Site(&'a SiteLogin),
 }
 
-impl<'a> BasicLogin<'a> {
-    fn user_and_password(self) -> (&'a str, &'a str) {
-        match self {
-            BasicLogin::Key(credentials) => (credentials.key.expose(), credentials.secret.expose()),
-            BasicLogin::Site(site) => (site.user(), site.expose_password()),
-        }
-    }
-}
-
 /// Debug output names the headers but not their values: stores echo query credentials in
 /// `Link` headers.
 impl std::fmt::Debug for Answer {
@@ -191,10 +182,7 @@ impl HttpClient {
         // reqwest is built without a default crypto provider (`rustls-no-provider`: rustls uses
         // ring, as Cargo.toml chooses, rather than aws-lc); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let extra = match extra_ca {
-            Some(path) => read_ca(path)?,
-            None => Vec::new(),
-        };
+        let extra = extra_ca.map(read_ca).transpose()?.unwrap_or_default();
         // Errors here are the system's (no root certificates found, say): read_ca checked ours.
         let tls = trust::client_config(extra).map_err(|err| {
             HttpSetupError::Client(match tls_problem(&err) {
@@ -236,8 +224,7 @@ impl HttpClient {
     /// Sends `request` and reads only the status and headers: the body is never downloaded
     /// (a front page can be megabytes), and `body` of the answer is empty.
     pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
-        let opened = self.open(request, None, 0).await?;
-        Ok(opened.headers_only())
+        Ok(self.open(request, None, 0).await?.headers_only())
     }
 
     /// Sends `request` with `body`, if any, as its JSON content, and reads at most [`MAX_BODY`]
@@ -306,8 +293,6 @@ impl HttpClient {
             print_debug(&format!("request {line}{}", auth.unwrap_or_default()));
             line
         });
-        // A plain http request is checked for having reached an HTTPS port, if it fails.
-        let plain_url = (request.url.scheme() == "http").then(|| request.url.clone());
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone());
@@ -316,10 +301,15 @@ impl HttpClient {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        if let Some(login) = request.basic {
-            let (user, password) = login.user_and_password();
-            builder = builder.basic_auth(user, Some(password));
-        }
+        builder = match request.basic {
+            Some(BasicLogin::Key(key)) => {
+                builder.basic_auth(key.key.expose(), Some(key.secret.expose()))
+            }
+            Some(BasicLogin::Site(site)) => {
+                builder.basic_auth(site.user(), Some(site.expose_password()))
+            }
+            None => builder,
+        };
         let mut not_http = false;
         let mut sent = match tokio::time::timeout_at(deadline, builder.send()).await {
             Err(_) => Err(TransportError::Timeout),
@@ -328,7 +318,8 @@ impl HttpClient {
                 classify(err, proxy.as_ref())
             }),
         };
-        if let Some(url) = plain_url {
+        // A plain http request is checked for having reached an HTTPS port, if it fails.
+        if request.url.scheme() == "http" {
             // What a TLS port makes of a plain request: TLS bytes back (not HTTP), the
             // connection closed, or a web server's own 400 page ("The plain HTTP request was
             // sent to HTTPS port"). A WooCommerce 400 is JSON, and is left alone.
@@ -337,20 +328,16 @@ impl HttpClient {
                 Err(_) => not_http,
                 Ok(response) => response.status() == 400 && !is_json_type(response.headers()),
             };
-            if suspect && let Some(https) = self.speaks_https(&url).await {
+            if suspect && let Some(https) = self.speaks_https(&request.url).await {
                 sent = Err(TransportError::HttpsPort { https });
             }
         }
-        let response = match sent {
-            Ok(response) => response,
-            Err(err) => {
-                if let Some(line) = &shown {
-                    let elapsed = started.elapsed().as_millis();
-                    print_debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
-                }
-                return Err(err);
+        let response = sent.inspect_err(|err| {
+            if let Some(line) = &shown {
+                let elapsed = started.elapsed().as_millis();
+                print_debug(&format!("no answer to {line} after {elapsed} ms: {err}"));
             }
-        };
+        })?;
         if matches!(response.status().as_u16(), 429 | 503) {
             let retry_after = response
                 .headers()
@@ -371,6 +358,21 @@ impl HttpClient {
             shown,
         })
     }
+
+    /// `url`'s host and port with https://, when that port completes (or gets as far as
+    /// judging certificates in) a TLS handshake: it speaks HTTPS. Nothing but a GET of `/`
+    /// with no credentials is sent.
+    async fn speaks_https(&self, url: &Url) -> Option<String> {
+        let port = url.port_or_known_default()?;
+        let https = Url::parse(&format!("https://{}:{port}/", url.host()?)).ok()?;
+        let checked = Box::pin(self.open(Request::get(https.clone(), None), None, 0)).await;
+        let spoke_tls = match checked {
+            Ok(_) => true,
+            Err(TransportError::Tls(problem)) => problem != TlsProblem::NotTls,
+            Err(_) => false,
+        };
+        spoke_tls.then(|| https.origin().ascii_serialization())
+    }
 }
 
 /// Where `opened` redirects, when that is `from` with a trailing slash added or removed and
@@ -386,23 +388,6 @@ fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
         && to.path() != from.path()
         && to.path().trim_end_matches('/') == from.path().trim_end_matches('/');
     same_but_slash.then_some(to)
-}
-
-impl HttpClient {
-    /// `url`'s host and port with https://, when that port completes (or gets as far as
-    /// judging certificates in) a TLS handshake: it speaks HTTPS. Nothing but a GET of `/`
-    /// with no credentials is sent.
-    async fn speaks_https(&self, url: &Url) -> Option<String> {
-        let port = url.port_or_known_default()?;
-        let https = Url::parse(&format!("https://{}:{port}/", url.host()?)).ok()?;
-        let checked = Box::pin(self.open(Request::get(https.clone(), None), None, 0)).await;
-        let spoke_tls = match checked {
-            Ok(_) => true,
-            Err(TransportError::Tls(problem)) => problem != TlsProblem::NotTls,
-            Err(_) => false,
-        };
-        spoke_tls.then(|| https.origin().ascii_serialization())
-    }
 }
 
 /// An answer whose status and headers came; its body is read piece by piece, decompressed,

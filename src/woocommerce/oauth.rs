@@ -55,7 +55,24 @@ pub fn sign(method: &str, url: &Url, credentials: &Credentials, fresh: &Freshnes
                 .map(|(name, value)| (encode(name), encode(value))),
         )
         .collect();
-    let signature = signature(method, url, &params, credentials);
+    // The base string: the method, the URL without its query, and the encoded parameters
+    // sorted, each encoded again.
+    let mut sorted = params.clone();
+    sorted.sort();
+    let mut base_url = url.clone();
+    base_url.set_query(None);
+    base_url.set_fragment(None);
+    let base_string = format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        encode(base_url.as_str()),
+        encode(&joined(&sorted))
+    );
+    let signing_key = zeroize::Zeroizing::new(format!("{}&", credentials.secret.expose()));
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(base_string.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     params.push(("oauth_signature".to_owned(), encode(&signature)));
     let mut signed = url.clone();
     signed.set_query(Some(&joined(&params)));
@@ -69,33 +86,6 @@ fn joined(params: &[(String, String)]) -> String {
         .map(|(name, value)| format!("{name}={value}"))
         .collect();
     pairs.join("&")
-}
-
-/// The signature of the request; `params` are encoded.
-fn signature(
-    method: &str,
-    url: &Url,
-    params: &[(String, String)],
-    credentials: &Credentials,
-) -> String {
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let normalized = joined(&sorted);
-    let mut base_url = url.clone();
-    base_url.set_query(None);
-    base_url.set_fragment(None);
-    let base_string = format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        encode(base_url.as_str()),
-        encode(&normalized)
-    );
-
-    let signing_key = zeroize::Zeroizing::new(format!("{}&", credentials.secret.expose()));
-    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key.as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(base_string.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 #[cfg(test)]

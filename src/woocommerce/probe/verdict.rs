@@ -143,16 +143,16 @@ pub fn challenge(answer: &Answer) -> Option<Challenge> {
 
 /// The `code` of a WordPress JSON error answer.
 pub fn error_code(answer: &Answer) -> Option<String> {
-    answer.json()?.get("code")?.as_str().map(ToOwned::to_owned)
+    error_field(answer, "code")
 }
 
 /// The `message` of a WordPress JSON error answer: shown to the user, never branched on.
 pub fn error_message(answer: &Answer) -> Option<String> {
-    answer
-        .json()?
-        .get("message")?
-        .as_str()
-        .map(ToOwned::to_owned)
+    error_field(answer, "message")
+}
+
+fn error_field(answer: &Answer, field: &str) -> Option<String> {
+    answer.json()?.get(field)?.as_str().map(ToOwned::to_owned)
 }
 
 const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
@@ -258,18 +258,17 @@ pub enum Refusal {
 /// refused writing, or passed it and then found no such route (the write check) or no such
 /// product (the fallback write check). Anything else came from something in front of it.
 pub fn write_is_conclusive(write: &Answer) -> bool {
-    write_allowed(write) || write_refused(write)
+    woocommerce_write(write).is_some()
 }
 
-fn write_allowed(write: &Answer) -> bool {
-    matches!(
-        (write.status, error_code(write).as_deref()),
-        (404, Some(NO_ROUTE)) | (400, Some(INVALID_ID))
-    )
-}
-
-fn write_refused(write: &Answer) -> bool {
-    write.status == 401 && error_code(write).as_deref() == Some(AUTH_ERROR)
+/// What WooCommerce said of writing, when `write` is its own word (see
+/// [`write_is_conclusive`]).
+fn woocommerce_write(write: &Answer) -> Option<WriteVerdict> {
+    match (write.status, error_code(write).as_deref()) {
+        (404, Some(NO_ROUTE)) | (400, Some(INVALID_ID)) => Some(WriteVerdict::Allowed),
+        (401, Some(AUTH_ERROR)) => Some(WriteVerdict::Refused),
+        _ => None,
+    }
 }
 
 /// Whether the read answer proved that WooCommerce judged the key (accepted it, or refused
@@ -303,27 +302,24 @@ pub fn judge(read: &Answer, write: &Answer, oauth: bool) -> Verdict {
         });
     }
     if is_product_list(read) {
+        let judged = woocommerce_write(write);
         return Verdict::Granted {
-            write: if write_allowed(write) {
-                WriteVerdict::Allowed
-            } else if write_refused(write) {
-                WriteVerdict::Refused
-            } else {
-                WriteVerdict::Unchecked(blocked_write(write))
-            },
+            write: judged.unwrap_or_else(|| WriteVerdict::Unchecked(blocked_write(write))),
         };
     }
     let read_code = error_code(read);
     match (read.status, read_code.as_deref()) {
-        // A write that passed the key check proves the key authenticated (over OAuth too: a
-        // refused signature is refused for every route), so the read was refused for lack
-        // of read permission.
-        (401, Some(AUTH_ERROR)) if write_allowed(write) => Verdict::Refused(Refusal::WriteOnly),
-        (401, Some(AUTH_ERROR)) if oauth => Verdict::Refused(Refusal::OAuthRejected {
-            message: error_message(read),
+        (401, Some(AUTH_ERROR)) => Verdict::Refused(match (woocommerce_write(write), oauth) {
+            // A write that passed the key check proves the key authenticated (over OAuth too:
+            // a refused signature is refused for every route), so the read was refused for
+            // lack of read permission.
+            (Some(WriteVerdict::Allowed), _) => Refusal::WriteOnly,
+            (_, true) => Refusal::OAuthRejected {
+                message: error_message(read),
+            },
+            (Some(WriteVerdict::Refused), _) => Refusal::WrongSecret,
+            _ => Refusal::ReadRefused,
         }),
-        (401, Some(AUTH_ERROR)) if write_refused(write) => Verdict::Refused(Refusal::WrongSecret),
-        (401, Some(AUTH_ERROR)) => Verdict::Refused(Refusal::ReadRefused),
         (403, Some(CANNOT_VIEW)) => Verdict::Refused(Refusal::NoCapability),
         (404, Some(NO_ROUTE)) => Verdict::Refused(Refusal::NoWooCommerce),
         // WooCommerce ignores a key it does not know (401 as if none was sent); any refusal
