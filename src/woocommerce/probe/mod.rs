@@ -149,14 +149,8 @@ pub async fn probe(
         }
 
         // The API is not where it usually is: find the store, without credentials.
-        let site = discover(http, typed, credentials.site.as_ref()).await?;
-        if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
-            return Err(ProbeError::MovedElsewhere {
-                typed: typed.shown(),
-                canonical: site.store.shown(),
-            });
-        }
-        let site = site.with_woocommerce()?;
+        let found = discover(http, typed, credentials.site.as_ref()).await?;
+        let site = found.named_by(typed)?.with_woocommerce()?;
         let auth = auth_method(&site.store, allow_http, credentials)?;
         let answers = match first {
             // Discovery found the API where the key already went: its answers stand.
