@@ -479,11 +479,7 @@ impl SaveTarget {
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site.name().map(str::to_owned),
-            wordpress_url: report
-                .site
-                .wordpress_url()
-                .as_ref()
-                .map(ToString::to_string),
+            wordpress_url: report.site.wordpress_url().map(|url| url.to_string()),
             // Set as the account is saved, when a copy is made.
             ca_cert: None,
             linked_at: now.clone(),

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use futures_util::future::Either;
+use futures_util::future::{Either, OptionFuture};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
@@ -174,12 +174,8 @@ async fn check_all(
             // the index is read beside the key checks, where the account says the API is, so
             // it costs no extra round trip.
             let site_login = credentials.site.as_ref();
-            let learning = async {
-                match &start {
-                    Some(site) => Some(site.clone().learnt(&http, site_login).await),
-                    None => None,
-                }
-            };
+            let learning =
+                OptionFuture::from(start.clone().map(|site| site.learnt(&http, site_login)));
             let probing = probe::probe(
                 &http,
                 &store,
@@ -395,11 +391,7 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
         account.api_root = report.site.root.to_string();
         if let Some(title) = report.site.name() {
             account.store_name = Some(title.to_owned());
-            account.wordpress_url = report
-                .site
-                .wordpress_url()
-                .as_ref()
-                .map(ToString::to_string);
+            account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
         }
     };
     for checked in results.iter_mut() {
