@@ -360,16 +360,16 @@ impl Connect {
             .unwrap_or_default();
         progress.done(&format!("Found WooCommerce store{title} at {found}"));
         progress.clear();
-        if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
+        if let Err(moved) = site.named_by(store) {
             // A host that could pass for another is never the default answer: the key would go
             // to it on a single Enter.
             let look_alike = site.store.look_alike();
             let whose_host = (look_alike.as_ref())
                 .map(|why| format!(", whose host {why} (it could pass for another's)"))
                 .unwrap_or_default();
-            let typed = store.shown();
             let question = format!(
-                "{typed} sends visitors to {found}, another address{whose_host}. Use {found} instead?"
+                "{} sends visitors to {found}, another address{whose_host}. Use {found} instead?",
+                store.shown()
             );
             if let Some(warning) = site.store.look_alike_warning() {
                 term::warning(&warning);
@@ -379,8 +379,7 @@ impl Connect {
                 None => input::confirm_yes,
             };
             if !ask(&question)? {
-                let canonical = found;
-                return Err(ProbeError::MovedElsewhere { typed, canonical }.into());
+                return Err(moved.into());
             }
         }
         *store = site.store.clone();

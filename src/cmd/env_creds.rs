@@ -105,7 +105,7 @@ pub async fn locate(
             let http = super::http_client(net, ui)?;
             let site = probe::look_up(&http, store, credentials.site.as_ref()).await?;
             // No person is here to agree to another address, as connect asks one to.
-            let site = site.named_by(store)?;
+            site.named_by(store)?;
             (site.store, site.root.to_string())
         }
     };

@@ -84,16 +84,17 @@ impl Site {
         Site { index, ..self }
     }
 
-    /// This site, unless it is at another address than the store at `typed` (see
-    /// [`crate::domain::same_site::store`]): credentials go only to the store the user named.
-    pub fn named_by(self, typed: &StoreUrl) -> Result<Site, ProbeError> {
-        if !crate::domain::same_site::store(typed.as_url(), self.store.as_url()) {
-            return Err(ProbeError::MovedElsewhere {
-                typed: typed.shown(),
-                canonical: self.store.shown(),
-            });
+    /// [`ProbeError::MovedElsewhere`] when this site is at another address than the store at
+    /// `typed` (see [`crate::domain::same_site::store`]): credentials go only to the store the
+    /// user named.
+    pub fn named_by(&self, typed: &StoreUrl) -> Result<(), ProbeError> {
+        if crate::domain::same_site::store(typed.as_url(), self.store.as_url()) {
+            return Ok(());
         }
-        Ok(self)
+        Err(ProbeError::MovedElsewhere {
+            typed: typed.shown(),
+            canonical: self.store.shown(),
+        })
     }
 
     /// This site, unless its index shows WordPress without WooCommerce's REST API.

@@ -149,8 +149,9 @@ pub async fn probe(
         }
 
         // The API is not where it usually is: find the store, without credentials.
-        let found = discover(http, typed, credentials.site.as_ref()).await?;
-        let site = found.named_by(typed)?.with_woocommerce()?;
+        let site = discover(http, typed, credentials.site.as_ref()).await?;
+        site.named_by(typed)?;
+        let site = site.with_woocommerce()?;
         let auth = auth_method(&site.store, allow_http, credentials)?;
         let answers = match first {
             // Discovery found the API where the key already went: its answers stand.
