@@ -16,6 +16,7 @@ use crate::face::cli::ConnectArgs;
 use crate::face::output;
 use crate::face::term::{self, Paint, Progress, Ui};
 use crate::http::HttpClient;
+use crate::woocommerce::probe::verdict::WriteVerdict;
 use crate::woocommerce::probe::{self, ProbeError, ProbeReport, ProbeStep, Site};
 
 /// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
@@ -172,13 +173,13 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         .prove(&http, &store, &mut credentials, found.as_ref())
         .await?;
     let key = credentials.key.masked();
-    match (args.require, report.access) {
-        (Access::ReadWrite, Access::Read) => {
+    match (args.require, &report.write) {
+        (Access::ReadWrite, WriteVerdict::Refused) => {
             let admin = probe::keys_admin_url(report.site.admin());
             return Err(Error::NeedsWrite { key, admin });
         }
-        (Access::ReadWrite, Access::ReadProven) => {
-            let blocked = report.write_blocked.clone().unwrap_or_default();
+        (Access::ReadWrite, WriteVerdict::Unchecked(blocked)) => {
+            let blocked = blocked.clone();
             return Err(Error::WriteNotChecked { key, blocked });
         }
         _ => {}
@@ -226,7 +227,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         "store_name": report.site.name(),
         "key": key,
         "key_suffix": credentials.key.suffix(),
-        "access": report.access,
+        "access": report.access(),
         "auth_method": report.auth_method,
         // The user name of the web server's own login, if the site has one (never its password).
         "site_user": credentials.site.as_ref().map(SiteLogin::user),
@@ -474,7 +475,7 @@ impl SaveTarget {
             store_url: report.site.store.to_string(),
             api_root: report.site.root.to_string(),
             key_suffix: credentials.key.suffix().to_owned(),
-            access: report.access,
+            access: report.access(),
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
             store_name: report.site.name().map(str::to_owned),
@@ -595,7 +596,7 @@ fn summary(
     report: &ProbeReport,
     saved: Option<&Saved>,
 ) -> String {
-    let proven = report.access.proven();
+    let proven = report.access().proven();
     let mut text = match saved.map(|saved| saved.link) {
         Some(Link::New) => format!("Linked \"{name}\": the key {proven}.\n"),
         Some(Link::AlreadyLinked) => {
@@ -632,7 +633,7 @@ fn summary(
     row("URL:", &report.site.store.shown());
     row("API root:", &report.site.root.to_string());
     row("Key:", &credentials.key.masked());
-    row("Access:", &report.access.to_string());
+    row("Access:", &report.access().to_string());
     row("Auth:", &report.auth_method.to_string());
     if let Some(site) = &credentials.site {
         row(
@@ -658,9 +659,9 @@ fn replaced_note(
     report: &ProbeReport,
 ) -> String {
     let old_key = masked_key(&old.key_suffix);
-    let access = match access_change(old.access, report.access) {
+    let access = match access_change(old.access, report.access()) {
         "unchanged" => format!("{}, as before", old.access),
-        change => format!("{} -> {} ({change})", old.access, report.access),
+        change => format!("{} -> {} ({change})", old.access, report.access()),
     };
     let mut text = format!(
         "  Replaced: key {old_key} -> {}; access {access}",

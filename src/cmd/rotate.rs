@@ -92,7 +92,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     }
     let account = Account {
         key_suffix: new.key.suffix().to_owned(),
-        access: report.access,
+        access: report.access(),
         auth_method: report.auth_method,
         api_root: report.site.root.to_string(),
         store_name: (report.site.name().map(str::to_owned)).or_else(|| old.store_name.clone()),
@@ -133,9 +133,9 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
             "key_suffix": new.key.suffix(),
             "old_key": old_key,
             "old_key_suffix": old.key_suffix,
-            "access": report.access,
+            "access": report.access(),
             "old_access": old.access,
-            "access_change": super::connect::access_change(old.access, report.access),
+            "access_change": super::connect::access_change(old.access, report.access()),
             "auth_method": report.auth_method,
             "secret_storage": storage,
             // The store's keys page, where the old key is revoked.
@@ -200,7 +200,7 @@ fn summary(
     storage: SecretStorage,
     revoke_at: &str,
 ) -> String {
-    let (old_access, access) = (old.access, report.access);
+    let (old_access, access) = (old.access, report.access());
     let mut text = format!(
         "\"{}\" now uses the new key {key}, kept in the {storage}: the key {}.\n",
         old.name,

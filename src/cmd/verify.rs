@@ -21,6 +21,7 @@ use crate::face::cli::{NetArgs, VerifyArgs};
 use crate::face::output;
 use crate::face::term::Ui;
 use crate::http::HttpClient;
+use crate::woocommerce::probe::verdict::WriteVerdict;
 use crate::woocommerce::probe::{self, ProbeError, ProbeReport, Site};
 
 /// Stores probed at the same time: enough that a typical set (20 stores) costs about as long
@@ -298,14 +299,12 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     if report.site.store.to_string() != account.store_url {
         return moved(account, report.site.store.to_string());
     }
-    if report.access == Access::ReadProven && account.access == Access::ReadWrite {
+    if let WriteVerdict::Unchecked(blocked) = &report.write
+        && account.access == Access::ReadWrite
+    {
         let message = format!(
-            "the key {} still reads, but its write access could not be checked: {}. The account stays read-write; run verify again once the store lets the check through.",
+            "the key {} still reads, but its write access could not be checked: {blocked}. The account stays read-write; run verify again once the store lets the check through.",
             masked_key(&account.key_suffix),
-            report
-                .write_blocked
-                .as_deref()
-                .unwrap_or("the store did not answer it")
         );
         // Inconclusive: nothing measured is written back.
         let problem = Problem::new(("write_not_checked", Failure::Store), message);
@@ -313,7 +312,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     }
     let mut problem = None;
     let mut changes = Vec::new();
-    let access = proven_access(account.access, report.access);
+    let access = proven_access(account.access, report.access());
     if access != account.access {
         changes.push(format!("{} → {}", account.access, access));
         if access == Access::Read && account.access == Access::ReadWrite {
@@ -386,7 +385,7 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     let now = crate::domain::account::timestamp_now();
     let measured = |account: &mut Account, report: &ProbeReport| {
         account.verified_at = now.clone();
-        account.access = proven_access(account.access, report.access);
+        account.access = proven_access(account.access, report.access());
         account.auth_method = report.auth_method;
         account.api_root = report.site.root.to_string();
         if let Some(title) = report.site.name() {

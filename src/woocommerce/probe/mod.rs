@@ -68,12 +68,17 @@ pub fn http_allowed_for(account: &crate::domain::account::Account) -> bool {
 #[derive(Debug, Clone)]
 pub struct ProbeReport {
     pub site: Site,
-    pub access: Access,
-    /// With [`Access::ReadProven`]: what answered the write check instead of WooCommerce.
-    pub write_blocked: Option<String>,
+    /// What the write check proved, and so what the key may do.
+    pub write: WriteVerdict,
     pub auth_method: AuthMethod,
     /// Things the user should know although the key works.
     pub notes: Vec<String>,
+}
+
+impl ProbeReport {
+    pub fn access(&self) -> Access {
+        self.write.access()
+    }
 }
 
 /// The WooCommerce REST API keys page of a store.
@@ -354,18 +359,14 @@ async fn conclude(
             return Err(refusal(&site, credentials, refused));
         }
     };
-    let access = write.access();
-    let write_blocked = match write {
-        WriteVerdict::Unchecked(blocked) => {
-            notes.push(format!(
-                "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
-                site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
-            ));
-            Some(blocked)
-        }
-        WriteVerdict::Allowed | WriteVerdict::Refused => None,
-    };
+    if let WriteVerdict::Unchecked(blocked) = &write {
+        notes.push(format!(
+            "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
+            site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
+        ));
+    }
     observe(ProbeStep::KeyAccepted { auth_method: auth });
+    let access = write.access();
     observe(ProbeStep::AccessDecided { access });
     // Known only when the store was looked up: a conclusive first round never asks the index,
     // and the fast path gets no extra request just for this note.
@@ -377,8 +378,7 @@ async fn conclude(
     }
     Ok(ProbeReport {
         site: site.clone(),
-        access,
-        write_blocked,
+        write,
         auth_method: auth,
         notes,
     })
