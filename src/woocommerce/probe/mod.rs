@@ -341,23 +341,15 @@ async fn conclude(
     if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
         observe(ProbeStep::WooCommerceFound);
     }
+    // What to do next is done in the store's admin: where it is, the index says.
+    let indexed = || site.clone().with_index(http, credentials.site.as_ref());
     let write = match verdict {
         Verdict::Granted { write } => write,
-        // What to do next is done in the store's admin: where it is, the index says.
         Verdict::NotSeen { status, code } => {
-            let site = site
-                .clone()
-                .with_index(http, credentials.site.as_ref())
-                .await;
+            let site = indexed().await;
             return Err(unseen::key_not_seen(http, &site, credentials, status, &code).await);
         }
-        Verdict::Refused(refused) => {
-            let site = site
-                .clone()
-                .with_index(http, credentials.site.as_ref())
-                .await;
-            return Err(refusal(&site, credentials, refused));
-        }
+        Verdict::Refused(refused) => return Err(refusal(&indexed().await, credentials, refused)),
     };
     if let WriteVerdict::Unchecked(blocked) = &write {
         notes.push(format!(
