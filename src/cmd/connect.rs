@@ -1,7 +1,6 @@
 //! `woolink connect`: gather the input, prove the key against the store, keep the account.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredentialStore};
@@ -17,7 +16,8 @@ use crate::face::cli::ConnectArgs;
 use crate::face::output;
 use crate::face::term::{self, Paint, Progress, Ui};
 use crate::http::HttpClient;
-use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport, ProbeStep, Site};
+use crate::woocommerce::probe::verdict::WriteVerdict;
+use crate::woocommerce::probe::{self, ProbeError, ProbeReport, ProbeStep, Site};
 
 /// Tries in all for a consumer key and secret typed at a terminal, as sudo gives for a password.
 const TRIES: u32 = 3;
@@ -106,13 +106,6 @@ impl Connect {
     fn asks(&self) -> bool {
         self.keys.interactive && (self.args.url.is_none() || !self.keys.given())
     }
-
-    fn options(&self) -> ProbeOptions {
-        ProbeOptions {
-            allow_http: self.args.allow_http,
-            time_limit: Duration::from_secs(self.args.net.timeout),
-        }
-    }
 }
 
 pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
@@ -180,23 +173,23 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         .prove(&http, &store, &mut credentials, found.as_ref())
         .await?;
     let key = credentials.key.masked();
-    match (args.require, report.access) {
-        (Access::ReadWrite, Access::Read) => {
-            let admin = probe::keys_admin_url(report.admin());
+    match (args.require, &report.write) {
+        (Access::ReadWrite, WriteVerdict::Refused) => {
+            let admin = probe::keys_admin_url(report.site.admin());
             return Err(Error::NeedsWrite { key, admin });
         }
-        (Access::ReadWrite, Access::ReadProven) => {
-            let blocked = report.write_blocked.clone().unwrap_or_default();
+        (Access::ReadWrite, WriteVerdict::Unchecked(blocked)) => {
+            let blocked = blocked.clone();
             return Err(Error::WriteNotChecked { key, blocked });
         }
         _ => {}
     }
     // A link kept for later learns the store's title (and where WordPress is), which a
     // scripted probe never needs for its verdict; a check alone (--no-save) asks nothing more.
-    if target.is_some() && report.site_name.is_none() {
-        report.learn_site(&http, credentials.site.as_ref()).await;
+    if target.is_some() && report.site.name().is_none() {
+        report.site.relearn(&http, credentials.site.as_ref()).await;
     }
-    let default_name = report.store.host_for_name();
+    let default_name = report.site.store.host_for_name();
     let saved = match target {
         Some(target) => {
             let saving = target.save(&connect, &default_name, &credentials, &report);
@@ -214,7 +207,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let leftover = env_file.map(|file| file.secret_lines(credentials.secret.expose()));
     let storage = saved.map(|saved| saved.account.secret_storage);
     if !args.output.json {
-        let mut text = summary(&name, &credentials, &report, saved);
+        let mut text = summary(&name, &store, &credentials, &report, saved);
         if let (Some(file), Some(lines), Some(storage)) = (env_file, &leftover, storage) {
             text.push_str(&leftover_note(&file.path, lines, storage));
         }
@@ -227,14 +220,14 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
         // What saving did; `null` with --no-save.
         "link": saved.map(|saved| saved.link),
         "secret_restored": saved.is_some_and(|saved| saved.secret_restored),
-        "store_url": report.store.to_string(),
-        "typed_url": report.typed.to_string(),
-        "moved": report.moved(),
-        "api_root": report.api_root.to_string(),
-        "store_name": report.site_name,
+        "store_url": report.site.store.to_string(),
+        "typed_url": store.to_string(),
+        "moved": report.site.store != store,
+        "api_root": report.site.root.to_string(),
+        "store_name": report.site.name(),
         "key": key,
         "key_suffix": credentials.key.suffix(),
-        "access": report.access,
+        "access": report.access(),
         "auth_method": report.auth_method,
         // The user name of the web server's own login, if the site has one (never its password).
         "site_user": credentials.site.as_ref().map(SiteLogin::user),
@@ -279,8 +272,8 @@ impl Connect {
             let progress = Progress::new(self.said.quiet);
             progress.start(&format!("Reaching {}", store.shown()));
             let observe = |step: ProbeStep| show_step(&progress, store, key, step);
-            let options = self.options();
-            let proved = probe::probe(http, store, credentials, options, found, &observe);
+            let allow_http = self.args.allow_http;
+            let proved = probe::probe(http, store, credentials, allow_http, found, &observe);
             let err = match proved.await {
                 Ok(report) => {
                     progress.clear();
@@ -316,8 +309,7 @@ impl Connect {
         let site = loop {
             let progress = Progress::new(said.quiet);
             progress.start(&format!("Looking up {}", store.shown()));
-            let time_limit = self.options().time_limit;
-            let looked = probe::look_up(http, store, site_login.as_ref(), time_limit).await;
+            let looked = probe::look_up(http, store, site_login.as_ref()).await;
             match looked {
                 Ok(site) => break site,
                 // The web server's own password: ask for it (again), as sudo does, three times.
@@ -364,21 +356,21 @@ impl Connect {
         };
         let progress = Progress::new(said.quiet);
         let found = site.store.shown();
-        let title = (site.index.site_name())
+        let title = (site.name())
             .map(|name| format!(" \"{name}\""))
             .unwrap_or_default();
         progress.done(&format!("Found WooCommerce store{title} at {found}"));
         progress.clear();
-        if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
+        if let Err(moved) = site.named_by(store) {
             // A host that could pass for another is never the default answer: the key would go
             // to it on a single Enter.
             let look_alike = site.store.look_alike();
             let whose_host = (look_alike.as_ref())
                 .map(|why| format!(", whose host {why} (it could pass for another's)"))
                 .unwrap_or_default();
-            let typed = store.shown();
             let question = format!(
-                "{typed} sends visitors to {found}, another address{whose_host}. Use {found} instead?"
+                "{} sends visitors to {found}, another address{whose_host}. Use {found} instead?",
+                store.shown()
             );
             if let Some(warning) = site.store.look_alike_warning() {
                 term::warning(&warning);
@@ -388,8 +380,7 @@ impl Connect {
                 None => input::confirm_yes,
             };
             if !ask(&question)? {
-                let canonical = found;
-                return Err(ProbeError::MovedElsewhere { typed, canonical }.into());
+                return Err(moved.into());
             }
         }
         *store = site.store.clone();
@@ -481,14 +472,14 @@ impl SaveTarget {
             name,
             // Set as the account is saved: every link is a new entry.
             id: None,
-            store_url: report.store.to_string(),
-            api_root: report.api_root.to_string(),
+            store_url: report.site.store.to_string(),
+            api_root: report.site.root.to_string(),
             key_suffix: credentials.key.suffix().to_owned(),
-            access: report.access,
+            access: report.access(),
             auth_method: report.auth_method,
             secret_storage: self.store.storage(),
-            store_name: report.site_name.clone(),
-            wordpress_url: report.wordpress_url.as_ref().map(ToString::to_string),
+            store_name: report.site.name().map(str::to_owned),
+            wordpress_url: report.site.wordpress_url().map(|url| url.to_string()),
             // Set as the account is saved, when a copy is made.
             ca_cert: None,
             linked_at: now.clone(),
@@ -573,8 +564,9 @@ pub(super) fn keys_page(text: &str, url: &str, open: bool, said: Ui, ui: Ui) {
 /// One probe step, as the person sees it.
 fn show_step(progress: &Progress, typed: &StoreUrl, key: &ConsumerKey, step: ProbeStep) {
     match step {
-        ProbeStep::Reached { store, site_name } => {
-            let title = (site_name.as_ref())
+        ProbeStep::Reached(site) => {
+            let store = &site.store;
+            let title = (site.name())
                 .map(|name| format!("\"{name}\" at "))
                 .unwrap_or_default();
             let moved = if store == typed {
@@ -596,13 +588,15 @@ fn show_step(progress: &Progress, typed: &StoreUrl, key: &ConsumerKey, step: Pro
     }
 }
 
+/// What connect proved (and kept) for a person; `typed` is the address the key was proven at.
 fn summary(
     name: &str,
+    typed: &StoreUrl,
     credentials: &Credentials,
     report: &ProbeReport,
     saved: Option<&Saved>,
 ) -> String {
-    let proven = report.access.proven();
+    let proven = report.access().proven();
     let mut text = match saved.map(|saved| saved.link) {
         Some(Link::New) => format!("Linked \"{name}\": the key {proven}.\n"),
         Some(Link::AlreadyLinked) => {
@@ -625,21 +619,21 @@ fn summary(
             ));
         }
     }
-    if report.moved() {
+    if report.site.store != *typed {
         text.push_str(&format!(
             "  Note: {} is the store's canonical address (you typed {}).\n",
-            report.store.shown(),
-            report.typed.shown()
+            report.site.store.shown(),
+            typed.shown()
         ));
     }
     let mut row = |label: &str, value: &str| output::push_row(&mut text, "  ", label, value);
-    if let Some(site_name) = &report.site_name {
+    if let Some(site_name) = report.site.name() {
         row("Store:", site_name);
     }
-    row("URL:", &report.store.shown());
-    row("API root:", &report.api_root.to_string());
+    row("URL:", &report.site.store.shown());
+    row("API root:", &report.site.root.to_string());
     row("Key:", &credentials.key.masked());
-    row("Access:", &report.access.to_string());
+    row("Access:", &report.access().to_string());
     row("Auth:", &report.auth_method.to_string());
     if let Some(site) = &credentials.site {
         row(
@@ -665,23 +659,23 @@ fn replaced_note(
     report: &ProbeReport,
 ) -> String {
     let old_key = masked_key(&old.key_suffix);
-    let access = match access_change(old.access, report.access) {
+    let access = match access_change(old.access, report.access()) {
         "unchanged" => format!("{}, as before", old.access),
-        change => format!("{} -> {} ({change})", old.access, report.access),
+        change => format!("{} -> {} ({change})", old.access, report.access()),
     };
     let mut text = format!(
         "  Replaced: key {old_key} -> {}; access {access}",
         key.masked()
     );
-    if old.store_url != report.store.to_string() {
+    if old.store_url != report.site.store.to_string() {
         text.push_str(&format!(
             "; store {} -> {}",
             old.store_url,
-            report.store.shown()
+            report.site.store.shown()
         ));
     }
     text.push('\n');
-    if old.key_suffix == key.suffix() && old.store_url == report.store.to_string() {
+    if old.key_suffix == key.suffix() && old.store_url == report.site.store.to_string() {
         return text;
     }
     if still_used {

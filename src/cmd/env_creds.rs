@@ -8,7 +8,6 @@
 //! key is sent follows connect's rule for the store's address; it is not probed.
 
 use crate::face::term::Ui;
-use std::time::Duration;
 
 use crate::cmd::error::Error;
 use crate::cmd::input;
@@ -19,7 +18,7 @@ use crate::domain::variables::{
     API_ROOT_VAR, CREDENTIAL_VARS, KEY_VAR, SITE_PASSWORD_VAR, SITE_USER_VAR, STORE_URL_VAR,
 };
 use crate::face::cli::NetArgs;
-use crate::woocommerce::probe::{self, ApiRoot, ProbeError, ProbeOptions};
+use crate::woocommerce::probe::{self, ApiRoot, ProbeError};
 
 /// The credential variables `is_set` says are not set, in [`CREDENTIAL_VARS`] order.
 fn missing(is_set: impl Fn(&str) -> bool) -> Vec<&'static str> {
@@ -97,12 +96,6 @@ pub async fn locate(
     net: &NetArgs,
     ui: Ui,
 ) -> Result<(StoreUrl, ApiRoot, AuthMethod), Error> {
-    let time_limit = Duration::from_secs(net.timeout);
-    let options = ProbeOptions {
-        // api and run have no --allow-http: plain http only to this computer.
-        allow_http: false,
-        time_limit,
-    };
     let given = std::env::var(API_ROOT_VAR)
         .ok()
         .filter(|root| !root.is_empty());
@@ -110,20 +103,15 @@ pub async fn locate(
         Some(given) => (store.clone(), given.clone()),
         None => {
             let http = super::http_client(net, ui)?;
-            let site = probe::look_up(&http, store, credentials.site.as_ref(), time_limit).await?;
+            let site = probe::look_up(&http, store, credentials.site.as_ref()).await?;
             // No person is here to agree to another address, as connect asks one to.
-            if !crate::domain::same_site::store(store.as_url(), site.store.as_url()) {
-                return Err(ProbeError::MovedElsewhere {
-                    typed: store.shown(),
-                    canonical: site.store.shown(),
-                }
-                .into());
-            }
+            site.named_by(store)?;
             (site.store, site.root.to_string())
         }
     };
-    // connect's rule, with a message that names the variable: api and run have no --allow-http.
-    let auth_method = probe::auth_method(&store, options, credentials).map_err(|err| match err {
+    // connect's rule, with a message that names the variable: api and run have no --allow-http,
+    // so plain http goes only to this computer.
+    let auth_method = probe::auth_method(&store, false, credentials).map_err(|err| match err {
         ProbeError::PlainHttpRefused { store } => Error::Usage(format!(
             "{STORE_URL_VAR} is {store}, plain http: the key would travel unprotected. Use the store's https address; plain http is used only with this computer (loopback), signed with OAuth 1.0a"
         )),

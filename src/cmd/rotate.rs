@@ -4,7 +4,6 @@
 //! woolink waits while the person revokes it and then checks that the store refuses it.
 
 use crate::face::term::Ui;
-use std::time::Duration;
 
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::vault::{self, Existing};
@@ -16,7 +15,7 @@ use crate::domain::store_url::StoreUrl;
 use crate::face::cli::RotateArgs;
 use crate::face::output;
 use crate::http::HttpClient;
-use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport};
+use crate::woocommerce::probe::{self, ProbeError, ProbeReport};
 
 pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let keys = KeyPlan::new(&args.key, None, args.output.no_input)?;
@@ -66,13 +65,13 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     }
     let http = super::client_trusting(&args.net, super::trusted_ca(&args.net, &dir, &old)?, ui)?;
     // Proven the way `accounts verify` proves an account's key.
-    let options = ProbeOptions::for_account(&old, Duration::from_secs(args.net.timeout));
+    let allow_http = probe::http_allowed_for(&old);
     said.status(&format!(
         "Checking the new key {} against {} ...",
         new.key.masked(),
         store_url.shown()
     ));
-    let report = match probe::probe(&http, &store_url, &new, options, None, &|_| {}).await {
+    let report = match probe::probe(&http, &store_url, &new, allow_http, None, &|_| {}).await {
         Ok(report) => report,
         Err(ProbeError::UnknownKey { .. }) => {
             return Err(Error::KeyOfAnotherStore {
@@ -84,19 +83,19 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         }
         Err(err) => return Err(err.into()),
     };
-    if report.store.to_string() != old.store_url {
+    if report.site.store.to_string() != old.store_url {
         return Err(ProbeError::MovedElsewhere {
             typed: store_url.shown(),
-            canonical: report.store.shown(),
+            canonical: report.site.store.shown(),
         }
         .into());
     }
     let account = Account {
         key_suffix: new.key.suffix().to_owned(),
-        access: report.access,
+        access: report.access(),
         auth_method: report.auth_method,
-        api_root: report.api_root.to_string(),
-        store_name: report.site_name.clone().or_else(|| old.store_name.clone()),
+        api_root: report.site.root.to_string(),
+        store_name: (report.site.name().map(str::to_owned)).or_else(|| old.store_name.clone()),
         verified_at: crate::domain::account::timestamp_now(),
         ..old.clone()
     };
@@ -120,7 +119,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     }
     let old_key_revoked = match (&old_credentials, keys.interactive) {
         (Some(old_credentials), true) => {
-            wait_for_revoking(&http, &store_url, options, old_credentials, &admin).await
+            wait_for_revoking(&http, &store_url, allow_http, old_credentials, &admin).await
         }
         _ => None,
     };
@@ -134,9 +133,9 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
             "key_suffix": new.key.suffix(),
             "old_key": old_key,
             "old_key_suffix": old.key_suffix,
-            "access": report.access,
+            "access": report.access(),
             "old_access": old.access,
-            "access_change": super::connect::access_change(old.access, report.access),
+            "access_change": super::connect::access_change(old.access, report.access()),
             "auth_method": report.auth_method,
             "secret_storage": storage,
             // The store's keys page, where the old key is revoked.
@@ -158,7 +157,7 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
 async fn wait_for_revoking(
     http: &HttpClient,
     store: &StoreUrl,
-    options: ProbeOptions,
+    allow_http: bool,
     old: &Credentials,
     revoke_at: &str,
 ) -> Option<bool> {
@@ -173,7 +172,7 @@ async fn wait_for_revoking(
         if !input::confirm_yes(&format!("Revoked {old_key}? Check now")).ok()? {
             return None;
         }
-        match probe::probe(http, store, old, options, None, &|_| {}).await {
+        match probe::probe(http, store, old, allow_http, None, &|_| {}).await {
             Ok(_) => {
                 crate::face::term::stderr_line(&format!(
                     "The store still accepts {old_key}: it is not revoked yet."
@@ -201,7 +200,7 @@ fn summary(
     storage: SecretStorage,
     revoke_at: &str,
 ) -> String {
-    let (old_access, access) = (old.access, report.access);
+    let (old_access, access) = (old.access, report.access());
     let mut text = format!(
         "\"{}\" now uses the new key {key}, kept in the {storage}: the key {}.\n",
         old.name,

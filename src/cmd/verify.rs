@@ -2,9 +2,8 @@
 //! [`CONCURRENCY`] at once, with what changed since it was linked written back to the index.
 
 use std::path::Path;
-use std::time::Duration;
 
-use futures_util::future::Either;
+use futures_util::future::{Either, OptionFuture};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
@@ -22,7 +21,8 @@ use crate::face::cli::{NetArgs, VerifyArgs};
 use crate::face::output;
 use crate::face::term::Ui;
 use crate::http::HttpClient;
-use crate::woocommerce::probe::{self, ProbeError, ProbeOptions, ProbeReport, Site};
+use crate::woocommerce::probe::verdict::WriteVerdict;
+use crate::woocommerce::probe::{self, ProbeError, ProbeReport, Site};
 
 /// Stores probed at the same time: enough that a typical set (20 stores) costs about as long
 /// as the slowest one; a bound all the same, so a list of hundreds does not open hundreds of
@@ -152,7 +152,6 @@ async fn check_all(
 ) -> Vec<Checked> {
     let opener = credstore::opener(dir);
     let mut stores = credstore::Opened::new(&opener);
-    let timeout = Duration::from_secs(net.timeout);
     // One check an account, in the accounts' order; one that cannot be probed is already checked.
     let mut checks = Vec::new();
     for account in accounts {
@@ -170,31 +169,27 @@ async fn check_all(
         let start = probe::root::api_root(&account, &Index::path(dir))
             .ok()
             .map(|root| Site::known(store.clone(), root));
-        let options = ProbeOptions::for_account(&account, timeout);
+        let allow_http = probe::http_allowed_for(&account);
         checks.push(Either::Right(async move {
             // The title may have changed since the link, and a scripted link never learnt it:
             // the index is read beside the key checks, where the account says the API is, so
             // it costs no extra round trip.
             let site_login = credentials.site.as_ref();
-            let learning = async {
-                match &start {
-                    Some(site) => Some(site.clone().learnt(&http, site_login).await),
-                    None => None,
-                }
-            };
+            let learning =
+                OptionFuture::from(start.clone().map(|site| site.learnt(&http, site_login)));
             let probing = probe::probe(
                 &http,
                 &store,
                 &credentials,
-                options,
+                allow_http,
                 start.as_ref(),
                 &|_| {},
             );
             let (mut proven, learnt) = tokio::join!(probing, learning);
             if let Ok(report) = &mut proven {
                 match learnt {
-                    Some(site) if site.root == report.api_root => report.learn_from(&site),
-                    _ => report.learn_site(&http, site_login).await,
+                    Some(site) if site.root == report.site.root => report.site.learn(site),
+                    _ => report.site.relearn(&http, site_login).await,
                 }
             }
             judge(account, proven)
@@ -301,17 +296,15 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             return Checked::failed(account, Problem::new(class, message));
         }
     };
-    if report.moved() || report.store.to_string() != account.store_url {
-        return moved(account, report.store.to_string());
+    if report.site.store.to_string() != account.store_url {
+        return moved(account, report.site.store.to_string());
     }
-    if report.access == Access::ReadProven && account.access == Access::ReadWrite {
+    if let WriteVerdict::Unchecked(blocked) = &report.write
+        && account.access == Access::ReadWrite
+    {
         let message = format!(
-            "the key {} still reads, but its write access could not be checked: {}. The account stays read-write; run verify again once the store lets the check through.",
+            "the key {} still reads, but its write access could not be checked: {blocked}. The account stays read-write; run verify again once the store lets the check through.",
             masked_key(&account.key_suffix),
-            report
-                .write_blocked
-                .as_deref()
-                .unwrap_or("the store did not answer it")
         );
         // Inconclusive: nothing measured is written back.
         let problem = Problem::new(("write_not_checked", Failure::Store), message);
@@ -319,7 +312,7 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
     }
     let mut problem = None;
     let mut changes = Vec::new();
-    let access = proven_access(account.access, report.access);
+    let access = proven_access(account.access, report.access());
     if access != account.access {
         changes.push(format!("{} → {}", account.access, access));
         if access == Access::Read && account.access == Access::ReadWrite {
@@ -331,8 +324,8 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             problem = Some(Problem::new(("access_lost", Failure::Credentials), message));
         }
     }
-    if let Some(title) = &report.site_name
-        && account.store_name.as_ref() != Some(title)
+    if let Some(title) = report.site.name()
+        && account.store_name.as_deref() != Some(title)
     {
         let visible = crate::domain::text::visible_line;
         changes.push(match &account.store_name {
@@ -346,10 +339,10 @@ fn judge(account: Account, proven: Result<ProbeReport, ProbeError>) -> Checked {
             account.auth_method, report.auth_method
         ));
     }
-    if report.api_root.to_string() != account.api_root {
+    if report.site.root.to_string() != account.api_root {
         changes.push(format!(
             "API root: {} → {}",
-            account.api_root, report.api_root
+            account.api_root, report.site.root
         ));
     }
     Checked {
@@ -392,12 +385,12 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     let now = crate::domain::account::timestamp_now();
     let measured = |account: &mut Account, report: &ProbeReport| {
         account.verified_at = now.clone();
-        account.access = proven_access(account.access, report.access);
+        account.access = proven_access(account.access, report.access());
         account.auth_method = report.auth_method;
-        account.api_root = report.api_root.to_string();
-        if report.site_name.is_some() {
-            account.store_name = report.site_name.clone();
-            account.wordpress_url = report.wordpress_url.as_ref().map(ToString::to_string);
+        account.api_root = report.site.root.to_string();
+        if let Some(title) = report.site.name() {
+            account.store_name = Some(title.to_owned());
+            account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
         }
     };
     for checked in results.iter_mut() {
@@ -619,7 +612,7 @@ mod tests {
     async fn a_keychain_that_times_out_is_asked_once_for_all_its_accounts() {
         let unreachable: [fn() -> CredStoreError; 2] = [
             || CredStoreError::TimedOut {
-                after: Duration::from_secs(10),
+                after: std::time::Duration::from_secs(10),
             },
             || CredStoreError::Unavailable {
                 why: crate::accounts::credstore::Unavailability::Locked,

@@ -221,6 +221,11 @@ impl HttpClient {
         })
     }
 
+    /// How long one request may take in all; the probe gives all of its requests this limit too.
+    pub fn time_limit(&self) -> Duration {
+        self.request_timeout
+    }
+
     /// Sends `request` and reads only the status and headers: the body is never downloaded
     /// (a front page can be megabytes), and `body` of the answer is empty.
     pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {

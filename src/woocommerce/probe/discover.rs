@@ -47,6 +47,14 @@ impl Site {
         Site::known(typed.clone(), ApiRoot::pretty_under(typed.as_url()))
     }
 
+    /// The store's title, as its index gives it.
+    pub fn name(&self) -> Option<&str> {
+        match &self.index {
+            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
+            _ => None,
+        }
+    }
+
     /// Where WordPress itself (and so `wp-admin`) is, when the index says it is somewhere
     /// else than the store's home on the same origin: WordPress in its own directory. An
     /// index naming another origin is not followed, not even for a link.
@@ -76,6 +84,19 @@ impl Site {
         Site { index, ..self }
     }
 
+    /// [`ProbeError::MovedElsewhere`] when this site is at another address than the store at
+    /// `typed` (see [`crate::domain::same_site::store`]): credentials go only to the store the
+    /// user named.
+    pub fn named_by(&self, typed: &StoreUrl) -> Result<(), ProbeError> {
+        if crate::domain::same_site::store(typed.as_url(), self.store.as_url()) {
+            return Ok(());
+        }
+        Err(ProbeError::MovedElsewhere {
+            typed: typed.shown(),
+            canonical: self.store.shown(),
+        })
+    }
+
     /// This site, unless its index shows WordPress without WooCommerce's REST API.
     pub fn with_woocommerce(self) -> Result<Site, ProbeError> {
         match &self.index {
@@ -95,6 +116,21 @@ impl Site {
         tokio::time::timeout(LEARNING_TIME, self.with_index(http, site_login))
             .await
             .unwrap_or(fallback)
+    }
+
+    /// Takes the index `learnt` found, when it was read at this site's API root: its title and
+    /// where WordPress is.
+    pub fn learn(&mut self, learnt: Site) {
+        if learnt.root == self.root && matches!(learnt.index, IndexState::Found(_)) {
+            self.index = learnt.index;
+        }
+    }
+
+    /// Reads the index again, given a few seconds, for its title and where WordPress is: one
+    /// small request after the probe's verdict, for what is kept with an account.
+    pub async fn relearn(&mut self, http: &HttpClient, site_login: Option<&SiteLogin>) {
+        let fresh = Site::known(self.store.clone(), self.root.clone());
+        self.learn(fresh.learnt(http, site_login).await);
     }
 }
 
@@ -123,15 +159,6 @@ pub struct SiteIndex {
     pub url: Option<String>,
     pub home: Option<String>,
     pub namespaces: Vec<String>,
-}
-
-impl IndexState {
-    pub fn site_name(&self) -> Option<&str> {
-        match self {
-            IndexState::Found(index) => index.name.as_deref().filter(|name| !name.is_empty()),
-            _ => None,
-        }
-    }
 }
 
 /// Finds the store's API root, home and index. Sends no credentials.

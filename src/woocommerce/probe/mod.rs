@@ -57,77 +57,27 @@ fn unique() -> String {
     crate::domain::account::random_hex::<8>()
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct ProbeOptions {
-    /// Allow plain http to a host that is not loopback (OAuth 1.0a signatures only).
-    pub allow_http: bool,
-    /// The whole probe, every request included, ends with [`ProbeError::Timeout`] after this.
-    pub time_limit: std::time::Duration,
+/// Whether plain http may carry a linked account's key (verify, rotate): an account that signs
+/// with OAuth 1.0a over http was linked that way on purpose.
+pub fn http_allowed_for(account: &crate::domain::account::Account) -> bool {
+    account.auth_method == AuthMethod::OAuth1
 }
 
-impl ProbeOptions {
-    /// How a linked account's key is proven again (verify, rotate): an account that signs
-    /// with OAuth 1.0a over http was linked that way on purpose.
-    pub fn for_account(
-        account: &crate::domain::account::Account,
-        time_limit: std::time::Duration,
-    ) -> Self {
-        Self {
-            allow_http: account.auth_method == AuthMethod::OAuth1,
-            time_limit,
-        }
-    }
-}
-
-/// What the probe proved.
+/// What the probe proved, and the site it proved it at (the store's canonical address, which
+/// may differ from what was typed, and its API root).
 #[derive(Debug, Clone)]
 pub struct ProbeReport {
-    /// The canonical store address (may differ from what was typed).
-    pub store: StoreUrl,
-    pub typed: StoreUrl,
-    pub api_root: ApiRoot,
-    pub site_name: Option<String>,
-    /// Where WordPress itself (`wp-admin`) is, when not at the store's home.
-    pub wordpress_url: Option<StoreUrl>,
-    pub access: Access,
-    /// With [`Access::ReadProven`]: what answered the write check instead of WooCommerce.
-    pub write_blocked: Option<String>,
+    pub site: Site,
+    /// What the write check proved, and so what the key may do.
+    pub write: WriteVerdict,
     pub auth_method: AuthMethod,
     /// Things the user should know although the key works.
     pub notes: Vec<String>,
 }
 
 impl ProbeReport {
-    pub fn moved(&self) -> bool {
-        self.store != self.typed
-    }
-
-    /// Where the store's admin pages are.
-    pub fn admin(&self) -> &StoreUrl {
-        self.wordpress_url.as_ref().unwrap_or(&self.store)
-    }
-
-    /// Reads the store's index, when the probe did not need it, for its title and where
-    /// WordPress is. One small request after the verdict, for what is kept with an account.
-    pub async fn learn_site(&mut self, http: &HttpClient, site_login: Option<&SiteLogin>) {
-        let site = Site::known(self.store.clone(), self.api_root.clone())
-            .learnt(http, site_login)
-            .await;
-        self.learn_from(&site);
-    }
-
-    /// Takes the title and where WordPress is from `site`'s index, when it was read at the
-    /// API root this report proved.
-    pub fn learn_from(&mut self, site: &Site) {
-        if site.root != self.api_root {
-            return;
-        }
-        if let Some(name) = site.index.site_name() {
-            self.site_name = Some(name.to_owned());
-        }
-        if let IndexState::Found(_) = site.index {
-            self.wordpress_url = site.wordpress_url();
-        }
+    pub fn access(&self) -> Access {
+        self.write.access()
     }
 }
 
@@ -143,13 +93,10 @@ pub fn new_key_admin_url(store: impl std::fmt::Display) -> String {
 
 /// A step the probe has passed, for showing progress as it happens. The probe itself prints
 /// nothing; [`probe`] hands each step to its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum ProbeStep<'a> {
-    /// The store answered and is WordPress; `store` is its canonical address.
-    Reached {
-        store: &'a StoreUrl,
-        site_name: Option<&'a str>,
-    },
+    /// The store answered and is WordPress, at this site (its canonical address).
+    Reached(&'a Site),
     /// WooCommerce's `wc/v3` REST API is there.
     WooCommerceFound,
     /// The store accepted the key, sent this way.
@@ -165,21 +112,21 @@ pub async fn look_up(
     http: &HttpClient,
     typed: &StoreUrl,
     site_login: Option<&SiteLogin>,
-    time_limit: std::time::Duration,
 ) -> Result<Site, ProbeError> {
     let finding = async { discover(http, typed, site_login).await?.with_woocommerce() };
-    within(time_limit, typed, finding).await
+    within(http, typed, finding).await
 }
 
 /// Proves `credentials` against the store at `typed`, calling `observe` at each step boundary
-/// as it is passed. `found` is where the store's API is already known to be: as [`look_up`] found it (at an address the person
+/// as it is passed. `allow_http`: plain http to a host that is not loopback (OAuth 1.0a
+/// signatures only). `found` is where the store's API is already known to be: as [`look_up`] found it (at an address the person
 /// agreed to) or as an account keeps it. Should it no longer answer there, the store is found
 /// again.
 pub async fn probe(
     http: &HttpClient,
     typed: &StoreUrl,
     credentials: &Credentials,
-    options: ProbeOptions,
+    allow_http: bool,
     found: Option<&Site>,
     observe: &impl Fn(ProbeStep),
 ) -> Result<ProbeReport, ProbeError> {
@@ -188,20 +135,19 @@ pub async fn probe(
         // with the account) or usually is, at the address the user named.
         let start = found.cloned().unwrap_or_else(|| Site::guessed(typed));
         let mut first = None;
-        if let Ok(auth) = auth_method(&start.store, options, credentials) {
+        if let Ok(auth) = auth_method(&start.store, allow_http, credentials) {
             let answers = check(http, &start, credentials, auth).await?;
             if conclusive(&answers, auth) {
-                return conclude(http, typed, &start, credentials, auth, answers, observe).await;
+                return conclude(http, &start, credentials, auth, answers, observe).await;
             }
             // The first answer often names where the API is (WordPress's Link header on its own
             // 404 page, a redirect to the canonical address): round two goes straight there.
             if let Some(named) = named_site(typed, &start, &answers.0)
-                && let Ok(auth) = auth_method(&named.store, options, credentials)
+                && let Ok(auth) = auth_method(&named.store, allow_http, credentials)
             {
                 let answers = check(http, &named, credentials, auth).await?;
                 if conclusive(&answers, auth) {
-                    return conclude(http, typed, &named, credentials, auth, answers, observe)
-                        .await;
+                    return conclude(http, &named, credentials, auth, answers, observe).await;
                 }
             }
             first = Some((auth, answers));
@@ -209,36 +155,33 @@ pub async fn probe(
 
         // The API is not where it usually is: find the store, without credentials.
         let site = discover(http, typed, credentials.site.as_ref()).await?;
-        if !crate::domain::same_site::store(typed.as_url(), site.store.as_url()) {
-            return Err(ProbeError::MovedElsewhere {
-                typed: typed.shown(),
-                canonical: site.store.shown(),
-            });
-        }
+        site.named_by(typed)?;
         let site = site.with_woocommerce()?;
-        let auth = auth_method(&site.store, options, credentials)?;
+        let auth = auth_method(&site.store, allow_http, credentials)?;
         let answers = match first {
             // Discovery found the API where the key already went: its answers stand.
             Some((first_auth, answers)) if site.root == start.root && first_auth == auth => answers,
             _ => check(http, &site, credentials, auth).await?,
         };
-        conclude(http, typed, &site, credentials, auth, answers, observe).await
+        conclude(http, &site, credentials, auth, answers, observe).await
     };
-    within(options.time_limit, typed, probing).await
+    within(http, typed, probing).await
 }
 
-/// `work`, or [`ProbeError::Timeout`] once `limit` has passed: one limit for every request
-/// it makes.
+/// `work`, or [`ProbeError::Timeout`] once the time one request may take has passed: one
+/// limit for every request it makes.
 async fn within<T>(
-    limit: std::time::Duration,
+    http: &HttpClient,
     typed: &StoreUrl,
     work: impl Future<Output = Result<T, ProbeError>>,
 ) -> Result<T, ProbeError> {
-    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(ProbeError::Timeout {
-            store: typed.shown(),
+    tokio::time::timeout(http.time_limit(), work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ProbeError::Timeout {
+                store: typed.shown(),
+            })
         })
-    })
 }
 
 /// Whether the answers are WooCommerce's at this address, so no discovery is needed.
@@ -272,14 +215,14 @@ fn named_site(typed: &StoreUrl, start: &Site, read: &Answer) -> Option<Site> {
 /// are sent, which are never probed.
 pub fn auth_method(
     store: &StoreUrl,
-    options: ProbeOptions,
+    allow_http: bool,
     credentials: &Credentials,
 ) -> Result<AuthMethod, ProbeError> {
     if store.is_https() && credentials.site.is_some() {
         Ok(AuthMethod::QueryString)
     } else if store.is_https() {
         Ok(AuthMethod::Basic)
-    } else if store.is_loopback() || options.allow_http {
+    } else if store.is_loopback() || allow_http {
         Ok(AuthMethod::OAuth1)
     } else {
         Err(ProbeError::PlainHttpRefused {
@@ -348,7 +291,6 @@ async fn patiently<'a>(
 /// Turns the two answers into a report or the error that explains them.
 async fn conclude(
     http: &HttpClient,
-    typed: &StoreUrl,
     site: &Site,
     credentials: &Credentials,
     mut auth: AuthMethod,
@@ -394,44 +336,29 @@ async fn conclude(
     // A cache or an odd answer to the key check still means the store was reached: what
     // failed is the key check, and the person must see that step fail, not "Reaching".
     if woocommerce_answered(&verdict) || answered_key_check_oddly(&verdict) {
-        observe(ProbeStep::Reached {
-            store: &site.store,
-            site_name: site.index.site_name(),
-        });
+        observe(ProbeStep::Reached(site));
     }
     if woocommerce_answered(&verdict) && verdict != Verdict::Refused(Refusal::NoWooCommerce) {
         observe(ProbeStep::WooCommerceFound);
     }
+    // What to do next is done in the store's admin: where it is, the index says.
+    let indexed = || site.clone().with_index(http, credentials.site.as_ref());
     let write = match verdict {
         Verdict::Granted { write } => write,
-        // What to do next is done in the store's admin: where it is, the index says.
         Verdict::NotSeen { status, code } => {
-            let site = site
-                .clone()
-                .with_index(http, credentials.site.as_ref())
-                .await;
+            let site = indexed().await;
             return Err(unseen::key_not_seen(http, &site, credentials, status, &code).await);
         }
-        Verdict::Refused(refused) => {
-            let site = site
-                .clone()
-                .with_index(http, credentials.site.as_ref())
-                .await;
-            return Err(refusal(&site, credentials, refused));
-        }
+        Verdict::Refused(refused) => return Err(refusal(&indexed().await, credentials, refused)),
     };
-    let access = write.access();
-    let write_blocked = match write {
-        WriteVerdict::Unchecked(blocked) => {
-            notes.push(format!(
-                "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
-                site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
-            ));
-            Some(blocked)
-        }
-        WriteVerdict::Allowed | WriteVerdict::Refused => None,
-    };
+    if let WriteVerdict::Unchecked(blocked) = &write {
+        notes.push(format!(
+            "Write access was not checked: {blocked}. The key reads; whether it may also write is not known. To check it, let POST requests to {} through (for example a firewall rule that allows /wp-json/wc/), then run `woolink accounts verify`.",
+            site.root.route(FALLBACK_WRITE_ROUTE, &[]).path()
+        ));
+    }
     observe(ProbeStep::KeyAccepted { auth_method: auth });
+    let access = write.access();
     observe(ProbeStep::AccessDecided { access });
     // Known only when the store was looked up: a conclusive first round never asks the index,
     // and the fast path gets no extra request just for this note.
@@ -442,13 +369,8 @@ async fn conclude(
         ));
     }
     Ok(ProbeReport {
-        store: site.store.clone(),
-        typed: typed.clone(),
-        api_root: site.root.clone(),
-        site_name: site.index.site_name().map(str::to_owned),
-        wordpress_url: site.wordpress_url(),
-        access,
-        write_blocked,
+        site: site.clone(),
+        write,
         auth_method: auth,
         notes,
     })
