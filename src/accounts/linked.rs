@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::accounts::credstore;
+use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::NoSuchAccount;
-use crate::domain::account::{Account, SecretStorage};
+use crate::domain::account::Account;
 use crate::domain::keys::Credentials;
 
 /// Why no account could be chosen. All are usage errors (exit 2).
@@ -89,25 +89,15 @@ pub fn select<'a>(
     }
 }
 
-/// The credential stores a command opened, each kind once, for the accounts it reads.
-pub type OpenStores = Vec<(SecretStorage, Box<dyn credstore::CredentialStore>)>;
-
 /// The account's key and secret, from its credential store (opened unless `stores` holds it),
 /// once shown to be the key the index names.
 pub async fn credentials(
     dir: &Path,
     account: &Account,
-    stores: &mut OpenStores,
+    stores: &mut credstore::Opened<CredStoreError>,
 ) -> Result<Credentials, crate::accounts::vault::LoadError> {
-    let storage = account.secret_storage;
-    let at = match stores.iter().position(|(open, _)| *open == storage) {
-        Some(at) => at,
-        None => {
-            stores.push((storage, credstore::open(storage, dir).await?));
-            stores.len() - 1
-        }
-    };
-    crate::accounts::vault::load_credentials(dir, stores[at].1.as_ref(), account).await
+    let store = stores.get(account.secret_storage, |err| err).await?;
+    crate::accounts::vault::load_credentials(dir, store, account).await
 }
 
 #[cfg(test)]

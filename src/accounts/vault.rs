@@ -433,11 +433,11 @@ pub struct Recovered {
 /// it, so any record seen there is one its writer left when it died. The lock is only tried,
 /// never waited for: another woolink holding it finishes, or leaves the record for later.
 pub async fn recover(dir: &Path) -> Result<Recovered, IndexError> {
-    recover_with(dir, &credstore::opener(dir)).await
+    recover_with(dir, credstore::opener(dir)).await
 }
 
 /// [`recover`], opening each store it needs with `open`.
-async fn recover_with(dir: &Path, open: &Opener) -> Result<Recovered, IndexError> {
+async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError> {
     let mut recovered = Recovered::default();
     if Index::read(dir)?.pending.is_empty() {
         return Ok(recovered);

@@ -163,7 +163,8 @@ async fn show(name: &str, json: bool) -> Result<(), Error> {
     let (dir, account, is_default) = super::find(name)?;
     let storage = account.secret_storage;
     // Whether the credential store still holds the secret (read, and dropped at once).
-    let present = linked::credentials(&dir, &account, &mut Vec::new()).await;
+    let mut stores = credstore::Opened::new(credstore::opener(&dir));
+    let present = linked::credentials(&dir, &account, &mut stores).await;
     let mut view = account_json(&account, is_default.then_some(name));
     // `null` when the store could not be asked; another key than the account's is not its
     // secret.

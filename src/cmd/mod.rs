@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::accounts::config;
-use crate::accounts::credstore::CredStoreError;
+use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
 use crate::accounts::vault::LoadError;
@@ -82,7 +82,8 @@ async fn chosen_account(
             }
             None => format!("the only linked account, \"{name}\", from the index"),
         };
-        account_in(&dir, account, source, net, &mut Vec::new()).await?
+        let mut stores = credstore::Opened::new(credstore::opener(&dir));
+        account_in(&dir, account, source, net, &mut stores).await?
     };
     ui.debug(&format!("credentials: {}", chosen.0.source));
     Ok(chosen)
@@ -95,7 +96,7 @@ pub async fn account_in(
     account: Account,
     source: String,
     net: &NetArgs,
-    stores: &mut linked::OpenStores,
+    stores: &mut credstore::Opened<CredStoreError>,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
         .map_err(ApiError::from)?;

@@ -13,6 +13,7 @@ use std::process::Command;
 
 use super::Chosen;
 use crate::accounts::config;
+use crate::accounts::credstore::{self, Opened};
 use crate::accounts::index::Index;
 use crate::accounts::index::NoSuchAccount;
 use crate::cmd::env_file::{self, Entry};
@@ -52,7 +53,7 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
         // Each account the file names is read once, and each credential store opened once;
         // the account chosen above is not read again.
         let mut read: HashMap<String, Vec<(Field, OsString)>> = HashMap::new();
-        let mut stores = Vec::new();
+        let mut stores = None;
         if let Some(name) = account.name.as_deref() {
             read.insert(name.to_owned(), chosen_values.clone());
         }
@@ -67,8 +68,9 @@ pub async fn run(args: RunArgs, ui: Ui) -> Result<Outcome, Error> {
                     linked.name
                 );
                 let dir = config::config_dir()?;
+                let stores = stores.get_or_insert_with(|| Opened::new(credstore::opener(&dir)));
                 let (chosen, root, credentials) =
-                    super::account_in(&dir, linked.clone(), source, &args.net, &mut stores).await?;
+                    super::account_in(&dir, linked.clone(), source, &args.net, stores).await?;
                 read.insert(linked.name.clone(), values(&chosen, &root, &credentials));
             }
             set_field(&mut command, &entry.name, &read[&linked.name], *field);

@@ -150,8 +150,7 @@ async fn check_all(
     http: &HttpClient,
     ui: Ui,
 ) -> Vec<Checked> {
-    let opener = credstore::opener(dir);
-    let mut stores = credstore::Opened::new(&opener);
+    let mut stores = credstore::Opened::new(credstore::opener(dir));
     // One check an account, in the accounts' order; one that cannot be probed is already checked.
     let mut checks = Vec::new();
     for account in accounts {
@@ -207,7 +206,7 @@ async fn ready(
     net: &NetArgs,
     http: &HttpClient,
     ui: Ui,
-    stores: &mut credstore::Opened<'_>,
+    stores: &mut credstore::Opened,
 ) -> Result<(StoreUrl, HttpClient, Credentials), Problem> {
     // The index holds the address connect normalized; one that no longer parses was edited by
     // hand.
@@ -231,7 +230,7 @@ async fn ready(
 /// folder, where an account from before ids is given one as its secret is read.
 async fn credentials(
     dir: &Path,
-    stores: &mut credstore::Opened<'_>,
+    stores: &mut credstore::Opened,
     account: &Account,
 ) -> Result<Credentials, Problem> {
     const CREDENTIAL_STORE: (&str, Failure) = ("credential_store", Failure::Local);
@@ -584,7 +583,7 @@ mod tests {
             let store = Box::new(Fake { gets, answer }) as Box<dyn CredentialStore>;
             Box::pin(async { Ok(store) })
         });
-        let mut stores = credstore::Opened::new(&opener);
+        let mut stores = credstore::Opened::new(opener);
         let storages = [
             SecretStorage::Keychain,
             SecretStorage::PlaintextFile,

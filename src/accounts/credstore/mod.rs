@@ -120,17 +120,18 @@ pub fn opener(dir: &Path) -> Opener {
 
 /// Each credential store opened at most once, when first needed, for a command that reads
 /// several accounts' entries. One that could not be opened, or was found out of reach, is
-/// given up on: its other entries would only wait for the same answer.
-pub struct Opened<'a> {
-    open: &'a Opener,
-    stores: Vec<(SecretStorage, OpenedStore)>,
+/// given up on: its other entries would only wait for the same answer, and are reported with
+/// the `E` it was given up with (verify's own words by default, else the store's error).
+pub struct Opened<E = String> {
+    open: Opener,
+    stores: Vec<(SecretStorage, OpenedStore<E>)>,
 }
 
 /// `Err` holds what every entry of a store given up on is reported with.
-type OpenedStore = Result<Box<dyn CredentialStore>, String>;
+type OpenedStore<E> = Result<Box<dyn CredentialStore>, E>;
 
-impl<'a> Opened<'a> {
-    pub fn new(open: &'a Opener) -> Self {
+impl<E: Clone> Opened<E> {
+    pub fn new(open: Opener) -> Self {
         Self {
             open,
             stores: Vec::new(),
@@ -141,8 +142,8 @@ impl<'a> Opened<'a> {
     pub async fn get(
         &mut self,
         storage: SecretStorage,
-        failed: impl FnOnce(CredStoreError) -> String,
-    ) -> Result<&dyn CredentialStore, String> {
+        failed: impl FnOnce(CredStoreError) -> E,
+    ) -> Result<&dyn CredentialStore, E> {
         if !self.stores.iter().any(|(s, _)| *s == storage) {
             let opened = (self.open)(storage).await.map_err(failed);
             self.stores.push((storage, opened));
@@ -152,11 +153,11 @@ impl<'a> Opened<'a> {
             .iter()
             .find(|(s, _)| *s == storage)
             .expect("opened");
-        opened.as_deref().map_err(String::clone)
+        opened.as_deref().map_err(E::clone)
     }
 
     /// Gives up on the store `storage`: its entries are reported with `why` from now on.
-    pub fn give_up(&mut self, storage: SecretStorage, why: String) {
+    pub fn give_up(&mut self, storage: SecretStorage, why: E) {
         self.stores.retain(|(s, _)| *s != storage);
         self.stores.push((storage, Err(why)));
     }
@@ -164,7 +165,7 @@ impl<'a> Opened<'a> {
 
 /// Why a credential store operation failed. Callers branch on the variant; messages say which
 /// case it is and what the user can do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CredStoreError {
     #[error("no saved credentials for this account in the credential store")]
     NotFound,

@@ -81,7 +81,7 @@ impl Harness {
             let store = KeychainStore::with_store(core.clone());
             Box::pin(async { Ok(Box::new(store) as Box<dyn CredentialStore>) })
         });
-        recover_with(&self.dir, &open).await.unwrap()
+        recover_with(&self.dir, open).await.unwrap()
     }
 
     /// Links a new account `name` at `store_url` whose secret is `secret`, as connect does.
