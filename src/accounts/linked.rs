@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::NoSuchAccount;
+use crate::accounts::vault::VaultError;
 use crate::domain::account::Account;
 use crate::domain::keys::Credentials;
 
@@ -95,8 +96,9 @@ pub async fn credentials(
     dir: &Path,
     account: &Account,
     stores: &mut credstore::Opened<CredStoreError>,
-) -> Result<Credentials, crate::accounts::vault::LoadError> {
-    let store = stores.get(account.secret_storage, |err| err).await?;
+) -> Result<Credentials, VaultError> {
+    let opened = stores.get(account.secret_storage, |err| err).await;
+    let store = opened.map_err(VaultError::ReadSecret)?;
     crate::accounts::vault::load_credentials(dir, store, account).await
 }
 

@@ -106,7 +106,8 @@ pub enum Undo {
 }
 
 /// Why a change to an account (saving it, moving its secret to its id, removing or renaming
-/// it) failed; each message says what was left as it was.
+/// it) failed, each message saying what was left as it was; or why its secret could not be
+/// used.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error(transparent)]
@@ -174,6 +175,23 @@ pub enum VaultError {
     },
     #[error("{0}; nothing was renamed")]
     RenameIndex(#[source] IndexError),
+    /// The account's secret could not be read from its store.
+    #[error(transparent)]
+    ReadSecret(CredStoreError),
+    /// The entry holds another key than the one the index names (an entry written by something
+    /// else, or by another config folder before account ids): not used.
+    #[error(
+        "the {storage} holds the key {stored} for \"{name}\", but the account index names the key {recorded}; woolink did not use it: {}",
+        crate::domain::relink::Relink::new_key(.name)
+    )]
+    Mismatch {
+        name: String,
+        storage: SecretStorage,
+        /// The stored key, masked.
+        stored: String,
+        /// The key the index names, masked.
+        recorded: String,
+    },
 }
 
 impl VaultError {
@@ -191,6 +209,8 @@ impl VaultError {
                 ("remove", Failure::Local)
             }
             NoId { .. } | RenameIndex(_) => ("rename", Failure::Local),
+            ReadSecret(_) => ("credential_store", Failure::Local),
+            Mismatch { .. } => ("secret_mismatch", Failure::Local),
         }
     }
 }
@@ -624,29 +644,6 @@ pub async fn remove(
     })
 }
 
-/// Why an account's credentials could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Store(#[from] CredStoreError),
-    #[error(transparent)]
-    Migrate(#[from] VaultError),
-    /// The entry holds another key than the one the index names (an entry written by something
-    /// else, or by another config folder before account ids): not used.
-    #[error(
-        "the {storage} holds the key {stored} for \"{name}\", but the account index names the key {recorded}; woolink did not use it: {}",
-        crate::domain::relink::Relink::new_key(.name)
-    )]
-    Mismatch {
-        name: String,
-        storage: SecretStorage,
-        /// The stored key, masked.
-        stored: String,
-        /// The key the index names, masked.
-        recorded: String,
-    },
-}
-
 /// The account's credentials, for commands that talk to the store: moved to an entry of the
 /// account's own first if it has no id yet ([`migrate`]), and only when the stored key is the
 /// key the index names. `store` must be the store the account's `secret_storage` names.
@@ -654,17 +651,19 @@ pub async fn load_credentials(
     dir: &Path,
     store: &dyn CredentialStore,
     account: &Account,
-) -> Result<Credentials, LoadError> {
+) -> Result<Credentials, VaultError> {
     let (account, moved) = match account.id {
         None => migrate(dir, store, &account.name).await?,
         Some(_) => (account.clone(), None),
     };
     let credentials = match moved {
         Some(moved) => moved,
-        None => store.get(&EntryId::for_account(&account)).await?,
+        None => {
+            (store.get(&EntryId::for_account(&account)).await).map_err(VaultError::ReadSecret)?
+        }
     };
     if credentials.key.suffix() != account.key_suffix {
-        return Err(LoadError::Mismatch {
+        return Err(VaultError::Mismatch {
             name: account.name.clone(),
             storage: account.secret_storage,
             stored: credentials.key.masked(),

@@ -9,7 +9,7 @@ use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError, EntryId};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
-use crate::accounts::vault::{self, LoadError, VaultError};
+use crate::accounts::vault::{self, VaultError};
 use crate::cmd::error::{Error, Outcome, keychain_unreachable};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
@@ -170,19 +170,19 @@ async fn show(name: &str, json: bool) -> Result<(), Error> {
     // secret.
     view["secret_present"] = match &present {
         Ok(_) => json!(true),
-        Err(LoadError::Store(CredStoreError::NotFound) | LoadError::Mismatch { .. }) => {
+        Err(VaultError::ReadSecret(CredStoreError::NotFound) | VaultError::Mismatch { .. }) => {
             json!(false)
         }
         Err(_) => Value::Null,
     };
     let secret = match &present {
         Ok(_) => format!("kept in the {storage}"),
-        Err(LoadError::Store(CredStoreError::NotFound)) => format!(
+        Err(VaultError::ReadSecret(CredStoreError::NotFound)) => format!(
             "MISSING from the {storage}: this account is broken; {}",
             Relink::same_key(&account.name)
         ),
-        Err(err @ LoadError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
-        Err(LoadError::Store(err)) if keychain_unreachable(err) => format!(
+        Err(err @ VaultError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
+        Err(VaultError::ReadSecret(err)) if keychain_unreachable(err) => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
             crate::cmd::error::keychain_problem(err),
             account.name

@@ -17,7 +17,7 @@ use crate::http::HttpSetupError;
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::ProbeError;
 
-use crate::accounts::vault::{LoadError, VaultError};
+use crate::accounts::vault::VaultError;
 use crate::domain::text::io_in_words;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,9 +92,6 @@ pub enum Error {
         crate::domain::relink::Relink::same_key(.name)
     )]
     SecretMissing { name: String, storage: String },
-    /// An account's credentials could not be read (or moved to its id first).
-    #[error("{0}")]
-    Load(#[from] LoadError),
     #[error("{0}")]
     Api(#[from] ApiError),
     /// The store refused a linked account's key: the way out is a new key for the account.
@@ -155,18 +152,13 @@ impl Error {
             Error::WriteNotChecked { .. } => ("write_not_checked", Store),
             Error::InvalidName(_) => ("invalid_name", Usage),
             Error::Config(_) => ("config", Local),
-            Error::CredStore(_) | Error::Keychain { .. } | Error::Load(LoadError::Store(_)) => {
-                ("credential_store", Local)
-            }
+            Error::CredStore(_) | Error::Keychain { .. } => ("credential_store", Local),
             Error::Index(_) => ("index", Local),
             Error::Vault(err) => err.class(),
             Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
             Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
             Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
             Error::SecretMissing { .. } => ("secret_missing", Local),
-            Error::Load(LoadError::Mismatch { .. }) => ("secret_mismatch", Local),
-            // `secret_move`, unless no account has the name.
-            Error::Load(LoadError::Migrate(err)) => err.class(),
             Error::Api(err) => err.class(),
             Error::KeyRefused { source, .. } => source.class(),
             // As env(1) and shells do.

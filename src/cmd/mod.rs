@@ -20,7 +20,7 @@ use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
-use crate::accounts::vault::LoadError;
+use crate::accounts::vault::VaultError;
 use crate::cmd::error::{Error, keychain_unreachable};
 use crate::domain::account::{Account, AuthMethod};
 use crate::domain::keys::Credentials;
@@ -104,11 +104,11 @@ pub async fn account_in(
     let name = &account.name;
     let credentials = linked::credentials(dir, &account, stores).await;
     let credentials = credentials.map_err(|err| match err {
-        LoadError::Store(CredStoreError::NotFound) => Error::SecretMissing {
+        VaultError::ReadSecret(CredStoreError::NotFound) => Error::SecretMissing {
             name: name.clone(),
             storage: account.secret_storage.to_string(),
         },
-        LoadError::Store(source) if keychain_unreachable(&source) => Error::Keychain {
+        VaultError::ReadSecret(source) if keychain_unreachable(&source) => Error::Keychain {
             source,
             advice: format!(
                 "The secret of \"{name}\" is kept there: start or unlock the keychain and try again. To use the store without the keychain, give no --account (nor WOOLINK_ACCOUNT) and set WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET: then nothing is read from the index or the keychain"

@@ -37,8 +37,8 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let old_credentials = match vault::load_credentials(&dir, credstore.as_ref(), &old).await {
         Ok(credentials) => Some(credentials),
         Err(
-            vault::LoadError::Store(CredStoreError::NotFound | CredStoreError::Corrupt)
-            | vault::LoadError::Mismatch { .. },
+            vault::VaultError::ReadSecret(CredStoreError::NotFound | CredStoreError::Corrupt)
+            | vault::VaultError::Mismatch { .. },
         ) => None,
         Err(err) => return Err(err.into()),
     };

@@ -246,8 +246,8 @@ async fn credentials(
         Err(err) => err,
     };
     let class = match &err {
-        vault::LoadError::Mismatch { .. } => ("secret_mismatch", Failure::Local),
-        vault::LoadError::Store(CredStoreError::NotFound) => {
+        vault::VaultError::Mismatch { .. } => ("secret_mismatch", Failure::Local),
+        vault::VaultError::ReadSecret(CredStoreError::NotFound) => {
             let message = format!(
                 "its secret is missing from the {storage}; {}",
                 Relink::same_key(&account.name)
@@ -255,11 +255,11 @@ async fn credentials(
             return Err(Problem::new(("secret_missing", Failure::Local), message));
         }
         // The whole store is out of reach, not this entry.
-        vault::LoadError::Store(store_err) if keychain_unreachable(store_err) => {
+        vault::VaultError::ReadSecret(store_err) if keychain_unreachable(store_err) => {
             stores.give_up(storage, err.to_string());
             CREDENTIAL_STORE
         }
-        vault::LoadError::Store(_) | vault::LoadError::Migrate(_) => CREDENTIAL_STORE,
+        _ => CREDENTIAL_STORE,
     };
     Err(Problem::new(class, err.to_string()))
 }

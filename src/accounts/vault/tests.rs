@@ -421,7 +421,7 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let missing = load_credentials(&h.dir, &h, &b).await.unwrap_err();
     assert!(matches!(
         missing,
-        LoadError::Store(CredStoreError::NotFound)
+        VaultError::ReadSecret(CredStoreError::NotFound)
     ));
     let removed = remove(&h.dir, Some(&h), "b").await.unwrap();
     assert!(!removed.secret_deleted);
@@ -616,7 +616,7 @@ async fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
     .await
     .unwrap();
     let err = load_credentials(&h.dir, &h, &old).await.unwrap_err();
-    assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
+    assert!(matches!(err, VaultError::Mismatch { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
         message.contains("\"shop\"") && message.contains("--force"),
@@ -644,5 +644,5 @@ async fn a_stored_key_that_is_not_the_recorded_one_is_refused() {
         ..shop
     };
     let err = load_credentials(&h.dir, &h, &edited).await.unwrap_err();
-    assert!(matches!(err, LoadError::Mismatch { .. }), "{err:?}");
+    assert!(matches!(err, VaultError::Mismatch { .. }), "{err:?}");
 }
