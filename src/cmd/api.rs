@@ -338,10 +338,7 @@ impl Sender<'_> {
                     request: self.request(url),
                     cause,
                 })?;
-            let retry_after = opened
-                .headers()
-                .get("retry-after")
-                .and_then(|value| value.to_str().ok());
+            let retry_after = crate::http::header_text(opened.headers(), "retry-after");
             let Some(wait) = api::retry_wait(
                 &self.plan.method,
                 opened.status(),

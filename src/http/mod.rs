@@ -109,7 +109,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+        header_text(&self.headers, name)
     }
 
     pub fn is_json(&self) -> bool {
@@ -139,10 +139,13 @@ impl Answer {
     }
 }
 
+/// A header's value, when it is text.
+pub fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
 pub fn is_json_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
+    header_text(headers, header::CONTENT_TYPE)
         .map(|ct| {
             let ct = ct.to_ascii_lowercase();
             ct.starts_with("application/json") || ct.contains("+json")
@@ -343,10 +346,7 @@ impl HttpClient {
             }
         })?;
         if matches!(response.status().as_u16(), 429 | 503) {
-            let retry_after = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok());
+            let retry_after = header_text(response.headers(), header::RETRY_AFTER);
             let wait = pace::wait_asked(retry_after).unwrap_or(pace::SPACING);
             self.pacer.slow_down(&request.url, wait.min(pace::MAX_WAIT));
         }
@@ -382,7 +382,7 @@ fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
     if !matches!(opened.status(), 301 | 302 | 307 | 308) {
         return None;
     }
-    let location = opened.headers().get(header::LOCATION)?.to_str().ok()?;
+    let location = header_text(opened.headers(), header::LOCATION)?;
     let to = from.join(location).ok()?;
     let same_but_slash = crate::domain::same_site::origin(&to, from)
         && to.query() == from.query()
