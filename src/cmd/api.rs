@@ -349,10 +349,7 @@ impl Sender<'_> {
                 break opened;
             };
             // A store that does not say when is asked again after each wait of BACKOFF.
-            let allowed = match retry_after {
-                Some(_) => api::MAX_RETRIES,
-                None => api::BACKOFF.len() as u32,
-            };
+            let allowed = retry_after.map_or(api::BACKOFF.len() as u32, |_| api::MAX_RETRIES);
             retries += 1;
             self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
