@@ -279,7 +279,7 @@ async fn finish(
     head: Vec<u8>,
     first: bool,
 ) -> Result<(Answer, Option<Value>), Error> {
-    let status = opened.status;
+    let status = opened.status();
     let answer = opened
         .read_after(head)
         .await
@@ -338,13 +338,10 @@ impl Sender<'_> {
                     request: self.request(url),
                     cause,
                 })?;
-            let retry_after = opened
-                .headers
-                .get("retry-after")
-                .and_then(|value| value.to_str().ok());
+            let retry_after = crate::http::header_text(opened.headers(), "retry-after");
             let Some(wait) = api::retry_wait(
                 &self.plan.method,
-                opened.status,
+                opened.status(),
                 retry_after,
                 retries,
                 self.timeout,
@@ -352,14 +349,11 @@ impl Sender<'_> {
                 break opened;
             };
             // A store that does not say when is asked again after each wait of BACKOFF.
-            let allowed = match retry_after {
-                Some(_) => api::MAX_RETRIES,
-                None => api::BACKOFF.len() as u32,
-            };
+            let allowed = retry_after.map_or(api::BACKOFF.len() as u32, |_| api::MAX_RETRIES);
             retries += 1;
             self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",
-                api::status_text(opened.status),
+                api::status_text(opened.status()),
                 wait.as_secs(),
             ));
             drop(opened);
@@ -367,9 +361,9 @@ impl Sender<'_> {
         };
         if self.include {
             let head = api::head_text(
-                &format!("{:?}", opened.version),
-                opened.status,
-                &opened.headers,
+                &format!("{:?}", opened.version()),
+                opened.status(),
+                opened.headers(),
                 self.credentials,
             );
             output::stdout(&head)?;
@@ -406,14 +400,14 @@ async fn stream(
     sender: &Sender<'_>,
     url: &Url,
 ) -> Result<Option<Vec<u8>>, Error> {
-    let status = opened.status;
+    let status = opened.status();
     let mut head = Vec::new();
     let streamable = !sender.include
         && sender.plan.jq.is_none()
         && !std::io::stdout().is_terminal()
         && sender.plan.method == Method::GET
         && (200..300).contains(&status)
-        && crate::http::is_json_type(&opened.headers);
+        && crate::http::is_json_type(opened.headers());
     if !streamable {
         return Ok(Some(head));
     }

@@ -109,7 +109,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+        header_text(&self.headers, name)
     }
 
     pub fn is_json(&self) -> bool {
@@ -139,10 +139,13 @@ impl Answer {
     }
 }
 
+/// A header's value, when it is text.
+pub fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
 pub fn is_json_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
+    header_text(headers, header::CONTENT_TYPE)
         .map(|ct| {
             let ct = ct.to_ascii_lowercase();
             ct.starts_with("application/json") || ct.contains("+json")
@@ -226,21 +229,20 @@ impl HttpClient {
         self.request_timeout
     }
 
-    /// Sends `request` and reads only the status and headers: the body is never downloaded
-    /// (a front page can be megabytes), and `body` of the answer is empty.
-    pub async fn send_for_headers(&self, request: Request<'_>) -> Result<Answer, TransportError> {
-        Ok(self.open(request, None, 0).await?.headers_only())
-    }
-
-    /// Sends `request` with `body`, if any, as its JSON content, and reads at most [`MAX_BODY`]
-    /// of the answer.
-    pub async fn send_json(
+    /// Sends `request` with `body`, if any, as its JSON content, and reads at most `limit` of
+    /// the answer; with a `limit` of 0 only the status and headers are read and the body is
+    /// never downloaded (a front page can be megabytes).
+    pub async fn send(
         &self,
         request: Request<'_>,
         body: Option<Vec<u8>>,
+        limit: usize,
     ) -> Result<Answer, TransportError> {
-        let opened = self.open(request, body, MAX_BODY).await?;
-        opened.read_after(Vec::new()).await
+        let opened = self.open(request, body, limit).await?;
+        match limit {
+            0 => Ok(opened.headers_only()),
+            _ => opened.read_after(Vec::new()).await,
+        }
     }
 
     /// Sends `request` with `body`, if any, as its JSON content, and returns once the status
@@ -344,17 +346,11 @@ impl HttpClient {
             }
         })?;
         if matches!(response.status().as_u16(), 429 | 503) {
-            let retry_after = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok());
+            let retry_after = header_text(response.headers(), header::RETRY_AFTER);
             let wait = pace::wait_asked(retry_after).unwrap_or(pace::SPACING);
             self.pacer.slow_down(&request.url, wait.min(pace::MAX_WAIT));
         }
         Ok(Opened {
-            version: response.version(),
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
             response,
             limit,
             read: 0,
@@ -383,10 +379,10 @@ impl HttpClient {
 /// Where `opened` redirects, when that is `from` with a trailing slash added or removed and
 /// nothing else changed (origin, the rest of the path, query).
 fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
-    if !matches!(opened.status, 301 | 302 | 307 | 308) {
+    if !matches!(opened.status(), 301 | 302 | 307 | 308) {
         return None;
     }
-    let location = opened.headers.get(header::LOCATION)?.to_str().ok()?;
+    let location = header_text(opened.headers(), header::LOCATION)?;
     let to = from.join(location).ok()?;
     let same_but_slash = crate::domain::same_site::origin(&to, from)
         && to.query() == from.query()
@@ -398,9 +394,6 @@ fn slash_only_redirect(from: &Url, opened: &Opened) -> Option<Url> {
 /// An answer whose status and headers came; its body is read piece by piece, decompressed,
 /// within the limit and the deadline it was opened with.
 pub struct Opened {
-    pub version: reqwest::Version,
-    pub status: u16,
-    pub headers: HeaderMap,
     response: reqwest::Response,
     limit: usize,
     read: usize,
@@ -411,13 +404,29 @@ pub struct Opened {
 }
 
 impl Opened {
+    pub fn status(&self) -> u16 {
+        self.response.status().as_u16()
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    pub fn version(&self) -> reqwest::Version {
+        self.response.version()
+    }
+
     /// The status and headers, the body left unread.
     pub fn headers_only(self) -> Answer {
         self.log(Ok(0));
+        self.answer(Vec::new())
+    }
+
+    fn answer(&self, body: Vec<u8>) -> Answer {
         Answer {
-            status: self.status,
-            headers: self.headers,
-            body: Vec::new(),
+            status: self.status(),
+            headers: self.headers().clone(),
+            body,
         }
     }
 
@@ -464,17 +473,13 @@ impl Opened {
         while let Some(chunk) = self.chunk().await? {
             body.extend_from_slice(&chunk);
         }
-        Ok(Answer {
-            status: self.status,
-            headers: self.headers,
-            body,
-        })
+        Ok(self.answer(body))
     }
 
     fn log(&self, outcome: Result<usize, &TransportError>) {
         if let Some(line) = &self.shown {
             let elapsed = self.started.elapsed().as_millis();
-            let status = self.status;
+            let status = self.status();
             match outcome {
                 Ok(bytes) => print_debug(&format!(
                     "answer {status} to {line}: {bytes} bytes in {elapsed} ms"

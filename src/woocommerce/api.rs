@@ -532,7 +532,6 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Result<Option<Value
             None => Err(ApiError::NotJson { request, status }),
         };
     }
-    let body = answer.json();
     if body.is_none() && matches!(status, 429 | 503) {
         let retry_after = answer.header("retry-after").map(str::to_owned);
         return Err(ApiError::Busy {

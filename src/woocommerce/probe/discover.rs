@@ -16,7 +16,7 @@ use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::domain::keys::SiteLogin;
 use crate::domain::redact::DisplaySafeUrl;
 use crate::domain::store_url::StoreUrl;
-use crate::http::{Answer, BasicLogin, HttpClient, Request};
+use crate::http::{Answer, BasicLogin, HttpClient, MAX_BODY, Request};
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
@@ -174,7 +174,7 @@ pub async fn discover(
         site_login,
     };
     let guess = ApiRoot::pretty_under(typed.as_url());
-    let (url, answer) = ask.follow(index_url(&guess), Read::Whole).await?;
+    let (url, answer) = ask.follow(index_url(&guess), MAX_BODY).await?;
     let mut index = index_state(&answer);
     let root = if matches!(index, IndexState::Found(_) | IndexState::Closed { .. }) {
         // A REST index (or a REST error) where it should be is proof enough.
@@ -227,9 +227,7 @@ fn address_on(address: &str, origin: &Url) -> Option<StoreUrl> {
 
 /// The API root named in the front page's headers; its body is never read.
 async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, ProbeError> {
-    let (url, answer) = ask
-        .follow(ask.start.as_url().clone(), Read::Headers)
-        .await?;
+    let (url, answer) = ask.follow(ask.start.as_url().clone(), 0).await?;
     if let Some(root) = api_root_from_links(&answer.headers, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }
@@ -263,7 +261,7 @@ fn index_url(root: &ApiRoot) -> Url {
 }
 
 async fn fetch_index(ask: &Asker<'_>, root: &ApiRoot) -> IndexState {
-    match ask.follow(index_url(root), Read::Whole).await {
+    match ask.follow(index_url(root), MAX_BODY).await {
         Ok((_, answer)) => index_state(&answer),
         Err(_) => IndexState::Unavailable,
     }
@@ -297,14 +295,6 @@ fn index_state(answer: &Answer) -> IndexState {
     }
 }
 
-/// How much of an answer to read.
-#[derive(Clone, Copy)]
-enum Read {
-    Whole,
-    /// Status and headers only: the body is never downloaded.
-    Headers,
-}
-
 /// Asks the store without WooCommerce credentials; the web server's own login, if given,
 /// goes only to the host the user named, over https (or to this computer).
 struct Asker<'a> {
@@ -321,8 +311,9 @@ impl Asker<'_> {
     }
 
     /// GETs `start`, following redirects by hand so that loops and a downgrade to plain http
-    /// are caught and named.
-    async fn follow(&self, start: Url, read: Read) -> Result<(Url, Answer), ProbeError> {
+    /// are caught and named, and reads at most `limit` of the last answer (see
+    /// [`HttpClient::send`]).
+    async fn follow(&self, start: Url, limit: usize) -> Result<(Url, Answer), ProbeError> {
         let mut url = start;
         let mut visited: Vec<Url> = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
@@ -332,11 +323,7 @@ impl Asker<'_> {
             }
             let login = site_login_for(&url, self.start.as_url(), self.site_login);
             let request = Request::get(url.clone(), login.map(BasicLogin::Site));
-            let sent = match read {
-                Read::Whole => self.http.send_json(request, None).await,
-                Read::Headers => self.http.send_for_headers(request).await,
-            };
-            let answer = match sent {
+            let answer = match self.http.send(request, None, limit).await {
                 Ok(answer) => answer,
                 Err(cause) if !visited.is_empty() => {
                     return Err(ProbeError::redirect_target(self.start.shown(), &url, cause));

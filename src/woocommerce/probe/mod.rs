@@ -28,7 +28,7 @@ use crate::domain::account::{Access, AuthMethod};
 use crate::domain::keys::{Credentials, SiteLogin};
 use crate::domain::redact::DisplaySafeUrl;
 use crate::domain::store_url::StoreUrl;
-use crate::http::{Answer, HttpClient, Request, TransportError, pace};
+use crate::http::{Answer, HttpClient, MAX_BODY, Request, TransportError, pace};
 
 /// The read check: the cheapest request that needs read permission and shop capability.
 const READ_ROUTE: &str = "wc/v3/products";
@@ -275,7 +275,9 @@ async fn patiently<'a>(
 ) -> Result<Answer, TransportError> {
     let mut waited = std::time::Duration::ZERO;
     for _ in 1..TRIES {
-        let answer = http.send_json(request(), body.map(<[u8]>::to_vec)).await?;
+        let answer = http
+            .send(request(), body.map(<[u8]>::to_vec), MAX_BODY)
+            .await?;
         let wait = verdict::busy(&answer)
             .and_then(|_| pace::wait_asked(answer.header("retry-after")))
             .filter(|wait| *wait <= pace::MAX_WAIT)
@@ -285,7 +287,8 @@ async fn patiently<'a>(
             _ => return Ok(answer),
         }
     }
-    http.send_json(request(), body.map(<[u8]>::to_vec)).await
+    http.send(request(), body.map(<[u8]>::to_vec), MAX_BODY)
+        .await
 }
 
 /// Turns the two answers into a report or the error that explains them.

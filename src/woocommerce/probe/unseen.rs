@@ -65,8 +65,8 @@ async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials)
     let site_login = credentials.site.as_ref().map(BasicLogin::Site);
     let login_request = crate::http::Request::get(login.clone(), site_login);
     let (read, login_answer) = tokio::join!(
-        http.send_json(signed, None),
-        http.send_for_headers(login_request)
+        http.send(signed, None, crate::http::MAX_BODY),
+        http.send(login_request, None, 0)
     );
     let key_works = read.is_ok_and(|answer| {
         answer.status == 200
