@@ -146,7 +146,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let mut site_login = (args.site_user.as_deref())
         .map(|user| input::site_login_for(user, interactive))
         .transpose()?;
-    let http = super::http_client(&args.net, ui)?;
+    let http = super::client_trusting(&args.net, args.net.ca_cert.clone(), ui)?;
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
         show_notes(said, &url_notes);

@@ -63,7 +63,8 @@ pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
         return Err(partial_error(&missing));
     }
     let url = plain_var(STORE_URL_VAR)?;
-    let (store, _notes) = StoreUrl::parse_with_notes(&url)
+    let store = url
+        .parse::<StoreUrl>()
         .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
     let key = ConsumerKey::parse(&plain_var(KEY_VAR)?)
         .map_err(|error| input::invalid(&format!("consumer key (from {KEY_VAR})"), error))?;
@@ -102,7 +103,7 @@ pub async fn locate(
     let (store, root) = match &given {
         Some(given) => (store.clone(), given.clone()),
         None => {
-            let http = super::http_client(net, ui)?;
+            let http = super::client_trusting(net, net.ca_cert.clone(), ui)?;
             let site = probe::look_up(&http, store, credentials.site.as_ref()).await?;
             // No person is here to agree to another address, as connect asks one to.
             site.named_by(store)?;

@@ -172,13 +172,8 @@ pub async fn recover_interrupted(ui: Ui) {
     }
 }
 
-/// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores
-/// not yet linked.
-fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
-    client_trusting(net, net.ca_cert.clone(), ui)
-}
-
-/// A client trusting `extra_ca` besides the system's roots (the chosen store's certificate).
+/// A client trusting `extra_ca` besides the system's roots: the chosen store's certificate, or
+/// `net.ca_cert` (`--ca-cert`, WOOLINK_CA_CERT) for connect and stores not yet linked.
 fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
     let timeout = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(extra_ca.as_deref(), timeout, ui.debug)?)

@@ -21,14 +21,12 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let keys = KeyPlan::new(&args.key, None, args.output.no_input)?;
     let said = ui.with_json(args.output.json);
     let (dir, old, _) = super::find(&args.name)?;
-    let store_url = StoreUrl::parse_with_notes(&old.store_url)
-        .map(|(url, _)| url)
-        .map_err(|err| {
-            Error::Usage(format!(
-                "the account index gives \"{}\" the store address \"{}\", which {err}",
-                old.name, old.store_url
-            ))
-        })?;
+    let store_url = old.store_url.parse::<StoreUrl>().map_err(|err| {
+        Error::Usage(format!(
+            "the account index gives \"{}\" the store address \"{}\", which {err}",
+            old.name, old.store_url
+        ))
+    })?;
     // A credential store that cannot keep the new key is named before anything is typed.
     let credstore = credstore::open(old.secret_storage, &dir).await?;
     credstore.check_writable().await?;

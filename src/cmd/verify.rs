@@ -113,7 +113,7 @@ pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
         return finish(&[], json);
     }
     // `--ca-cert` and the proxy variables are checked before any account is looked at.
-    let http = super::http_client(&args.net, ui)?;
+    let http = super::client_trusting(&args.net, args.net.ca_cert.clone(), ui)?;
     if !json {
         let plural = if chosen.len() == 1 { "" } else { "s" };
         ui.status(&format!("Checking {} account{plural} ...", chosen.len()));
