@@ -100,19 +100,15 @@ impl Connect {
             ui,
         })
     }
-
-    /// A person at a terminal is asked for something: some value has no flag, variable, file or
-    /// stdin source.
-    fn asks(&self) -> bool {
-        self.keys.interactive && (self.args.url.is_none() || !self.keys.given())
-    }
 }
 
 pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let connect = Connect::resolve(args, ui)?;
     let (args, said) = (&connect.args, connect.said);
     let interactive = connect.keys.interactive;
-    let asks = connect.asks();
+    // A person at a terminal is asked for something: some value has no flag, variable, file or
+    // stdin source.
+    let asks = interactive && (args.url.is_none() || !connect.keys.given());
     // A keychain or index that cannot be used, or a name already taken, is reported before
     // the key is sent anywhere, and before a person types anything (a script's flags are
     // checked first: they cost nothing).
@@ -146,7 +142,7 @@ pub async fn run(args: ConnectArgs, ui: Ui) -> Result<(), Error> {
     let mut site_login = (args.site_user.as_deref())
         .map(|user| input::site_login_for(user, interactive))
         .transpose()?;
-    let http = super::http_client(&args.net, ui)?;
+    let http = super::client_trusting(&args.net, args.net.ca_cert.clone(), ui)?;
     // A person about to make a key learns first whether the store is there and where.
     let found = if asks {
         show_notes(said, &url_notes);

@@ -9,9 +9,9 @@
 
 use crate::face::term::Ui;
 
+use crate::cmd::Chosen;
 use crate::cmd::error::Error;
 use crate::cmd::input;
-use crate::domain::account::AuthMethod;
 use crate::domain::keys::{ConsumerKey, Credentials};
 use crate::domain::store_url::StoreUrl;
 use crate::domain::variables::{
@@ -63,7 +63,8 @@ pub fn read() -> Result<Option<(StoreUrl, Credentials)>, Error> {
         return Err(partial_error(&missing));
     }
     let url = plain_var(STORE_URL_VAR)?;
-    let (store, _notes) = StoreUrl::parse_with_notes(&url)
+    let store = url
+        .parse::<StoreUrl>()
         .map_err(|err| Error::Usage(format!("{STORE_URL_VAR}: {err}")))?;
     let key = ConsumerKey::parse(&plain_var(KEY_VAR)?)
         .map_err(|error| input::invalid(&format!("consumer key (from {KEY_VAR})"), error))?;
@@ -85,24 +86,24 @@ fn plain_var(name: &str) -> Result<String, Error> {
         .map_err(|_| Error::Usage(format!("{name} is set, but not to valid UTF-8 text")))
 }
 
-/// Where the credentials from the environment go, and how: the store's canonical address (the
-/// one found, or the one given with WOOLINK_API_ROOT), its API root and the way to send
-/// `credentials` there. With WOOLINK_API_ROOT set, that root once checked, and no request;
+/// Where the credentials from the environment go, and how: the store chosen at its canonical
+/// address (the one found, or the one given with WOOLINK_API_ROOT) with the way to send
+/// `credentials` there, and its API root. With WOOLINK_API_ROOT set, that root once checked, and no request;
 /// otherwise the store is found as `connect` finds it, sending no credential, with a client
 /// made only then.
 pub async fn locate(
     store: &StoreUrl,
-    credentials: &Credentials,
+    credentials: Credentials,
     net: &NetArgs,
     ui: Ui,
-) -> Result<(StoreUrl, ApiRoot, AuthMethod), Error> {
+) -> Result<(Chosen, ApiRoot, Credentials), Error> {
     let given = std::env::var(API_ROOT_VAR)
         .ok()
         .filter(|root| !root.is_empty());
     let (store, root) = match &given {
         Some(given) => (store.clone(), given.clone()),
         None => {
-            let http = super::http_client(net, ui)?;
+            let http = super::client_trusting(net, net.ca_cert.clone(), ui)?;
             let site = probe::look_up(&http, store, credentials.site.as_ref()).await?;
             // No person is here to agree to another address, as connect asks one to.
             site.named_by(store)?;
@@ -111,7 +112,7 @@ pub async fn locate(
     };
     // connect's rule, with a message that names the variable: api and run have no --allow-http,
     // so plain http goes only to this computer.
-    let auth_method = probe::auth_method(&store, false, credentials).map_err(|err| match err {
+    let auth_method = probe::auth_method(&store, false, &credentials).map_err(|err| match err {
         ProbeError::PlainHttpRefused { store } => Error::Usage(format!(
             "{STORE_URL_VAR} is {store}, plain http: the key would travel unprotected. Use the store's https address; plain http is used only with this computer (loopback), signed with OAuth 1.0a"
         )),
@@ -139,7 +140,17 @@ pub async fn locate(
             store.shown()
         ),
     });
-    Ok((store, checked, auth_method))
+    let chosen = Chosen {
+        name: None,
+        source: format!(
+            "environment variables ({}); no index or keychain is used",
+            CREDENTIAL_VARS.join(", ")
+        ),
+        store_url: store.to_string(),
+        auth_method,
+        ca_cert: net.ca_cert.clone(),
+    };
+    Ok((chosen, checked, credentials))
 }
 
 #[cfg(test)]

@@ -22,13 +22,13 @@ use crate::accounts::index::Index;
 use crate::accounts::linked;
 use crate::accounts::vault::VaultError;
 use crate::cmd::error::{Error, keychain_unreachable};
-use crate::domain::account::{Account, AuthMethod};
+use crate::domain::account::{Access, Account, AuthMethod};
 use crate::domain::keys::Credentials;
 use crate::face::cli::NetArgs;
 use crate::face::term::Ui;
 use crate::http::HttpClient;
 use crate::woocommerce::api::ApiError;
-use crate::woocommerce::probe::ApiRoot;
+use crate::woocommerce::probe::{ApiRoot, ProbeReport};
 
 /// The store a command talks to, and how it was chosen. Holds no secret.
 #[derive(Debug, Clone)]
@@ -58,18 +58,7 @@ async fn chosen_account(
     let chosen = if requested.is_none()
         && let Some((store, credentials)) = env_creds::read()?
     {
-        let (store, root, auth_method) = env_creds::locate(&store, &credentials, net, ui).await?;
-        let chosen = Chosen {
-            name: None,
-            source: format!(
-                "environment variables ({}); no index or keychain is used",
-                crate::domain::variables::CREDENTIAL_VARS.join(", ")
-            ),
-            store_url: store.to_string(),
-            auth_method,
-            ca_cert: net.ca_cert.clone(),
-        };
-        (chosen, root, credentials)
+        env_creds::locate(&store, credentials, net, ui).await?
     } else {
         let dir = config::config_dir()?;
         let (accounts, default) = Index::load_with_default(&dir)?;
@@ -126,6 +115,20 @@ pub async fn account_in(
     Ok((chosen, root, credentials))
 }
 
+/// Writes onto `account` what `report` proved at `now`, with the `access` the caller decided
+/// (verify keeps what a check could not measure). Title and WordPress address only when the
+/// store's index gave a title.
+fn record_proven(account: &mut Account, report: &ProbeReport, access: Access, now: &str) {
+    account.verified_at = now.to_owned();
+    account.access = access;
+    account.auth_method = report.auth_method;
+    account.api_root = report.site.root.to_string();
+    if let Some(title) = report.site.name() {
+        account.store_name = Some(title.to_owned());
+        account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
+    }
+}
+
 /// What `accounts list` and `accounts verify` say when there is no account.
 fn say_none_linked(ui: Ui, dir: &Path) {
     ui.status(&format!(
@@ -170,13 +173,8 @@ pub async fn recover_interrupted(ui: Ui) {
     }
 }
 
-/// A client trusting `--ca-cert` (or WOOLINK_CA_CERT), if given: for connect, and for stores
-/// not yet linked.
-fn http_client(net: &NetArgs, ui: Ui) -> Result<HttpClient, Error> {
-    client_trusting(net, net.ca_cert.clone(), ui)
-}
-
-/// A client trusting `extra_ca` besides the system's roots (the chosen store's certificate).
+/// A client trusting `extra_ca` besides the system's roots: the chosen store's certificate, or
+/// `net.ca_cert` (`--ca-cert`, WOOLINK_CA_CERT) for connect and stores not yet linked.
 fn client_trusting(net: &NetArgs, extra_ca: Option<PathBuf>, ui: Ui) -> Result<HttpClient, Error> {
     let timeout = Duration::from_secs(net.timeout);
     Ok(HttpClient::new(extra_ca.as_deref(), timeout, ui.debug)?)

@@ -21,14 +21,12 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let keys = KeyPlan::new(&args.key, None, args.output.no_input)?;
     let said = ui.with_json(args.output.json);
     let (dir, old, _) = super::find(&args.name)?;
-    let store_url = StoreUrl::parse_with_notes(&old.store_url)
-        .map(|(url, _)| url)
-        .map_err(|err| {
-            Error::Usage(format!(
-                "the account index gives \"{}\" the store address \"{}\", which {err}",
-                old.name, old.store_url
-            ))
-        })?;
+    let store_url = old.store_url.parse::<StoreUrl>().map_err(|err| {
+        Error::Usage(format!(
+            "the account index gives \"{}\" the store address \"{}\", which {err}",
+            old.name, old.store_url
+        ))
+    })?;
     // A credential store that cannot keep the new key is named before anything is typed.
     let credstore = credstore::open(old.secret_storage, &dir).await?;
     credstore.check_writable().await?;
@@ -90,15 +88,12 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
         }
         .into());
     }
-    let account = Account {
-        key_suffix: new.key.suffix().to_owned(),
-        access: report.access(),
-        auth_method: report.auth_method,
-        api_root: report.site.root.to_string(),
-        store_name: (report.site.name().map(str::to_owned)).or_else(|| old.store_name.clone()),
-        verified_at: crate::domain::account::timestamp_now(),
-        ..old.clone()
-    };
+    let mut account = old.clone();
+    account.key_suffix = new.key.suffix().to_owned();
+    let now = crate::domain::account::timestamp_now();
+    super::record_proven(&mut account, &report, report.access(), &now);
+    // The key changed, not where the store's WordPress is.
+    account.wordpress_url = old.wordpress_url.clone();
     // One transaction: the entry is overwritten and the index written under its lock; if the
     // index cannot be written the old credentials are put back.
     let saved = vault::save(

@@ -113,7 +113,7 @@ pub async fn run(args: VerifyArgs, ui: Ui) -> Result<Outcome, Error> {
         return finish(&[], json);
     }
     // `--ca-cert` and the proxy variables are checked before any account is looked at.
-    let http = super::http_client(&args.net, ui)?;
+    let http = super::client_trusting(&args.net, args.net.ca_cert.clone(), ui)?;
     if !json {
         let plural = if chosen.len() == 1 { "" } else { "s" };
         ui.status(&format!("Checking {} account{plural} ...", chosen.len()));
@@ -383,14 +383,8 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     }
     let now = crate::domain::account::timestamp_now();
     let measured = |account: &mut Account, report: &ProbeReport| {
-        account.verified_at = now.clone();
-        account.access = proven_access(account.access, report.access());
-        account.auth_method = report.auth_method;
-        account.api_root = report.site.root.to_string();
-        if let Some(title) = report.site.name() {
-            account.store_name = Some(title.to_owned());
-            account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
-        }
+        let access = proven_access(account.access, report.access());
+        super::record_proven(account, report, access, &now);
     };
     for checked in results.iter_mut() {
         if let Some(report) = &checked.report {
