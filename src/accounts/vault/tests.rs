@@ -85,17 +85,26 @@ impl Harness {
     }
 
     /// Links a new account `name` at `store_url` whose secret is `secret`, as connect does.
-    async fn link(&self, name: &str, store_url: &str, secret: &str) -> Saved {
+    async fn try_link(
+        &self,
+        name: &str,
+        store_url: &str,
+        secret: &str,
+    ) -> Result<Saved, VaultError> {
+        let account = account(name, store_url);
         save(
             &self.dir,
             self,
-            account(name, store_url),
+            account,
             &creds(secret),
             Existing::Refuse,
             None,
         )
         .await
-        .unwrap()
+    }
+
+    async fn link(&self, name: &str, store_url: &str, secret: &str) -> Saved {
+        self.try_link(name, store_url, secret).await.unwrap()
     }
 
     fn index_bytes(&self) -> Vec<u8> {
@@ -162,16 +171,7 @@ async fn name_taken_writes_nothing() {
     let h = Harness::new();
     h.link("shop", URL, SECRET).await;
     let before = h.index_bytes();
-    let err = save(
-        &h.dir,
-        &h,
-        account("shop", NEW_URL),
-        &creds(SECRET2),
-        Existing::Refuse,
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = h.try_link("shop", NEW_URL, SECRET2).await.unwrap_err();
     assert!(
         matches!(&err, VaultError::NameTaken { name } if name == "shop"),
         "{err:?}"
@@ -187,16 +187,7 @@ async fn failed_index_write_removes_the_new_secret_again() {
     h.link("other", URL, SECRET).await;
     let before = h.index_bytes();
     h.arm.store(true, Ordering::SeqCst);
-    let err = save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET2),
-        Existing::Refuse,
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = h.try_link("shop", URL, SECRET2).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -221,16 +212,7 @@ async fn failed_index_write_removes_the_new_secret_again() {
 async fn a_secret_stored_after_its_write_timed_out_is_deleted_by_the_next_command() {
     let h = Harness::new();
     h.late.store(true, Ordering::SeqCst);
-    let err = save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = h.try_link("shop", URL, SECRET).await.unwrap_err();
     assert!(
         matches!(err, VaultError::SaveSecret(CredStoreError::TimedOut { .. })),
         "{err:?}"
@@ -385,16 +367,7 @@ async fn a_damaged_index_is_left_alone_and_no_secret_is_written() {
     let h = Harness::new();
     fs::create_dir_all(&h.dir).unwrap();
     fs::write(h.dir.join(INDEX_FILE), b"{\"version\": 7}").unwrap();
-    let err = save(
-        &h.dir,
-        &h,
-        account("shop", URL),
-        &creds(SECRET),
-        Existing::Refuse,
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = h.try_link("shop", URL, SECRET).await.unwrap_err();
     assert!(matches!(
         err,
         VaultError::SaveIndex(IndexError::TooNew { found: 7, .. })
