@@ -1,7 +1,9 @@
 //! `woolink accounts verify`: each account's key proven again against its store, up to
 //! [`CONCURRENCY`] at once, with what changed since it was linked written back to the index.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::{Path, PathBuf};
 
 use futures_util::future::{Either, OptionFuture};
 use futures_util::{StreamExt, stream};
@@ -151,11 +153,14 @@ async fn check_all(
     ui: Ui,
 ) -> Vec<Checked> {
     let mut stores = credstore::Opened::new(credstore::opener(dir));
+    // One client a CA to trust: CA copies are named by their content, so accounts linked with
+    // one CA share its copy and its client.
+    let mut clients = HashMap::from([(net.ca_cert.clone(), http.clone())]);
     // One check an account, in the accounts' order; one that cannot be probed is already checked.
     let mut checks = Vec::new();
     for account in accounts {
         let (store, http, credentials) =
-            match ready(dir, &account, net, http, ui, &mut stores).await {
+            match ready(dir, &account, net, &mut clients, ui, &mut stores).await {
                 Ok(ready) => ready,
                 Err(problem) => {
                     let checked = Checked::failed(account, problem);
@@ -198,13 +203,13 @@ async fn check_all(
 }
 
 /// What probing an account takes: its store's address, a client trusting its CA copy (or
-/// --ca-cert, which `http` trusts), and its credentials; or what is wrong when one of them
-/// cannot be had.
+/// --ca-cert), from `clients` or added to it, and its credentials; or what is wrong when one
+/// of them cannot be had.
 async fn ready(
     dir: &Path,
     account: &Account,
     net: &NetArgs,
-    http: &HttpClient,
+    clients: &mut HashMap<Option<PathBuf>, HttpClient>,
     ui: Ui,
     stores: &mut credstore::Opened,
 ) -> Result<(StoreUrl, HttpClient, Credentials), Problem> {
@@ -219,9 +224,12 @@ async fn ready(
         Problem::new(("invalid_store_url", Failure::Local), message)
     })?;
     let problem = |err: Error| Problem::new(err.class(), err.to_string());
-    let http = match super::trusted_ca(net, dir, account).map_err(problem)? {
-        ca if ca == net.ca_cert => http.clone(),
-        ca => super::client_trusting(net, ca, ui).map_err(problem)?,
+    let http = match clients.entry(super::trusted_ca(net, dir, account).map_err(problem)?) {
+        Entry::Occupied(known) => known.get().clone(),
+        Entry::Vacant(new) => {
+            let client = super::client_trusting(net, new.key().clone(), ui).map_err(problem)?;
+            new.insert(client).clone()
+        }
     };
     Ok((store, http, credentials(dir, stores, account).await?))
 }
