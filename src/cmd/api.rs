@@ -348,8 +348,7 @@ impl Sender<'_> {
             ) else {
                 break opened;
             };
-            // A store that does not say when is asked again after each wait of BACKOFF.
-            let allowed = retry_after.map_or(api::BACKOFF.len() as u32, |_| api::MAX_RETRIES);
+            let allowed = api::retries_allowed(retry_after);
             retries += 1;
             self.ui.status(&format!(
                 "the store answered {}; retrying in {} s ({retries} of {allowed})",

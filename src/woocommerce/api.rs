@@ -569,13 +569,21 @@ pub fn retry_wait(
     if status != 429 && !(status == 503 && idempotent) {
         return None;
     }
+    if retries_so_far >= retries_allowed(retry_after) {
+        return None;
+    }
     let wait = match retry_after {
-        Some(_) if retries_so_far >= MAX_RETRIES => return None,
         Some(value) => retry_after_wait(value, std::time::SystemTime::now())?,
         None if status == 429 => *BACKOFF.get(retries_so_far as usize)?,
         None => return None,
     };
     (wait <= MAX_RETRY_WAIT && wait <= timeout).then_some(wait)
+}
+
+/// How many times a busy store is asked again: [`MAX_RETRIES`] when it says when, else once
+/// after each wait of [`BACKOFF`].
+pub fn retries_allowed(retry_after: Option<&str>) -> u32 {
+    retry_after.map_or(BACKOFF.len() as u32, |_| MAX_RETRIES)
 }
 
 /// Why `body`, labelled JSON, is not one whole JSON document, in words: judged from where its
