@@ -489,6 +489,13 @@ async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError>
                 Err(why) => Err(CredStoreError::Failed(why)),
             },
         };
+        // A keychain that did not answer is not asked again for the next record: each would
+        // wait out its own time-out before the command could start.
+        if let (Some(target), Err(err @ CredStoreError::Unavailable { .. }))
+        | (Some(target), Err(err @ CredStoreError::TimedOut { .. })) = (&target, &result)
+        {
+            stores.give_up(target.storage, err.to_string());
+        }
         match result {
             Ok(()) if committed => recovered.finished.push(record.name.clone()),
             Ok(()) => recovered.undone.push(record.name.clone()),

@@ -619,3 +619,51 @@ async fn a_stored_key_that_is_not_the_recorded_one_is_refused() {
     let err = load_credentials(&h.dir, &h, &edited).await.unwrap_err();
     assert!(matches!(err, VaultError::Mismatch { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_keychain_that_times_out_at_start_up_is_asked_once_for_all_its_records() {
+    let h = Harness::new();
+    for name in ["shop", "other"] {
+        h.late.store(true, Ordering::SeqCst);
+        h.try_link(name, URL, SECRET).await.unwrap_err();
+    }
+    assert_eq!(Index::read(&h.dir).unwrap().pending.len(), 2);
+    /// A keychain that no longer answers: every delete times out, and is counted.
+    struct Hanging(Arc<std::sync::atomic::AtomicUsize>);
+    impl CredentialStore for Hanging {
+        fn storage(&self) -> SecretStorage {
+            SecretStorage::Keychain
+        }
+        fn set<'a>(&'a self, _: &'a EntryId, _: &'a Credentials) -> StoreFuture<'a, ()> {
+            unreachable!("recovery never stores")
+        }
+        fn get<'a>(&'a self, _: &'a EntryId) -> StoreFuture<'a, Credentials> {
+            unreachable!("recovery never reads")
+        }
+        fn delete<'a>(&'a self, _: &'a EntryId) -> StoreFuture<'a, ()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let after = std::time::Duration::from_secs(10);
+            Box::pin(async move { Err(CredStoreError::TimedOut { after }) })
+        }
+    }
+    let deletes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = deletes.clone();
+    let open: Opener = Box::new(move |_| {
+        let store = Hanging(counted.clone());
+        Box::pin(async { Ok(Box::new(store) as Box<dyn CredentialStore>) })
+    });
+    let recovered = recover_with(&h.dir, open).await.unwrap();
+    assert_eq!(deletes.load(Ordering::SeqCst), 1);
+    let left: Vec<&str> = recovered
+        .left
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(left, ["shop", "other"]);
+    assert!(
+        recovered.left[1].1.to_string().contains("did not answer"),
+        "{:?}",
+        recovered.left
+    );
+    assert_eq!(Index::read(&h.dir).unwrap().pending.len(), 2);
+}
