@@ -268,11 +268,11 @@ pub async fn save(
             Some(crate::accounts::ca_copy::keep(dir, source).map_err(VaultError::CaCopy)?);
     }
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
-    let saved_before = index.accounts.clone();
+    let saved_before = ca_cert.map(|_| index.accounts.clone());
     let stored = store_entry(&mut index, store, "save", &account, creds, false).await;
     let replaced = stored.inspect_err(|_| {
-        if ca_cert.is_some() {
-            crate::accounts::ca_copy::release(dir, &account, &saved_before);
+        if let Some(saved_before) = &saved_before {
+            crate::accounts::ca_copy::release(dir, &account, saved_before);
         }
     })?;
     let mut old_left = None;
