@@ -116,16 +116,24 @@ pub async fn account_in(
 }
 
 /// Writes onto `account` what `report` proved at `now`, with the `access` the caller decided
-/// (verify keeps what a check could not measure). Title and WordPress address only when the
-/// store's index gave a title.
-fn record_proven(account: &mut Account, report: &ProbeReport, access: Access, now: &str) {
+/// (verify keeps what a check could not measure). Title, and with `wordpress_too` the
+/// WordPress address, only when the store's index gave a title.
+fn record_proven(
+    account: &mut Account,
+    report: &ProbeReport,
+    access: Access,
+    now: &str,
+    wordpress_too: bool,
+) {
     account.verified_at = now.to_owned();
     account.access = access;
     account.auth_method = report.auth_method;
     account.api_root = report.site.root.to_string();
     if let Some(title) = report.site.name() {
         account.store_name = Some(title.to_owned());
-        account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
+        if wordpress_too {
+            account.wordpress_url = report.site.wordpress_url().map(|url| url.to_string());
+        }
     }
 }
 

@@ -91,9 +91,8 @@ pub async fn run(args: RotateArgs, ui: Ui) -> Result<(), Error> {
     let mut account = old.clone();
     account.key_suffix = new.key.suffix().to_owned();
     let now = crate::domain::account::timestamp_now();
-    super::record_proven(&mut account, &report, report.access(), &now);
     // The key changed, not where the store's WordPress is.
-    account.wordpress_url = old.wordpress_url.clone();
+    super::record_proven(&mut account, &report, report.access(), &now, false);
     // One transaction: the entry is overwritten and the index written under its lock; if the
     // index cannot be written the old credentials are put back.
     let saved = vault::save(

@@ -392,7 +392,7 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     let now = crate::domain::account::timestamp_now();
     let measured = |account: &mut Account, report: &ProbeReport| {
         let access = proven_access(account.access, report.access());
-        super::record_proven(account, report, access, &now);
+        super::record_proven(account, report, access, &now, true);
     };
     for checked in results.iter_mut() {
         if let Some(report) = &checked.report {
