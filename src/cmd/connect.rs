@@ -656,7 +656,7 @@ fn replaced_note(
 ) -> String {
     let old_key = masked_key(&old.key_suffix);
     let access = match access_change(old.access, report.access()) {
-        "unchanged" => format!("{}, as before", old.access),
+        AccessChange::Unchanged => format!("{}, as before", old.access),
         change => format!("{} -> {} ({change})", old.access, report.access()),
     };
     let mut text = format!(
@@ -687,13 +687,23 @@ fn replaced_note(
     text
 }
 
-/// How a key's access changed from `old` to `new`, as `--json` says it: "widened" (read ->
-/// read-write: the new key may change the store), "narrowed" (read-write -> read) or
-/// "unchanged".
-pub(super) fn access_change(old: Access, new: Access) -> &'static str {
+/// How a key's access changed, as `--json` and the summaries say it.
+#[derive(Clone, Copy, PartialEq, Eq, serde::Serialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub(super) enum AccessChange {
+    Unchanged,
+    /// Read -> read-write: the new key may change the store.
+    Widened,
+    /// Read-write -> read.
+    Narrowed,
+}
+
+/// How a key's access changed from `old` to `new`.
+pub(super) fn access_change(old: Access, new: Access) -> AccessChange {
     match (old, new) {
-        (Access::Read, Access::ReadWrite) => "widened",
-        (Access::ReadWrite, Access::Read) => "narrowed",
-        _ => "unchanged",
+        (Access::Read, Access::ReadWrite) => AccessChange::Widened,
+        (Access::ReadWrite, Access::Read) => AccessChange::Narrowed,
+        _ => AccessChange::Unchanged,
     }
 }

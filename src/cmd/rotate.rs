@@ -7,6 +7,7 @@ use crate::face::term::Ui;
 
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::vault::{self, Existing};
+use crate::cmd::connect::AccessChange;
 use crate::cmd::error::Error;
 use crate::cmd::input::{self, KeyPlan};
 use crate::domain::account::{Account, SecretStorage};
@@ -201,13 +202,13 @@ fn summary(
         access.proven()
     );
     match super::connect::access_change(old_access, access) {
-        "widened" => text.push_str(&format!(
+        AccessChange::Widened => text.push_str(&format!(
             "  Access WIDENED: {old_access} -> {access}. The new key may also change the store (orders, products, customers), which the old one could not.\n"
         )),
-        "narrowed" => text.push_str(&format!(
+        AccessChange::Narrowed => text.push_str(&format!(
             "  Access narrowed: {old_access} -> {access}. Tools that change the store will now be refused.\n"
         )),
-        _ => {}
+        AccessChange::Unchanged => {}
     }
     for note in &report.notes {
         text.push_str(&format!("  Note: {note}\n"));
