@@ -11,7 +11,9 @@ use crate::http::{ProxyFailure, TlsProblem, TransportError};
 
 /// Why the key could not be proven. Every message names the store, shows the key only as
 /// `ck_…last7`, and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames,
+)]
 #[strum(serialize_all = "snake_case")]
 pub enum ProbeError {
     #[error("could not reach {store}: {cause}. Check the address, and that the store is online.")]
@@ -340,6 +342,21 @@ pub fn retry_when(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A kind is what scripts read, and it is the variant's name: a variant renamed without
+    /// its kind being documented fails here, where nothing else would notice.
+    #[test]
+    fn every_kind_is_documented() {
+        use strum::VariantNames;
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference.md");
+        let reference = std::fs::read_to_string(path).unwrap();
+        for kind in ProbeError::VARIANTS {
+            assert!(
+                reference.contains(&format!("`{kind}`")),
+                "the kind `{kind}` is not in docs/reference.md"
+            );
+        }
+    }
 
     #[test]
     fn kinds_are_the_variant_names_in_snake_case() {
