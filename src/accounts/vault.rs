@@ -289,10 +289,8 @@ pub async fn save(
         });
     }
     let replaced = replaced.filter(|_| link == Link::Replaced);
-    let old_key_still_used = replaced.as_ref().is_some_and(|old| {
-        (index.accounts.iter())
-            .any(|other| other.store_url == old.store_url && other.key_suffix == old.key_suffix)
-    });
+    let old_key_still_used = (replaced.as_ref())
+        .is_some_and(|old| index.accounts.iter().any(|other| other.same_key(old)));
     Ok(Saved {
         account,
         link,

@@ -272,9 +272,7 @@ async fn remove(
     let used_by: Vec<String> = Index::load(&dir)
         .unwrap_or_default()
         .into_iter()
-        .filter(|other| {
-            other.store_url == account.store_url && other.key_suffix == account.key_suffix
-        })
+        .filter(|other| other.same_key(&account))
         .map(|other| other.name)
         .collect();
     // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other

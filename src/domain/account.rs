@@ -141,6 +141,11 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whether `other` uses the same key at the same store: revoking it would break both.
+    pub fn same_key(&self, other: &Account) -> bool {
+        self.store_url == other.store_url && self.key_suffix == other.key_suffix
+    }
+
     /// Where the store's admin pages are.
     pub fn admin(&self) -> &str {
         self.wordpress_url.as_deref().unwrap_or(&self.store_url)
