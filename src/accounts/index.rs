@@ -5,9 +5,11 @@
 //! It holds metadata only (no secret), so `accounts list` never needs the keychain. Reads take no
 //! lock and create nothing. Writes go through [`Index::lock`] / [`Index::update`]: an exclusive
 //! lock on `accounts.lock`, a fresh re-read, then an atomic replace (see `private_file`), so two
-//! `woolink connect` at once both land. A file woolink cannot understand is never overwritten.
+//! `woolink connect` at once both land. Only a [`LockedIndex`] can be written, so no write can
+//! skip the lock. A file woolink cannot understand is never overwritten.
 
 use std::fs::File;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -58,7 +60,7 @@ fn file(dir: &Path) -> VersionedJson {
 }
 
 /// The index, written as the file's body after its version. [`Index::lock`] reads it under
-/// its lock: change its fields, then [`Index::write`].
+/// its lock into a [`LockedIndex`]: change its fields, then [`LockedIndex::write`].
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Index {
     /// The default account's name. Written only while it names an account, so removing the
@@ -70,11 +72,15 @@ pub struct Index {
     /// changed only by `vault`. Added within version 1: older files have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
-    #[serde(skip)]
+}
+
+/// The index read under its lock, which is held until this is dropped: the only way to write
+/// the index.
+#[derive(Debug)]
+pub struct LockedIndex {
+    index: Index,
     file: VersionedJson,
-    /// The lock, held until the index is dropped; `None` in an index read without it.
-    #[serde(skip)]
-    _lock: Option<File>,
+    _lock: File,
 }
 
 impl Index {
@@ -102,19 +108,19 @@ impl Index {
     }
 
     /// Takes the index lock (creating the folder, 0700, if needed) and re-reads the file. Keep
-    /// the index while you read-modify-write; dropping it releases the lock.
-    pub async fn lock(dir: &Path) -> Result<Index, IndexError> {
+    /// the [`LockedIndex`] while you read-modify-write; dropping it releases the lock.
+    pub async fn lock(dir: &Path) -> Result<LockedIndex, IndexError> {
         Self::lock_within(dir, LOCK_WAIT).await
     }
 
     /// [`lock`](Self::lock), waiting at most `wait` for another woolink to release it.
-    pub async fn lock_within(dir: &Path, wait: Duration) -> Result<Index, IndexError> {
+    pub async fn lock_within(dir: &Path, wait: Duration) -> Result<LockedIndex, IndexError> {
         let file = file(dir);
         let (lock, index) = file.lock::<Index>(wait).await?;
-        Ok(Index {
+        Ok(LockedIndex {
+            index: index.unwrap_or_default(),
             file,
-            _lock: Some(lock),
-            ..index.unwrap_or_default()
+            _lock: lock,
         })
     }
 
@@ -138,12 +144,27 @@ impl Index {
         let position = self.accounts.iter().position(|a| a.name == name);
         position.ok_or_else(|| NoSuchAccount::new(name, &self.accounts))
     }
+}
 
-    /// Replaces the file (temp file, sync, rename, folder sync), mode 0600. Only under the
-    /// lock, from [`lock`](Self::lock).
+impl LockedIndex {
+    /// Replaces the file (temp file, sync, rename, folder sync), mode 0600.
     pub fn write(&mut self) -> Result<(), IndexError> {
-        self.default = live_default(&self.accounts, self.default.take());
-        self.file.write(self)
+        self.index.default = live_default(&self.index.accounts, self.index.default.take());
+        self.file.write(&self.index)
+    }
+}
+
+impl Deref for LockedIndex {
+    type Target = Index;
+
+    fn deref(&self) -> &Index {
+        &self.index
+    }
+}
+
+impl DerefMut for LockedIndex {
+    fn deref_mut(&mut self) -> &mut Index {
+        &mut self.index
     }
 }
 

@@ -89,7 +89,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// A JSON file `{"version": N, ...}` in a private folder, changed only under its lock file. A
 /// file this woolink cannot understand (damaged, or from a newer woolink) is reported and never
 /// overwritten: every write follows a read under the lock, and a failed read stops it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct VersionedJson {
     pub(crate) dir: PathBuf,
     pub(crate) file_name: &'static str,

@@ -31,7 +31,7 @@ use crate::accounts::credstore::{
     self, CredStoreError, CredentialStore, EntryId, Opener, PlaintextFileStore,
 };
 use crate::accounts::index::NoSuchAccount;
-use crate::accounts::index::{Index, IndexError, Pending, PendingEntry};
+use crate::accounts::index::{Index, IndexError, LockedIndex, Pending, PendingEntry};
 use crate::domain::account::{Account, SecretStorage};
 use crate::domain::exit::Failure;
 use crate::domain::keys::{Credentials, masked_key};
@@ -309,7 +309,7 @@ pub async fn save(
 /// which is returned. A record left only for the replaced entry is the caller's to clear once
 /// that entry is deleted ([`delete_replaced`]).
 async fn store_entry(
-    index: &mut Index,
+    index: &mut LockedIndex,
     store: &dyn CredentialStore,
     step: &str,
     account: &Account,
@@ -388,7 +388,7 @@ async fn undo(store: &dyn CredentialStore, entry: EntryId) -> Undo {
 /// A change is over (done, undone, or given up on): the [`Pending`] record of `account`'s
 /// entry goes. If the index cannot be written now, the next command finds the record and
 /// deals with it.
-fn drop_record(index: &mut Index, account: &Account) {
+fn drop_record(index: &mut LockedIndex, account: &Account) {
     index.pending.retain(|p| Some(&p.id) != account.id.as_ref());
     let _ = index.write();
 }
