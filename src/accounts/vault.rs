@@ -270,9 +270,15 @@ pub async fn save(
     // What the index holds on disk until the new one lands: a copy none of them uses is ours.
     let saved_before = ca_cert.map(|_| index.accounts.clone());
     let stored = store_entry(&mut index, store, "save", &account, creds, false).await;
-    let replaced = stored.inspect_err(|_| {
+    let replaced = stored.map_err(|err| {
         if let Some(saved_before) = &saved_before {
             crate::accounts::ca_copy::release(dir, &account, saved_before);
+        }
+        match err {
+            StoreError::Pending(err) => VaultError::SaveIndex(err),
+            StoreError::Secret(err) => VaultError::SaveSecret(err),
+            StoreError::ReadBack => VaultError::SaveSecret(CredStoreError::Corrupt),
+            StoreError::Index { source, undo } => VaultError::SaveIndexWrite { source, undo },
         }
     })?;
     let mut old_left = None;
@@ -304,10 +310,10 @@ pub async fn save(
 /// Steps 1 to 3 of a change (see the module docs), each followed by the crash point
 /// `{step}:pending`, `{step}:secret`, `{step}:index`: a [`Pending`] record for `account`'s new
 /// entry (replacing the entry of the account of its name) written into the index, `creds`
-/// stored in that entry (and, with `read_back`, read back and compared: a mismatch is
-/// `Corrupt`), and the index written with `account` in the place of the account of its name,
-/// which is returned. A record left only for the replaced entry is the caller's to clear once
-/// that entry is deleted ([`delete_replaced`]).
+/// stored in that entry (and, with `read_back`, read back and compared), and the index written
+/// with `account` in the place of the account of its name, which is returned. A record left
+/// only for the replaced entry is the caller's to clear once that entry is deleted
+/// ([`delete_replaced`]).
 async fn store_entry(
     index: &mut LockedIndex,
     store: &dyn CredentialStore,
@@ -315,7 +321,7 @@ async fn store_entry(
     account: &Account,
     creds: &Credentials,
     read_back: bool,
-) -> Result<Option<Account>, VaultError> {
+) -> Result<Option<Account>, StoreError> {
     let crash_point = |at: &str| crate::domain::crash::point(&format!("{step}:{at}"));
     let id = account
         .id
@@ -330,7 +336,7 @@ async fn store_entry(
         name: account.name.clone(),
         replaces: replaces.clone(),
     });
-    index.write().map_err(VaultError::SaveIndex)?;
+    index.write().map_err(StoreError::Pending)?;
     crash_point("pending");
     if let Err(err) = store.set(&entry, creds).await {
         // Nothing was stored, and the record goes (if it cannot, the next command clears it);
@@ -339,22 +345,24 @@ async fn store_entry(
         if !matches!(err, CredStoreError::TimedOut { .. }) {
             drop_record(index, account);
         }
-        return Err(VaultError::SaveSecret(err));
+        return Err(StoreError::Secret(err));
     }
     crash_point("secret");
     if read_back {
         let error = match store.get(&entry).await {
             // The same down to the site login.
             Ok(back) if *credstore::encode(&back) == *credstore::encode(creds) => None,
-            Ok(_) | Err(CredStoreError::NotFound) => Some(CredStoreError::Corrupt),
-            Err(err) => Some(err),
+            Ok(_) | Err(CredStoreError::NotFound | CredStoreError::Corrupt) => {
+                Some(StoreError::ReadBack)
+            }
+            Err(err) => Some(StoreError::Secret(err)),
         };
         if let Some(error) = error {
             // The record goes once the copy is known gone; else the next command deletes it.
             if matches!(undo(store, entry).await, Undo::Removed) {
                 drop_record(index, account);
             }
-            return Err(VaultError::SaveSecret(error));
+            return Err(error);
         }
     }
     let replaced = match position {
@@ -371,10 +379,23 @@ async fn store_entry(
         // The record written in step 1 stays on disk and names the entry, so what this cannot
         // delete, the next command does.
         let undo = Box::new(undo(store, entry).await);
-        return Err(VaultError::SaveIndexWrite { source, undo });
+        return Err(StoreError::Index { source, undo });
     }
     crash_point("index");
     Ok(replaced)
+}
+
+/// Why [`store_entry`] failed, by step; [`save`] and [`migrate`] each say it in their words.
+#[derive(Debug)]
+enum StoreError {
+    /// The index could not be written with the pending record: nothing was stored.
+    Pending(IndexError),
+    /// The entry could not be written, or read back.
+    Secret(CredStoreError),
+    /// What was read back is not what was written (or nothing was): the entry was undone.
+    ReadBack,
+    /// The index could not be written with the account; `undo` says what became of the entry.
+    Index { source: IndexError, undo: Box<Undo> },
 }
 
 /// Deletes the entry just written, as a failed change is undone.
@@ -549,15 +570,14 @@ pub async fn migrate(
     };
     let stored = store_entry(&mut index, store, "migrate", &moved, &creds, true).await;
     stored.map_err(|err| match err {
-        VaultError::SaveSecret(CredStoreError::Corrupt) => VaultError::ReadBack {
+        StoreError::ReadBack => VaultError::ReadBack {
             name: name.to_owned(),
             storage,
         },
-        VaultError::SaveSecret(err) => secret_error(err),
-        VaultError::SaveIndex(err) | VaultError::SaveIndexWrite { source: err, .. } => {
+        StoreError::Secret(err) => secret_error(err),
+        StoreError::Pending(err) | StoreError::Index { source: err, .. } => {
             VaultError::MoveIndex(err)
         }
-        _ => unreachable!("storing an entry neither checks names nor copies certificates"),
     })?;
     // Once the old entry is gone the record is done; if it cannot be deleted now the record
     // stays, and the next command tries again.

@@ -577,6 +577,48 @@ async fn an_account_from_before_ids_is_moved_to_its_id_once() {
     assert_eq!(again.id, now.id);
 }
 
+/// Each way moving an entry can fail is said as a move that failed (kind `secret_move`), the
+/// old entry kept: a failed index write after the copy, and a copy that does not read back.
+#[tokio::test]
+async fn a_failed_move_keeps_the_old_entry_and_says_so() {
+    let h = Harness::new();
+    legacy_account(&h, "shop", SECRET).await;
+    h.arm.store(true, Ordering::SeqCst);
+    let err = migrate(&h.dir, &h, "shop").await.unwrap_err();
+    h.repair();
+    assert!(matches!(err, VaultError::MoveIndex(_)), "{err:?}");
+    assert_eq!(err.class().0, "secret_move");
+    assert!(err.to_string().contains("is still kept"), "{err}");
+    assert_eq!(h.recorded("shop").unwrap().id, None);
+    let old = EntryId::legacy(URL, "shop");
+    assert_eq!(h.entry(&old).await.as_deref(), Some(SECRET));
+    // The record the failed write could not clear is the next command's.
+    assert_eq!(h.recover().await.undone, ["shop"]);
+
+    /// A store that loses what is written to it.
+    struct Forgetful<'a>(&'a Harness);
+    impl CredentialStore for Forgetful<'_> {
+        fn storage(&self) -> SecretStorage {
+            self.0.storage()
+        }
+        fn set<'a>(&'a self, _: &'a EntryId, _: &'a Credentials) -> StoreFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+        fn get<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, Credentials> {
+            self.0.get(id)
+        }
+        fn delete<'a>(&'a self, id: &'a EntryId) -> StoreFuture<'a, ()> {
+            self.0.delete(id)
+        }
+    }
+    let err = migrate(&h.dir, &Forgetful(&h), "shop").await.unwrap_err();
+    assert!(matches!(err, VaultError::ReadBack { .. }), "{err:?}");
+    assert_eq!(err.class().0, "secret_move");
+    assert_eq!(h.recorded("shop").unwrap().id, None);
+    assert_eq!(h.entry(&old).await.as_deref(), Some(SECRET));
+    assert!(Index::read(&h.dir).unwrap().pending.is_empty());
+}
+
 #[tokio::test]
 async fn an_old_entry_holding_another_key_is_not_taken_and_not_used() {
     let h = Harness::new();
