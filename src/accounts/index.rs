@@ -56,6 +56,7 @@ fn file(dir: &Path) -> VersionedJson {
         file_name: INDEX_FILE,
         lock_name: LOCK_FILE,
         version: INDEX_VERSION,
+        holds_secrets: false,
     }
 }
 

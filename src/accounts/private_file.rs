@@ -96,12 +96,15 @@ pub(crate) struct VersionedJson {
     pub(crate) lock_name: &'static str,
     /// The newest format this woolink reads, and the one it writes.
     pub(crate) version: u32,
+    /// The file holds secrets, so its errors never quote it: a damaged file's detail is only
+    /// the kind of fault serde found and where, never serde's words, which can quote content.
+    pub(crate) holds_secrets: bool,
 }
 
 /// What went wrong with a [`VersionedJson`] file, worded for the account index, whose error
 /// this is (`index::IndexError`); the credentials file words its own (`credstore::file`).
 /// Each message names the file and what woolink was doing. `Corrupt`'s detail may quote the
-/// file's content, so a file that holds secrets must not show it.
+/// file's content, unless the file holds secrets ([`VersionedJson::holds_secrets`]).
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("could not read the account index {}: {source}", .path.display())]
@@ -170,7 +173,7 @@ impl VersionedJson {
             detail,
         };
         let head: VersionOnly = serde_json::from_slice(&bytes)
-            .map_err(|err| corrupt(format!("not valid JSON: {err}")))?;
+            .map_err(|err| corrupt(format!("not valid JSON: {}", self.fault(&err))))?;
         let Some(found) = head.version.as_u64() else {
             return Err(corrupt("no format version number".to_owned()));
         };
@@ -187,7 +190,16 @@ impl VersionedJson {
         }
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|err| corrupt(err.to_string()))
+            .map_err(|err| corrupt(self.fault(&err)))
+    }
+
+    /// What serde found wrong with the file, in its words unless the file holds secrets.
+    fn fault(&self, err: &serde_json::Error) -> String {
+        if !self.holds_secrets {
+            return err.to_string();
+        }
+        let (kind, line, column) = (err.classify(), err.line(), err.column());
+        format!("{kind:?} error at line {line} column {column}")
     }
 
     /// Takes the lock (creating the folder, 0700, if needed), waiting at most `wait` for
@@ -253,6 +265,7 @@ mod tests {
             file_name: "x.json",
             lock_name: "x.lock",
             version: 1,
+            holds_secrets: false,
         }
     }
 

@@ -36,6 +36,7 @@ impl PlaintextFileStore {
             file_name: CREDENTIALS_FILE,
             lock_name: LOCK_FILE,
             version: VERSION,
+            holds_secrets: true,
         };
         Self { file }
     }
@@ -65,7 +66,7 @@ impl PlaintextFileStore {
 }
 
 /// What went wrong with the file, in its own words (the error is worded for the account
-/// index). A damaged file's detail is left out: it may quote a secret.
+/// index). A damaged file's detail (which never quotes it, see `holds_secrets`) is left out.
 fn failed(err: IndexError) -> CredStoreError {
     let untouched = "woolink left it untouched";
     CredStoreError::Failed(match err {
@@ -172,6 +173,44 @@ mod tests {
         let err = store.set(&id, &creds(SECRET)).await.unwrap_err();
         assert!(err.to_string().contains("untouched"), "{err}");
         assert_eq!(fs::read(store.path()).unwrap(), b"{\"version\": 1, \"entr");
+    }
+
+    /// serde's own words would quote the secret (`invalid type: string "cs_…"`); no error
+    /// from reading the file does.
+    #[tokio::test]
+    async fn damage_that_serde_would_quote_is_never_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PlaintextFileStore::new(dir.path());
+        let id = EntryId::legacy("https://a.example", "a");
+        let entry = format!("{:?}", key(&id));
+        for body in [
+            format!("{{\"version\": 1, \"entries\": {{{entry}: \"{SECRET}\"}}}}"),
+            format!("{{\"version\": 1, \"entries\": \"{SECRET}\"}}"),
+        ] {
+            fs::write(store.path(), &body).unwrap();
+            let quoting = VersionedJson {
+                holds_secrets: false,
+                ..store.file.clone()
+            };
+            let quoted = quoting.read::<CredentialsFile>().err().unwrap();
+            assert!(quoted.to_string().contains(SECRET), "{body}: {quoted}");
+            let corrupt = store.file.read::<CredentialsFile>().err().unwrap();
+            assert!(matches!(corrupt, IndexError::Corrupt { .. }), "{corrupt:?}");
+            let from_get = store.get(&id).await.unwrap_err();
+            let from_set = store.set(&id, &creds(SECRET2)).await.unwrap_err();
+            let from_delete = store.delete(&id).await.unwrap_err();
+            for text in [
+                corrupt.to_string(),
+                format!("{corrupt:?}"),
+                format!("{from_get} {from_get:?}"),
+                format!("{from_set} {from_set:?}"),
+                format!("{from_delete} {from_delete:?}"),
+            ] {
+                assert!(!text.contains(SECRET), "{body}: {text}");
+                assert!(!text.contains(&SECRET[3..13]), "{body}: {text}");
+            }
+            assert_eq!(fs::read(store.path()).unwrap(), body.as_bytes());
+        }
     }
 
     #[tokio::test]
