@@ -9,20 +9,6 @@ use crate::accounts::vault::VaultError;
 use crate::domain::account::Account;
 use crate::domain::keys::Credentials;
 
-/// Why no account could be chosen. All are usage errors (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SelectError {
-    #[error("no stores are linked yet; link one with `woolink connect`")]
-    NoneLinked,
-    #[error(transparent)]
-    NotFound(#[from] NoSuchAccount),
-    #[error(
-        "{} accounts are linked and none is the default: choose one with --account NAME (one of {}), or set a default with `woolink accounts default NAME`",
-        .names.len(), .names.join(", ")
-    )]
-    Ambiguous { names: Vec<String> },
-}
-
 /// What `STORE` (a table column) and `Store:` (a summary row) show everywhere: the store's
 /// title, which is how a person recognises a client, or its address while no title is known.
 pub fn store_label(account: &Account) -> String {
@@ -70,11 +56,12 @@ pub fn complete_account_names() -> clap_complete::ArgValueCandidates {
 }
 
 /// The account `requested` names; without a name, the default account, else the only one.
+/// Failing, a usage error (exit 2): no such account, none linked, or no way to choose.
 pub fn select<'a>(
     accounts: &'a [Account],
     default: Option<&str>,
     requested: Option<&str>,
-) -> Result<&'a Account, SelectError> {
+) -> Result<&'a Account, VaultError> {
     let names = || accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     let by_name = |name: &str| accounts.iter().find(|a| a.name == name);
     if let Some(name) = requested {
@@ -84,9 +71,9 @@ pub fn select<'a>(
         return Ok(account);
     }
     match accounts {
-        [] => Err(SelectError::NoneLinked),
+        [] => Err(VaultError::NoneLinked),
         [only] => Ok(only),
-        _ => Err(SelectError::Ambiguous { names: names() }),
+        _ => Err(VaultError::Ambiguous { names: names() }),
     }
 }
 
@@ -117,22 +104,25 @@ mod tests {
         let chosen = |accounts: &[Account], default, requested| {
             select(accounts, default, requested).map(|a| a.name.clone())
         };
-        assert_eq!(chosen(&one, None, None), Ok("a".to_owned()));
-        assert_eq!(chosen(&two, None, Some("b")), Ok("b".to_owned()));
-        assert_eq!(chosen(&two, Some("b"), None), Ok("b".to_owned()));
-        assert_eq!(chosen(&two, Some("b"), Some("a")), Ok("a".to_owned()));
+        assert_eq!(chosen(&one, None, None).unwrap(), "a");
+        assert_eq!(chosen(&two, None, Some("b")).unwrap(), "b");
+        assert_eq!(chosen(&two, Some("b"), None).unwrap(), "b");
+        assert_eq!(chosen(&two, Some("b"), Some("a")).unwrap(), "a");
         assert!(matches!(
             chosen(&two, None, None),
-            Err(SelectError::Ambiguous { .. })
+            Err(VaultError::Ambiguous { .. })
         ));
         assert!(matches!(
             chosen(&two, Some("gone"), None),
-            Err(SelectError::Ambiguous { .. })
+            Err(VaultError::Ambiguous { .. })
         ));
         assert!(matches!(
             chosen(&one, None, Some("x")),
-            Err(SelectError::NotFound(NoSuchAccount { .. }))
+            Err(VaultError::NotFound(NoSuchAccount { .. }))
         ));
-        assert_eq!(chosen(&[], None, None), Err(SelectError::NoneLinked));
+        assert!(matches!(
+            chosen(&[], None, None),
+            Err(VaultError::NoneLinked)
+        ));
     }
 }

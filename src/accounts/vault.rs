@@ -106,12 +106,19 @@ pub enum Undo {
 }
 
 /// Why a change to an account (saving it, moving its secret to its id, removing or renaming
-/// it) failed, each message saying what was left as it was; or why its secret could not be
-/// used.
+/// it) failed, each message saying what was left as it was; why its secret could not be used;
+/// or why no account could be chosen (`linked::select`).
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error(transparent)]
     NotFound(#[from] NoSuchAccount),
+    #[error("no stores are linked yet; link one with `woolink connect`")]
+    NoneLinked,
+    #[error(
+        "{} accounts are linked and none is the default: choose one with --account NAME (one of {}), or set a default with `woolink accounts default NAME`",
+        .names.len(), .names.join(", ")
+    )]
+    Ambiguous { names: Vec<String> },
     #[error(
         "an account named \"{name}\" already exists; choose another name with --name, or replace it with --force"
     )]
@@ -201,6 +208,8 @@ impl VaultError {
         use VaultError::*;
         match self {
             NotFound(_) => ("no_such_account", Failure::Usage),
+            NoneLinked => ("no_accounts", Failure::Usage),
+            Ambiguous { .. } => ("ambiguous_account", Failure::Usage),
             NameTaken { .. } | NewNameTaken { .. } => ("name_taken", Failure::Usage),
             CaCopy(_) => ("ca_cert_copy", Failure::Local),
             SaveIndex(_) | SaveSecret(_) | SaveIndexWrite { .. } => ("save", Failure::Local),

@@ -8,7 +8,6 @@ use crate::accounts::ca_copy::CaCopyError;
 use crate::accounts::config::ConfigError;
 use crate::accounts::credstore::CredStoreError;
 use crate::accounts::index::IndexError;
-use crate::accounts::linked::SelectError;
 use crate::cmd::env_file::EnvFileError;
 pub use crate::domain::exit::Failure;
 use crate::domain::keys::KeyError;
@@ -85,8 +84,6 @@ pub enum Error {
     Index(#[from] IndexError),
     #[error("{0}")]
     Vault(#[from] VaultError),
-    #[error("{0}")]
-    Select(#[from] SelectError),
     #[error(
         "the secret of \"{name}\" is missing from the {storage}; {}",
         crate::domain::relink::Relink::same_key(.name)
@@ -155,9 +152,6 @@ impl Error {
             Error::CredStore(_) | Error::Keychain { .. } => ("credential_store", Local),
             Error::Index(_) => ("index", Local),
             Error::Vault(err) => err.class(),
-            Error::Select(SelectError::NotFound(_)) => ("no_such_account", Usage),
-            Error::Select(SelectError::NoneLinked) => ("no_accounts", Usage),
-            Error::Select(SelectError::Ambiguous { .. }) => ("ambiguous_account", Usage),
             Error::SecretMissing { .. } => ("secret_missing", Local),
             Error::Api(err) => err.class(),
             Error::KeyRefused { source, .. } => source.class(),

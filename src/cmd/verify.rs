@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::accounts::config;
 use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::{Index, IndexError};
-use crate::accounts::linked::{self, SelectError};
+use crate::accounts::linked;
 use crate::accounts::vault;
 use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
 use crate::domain::account::{Access, Account};
@@ -131,7 +131,7 @@ fn choose(accounts: &[Account], args: &VerifyArgs) -> Result<Vec<Account>, Error
         return Ok(accounts.to_vec());
     }
     if accounts.is_empty() {
-        return Err(SelectError::NoneLinked.into());
+        return Err(vault::VaultError::NoneLinked.into());
     }
     let mut chosen: Vec<Account> = Vec::new();
     for name in &args.names {
