@@ -25,7 +25,7 @@ use crate::woocommerce::probe::{ApiRoot, root};
 pub async fn run(args: ApiArgs, ui: Ui) -> Result<(), Error> {
     let planned = Planned::from_args(&args)?;
     let (account, root, credentials) =
-        super::chosen_account(args.account.as_deref(), &args.net, ui).await?;
+        super::chosen_account(args.account.as_deref(), &args.net, ui, &mut None).await?;
     let http = super::client_trusting(&args.net, account.ca_cert.clone(), ui)?;
     let url = planned.url(&root, &args.path)?;
     let sender = Sender {

@@ -142,10 +142,6 @@ pub async fn locate(
     });
     let chosen = Chosen {
         name: None,
-        source: format!(
-            "environment variables ({}); no index or keychain is used",
-            CREDENTIAL_VARS.join(", ")
-        ),
         store_url: store.to_string(),
         auth_method,
         ca_cert: net.ca_cert.clone(),

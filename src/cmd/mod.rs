@@ -24,26 +24,44 @@ use crate::accounts::vault::VaultError;
 use crate::cmd::error::{Error, keychain_unreachable};
 use crate::domain::account::{Access, Account, AuthMethod};
 use crate::domain::keys::Credentials;
+use crate::domain::variables::CREDENTIAL_VARS;
 use crate::face::cli::NetArgs;
 use crate::face::term::Ui;
 use crate::http::HttpClient;
 use crate::woocommerce::api::ApiError;
 use crate::woocommerce::probe::{ApiRoot, ProbeReport};
 
-/// The store a command talks to, and how it was chosen. Holds no secret.
+/// The store a command talks to. Holds no secret.
 #[derive(Debug, Clone)]
 pub struct Chosen {
     /// The linked account's name; `None` for credentials from the environment.
     pub name: Option<String>,
-    /// Why the command uses this store, as `--verbose` says it: `--account > environment
-    /// credentials > default account` (README, "Scripts and CI").
-    pub source: String,
     /// The store's canonical address.
     pub store_url: String,
     pub auth_method: AuthMethod,
     /// The certificate file trusted for this store: `--ca-cert` (or WOOLINK_CA_CERT) when
     /// given, else the copy kept with the linked account, if any.
     pub ca_cert: Option<PathBuf>,
+}
+
+/// The config folder and its credential stores, for a command that reads linked accounts:
+/// the folder found once, each store opened once, when first needed.
+struct ConfigFolder {
+    dir: PathBuf,
+    stores: credstore::Opened<CredStoreError>,
+}
+
+impl ConfigFolder {
+    /// `folder`, found now if it was not yet. Credentials from the environment never ask, so
+    /// a CI job needs no config folder.
+    fn found(folder: &mut Option<ConfigFolder>) -> Result<&mut ConfigFolder, Error> {
+        if folder.is_none() {
+            let dir = config::config_dir()?;
+            let stores = credstore::Opened::new(credstore::opener(&dir));
+            *folder = Some(ConfigFolder { dir, stores });
+        }
+        Ok(folder.as_mut().expect("found above"))
+    }
 }
 
 /// The store a command means, its checked API root, and its credentials: the account
@@ -54,14 +72,22 @@ async fn chosen_account(
     requested: Option<&str>,
     net: &NetArgs,
     ui: Ui,
+    folder: &mut Option<ConfigFolder>,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
-    let chosen = if requested.is_none()
+    let (chosen, source) = if requested.is_none()
         && let Some((store, credentials)) = env_creds::read()?
     {
-        env_creds::locate(&store, credentials, net, ui).await?
+        let source = format!(
+            "environment variables ({}); no index or keychain is used",
+            CREDENTIAL_VARS.join(", ")
+        );
+        (
+            env_creds::locate(&store, credentials, net, ui).await?,
+            source,
+        )
     } else {
-        let dir = config::config_dir()?;
-        let (accounts, default) = Index::load_with_default(&dir)?;
+        let folder = ConfigFolder::found(folder)?;
+        let (accounts, default) = Index::load_with_default(&folder.dir)?;
         let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
         let name = &account.name;
         let source = match requested {
@@ -71,27 +97,25 @@ async fn chosen_account(
             }
             None => format!("the only linked account, \"{name}\", from the index"),
         };
-        let mut stores = credstore::Opened::new(credstore::opener(&dir));
-        account_in(&dir, account, source, net, &mut stores).await?
+        (account_in(folder, account, net).await?, source)
     };
-    ui.debug(&format!("credentials: {}", chosen.0.source));
+    ui.debug(&format!("credentials: {source}"));
     Ok(chosen)
 }
 
 /// The chosen store, root and credentials for an `account` already read from the index in
-/// `dir`, its credential store taken from `stores` if opened before.
-pub async fn account_in(
-    dir: &Path,
+/// `folder.dir`, its credential store opened unless `folder` holds it.
+async fn account_in(
+    folder: &mut ConfigFolder,
     account: Account,
-    source: String,
     net: &NetArgs,
-    stores: &mut credstore::Opened<CredStoreError>,
 ) -> Result<(Chosen, ApiRoot, Credentials), Error> {
+    let dir = &folder.dir;
     let root = crate::woocommerce::probe::root::api_root(&account, &Index::path(dir))
         .map_err(ApiError::from)?;
     let ca_cert = trusted_ca(net, dir, &account)?;
     let name = &account.name;
-    let credentials = linked::credentials(dir, &account, stores).await;
+    let credentials = linked::credentials(dir, &account, &mut folder.stores).await;
     let credentials = credentials.map_err(|err| match err {
         VaultError::ReadSecret(CredStoreError::NotFound) => Error::SecretMissing {
             name: name.clone(),
@@ -107,7 +131,6 @@ pub async fn account_in(
     })?;
     let chosen = Chosen {
         name: Some(account.name),
-        source,
         store_url: account.store_url,
         auth_method: account.auth_method,
         ca_cert,
