@@ -87,15 +87,12 @@ async fn chosen_account(
         )
     } else {
         let folder = ConfigFolder::found(folder)?;
-        let (accounts, default) = Index::load_with_default(&folder.dir)?;
-        let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
+        let (account, is_default) = lookup(&folder.dir, requested)?;
         let name = &account.name;
-        let source = match requested {
-            Some(_) => format!("the account \"{name}\" from the index (--account)"),
-            None if default.as_ref() == Some(name) => {
-                format!("the default account \"{name}\" from the index")
-            }
-            None => format!("the only linked account, \"{name}\", from the index"),
+        let source = match (requested, is_default) {
+            (Some(_), _) => format!("the account \"{name}\" from the index (--account)"),
+            (None, true) => format!("the default account \"{name}\" from the index"),
+            (None, false) => format!("the only linked account, \"{name}\", from the index"),
         };
         (account_in(folder, account, net).await?, source)
     };
@@ -171,9 +168,17 @@ fn say_none_linked(ui: Ui, dir: &Path) {
 /// The config folder, the account named `name`, and whether it is the default.
 pub fn find(name: &str) -> Result<(PathBuf, Account, bool), Error> {
     let dir = config::config_dir()?;
-    let (accounts, default) = Index::load_with_default(&dir)?;
-    let account = linked::select(&accounts, None, Some(name))?.clone();
-    Ok((dir, account, default.as_deref() == Some(name)))
+    let (account, is_default) = lookup(&dir, Some(name))?;
+    Ok((dir, account, is_default))
+}
+
+/// The account `requested` names, else the default (or the only) one, from the index in
+/// `dir`; and whether it is the default.
+fn lookup(dir: &Path, requested: Option<&str>) -> Result<(Account, bool), Error> {
+    let (accounts, default) = Index::load_with_default(dir)?;
+    let account = linked::select(&accounts, default.as_deref(), requested)?.clone();
+    let is_default = default.as_ref() == Some(&account.name);
+    Ok((account, is_default))
 }
 
 /// Finishes or undoes what a woolink killed in the middle of a change left (see
