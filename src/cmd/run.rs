@@ -56,10 +56,8 @@ async fn prepared(
 ) -> Result<Command, Error> {
     // Everything the command line and the env file can get wrong is found before any
     // keychain is opened or CMD started.
-    let file = match &args.env_file {
-        Some(path) => Some(read_env_file(path, folder)?),
-        None => None,
-    };
+    let path = args.env_file.as_deref();
+    let file = path.map(|path| read_env_file(path, folder)).transpose()?;
     let (account, root, credentials) =
         super::chosen_account(args.account.as_deref(), &args.net, ui, folder).await?;
     let mut parts = args.command.into_iter();
