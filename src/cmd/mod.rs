@@ -67,7 +67,8 @@ impl ConfigFolder {
 /// The store a command means, its checked API root, and its credentials: the account
 /// `--account` names, else credentials from the environment, else the default account (or
 /// the only one). `--verbose` says which. For a linked account, the root and the CA copy are
-/// checked first: a hand-edited index must not even get the keychain opened.
+/// checked first: a hand-edited index must not even get the keychain opened. A linked account
+/// is read through `folder`, which the command keeps for any other account it reads.
 async fn chosen_account(
     requested: Option<&str>,
     net: &NetArgs,
