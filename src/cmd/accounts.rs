@@ -184,7 +184,7 @@ async fn show(name: &str, json: bool) -> Result<(), Error> {
         Err(err @ VaultError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
         Err(VaultError::ReadSecret(err)) if keychain_unreachable(err) => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
-            crate::cmd::error::keychain_problem(err),
+            err.without_choices(),
             account.name
         ),
         Err(err) => format!("could not be checked: {err}"),

@@ -75,7 +75,7 @@ pub enum Error {
     CredStore(#[from] CredStoreError),
     /// The keychain could not be reached by a command other than connect: what is wrong with
     /// it, and what works for that command (not connect's `--no-save` or `--store file`).
-    #[error("{}. {advice}", keychain_problem(.source))]
+    #[error("{}. {advice}", .source.without_choices())]
     Keychain {
         source: CredStoreError,
         advice: String,
@@ -214,19 +214,6 @@ pub fn keychain_unreachable(err: &CredStoreError) -> bool {
         err,
         CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
     )
-}
-
-/// What is wrong with the keychain, without the choices `connect` has (`--no-save`,
-/// `--store file`), which other commands do not take.
-pub fn keychain_problem(err: &CredStoreError) -> String {
-    match err {
-        CredStoreError::Unavailable { why } => format!("the OS keychain cannot be used: {why}"),
-        CredStoreError::TimedOut { after } => format!(
-            "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog",
-            humantime::format_duration(*after)
-        ),
-        other => other.to_string(),
-    }
 }
 
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.

@@ -169,12 +169,9 @@ impl<E: Clone> Opened<E> {
 pub enum CredStoreError {
     #[error("no saved credentials for this account in the credential store")]
     NotFound,
-    #[error("the OS keychain cannot be used: {why}. {}", choices())]
+    #[error("{}. {}", self.without_choices(), choices())]
     Unavailable { why: Unavailability },
-    #[error(
-        "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog. {}",
-        humantime::format_duration(*.after), choices()
-    )]
+    #[error("{}. {}", self.without_choices(), choices())]
     TimedOut { after: Duration },
     #[error("the credential store failed: {0}")]
     Failed(String),
@@ -183,6 +180,23 @@ pub enum CredStoreError {
         crate::domain::relink::Relink::same_key("NAME")
     )]
     Corrupt,
+}
+
+impl CredStoreError {
+    /// The error without the choices `connect` has (`--no-save`, `--store file`), for the
+    /// commands that do not take them.
+    pub fn without_choices(&self) -> String {
+        match self {
+            CredStoreError::Unavailable { why } => {
+                format!("the OS keychain cannot be used: {why}")
+            }
+            CredStoreError::TimedOut { after } => format!(
+                "the OS keychain did not answer within {}: it may be locked and waiting for someone to unlock it in a dialog",
+                humantime::format_duration(*after)
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Why the OS keychain cannot be used.
