@@ -198,8 +198,13 @@ impl VersionedJson {
         if !self.holds_secrets {
             return err.to_string();
         }
-        let (kind, line, column) = (err.classify(), err.line(), err.column());
-        format!("{kind:?} error at line {line} column {column}")
+        let fault = match err.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "a syntax error",
+            serde_json::error::Category::Data => "a missing field or a value of the wrong type",
+            serde_json::error::Category::Eof => "cut short",
+        };
+        format!("{fault} at line {} column {}", err.line(), err.column())
     }
 
     /// Takes the lock (creating the folder, 0700, if needed), waiting at most `wait` for

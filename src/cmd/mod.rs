@@ -55,12 +55,14 @@ impl ConfigFolder {
     /// `folder`, found now if it was not yet. Credentials from the environment never ask, so
     /// a CI job needs no config folder.
     fn found(folder: &mut Option<ConfigFolder>) -> Result<&mut ConfigFolder, Error> {
-        if folder.is_none() {
-            let dir = config::config_dir()?;
-            let stores = credstore::Opened::new(credstore::opener(&dir));
-            *folder = Some(ConfigFolder { dir, stores });
+        match folder {
+            Some(found) => Ok(found),
+            None => {
+                let dir = config::config_dir()?;
+                let stores = credstore::Opened::new(credstore::opener(&dir));
+                Ok(folder.insert(ConfigFolder { dir, stores }))
+            }
         }
-        Ok(folder.as_mut().expect("found above"))
     }
 }
 

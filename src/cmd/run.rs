@@ -13,7 +13,7 @@ use std::process::Command;
 
 use super::{Chosen, ConfigFolder};
 use crate::accounts::index::Index;
-use crate::accounts::linked;
+use crate::accounts::index::NoSuchAccount;
 use crate::cmd::env_file::{self, Entry};
 use crate::cmd::error::{Error, Outcome};
 use crate::domain::account::Account;
@@ -161,9 +161,12 @@ fn read_env_file(path: &Path, folder: &mut Option<ConfigFolder>) -> Result<Vec<L
         let Some((name, field)) = reference else {
             return Ok((entry, None));
         };
-        match linked::select(&accounts, None, Some(&name)) {
-            Ok(account) => Ok((entry, Some((account.clone(), field)))),
-            Err(err) => Err(refused(&entry, err.to_string())),
+        match accounts.iter().find(|account| account.name == name) {
+            Some(account) => Ok((entry, Some((account.clone(), field)))),
+            None => Err(refused(
+                &entry,
+                NoSuchAccount::new(&name, &accounts).to_string(),
+            )),
         }
     };
     lines.into_iter().map(resolved).collect()

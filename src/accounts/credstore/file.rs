@@ -196,6 +196,8 @@ mod tests {
             assert!(quoted.to_string().contains(SECRET), "{body}: {quoted}");
             let corrupt = store.file.read::<CredentialsFile>().err().unwrap();
             assert!(matches!(corrupt, IndexError::Corrupt { .. }), "{corrupt:?}");
+            let said = corrupt.to_string();
+            assert!(said.contains("wrong type at line 1 column"), "{said}");
             let from_get = store.get(&id).await.unwrap_err();
             let from_set = store.set(&id, &creds(SECRET2)).await.unwrap_err();
             let from_delete = store.delete(&id).await.unwrap_err();
