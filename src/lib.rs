@@ -36,9 +36,11 @@
 //!   `credstore::EntryId`); storing it and recording it in the index is one transaction with a
 //!   pending record in the index, which the next command finishes or undoes
 //!   (`accounts/vault.rs`, `vault::recover`; `domain/crash.rs` is the test hook that kills
-//!   woolink at each step). Keychain calls run on tokio's blocking pool under a time-out, and
-//!   lock waits sleep on the runtime's timer: nothing blocks the one runtime thread.
-//! - **What connect was asked**: `cmd/connect.rs`, `Plan::resolve` (flags, variables,
+//!   woolink at each step); the index is written only under its lock, through the
+//!   `index::LockedIndex` that holds it. Keychain calls run on tokio's blocking pool under a
+//!   time-out, and lock waits sleep on the runtime's timer: nothing blocks the one runtime
+//!   thread.
+//! - **What connect was asked**: `cmd/connect.rs`, `Connect::resolve` (flags, variables,
 //!   `--env-file`, the account linked again) and `cmd/input.rs`, `KeyPlan` (where the key and
 //!   secret come from, for connect and `accounts rotate` alike); `--quiet` and `--verbose` are
 //!   `face::term::Ui`, decided once in [`run`] and handed down.
