@@ -259,7 +259,9 @@ impl Connect {
         credentials: &mut Credentials,
         found: Option<&Site>,
     ) -> Result<ProbeReport, Error> {
-        for tries in 2.. {
+        // The number the next try would have: the first is the one already made.
+        let mut next_try = 2;
+        loop {
             let key = &credentials.key;
             self.said.status(&format!(
                 "Checking the key {key} against {} ...",
@@ -280,16 +282,17 @@ impl Connect {
             progress.fail();
             let unknown_key = matches!(err, ProbeError::UnknownKey { .. });
             let wrong_secret = matches!(err, ProbeError::WrongSecret { .. });
-            if !(self.keys.secret_typed() && tries <= TRIES && (unknown_key || wrong_secret)) {
+            let retyped = unknown_key || wrong_secret;
+            if !(self.keys.secret_typed() && next_try <= TRIES && retyped) {
                 return Err(err.into());
             }
-            try_again(&err, tries);
+            try_again(&err, next_try);
             if unknown_key {
                 credentials.key = input::ask_key()?;
             }
             credentials.secret = input::ask_secret()?;
+            next_try += 1;
         }
-        unreachable!("the tries end the loop")
     }
 
     /// Finds the store before anything secret is typed, says what was found, and asks before
