@@ -519,8 +519,8 @@ async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError>
         };
         // A keychain that did not answer is not asked again for the next record: each would
         // wait out its own time-out before the command could start.
-        if let (Some(target), Err(err @ CredStoreError::Unavailable { .. }))
-        | (Some(target), Err(err @ CredStoreError::TimedOut { .. })) = (&target, &result)
+        if let (Some(target), Err(err)) = (&target, &result)
+            && err.is_unreachable()
         {
             stores.give_up(target.storage, err.to_string());
         }

@@ -10,7 +10,7 @@ use crate::accounts::credstore::{self, CredStoreError, EntryId};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
 use crate::accounts::vault::{self, VaultError};
-use crate::cmd::error::{Error, Outcome, keychain_unreachable};
+use crate::cmd::error::{Error, Outcome};
 use crate::cmd::input;
 use crate::domain::account::{Account, SecretStorage};
 use crate::domain::keys::masked_key;
@@ -182,7 +182,7 @@ async fn show(name: &str, json: bool) -> Result<(), Error> {
             Relink::same_key(&account.name)
         ),
         Err(err @ VaultError::Mismatch { .. }) => format!("NOT this account's key: {err}"),
-        Err(VaultError::ReadSecret(err)) if keychain_unreachable(err) => format!(
+        Err(VaultError::ReadSecret(err)) if err.is_unreachable() => format!(
             "could not be checked: {}. Start or unlock the keychain, then run `woolink accounts show {}` again",
             err.without_choices(),
             account.name
@@ -248,12 +248,12 @@ async fn remove(
     let store = match index_only {
         true => None,
         false => match credstore::open(storage, &dir).await {
-            Err(err) if keychain_unreachable(&err) => return Err(unreachable(err)),
+            Err(err) if err.is_unreachable() => return Err(unreachable(err)),
             store => Some(store?),
         },
     };
     let removed = match vault::remove(&dir, store.as_deref(), name).await {
-        Err(VaultError::RemoveSecret { source, .. }) if keychain_unreachable(&source) => {
+        Err(VaultError::RemoveSecret { source, .. }) if source.is_unreachable() => {
             return Err(unreachable(source));
         }
         removed => removed?,
@@ -342,7 +342,7 @@ async fn rename(old: &str, new: &str, json: bool) -> Result<(), Error> {
             }),
         };
         match moved {
-            Err(VaultError::MoveSecret { source, .. }) if keychain_unreachable(&source) => {
+            Err(VaultError::MoveSecret { source, .. }) if source.is_unreachable() => {
                 return Err(Error::Keychain {
                     source,
                     advice: format!(

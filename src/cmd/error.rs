@@ -208,14 +208,6 @@ impl Outcome {
     }
 }
 
-/// Whether `err` says the keychain cannot be reached at all (not a missing or damaged entry).
-pub fn keychain_unreachable(err: &CredStoreError) -> bool {
-    matches!(
-        err,
-        CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
-    )
-}
-
 /// The `--json` shape of a failure: `{"error": {"kind", "exit_code", "message"}}`.
 pub fn json_error(err: &Error) -> Result<(), Error> {
     let message = crate::domain::redact::mask_secret_shapes(&err.to_string()).into_owned();

@@ -21,7 +21,7 @@ use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::Index;
 use crate::accounts::linked;
 use crate::accounts::vault::VaultError;
-use crate::cmd::error::{Error, keychain_unreachable};
+use crate::cmd::error::Error;
 use crate::domain::account::{Access, Account, AuthMethod};
 use crate::domain::keys::Credentials;
 use crate::domain::variables::CREDENTIAL_VARS;
@@ -121,7 +121,7 @@ async fn account_in(
             name: name.clone(),
             storage: account.secret_storage.to_string(),
         },
-        VaultError::ReadSecret(source) if keychain_unreachable(&source) => Error::Keychain {
+        VaultError::ReadSecret(source) if source.is_unreachable() => Error::Keychain {
             source,
             advice: format!(
                 "The secret of \"{name}\" is kept there: start or unlock the keychain and try again. To use the store without the keychain, give no --account (nor WOOLINK_ACCOUNT) and set WOOLINK_STORE_URL, WOOLINK_CONSUMER_KEY and WOOLINK_CONSUMER_SECRET: then nothing is read from the index or the keychain"

@@ -14,7 +14,7 @@ use crate::accounts::credstore::{self, CredStoreError};
 use crate::accounts::index::{Index, IndexError};
 use crate::accounts::linked;
 use crate::accounts::vault;
-use crate::cmd::error::{Error, Failure, Outcome, keychain_unreachable};
+use crate::cmd::error::{Error, Failure, Outcome};
 use crate::domain::account::{Access, Account};
 use crate::domain::keys::{Credentials, masked_key};
 use crate::domain::relink::Relink;
@@ -263,7 +263,7 @@ async fn credentials(
             return Err(Problem::new(("secret_missing", Failure::Local), message));
         }
         // The whole store is out of reach, not this entry.
-        vault::VaultError::ReadSecret(store_err) if keychain_unreachable(store_err) => {
+        vault::VaultError::ReadSecret(store_err) if store_err.is_unreachable() => {
             stores.give_up(storage, err.to_string());
             CREDENTIAL_STORE
         }

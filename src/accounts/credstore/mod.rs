@@ -183,6 +183,14 @@ pub enum CredStoreError {
 }
 
 impl CredStoreError {
+    /// Whether the keychain cannot be reached at all (not a missing or damaged entry).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            CredStoreError::Unavailable { .. } | CredStoreError::TimedOut { .. }
+        )
+    }
+
     /// The error without the choices `connect` has (`--no-save`, `--store file`), for the
     /// commands that do not take them.
     pub fn without_choices(&self) -> String {
