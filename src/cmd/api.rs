@@ -284,19 +284,20 @@ async fn finish(
         .read_after(head)
         .await
         .map_err(|cause| sender.unprinted(url, status, api::lost_words(&cause, false), false))?;
-    if first && let Some(junk) = answer.junk() {
+    let (document, junk) = answer.json_with_junk().unzip();
+    if first && let Some(junk) = junk.flatten() {
         // The JSON printed is clean; the user should still know what the store prints.
         sender
             .ui
             .status(&format!("Note: {}", junk.note(sender.credentials)));
     }
-    match api::judge(&sender.plan.method, url, &answer) {
-        Ok(document) => Ok((answer, document)),
+    match api::judge(&sender.plan.method, url, &answer, document.as_ref()) {
+        Ok(()) => Ok((answer, document)),
         Err(err) => {
             // The store's own error document goes with the error, on stderr: stdout stays
             // empty, so `woolink api orders > orders.json` never writes an error into the file.
-            if let Some(document) = answer.json() {
-                let text = output::json_text(&document, false);
+            if let Some(document) = &document {
+                let text = output::json_text(document, false);
                 term::stderr_line(&redact::in_answer(&text, sender.credentials));
             }
             Err(err.into())

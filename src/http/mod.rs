@@ -131,7 +131,10 @@ impl Answer {
         self.json_with_junk().and_then(|(_, junk)| junk)
     }
 
-    fn json_with_junk(&self) -> Option<(serde_json::Value, Option<crate::http::store_json::Junk>)> {
+    /// [`json`](Self::json) and [`junk`](Self::junk) from one parse.
+    pub fn json_with_junk(
+        &self,
+    ) -> Option<(serde_json::Value, Option<crate::http::store_json::Junk>)> {
         if !self.is_json() {
             return None;
         }

@@ -20,7 +20,7 @@ use crate::woocommerce::json_check::{self, Fault, FaultKind};
 use crate::woocommerce::probe::ApiRoot;
 use crate::woocommerce::probe::root::BadApiRoot;
 use crate::woocommerce::probe::root::linked;
-use crate::woocommerce::probe::verdict::{error_code, error_message};
+use crate::woocommerce::probe::verdict::error_field;
 
 /// The namespace a PATH without a leading `/` lives under.
 pub const NAMESPACE: &str = "wc/v3";
@@ -510,19 +510,24 @@ pub fn next_page(root: &ApiRoot, answer: &Answer, current: &Url) -> Result<Optio
     Ok(Some(next))
 }
 
-/// What an answer means: its JSON (`None` for an empty body, a 204 say), or the error.
-pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Result<Option<Value>, ApiError> {
+/// Whether an answer may be printed, given its JSON `document` (`None` for an empty body, a
+/// 204 say, or one that is not JSON), or the error it is.
+pub fn judge(
+    method: &Method,
+    url: &Url,
+    answer: &Answer,
+    document: Option<&Value>,
+) -> Result<(), ApiError> {
     let request = RequestLine::new(method, url);
     if answer.is_redirect() {
         let location = answer.header("location").map(DisplaySafeUrl::shown);
         return Err(ApiError::Redirected { request, location });
     }
     let status = answer.status;
-    let body = answer.json();
     if (200..300).contains(&status) {
-        return match body {
-            _ if answer.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
-            Some(document) => Ok(Some(document)),
+        return match document {
+            Some(_) => Ok(()),
+            None if answer.body.iter().all(u8::is_ascii_whitespace) => Ok(()),
             None if answer.is_json() => Err(ApiError::Unprinted {
                 request,
                 status,
@@ -532,7 +537,7 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Result<Option<Value
             None => Err(ApiError::NotJson { request, status }),
         };
     }
-    if body.is_none() && matches!(status, 429 | 503) {
+    if document.is_none() && matches!(status, 429 | 503) {
         let retry_after = answer.header("retry-after").map(str::to_owned);
         return Err(ApiError::Busy {
             request,
@@ -540,14 +545,14 @@ pub fn judge(method: &Method, url: &Url, answer: &Answer) -> Result<Option<Value
             retry_after,
         });
     }
-    if body.is_none() && status != 401 && status != 403 {
+    if document.is_none() && status != 401 && status != 403 {
         return Err(ApiError::NotJson { request, status });
     }
     Err(ApiError::Status {
         request,
         status,
-        code: error_code(answer),
-        message: error_message(answer),
+        code: error_field(document, "code"),
+        message: error_field(document, "message"),
     })
 }
 

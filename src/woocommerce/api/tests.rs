@@ -209,9 +209,15 @@ fn answers_are_judged_by_status_and_content_type() {
     let json = [("content-type", "application/json")];
     let get = Method::GET;
     let u = url("https://s.example/wp-json/wc/v3/products?consumer_secret=cs_2");
+    let empty_list = answer(200, &json, "[]");
     assert_eq!(
-        judge(&get, &u, &answer(200, &json, "[]")),
-        Ok(Some(Value::Array(vec![])))
+        empty_list.json(),
+        Some(Value::Array(vec![])),
+        "the document judged"
+    );
+    assert_eq!(
+        judge(&get, &u, &empty_list, empty_list.json().as_ref()),
+        Ok(())
     );
     let cases = [
         (
@@ -233,7 +239,7 @@ fn answers_are_judged_by_status_and_content_type() {
         ),
     ];
     for (answer, code) in cases {
-        let err = judge(&get, &u, &answer).unwrap_err();
+        let err = judge(&get, &u, &answer, answer.json().as_ref()).unwrap_err();
         assert_eq!(err.class().1.exit_code(), code, "{err}");
         assert!(!err.to_string().contains("cs_2"), "{err}");
     }

@@ -143,16 +143,17 @@ pub fn challenge(answer: &Answer) -> Option<Challenge> {
 
 /// The `code` of a WordPress JSON error answer.
 pub fn error_code(answer: &Answer) -> Option<String> {
-    error_field(answer, "code")
+    error_field(answer.json().as_ref(), "code")
 }
 
 /// The `message` of a WordPress JSON error answer: shown to the user, never branched on.
 pub fn error_message(answer: &Answer) -> Option<String> {
-    error_field(answer, "message")
+    error_field(answer.json().as_ref(), "message")
 }
 
-fn error_field(answer: &Answer, field: &str) -> Option<String> {
-    answer.json()?.get(field)?.as_str().map(ToOwned::to_owned)
+/// A text field (`code`, `message`) of a WordPress JSON error document.
+pub fn error_field(document: Option<&serde_json::Value>, field: &str) -> Option<String> {
+    document?.get(field)?.as_str().map(ToOwned::to_owned)
 }
 
 const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
