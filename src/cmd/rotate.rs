@@ -176,14 +176,21 @@ async fn wait_for_revoking(
                     return Some(false);
                 }
             }
-            // Refused: the key is unknown now, or no longer works.
-            Err(err) if err.class().1.exit_code() == 4 => return Some(true),
+            Err(err) if revoked(&err) => return Some(true),
             Err(err) => {
                 crate::face::term::warning(&format!("could not check the old key: {err}"));
                 return None;
             }
         }
     }
+}
+
+/// Whether the store's refusal of the old key shows it revoked: WooCommerce deletes a revoked
+/// key, and then no longer knows it. A refused OAuth signature may also be a clock that is
+/// off, and the other refusals (the site's own login, a key kept but narrowed or its user
+/// demoted) are not revocation.
+fn revoked(err: &ProbeError) -> bool {
+    matches!(err, ProbeError::UnknownKey { .. })
 }
 
 /// What rotate did, for a person: the new key, how its access changed, and where to revoke
@@ -219,4 +226,57 @@ fn summary(
         old.key_suffix
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_store_that_no_longer_knows_the_key_shows_it_revoked() {
+        let key = || ConsumerKey::parse("ck_0123456789abcdef0123456789abcdef01234567").unwrap();
+        let (store, admin) = (
+            "https://s.example".to_owned(),
+            "https://s.example/wp-admin/".to_owned(),
+        );
+        let unknown = ProbeError::UnknownKey {
+            store: store.clone(),
+            key: key(),
+            admin: admin.clone(),
+            plugin: String::new(),
+        };
+        assert!(revoked(&unknown));
+        // Each refused the old key (exit code 4), and none shows it revoked.
+        let not_revoked = [
+            ProbeError::SitePasswordRejected {
+                store: store.clone(),
+                realm: None,
+            },
+            ProbeError::WrongSecret {
+                store: store.clone(),
+                key: key(),
+                admin: admin.clone(),
+            },
+            ProbeError::ReadRefused {
+                store: store.clone(),
+                key: key(),
+                admin: admin.clone(),
+            },
+            ProbeError::OauthRejected {
+                store,
+                key: key(),
+                admin: admin.clone(),
+                message: "Invalid timestamp.".to_owned(),
+            },
+            ProbeError::WriteOnlyKey {
+                key: key(),
+                admin: admin.clone(),
+            },
+            ProbeError::UserLacksCapability { key: key(), admin },
+        ];
+        for err in not_revoked {
+            assert_eq!(err.class().1.exit_code(), 4, "{err}");
+            assert!(!revoked(&err), "{err}");
+        }
+    }
 }

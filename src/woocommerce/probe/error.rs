@@ -211,8 +211,8 @@ impl ProbeError {
             | ProbeError::OauthRejected { .. }
             | ProbeError::WriteOnlyKey { .. }
             | ProbeError::UserLacksCapability { .. } => Failure::Credentials,
-            // Code 4 needs evidence about the key itself (docs/exit-codes.md): every other
-            // diagnosis, and any new one, is the store's.
+            // Code 4 needs evidence that the credentials themselves were judged
+            // (docs/exit-codes.md): every other diagnosis, and any new one, is the store's.
             _ => Failure::Store,
         };
         (self.into(), failure)
