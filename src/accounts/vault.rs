@@ -495,7 +495,7 @@ async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError>
         Err(IndexError::LockTimedOut { .. }) => return Ok(recovered),
         index => index?,
     };
-    let mut stores = credstore::Opened::new(open);
+    let mut stores = credstore::Opened::<CredStoreError>::new(open);
     let mut kept = Vec::new();
     for record in std::mem::take(&mut index.pending) {
         let committed = index
@@ -512,17 +512,22 @@ async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError>
         };
         let result = match &target {
             None => Ok(()),
-            Some(target) => match stores.get(target.storage, |err| err.to_string()).await {
-                Ok(store) => delete_replaced(dir, store, &index, target).await,
-                Err(why) => Err(CredStoreError::Failed(why)),
-            },
+            Some(target) => {
+                let opened = stores.get(target.storage, |err| {
+                    CredStoreError::Failed(err.to_string())
+                });
+                match opened.await {
+                    Ok(store) => delete_replaced(dir, store, &index, target).await,
+                    Err(err) => Err(err),
+                }
+            }
         };
         // A keychain that did not answer is not asked again for the next record: each would
         // wait out its own time-out before the command could start.
         if let (Some(target), Err(err)) = (&target, &result)
             && err.is_unreachable()
         {
-            stores.give_up(target.storage, err.to_string());
+            stores.give_up(target.storage, err.clone());
         }
         match result {
             Ok(()) if committed => recovered.finished.push(record.name.clone()),

@@ -707,5 +707,17 @@ async fn a_keychain_that_times_out_at_start_up_is_asked_once_for_all_its_records
         "{:?}",
         recovered.left
     );
+    // The record given up on is said in the same words as the one that waited.
+    assert!(
+        matches!(recovered.left[1].1, CredStoreError::TimedOut { .. }),
+        "{:?}",
+        recovered.left
+    );
+    let said: Vec<String> = recovered
+        .left
+        .iter()
+        .map(|(_, err)| err.to_string())
+        .collect();
+    assert_eq!(said[0], said[1]);
     assert_eq!(Index::read(&h.dir).unwrap().pending.len(), 2);
 }
