@@ -624,6 +624,9 @@ pub struct Removed {
     /// A plaintext copy of a keychain account's secret from before account ids was deleted
     /// too.
     pub plaintext_copy: bool,
+    /// The accounts left that use the same key at the same store (then it is not to be
+    /// revoked), from the index as written.
+    pub key_used_by: Vec<String>,
 }
 
 /// Deletes the account's secret (absent is fine: `secret_deleted` is then false),
@@ -675,11 +678,16 @@ pub async fn remove(
             source,
         })?;
     crate::accounts::ca_copy::release(dir, &account, &index.accounts);
+    let key_used_by = (index.accounts.iter())
+        .filter(|other| other.same_key(&account))
+        .map(|other| other.name.clone())
+        .collect();
     let plaintext_copy = account.id.is_none() && drop_legacy_plaintext_copy(dir, &account).await;
     Ok(Removed {
         account,
         secret_deleted,
         plaintext_copy,
+        key_used_by,
     })
 }
 

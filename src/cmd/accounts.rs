@@ -268,13 +268,8 @@ async fn remove(
     let revoke_at = keys_admin_url(account.admin());
     let key = masked_key(&account.key_suffix);
     // Revoking a key another account still uses would break that account: advised only when
-    // no account left uses it (the same key at the same store).
-    let used_by: Vec<String> = Index::load(&dir)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|other| other.same_key(&account))
-        .map(|other| other.name)
-        .collect();
+    // no account left uses it.
+    let used_by = removed.key_used_by;
     // `secret_left`: --index-only left the secret where it is kept; `key_used_by`: other
     // accounts that use the same key at the same store (then it is not to be revoked).
     let document = json!({

@@ -390,6 +390,8 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     let removed = remove(&h.dir, Some(&h), "a").await.unwrap();
     assert!(removed.secret_deleted);
     assert_eq!(h.entry(&EntryId::for_account(&a)).await, None);
+    // "b" uses the same key at the same store: it is not to be revoked.
+    assert_eq!(removed.key_used_by, ["b"]);
     h.store.delete(&EntryId::for_account(&b)).await.unwrap();
     let missing = load_credentials(&h.dir, &h, &b).await.unwrap_err();
     assert!(matches!(
@@ -398,6 +400,7 @@ async fn remove_deletes_secret_and_entry_and_tolerates_a_missing_secret() {
     ));
     let removed = remove(&h.dir, Some(&h), "b").await.unwrap();
     assert!(!removed.secret_deleted);
+    assert!(removed.key_used_by.is_empty());
     assert!(Index::load(&h.dir).unwrap().is_empty());
 }
 
