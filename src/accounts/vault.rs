@@ -49,11 +49,6 @@ pub enum Existing {
     SameLink,
 }
 
-/// Whether `old` is the link `new` records again: the same name, store and key.
-pub fn same_link(old: &Account, new: &Account) -> bool {
-    old.name == new.name && old.store_url == new.store_url && old.key_suffix == new.key_suffix
-}
-
 /// What [`save`] did with the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -244,7 +239,7 @@ pub async fn save(
     let mut link = Link::New;
     let mut secret_restored = false;
     if let Some(old) = index.accounts.iter().find(|a| a.name == account.name) {
-        let same = same_link(old, &account);
+        let same = old.same_link(&account);
         let allowed = match existing {
             Existing::Refuse => false,
             Existing::Replace => true,

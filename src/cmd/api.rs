@@ -465,7 +465,7 @@ async fn stream(
         Some((fault, after)) => {
             let mut why = api::fault_words(fault, &after);
             if last.is_some() && fault.kind != FaultKind::Trailing {
-                why.push_str("; the output printed is incomplete");
+                why.push_str(api::OUTPUT_INCOMPLETE);
             }
             Err(sender.unprinted(url, status, why, true).into())
         }

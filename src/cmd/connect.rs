@@ -315,7 +315,7 @@ impl Connect {
                 Err(
                     ProbeError::SitePasswordRequired { realm, .. }
                     | ProbeError::SitePasswordRejected { realm, .. },
-                ) if tries < 3 => {
+                ) if tries < TRIES => {
                     progress.clear();
                     tries += 1;
                     let realm = realm
@@ -491,7 +491,7 @@ impl SaveTarget {
             let existing = match self.existing.iter().find(|old| &old.name == name) {
                 _ if connect.args.force => Existing::Replace,
                 None => Existing::Refuse,
-                Some(old) if vault::same_link(old, &account) => Existing::SameLink,
+                Some(old) if old.same_link(&account) => Existing::SameLink,
                 Some(old) if interactive => {
                     let question = format!(
                         "An account named \"{name}\" already exists ({}, key {}). Replace it?",

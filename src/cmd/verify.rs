@@ -401,9 +401,7 @@ async fn record(dir: &Path, results: &mut [Checked]) -> Result<(), Error> {
     }
     Index::update(dir, |accounts| {
         for current in accounts.iter_mut() {
-            let checked = results
-                .iter()
-                .find(|c| vault::same_link(&c.account, current));
+            let checked = results.iter().find(|c| c.account.same_link(current));
             if let Some(report) = checked.and_then(|c| c.report.as_ref()) {
                 measured(current, report);
             }

@@ -146,6 +146,11 @@ impl Account {
         self.store_url == other.store_url && self.key_suffix == other.key_suffix
     }
 
+    /// Whether `other` is this link again: the same name, and the same key at the same store.
+    pub fn same_link(&self, other: &Account) -> bool {
+        self.name == other.name && self.same_key(other)
+    }
+
     /// Where the store's admin pages are.
     pub fn admin(&self) -> &str {
         self.wordpress_url.as_deref().unwrap_or(&self.store_url)

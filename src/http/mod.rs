@@ -31,6 +31,8 @@ use crate::domain::keys::{Credentials, SiteLogin};
 /// Probes and API answers larger than this are refused; a store's answers to woolink's
 /// requests are a few KB.
 pub const MAX_BODY: usize = 1024 * 1024;
+/// The `limit` of a [`HttpClient::send`] that reads the status and headers only.
+pub const HEADERS_ONLY: usize = 0;
 
 const USER_AGENT: &str = concat!("woolink/", env!("CARGO_PKG_VERSION"));
 
@@ -233,7 +235,7 @@ impl HttpClient {
     }
 
     /// Sends `request` with `body`, if any, as its JSON content, and reads at most `limit` of
-    /// the answer; with a `limit` of 0 only the status and headers are read and the body is
+    /// the answer; with [`HEADERS_ONLY`] only the status and headers are read and the body is
     /// never downloaded (a front page can be megabytes).
     pub async fn send(
         &self,
@@ -243,7 +245,7 @@ impl HttpClient {
     ) -> Result<Answer, TransportError> {
         let opened = self.open(request, body, limit).await?;
         match limit {
-            0 => Ok(opened.headers_only()),
+            HEADERS_ONLY => Ok(opened.headers_only()),
             _ => opened.read_after(Vec::new()).await,
         }
     }

@@ -38,6 +38,9 @@ pub const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(
 /// The longest `Retry-After` woolink waits for; a store asking for longer is reported at once.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
+/// Said after why an answer failed once part of it was printed.
+pub const OUTPUT_INCOMPLETE: &str = "; the output printed is incomplete";
+
 /// A request as errors name it: `GET https://store/wp-json/wc/v3/products`, credentials left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestLine {
@@ -171,7 +174,7 @@ pub fn lost_words(cause: &TransportError, partly_printed: bool) -> String {
         other => format!("its answer could not be read ({other})"),
     };
     let printed = match partly_printed {
-        true => "; the output printed is incomplete",
+        true => OUTPUT_INCOMPLETE,
         false => " and was not printed",
     };
     format!("{what}{printed}")

@@ -16,7 +16,7 @@ use super::verdict::{StoreTrouble, error_code, store_trouble};
 use crate::domain::keys::SiteLogin;
 use crate::domain::redact::DisplaySafeUrl;
 use crate::domain::store_url::StoreUrl;
-use crate::http::{Answer, BasicLogin, HttpClient, MAX_BODY, Request};
+use crate::http::{Answer, BasicLogin, HEADERS_ONLY, HttpClient, MAX_BODY, Request};
 
 /// Enough for http→https, apex→www and a trailing-slash fix, with room to spare.
 const MAX_REDIRECTS: usize = 10;
@@ -227,7 +227,7 @@ fn address_on(address: &str, origin: &Url) -> Option<StoreUrl> {
 
 /// The API root named in the front page's headers; its body is never read.
 async fn front_page_root(ask: &Asker<'_>) -> Result<ApiRoot, ProbeError> {
-    let (url, answer) = ask.follow(ask.start.as_url().clone(), 0).await?;
+    let (url, answer) = ask.follow(ask.start.as_url().clone(), HEADERS_ONLY).await?;
     if let Some(root) = api_root_from_links(&answer.headers, &url) {
         return Ok(same_scheme_as_page(root, &url));
     }

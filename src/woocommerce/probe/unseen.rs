@@ -3,7 +3,7 @@
 
 use super::{READ_ROUTE, Site, keys_admin_url, read_query, root, unique, verdict};
 use crate::domain::keys::Credentials;
-use crate::http::{BasicLogin, HttpClient};
+use crate::http::{BasicLogin, HEADERS_ONLY, HttpClient};
 use crate::woocommerce::probe::ProbeError;
 
 /// The store treated the key as absent with every way of sending it: the key is unknown, or
@@ -66,7 +66,7 @@ async fn https_hidden(http: &HttpClient, site: &Site, credentials: &Credentials)
     let login_request = crate::http::Request::get(login.clone(), site_login);
     let (read, login_answer) = tokio::join!(
         http.send(signed, None, crate::http::MAX_BODY),
-        http.send(login_request, None, 0)
+        http.send(login_request, None, HEADERS_ONLY)
     );
     let key_works = read.is_ok_and(|answer| {
         answer.status == 200
