@@ -77,10 +77,21 @@ impl DisplaySafeUrl {
         Self(shown.into())
     }
 
-    /// An address that may not parse, shown up to its query where it does not.
+    /// An address that may not parse, shown where it does not up to its query and without
+    /// the user name and password of its authority (`//user:pw@host`).
     pub fn shown(location: &str) -> Self {
+        if let Ok(url) = Url::parse(location) {
+            return Self::new(&url);
+        }
         let before_query = location.split(['?', '#']).next().unwrap_or_default();
-        Url::parse(location).map_or_else(|_| Self(before_query.to_owned()), |url| Self::new(&url))
+        let Some((scheme, rest)) = before_query.split_once("//") else {
+            return Self(before_query.to_owned());
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        Self(format!("{scheme}//{host}{path}"))
     }
 }
 
@@ -273,6 +284,12 @@ mod tests {
         assert_eq!(
             DisplaySafeUrl::shown("not a url?consumer_secret=cs_2").to_string(),
             "not a url"
+        );
+        // An address that does not parse (a bad port) keeps no user name or password.
+        assert_eq!(
+            DisplaySafeUrl::shown("https://u:pw@shop.example:99999/x?consumer_secret=cs_2")
+                .to_string(),
+            "https://shop.example:99999/x"
         );
     }
 
