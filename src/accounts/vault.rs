@@ -534,7 +534,11 @@ async fn recover_with(dir: &Path, open: Opener) -> Result<Recovered, IndexError>
         }
     }
     index.pending = kept;
-    index.write()?;
+    // Every record kept as it was (its store still out of reach): the file is not rewritten
+    // at each command's start.
+    if !(recovered.finished.is_empty() && recovered.undone.is_empty()) {
+        index.write()?;
+    }
     Ok(recovered)
 }
 

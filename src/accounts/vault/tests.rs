@@ -697,6 +697,10 @@ async fn a_keychain_that_times_out_at_start_up_is_asked_once_for_all_its_records
         let store = Hanging(counted.clone());
         Box::pin(async { Ok(Box::new(store) as Box<dyn CredentialStore>) })
     });
+    // Laid out otherwise than woolink writes it, so a rewrite would show.
+    let mut before = h.index_bytes();
+    before.extend_from_slice(b"\n\n");
+    fs::write(h.dir.join(INDEX_FILE), &before).unwrap();
     let recovered = recover_with(&h.dir, open).await.unwrap();
     assert_eq!(deletes.load(Ordering::SeqCst), 1);
     let left: Vec<&str> = recovered
@@ -723,4 +727,6 @@ async fn a_keychain_that_times_out_at_start_up_is_asked_once_for_all_its_records
         .collect();
     assert_eq!(said[0], said[1]);
     assert_eq!(Index::read(&h.dir).unwrap().pending.len(), 2);
+    // Nothing was finished or undone, so the index was not written again.
+    assert_eq!(h.index_bytes(), before);
 }
